@@ -1,0 +1,33 @@
+# Thin wrapper: the two README commands and a few helpers. CMake does the build.
+.PHONY: run test build debug bench fuzz format clean
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+run:
+	@deploy/deps.sh run
+	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build build/release -j$(JOBS) --target plenumd
+	@PLENUMD=build/release/plenumd deploy/run.sh
+
+test:
+	@deploy/deps.sh test
+	@cmake -S . -B build/debug -DCMAKE_BUILD_TYPE=Debug -DPL_SANITIZE=ON -DPL_WERROR=ON >/dev/null
+	@cmake --build build/debug -j$(JOBS)
+	@cd build/debug && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+build:
+	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build build/release -j$(JOBS)
+
+fuzz:
+	@deploy/deps.sh test
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench:
+	@echo "No benchmarks yet: the load generator arrives with the scale issue (docs/benchmarks.md)."
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

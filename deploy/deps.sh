@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Plenum needs to build, run and test.
+# Does nothing when all are present. Uses apt-get as root, sudo otherwise.
+# Usage: deploy/deps.sh [build|run|test]   (default: test, the superset)
+set -euo pipefail
+
+want=${1:-test}
+
+# What the build needs: a C toolchain, CMake, pkg-config and the six libraries.
+build_pkgs=(
+  build-essential cmake pkg-config
+  libwebsockets-dev libglib2.0-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libpq-dev libjansson-dev libsrtp2-dev libssl-dev
+)
+# What `make run` needs on top: the embedded PostgreSQL 15 server.
+run_pkgs=(postgresql-15 postgresql-client-15)
+# What `make test` needs on top: a real WebSocket client, curl, clang for fuzzing.
+test_pkgs=(python3 python3-websockets curl clang libclang-rt-14-dev)
+
+pkgs=("${build_pkgs[@]}")
+case "$want" in
+build) ;;
+run) pkgs+=("${run_pkgs[@]}") ;;
+test) pkgs+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+*)
+  echo "deps.sh: unknown set '$want' (use build, run or test)" >&2
+  exit 2
+  ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "deps.sh: this is not a Debian system (no dpkg-query); install the packages listed in deploy/deps.sh by hand" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps.sh: installing ${missing[*]}"
+if [[ $(id -u) -eq 0 ]]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "deps.sh: missing packages (${missing[*]}) and not root and no sudo; install them as root" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# An old or empty package list finds nothing: refresh it once, quietly.
+"${sudo[@]}" apt-get update -qq >/dev/null
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps.sh: installed ${#missing[@]} package(s)"

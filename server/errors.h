@@ -1,0 +1,39 @@
+/*
+ * Stable error codes that clients see. The code string ("bad_json") is part
+ * of the protocol and never changes meaning; the message is for people and
+ * exists in Vietnamese (default) and English. Add new codes at the end.
+ */
+#ifndef PL_ERRORS_H
+#define PL_ERRORS_H
+
+enum pl_err {
+    PL_OK = 0,
+    PL_ERR_BAD_JSON,       /* not valid UTF-8 JSON */
+    PL_ERR_NOT_OBJECT,     /* top level is not a JSON object */
+    PL_ERR_MISSING_FIELD,  /* a required field is absent */
+    PL_ERR_BAD_FIELD,      /* a field has the wrong type or an invalid value */
+    PL_ERR_UNKNOWN_FIELD,  /* a field the message type does not define */
+    PL_ERR_UNKNOWN_TYPE,   /* "type" names no request the server knows */
+    PL_ERR_TOO_LARGE,      /* message over the size limit */
+    PL_ERR_BINARY,         /* binary frames are not part of plenum.v1 */
+    PL_ERR_DB_UNAVAILABLE, /* the database cannot be reached; retry later */
+    PL_ERR_INTERNAL,       /* a server fault; logged */
+    PL_ERR__COUNT
+};
+
+enum pl_lang { PL_LANG_VI = 0, PL_LANG_EN = 1 };
+
+/* The stable code, e.g. "missing_field". Never NULL. */
+const char *pl_err_code(enum pl_err err);
+
+/* A sentence for people in the given language. Never NULL; static storage. */
+const char *pl_err_message(enum pl_err err, enum pl_lang lang);
+
+/* Whether retrying the same request later may succeed. */
+int pl_err_retryable(enum pl_err err);
+
+/* Parses a language tag ("vi", "en", "en-US", Accept-Language lists):
+ * English if the first tag is English, Vietnamese otherwise (the default). */
+enum pl_lang pl_lang_parse(const char *tag);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * plenum.v1 wire protocol: decoding and validating client messages against a
+ * table of expected fields, encoding replies and events, and dispatching
+ * requests. Pure C over jansson: no sockets, no database, so it is unit-tested
+ * and fuzzed directly. See docs/protocol.md.
+ */
+#ifndef PL_PROTO_H
+#define PL_PROTO_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+
+/* The largest text message a client may send, in bytes. */
+#define PL_PROTO_MAX_MESSAGE (64 * 1024)
+/* The longest string request id. */
+#define PL_PROTO_MAX_ID_LEN 64
+
+enum pl_req_type { PL_REQ_PING = 0, PL_REQ__COUNT };
+
+struct pl_request {
+    enum pl_req_type type;
+    json_t *root; /* the whole message; owned, NULL if it did not parse */
+    json_t *id;   /* the request id; borrowed from root, NULL if absent/invalid */
+};
+
+/*
+ * Decodes and validates one text message. Returns PL_OK and fills req, or an
+ * error code; on error req->id is still set when the message had a valid id
+ * (so the error reply can name it) and field names the offending field ("" if
+ * none). Always release req with pl_request_clear().
+ */
+enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req, char *field,
+                            size_t fieldlen);
+
+/* Releases what req owns. NULL is fine. */
+void pl_request_clear(struct pl_request *req);
+
+/*
+ * Encodes an error reply. re may be NULL (the request had no usable id);
+ * field may be NULL or "". Returns a new malloc'd NUL-terminated string the
+ * caller frees, or NULL on allocation failure.
+ */
+char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field,
+                            enum pl_lang lang);
+
+/* Encodes {"type":"pong","re":id}. Same ownership as pl_proto_encode_error. */
+char *pl_proto_encode_pong(const json_t *re);
+
+/*
+ * Handles one text message from a client and returns the reply to send (a
+ * new malloc'd string the caller frees), or NULL when nothing is to be sent
+ * (allocation failure; logged). Every well-formed or malformed message gets
+ * exactly one reply.
+ */
+char *pl_proto_dispatch(const char *buf, size_t len, enum pl_lang lang);
+
+#endif

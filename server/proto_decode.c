@@ -1,0 +1,155 @@
+/*
+ * Decodes a client message and checks it against the table of message types
+ * and their fields. Unknown fields are refused, so a client bug (a misspelt
+ * field that would otherwise be silently ignored) shows up at once.
+ */
+#include "proto.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+enum pl_ftype { PL_F_STRING, PL_F_INT, PL_F_BOOL, PL_F_OBJECT, PL_F_ARRAY };
+
+struct pl_field {
+    const char *name;
+    enum pl_ftype type;
+    bool required;
+    size_t max_len; /* strings: maximum bytes; arrays: maximum elements */
+};
+
+struct pl_msg_spec {
+    const char *type;
+    enum pl_req_type req;
+    const struct pl_field *fields; /* terminated by {NULL}; "type" and "id" are implicit */
+};
+
+static const struct pl_field ping_fields[] = {{NULL, 0, false, 0}};
+
+static const struct pl_msg_spec specs[] = {
+    {"ping", PL_REQ_PING, ping_fields},
+};
+
+/* JSON numbers above 2^53 lose precision in JavaScript clients. */
+#define PL_MAX_SAFE_INT 9007199254740991LL
+
+static bool valid_id(const json_t *id)
+{
+    if (json_is_integer(id))
+        return json_integer_value(id) >= 0 && json_integer_value(id) <= PL_MAX_SAFE_INT;
+    if (json_is_string(id)) {
+        size_t n = json_string_length(id);
+        return n >= 1 && n <= PL_PROTO_MAX_ID_LEN;
+    }
+    return false;
+}
+
+static bool type_matches(const json_t *v, const struct pl_field *f)
+{
+    switch (f->type) {
+    case PL_F_STRING:
+        return json_is_string(v) && json_string_length(v) <= f->max_len;
+    case PL_F_INT:
+        return json_is_integer(v);
+    case PL_F_BOOL:
+        return json_is_boolean(v);
+    case PL_F_OBJECT:
+        return json_is_object(v);
+    case PL_F_ARRAY:
+        return json_is_array(v) && json_array_size(v) <= f->max_len;
+    }
+    return false;
+}
+
+static void set_field(char *field, size_t fieldlen, const char *name)
+{
+    if (fieldlen)
+        snprintf(field, fieldlen, "%s", name);
+}
+
+enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req, char *field,
+                            size_t fieldlen)
+{
+    memset(req, 0, sizeof *req);
+    set_field(field, fieldlen, "");
+    if (len > PL_PROTO_MAX_MESSAGE)
+        return PL_ERR_TOO_LARGE;
+
+    json_error_t jerr;
+    /* Duplicate keys are refused: two "id"s or two "choice"s are ambiguous. */
+    req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!req->root)
+        return PL_ERR_BAD_JSON;
+    if (!json_is_object(req->root))
+        return PL_ERR_NOT_OBJECT;
+
+    json_t *id = json_object_get(req->root, "id");
+    if (id && valid_id(id))
+        req->id = id;
+
+    json_t *type = json_object_get(req->root, "type");
+    if (!type) {
+        set_field(field, fieldlen, "type");
+        return PL_ERR_MISSING_FIELD;
+    }
+    if (!json_is_string(type)) {
+        set_field(field, fieldlen, "type");
+        return PL_ERR_BAD_FIELD;
+    }
+    if (!id) {
+        set_field(field, fieldlen, "id");
+        return PL_ERR_MISSING_FIELD;
+    }
+    if (!req->id) {
+        set_field(field, fieldlen, "id");
+        return PL_ERR_BAD_FIELD;
+    }
+
+    const struct pl_msg_spec *spec = NULL;
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        if (strcmp(specs[i].type, json_string_value(type)) == 0) {
+            spec = &specs[i];
+            break;
+        }
+    }
+    if (!spec)
+        return PL_ERR_UNKNOWN_TYPE;
+
+    /* Every field present must be known and of the right type... */
+    const char *key;
+    json_t *value;
+    json_object_foreach(req->root, key, value)
+    {
+        if (strcmp(key, "type") == 0 || strcmp(key, "id") == 0)
+            continue;
+        const struct pl_field *f = spec->fields;
+        while (f->name && strcmp(f->name, key) != 0)
+            f++;
+        if (!f->name) {
+            set_field(field, fieldlen, key);
+            return PL_ERR_UNKNOWN_FIELD;
+        }
+        if (!type_matches(value, f)) {
+            set_field(field, fieldlen, key);
+            return PL_ERR_BAD_FIELD;
+        }
+    }
+    /* ...and every required field present. */
+    for (const struct pl_field *f = spec->fields; f->name; f++) {
+        if (f->required && !json_object_get(req->root, f->name)) {
+            set_field(field, fieldlen, f->name);
+            return PL_ERR_MISSING_FIELD;
+        }
+    }
+    req->type = spec->req;
+    return PL_OK;
+}
+
+void pl_request_clear(struct pl_request *req)
+{
+    if (!req)
+        return;
+    json_decref(req->root);
+    req->root = NULL;
+    req->id = NULL;
+}

@@ -1,0 +1,28 @@
+/* Encodes replies and events as compact JSON text; see proto.h. */
+#include "proto.h"
+
+static char *dump(json_t *obj)
+{
+    if (!obj)
+        return NULL;
+    /* Compact, and non-ASCII kept as UTF-8: Vietnamese text stays readable. */
+    char *s = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    return s;
+}
+
+char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field, enum pl_lang lang)
+{
+    /* json_pack's "O" increments re; jansson's API is not const-correct. */
+    json_t *obj = json_pack("{s:s, s:O, s:s, s:s, s:b}", "type", "error", "re",
+                            re ? (json_t *)re : json_null(), "code", pl_err_code(err), "message",
+                            pl_err_message(err, lang), "retryable", pl_err_retryable(err));
+    if (obj && field && *field)
+        json_object_set_new(obj, "field", json_string(field));
+    return dump(obj);
+}
+
+char *pl_proto_encode_pong(const json_t *re)
+{
+    return dump(json_pack("{s:s, s:O}", "type", "pong", "re", (json_t *)re));
+}

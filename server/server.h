@@ -1,0 +1,65 @@
+/*
+ * The running server: the GLib main loop, the libwebsockets context on it
+ * (LWS_SERVER_OPTION_GLIB with a foreign loop), the store, and the list of
+ * open WebSocket connections. One instance per process, loop thread only.
+ */
+#ifndef PL_SERVER_H
+#define PL_SERVER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <glib.h>
+#include <libwebsockets.h>
+
+#include "config.h"
+#include "store.h"
+
+struct pl_ws_conn;
+
+struct pl_server {
+    const struct pl_config *cfg; /* borrowed; outlives the server */
+    GMainLoop *loop;             /* owned */
+    struct lws_context *lws;     /* owned */
+    struct pl_store *store;      /* owned */
+    char web_root[PATH_MAX];     /* realpath of cfg->web_root */
+    gint64 started_us;           /* g_get_monotonic_time() at start */
+    int schema_version;          /* the newest migration built in */
+    struct pl_ws_conn *conns;    /* open WebSocket connections, intrusive list */
+    unsigned conn_count;
+    bool shutting_down;
+    guint shutdown_timer;
+    guint sig_int, sig_term; /* signal sources */
+};
+
+/* Sets up everything and starts listening. On failure writes one sentence
+ * into err and leaves nothing running (pl_server_fini is still safe). */
+int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schema_version,
+                   char *err, size_t errlen);
+
+/* Runs the loop until SIGINT/SIGTERM and a graceful close. */
+void pl_server_run(struct pl_server *srv);
+
+/* Releases everything init made. Safe on a zeroed or half-built server. */
+void pl_server_fini(struct pl_server *srv);
+
+/* Starts a graceful shutdown: WebSocket clients get close 1001, the loop
+ * ends when they are gone or the grace period runs out. */
+void pl_server_begin_shutdown(struct pl_server *srv);
+
+/* Transport entry points, one per file (net_http.c, net_ws.c). */
+int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len);
+int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                   size_t len);
+size_t pl_http_session_size(void);
+size_t pl_ws_session_size(void);
+
+/* Asks every WebSocket connection to close with 1001 (going away). */
+void pl_ws_close_all(struct pl_server *srv);
+
+/* The server a wsi belongs to. */
+struct pl_server *pl_server_from_wsi(struct lws *wsi);
+
+#endif

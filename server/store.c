@@ -1,0 +1,390 @@
+/*
+ * Asynchronous libpq on the GLib loop; see store.h.
+ *
+ * States: DOWN (no connection; a reconnect timer is pending) -> CONNECTING
+ * (PQconnectPoll driven by socket readiness) -> READY (idle or running the
+ * head of the queue). Any connection failure goes back to DOWN, fails the
+ * queued requests with PL_ERR_DB_UNAVAILABLE and schedules a reconnect with
+ * exponential backoff (100 ms doubling up to 2 s).
+ */
+#include "store.h"
+
+#include <string.h>
+
+#include <glib-unix.h>
+#include <glib.h>
+
+#include "log.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+
+enum conn_state { ST_DOWN, ST_CONNECTING, ST_READY };
+
+struct request {
+    uint64_t handle;
+    char *sql;
+    int nparams;
+    char **params;
+    pl_store_cb cb;
+    void *user;
+    guint timer; /* timeout source */
+    struct pl_store *st;
+};
+
+struct pl_store {
+    char *conninfo;
+    PGconn *conn;
+    enum conn_state state;
+    guint fd_watch;       /* socket readiness source, 0 if none */
+    GIOCondition watched; /* what fd_watch waits for */
+    int watched_fd;
+    guint reconnect_timer;
+    guint fail_idle; /* idle source that fails requests queued while DOWN */
+    int backoff_ms;
+    int was_up;           /* for "connection restored" vs first connect */
+    int outage_logged;    /* log an outage once, not once per retry */
+    GQueue queue;         /* struct request *, head may be in flight */
+    struct request *busy; /* in flight on the connection, or NULL */
+    PGresult *result;     /* the result of busy collected so far */
+    uint64_t next_handle;
+};
+
+static void start_connect(struct pl_store *st);
+static void kick(struct pl_store *st);
+
+static void request_free(struct request *rq)
+{
+    if (!rq)
+        return;
+    if (rq->timer)
+        g_source_remove(rq->timer);
+    g_free(rq->sql);
+    for (int i = 0; i < rq->nparams; i++)
+        g_free(rq->params[i]);
+    g_free(rq->params);
+    g_free(rq);
+}
+
+/* Removes rq from the queue, runs its callback, frees it. */
+static void complete(struct pl_store *st, struct request *rq, const PGresult *res, enum pl_err err)
+{
+    g_queue_remove(&st->queue, rq);
+    if (st->busy == rq)
+        st->busy = NULL;
+    pl_store_cb cb = rq->cb;
+    void *user = rq->user;
+    request_free(rq);
+    if (cb) /* NULL: cancelled while on the wire */
+        cb(user, res, err);
+}
+
+static void unwatch(struct pl_store *st)
+{
+    if (st->fd_watch) {
+        g_source_remove(st->fd_watch);
+        st->fd_watch = 0;
+    }
+}
+
+static gboolean on_socket(gint fd, GIOCondition cond, gpointer data);
+
+/* Watches the connection's socket for cond, replacing any earlier watch. */
+static void watch(struct pl_store *st, GIOCondition cond)
+{
+    int fd = PQsocket(st->conn);
+    if (st->fd_watch && st->watched == cond && st->watched_fd == fd)
+        return;
+    unwatch(st);
+    if (fd < 0)
+        return;
+    st->watched = cond;
+    st->watched_fd = fd;
+    st->fd_watch = g_unix_fd_add(fd, cond | G_IO_ERR | G_IO_HUP, on_socket, st);
+}
+
+static gboolean fail_queued(gpointer data)
+{
+    struct pl_store *st = data;
+    st->fail_idle = 0;
+    /* Only requests not on the wire can be failed here; with the connection
+     * DOWN there is none on the wire. */
+    while (st->state != ST_READY && !g_queue_is_empty(&st->queue))
+        complete(st, g_queue_peek_head(&st->queue), NULL, PL_ERR_DB_UNAVAILABLE);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_reconnect_timer(gpointer data)
+{
+    struct pl_store *st = data;
+    st->reconnect_timer = 0;
+    start_connect(st);
+    return G_SOURCE_REMOVE;
+}
+
+/* The connection is gone: drop it, fail what waits, retry later. */
+static void connection_lost(struct pl_store *st, const char *why)
+{
+    unwatch(st);
+    if (st->conn) {
+        PQfinish(st->conn);
+        st->conn = NULL;
+    }
+    if (!st->outage_logged) {
+        pl_log_warn("database unavailable: %s; retrying in the background", why);
+        st->outage_logged = 1;
+    } else {
+        pl_log_debug("database still unavailable: %s", why);
+    }
+    st->state = ST_DOWN;
+    if (st->result) {
+        PQclear(st->result);
+        st->result = NULL;
+    }
+    if (!st->fail_idle && !g_queue_is_empty(&st->queue))
+        st->fail_idle = g_idle_add(fail_queued, st);
+    st->busy = NULL;
+    if (!st->reconnect_timer)
+        st->reconnect_timer = g_timeout_add((guint)st->backoff_ms, on_reconnect_timer, st);
+    st->backoff_ms = MIN(st->backoff_ms * 2, BACKOFF_MAX_MS);
+}
+
+/* First line of libpq's message, for logs. */
+static const char *first_line(const char *msg, char *buf, size_t len)
+{
+    g_strlcpy(buf, msg ? msg : "", len);
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
+}
+
+static void connect_poll(struct pl_store *st)
+{
+    char line[256];
+    switch (PQconnectPoll(st->conn)) {
+    case PGRES_POLLING_READING:
+        watch(st, G_IO_IN);
+        return;
+    case PGRES_POLLING_WRITING:
+        watch(st, G_IO_OUT);
+        return;
+    case PGRES_POLLING_OK:
+        if (PQsetnonblocking(st->conn, 1) != 0) {
+            connection_lost(st, "could not make the connection non-blocking");
+            return;
+        }
+        st->state = ST_READY;
+        st->backoff_ms = BACKOFF_MIN_MS;
+        if (st->was_up)
+            pl_log_info("database connection restored");
+        else
+            pl_log_debug("connected to the database");
+        st->was_up = 1;
+        st->outage_logged = 0;
+        watch(st, G_IO_IN);
+        kick(st);
+        return;
+    case PGRES_POLLING_FAILED:
+    default:
+        connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
+        return;
+    }
+}
+
+static void start_connect(struct pl_store *st)
+{
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {st->conninfo, "5", "plenumd", NULL};
+    st->conn = PQconnectStartParams(keys, vals, 1);
+    if (!st->conn || PQstatus(st->conn) == CONNECTION_BAD) {
+        char line[256];
+        connection_lost(st, st->conn ? first_line(PQerrorMessage(st->conn), line, sizeof line)
+                                     : "out of memory");
+        return;
+    }
+    st->state = ST_CONNECTING;
+    /* libpq's contract: after PQconnectStart, wait for writability first. */
+    watch(st, G_IO_OUT);
+}
+
+/* Sends the head of the queue if the connection is idle. */
+static void kick(struct pl_store *st)
+{
+    if (st->state != ST_READY || st->busy || g_queue_is_empty(&st->queue))
+        return;
+    struct request *rq = g_queue_peek_head(&st->queue);
+    if (!PQsendQueryParams(st->conn, rq->sql, rq->nparams, NULL, (const char *const *)rq->params,
+                           NULL, NULL, 0)) {
+        char line[256];
+        connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
+        return;
+    }
+    st->busy = rq;
+    int f = PQflush(st->conn);
+    if (f < 0) {
+        connection_lost(st, "could not send to the database");
+        return;
+    }
+    watch(st, f == 1 ? (G_IO_IN | G_IO_OUT) : G_IO_IN);
+}
+
+/* Reads what arrived; completes the busy request when its results end. */
+static void read_results(struct pl_store *st)
+{
+    char line[256];
+    if (!PQconsumeInput(st->conn)) {
+        connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
+        return;
+    }
+    /* Notifications arrive here too once sessions LISTEN; none yet. */
+    PGnotify *n;
+    while ((n = PQnotifies(st->conn)) != NULL)
+        PQfreemem(n);
+    while (st->busy && !PQisBusy(st->conn)) {
+        PGresult *r = PQgetResult(st->conn);
+        if (r) {
+            /* Keep the last result of a multi-statement string. */
+            if (st->result)
+                PQclear(st->result);
+            st->result = r;
+            continue;
+        }
+        /* NULL: the command is over and the connection idle again. */
+        PGresult *res = st->result;
+        st->result = NULL;
+        enum pl_err err = PL_OK;
+        if (PQstatus(st->conn) == CONNECTION_BAD) {
+            PQclear(res);
+            connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
+            return;
+        }
+        ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+            err = PL_ERR_INTERNAL;
+        complete(st, st->busy, res, err);
+        PQclear(res);
+        kick(st);
+        return;
+    }
+    if (PQstatus(st->conn) == CONNECTION_BAD)
+        connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
+}
+
+/*
+ * Socket readiness. watch() and unwatch() may remove this very source while it
+ * is dispatching; GLib then drops it after we return, so always CONTINUE.
+ */
+static gboolean on_socket(gint fd, GIOCondition cond, gpointer data)
+{
+    struct pl_store *st = data;
+    if (st->state == ST_CONNECTING) {
+        connect_poll(st);
+        return G_SOURCE_CONTINUE;
+    }
+    if (st->state != ST_READY)
+        return G_SOURCE_CONTINUE;
+    if (cond & G_IO_OUT) {
+        int f = PQflush(st->conn);
+        if (f < 0) {
+            connection_lost(st, "could not send to the database");
+            return G_SOURCE_CONTINUE;
+        }
+        if (f == 0)
+            watch(st, G_IO_IN);
+    }
+    /* A reply may already be waiting even when only G_IO_OUT fired. */
+    read_results(st);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_timeout(gpointer data)
+{
+    struct request *rq = data;
+    struct pl_store *st = rq->st;
+    rq->timer = 0;
+    if (st->busy == rq) {
+        /* A statement that does not answer in time means a hung or
+         * unreachable server: drop the connection rather than wait on it. */
+        complete(st, rq, NULL, PL_ERR_DB_UNAVAILABLE);
+        connection_lost(st, "a statement timed out");
+    } else {
+        complete(st, rq, NULL, PL_ERR_DB_UNAVAILABLE);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+struct pl_store *pl_store_new(const char *conninfo)
+{
+    struct pl_store *st = g_new0(struct pl_store, 1);
+    st->conninfo = g_strdup(conninfo);
+    st->backoff_ms = BACKOFF_MIN_MS;
+    st->next_handle = 1;
+    g_queue_init(&st->queue);
+    start_connect(st);
+    return st;
+}
+
+void pl_store_free(struct pl_store *st)
+{
+    if (!st)
+        return;
+    unwatch(st);
+    if (st->reconnect_timer)
+        g_source_remove(st->reconnect_timer);
+    if (st->fail_idle)
+        g_source_remove(st->fail_idle);
+    struct request *rq;
+    while ((rq = g_queue_pop_head(&st->queue)) != NULL)
+        request_free(rq);
+    if (st->result)
+        PQclear(st->result);
+    if (st->conn)
+        PQfinish(st->conn);
+    g_free(st->conninfo);
+    g_free(st);
+}
+
+uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
+                        const char *const *params, int timeout_ms, pl_store_cb cb, void *user)
+{
+    struct request *rq = g_new0(struct request, 1);
+    rq->handle = st->next_handle++;
+    rq->sql = g_strdup(sql);
+    rq->nparams = nparams;
+    rq->params = g_new0(char *, nparams > 0 ? nparams : 1);
+    for (int i = 0; i < nparams; i++)
+        rq->params[i] = g_strdup(params[i]);
+    rq->cb = cb;
+    rq->user = user;
+    rq->st = st;
+    rq->timer = g_timeout_add((guint)MAX(timeout_ms, 1), on_timeout, rq);
+    g_queue_push_tail(&st->queue, rq);
+    if (st->state == ST_DOWN) {
+        if (!st->fail_idle)
+            st->fail_idle = g_idle_add(fail_queued, st);
+    } else {
+        kick(st);
+    }
+    return rq->handle;
+}
+
+void pl_store_cancel(struct pl_store *st, uint64_t handle)
+{
+    for (GList *l = st->queue.head; l; l = l->next) {
+        struct request *rq = l->data;
+        if (rq->handle != handle)
+            continue;
+        if (st->busy == rq) {
+            /* On the wire: let it finish, but call nobody. */
+            rq->cb = NULL;
+        } else {
+            g_queue_delete_link(&st->queue, l);
+            request_free(rq);
+        }
+        return;
+    }
+}
+
+int pl_store_connected(const struct pl_store *st)
+{
+    return st->state == ST_READY;
+}

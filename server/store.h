@@ -1,0 +1,55 @@
+/*
+ * The store: one asynchronous libpq connection driven by the GLib main loop
+ * (the same loop as libwebsockets), with a FIFO of queries, a timeout per
+ * query and automatic reconnection with backoff. Loop thread only.
+ *
+ * Failure model: while the database is unreachable, queries fail at once with
+ * PL_ERR_DB_UNAVAILABLE (retryable) instead of waiting; the store keeps
+ * trying to reconnect in the background. Nothing is ever reported as done
+ * unless PostgreSQL answered it.
+ */
+#ifndef PL_STORE_H
+#define PL_STORE_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "errors.h"
+
+struct pl_store;
+
+/*
+ * Completion callback. err is PL_OK when the statement succeeded (res is its
+ * result); PL_ERR_DB_UNAVAILABLE when the connection was down, lost or timed
+ * out (res NULL); PL_ERR_INTERNAL when PostgreSQL refused the statement (res
+ * is the error result, for PQresultErrorField). res is owned by the store and
+ * valid only during the call. Called on the loop, never from inside
+ * pl_store_query() itself.
+ */
+typedef void (*pl_store_cb)(void *user, const PGresult *res, enum pl_err err);
+
+/* Creates a store and starts connecting in the background. conninfo is
+ * copied. Returns NULL only on allocation failure. */
+struct pl_store *pl_store_new(const char *conninfo);
+
+/* Closes the connection and frees the store. Pending callbacks are dropped
+ * without being called. NULL is fine. */
+void pl_store_free(struct pl_store *st);
+
+/*
+ * Queues one statement with text parameters (copied). The callback runs
+ * exactly once unless cancelled, at the latest timeout_ms after this call.
+ * Returns a non-zero handle for pl_store_cancel().
+ */
+uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
+                        const char *const *params, int timeout_ms, pl_store_cb cb, void *user);
+
+/* Guarantees the callback of handle will not run (e.g. its client left).
+ * Unknown or finished handles are ignored. */
+void pl_store_cancel(struct pl_store *st, uint64_t handle);
+
+/* 1 if the connection is established now, else 0. */
+int pl_store_connected(const struct pl_store *st);
+
+#endif

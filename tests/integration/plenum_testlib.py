@@ -1,0 +1,188 @@
+"""Test harness: a throwaway PostgreSQL cluster and a real plenumd.
+
+Everything here starts real components: `initdb`/`pg_ctl` from Debian's
+postgresql-15 (run as the unprivileged `postgres` user when the tests run as
+root, because PostgreSQL refuses to run as root), and the plenumd binary the
+build produced. Clusters live in a temp dir, listen on a unix socket only and
+are removed afterwards, so tests never touch var/.
+"""
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import http.client
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def _pg_user():
+    """The user PostgreSQL runs as: ourselves, or `postgres` when we are root."""
+    if os.geteuid() != 0:
+        return None
+    return pwd.getpwnam("postgres")
+
+
+def _as_pg(cmd, **kw):
+    user = _pg_user()
+    if user:
+        cmd = ["runuser", "-u", user.pw_name, "--"] + cmd
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+
+
+class PgCluster:
+    """A private PostgreSQL 15 cluster on a unix socket in a temp dir."""
+
+    def __init__(self):
+        self.base = tempfile.mkdtemp(prefix="pltest-pg-")
+        self.data = os.path.join(self.base, "data")
+        self.sock = os.path.join(self.base, "run")
+        os.mkdir(self.sock)
+        user = _pg_user()
+        if user:
+            for d in (self.base, self.sock):
+                os.chown(d, user.pw_uid, user.pw_gid)
+        _as_pg([os.path.join(PG_BIN, "initdb"), "-D", self.data, "-U", "plenum", "-A", "trust",
+                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        self.start()
+
+    def start(self):
+        opts = f"-k {self.sock} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+        _as_pg([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-o", opts, "-w", "-t", "30",
+                "-l", os.path.join(self.base, "log"), "start"])
+
+    def stop(self, mode="fast"):
+        _as_pg([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-m", mode, "-w", "stop"])
+
+    def url(self, dbname="postgres"):
+        return f"postgresql:///{dbname}?host={self.sock}&user=plenum"
+
+    def psql(self, sql, dbname="postgres"):
+        """Runs SQL with psql; returns stdout (tuples only, unaligned)."""
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                              "-d", self.url(dbname), "-c", sql],
+                             check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return out.stdout.strip()
+
+    def create_db(self, name):
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def destroy(self):
+        try:
+            self.stop("immediate")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def plenumd_path():
+    return os.environ["PLENUMD"]
+
+
+def source_dir():
+    return os.environ["PL_SOURCE_DIR"]
+
+
+def run_plenumd(args, env_extra=None, timeout=60):
+    """Runs plenumd to completion; returns CompletedProcess with text output."""
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env.update(env_extra or {})
+    return subprocess.run([plenumd_path()] + args, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=timeout)
+
+
+class Plenumd:
+    """A running plenumd on a free loopback port."""
+
+    def __init__(self, database_url, web_root=None, extra_args=(), env_extra=None):
+        self.port = free_port()
+        self.database_url = database_url
+        args = [plenumd_path(), "serve", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--database-url", database_url,
+                "--web-root", web_root or os.path.join(source_dir(), "web")]
+        args += list(extra_args)
+        env = dict(os.environ)
+        env.update(env_extra or {})
+        self.stderr_path = tempfile.mktemp(prefix="pltest-plenumd-", suffix=".log")
+        self._stderr = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        self.wait_ready()
+
+    def wait_ready(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"plenumd exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"plenumd did not listen within {timeout}s:\n{self.log()}")
+
+    def http(self, method, path, headers=None, timeout=10):
+        """One raw HTTP request (the path is sent exactly as given)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in (headers or {}).items():
+                conn.putheader(k, v)
+            conn.endheaders()
+            r = conn.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            conn.close()
+
+    def health(self):
+        status, _, body = self.http("GET", "/healthz")
+        return status, json.loads(body)
+
+    def ws_url(self, query=""):
+        return f"ws://127.0.0.1:{self.port}/ws{query}"
+
+    def log(self):
+        if not self._stderr.closed:
+            self._stderr.flush()
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Stops plenumd; returns its exit code. Fails the caller's test if
+        the sanitizers reported anything."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._stderr.close()
+        return self.proc.returncode
+
+    def sanitizer_report(self):
+        text = self.log()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in text:
+                return text
+        return None
+
+    def cleanup(self):
+        if self.proc.poll() is None:
+            self.stop()
+        try:
+            os.unlink(self.stderr_path)
+        except OSError:
+            pass
