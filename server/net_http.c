@@ -3,7 +3,9 @@
  * responses (health, errors) are written from LWS_CALLBACK_HTTP_WRITEABLE in
  * two steps, headers then body, one lws_write() per callback.
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -51,6 +53,8 @@ static int respond(struct lws *wsi, struct http_session *hs, int status, const c
     hs->status = status;
     hs->content_type = ctype;
     hs->phase = PH_HEADERS;
+    /* While lws is still reading a request body it holds this back; the
+     * request is repeated at LWS_CALLBACK_HTTP_BODY_COMPLETION. */
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -88,7 +92,7 @@ static void health_done(void *user, const PGresult *res, enum pl_err err)
                              healthy ? "ok" : "degraded", "version", PL_VERSION, "uptime_s", uptime,
                              "database", db, "schema_version_expected", srv->schema_version,
                              "connections", "websocket", (int)srv->conn_count);
-    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(root);
     if (!text) {
         respond_error(wsi, hs, 500);
@@ -158,6 +162,9 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         const char *path = in;
         if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
             return respond_error(wsi, hs, 405);
+        /* A decoded %00 would silently cut the path short: refuse it. */
+        if (strlen(path) != len)
+            return respond_error(wsi, hs, 404);
         if (strcmp(path, "/healthz") == 0) {
             hs->phase = PH_WAIT_DB;
             hs->db_t0 = g_get_monotonic_time();
@@ -174,7 +181,18 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             return write_pending(wsi, hs);
         break;
 
+    case LWS_CALLBACK_HTTP_BODY:
+        /* No route takes a body yet; it is read and discarded. */
+        return 0;
+
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (hs->phase == PH_HEADERS)
+            lws_callback_on_writable(wsi);
+        return 0;
+
     case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        /* Either may be the last word on this request's state. */
         if (hs && hs->db_request) {
             pl_store_cancel(pl_server_from_wsi(wsi)->store, hs->db_request);
             hs->db_request = 0;

@@ -133,14 +133,14 @@ class Plenumd:
                 time.sleep(0.05)
         raise RuntimeError(f"plenumd did not listen within {timeout}s:\n{self.log()}")
 
-    def http(self, method, path, headers=None, timeout=10):
-        """One raw HTTP request (the path is sent exactly as given)."""
+    def http(self, method, path, headers=None, body=None, timeout=10):
+        """One HTTP request (the path is sent exactly as given)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
             for k, v in (headers or {}).items():
                 conn.putheader(k, v)
-            conn.endheaders()
+            conn.endheaders(body)
             r = conn.getresponse()
             return r.status, dict(r.getheaders()), r.read()
         finally:
