@@ -15,8 +15,10 @@ build_pkgs=(
 )
 # What `make run` needs on top: the embedded PostgreSQL 15 server.
 run_pkgs=(postgresql-15 postgresql-client-15)
-# What `make test` needs on top: a real WebSocket client, curl, clang for fuzzing.
-test_pkgs=(python3 python3-websockets curl clang libclang-rt-14-dev)
+# What `make test` needs on top: a real WebSocket client, curl, clang for
+# fuzzing, and Chromium (driven by playwright-core from npm) with fonts that
+# have every Vietnamese diacritic.
+test_pkgs=(python3 python3-websockets curl clang libclang-rt-14-dev chromium fonts-noto-core)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in
@@ -34,12 +36,35 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 1
 fi
 
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+# Node.js may come from Debian (nodejs + npm) or from the image (nodejs with
+# npm bundled): ask for Debian's only when there is none.
+if [[ "$want" == test ]]; then
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+
+# The browser tests' npm packages, pinned by tests/browser/package-lock.json.
+npm_deps() {
+  [[ "$want" == test ]] || return 0
+  local dir=$root/tests/browser
+  if [[ ! -f "$dir/node_modules/playwright-core/package.json" ]] ||
+    [[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    echo "deps.sh: installing the browser tests' npm packages"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then
+  npm_deps
+  exit 0
+fi
 
 echo "deps.sh: installing ${missing[*]}"
 if [[ $(id -u) -eq 0 ]]; then
@@ -55,3 +80,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq >/dev/null
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps.sh: installed ${#missing[@]} package(s)"
+npm_deps
