@@ -12,39 +12,86 @@
  * mistake (and would not fit a unix socket path anyway). */
 #define PL_CONFIG_MAX_STR 4096
 
+enum opt_kind { OPT_INT, OPT_STR, OPT_LEVEL };
+
+struct opt {
+    const char *flag; /* without "--" */
+    const char *env;
+    enum opt_kind kind;
+    size_t offset; /* into struct pl_config */
+    long lo, hi;   /* OPT_INT range */
+    const char *unit;
+    const char *help;
+};
+
+#define F(field) offsetof(struct pl_config, field)
+
+static const struct opt opts[] = {
+    {"port", "PLENUM_PORT", OPT_INT, F(port), 1, 65535, "a port number", "TCP port (8080)"},
+    {"bind", "PLENUM_BIND", OPT_STR, F(bind), 0, 0, NULL, "address to listen on (127.0.0.1)"},
+    {"database-url", "DATABASE_URL", OPT_STR, F(database_url), 0, 0, NULL,
+     "PostgreSQL conninfo or URI (required)"},
+    {"web-root", "PLENUM_WEB_ROOT", OPT_STR, F(web_root), 0, 0, NULL, "static files to serve"},
+    {"data-dir", "PLENUM_DATA_DIR", OPT_STR, F(data_dir), 0, 0, NULL,
+     "recordings and uploads (var/data)"},
+    {"log-level", "PLENUM_LOG_LEVEL", OPT_LEVEL, F(log_level), 0, 0, NULL,
+     "error, warn, info or debug (info)"},
+    {"shutdown-grace-ms", "PLENUM_SHUTDOWN_GRACE_MS", OPT_INT, F(shutdown_grace_ms), 0, 60000,
+     "milliseconds", "time clients get to close on SIGTERM (1000)"},
+    {"tls-cert", "PLENUM_TLS_CERT", OPT_STR, F(tls_cert), 0, 0, NULL,
+     "PEM certificate chain; with --tls-key enables HTTPS/WSS"},
+    {"tls-key", "PLENUM_TLS_KEY", OPT_STR, F(tls_key), 0, 0, NULL, "PEM private key"},
+    {"allowed-origins", "PLENUM_ALLOWED_ORIGINS", OPT_STR, F(allowed_origins), 0, 0, NULL,
+     "comma-separated exact browser Origins (this server's localhost URLs)"},
+    {"session-idle-timeout", "PLENUM_SESSION_IDLE_TIMEOUT", OPT_INT, F(session_idle_s), 1,
+     31 * 86400, "seconds", "sign-in ends after this long unused (7200)"},
+    {"session-max-age", "PLENUM_SESSION_MAX_AGE", OPT_INT, F(session_max_s), 1, 366 * 86400,
+     "seconds", "sign-in ends this long after it began (57600)"},
+    {"login-lock-after", "PLENUM_LOGIN_LOCK_AFTER", OPT_INT, F(login_lock_after), 1, 1000,
+     "a count", "failed logins per account before a lockout (10)"},
+    {"login-address-lock-after", "PLENUM_LOGIN_ADDRESS_LOCK_AFTER", OPT_INT,
+     F(login_address_lock_after), 1, 100000, "a count",
+     "failed logins per address before a lockout (50)"},
+    {"login-lock-seconds", "PLENUM_LOGIN_LOCK_SECONDS", OPT_INT, F(login_lock_s), 1, 86400,
+     "seconds", "lockout length and counting window (900)"},
+    {"max-message-bytes", "PLENUM_MAX_MESSAGE_BYTES", OPT_INT, F(max_message_bytes), 256, 1048576,
+     "bytes", "largest WebSocket message (65536)"},
+    {"ws-rate-per-minute", "PLENUM_WS_RATE_PER_MINUTE", OPT_INT, F(ws_rate_per_minute), 1, 1000000,
+     "a count", "sustained messages per connection per minute (100)"},
+    {"ws-rate-burst", "PLENUM_WS_RATE_BURST", OPT_INT, F(ws_rate_burst), 1, 1000000, "a count",
+     "messages a connection may send at once (50)"},
+    {"ws-rate-close-after", "PLENUM_WS_RATE_CLOSE_AFTER", OPT_INT, F(ws_rate_close_after), 1,
+     1000000, "a count", "refused messages in a row before close 1008 (20)"},
+    {"max-connections-per-account", "PLENUM_MAX_CONNECTIONS_PER_ACCOUNT", OPT_INT,
+     F(max_conns_per_account), 1, 10000, "a count", "open WebSockets per account (10)"},
+    {"ws-ping-interval", "PLENUM_WS_PING_INTERVAL", OPT_INT, F(ws_ping_s), 1, 3600, "seconds",
+     "idle time before the server pings a WebSocket (30)"},
+    {"ws-idle-timeout", "PLENUM_WS_IDLE_TIMEOUT", OPT_INT, F(ws_hangup_s), 2, 7200, "seconds",
+     "idle time before the server hangs up (75)"},
+};
+
 const char *pl_config_usage(void)
 {
-    return "usage: plenumd [serve|migrate|seed-demo|version] [options]\n"
-           "\n"
-           "commands:\n"
-           "  serve        apply migrations, then serve HTTP and WebSocket (default)\n"
-           "  migrate      apply pending schema migrations and exit\n"
-           "  seed-demo    apply migrations, load demo data into an empty database, exit\n"
-           "  version      print the versions of plenumd and its libraries\n"
-           "\n"
-           "options (environment variable in brackets; a flag wins):\n"
-           "  --port N            TCP port to listen on [PLENUM_PORT] (8080)\n"
-           "  --bind ADDR         address to listen on [PLENUM_BIND] (127.0.0.1)\n"
-           "  --database-url URL  PostgreSQL conninfo or URI [DATABASE_URL] (required)\n"
-           "  --web-root DIR      static files to serve [PLENUM_WEB_ROOT]\n"
-           "  --data-dir DIR      recordings and uploads [PLENUM_DATA_DIR] (var/data)\n"
-           "  --log-level LEVEL   error, warn, info or debug [PLENUM_LOG_LEVEL] (info)\n"
-           "  --shutdown-grace-ms N  time clients get to close on SIGTERM "
-           "[PLENUM_SHUTDOWN_GRACE_MS] "
-           "(1000)\n"
-           "  -h, --help          this text\n";
-}
-
-static int set_str(char **dst, const char *value, const char *what, char *err, size_t errlen)
-{
-    if (value[0] == '\0' || strlen(value) > PL_CONFIG_MAX_STR) {
-        snprintf(err, errlen, "%s must be a non-empty string of at most %d bytes", what,
-                 PL_CONFIG_MAX_STR);
-        return -1;
-    }
-    g_free(*dst);
-    *dst = g_strdup(value);
-    return 0;
+    static char text[8192];
+    if (text[0])
+        return text;
+    GString *s = g_string_new(
+        "usage: plenumd [serve|migrate|seed-demo|admin|version] [options]\n"
+        "\n"
+        "commands:\n"
+        "  serve        apply migrations, then serve HTTP and WebSocket (default)\n"
+        "  migrate      apply pending schema migrations and exit\n"
+        "  seed-demo    apply migrations, load demo data into an empty database, exit\n"
+        "  admin ...    manage people, roles and sign-in codes (plenumd admin help)\n"
+        "  version      print the versions of plenumd and its libraries\n"
+        "\n"
+        "options (environment variable in brackets; a flag wins):\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(opts); i++)
+        g_string_append_printf(s, "  --%-28s %s [%s]\n", opts[i].flag, opts[i].help, opts[i].env);
+    g_string_append(s, "  -h, --help                     this text\n");
+    g_strlcpy(text, s->str, sizeof text);
+    g_string_free(s, TRUE);
+    return text;
 }
 
 static int parse_int(const char *value, long lo, long hi, long *out)
@@ -58,59 +105,64 @@ static int parse_int(const char *value, long lo, long hi, long *out)
     return 0;
 }
 
-/* Applies one setting by its flag name (without "--"). `what` names the
- * source for the error message: "--port" or "PLENUM_PORT". */
-static int apply(struct pl_config *cfg, const char *name, const char *value, const char *what,
+/* Applies one option. `what` names the source for the error message:
+ * "--port" or "PLENUM_PORT". */
+static int apply(struct pl_config *cfg, const struct opt *o, const char *value, const char *what,
                  char *err, size_t errlen)
 {
+    char *base = (char *)cfg;
     long v;
-    if (strcmp(name, "port") == 0) {
-        if (parse_int(value, 1, 65535, &v) != 0) {
-            snprintf(err, errlen, "%s must be a port number from 1 to 65535", what);
+    switch (o->kind) {
+    case OPT_INT:
+        if (parse_int(value, o->lo, o->hi, &v) != 0) {
+            snprintf(err, errlen, "%s must be %s from %ld to %ld", what, o->unit, o->lo, o->hi);
             return -1;
         }
-        cfg->port = (int)v;
+        *(int *)(base + o->offset) = (int)v;
         return 0;
-    }
-    if (strcmp(name, "shutdown-grace-ms") == 0) {
-        if (parse_int(value, 0, 60000, &v) != 0) {
-            snprintf(err, errlen, "%s must be a number of milliseconds from 0 to 60000", what);
-            return -1;
-        }
-        cfg->shutdown_grace_ms = (int)v;
-        return 0;
-    }
-    if (strcmp(name, "log-level") == 0) {
-        if (pl_log_parse_level(value, &cfg->log_level) != 0) {
+    case OPT_LEVEL:
+        if (pl_log_parse_level(value, (enum pl_log_level *)(base + o->offset)) != 0) {
             snprintf(err, errlen, "%s must be one of error, warn, info, debug", what);
             return -1;
         }
         return 0;
+    case OPT_STR: {
+        char **dst = (char **)(base + o->offset);
+        if (value[0] == '\0' || strlen(value) > PL_CONFIG_MAX_STR) {
+            snprintf(err, errlen, "%s must be a non-empty string of at most %d bytes", what,
+                     PL_CONFIG_MAX_STR);
+            return -1;
+        }
+        g_free(*dst);
+        *dst = g_strdup(value);
+        return 0;
     }
-    if (strcmp(name, "bind") == 0)
-        return set_str(&cfg->bind, value, what, err, errlen);
-    if (strcmp(name, "database-url") == 0)
-        return set_str(&cfg->database_url, value, what, err, errlen);
-    if (strcmp(name, "web-root") == 0)
-        return set_str(&cfg->web_root, value, what, err, errlen);
-    if (strcmp(name, "data-dir") == 0)
-        return set_str(&cfg->data_dir, value, what, err, errlen);
-    snprintf(err, errlen, "unknown option %s (see plenumd --help)", what);
+    }
     return -1;
 }
 
-static const struct {
-    const char *env;
-    const char *name;
-} env_map[] = {
-    {"PLENUM_PORT", "port"},
-    {"PLENUM_BIND", "bind"},
-    {"DATABASE_URL", "database-url"},
-    {"PLENUM_WEB_ROOT", "web-root"},
-    {"PLENUM_DATA_DIR", "data-dir"},
-    {"PLENUM_LOG_LEVEL", "log-level"},
-    {"PLENUM_SHUTDOWN_GRACE_MS", "shutdown-grace-ms"},
-};
+static const struct opt *find_opt(const char *flag)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
+        if (strcmp(opts[i].flag, flag) == 0)
+            return &opts[i];
+    }
+    return NULL;
+}
+
+static int check_combinations(struct pl_config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together: set both or neither");
+        return -1;
+    }
+    if (cfg->ws_hangup_s <= cfg->ws_ping_s) {
+        snprintf(err, errlen, "--ws-idle-timeout (%d) must be longer than --ws-ping-interval (%d)",
+                 cfg->ws_hangup_s, cfg->ws_ping_s);
+        return -1;
+    }
+    return 0;
+}
 
 int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_getenv_fn getenv_fn,
                     const char *default_web_root, char *err, size_t errlen)
@@ -123,31 +175,50 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->data_dir = g_strdup("var/data");
     cfg->log_level = PL_LOG_INFO;
     cfg->shutdown_grace_ms = 1000;
+    cfg->session_idle_s = 2 * 3600;
+    cfg->session_max_s = 16 * 3600;
+    cfg->login_lock_after = 10;
+    cfg->login_address_lock_after = 50;
+    cfg->login_lock_s = 900;
+    cfg->max_message_bytes = 64 * 1024;
+    cfg->ws_rate_per_minute = 100;
+    cfg->ws_rate_burst = 50;
+    cfg->ws_rate_close_after = 20;
+    cfg->max_conns_per_account = 10;
+    cfg->ws_ping_s = 30;
+    cfg->ws_hangup_s = 75;
 
     if (getenv_fn) {
-        for (size_t i = 0; i < G_N_ELEMENTS(env_map); i++) {
-            const char *v = getenv_fn(env_map[i].env);
-            if (v && *v && apply(cfg, env_map[i].name, v, env_map[i].env, err, errlen) != 0)
+        for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
+            const char *v = getenv_fn(opts[i].env);
+            if (v && *v && apply(cfg, &opts[i], v, opts[i].env, err, errlen) != 0)
                 return -1;
         }
     }
 
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
+        static const struct {
+            const char *name;
+            enum pl_command cmd;
+        } cmds[] = {{"serve", PL_CMD_SERVE},         {"migrate", PL_CMD_MIGRATE},
+                    {"seed-demo", PL_CMD_SEED_DEMO}, {"admin", PL_CMD_ADMIN},
+                    {"version", PL_CMD_VERSION},     {"help", PL_CMD_HELP}};
         const char *c = argv[i++];
-        if (strcmp(c, "serve") == 0)
-            cfg->command = PL_CMD_SERVE;
-        else if (strcmp(c, "migrate") == 0)
-            cfg->command = PL_CMD_MIGRATE;
-        else if (strcmp(c, "seed-demo") == 0)
-            cfg->command = PL_CMD_SEED_DEMO;
-        else if (strcmp(c, "version") == 0)
-            cfg->command = PL_CMD_VERSION;
-        else if (strcmp(c, "help") == 0)
-            cfg->command = PL_CMD_HELP;
-        else {
+        size_t k = 0;
+        while (k < G_N_ELEMENTS(cmds) && strcmp(cmds[k].name, c) != 0)
+            k++;
+        if (k == G_N_ELEMENTS(cmds)) {
             snprintf(err, errlen, "unknown command \"%.64s\" (see plenumd --help)", c);
             return -1;
+        }
+        cfg->command = cmds[k].cmd;
+        if (cfg->command == PL_CMD_ADMIN) {
+            /* Everything after "admin" belongs to the admin command, except
+             * the global options it shares, which it parses through us. */
+            cfg->admin_argc = argc - i;
+            cfg->admin_argv = argv + i;
+            return check_combinations(cfg, err, errlen);
         }
     }
     for (; i < argc; i++) {
@@ -185,19 +256,26 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
         }
         char what[72];
         snprintf(what, sizeof what, "--%s", name);
-        if (apply(cfg, name, value, what, err, errlen) != 0)
+        const struct opt *o = find_opt(name);
+        if (!o) {
+            snprintf(err, errlen, "unknown option %s (see plenumd --help)", what);
+            return -1;
+        }
+        if (apply(cfg, o, value, what, err, errlen) != 0)
             return -1;
     }
-    return 0;
+    return check_combinations(cfg, err, errlen);
 }
 
 void pl_config_clear(struct pl_config *cfg)
 {
     if (!cfg)
         return;
-    g_free(cfg->bind);
-    g_free(cfg->database_url);
-    g_free(cfg->web_root);
-    g_free(cfg->data_dir);
-    cfg->bind = cfg->database_url = cfg->web_root = cfg->data_dir = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
+        if (opts[i].kind == OPT_STR) {
+            char **p = (char **)((char *)cfg + opts[i].offset);
+            g_free(*p);
+            *p = NULL;
+        }
+    }
 }

@@ -2,6 +2,7 @@
  * plenumd configuration: defaults, then environment, then command-line flags
  * (a flag wins over the environment). Parsing is pure (no globals, the
  * environment is read through a callback) so it is unit-tested and fuzzed.
+ * Every option is one row of the table in config.c.
  */
 #ifndef PL_CONFIG_H
 #define PL_CONFIG_H
@@ -14,6 +15,7 @@ enum pl_command {
     PL_CMD_SERVE = 0, /* default: migrate, then serve */
     PL_CMD_MIGRATE,   /* apply migrations and exit */
     PL_CMD_SEED_DEMO, /* migrate, load demo data if the database is empty, exit */
+    PL_CMD_ADMIN,     /* people, roles, CSV import, sign-in codes (admin.c) */
     PL_CMD_VERSION,   /* print component versions and exit */
     PL_CMD_HELP,
 };
@@ -27,6 +29,34 @@ struct pl_config {
     char *data_dir;     /* recordings, uploads; owned */
     enum pl_log_level log_level;
     int shutdown_grace_ms; /* how long to let clients close on SIGTERM */
+
+    /* TLS: both set, or neither (plain HTTP for loopback or behind a proxy). */
+    char *tls_cert; /* PEM certificate chain; owned */
+    char *tls_key;  /* PEM private key; owned */
+    /* Comma-separated exact Origins allowed for browsers; owned. NULL: the
+     * server's own http(s)://localhost:PORT and 127.0.0.1:PORT. */
+    char *allowed_origins;
+
+    /* Login sessions. */
+    int session_idle_s; /* revoked after this long without use */
+    int session_max_s;  /* absolute lifetime */
+    /* Login attempts: slowed after a third of the lock threshold. */
+    int login_lock_after;         /* failures per account within the window */
+    int login_address_lock_after; /* failures per address within the window */
+    int login_lock_s;             /* lockout and counting window */
+
+    /* WebSocket limits. */
+    int max_message_bytes;   /* larger messages close the socket with 1009 */
+    int ws_rate_per_minute;  /* sustained messages per connection */
+    int ws_rate_burst;       /* messages allowed at once */
+    int ws_rate_close_after; /* refused messages in a row before close 1008 */
+    int max_conns_per_account;
+    int ws_ping_s;   /* idle seconds before the server pings */
+    int ws_hangup_s; /* idle seconds before the server hangs up */
+
+    /* For `admin`: the arguments after the word "admin"; borrowed from argv. */
+    int admin_argc;
+    char *const *admin_argv;
 };
 
 /* Returns the value of an environment variable or NULL (getenv's contract). */

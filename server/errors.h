@@ -8,16 +8,24 @@
 
 enum pl_err {
     PL_OK = 0,
-    PL_ERR_BAD_JSON,       /* not valid UTF-8 JSON */
-    PL_ERR_NOT_OBJECT,     /* top level is not a JSON object */
-    PL_ERR_MISSING_FIELD,  /* a required field is absent */
-    PL_ERR_BAD_FIELD,      /* a field has the wrong type or an invalid value */
-    PL_ERR_UNKNOWN_FIELD,  /* a field the message type does not define */
-    PL_ERR_UNKNOWN_TYPE,   /* "type" names no request the server knows */
-    PL_ERR_TOO_LARGE,      /* message over the size limit */
-    PL_ERR_BINARY,         /* binary frames are not part of plenum.v1 */
-    PL_ERR_DB_UNAVAILABLE, /* the database cannot be reached; retry later */
-    PL_ERR_INTERNAL,       /* a server fault; logged */
+    PL_ERR_BAD_JSON,            /* not valid UTF-8 JSON */
+    PL_ERR_NOT_OBJECT,          /* top level is not a JSON object */
+    PL_ERR_MISSING_FIELD,       /* a required field is absent */
+    PL_ERR_BAD_FIELD,           /* a field has the wrong type or an invalid value */
+    PL_ERR_UNKNOWN_FIELD,       /* a field the message type does not define */
+    PL_ERR_UNKNOWN_TYPE,        /* "type" names no request the server knows */
+    PL_ERR_TOO_LARGE,           /* message over the size limit */
+    PL_ERR_BINARY,              /* binary frames are not part of plenum.v1 */
+    PL_ERR_DB_UNAVAILABLE,      /* the database cannot be reached; retry later */
+    PL_ERR_INTERNAL,            /* a server fault; logged */
+    PL_ERR_INVALID_CREDENTIALS, /* wrong login, password or code (never says which) */
+    PL_ERR_LOCKED,              /* too many failed sign-ins; retry later */
+    PL_ERR_RATE_LIMITED,        /* too many messages; slow down */
+    PL_ERR_UNAUTHENTICATED,     /* the action needs a signed-in person */
+    PL_ERR_FORBIDDEN,           /* the signed-in person may not do this */
+    PL_ERR_ORIGIN,              /* the browser page's Origin is not allowed */
+    PL_ERR_MEDIA_TYPE,          /* a request body that is not application/json */
+    PL_ERR_SESSION_ENDED,       /* the sign-in expired or was revoked */
     PL_ERR__COUNT
 };
 

@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "admin.h"
 #include "config.h"
 #include "demo.h"
 #include "log.h"
@@ -70,6 +71,10 @@ int main(int argc, char **argv)
         rc = 0;
         goto done;
     }
+    if (cfg.command == PL_CMD_ADMIN) {
+        rc = pl_admin_main(&cfg, stdin, stdout);
+        goto done;
+    }
     if (!cfg.database_url) {
         pl_log_error("no database configured: set DATABASE_URL or pass --database-url");
         goto done;
@@ -107,12 +112,13 @@ int main(int argc, char **argv)
         break;
     }
     case PL_CMD_SERVE: {
-        /* The server opens its own asynchronous connection. */
+        struct pl_server srv;
+        int ok = pl_server_init(&srv, &cfg, pl_migrate_latest(pl_migrations, pl_migrations_count),
+                                conn, err, sizeof err) == 0;
+        /* From here on the server has its own asynchronous connection. */
         PQfinish(conn);
         conn = NULL;
-        struct pl_server srv;
-        if (pl_server_init(&srv, &cfg, pl_migrate_latest(pl_migrations, pl_migrations_count), err,
-                           sizeof err) != 0) {
+        if (!ok) {
             pl_log_error("%s", err);
             pl_server_fini(&srv);
             break;

@@ -1,9 +1,10 @@
 /*
- * HTTP: static files from the web root, and GET /healthz. Small generated
- * responses (health, errors) are written from LWS_CALLBACK_HTTP_WRITEABLE in
+ * HTTP: static files from the web root, GET /healthz, and /api/... (net_api.c).
+ * Small generated responses are written from LWS_CALLBACK_HTTP_WRITEABLE in
  * two steps, headers then body, one lws_write() per callback.
  */
-#include <stdbool.h>
+#include "net_http.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,63 +17,106 @@
 
 /* How long /healthz waits for the database before reporting it down. */
 #define PL_HEALTH_TIMEOUT_MS 2000
+#define PL_HSTS              "max-age=31536000; includeSubDomains"
 
-/* Sent with every static file and generated response. */
+/* Sent with every static file. */
 #define PL_SECURITY_HEADERS                                                                        \
     "X-Content-Type-Options: nosniff\x0d\x0a"                                                      \
     "X-Frame-Options: DENY\x0d\x0a"                                                                \
     "Referrer-Policy: no-referrer\x0d\x0a"                                                         \
     "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "                          \
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\x0d\x0a"
-
-enum phase { PH_IDLE = 0, PH_WAIT_DB, PH_HEADERS, PH_BODY };
-
-struct http_session {
-    enum phase phase;
-    int status;
-    const char *content_type; /* static storage */
-    unsigned char *body;      /* LWS_PRE headroom then body_len bytes; owned */
-    size_t body_len;
-    uint64_t db_request; /* pending store request, 0 if none */
-    gint64 db_t0;        /* when the health query was sent */
-};
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\x0d\x0a"      \
+    "Cache-Control: no-cache\x0d\x0a"
 
 size_t pl_http_session_size(void)
 {
-    return sizeof(struct http_session);
+    return sizeof(struct pl_http_req);
 }
 
-/* Takes a copy of body and schedules the response. */
-static int respond(struct lws *wsi, struct http_session *hs, int status, const char *ctype,
-                   const char *body, size_t len)
+int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const char *ctype,
+                    const char *body, size_t len)
 {
-    g_free(hs->body);
-    hs->body = g_malloc(LWS_PRE + len + 1);
-    memcpy(hs->body + LWS_PRE, body, len);
-    hs->body_len = len;
-    hs->status = status;
-    hs->content_type = ctype;
-    hs->phase = PH_HEADERS;
+    g_free(hr->body);
+    hr->body = g_malloc(LWS_PRE + len + 1);
+    memcpy(hr->body + LWS_PRE, body, len);
+    hr->body_len = len;
+    hr->status = status;
+    hr->content_type = ctype;
+    hr->phase = PH_HEADERS;
     /* While lws is still reading a request body it holds this back; the
      * request is repeated at LWS_CALLBACK_HTTP_BODY_COMPLETION. */
     lws_callback_on_writable(wsi);
     return 0;
 }
 
-static int respond_error(struct lws *wsi, struct http_session *hs, int status)
+int pl_http_respond_error(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
+                          const char *field, int retry_after)
+{
+    json_t *o = json_pack("{s:s, s:s, s:b}", "error", pl_err_code(err), "message",
+                          pl_err_message(err, hr->lang), "retryable", pl_err_retryable(err));
+    if (o && field && *field)
+        json_object_set_new(o, "field", json_string(field));
+    if (o && retry_after > 0)
+        json_object_set_new(o, "retry_after", json_integer(retry_after));
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    hr->retry_after = retry_after;
+    const char *fallback = "{\"error\":\"internal\"}";
+    pl_http_respond(wsi, hr, status, "application/json", text ? text : fallback,
+                    strlen(text ? text : fallback));
+    free(text);
+    return 0;
+}
+
+static int respond_status(struct lws *wsi, struct pl_http_req *hr, int status)
 {
     char body[128];
-    const char *what = status == 404 ? "not found" : status == 405 ? "method not allowed" : "error";
-    int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"status\":%d}\n", what, status);
-    return respond(wsi, hs, status, "application/json", body, (size_t)n);
+    const char *what = status == 404   ? "not_found"
+                       : status == 405 ? "method_not_allowed"
+                       : status == 413 ? "payload_too_large"
+                                       : "error";
+    int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"status\":%d}", what, status);
+    return pl_http_respond(wsi, hr, status, "application/json", body, (size_t)n);
+}
+
+void pl_http_peer(struct lws *wsi, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    lws_get_peer_simple(wsi, buf, len);
+}
+
+bool pl_http_origin_ok(struct lws *wsi)
+{
+    char origin[256];
+    int n = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+    if (n <= 0)
+        return lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0; /* absent: not a browser */
+    return pl_server_origin_allowed(pl_server_from_wsi(wsi), origin);
+}
+
+void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr)
+{
+    if (hr->db_request) {
+        pl_store_cancel(pl_server_from_wsi(wsi)->store, hr->db_request);
+        hr->db_request = 0;
+    }
+    pl_api_cancel(hr);
+    g_free(hr->body);
+    hr->body = NULL;
+    g_free(hr->set_cookie);
+    hr->set_cookie = NULL;
+    if (hr->req_body) {
+        g_string_free(hr->req_body, TRUE);
+        hr->req_body = NULL;
+    }
 }
 
 static void health_done(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct http_session *hs = lws_wsi_user(wsi);
+    struct pl_http_req *hr = lws_wsi_user(wsi);
     struct pl_server *srv = pl_server_from_wsi(wsi);
-    hs->db_request = 0;
+    hr->db_request = 0;
 
     double uptime = (double)(g_get_monotonic_time() - srv->started_us) / 1e6;
     json_t *db = json_object();
@@ -82,7 +126,7 @@ static void health_done(void *user, const PGresult *res, enum pl_err err)
     if (db_ok) {
         json_object_set_new(db, "schema_version", json_integer(version));
         json_object_set_new(db, "latency_ms",
-                            json_real((double)(g_get_monotonic_time() - hs->db_t0) / 1000.0));
+                            json_real((double)(g_get_monotonic_time() - hr->db_t0) / 1000.0));
     } else {
         json_object_set_new(db, "error",
                             json_string(pl_err_code(err == PL_OK ? PL_ERR_INTERNAL : err)));
@@ -95,49 +139,63 @@ static void health_done(void *user, const PGresult *res, enum pl_err err)
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(root);
     if (!text) {
-        respond_error(wsi, hs, 500);
+        respond_status(wsi, hr, 500);
         return;
     }
-    respond(wsi, hs, healthy ? 200 : 503, "application/json", text, strlen(text));
+    pl_http_respond(wsi, hr, healthy ? 200 : 503, "application/json", text, strlen(text));
     free(text);
 }
 
-static int serve_static(struct lws *wsi, struct http_session *hs, const char *path)
+static int serve_static(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
     char file[PATH_MAX];
     if (pl_static_resolve(srv->web_root, path, file, sizeof file) != 0)
-        return respond_error(wsi, hs, 404);
-    static const char extra[] = PL_SECURITY_HEADERS "Cache-Control: no-cache\x0d\x0a";
+        return respond_status(wsi, hr, 404);
+    static const char plain[] = PL_SECURITY_HEADERS;
+    static const char tls[] = PL_SECURITY_HEADERS "Strict-Transport-Security: " PL_HSTS "\x0d\x0a";
+    const char *extra = srv->tls ? tls : plain;
     int n = lws_serve_http_file(wsi, file, pl_static_mime(file), extra, (int)strlen(extra));
     if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
         return -1;
     return 0;
 }
 
-static int write_pending(struct lws *wsi, struct http_session *hs)
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+                      unsigned char *end)
 {
-    if (hs->phase == PH_HEADERS) {
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+static int write_pending(struct lws *wsi, struct pl_http_req *hr)
+{
+    if (hr->phase == PH_HEADERS) {
         unsigned char buf[LWS_PRE + 2048];
         unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-        if (lws_add_http_common_headers(wsi, (unsigned)hs->status, hs->content_type,
-                                        (lws_filepos_t)hs->body_len, &p, end) ||
-            lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                        (const unsigned char *)"no-store", 8, &p, end) ||
-            lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
-                                        (const unsigned char *)"nosniff", 7, &p, end) ||
+        char retry[16];
+        snprintf(retry, sizeof retry, "%d", hr->retry_after);
+        if (lws_add_http_common_headers(wsi, (unsigned)hr->status, hr->content_type,
+                                        (lws_filepos_t)hr->body_len, &p, end) ||
+            add_header(wsi, "cache-control:", "no-store", &p, end) ||
+            add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+            (pl_server_from_wsi(wsi)->tls &&
+             add_header(wsi, "strict-transport-security:", PL_HSTS, &p, end)) ||
+            (hr->set_cookie && add_header(wsi, "set-cookie:", hr->set_cookie, &p, end)) ||
+            (hr->retry_after > 0 && add_header(wsi, "retry-after:", retry, &p, end)) ||
             lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
-        hs->phase = PH_BODY;
+        hr->phase = PH_BODY;
         lws_callback_on_writable(wsi);
         return 0;
     }
-    if (hs->phase == PH_BODY) {
-        int n = lws_write(wsi, hs->body + LWS_PRE, hs->body_len, LWS_WRITE_HTTP_FINAL);
-        g_free(hs->body);
-        hs->body = NULL;
-        hs->phase = PH_IDLE;
-        if (n < (int)hs->body_len)
+    if (hr->phase == PH_BODY) {
+        int n = lws_write(wsi, hr->body + LWS_PRE, hr->body_len, LWS_WRITE_HTTP_FINAL);
+        size_t want = hr->body_len;
+        g_free(hr->body);
+        hr->body = NULL;
+        hr->phase = PH_DONE;
+        if (n < (int)want)
             return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
@@ -147,10 +205,14 @@ static int write_pending(struct lws *wsi, struct http_session *hs)
 int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len)
 {
-    struct http_session *hs = user;
+    struct pl_http_req *hr = user;
     struct pl_server *srv;
 
     switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* Origin, sign-in and per-account limits for WebSocket upgrades. */
+        return pl_ws_confirm_upgrade(wsi);
+
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket upgrade that asked for no subprotocol we speak lands
          * on this, the default protocol: refuse it. */
@@ -158,49 +220,61 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 
     case LWS_CALLBACK_HTTP: {
         srv = pl_server_from_wsi(wsi);
-        memset(hs, 0, sizeof *hs);
+        /* A kept-alive connection reuses hr: release the last request's. */
+        pl_http_req_clear(wsi, hr);
+        memset(hr, 0, sizeof *hr);
+        char lang[64];
+        hr->lang = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
+                       ? pl_lang_parse(lang)
+                       : PL_LANG_VI;
         const char *path = in;
-        if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-            return respond_error(wsi, hs, 405);
         /* A decoded %00 would silently cut the path short: refuse it. */
         if (strlen(path) != len)
-            return respond_error(wsi, hs, 404);
+            return respond_status(wsi, hr, 404);
+        if (strncmp(path, "/api/", 5) == 0)
+            return pl_api_begin(wsi, hr, path);
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+            return respond_status(wsi, hr, 405);
         if (strcmp(path, "/healthz") == 0) {
-            hs->phase = PH_WAIT_DB;
-            hs->db_t0 = g_get_monotonic_time();
-            hs->db_request = pl_store_query(
+            hr->phase = PH_WAIT;
+            hr->db_t0 = g_get_monotonic_time();
+            hr->db_request = pl_store_query(
                 srv->store, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL,
                 PL_HEALTH_TIMEOUT_MS, health_done, wsi);
             return 0;
         }
-        return serve_static(wsi, hs, path);
+        return serve_static(wsi, hr, path);
     }
 
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (hs->phase == PH_HEADERS || hs->phase == PH_BODY)
-            return write_pending(wsi, hs);
-        break;
-
     case LWS_CALLBACK_HTTP_BODY:
-        /* No route takes a body yet; it is read and discarded. */
+        if (hr->req_body && !hr->body_too_large) {
+            if (hr->req_body->len + len > PL_HTTP_MAX_BODY)
+                hr->body_too_large = true;
+            else
+                g_string_append_len(hr->req_body, in, (gssize)len);
+        }
         return 0;
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (hs->phase == PH_HEADERS)
+        if (hr->req_body && hr->phase == PH_WAIT) {
+            if (hr->body_too_large)
+                return respond_status(wsi, hr, 413);
+            return pl_api_handle(wsi, hr);
+        }
+        if (hr->phase == PH_HEADERS)
             lws_callback_on_writable(wsi);
         return 0;
+
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (hr->phase == PH_HEADERS || hr->phase == PH_BODY)
+            return write_pending(wsi, hr);
+        break;
 
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         /* Either may be the last word on this request's state. */
-        if (hs && hs->db_request) {
-            pl_store_cancel(pl_server_from_wsi(wsi)->store, hs->db_request);
-            hs->db_request = 0;
-        }
-        if (hs) {
-            g_free(hs->body);
-            hs->body = NULL;
-        }
+        if (hr)
+            pl_http_req_clear(wsi, hr);
         break;
 
     default:

@@ -1,14 +1,27 @@
 /*
- * The /ws endpoint, subprotocol plenum.v1. Each connection reassembles
- * fragmented text messages (up to PL_PROTO_MAX_MESSAGE), hands each to the
- * protocol dispatcher, and queues replies in a bounded outgoing queue that is
- * drained one lws_write() per LWS_CALLBACK_SERVER_WRITEABLE.
+ * The /ws endpoint, subprotocol plenum.v1.
+ *
+ * Handshake (LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, then the filter): the path must be /ws,
+ * a browser's Origin must be exactly one of the allowed, and a token (the
+ * plenum_session cookie or "Authorization: Bearer") must name a live sign-in
+ * session; no token makes an anonymous observer. A refusal is an HTTP 403
+ * (origin), 401 (token) or 429 (too many connections for the account) and a
+ * security-log line.
+ *
+ * Each connection reassembles fragmented text messages (up to
+ * --max-message-bytes, else close 1009), passes a token-bucket rate limit
+ * (refusals answered with rate_limited; too many in a row close 1008), hands
+ * each message to the protocol dispatcher, and queues replies in a bounded
+ * outgoing queue drained one lws_write() per LWS_CALLBACK_SERVER_WRITEABLE.
  */
 #include <string.h>
 
+#include "auth_token.h"
 #include "frame.h"
 #include "log.h"
+#include "net_http.h"
 #include "proto.h"
+#include "seclog.h"
 #include "server.h"
 
 /* A client whose unsent replies exceed either bound is dropped: one slow
@@ -24,8 +37,15 @@ struct pl_ws_conn {
     unsigned char *rx; /* the message being reassembled; owned */
     size_t rx_len;
     bool rx_binary;
-    bool closing; /* send close 1001 on the next writeable */
+    bool rx_skip;             /* the current message was refused by the rate limit */
+    int close_code;           /* non-zero: close with this on the next writeable */
+    const char *close_reason; /* static storage */
     enum pl_lang lang;
+    bool authenticated;
+    struct pl_identity who; /* owned; meaningful when authenticated */
+    struct pl_bucket bucket;
+    int refused_in_row;
+    char address[64];
 };
 
 size_t pl_ws_session_size(void)
@@ -53,6 +73,16 @@ static void unlink_conn(struct pl_server *srv, struct pl_ws_conn *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     srv->conn_count--;
+}
+
+/* Asks for a close with code on the next writeable callback. */
+static void close_soon(struct pl_ws_conn *c, int code, const char *reason)
+{
+    if (c->close_code)
+        return;
+    c->close_code = code;
+    c->close_reason = reason;
+    lws_callback_on_writable(c->wsi);
 }
 
 /* Queues a reply (taking a reference to f). Drops the client if it is too
@@ -85,19 +115,45 @@ static void enqueue_text(struct pl_ws_conn *c, char *text)
 
 void pl_ws_close_all(struct pl_server *srv)
 {
+    for (struct pl_ws_conn *c = srv->conns; c; c = c->next)
+        close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+}
+
+void pl_ws_close_session(struct pl_server *srv, int64_t session_id, enum pl_auth_end_reason why)
+{
+    static const char *const reasons[] = {"signed out", "sign-in expired", "sign-in revoked"};
     for (struct pl_ws_conn *c = srv->conns; c; c = c->next) {
-        c->closing = true;
-        lws_callback_on_writable(c->wsi);
+        if (c->authenticated && c->who.session_id == session_id)
+            close_soon(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, reasons[why]);
     }
 }
 
-static void on_message(struct pl_ws_conn *c)
+unsigned pl_ws_count_person(struct pl_server *srv, int64_t person_id)
 {
+    unsigned n = 0;
+    for (struct pl_ws_conn *c = srv->conns; c; c = c->next)
+        n += c->authenticated && c->who.person_id == person_id && !c->close_code;
+    return n;
+}
+
+static void on_message(struct pl_server *srv, struct pl_ws_conn *c)
+{
+    if (c->authenticated) {
+        /* A connection outliving its session is closed by the sweep; until
+         * then, refuse to act for it. */
+        if (!pl_auth_live(srv->auth, c->who.session_id)) {
+            enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_SESSION_ENDED, NULL, c->lang));
+            close_soon(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "sign-in expired");
+            return;
+        }
+        pl_auth_touch(srv->auth, c->who.session_id);
+    }
     if (c->rx_binary) {
         enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_BINARY, NULL, c->lang));
         return;
     }
-    enqueue_text(c, pl_proto_dispatch((const char *)c->rx, c->rx_len, c->lang));
+    struct pl_client_view view = {c->lang, c->authenticated ? &c->who : NULL};
+    enqueue_text(c, pl_proto_dispatch(&view, (const char *)c->rx, c->rx_len));
 }
 
 /* The client's language: ?lang=en on the URL, else Accept-Language. */
@@ -111,6 +167,156 @@ static enum pl_lang conn_lang(struct lws *wsi)
     return PL_LANG_VI;
 }
 
+/* The handshake's token, if it carries one: 1 found, 0 none, -1 malformed. */
+static int handshake_token(struct lws *wsi, char token[PL_TOKEN_LEN + 1])
+{
+    char buf[1024];
+    int found = 0;
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
+        found = 1;
+        if (pl_token_from_bearer(buf, token) == 0)
+            return 1;
+    }
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0 &&
+        strstr(buf, PL_COOKIE_NAME "=")) {
+        found = 1;
+        if (pl_token_from_cookie(buf, token) == 0)
+            return 1;
+    }
+    return found ? -1 : 0;
+}
+
+/*
+ * Refuses the upgrade with an HTTP/1.1 status and a JSON error body, written
+ * here because LWS_CALLBACK_HTTP_CONFIRM_UPGRADE lets us answer in place
+ * (lws_return_http_status would answer HTTP/1.0 at this stage, which strict
+ * WebSocket clients cannot parse). Returns 1: the upgrade is refused.
+ */
+static int refuse(struct lws *wsi, unsigned status, enum pl_err err, const char *event,
+                  const char *login, int64_t person_id)
+{
+    char address[64], lang[64];
+    pl_http_peer(wsi, address, sizeof address);
+    pl_seclog(pl_server_from_wsi(wsi)->store, event, person_id, login, address, NULL);
+    enum pl_lang l = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
+                         ? pl_lang_parse(lang)
+                         : PL_LANG_VI;
+    char body[512];
+    int blen = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\",\"retryable\":%s}",
+                        pl_err_code(err), pl_err_message(err, l),
+                        pl_err_retryable(err) ? "true" : "false");
+    const char *text = status == 401   ? "Unauthorized"
+                       : status == 403 ? "Forbidden"
+                                       : "Too Many Requests";
+    /* HTTP/2 is off (ALPN http/1.1), so the whole answer is one h1 write. */
+    unsigned char buf[LWS_PRE + 1024];
+    int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
+                     "HTTP/1.1 %u %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                     "cache-control: no-store\r\nconnection: close\r\n\r\n%s",
+                     status, text, blen, body);
+    if (n <= 0 || (size_t)n >= sizeof buf - LWS_PRE)
+        return -1;
+    lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
+    return 1;
+}
+
+/* Called on the HTTP protocol before any upgrade (see net_http.c). */
+int pl_ws_confirm_upgrade(struct lws *wsi)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    if (srv->shutting_down)
+        return -1;
+    if (!pl_http_origin_ok(wsi))
+        return refuse(wsi, HTTP_STATUS_FORBIDDEN, PL_ERR_ORIGIN, "ws_refused_origin", NULL, 0);
+    char token[PL_TOKEN_LEN + 1];
+    int t = handshake_token(wsi, token);
+    if (t == 0)
+        return 0; /* an anonymous observer */
+    struct pl_identity who = {0};
+    if (t < 0 || pl_auth_check(srv->auth, token, &who) != 0)
+        return refuse(wsi, HTTP_STATUS_UNAUTHORIZED, PL_ERR_SESSION_ENDED, "ws_refused_token", NULL,
+                      0);
+    int rc = 0;
+    if (pl_ws_count_person(srv, who.person_id) >= (unsigned)srv->cfg->max_conns_per_account)
+        rc = refuse(wsi, 429, PL_ERR_RATE_LIMITED, "ws_refused_too_many", who.login, who.person_id);
+    pl_identity_clear(&who);
+    return rc;
+}
+
+/* The subprotocol's own gate: only the path is left to check here. */
+static int filter(struct lws *wsi)
+{
+    char uri[64];
+    if (pl_server_from_wsi(wsi)->shutting_down)
+        return 1;
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws") != 0)
+        return 1;
+    return 0;
+}
+
+static void established(struct lws *wsi, struct pl_ws_conn *c)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    memset(c, 0, sizeof *c);
+    c->wsi = wsi;
+    g_queue_init(&c->out);
+    c->lang = conn_lang(wsi);
+    pl_http_peer(wsi, c->address, sizeof c->address);
+    pl_bucket_init(&c->bucket, srv->cfg->ws_rate_burst, g_get_monotonic_time());
+    char token[PL_TOKEN_LEN + 1];
+    /* The filter accepted this token a moment ago; check again (it is a
+     * hash lookup) rather than carry state between the two callbacks. */
+    if (handshake_token(wsi, token) == 1 && pl_auth_check(srv->auth, token, &c->who) == 0)
+        c->authenticated = true;
+    link_conn(srv, c);
+    pl_log_debug("WebSocket client connected (%u open, %s)", srv->conn_count,
+                 c->authenticated ? c->who.login : "anonymous");
+}
+
+static int receive(struct lws *wsi, struct pl_ws_conn *c, const void *in, size_t len)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    if (lws_is_first_fragment(wsi)) {
+        c->rx_len = 0;
+        c->rx_binary = lws_frame_is_binary(wsi);
+        c->rx_skip = false;
+        /* The rate limit counts messages, decided at their first fragment. */
+        if (!pl_bucket_take(&c->bucket, srv->cfg->ws_rate_per_minute / 60.0,
+                            srv->cfg->ws_rate_burst, g_get_monotonic_time())) {
+            c->rx_skip = true;
+            if (++c->refused_in_row >= srv->cfg->ws_rate_close_after) {
+                pl_seclog(srv->store, "ws_closed_rate_limit", c->who.person_id, c->who.login,
+                          c->address, NULL);
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                                 (unsigned char *)"rate limit exceeded", 19);
+                return -1;
+            }
+            enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_RATE_LIMITED, NULL, c->lang));
+        } else {
+            c->refused_in_row = 0;
+        }
+    }
+    if (c->rx_len + len > (size_t)srv->cfg->max_message_bytes) {
+        pl_log_info("closing a WebSocket client that sent a message over %d bytes",
+                    srv->cfg->max_message_bytes);
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)"message too large", 17);
+        return -1;
+    }
+    if (c->rx_skip)
+        return 0;
+    if (len) {
+        c->rx = g_realloc(c->rx, c->rx_len + len);
+        memcpy(c->rx + c->rx_len, in, len);
+        c->rx_len += len;
+    }
+    if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+        on_message(srv, c);
+        c->rx_len = 0;
+    }
+    return 0;
+}
+
 int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                    size_t len)
 {
@@ -118,65 +324,34 @@ int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     struct pl_server *srv;
 
     switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-        char uri[64];
-        srv = pl_server_from_wsi(wsi);
-        if (srv->shutting_down)
-            return 1;
-        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws") != 0)
-            return 1;
-        return 0;
-    }
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return filter(wsi);
 
     case LWS_CALLBACK_ESTABLISHED:
-        srv = pl_server_from_wsi(wsi);
-        memset(c, 0, sizeof *c);
-        c->wsi = wsi;
-        g_queue_init(&c->out);
-        c->lang = conn_lang(wsi);
-        link_conn(srv, c);
-        pl_log_debug("WebSocket client connected (%u open)", srv->conn_count);
+        established(wsi, c);
         break;
 
     case LWS_CALLBACK_RECEIVE:
-        if (lws_is_first_fragment(wsi)) {
-            c->rx_len = 0;
-            c->rx_binary = lws_frame_is_binary(wsi);
-        }
-        if (c->rx_len + len > PL_PROTO_MAX_MESSAGE) {
-            pl_log_info("closing a WebSocket client that sent a message over %d bytes",
-                        PL_PROTO_MAX_MESSAGE);
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                             (unsigned char *)"message too large", 17);
-            return -1;
-        }
-        if (len) {
-            c->rx = g_realloc(c->rx, c->rx_len + len);
-            memcpy(c->rx + c->rx_len, in, len);
-            c->rx_len += len;
-        }
-        if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
-            on_message(c);
-            c->rx_len = 0;
-        }
-        break;
+        return receive(wsi, c, in, len);
 
     case LWS_CALLBACK_SERVER_WRITEABLE: {
-        if (c->closing) {
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-                             (unsigned char *)"server shutting down", 20);
-            return -1;
-        }
+        /* Queued replies go out before a close (an error, then the close). */
         struct pl_frame *f = g_queue_pop_head(&c->out);
-        if (!f)
+        if (!f) {
+            if (c->close_code) {
+                lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+                                 (unsigned char *)c->close_reason, strlen(c->close_reason));
+                return -1;
+            }
             break;
+        }
         c->out_bytes -= f->len;
         int n = lws_write(wsi, pl_frame_payload(f), f->len, LWS_WRITE_TEXT);
         size_t flen = f->len;
         pl_frame_unref(f);
         if (n < (int)flen)
             return -1;
-        if (!g_queue_is_empty(&c->out))
+        if (!g_queue_is_empty(&c->out) || c->close_code)
             lws_callback_on_writable(wsi);
         break;
     }
@@ -190,6 +365,7 @@ int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
                 pl_frame_unref(f);
             g_free(c->rx);
             c->rx = NULL;
+            pl_identity_clear(&c->who);
             c->wsi = NULL;
         }
         if (srv->shutting_down && srv->conn_count == 0)

@@ -12,18 +12,33 @@
 #include <jansson.h>
 
 #include "errors.h"
+#include "identity.h"
 
 /* The largest text message a client may send, in bytes. */
 #define PL_PROTO_MAX_MESSAGE (64 * 1024)
 /* The longest string request id. */
 #define PL_PROTO_MAX_ID_LEN 64
 
-enum pl_req_type { PL_REQ_PING = 0, PL_REQ__COUNT };
+enum pl_req_type { PL_REQ_PING = 0, PL_REQ_WHOAMI, PL_REQ__COUNT };
+
+/* Who may send a request type. */
+enum pl_need {
+    PL_NEED_NONE = 0, /* anyone, anonymous observers included */
+    PL_NEED_PERSON,   /* a signed-in person */
+    PL_NEED_ADMIN,    /* a signed-in administrator */
+};
+
+/* What the protocol layer knows of the connection a message came from. */
+struct pl_client_view {
+    enum pl_lang lang;
+    const struct pl_identity *who; /* NULL: anonymous observer */
+};
 
 struct pl_request {
     enum pl_req_type type;
-    json_t *root; /* the whole message; owned, NULL if it did not parse */
-    json_t *id;   /* the request id; borrowed from root, NULL if absent/invalid */
+    enum pl_need need; /* from the message table */
+    json_t *root;      /* the whole message; owned, NULL if it did not parse */
+    json_t *id;        /* the request id; borrowed from root, NULL if absent/invalid */
 };
 
 /*
@@ -49,12 +64,16 @@ char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field
 /* Encodes {"type":"pong","re":id}. Same ownership as pl_proto_encode_error. */
 char *pl_proto_encode_pong(const json_t *re);
 
+/* Encodes {"type":"ok","re":id,"data":data}, taking the reference to data
+ * (NULL: no data). Same ownership as pl_proto_encode_error. */
+char *pl_proto_encode_ok(const json_t *re, json_t *data);
+
 /*
  * Handles one text message from a client and returns the reply to send (a
  * new malloc'd string the caller frees), or NULL when nothing is to be sent
  * (allocation failure; logged). Every well-formed or malformed message gets
  * exactly one reply.
  */
-char *pl_proto_dispatch(const char *buf, size_t len, enum pl_lang lang);
+char *pl_proto_dispatch(const struct pl_client_view *client, const char *buf, size_t len);
 
 #endif

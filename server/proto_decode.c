@@ -21,13 +21,15 @@ struct pl_field {
 struct pl_msg_spec {
     const char *type;
     enum pl_req_type req;
+    enum pl_need need;
     const struct pl_field *fields; /* terminated by {NULL}; "type" and "id" are implicit */
 };
 
-static const struct pl_field ping_fields[] = {{NULL, 0, false, 0}};
+static const struct pl_field no_fields[] = {{NULL, 0, false, 0}};
 
 static const struct pl_msg_spec specs[] = {
-    {"ping", PL_REQ_PING, ping_fields},
+    {"ping", PL_REQ_PING, PL_NEED_NONE, no_fields},
+    {"whoami", PL_REQ_WHOAMI, PL_NEED_NONE, no_fields},
 };
 
 /* JSON numbers above 2^53 lose precision in JavaScript clients. */
@@ -142,6 +144,7 @@ enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req,
         }
     }
     req->type = spec->req;
+    req->need = spec->need;
     return PL_OK;
 }
 

@@ -26,3 +26,13 @@ char *pl_proto_encode_pong(const json_t *re)
 {
     return dump(json_pack("{s:s, s:O}", "type", "pong", "re", (json_t *)re));
 }
+
+char *pl_proto_encode_ok(const json_t *re, json_t *data)
+{
+    json_t *obj = json_pack("{s:s, s:O}", "type", "ok", "re", (json_t *)re);
+    if (obj && data)
+        json_object_set_new(obj, "data", data);
+    else
+        json_decref(data);
+    return dump(obj);
+}

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <openssl/ssl.h>
 
+#include "kdf_pool.h"
 #include "log.h"
 
 /* Subprotocol name clients must ask for on /ws. */
@@ -73,6 +75,56 @@ static int check_port(const char *bind_addr, int port, char *err, size_t errlen)
     return -1;
 }
 
+bool pl_server_origin_allowed(const struct pl_server *srv, const char *origin)
+{
+    for (char **o = srv->allowed_origins; o && *o; o++) {
+        if (strcmp(*o, origin) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void session_ended(void *user, int64_t session_id, enum pl_auth_end_reason why)
+{
+    pl_ws_close_session(user, session_id, why);
+}
+
+/* Exact origins only: trimmed, no wildcard, no trailing slash or path. */
+static int parse_origins(struct pl_server *srv, const struct pl_config *cfg, char *err,
+                         size_t errlen)
+{
+    const char *scheme = srv->tls ? "https" : "http";
+    char *list = cfg->allowed_origins ? g_strdup(cfg->allowed_origins)
+                                      : g_strdup_printf("%s://localhost:%d,%s://127.0.0.1:%d",
+                                                        scheme, cfg->port, scheme, cfg->port);
+    srv->allowed_origins = g_strsplit(list, ",", -1);
+    g_free(list);
+    for (char **o = srv->allowed_origins; *o; o++) {
+        g_strstrip(*o);
+        const char *rest = strstr(*o, "://");
+        if (!rest || strchr(rest + 3, '/') || strchr(*o, '*') || rest[3] == '\0' ||
+            (strncmp(*o, "http://", 7) != 0 && strncmp(*o, "https://", 8) != 0)) {
+            snprintf(err, errlen,
+                     "--allowed-origins: \"%s\" is not an origin like https://hall.example.org "
+                     "(scheme, host, optional port; no path, no wildcard)",
+                     *o);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "could not read %s \"%s\": %s", what, path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
 static gboolean on_signal(gpointer data)
 {
     struct pl_server *srv = data;
@@ -108,7 +160,7 @@ void pl_server_begin_shutdown(struct pl_server *srv)
 }
 
 int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schema_version,
-                   char *err, size_t errlen)
+                   PGconn *conn, char *err, size_t errlen)
 {
     memset(srv, 0, sizeof *srv);
     srv->cfg = cfg;
@@ -120,6 +172,12 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
                  cfg->web_root, strerror(errno));
         return -1;
     }
+    srv->tls = cfg->tls_cert != NULL;
+    if (srv->tls && (check_readable("the TLS certificate", cfg->tls_cert, err, errlen) != 0 ||
+                     check_readable("the TLS key", cfg->tls_key, err, errlen) != 0))
+        return -1;
+    if (parse_origins(srv, cfg, err, errlen) != 0)
+        return -1;
     if (check_port(cfg->bind, cfg->port, err, errlen) != 0)
         return -1;
 
@@ -128,6 +186,13 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
 
     srv->loop = g_main_loop_new(NULL, FALSE);
     srv->store = pl_store_new(cfg->database_url);
+    srv->auth = pl_auth_new(srv->store, cfg, session_ended, srv);
+    if (pl_auth_load(srv->auth, conn, err, errlen) != 0)
+        return -1;
+    pl_auth_start(srv->auth);
+    srv->throttle_account = pl_throttle_new(cfg->login_lock_after, cfg->login_lock_s, 8000);
+    srv->throttle_address = pl_throttle_new(cfg->login_address_lock_after, cfg->login_lock_s, 8000);
+    pl_kdf_pool_start(2);
 
     protocols[0] = (struct lws_protocols){
         .name = "http",
@@ -139,6 +204,12 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
         .callback = pl_ws_callback,
         .per_session_data_size = pl_ws_session_size(),
         .rx_buffer_size = 0,
+    };
+    /* lws pings a WebSocket idle for ws_ping_s and hangs up one idle for
+     * ws_hangup_s (no pong, no message). */
+    srv->idle_policy = (lws_retry_bo_t){
+        .secs_since_valid_ping = (uint16_t)cfg->ws_ping_s,
+        .secs_since_valid_hangup = (uint16_t)cfg->ws_hangup_s,
     };
     protocols[2] = (struct lws_protocols){0};
 
@@ -157,6 +228,21 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     info.vhost_name = "plenum";
     info.server_string = "plenumd";
     info.timeout_secs = 10;
+    info.retry_and_idle_policy = &srv->idle_policy;
+    if (srv->tls) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+        /* TLS 1.2 and 1.3 only; forward-secret AEAD suites for 1.2. */
+        info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
+                               SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE;
+        info.ssl_cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                               "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                               "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+        /* HTTP/1.1 only: our static-file headers are written in h1 form. */
+        info.alpn = "http/1.1";
+    }
 
     srv->lws = lws_create_context(&info);
     if (!srv->lws) {
@@ -190,6 +276,15 @@ void pl_server_fini(struct pl_server *srv)
         lws_context_destroy(srv->lws);
         srv->lws = NULL;
     }
+    /* Running password checks finish; their results are dropped. */
+    pl_kdf_pool_stop();
+    pl_auth_free(srv->auth);
+    srv->auth = NULL;
+    pl_throttle_free(srv->throttle_account);
+    pl_throttle_free(srv->throttle_address);
+    srv->throttle_account = srv->throttle_address = NULL;
+    g_strfreev(srv->allowed_origins);
+    srv->allowed_origins = NULL;
     pl_store_free(srv->store);
     srv->store = NULL;
     if (srv->loop) {

@@ -13,30 +13,40 @@
 #include <glib.h>
 #include <libwebsockets.h>
 
+#include "auth.h"
 #include "config.h"
+#include "rate_limit.h"
 #include "store.h"
 
 struct pl_ws_conn;
 
 struct pl_server {
-    const struct pl_config *cfg; /* borrowed; outlives the server */
-    GMainLoop *loop;             /* owned */
-    struct lws_context *lws;     /* owned */
-    struct pl_store *store;      /* owned */
-    char web_root[PATH_MAX];     /* realpath of cfg->web_root */
-    gint64 started_us;           /* g_get_monotonic_time() at start */
-    int schema_version;          /* the newest migration built in */
-    struct pl_ws_conn *conns;    /* open WebSocket connections, intrusive list */
+    const struct pl_config *cfg;          /* borrowed; outlives the server */
+    GMainLoop *loop;                      /* owned */
+    struct lws_context *lws;              /* owned */
+    struct pl_store *store;               /* owned */
+    struct pl_auth *auth;                 /* owned: the sign-in session cache */
+    struct pl_throttle *throttle_account; /* owned: failed logins per login name */
+    struct pl_throttle *throttle_address; /* owned: failed logins per address */
+    char **allowed_origins;               /* owned, NULL-terminated (g_strsplit) */
+    bool tls;                             /* serving HTTPS/WSS */
+    lws_retry_bo_t idle_policy;           /* WebSocket ping and hang-up times */
+    char web_root[PATH_MAX];              /* realpath of cfg->web_root */
+    gint64 started_us;                    /* g_get_monotonic_time() at start */
+    int schema_version;                   /* the newest migration built in */
+    struct pl_ws_conn *conns;             /* open WebSocket connections, intrusive list */
     unsigned conn_count;
     bool shutting_down;
     guint shutdown_timer;
     guint sig_int, sig_term; /* signal sources */
 };
 
-/* Sets up everything and starts listening. On failure writes one sentence
- * into err and leaves nothing running (pl_server_fini is still safe). */
+/* Sets up everything and starts listening. conn is the start-up database
+ * connection (borrowed), used to load the sign-in sessions. On failure
+ * writes one sentence into err and leaves nothing running (pl_server_fini is
+ * still safe). */
 int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schema_version,
-                   char *err, size_t errlen);
+                   PGconn *conn, char *err, size_t errlen);
 
 /* Runs the loop until SIGINT/SIGTERM and a graceful close. */
 void pl_server_run(struct pl_server *srv);
@@ -54,10 +64,22 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                    size_t len);
 size_t pl_http_session_size(void);
+/* Checks an upgrade request before it happens: 0 proceed, 1 refused with an
+ * HTTP answer written, -1 hang up. */
+int pl_ws_confirm_upgrade(struct lws *wsi);
 size_t pl_ws_session_size(void);
 
 /* Asks every WebSocket connection to close with 1001 (going away). */
 void pl_ws_close_all(struct pl_server *srv);
+
+/* Closes the WebSockets of a sign-in session that ended, with 1008. */
+void pl_ws_close_session(struct pl_server *srv, int64_t session_id, enum pl_auth_end_reason why);
+
+/* Open WebSockets of a person. */
+unsigned pl_ws_count_person(struct pl_server *srv, int64_t person_id);
+
+/* Whether origin (an Origin header value) is exactly one of the allowed. */
+bool pl_server_origin_allowed(const struct pl_server *srv, const char *origin);
 
 /* The server a wsi belongs to. */
 struct pl_server *pl_server_from_wsi(struct lws *wsi);

@@ -48,10 +48,17 @@ struct pl_store {
     struct request *busy; /* in flight on the connection, or NULL */
     PGresult *result;     /* the result of busy collected so far */
     uint64_t next_handle;
+    char *listen_channel; /* NULL: no LISTEN */
+    pl_store_notify_cb on_notify;
+    pl_store_connected_cb on_connected;
+    void *listen_user;
 };
 
 static void start_connect(struct pl_store *st);
 static void kick(struct pl_store *st);
+static struct request *request_new(struct pl_store *st, const char *sql, int nparams,
+                                   const char *const *params, int timeout_ms, pl_store_cb cb,
+                                   void *user);
 
 static void request_free(struct request *rq)
 {
@@ -181,7 +188,15 @@ static void connect_poll(struct pl_store *st)
         st->was_up = 1;
         st->outage_logged = 0;
         watch(st, G_IO_IN);
+        if (st->listen_channel) {
+            /* LISTEN goes first, before anything queued while connecting. */
+            char sql[96];
+            g_snprintf(sql, sizeof sql, "LISTEN %s", st->listen_channel);
+            g_queue_push_head(&st->queue, request_new(st, sql, 0, NULL, 5000, NULL, NULL));
+        }
         kick(st);
+        if (st->on_connected)
+            st->on_connected(st->listen_user);
         return;
     case PGRES_POLLING_FAILED:
     default:
@@ -235,10 +250,14 @@ static void read_results(struct pl_store *st)
         connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
         return;
     }
-    /* Notifications arrive here too once sessions LISTEN; none yet. */
     PGnotify *n;
-    while ((n = PQnotifies(st->conn)) != NULL)
+    while ((n = PQnotifies(st->conn)) != NULL) {
+        if (st->on_notify)
+            st->on_notify(st->listen_user, n->relname, n->extra);
         PQfreemem(n);
+        if (st->state != ST_READY)
+            return; /* defensive: never read from a connection that was dropped */
+    }
     while (st->busy && !PQisBusy(st->conn)) {
         PGresult *r = PQgetResult(st->conn);
         if (r) {
@@ -340,11 +359,13 @@ void pl_store_free(struct pl_store *st)
     if (st->conn)
         PQfinish(st->conn);
     g_free(st->conninfo);
+    g_free(st->listen_channel);
     g_free(st);
 }
 
-uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
-                        const char *const *params, int timeout_ms, pl_store_cb cb, void *user)
+static struct request *request_new(struct pl_store *st, const char *sql, int nparams,
+                                   const char *const *params, int timeout_ms, pl_store_cb cb,
+                                   void *user)
 {
     struct request *rq = g_new0(struct request, 1);
     rq->handle = st->next_handle++;
@@ -357,6 +378,13 @@ uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
     rq->user = user;
     rq->st = st;
     rq->timer = g_timeout_add((guint)MAX(timeout_ms, 1), on_timeout, rq);
+    return rq;
+}
+
+uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
+                        const char *const *params, int timeout_ms, pl_store_cb cb, void *user)
+{
+    struct request *rq = request_new(st, sql, nparams, params, timeout_ms, cb, user);
     g_queue_push_tail(&st->queue, rq);
     if (st->state == ST_DOWN) {
         if (!st->fail_idle)
@@ -381,6 +409,21 @@ void pl_store_cancel(struct pl_store *st, uint64_t handle)
             request_free(rq);
         }
         return;
+    }
+}
+
+void pl_store_listen(struct pl_store *st, const char *channel, pl_store_notify_cb on_notify,
+                     pl_store_connected_cb on_connected, void *user)
+{
+    g_free(st->listen_channel);
+    st->listen_channel = g_strdup(channel);
+    st->on_notify = on_notify;
+    st->on_connected = on_connected;
+    st->listen_user = user;
+    if (st->state == ST_READY) {
+        char sql[96];
+        g_snprintf(sql, sizeof sql, "LISTEN %s", channel);
+        pl_store_query(st, sql, 0, NULL, 5000, NULL, NULL);
     }
 }
 

@@ -49,6 +49,17 @@ uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
  * Unknown or finished handles are ignored. */
 void pl_store_cancel(struct pl_store *st, uint64_t handle);
 
+/* Called for each NOTIFY on a channel the store listens on. */
+typedef void (*pl_store_notify_cb)(void *user, const char *channel, const char *payload);
+/* Called each time a connection is (re)established, after LISTEN: anything
+ * notified while the connection was down was missed, so reload state. */
+typedef void (*pl_store_connected_cb)(void *user);
+
+/* Listens on channel on every connection from now on. One listener per
+ * store; channel is copied (an SQL identifier: [a-z_]+). */
+void pl_store_listen(struct pl_store *st, const char *channel, pl_store_notify_cb on_notify,
+                     pl_store_connected_cb on_connected, void *user);
+
 /* 1 if the connection is established now, else 0. */
 int pl_store_connected(const struct pl_store *st);
 

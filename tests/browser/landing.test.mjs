@@ -1,11 +1,12 @@
 // The landing page in real Chromium: Vietnamese by default with correct
 // diacritics, server / database / live connection all shown as working,
 // English on request, the choice remembered, no console errors or CSP
-// violations. Usage: node landing.test.mjs BASE_URL SCREENSHOT_DIR
+// violations. Usage: node landing.test.mjs BASE_URL SCREENSHOT_DIR SCHEMA_VERSION
 import { check, launch } from "./lib.mjs";
 
 const base = process.argv[2];
 const shots = process.argv[3];
+const schema = process.argv[4];
 const browser = await launch();
 let failed = false;
 try {
@@ -22,7 +23,7 @@ try {
   await page.waitForSelector('#st-db[data-state="ok"]', { timeout: 15000 });
   check((await page.textContent("#st-server")) === "Hoạt động bình thường", "server ok, in Vietnamese");
   check(
-    (await page.textContent("#st-db")).startsWith("Hoạt động bình thường (phiên bản lược đồ 1)"),
+    (await page.textContent("#st-db")) === `Hoạt động bình thường (phiên bản lược đồ ${schema})`,
     "database ok with schema version",
   );
   check(/^Đã kết nối \(độ trễ [\d.]+ ms\)$/.test(await page.textContent("#st-ws")), "WebSocket pong received");

@@ -95,6 +95,18 @@ def source_dir():
     return os.environ["PL_SOURCE_DIR"]
 
 
+def latest_schema():
+    """The newest migration version in schema/ (what plenumd must reach)."""
+    import glob
+    names = glob.glob(os.path.join(source_dir(), "schema", "[0-9][0-9][0-9]_*.sql"))
+    return max(int(os.path.basename(n)[:3]) for n in names)
+
+
+def migration_count():
+    import glob
+    return len(glob.glob(os.path.join(source_dir(), "schema", "[0-9][0-9][0-9]_*.sql")))
+
+
 def run_plenumd(args, env_extra=None, timeout=60):
     """Runs plenumd to completion; returns CompletedProcess with text output."""
     env = dict(os.environ)
@@ -107,8 +119,9 @@ def run_plenumd(args, env_extra=None, timeout=60):
 class Plenumd:
     """A running plenumd on a free loopback port."""
 
-    def __init__(self, database_url, web_root=None, extra_args=(), env_extra=None):
+    def __init__(self, database_url, web_root=None, extra_args=(), env_extra=None, tls=False):
         self.port = free_port()
+        self.tls = tls
         self.database_url = database_url
         args = [plenumd_path(), "serve", "--port", str(self.port), "--bind", "127.0.0.1",
                 "--database-url", database_url,
@@ -135,7 +148,15 @@ class Plenumd:
 
     def http(self, method, path, headers=None, body=None, timeout=10):
         """One HTTP request (the path is sent exactly as given)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.tls:
+            import ssl
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=ctx)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
             for k, v in (headers or {}).items():
@@ -152,6 +173,29 @@ class Plenumd:
 
     def ws_url(self, query=""):
         return f"ws://127.0.0.1:{self.port}/ws{query}"
+
+    @property
+    def origin(self):
+        return f"http://localhost:{self.port}"
+
+    def post_json(self, path, obj, headers=None, raw=None):
+        """POST a JSON body; returns (status, headers, parsed body or None)."""
+        body = raw if raw is not None else json.dumps(obj).encode()
+        h = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        h.update(headers or {})
+        status, hdrs, data = self.http("POST", path, headers=h, body=body)
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = None
+        return status, hdrs, parsed
+
+    def login(self, login, password):
+        """Signs in; returns the token (fails the caller if refused)."""
+        status, _, body = self.post_json("/api/login", {"login": login, "password": password})
+        if status != 200:
+            raise AssertionError(f"login {login} refused: {status} {body}")
+        return body["token"]
 
     def log(self):
         if not self._stderr.closed:

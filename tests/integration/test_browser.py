@@ -5,7 +5,7 @@ import os
 import subprocess
 import unittest
 
-from plenum_testlib import PgCluster, Plenumd, source_dir
+from plenum_testlib import PgCluster, Plenumd, latest_schema, source_dir
 
 
 class BrowserTest(unittest.TestCase):
@@ -26,7 +26,8 @@ class BrowserTest(unittest.TestCase):
 
     def run_node(self, script):
         browser_dir = os.path.join(source_dir(), "tests", "browser")
-        r = subprocess.run(["node", script, f"http://127.0.0.1:{self.d.port}", self.shots],
+        r = subprocess.run(["node", script, f"http://127.0.0.1:{self.d.port}", self.shots,
+                            str(latest_schema())],
                            cwd=browser_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, timeout=180)
         print(r.stdout)

@@ -17,7 +17,9 @@ d = None
 def setUpModule():
     global pg, d
     pg = PgCluster()
-    d = Plenumd(pg.create_db("ws"))
+    # Protocol tests send bursts; the rate limit has its own tests (test_auth).
+    d = Plenumd(pg.create_db("ws"), extra_args=["--ws-rate-per-minute", "600000",
+                                                "--ws-rate-burst", "10000"])
 
 
 def tearDownModule():

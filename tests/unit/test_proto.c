@@ -9,7 +9,8 @@
 /* Dispatches text and returns the parsed reply (caller decrefs). */
 static json_t *reply_to(const char *text, enum pl_lang lang)
 {
-    char *r = pl_proto_dispatch(text, strlen(text), lang);
+    struct pl_client_view c = {lang, NULL};
+    char *r = pl_proto_dispatch(&c, text, strlen(text));
     if (!r)
         return NULL;
     json_t *j = json_loads(r, 0, NULL);
@@ -83,7 +84,8 @@ int main(void)
     size_t big = PL_PROTO_MAX_MESSAGE + 1;
     char *buf = malloc(big);
     memset(buf, ' ', big);
-    char *out = pl_proto_dispatch(buf, big, PL_LANG_VI);
+    struct pl_client_view anon = {PL_LANG_VI, NULL};
+    char *out = pl_proto_dispatch(&anon, buf, big);
     CHECK(out && strstr(out, "\"too_large\""));
     free(out);
     free(buf);

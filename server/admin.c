@@ -1,0 +1,658 @@
+/* The admin command; see admin.h. */
+#include "admin.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+#include "auth_token.h"
+#include "csv.h"
+#include "log.h"
+#include "migrate.h"
+#include "password.h"
+#include "seclog.h"
+#include "signin_code.h"
+
+#define MIN_PASSWORD 10
+
+struct args {
+    GHashTable *opts; /* "--name" -> value (owned) */
+    GPtrArray *positional;
+};
+
+static const char *usage_text =
+    "usage: plenumd admin COMMAND [options] [--database-url URL]\n"
+    "  council-add --slug S --name N --level commune|province|national|other --seats N\n"
+    "  person-add --login L --name N [--email E] [--phone P] [--admin]\n"
+    "  set-password --login L          (reads the password from standard input)\n"
+    "  disable --login L | enable --login L\n"
+    "  role --council S --login L --role chair|vice_chair|secretary|delegate|staff\n"
+    "       [--seat N] [--title T]\n"
+    "  import --council S FILE.csv     (columns: login,display_name,role[,seat_no,email,phone,"
+    "title])\n"
+    "  codes --council S [--login L ...] [--ttl-minutes N]   (print one-time sign-in codes)\n";
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pl_log_error("%s", msg);
+    return 1;
+}
+
+/* Flags that take no value. */
+static int is_switch(const char *name)
+{
+    return strcmp(name, "--admin") == 0;
+}
+
+static int parse_args(int argc, char *const *argv, struct args *a)
+{
+    a->opts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->positional = g_ptr_array_new();
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strncmp(s, "--", 2) != 0) {
+            g_ptr_array_add(a->positional, (gpointer)s);
+            continue;
+        }
+        const char *eq = strchr(s, '=');
+        char *name = eq ? g_strndup(s, (gsize)(eq - s)) : g_strdup(s);
+        const char *value;
+        if (eq)
+            value = eq + 1;
+        else if (is_switch(name))
+            value = "yes";
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else {
+            fail("option %s needs a value", name);
+            g_free(name);
+            return -1;
+        }
+        /* --login may repeat (codes): keep them comma-joined. */
+        const char *prev = g_hash_table_lookup(a->opts, name);
+        char *v = prev ? g_strdup_printf("%s,%s", prev, value) : g_strdup(value);
+        g_hash_table_insert(a->opts, name, v);
+    }
+    return 0;
+}
+
+static const char *opt(struct args *a, const char *name)
+{
+    return g_hash_table_lookup(a->opts, name);
+}
+
+/* Runs a statement; returns its result or NULL with one error line printed. */
+static PGresult *run(PGconn *c, const char *sql, int n, const char *const *params, const char *what)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        const char *m = PQresultErrorMessage(r);
+        fail("%s: %.*s", what, (int)strcspn(m, "\n"), m);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int exec_ok(PGconn *c, const char *sql, int n, const char *const *params, const char *what)
+{
+    PGresult *r = run(c, sql, n, params, what);
+    PQclear(r);
+    return r ? 0 : -1;
+}
+
+static void audit(PGconn *c, const char *event, const char *person_id, const char *login,
+                  const char *detail)
+{
+    pl_seclog(NULL, event, person_id ? g_ascii_strtoll(person_id, NULL, 10) : 0, login, "admin-cli",
+              detail);
+    const char *p[5] = {event, person_id, login, "admin-cli", detail};
+    PQclear(PQexecParams(c,
+                         "INSERT INTO security_event (event, person_id, login, address, detail) "
+                         "VALUES ($1, $2, $3, $4, $5)",
+                         5, NULL, p, NULL, NULL, 0));
+}
+
+static int valid_login(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 64 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (!(islower(ch) || isdigit(ch) || ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *const roles[] = {"chair", "vice_chair", "secretary", "delegate", "staff"};
+
+static int valid_role(const char *r)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(roles); i++) {
+        if (strcmp(r, roles[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Chairs, vice-chairs and delegates hold a seat and vote. */
+static const char *role_votes(const char *role)
+{
+    return strcmp(role, "secretary") == 0 || strcmp(role, "staff") == 0 ? "f" : "t";
+}
+
+static int need(struct args *a, const char *name, const char **out)
+{
+    *out = opt(a, name);
+    if (!*out || !**out)
+        return fail("%s is required (see plenumd admin help)", name);
+    return 0;
+}
+
+/* person id of a login, or NULL with an error printed; caller g_free()s. */
+static char *person_id(PGconn *c, const char *login)
+{
+    const char *p[1] = {login};
+    PGresult *r = run(c, "SELECT id FROM person WHERE login = $1", 1, p, "looking up the person");
+    if (!r)
+        return NULL;
+    char *id = PQntuples(r) ? g_strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    if (!id)
+        fail("no person with login \"%s\"", login);
+    return id;
+}
+
+static char *council_id(PGconn *c, const char *slug)
+{
+    const char *p[1] = {slug};
+    PGresult *r = run(c, "SELECT id FROM council WHERE slug = $1", 1, p, "looking up the council");
+    if (!r)
+        return NULL;
+    char *id = PQntuples(r) ? g_strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    if (!id)
+        fail("no council with slug \"%s\"", slug);
+    return id;
+}
+
+static int cmd_council_add(PGconn *c, struct args *a, FILE *out)
+{
+    const char *slug, *name, *level, *seats;
+    if (need(a, "--slug", &slug) || need(a, "--name", &name) || need(a, "--level", &level) ||
+        need(a, "--seats", &seats))
+        return 1;
+    const char *p[4] = {slug, name, level, seats};
+    PGresult *r = run(c,
+                      "INSERT INTO council (slug, name, level, total_seats) VALUES ($1, $2, $3, "
+                      "$4) RETURNING id",
+                      4, p, "adding the council");
+    if (!r)
+        return 1;
+    fprintf(out, "council %s added (id %s)\n", slug, PQgetvalue(r, 0, 0));
+    audit(c, "admin_council_add", NULL, NULL, slug);
+    PQclear(r);
+    return 0;
+}
+
+static int cmd_person_add(PGconn *c, struct args *a, FILE *out)
+{
+    const char *login, *name;
+    if (need(a, "--login", &login) || need(a, "--name", &name))
+        return 1;
+    if (!valid_login(login))
+        return fail("--login \"%s\" must be 2-64 of a-z 0-9 . _ - starting with a letter or digit",
+                    login);
+    const char *p[5] = {login, name, opt(a, "--email"), opt(a, "--phone"),
+                        opt(a, "--admin") ? "t" : "f"};
+    PGresult *r = run(c,
+                      "INSERT INTO person (login, display_name, email, phone, is_admin) "
+                      "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                      5, p, "adding the person");
+    if (!r)
+        return 1;
+    fprintf(out, "person %s added (id %s)\n", login, PQgetvalue(r, 0, 0));
+    audit(c, "admin_person_add", PQgetvalue(r, 0, 0), login, opt(a, "--admin") ? "admin" : NULL);
+    PQclear(r);
+    return 0;
+}
+
+/* Revokes all of a person's sign-ins and tells running servers. */
+static int revoke_person(PGconn *c, const char *id)
+{
+    const char *p[1] = {id};
+    return exec_ok(c,
+                   "WITH r AS (UPDATE auth_session SET revoked_at = now() WHERE person_id = $1 "
+                   "AND revoked_at IS NULL) SELECT pg_notify('" PL_AUTH_CHANNEL
+                   "', 'person ' || $1)",
+                   1, p, "ending the person's sign-ins");
+}
+
+static int cmd_set_password(PGconn *c, struct args *a, FILE *in, FILE *out)
+{
+    const char *login;
+    if (need(a, "--login", &login))
+        return 1;
+    char *id = person_id(c, login);
+    if (!id)
+        return 1;
+    char pw[1100];
+    if (!fgets(pw, sizeof pw, in)) {
+        g_free(id);
+        return fail("no password on standard input");
+    }
+    pw[strcspn(pw, "\r\n")] = '\0';
+    int rc = 1;
+    char hash[PL_PASSWORD_ENCODED_MAX];
+    if (g_utf8_strlen(pw, -1) < MIN_PASSWORD || strlen(pw) > 1024) {
+        fail("a password needs at least %d characters (and at most 1024 bytes)", MIN_PASSWORD);
+        goto done;
+    }
+    if (pl_password_hash(pw, PL_PASSWORD_DEFAULT_LN, hash, sizeof hash) != 0) {
+        fail("could not hash the password");
+        goto done;
+    }
+    const char *p[2] = {hash, id};
+    if (exec_ok(c, "BEGIN", 0, NULL, "setting the password") ||
+        exec_ok(c,
+                "UPDATE person SET password_hash = $1, password_changed_at = now() WHERE id = $2",
+                2, p, "setting the password") ||
+        revoke_person(c, id) || exec_ok(c, "COMMIT", 0, NULL, "setting the password"))
+        goto done;
+    fprintf(out, "password set for %s; their sign-ins were ended\n", login);
+    audit(c, "admin_set_password", id, login, NULL);
+    rc = 0;
+done:
+    OPENSSL_cleanse(pw, sizeof pw);
+    g_free(id);
+    return rc;
+}
+
+static int cmd_disable(PGconn *c, struct args *a, FILE *out, int disable)
+{
+    const char *login;
+    if (need(a, "--login", &login))
+        return 1;
+    char *id = person_id(c, login);
+    if (!id)
+        return 1;
+    const char *p[2] = {disable ? "t" : "f", id};
+    int rc = 1;
+    if (exec_ok(c, "BEGIN", 0, NULL, "changing the person") ||
+        exec_ok(c, "UPDATE person SET disabled = $1 WHERE id = $2", 2, p, "changing the person") ||
+        (disable && revoke_person(c, id)) || exec_ok(c, "COMMIT", 0, NULL, "changing the person"))
+        goto done;
+    fprintf(out, "%s %s\n", login, disable ? "disabled; their sign-ins were ended" : "enabled");
+    audit(c, disable ? "admin_disable" : "admin_enable", id, login, NULL);
+    rc = 0;
+done:
+    g_free(id);
+    return rc;
+}
+
+static int upsert_role(PGconn *c, const char *council, const char *person, const char *role,
+                       const char *seat, const char *title)
+{
+    const char *p[6] = {council,
+                        person,
+                        role,
+                        role_votes(role),
+                        seat && *seat ? seat : NULL,
+                        title && *title ? title : NULL};
+    return exec_ok(c,
+                   "INSERT INTO membership (council_id, person_id, role, is_delegate, seat_no, "
+                   "title) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (council_id, person_id) "
+                   "DO UPDATE SET role = $3, is_delegate = $4, seat_no = $5, title = $6",
+                   6, p, "assigning the role");
+}
+
+static int cmd_role(PGconn *c, struct args *a, FILE *out)
+{
+    const char *slug, *login, *role;
+    if (need(a, "--council", &slug) || need(a, "--login", &login) || need(a, "--role", &role))
+        return 1;
+    if (!valid_role(role))
+        return fail("--role \"%s\" must be chair, vice_chair, secretary, delegate or staff", role);
+    char *cid = council_id(c, slug), *pid = cid ? person_id(c, login) : NULL;
+    int rc = 1;
+    if (cid && pid && upsert_role(c, cid, pid, role, opt(a, "--seat"), opt(a, "--title")) == 0) {
+        fprintf(out, "%s is %s of %s\n", login, role, slug);
+        audit(c, "admin_role", pid, login, role);
+        rc = 0;
+    }
+    g_free(cid);
+    g_free(pid);
+    return rc;
+}
+
+/* --- CSV import --------------------------------------------------------------- */
+
+enum col { COL_LOGIN, COL_NAME, COL_ROLE, COL_SEAT, COL_EMAIL, COL_PHONE, COL_TITLE, COL__N };
+static const char *const col_names[COL__N] = {"login", "display_name", "role", "seat_no",
+                                              "email", "phone",        "title"};
+
+struct import {
+    PGconn *conn;
+    char *council;
+    int col[COL__N]; /* index in the row, -1 if absent */
+    GHashTable *logins, *seats;
+    int imported;
+    char err[512];
+};
+
+static int import_row(void *user, int row, int n, char **f)
+{
+    struct import *im = user;
+    if (row == 1) {
+        for (int k = 0; k < COL__N; k++)
+            im->col[k] = -1;
+        for (int i = 0; i < n; i++) {
+            int k = 0;
+            while (k < COL__N && strcmp(g_strstrip(f[i]), col_names[k]) != 0)
+                k++;
+            if (k == COL__N) {
+                snprintf(im->err, sizeof im->err, "row 1: unknown column \"%s\"", f[i]);
+                return 1;
+            }
+            im->col[k] = i;
+        }
+        for (int k = COL_LOGIN; k <= COL_ROLE; k++) {
+            if (im->col[k] < 0) {
+                snprintf(im->err, sizeof im->err, "row 1: the column \"%s\" is required",
+                         col_names[k]);
+                return 1;
+            }
+        }
+        return 0;
+    }
+    const char *v[COL__N];
+    for (int k = 0; k < COL__N; k++) {
+        v[k] = im->col[k] >= 0 && im->col[k] < n ? g_strstrip(f[im->col[k]]) : "";
+    }
+    if (!valid_login(v[COL_LOGIN])) {
+        snprintf(im->err, sizeof im->err, "row %d: login \"%s\" must be 2-64 of a-z 0-9 . _ -", row,
+                 v[COL_LOGIN]);
+        return 1;
+    }
+    if (!*v[COL_NAME] || g_utf8_strlen(v[COL_NAME], -1) > 200) {
+        snprintf(im->err, sizeof im->err, "row %d: display_name must be 1-200 characters", row);
+        return 1;
+    }
+    if (!valid_role(v[COL_ROLE])) {
+        snprintf(im->err, sizeof im->err,
+                 "row %d: role \"%s\" must be chair, vice_chair, secretary, delegate or staff", row,
+                 v[COL_ROLE]);
+        return 1;
+    }
+    if (*v[COL_SEAT]) {
+        char *end;
+        long s = strtol(v[COL_SEAT], &end, 10);
+        if (*end || s < 1 || s > 100000) {
+            snprintf(im->err, sizeof im->err, "row %d: seat_no \"%s\" is not a positive number",
+                     row, v[COL_SEAT]);
+            return 1;
+        }
+        if (g_hash_table_contains(im->seats, v[COL_SEAT])) {
+            snprintf(im->err, sizeof im->err, "row %d: seat %s appears twice", row, v[COL_SEAT]);
+            return 1;
+        }
+        g_hash_table_add(im->seats, g_strdup(v[COL_SEAT]));
+    }
+    if (*v[COL_EMAIL] && (!strchr(v[COL_EMAIL], '@') || strlen(v[COL_EMAIL]) > 254)) {
+        snprintf(im->err, sizeof im->err, "row %d: email \"%s\" is not an address", row,
+                 v[COL_EMAIL]);
+        return 1;
+    }
+    if (strlen(v[COL_PHONE]) > 32) {
+        snprintf(im->err, sizeof im->err, "row %d: phone is longer than 32 characters", row);
+        return 1;
+    }
+    if (g_hash_table_contains(im->logins, v[COL_LOGIN])) {
+        snprintf(im->err, sizeof im->err, "row %d: login \"%s\" appears twice", row, v[COL_LOGIN]);
+        return 1;
+    }
+    g_hash_table_add(im->logins, g_strdup(v[COL_LOGIN]));
+
+    const char *p[4] = {v[COL_LOGIN], v[COL_NAME], *v[COL_EMAIL] ? v[COL_EMAIL] : NULL,
+                        *v[COL_PHONE] ? v[COL_PHONE] : NULL};
+    PGresult *r = PQexecParams(im->conn,
+                               "INSERT INTO person (login, display_name, email, phone) VALUES "
+                               "($1, $2, $3, $4) ON CONFLICT (login) DO UPDATE SET "
+                               "display_name = $2, email = $3, phone = $4 RETURNING id",
+                               4, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *m = PQresultErrorMessage(r);
+        snprintf(im->err, sizeof im->err, "row %d: %.*s", row, (int)strcspn(m, "\n"), m);
+        PQclear(r);
+        return 1;
+    }
+    char *pid = g_strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    const char *mp[6] = {im->council,
+                         pid,
+                         v[COL_ROLE],
+                         role_votes(v[COL_ROLE]),
+                         *v[COL_SEAT] ? v[COL_SEAT] : NULL,
+                         *v[COL_TITLE] ? v[COL_TITLE] : NULL};
+    r = PQexecParams(im->conn,
+                     "INSERT INTO membership (council_id, person_id, role, is_delegate, seat_no, "
+                     "title) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (council_id, person_id) "
+                     "DO UPDATE SET role = $3, is_delegate = $4, seat_no = $5, title = $6",
+                     6, NULL, mp, NULL, NULL, 0);
+    g_free(pid);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        const char *m = PQresultErrorMessage(r);
+        snprintf(im->err, sizeof im->err, "row %d: %.*s", row, (int)strcspn(m, "\n"), m);
+        PQclear(r);
+        return 1;
+    }
+    PQclear(r);
+    im->imported++;
+    return 0;
+}
+
+static int cmd_import(PGconn *c, struct args *a, FILE *out)
+{
+    const char *slug;
+    if (need(a, "--council", &slug))
+        return 1;
+    if (a->positional->len != 1)
+        return fail("import takes one CSV file");
+    const char *path = g_ptr_array_index(a->positional, 0);
+    gchar *buf = NULL;
+    gsize len = 0;
+    GError *gerr = NULL;
+    if (!g_file_get_contents(path, &buf, &len, &gerr)) {
+        int rc = fail("could not read \"%s\": %s", path, gerr->message);
+        g_error_free(gerr);
+        return rc;
+    }
+    struct import im = {.conn = c};
+    im.logins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    im.seats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    int rc = 1;
+    im.council = council_id(c, slug);
+    if (!im.council || exec_ok(c, "BEGIN", 0, NULL, "importing") != 0)
+        goto done;
+    /* All or nothing: any bad row rolls the whole file back. */
+    char perr[256];
+    int prc = pl_csv_parse(buf, len, import_row, &im, perr, sizeof perr);
+    if (prc != 0) {
+        PQclear(PQexec(c, "ROLLBACK"));
+        fail("%s: nothing imported: %s", path, prc < 0 ? perr : im.err);
+        goto done;
+    }
+    if (exec_ok(c, "COMMIT", 0, NULL, "importing") != 0)
+        goto done;
+    char detail[64];
+    snprintf(detail, sizeof detail, "council=%s rows=%d", slug, im.imported);
+    audit(c, "admin_import", NULL, NULL, detail);
+    fprintf(out, "imported %d person(s) into %s\n", im.imported, slug);
+    rc = 0;
+done:
+    g_free(im.council);
+    g_hash_table_destroy(im.logins);
+    g_hash_table_destroy(im.seats);
+    g_free(buf);
+    return rc;
+}
+
+/* --- sign-in codes ------------------------------------------------------------- */
+
+static int cmd_codes(PGconn *c, struct args *a, FILE *out)
+{
+    const char *slug;
+    if (need(a, "--council", &slug))
+        return 1;
+    const char *ttl = opt(a, "--ttl-minutes") ? opt(a, "--ttl-minutes") : "120";
+    char *end;
+    long minutes = strtol(ttl, &end, 10);
+    if (*end || minutes < 1 || minutes > 7 * 24 * 60)
+        return fail("--ttl-minutes must be from 1 to 10080");
+    char *cid = council_id(c, slug);
+    if (!cid)
+        return 1;
+    const char *logins = opt(a, "--login");
+    char *list = logins ? g_strdup_printf("{%s}", logins) : NULL;
+    const char *p[2] = {cid, list};
+    PGresult *r = run(c,
+                      "SELECT p.id, coalesce(m.seat_no::text, '-'), p.login, p.display_name "
+                      "FROM membership m JOIN person p ON p.id = m.person_id "
+                      "WHERE m.council_id = $1 AND NOT p.disabled "
+                      "AND ($2::text[] IS NULL OR p.login = ANY ($2::text[])) "
+                      "ORDER BY m.seat_no NULLS LAST, p.login",
+                      2, p, "listing the council's people");
+    g_free(list);
+    int rc = 1;
+    if (!r)
+        goto done;
+    if (PQntuples(r) == 0) {
+        fail("no matching person in council \"%s\"", slug);
+        goto done;
+    }
+    if (exec_ok(c, "BEGIN", 0, NULL, "creating sign-in codes") != 0)
+        goto done;
+    GString *text = g_string_new(NULL);
+    GDateTime *exp = g_date_time_add_minutes(g_date_time_new_now_local(), (gint)minutes);
+    char *exps = g_date_time_format(exp, "%Y-%m-%d %H:%M");
+    g_date_time_unref(exp);
+    g_string_append_printf(text, "%-5s %-14s %-32s %-12s %s\n", "seat", "login", "name", "code",
+                           "valid until");
+    for (int i = 0; i < PQntuples(r); i++) {
+        char code[PL_CODE_PRINTED + 1], canon[PL_CODE_SYMBOLS + 1];
+        unsigned char h[32];
+        unsigned int hl = 0;
+        char hex[2 + 64 + 1] = "\\x", mins[16];
+        if (pl_signin_code_new(code) != 0 || pl_signin_code_normalize(code, canon) != 0)
+            break;
+        EVP_Digest(canon, strlen(canon), h, &hl, EVP_sha256(), NULL);
+        pl_hex(h, 32, hex + 2);
+        snprintf(mins, sizeof mins, "%ld", minutes);
+        const char *q[3] = {hex, PQgetvalue(r, i, 0), mins};
+        if (exec_ok(c,
+                    "INSERT INTO signin_code (code_sha256, person_id, created_by, expires_at) "
+                    "VALUES ($1, $2, 'admin-cli', now() + make_interval(mins => $3))",
+                    3, q, "creating a sign-in code") != 0) {
+            g_string_free(text, TRUE);
+            g_free(exps);
+            goto done;
+        }
+        g_string_append_printf(text, "%-5s %-14s %-32s %-12s %s\n", PQgetvalue(r, i, 1),
+                               PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), code, exps);
+    }
+    if (exec_ok(c, "COMMIT", 0, NULL, "creating sign-in codes") == 0) {
+        fputs(text->str, out);
+        char detail[64];
+        snprintf(detail, sizeof detail, "council=%s count=%d", slug, PQntuples(r));
+        audit(c, "admin_codes", NULL, NULL, detail);
+        rc = 0;
+    }
+    OPENSSL_cleanse(text->str, text->len);
+    g_string_free(text, TRUE);
+    g_free(exps);
+done:
+    PQclear(r);
+    g_free(cid);
+    return rc;
+}
+
+int pl_admin_main(struct pl_config *cfg, FILE *in, FILE *out)
+{
+    if (cfg->admin_argc < 1 || strcmp(cfg->admin_argv[0], "help") == 0) {
+        fputs(usage_text, out);
+        return cfg->admin_argc < 1 ? 2 : 0;
+    }
+    const char *cmd = cfg->admin_argv[0];
+    struct args a;
+    int rc = 1;
+    PGconn *c = NULL;
+    if (parse_args(cfg->admin_argc - 1, cfg->admin_argv + 1, &a) != 0) {
+        rc = 2;
+        goto done;
+    }
+    const char *url = opt(&a, "--database-url") ? opt(&a, "--database-url") : cfg->database_url;
+    static const char *const known[] = {"council-add", "person-add", "set-password", "disable",
+                                        "enable",      "role",       "import",       "codes"};
+    size_t k = 0;
+    while (k < G_N_ELEMENTS(known) && strcmp(known[k], cmd) != 0)
+        k++;
+    if (k == G_N_ELEMENTS(known)) {
+        rc = fail("unknown admin command \"%s\" (see plenumd admin help)", cmd);
+        goto done;
+    }
+    if (!url) {
+        rc = fail("no database configured: set DATABASE_URL or pass --database-url");
+        goto done;
+    }
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {url, "5", "plenumd-admin", NULL};
+    c = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c) != CONNECTION_OK) {
+        const char *m = PQerrorMessage(c);
+        rc = fail("could not connect to the database: %.*s", (int)strcspn(m, "\n"), m);
+        goto done;
+    }
+    char err[512];
+    struct pl_migrate_result mr;
+    if (pl_migrate_run(c, pl_migrations, pl_migrations_count, &mr, err, sizeof err) !=
+        PL_MIGRATE_OK) {
+        rc = fail("%s", err);
+        goto done;
+    }
+    if (strcmp(cmd, "council-add") == 0)
+        rc = cmd_council_add(c, &a, out);
+    else if (strcmp(cmd, "person-add") == 0)
+        rc = cmd_person_add(c, &a, out);
+    else if (strcmp(cmd, "set-password") == 0)
+        rc = cmd_set_password(c, &a, in, out);
+    else if (strcmp(cmd, "disable") == 0)
+        rc = cmd_disable(c, &a, out, 1);
+    else if (strcmp(cmd, "enable") == 0)
+        rc = cmd_disable(c, &a, out, 0);
+    else if (strcmp(cmd, "role") == 0)
+        rc = cmd_role(c, &a, out);
+    else if (strcmp(cmd, "import") == 0)
+        rc = cmd_import(c, &a, out);
+    else if (strcmp(cmd, "codes") == 0)
+        rc = cmd_codes(c, &a, out);
+done:
+    PQfinish(c);
+    g_hash_table_destroy(a.opts);
+    g_ptr_array_free(a.positional, TRUE);
+    return rc;
+}

@@ -1,0 +1,86 @@
+/* Password verification on worker threads; see kdf_pool.h. */
+#include "kdf_pool.h"
+
+#include <string.h>
+
+#include <glib.h>
+#include <openssl/crypto.h>
+
+#include "password.h"
+
+/* A valid scrypt hash (ln=15) of a random password nobody knows: verifying
+ * against it costs what a real verification costs and always fails. */
+static const char dummy_hash[] = "$scrypt$ln=15,r=8,p=1$c2l4dGVlbi1ieXRlLXNhbHQ=$"
+                                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+struct pl_kdf_job {
+    char *password;
+    char *encoded;
+    int result;
+    int cancelled; /* main thread only */
+    pl_kdf_cb cb;
+    void *user;
+};
+
+static GThreadPool *pool;
+
+static void job_free(struct pl_kdf_job *job)
+{
+    if (job->password) {
+        OPENSSL_cleanse(job->password, strlen(job->password));
+        g_free(job->password);
+    }
+    g_free(job->encoded);
+    g_free(job);
+}
+
+/* On the main loop. */
+static gboolean deliver(gpointer data)
+{
+    struct pl_kdf_job *job = data;
+    if (!job->cancelled)
+        job->cb(job->user, job->result);
+    job_free(job);
+    return G_SOURCE_REMOVE;
+}
+
+/* On a pool thread: touches only the job. */
+static void work(gpointer data, gpointer unused)
+{
+    struct pl_kdf_job *job = data;
+    int r = pl_password_verify(job->password, job->encoded ? job->encoded : dummy_hash);
+    job->result = job->encoded ? r : 0;
+    OPENSSL_cleanse(job->password, strlen(job->password));
+    g_main_context_invoke(NULL, deliver, job);
+}
+
+void pl_kdf_pool_start(int threads)
+{
+    if (!pool)
+        pool = g_thread_pool_new(work, NULL, threads, FALSE, NULL);
+}
+
+void pl_kdf_pool_stop(void)
+{
+    if (pool) {
+        g_thread_pool_free(pool, FALSE, TRUE);
+        pool = NULL;
+    }
+}
+
+struct pl_kdf_job *pl_kdf_verify(const char *password, const char *encoded, pl_kdf_cb cb,
+                                 void *user)
+{
+    struct pl_kdf_job *job = g_new0(struct pl_kdf_job, 1);
+    job->password = g_strdup(password);
+    job->encoded = encoded ? g_strdup(encoded) : NULL;
+    job->cb = cb;
+    job->user = user;
+    g_thread_pool_push(pool, job, NULL);
+    return job;
+}
+
+void pl_kdf_cancel(struct pl_kdf_job *job)
+{
+    job->cancelled = 1;
+}

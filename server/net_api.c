@@ -1,0 +1,401 @@
+/*
+ * /api/... over HTTP: POST /api/login, POST /api/logout, GET /api/session.
+ *
+ * A login runs as a chain of asynchronous steps on the loop, owned by the
+ * HTTP request (hr->op) and cancelled with it if the client goes away:
+ *   throttle check (maybe a delay) -> look the person up (store) ->
+ *   verify the password on the KDF pool -> insert the session (store) ->
+ *   cache it, set the cookie, answer.
+ * A sign-in code is checked and consumed in the same statement that creates
+ * the session, so a code is used exactly once. Failures never say whether
+ * the account exists, and an unknown account costs a dummy scrypt run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+#include "auth_token.h"
+#include "kdf_pool.h"
+#include "log.h"
+#include "login_input.h"
+#include "net_http.h"
+#include "rate_limit.h"
+#include "seclog.h"
+#include "server.h"
+
+#define API_DB_TIMEOUT_MS 5000
+
+struct pl_login_op {
+    struct lws *wsi;
+    struct pl_http_req *hr;
+    struct pl_server *srv;
+    struct pl_login_input in;
+    char address[64];
+    char user_agent[256];
+    struct pl_identity who;
+    char token[PL_TOKEN_LEN + 1];
+    unsigned char token_hash[32];
+    struct pl_kdf_job *kdf;
+    guint delay_timer;
+};
+
+static void op_free(struct pl_login_op *op)
+{
+    if (!op)
+        return;
+    if (op->kdf)
+        pl_kdf_cancel(op->kdf);
+    if (op->delay_timer)
+        g_source_remove(op->delay_timer);
+    pl_login_input_clear(&op->in);
+    pl_identity_clear(&op->who);
+    OPENSSL_cleanse(op->token, sizeof op->token);
+    g_free(op);
+}
+
+void pl_api_cancel(struct pl_http_req *hr)
+{
+    op_free(hr->op);
+    hr->op = NULL;
+}
+
+/* Ends the login with an answer; the op goes with the request. */
+static void finish_error(struct pl_login_op *op, int status, enum pl_err err, const char *field,
+                         int retry_after)
+{
+    pl_http_respond_error(op->wsi, op->hr, status, err, field, retry_after);
+}
+
+static const char *seclog_login(const struct pl_login_op *op)
+{
+    return op->in.by_code ? "(code)" : op->in.login;
+}
+
+static void login_failed(struct pl_login_op *op, const char *why)
+{
+    struct pl_server *srv = op->srv;
+    int64_t now = g_get_monotonic_time();
+    int locked = pl_throttle_fail(srv->throttle_address, op->address, now);
+    if (!op->in.by_code)
+        locked |= pl_throttle_fail(srv->throttle_account, op->in.login, now);
+    pl_seclog(srv->store, locked ? "login_locked" : "login_failed", op->who.person_id,
+              seclog_login(op), op->address, why);
+    finish_error(op, 401, PL_ERR_INVALID_CREDENTIALS, NULL, 0);
+}
+
+static json_t *person_json(const struct pl_identity *who)
+{
+    return json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)who->person_id, "login", who->login,
+                     "display_name", who->display_name, "is_admin", who->is_admin);
+}
+
+static void iso_time(int64_t us, char *buf, size_t len)
+{
+    GDateTime *t = g_date_time_new_from_unix_utc(us / 1000000);
+    char *s = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    g_strlcpy(buf, s, len);
+    g_free(s);
+    g_date_time_unref(t);
+}
+
+static void session_created(void *user, const PGresult *res, enum pl_err err)
+{
+    struct pl_login_op *op = user;
+    struct pl_server *srv = op->srv;
+    op->hr->db_request = 0;
+    if (err != PL_OK) {
+        finish_error(op, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        /* Only a code login gets here with no row: the code was unknown,
+         * used, expired, or its person disabled. */
+        login_failed(op, "bad_code");
+        return;
+    }
+    op->who.session_id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    int64_t created = g_ascii_strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    int64_t expires = g_ascii_strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    if (op->in.by_code) {
+        op->who.person_id = g_ascii_strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        op->who.login = g_strdup(PQgetvalue(res, 0, 4));
+        op->who.display_name = g_strdup(PQgetvalue(res, 0, 5));
+        op->who.is_admin = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+    } else {
+        pl_throttle_reset(srv->throttle_account, op->in.login);
+    }
+    pl_auth_add(srv->auth, op->who.session_id, op->token_hash, &op->who, created, expires);
+    pl_seclog(srv->store, "login_ok", op->who.person_id, op->who.login, op->address,
+              op->in.by_code ? "method=code" : "method=password");
+
+    char exp[32];
+    iso_time(expires, exp, sizeof exp);
+    json_t *body = json_pack("{s:b, s:s, s:s, s:o}", "ok", 1, "token", op->token, "expires_at", exp,
+                             "person", person_json(&op->who));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    op->hr->set_cookie = g_strdup_printf(
+        PL_COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", op->token,
+        (long long)((expires - created) / 1000000), srv->tls ? "; Secure" : "");
+    pl_http_respond(op->wsi, op->hr, 200, "application/json", text, strlen(text));
+    OPENSSL_cleanse(text, strlen(text));
+    free(text);
+}
+
+static void create_session(struct pl_login_op *op)
+{
+    struct pl_server *srv = op->srv;
+    if (pl_token_new(op->token) != 0 || pl_token_hash(op->token, op->token_hash) != 0) {
+        finish_error(op, 500, PL_ERR_INTERNAL, NULL, 0);
+        return;
+    }
+    char hash_hex[2 + 64 + 1] = "\\x";
+    pl_hex(op->token_hash, 32, hash_hex + 2);
+    char max_age[16], person[24];
+    snprintf(max_age, sizeof max_age, "%d", srv->cfg->session_max_s);
+    snprintf(person, sizeof person, "%lld", (long long)op->who.person_id);
+    if (!op->in.by_code) {
+        const char *params[5] = {hash_hex, person, max_age, op->address, op->user_agent};
+        op->hr->db_request = pl_store_query(
+            srv->store,
+            "WITH s AS (INSERT INTO auth_session (token_sha256, person_id, method, expires_at, "
+            "address, user_agent) VALUES ($1, $2, 'password', now() + make_interval(secs => $3), "
+            "$4, nullif($5, '')) RETURNING id, created_at, expires_at) "
+            "SELECT s.id, (extract(epoch FROM s.created_at) * 1e6)::bigint, "
+            "(extract(epoch FROM s.expires_at) * 1e6)::bigint, "
+            "pg_notify('" PL_AUTH_CHANNEL "', 'new ' || s.id) FROM s",
+            5, params, API_DB_TIMEOUT_MS, session_created, op);
+        return;
+    }
+    /* Consume the code and create the session in one statement: the code
+     * is spent only if the session exists, and only once. */
+    unsigned char code_hash[32];
+    unsigned int n = 0;
+    EVP_Digest(op->in.code, strlen(op->in.code), code_hash, &n, EVP_sha256(), NULL);
+    char code_hex[2 + 64 + 1] = "\\x";
+    pl_hex(code_hash, 32, code_hex + 2);
+    const char *params[5] = {hash_hex, code_hex, max_age, op->address, op->user_agent};
+    op->hr->db_request = pl_store_query(
+        srv->store,
+        "WITH c AS (UPDATE signin_code SET used_at = now() WHERE code_sha256 = $2 "
+        "AND used_at IS NULL AND expires_at > now() "
+        "AND person_id IN (SELECT id FROM person WHERE NOT disabled) RETURNING person_id), "
+        "s AS (INSERT INTO auth_session (token_sha256, person_id, method, expires_at, address, "
+        "user_agent) SELECT $1, c.person_id, 'code', now() + make_interval(secs => $3), $4, "
+        "nullif($5, '') FROM c RETURNING id, person_id, created_at, expires_at) "
+        "SELECT s.id, (extract(epoch FROM s.created_at) * 1e6)::bigint, "
+        "(extract(epoch FROM s.expires_at) * 1e6)::bigint, p.id, p.login, p.display_name, "
+        "p.is_admin, pg_notify('" PL_AUTH_CHANNEL "', 'new ' || s.id) "
+        "FROM s JOIN person p ON p.id = s.person_id",
+        5, params, API_DB_TIMEOUT_MS, session_created, op);
+}
+
+static void password_checked(void *user, int result)
+{
+    struct pl_login_op *op = user;
+    op->kdf = NULL;
+    if (result == 1 && op->who.person_id)
+        create_session(op);
+    else
+        login_failed(op, op->who.person_id ? "bad_password" : "unknown_login");
+}
+
+static void person_found(void *user, const PGresult *res, enum pl_err err)
+{
+    struct pl_login_op *op = user;
+    op->hr->db_request = 0;
+    if (err != PL_OK) {
+        finish_error(op, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+        return;
+    }
+    const char *hash = NULL;
+    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "f") == 0 && !PQgetisnull(res, 0, 1)) {
+        op->who.person_id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        op->who.login = g_strdup(op->in.login);
+        op->who.display_name = g_strdup(PQgetvalue(res, 0, 3));
+        op->who.is_admin = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+        hash = PQgetvalue(res, 0, 1);
+    }
+    /* NULL hash: an unknown or disabled account still costs one scrypt. */
+    op->kdf = pl_kdf_verify(op->in.password, hash, password_checked, op);
+    pl_login_input_clear(&op->in);
+}
+
+static void login_proceed(struct pl_login_op *op)
+{
+    if (op->in.by_code) {
+        create_session(op);
+        return;
+    }
+    const char *params[1] = {op->in.login};
+    op->hr->db_request = pl_store_query(
+        op->srv->store,
+        "SELECT id, password_hash, disabled, display_name, is_admin FROM person WHERE login = $1",
+        1, params, API_DB_TIMEOUT_MS, person_found, op);
+}
+
+static gboolean delay_done(gpointer data)
+{
+    struct pl_login_op *op = data;
+    op->delay_timer = 0;
+    login_proceed(op);
+    return G_SOURCE_REMOVE;
+}
+
+static int login_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    struct pl_login_op *op = g_new0(struct pl_login_op, 1);
+    op->wsi = wsi;
+    op->hr = hr;
+    op->srv = srv;
+    hr->op = op;
+    pl_http_peer(wsi, op->address, sizeof op->address);
+    if (lws_hdr_copy(wsi, op->user_agent, sizeof op->user_agent, WSI_TOKEN_HTTP_USER_AGENT) < 0)
+        op->user_agent[0] = '\0';
+
+    char field[64];
+    enum pl_err err =
+        pl_login_input_parse(hr->req_body->str, hr->req_body->len, &op->in, field, sizeof field);
+    if (err != PL_OK)
+        return pl_http_respond_error(wsi, hr, 400, err, field, 0);
+
+    int64_t now = g_get_monotonic_time();
+    int d1 = 0, d2 = 0, r1 = 0, r2 = 0;
+    int locked = pl_throttle_check(srv->throttle_address, op->address, now, &d1, &r1);
+    if (!op->in.by_code)
+        locked |= pl_throttle_check(srv->throttle_account, op->in.login, now, &d2, &r2);
+    if (locked) {
+        pl_seclog(srv->store, "login_refused_locked", 0, seclog_login(op), op->address, NULL);
+        pl_login_input_clear(&op->in);
+        return pl_http_respond_error(wsi, hr, 429, PL_ERR_LOCKED, NULL, MAX(r1, r2));
+    }
+    int delay = MAX(d1, d2);
+    if (delay > 0)
+        op->delay_timer = g_timeout_add((guint)delay, delay_done, op);
+    else
+        login_proceed(op);
+    return 0;
+}
+
+static void logged_out(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        pl_http_respond_error(wsi, hr, 401, PL_ERR_SESSION_ENDED, NULL, 0);
+        return;
+    }
+    int64_t id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    int64_t person = g_ascii_strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    char address[64];
+    pl_http_peer(wsi, address, sizeof address);
+    pl_seclog(srv->store, "logout", person, NULL, address, NULL);
+    /* Closes this session's WebSockets with 1008. */
+    pl_auth_end(srv->auth, id, PL_AUTH_SIGNED_OUT);
+    hr->set_cookie = g_strdup_printf(PL_COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; "
+                                                    "Max-Age=0%s",
+                                     srv->tls ? "; Secure" : "");
+    static const char ok[] = "{\"ok\":true}";
+    pl_http_respond(wsi, hr, 200, "application/json", ok, sizeof ok - 1);
+}
+
+/* The token a request carries: the cookie, else a Bearer header. */
+static int request_token(struct lws *wsi, char token[PL_TOKEN_LEN + 1])
+{
+    char buf[1024];
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0 &&
+        pl_token_from_cookie(buf, token) == 0)
+        return 0;
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+        pl_token_from_bearer(buf, token) == 0)
+        return 0;
+    return -1;
+}
+
+static int logout_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char token[PL_TOKEN_LEN + 1];
+    unsigned char hash[32];
+    if (request_token(wsi, token) != 0 || pl_token_hash(token, hash) != 0)
+        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    char hex[2 + 64 + 1] = "\\x";
+    pl_hex(hash, 32, hex + 2);
+    const char *params[1] = {hex};
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(
+        srv->store,
+        "WITH r AS (UPDATE auth_session SET revoked_at = now() WHERE token_sha256 = $1 "
+        "AND revoked_at IS NULL RETURNING id, person_id) "
+        "SELECT r.id, r.person_id, pg_notify('" PL_AUTH_CHANNEL "', 'revoke ' || r.id) FROM r",
+        1, params, API_DB_TIMEOUT_MS, logged_out, wsi);
+    return 0;
+}
+
+static int session_info(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char token[PL_TOKEN_LEN + 1];
+    struct pl_identity who = {0};
+    if (request_token(wsi, token) != 0 || pl_auth_check(srv->auth, token, &who) != 0)
+        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    json_t *body = json_pack("{s:o}", "person", person_json(&who));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    pl_identity_clear(&who);
+    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    free(text);
+    return 0;
+}
+
+int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
+{
+    g_strlcpy(hr->path, path, sizeof hr->path);
+    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    if (strcmp(path, "/api/session") == 0) {
+        if (!get)
+            return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
+        return session_info(wsi, hr);
+    }
+    if (strcmp(path, "/api/login") != 0 && strcmp(path, "/api/logout") != 0) {
+        static const char nf[] = "{\"error\":\"not_found\",\"status\":404}";
+        return pl_http_respond(wsi, hr, 404, "application/json", nf, sizeof nf - 1);
+    }
+    if (!post)
+        return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
+    /* A browser page from elsewhere may not sign people in or out. */
+    if (!pl_http_origin_ok(wsi)) {
+        char address[64];
+        pl_http_peer(wsi, address, sizeof address);
+        pl_seclog(pl_server_from_wsi(wsi)->store, "api_origin_refused", 0, NULL, address, path);
+        return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
+    }
+    /* Read the body, then decide (pl_api_handle at BODY_COMPLETION). */
+    hr->req_body = g_string_new(NULL);
+    hr->phase = PH_WAIT;
+    return 0;
+}
+
+int pl_api_handle(struct lws *wsi, struct pl_http_req *hr)
+{
+    if (strcmp(hr->path, "/api/logout") == 0)
+        return logout_begin(wsi, hr);
+    char ctype[64];
+    if (lws_hdr_copy(wsi, ctype, sizeof ctype, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
+        strncmp(ctype, "application/json", 16) != 0)
+        return pl_http_respond_error(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL, 0);
+    return login_begin(wsi, hr);
+}
