@@ -18,7 +18,7 @@ run_pkgs=(postgresql-15 postgresql-client-15)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
 # fuzzing, and Chromium (driven by playwright-core from npm) with fonts that
 # have every Vietnamese diacritic.
-test_pkgs=(python3 python3-websockets curl openssl clang libclang-rt-14-dev chromium fonts-noto-core)
+test_pkgs=(python3 python3-websockets python3-yaml curl openssl clang libclang-rt-14-dev chromium fonts-noto-core)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in

@@ -1,0 +1,60 @@
+"""The protocol docs stay true to the code: every error code (server/errors.c)
+and request type (server/proto_decode.c) is documented in docs/protocol.md,
+and docs/asyncapi.yaml parses and names every request and WebSocket error
+code; every plenumd option appears in docs/operations.md."""
+
+import os
+import re
+import subprocess
+import unittest
+
+import yaml
+
+from plenum_testlib import source_dir
+
+
+def read(*parts):
+    with open(os.path.join(source_dir(), *parts), encoding="utf-8") as f:
+        return f.read()
+
+
+class DocsTest(unittest.TestCase):
+    def setUp(self):
+        self.codes = re.findall(r'\[PL_(?:OK|ERR_\w+)\]\s*=\s*\{\s*"(\w+)"', read("server", "errors.c"))
+        self.types = re.findall(r'\{"(\w+)", PL_REQ_\w+', read("server", "proto_decode.c"))
+        self.protocol = read("docs", "protocol.md")
+        self.asyncapi = yaml.safe_load(read("docs", "asyncapi.yaml"))
+
+    def test_found_something(self):
+        self.assertGreater(len(self.codes), 10)
+        self.assertIn("ping", self.types)
+
+    def test_error_codes_documented(self):
+        for code in self.codes:
+            if code != "ok":
+                self.assertIn(f"`{code}`", self.protocol, code)
+        enum = self.asyncapi["components"]["messages"]["Error"]["payload"]["properties"]["code"]["enum"]
+        http_only = {"invalid_credentials", "locked", "origin_not_allowed", "unsupported_media_type",
+                     "ok"}
+        for code in self.codes:
+            if code not in http_only:
+                self.assertIn(code, enum, code)
+
+    def test_request_types_documented(self):
+        msgs = self.asyncapi["components"]["messages"]
+        names = {m["name"] for m in msgs.values()}
+        for t in self.types:
+            self.assertIn(f"### {t}", self.protocol, t)
+            self.assertIn(t, names, t)
+
+    def test_options_documented(self):
+        out = subprocess.run([os.environ["PLENUMD"], "--help"], stdout=subprocess.PIPE,
+                             text=True).stdout
+        ops = read("docs", "operations.md")
+        for flag in re.findall(r"^\s+(--[a-z-]+)", out, re.M):
+            if flag != "--help":
+                self.assertIn(f"`{flag}", ops, flag)
+
+
+if __name__ == "__main__":
+    unittest.main()
