@@ -50,6 +50,15 @@ static const struct {
                            "The request body must be JSON (application/json).", 0},
     [PL_ERR_SESSION_ENDED] = {"session_ended", "Phiên đăng nhập đã hết hạn hoặc đã đăng xuất.",
                               "The sign-in has expired or was signed out.", 0},
+    [PL_ERR_NOT_JOINED] = {"not_joined", "Hãy tham gia một kỳ họp trước (join).",
+                           "Join a session first.", 0},
+    [PL_ERR_NOT_FOUND] = {"not_found", "Không tìm thấy đối tượng được yêu cầu trong kỳ họp.",
+                          "The requested item does not exist in this session.", 0},
+    [PL_ERR_INVALID_STATE] = {"invalid_state",
+                              "Không thể thực hiện thao tác này ở trạng thái hiện tại của kỳ họp.",
+                              "This cannot be done in the session's current state.", 0},
+    [PL_ERR_CONFLICT] = {"conflict", "Dữ liệu vừa thay đổi; vui lòng thử lại.",
+                         "The record changed meanwhile; please retry.", 1},
 };
 
 const char *pl_err_code(enum pl_err err)

@@ -26,6 +26,10 @@ enum pl_err {
     PL_ERR_ORIGIN,              /* the browser page's Origin is not allowed */
     PL_ERR_MEDIA_TYPE,          /* a request body that is not application/json */
     PL_ERR_SESSION_ENDED,       /* the sign-in expired or was revoked */
+    PL_ERR_NOT_JOINED,          /* a session command before joining a session */
+    PL_ERR_NOT_FOUND,           /* an id (field) names nothing in this session */
+    PL_ERR_INVALID_STATE,       /* not possible in the current state (see reason) */
+    PL_ERR_CONFLICT,            /* the record changed under us; retry */
     PL_ERR__COUNT
 };
 

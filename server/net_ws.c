@@ -14,6 +14,7 @@
  * each message to the protocol dispatcher, and queues replies in a bounded
  * outgoing queue drained one lws_write() per LWS_CALLBACK_SERVER_WRITEABLE.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "auth_token.h"
@@ -30,6 +31,7 @@
 #define PL_WS_MAX_QUEUED_BYTES  (4u * 1024 * 1024)
 
 struct pl_ws_conn {
+    struct pl_client client; /* what the hub sees of this connection */
     struct lws *wsi;
     struct pl_ws_conn *prev, *next; /* in srv->conns */
     GQueue out;                     /* struct pl_frame *, each holding a reference */
@@ -101,6 +103,15 @@ static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
     lws_callback_on_writable(c->wsi);
 }
 
+/* The hub's way to send to this connection. */
+static void client_send(struct pl_client *client, struct pl_frame *f)
+{
+    struct pl_ws_conn *c =
+        (struct pl_ws_conn *)((char *)client - offsetof(struct pl_ws_conn, client));
+    if (!c->close_code)
+        enqueue(c, f);
+}
+
 static void enqueue_text(struct pl_ws_conn *c, char *text)
 {
     if (!text)
@@ -152,8 +163,7 @@ static void on_message(struct pl_server *srv, struct pl_ws_conn *c)
         enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_BINARY, NULL, c->lang));
         return;
     }
-    struct pl_client_view view = {c->lang, c->authenticated ? &c->who : NULL};
-    enqueue_text(c, pl_proto_dispatch(&view, (const char *)c->rx, c->rx_len));
+    pl_hub_message(srv->hub, &c->client, (const char *)c->rx, c->rx_len);
 }
 
 /* The client's language: ?lang=en on the URL, else Accept-Language. */
@@ -268,6 +278,9 @@ static void established(struct lws *wsi, struct pl_ws_conn *c)
      * hash lookup) rather than carry state between the two callbacks. */
     if (handshake_token(wsi, token) == 1 && pl_auth_check(srv->auth, token, &c->who) == 0)
         c->authenticated = true;
+    c->client.who = c->authenticated ? &c->who : NULL;
+    c->client.lang = c->lang;
+    c->client.send = client_send;
     link_conn(srv, c);
     pl_log_debug("WebSocket client connected (%u open, %s)", srv->conn_count,
                  c->authenticated ? c->who.login : "anonymous");
@@ -359,6 +372,7 @@ int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_CLOSED:
         srv = pl_server_from_wsi(wsi);
         if (c->wsi) {
+            pl_hub_client_gone(srv->hub, &c->client);
             unlink_conn(srv, c);
             struct pl_frame *f;
             while ((f = g_queue_pop_head(&c->out)) != NULL)

@@ -19,7 +19,15 @@
 /* The longest string request id. */
 #define PL_PROTO_MAX_ID_LEN 64
 
-enum pl_req_type { PL_REQ_PING = 0, PL_REQ_WHOAMI, PL_REQ__COUNT };
+enum pl_req_type {
+    PL_REQ_PING = 0,
+    PL_REQ_WHOAMI,
+    PL_REQ_JOIN,
+    PL_REQ_RESUME,
+    PL_REQ_LEAVE,
+    PL_REQ_SESSION_CMD, /* any command on the joined session (live.c decides) */
+    PL_REQ__COUNT
+};
 
 /* Who may send a request type. */
 enum pl_need {
@@ -36,9 +44,10 @@ struct pl_client_view {
 
 struct pl_request {
     enum pl_req_type type;
-    enum pl_need need; /* from the message table */
-    json_t *root;      /* the whole message; owned, NULL if it did not parse */
-    json_t *id;        /* the request id; borrowed from root, NULL if absent/invalid */
+    const char *type_name; /* the "type" string, static storage */
+    enum pl_need need;     /* from the message table */
+    json_t *root;          /* the whole message; owned, NULL if it did not parse */
+    json_t *id;            /* the request id; borrowed from root, NULL if absent/invalid */
 };
 
 /*
@@ -60,6 +69,15 @@ void pl_request_clear(struct pl_request *req);
  */
 char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field,
                             enum pl_lang lang);
+
+/* Like pl_proto_encode_error, with a machine-readable reason for the refusal
+ * ("no_open_sitting"); for not_found and bad_field the reason is the field. */
+char *pl_proto_encode_refusal(const json_t *re, enum pl_err err, const char *reason,
+                              enum pl_lang lang);
+
+/* Whether a client may send a request that needs `need` (PL_OK, or
+ * unauthenticated / forbidden). */
+enum pl_err pl_proto_allowed(const struct pl_client_view *client, enum pl_need need);
 
 /* Encodes {"type":"pong","re":id}. Same ownership as pl_proto_encode_error. */
 char *pl_proto_encode_pong(const json_t *re);

@@ -26,10 +26,62 @@ struct pl_msg_spec {
 };
 
 static const struct pl_field no_fields[] = {{NULL, 0, false, 0}};
+static const struct pl_field join_fields[] = {{"session_id", PL_F_INT, true, 0},
+                                              {NULL, 0, false, 0}};
+static const struct pl_field resume_fields[] = {
+    {"session_id", PL_F_INT, true, 0}, {"seq", PL_F_INT, true, 0}, {NULL, 0, false, 0}};
+static const struct pl_field sitting_fields[] = {{"sitting_id", PL_F_INT, true, 0},
+                                                 {NULL, 0, false, 0}};
+static const struct pl_field item_fields[] = {{"item_id", PL_F_INT, true, 0}, {NULL, 0, false, 0}};
+static const struct pl_field opt_item_fields[] = {{"item_id", PL_F_INT, false, 0},
+                                                  {NULL, 0, false, 0}};
+static const struct pl_field attendance_fields[] = {
+    {"person_id", PL_F_INT, true, 0}, {"present", PL_F_BOOL, true, 0}, {NULL, 0, false, 0}};
+static const struct pl_field kind_fields[] = {{"kind", PL_F_STRING, true, 16}, {NULL, 0, false, 0}};
+static const struct pl_field grant_fields[] = {{"request_id", PL_F_INT, false, 0},
+                                               {NULL, 0, false, 0}};
+static const struct pl_field request_fields[] = {{"request_id", PL_F_INT, true, 0},
+                                                 {NULL, 0, false, 0}};
+static const struct pl_field reorder_fields[] = {
+    {"request_id", PL_F_INT, true, 0}, {"index", PL_F_INT, true, 0}, {NULL, 0, false, 0}};
+static const struct pl_field floor_fields[] = {
+    {"person_id", PL_F_INT, true, 0}, {"kind", PL_F_STRING, false, 16}, {NULL, 0, false, 0}};
+static const struct pl_field extend_fields[] = {{"seconds", PL_F_INT, true, 0},
+                                                {NULL, 0, false, 0}};
+static const struct pl_field display_fields[] = {
+    {"mode", PL_F_STRING, true, 16}, {"message", PL_F_STRING, false, 2000}, {NULL, 0, false, 0}};
 
+/* Every request the server knows, its fields, and who may send it at the
+ * protocol level. Session commands need a signed-in person here; the role in
+ * the session's council (chair, secretary, delegate) is checked by live.c. */
 static const struct pl_msg_spec specs[] = {
     {"ping", PL_REQ_PING, PL_NEED_NONE, no_fields},
     {"whoami", PL_REQ_WHOAMI, PL_NEED_NONE, no_fields},
+    {"join", PL_REQ_JOIN, PL_NEED_NONE, join_fields},
+    {"resume", PL_REQ_RESUME, PL_NEED_NONE, resume_fields},
+    {"leave", PL_REQ_LEAVE, PL_NEED_NONE, no_fields},
+    {"session.open", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"session.close", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"sitting.open", PL_REQ_SESSION_CMD, PL_NEED_PERSON, sitting_fields},
+    {"sitting.close", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"agenda.activate", PL_REQ_SESSION_CMD, PL_NEED_PERSON, item_fields},
+    {"agenda.next", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"agenda.previous", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"agenda.done", PL_REQ_SESSION_CMD, PL_NEED_PERSON, opt_item_fields},
+    {"attendance.check_in", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"attendance.check_out", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"attendance.set", PL_REQ_SESSION_CMD, PL_NEED_PERSON, attendance_fields},
+    {"speaker.request", PL_REQ_SESSION_CMD, PL_NEED_PERSON, kind_fields},
+    {"speaker.withdraw", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"speaker.grant", PL_REQ_SESSION_CMD, PL_NEED_PERSON, grant_fields},
+    {"speaker.give_floor", PL_REQ_SESSION_CMD, PL_NEED_PERSON, floor_fields},
+    {"speaker.reorder", PL_REQ_SESSION_CMD, PL_NEED_PERSON, reorder_fields},
+    {"speaker.remove", PL_REQ_SESSION_CMD, PL_NEED_PERSON, request_fields},
+    {"speaker.end", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"timer.pause", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"timer.resume", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
+    {"timer.extend", PL_REQ_SESSION_CMD, PL_NEED_PERSON, extend_fields},
+    {"display.set", PL_REQ_SESSION_CMD, PL_NEED_PERSON, display_fields},
 };
 
 /* JSON numbers above 2^53 lose precision in JavaScript clients. */
@@ -52,7 +104,8 @@ static bool type_matches(const json_t *v, const struct pl_field *f)
     case PL_F_STRING:
         return json_is_string(v) && json_string_length(v) <= f->max_len;
     case PL_F_INT:
-        return json_is_integer(v);
+        return json_is_integer(v) && json_integer_value(v) >= -PL_MAX_SAFE_INT &&
+               json_integer_value(v) <= PL_MAX_SAFE_INT;
     case PL_F_BOOL:
         return json_is_boolean(v);
     case PL_F_OBJECT:
@@ -144,6 +197,7 @@ enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req,
         }
     }
     req->type = spec->req;
+    req->type_name = spec->type;
     req->need = spec->need;
     return PL_OK;
 }

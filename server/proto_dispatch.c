@@ -16,8 +16,7 @@ static json_t *whoami(const struct pl_client_view *client)
                      who->is_admin, "role", who->is_admin ? "admin" : "person");
 }
 
-/* Whether the client may send a request that needs `need`. */
-static enum pl_err allowed(const struct pl_client_view *client, enum pl_need need)
+enum pl_err pl_proto_allowed(const struct pl_client_view *client, enum pl_need need)
 {
     switch (need) {
     case PL_NEED_NONE:
@@ -46,7 +45,7 @@ char *pl_proto_dispatch(const struct pl_client_view *client, const char *buf, si
         reply = pl_proto_encode_error(req.id, err, field, lang);
         goto done;
     }
-    err = allowed(client, req.need);
+    err = pl_proto_allowed(client, req.need);
     if (err != PL_OK) {
         reply = pl_proto_encode_error(req.id, err, NULL, lang);
         goto done;
@@ -57,6 +56,13 @@ char *pl_proto_dispatch(const struct pl_client_view *client, const char *buf, si
         break;
     case PL_REQ_WHOAMI:
         reply = pl_proto_encode_ok(req.id, whoami(client));
+        break;
+    case PL_REQ_JOIN:
+    case PL_REQ_RESUME:
+    case PL_REQ_LEAVE:
+    case PL_REQ_SESSION_CMD:
+        /* Handled by the hub; alone, the protocol layer has no session. */
+        reply = pl_proto_encode_error(req.id, PL_ERR_NOT_JOINED, NULL, lang);
         break;
     case PL_REQ__COUNT:
         reply = pl_proto_encode_error(req.id, PL_ERR_INTERNAL, NULL, lang);

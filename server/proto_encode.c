@@ -1,6 +1,9 @@
 /* Encodes replies and events as compact JSON text; see proto.h. */
 #include "proto.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
+
 static char *dump(json_t *obj)
 {
     if (!obj)
@@ -35,4 +38,19 @@ char *pl_proto_encode_ok(const json_t *re, json_t *data)
     else
         json_decref(data);
     return dump(obj);
+}
+
+char *pl_proto_encode_refusal(const json_t *re, enum pl_err err, const char *reason,
+                              enum pl_lang lang)
+{
+    bool is_field = err == PL_ERR_NOT_FOUND || err == PL_ERR_BAD_FIELD;
+    char *text = pl_proto_encode_error(re, err, is_field ? reason : NULL, lang);
+    if (!text || is_field || !reason)
+        return text;
+    json_t *o = json_loads(text, 0, NULL);
+    free(text);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "reason", json_string(reason));
+    return dump(o);
 }

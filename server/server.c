@@ -190,6 +190,9 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     if (pl_auth_load(srv->auth, conn, err, errlen) != 0)
         return -1;
     pl_auth_start(srv->auth);
+    srv->hub = pl_hub_new(srv->store);
+    if (pl_hub_load(srv->hub, conn, err, errlen) != 0)
+        return -1;
     srv->throttle_account = pl_throttle_new(cfg->login_lock_after, cfg->login_lock_s, 8000);
     srv->throttle_address = pl_throttle_new(cfg->login_address_lock_after, cfg->login_lock_s, 8000);
     pl_kdf_pool_start(2);
@@ -278,6 +281,8 @@ void pl_server_fini(struct pl_server *srv)
     }
     /* Running password checks finish; their results are dropped. */
     pl_kdf_pool_stop();
+    pl_hub_free(srv->hub);
+    srv->hub = NULL;
     pl_auth_free(srv->auth);
     srv->auth = NULL;
     pl_throttle_free(srv->throttle_account);

@@ -1,0 +1,658 @@
+/* The hub; see hub.h. */
+#include "hub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live_sql.h"
+#include "log.h"
+#include "proto.h"
+
+/* Recent events kept per session for resume; older resumes get a snapshot. */
+#define RING_SIZE        1024
+#define WRITE_TIMEOUT_MS 10000
+
+struct ring_event {
+    int64_t seq;
+    bool public;
+    struct pl_frame *full;   /* the event */
+    struct pl_frame *hidden; /* what observers get while it is not public */
+};
+
+/* A command waiting for its turn in a session's pipeline. */
+struct op {
+    struct pl_client *client; /* NULL once the client has gone */
+    json_t *root;             /* the request; owned */
+    json_t *id;               /* borrowed from root */
+    const char *type;         /* static storage */
+    bool system_overrun;      /* the overrun timer, not a client */
+    struct pl_change ch;      /* decided, being written */
+};
+
+struct pl_entry {
+    struct pl_hub *hub;
+    int64_t id;
+    struct pl_live *live; /* owned */
+    struct pl_client *clients;
+    GQueue pending;  /* struct op * */
+    struct op *busy; /* being written */
+    GQueue ring;     /* struct ring_event *, oldest first */
+    guint overrun_timer;
+    bool stale;             /* memory may lag the database: reload first */
+    uint64_t store_request; /* the write or reload in flight */
+};
+
+/* A session being loaded for clients that asked to join it. */
+struct loading {
+    struct pl_hub *hub;
+    int64_t id;
+    GPtrArray *waiters; /* struct op * (type join/resume) */
+    uint64_t store_request;
+};
+
+struct pl_hub {
+    struct pl_store *store;
+    GHashTable *entries; /* int64 id -> struct pl_entry * */
+    GHashTable *loading; /* int64 id -> struct loading * */
+};
+
+static void kick(struct pl_entry *e);
+
+static int64_t now_ms(void)
+{
+    return g_get_real_time() / 1000;
+}
+
+static void send_text(struct pl_client *c, char *text)
+{
+    if (!text || !c)
+        return;
+    struct pl_frame *f = pl_frame_new(text, strlen(text));
+    free(text);
+    if (f) {
+        c->send(c, f);
+        pl_frame_unref(f);
+    }
+}
+
+static void op_free(struct op *op)
+{
+    if (!op)
+        return;
+    json_decref(op->root);
+    pl_change_clear(&op->ch);
+    g_free(op);
+}
+
+/* --- event frames and the ring ------------------------------------------------ */
+
+static struct pl_frame *frame_of(json_t *obj)
+{
+    char *text = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (!text)
+        return NULL;
+    struct pl_frame *f = pl_frame_new(text, strlen(text));
+    free(text);
+    return f;
+}
+
+static struct ring_event *ring_push(struct pl_entry *e, int64_t seq, int64_t at_ms,
+                                    const char *name, bool public, const json_t *data)
+{
+    struct ring_event *r = g_new0(struct ring_event, 1);
+    r->seq = seq;
+    r->public = public;
+    r->full = frame_of(json_pack("{s:s, s:I, s:I, s:I, s:s, s:O}", "type", "event", "session_id",
+                                 (json_int_t)e->id, "seq", (json_int_t)seq, "at_ms",
+                                 (json_int_t)at_ms, "name", name, "data", (json_t *)data));
+    /* Observers keep a gap-free seq but learn nothing of a closed sitting. */
+    r->hidden = public ? pl_frame_ref(r->full)
+                       : frame_of(json_pack("{s:s, s:I, s:I, s:I, s:s}", "type", "event",
+                                            "session_id", (json_int_t)e->id, "seq", (json_int_t)seq,
+                                            "at_ms", (json_int_t)at_ms, "name", "hidden"));
+    g_queue_push_tail(&e->ring, r);
+    while (g_queue_get_length(&e->ring) > RING_SIZE) {
+        struct ring_event *old = g_queue_pop_head(&e->ring);
+        pl_frame_unref(old->full);
+        pl_frame_unref(old->hidden);
+        g_free(old);
+    }
+    return r;
+}
+
+static void send_event(struct pl_client *c, const struct ring_event *r)
+{
+    struct pl_frame *f = c->full_view ? r->full : r->hidden;
+    if (f)
+        c->send(c, f);
+}
+
+static void broadcast(struct pl_entry *e, const struct ring_event *r)
+{
+    for (struct pl_client *c = e->clients; c; c = c->next)
+        send_event(c, r);
+}
+
+/* --- entries -------------------------------------------------------------------- */
+
+static void unsubscribe(struct pl_client *c)
+{
+    struct pl_entry *e = c->joined;
+    if (!e)
+        return;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        e->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    c->joined = NULL;
+}
+
+static void subscribe(struct pl_entry *e, struct pl_client *c)
+{
+    unsubscribe(c);
+    c->joined = e;
+    c->next = e->clients;
+    c->prev = NULL;
+    if (e->clients)
+        e->clients->prev = c;
+    e->clients = c;
+    bool delegate;
+    c->role = pl_live_role(e->live, c->who, &delegate);
+    c->full_view = c->role != PL_ROLE_NONE;
+}
+
+static void entry_free(gpointer p)
+{
+    struct pl_entry *e = p;
+    if (e->overrun_timer)
+        g_source_remove(e->overrun_timer);
+    if (e->store_request)
+        pl_store_cancel(e->hub->store, e->store_request);
+    while (e->clients)
+        unsubscribe(e->clients);
+    struct op *op;
+    while ((op = g_queue_pop_head(&e->pending)) != NULL)
+        op_free(op);
+    op_free(e->busy);
+    struct ring_event *r;
+    while ((r = g_queue_pop_head(&e->ring)) != NULL) {
+        pl_frame_unref(r->full);
+        pl_frame_unref(r->hidden);
+        g_free(r);
+    }
+    pl_live_free(e->live);
+    g_free(e);
+}
+
+static void loading_free(gpointer p)
+{
+    struct loading *ld = p;
+    if (ld->store_request)
+        pl_store_cancel(ld->hub->store, ld->store_request);
+    for (guint i = 0; i < ld->waiters->len; i++) {
+        struct op *op = g_ptr_array_index(ld->waiters, i);
+        if (op->client)
+            op->client->loading = 0;
+        op_free(op);
+    }
+    g_ptr_array_free(ld->waiters, TRUE);
+    g_free(ld);
+}
+
+struct pl_hub *pl_hub_new(struct pl_store *store)
+{
+    struct pl_hub *hub = g_new0(struct pl_hub, 1);
+    hub->store = store;
+    hub->entries = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, entry_free);
+    hub->loading = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, loading_free);
+    return hub;
+}
+
+void pl_hub_free(struct pl_hub *hub)
+{
+    if (!hub)
+        return;
+    g_hash_table_destroy(hub->loading);
+    g_hash_table_destroy(hub->entries);
+    g_free(hub);
+}
+
+unsigned pl_hub_sessions(const struct pl_hub *hub)
+{
+    return g_hash_table_size(hub->entries);
+}
+
+/* Fills the ring from the document's recent events. */
+static void ring_from_doc(struct pl_entry *e, const json_t *doc, int64_t after_seq,
+                          bool broadcast_them)
+{
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(json_object_get(doc, "events"), i, ev)
+    {
+        int64_t seq = json_integer_value(json_object_get(ev, "seq"));
+        if (seq <= after_seq)
+            continue;
+        struct ring_event *r =
+            ring_push(e, seq, json_integer_value(json_object_get(ev, "at_ms")),
+                      json_string_value(json_object_get(ev, "name")),
+                      json_is_true(json_object_get(ev, "public")), json_object_get(ev, "data"));
+        if (broadcast_them)
+            broadcast(e, r);
+    }
+}
+
+static void schedule_overrun(struct pl_entry *e);
+
+static struct pl_entry *entry_from_doc(struct pl_hub *hub, const json_t *doc, char *err,
+                                       size_t errlen)
+{
+    struct pl_live *live = pl_live_from_json(doc, err, errlen);
+    if (!live)
+        return NULL;
+    struct pl_entry *e = g_new0(struct pl_entry, 1);
+    e->hub = hub;
+    e->id = live->id;
+    e->live = live;
+    g_queue_init(&e->pending);
+    g_queue_init(&e->ring);
+    ring_from_doc(e, doc, 0, false);
+    g_hash_table_insert(hub->entries, &e->id, e);
+    schedule_overrun(e);
+    return e;
+}
+
+int pl_hub_load(struct pl_hub *hub, PGconn *conn, char *err, size_t errlen)
+{
+    PGresult *ids = PQexec(conn, "SELECT id FROM session ORDER BY id");
+    if (PQresultStatus(ids) != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "could not list sessions: %s", PQresultErrorMessage(ids));
+        PQclear(ids);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < PQntuples(ids) && rc == 0; i++) {
+        const char *p[1] = {PQgetvalue(ids, i, 0)};
+        PGresult *r = PQexecParams(conn, pl_live_load_sql, 1, NULL, p, NULL, NULL, 0);
+        json_t *doc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+                          ? json_loads(PQgetvalue(r, 0, 0), 0, NULL)
+                          : NULL;
+        if (!doc || !entry_from_doc(hub, doc, err, errlen)) {
+            if (!doc)
+                snprintf(err, errlen, "could not load session %s: %s", p[0],
+                         PQresultErrorMessage(r));
+            rc = -1;
+        }
+        json_decref(doc);
+        PQclear(r);
+    }
+    PQclear(ids);
+    if (rc == 0)
+        pl_log_debug("loaded %u session(s)", g_hash_table_size(hub->entries));
+    return rc;
+}
+
+/* --- joining --------------------------------------------------------------------- */
+
+static void reply_ok(struct pl_client *c, const json_t *re, json_t *data)
+{
+    send_text(c, pl_proto_encode_ok(re, data));
+}
+
+static void refuse(struct pl_client *c, const json_t *re, enum pl_err err, const char *reason)
+{
+    send_text(c, pl_proto_encode_refusal(re, err, reason, c->lang));
+}
+
+/* Completes a join or resume on a loaded session. */
+static void join_now(struct pl_entry *e, struct pl_client *c, const json_t *req, const json_t *re,
+                     bool resume)
+{
+    bool delegate;
+    enum pl_role role = pl_live_role(e->live, c->who, &delegate);
+    /* A session closed to the public is for its council's members only. */
+    if (e->live->closed && role == PL_ROLE_NONE) {
+        refuse(c, re, c->who ? PL_ERR_FORBIDDEN : PL_ERR_UNAUTHENTICATED, "closed_session");
+        return;
+    }
+    subscribe(e, c);
+    int64_t now = now_ms();
+    json_t *who = json_pack("{s:s, s:b}", "role", pl_role_name(c->role), "is_delegate", delegate);
+    if (!resume) {
+        reply_ok(c, re,
+                 json_pack("{s:o, s:o}", "you", who, "snapshot",
+                           pl_live_snapshot(e->live, c->full_view, now)));
+        return;
+    }
+    int64_t from = json_integer_value(json_object_get(req, "seq"));
+    if (from < 0 || from > e->live->seq) {
+        json_decref(who);
+        unsubscribe(c);
+        refuse(c, re, PL_ERR_BAD_FIELD, "seq");
+        return;
+    }
+    struct ring_event *first = g_queue_peek_head(&e->ring);
+    bool covered = from == e->live->seq || (first && first->seq <= from + 1);
+    if (!covered) {
+        /* Too far behind the events kept: start again from a snapshot. */
+        reply_ok(c, re,
+                 json_pack("{s:o, s:I, s:n, s:o}", "you", who, "seq", (json_int_t)e->live->seq,
+                           "replayed", "snapshot", pl_live_snapshot(e->live, c->full_view, now)));
+        return;
+    }
+    /* The missed events go out before the reply and before anything newer:
+     * all of it happens in this one loop turn. */
+    int n = 0;
+    for (GList *l = e->ring.head; l; l = l->next) {
+        struct ring_event *r = l->data;
+        if (r->seq > from) {
+            send_event(c, r);
+            n++;
+        }
+    }
+    reply_ok(
+        c, re,
+        json_pack("{s:o, s:I, s:i}", "you", who, "seq", (json_int_t)e->live->seq, "replayed", n));
+}
+
+static void loaded(void *user, const PGresult *res, enum pl_err err)
+{
+    struct loading *ld = user;
+    struct pl_hub *hub = ld->hub;
+    ld->store_request = 0;
+    json_t *doc =
+        err == PL_OK && PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+    struct pl_entry *e = NULL;
+    char msg[256] = "";
+    if (doc && json_is_object(json_object_get(doc, "session")))
+        e = entry_from_doc(hub, doc, msg, sizeof msg);
+    json_decref(doc);
+    for (guint i = 0; i < ld->waiters->len; i++) {
+        struct op *op = g_ptr_array_index(ld->waiters, i);
+        if (!op->client)
+            continue;
+        op->client->loading = 0;
+        if (e)
+            join_now(e, op->client, op->root, op->id, strcmp(op->type, "resume") == 0);
+        else if (err != PL_OK)
+            refuse(op->client, op->id, err, NULL);
+        else
+            refuse(op->client, op->id, PL_ERR_NOT_FOUND, "session_id");
+    }
+    g_hash_table_remove(hub->loading, &ld->id); /* frees ld and the ops */
+}
+
+static void join(struct pl_hub *hub, struct pl_client *c, json_t *root, json_t *re,
+                 const char *type)
+{
+    int64_t id = json_integer_value(json_object_get(root, "session_id"));
+    struct pl_entry *e = g_hash_table_lookup(hub->entries, &id);
+    if (e) {
+        join_now(e, c, root, re, strcmp(type, "resume") == 0);
+        json_decref(root);
+        return;
+    }
+    if (id <= 0) {
+        refuse(c, re, PL_ERR_NOT_FOUND, "session_id");
+        json_decref(root);
+        return;
+    }
+    /* Not in memory (created after start): load it, then join. */
+    struct loading *ld = g_hash_table_lookup(hub->loading, &id);
+    if (!ld) {
+        ld = g_new0(struct loading, 1);
+        ld->hub = hub;
+        ld->id = id;
+        ld->waiters = g_ptr_array_new();
+        g_hash_table_insert(hub->loading, &ld->id, ld);
+        char param[24];
+        snprintf(param, sizeof param, "%lld", (long long)id);
+        const char *p[1] = {param};
+        ld->store_request =
+            pl_store_query(hub->store, pl_live_load_sql, 1, p, WRITE_TIMEOUT_MS, loaded, ld);
+    }
+    struct op *op = g_new0(struct op, 1);
+    op->client = c;
+    op->root = root;
+    op->id = re;
+    op->type = type;
+    c->loading = id;
+    g_ptr_array_add(ld->waiters, op);
+}
+
+/* --- the command pipeline ---------------------------------------------------------- */
+
+static gboolean on_overrun(gpointer data)
+{
+    struct pl_entry *e = data;
+    e->overrun_timer = 0;
+    struct op *op = g_new0(struct op, 1);
+    op->system_overrun = true;
+    op->type = "floor.overrun";
+    g_queue_push_tail(&e->pending, op);
+    kick(e);
+    return G_SOURCE_REMOVE;
+}
+
+static void schedule_overrun(struct pl_entry *e)
+{
+    if (e->overrun_timer) {
+        g_source_remove(e->overrun_timer);
+        e->overrun_timer = 0;
+    }
+    int64_t deadline = pl_live_deadline(e->live);
+    if (deadline) {
+        int64_t wait = deadline - now_ms();
+        e->overrun_timer = g_timeout_add((guint)(wait > 0 ? wait + 5 : 0), on_overrun, e);
+    }
+}
+
+static void reloaded(void *user, const PGresult *res, enum pl_err err)
+{
+    struct pl_entry *e = user;
+    e->store_request = 0;
+    json_t *doc =
+        err == PL_OK && PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+    char msg[256];
+    struct pl_live *live = doc ? pl_live_from_json(doc, msg, sizeof msg) : NULL;
+    if (!live) {
+        json_decref(doc);
+        /* Still unreachable: try again when the next command comes. */
+        struct op *op;
+        while ((op = g_queue_pop_head(&e->pending)) != NULL) {
+            if (op->client)
+                refuse(op->client, op->id, PL_ERR_DB_UNAVAILABLE, NULL);
+            op_free(op);
+        }
+        return;
+    }
+    int64_t old = e->live->seq;
+    pl_log_info("session %lld reloaded at seq %lld (was %lld)", (long long)e->id,
+                (long long)live->seq, (long long)old);
+    pl_live_free(e->live);
+    e->live = live;
+    e->stale = false;
+    /* Events that committed while we could not tell: send them now. */
+    ring_from_doc(e, doc, old, true);
+    json_decref(doc);
+    for (struct pl_client *c = e->clients; c; c = c->next) {
+        bool delegate;
+        c->role = pl_live_role(live, c->who, &delegate);
+    }
+    schedule_overrun(e);
+    kick(e);
+}
+
+static void written(void *user, const PGresult *res, enum pl_err err)
+{
+    struct pl_entry *e = user;
+    struct op *op = e->busy;
+    e->busy = NULL;
+    e->store_request = 0;
+    if (err != PL_OK) {
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        if (err == PL_ERR_DB_UNAVAILABLE || (state && strcmp(state, "40001") == 0)) {
+            /* Unknown outcome, or another writer got there first: memory may
+             * be behind the database. Reload before the next command. */
+            e->stale = true;
+            err = err == PL_ERR_DB_UNAVAILABLE ? err : PL_ERR_CONFLICT;
+        } else {
+            pl_log_error("could not write %s for session %lld: %s", op->type, (long long)e->id,
+                         res ? PQresultErrorMessage(res) : "no result");
+        }
+        if (op->client)
+            refuse(op->client, op->id, err, NULL);
+        op_free(op);
+        kick(e);
+        return;
+    }
+    /* Committed: now, and only now, memory changes and the world hears. */
+    pl_live_apply(e->live, &op->ch);
+    struct ring_event *r =
+        ring_push(e, op->ch.seq, op->ch.now_ms, op->ch.event, op->ch.public, op->ch.data);
+    broadcast(e, r);
+    if (op->client)
+        reply_ok(op->client, op->id, json_pack("{s:I}", "seq", (json_int_t)op->ch.seq));
+    op_free(op);
+    schedule_overrun(e);
+    kick(e);
+}
+
+/* Runs the next pending command if none is being written. */
+static void kick(struct pl_entry *e)
+{
+    while (!e->busy && !e->store_request) {
+        if (e->stale) {
+            char param[24];
+            snprintf(param, sizeof param, "%lld", (long long)e->id);
+            const char *p[1] = {param};
+            if (g_queue_is_empty(&e->pending))
+                return; /* reload lazily, when there is work */
+            e->store_request = pl_store_query(e->hub->store, pl_live_load_sql, 1, p,
+                                              WRITE_TIMEOUT_MS, reloaded, e);
+            return;
+        }
+        struct op *op = g_queue_pop_head(&e->pending);
+        if (!op)
+            return;
+        if (!op->client && !op->system_overrun) {
+            op_free(op); /* its client left before its turn */
+            continue;
+        }
+        const char *reason = NULL;
+        enum pl_err err = PL_OK;
+        if (op->system_overrun) {
+            if (!pl_live_check_overrun(e->live, now_ms(), &op->ch)) {
+                op_free(op);
+                continue;
+            }
+        } else {
+            err = pl_live_check(e->live, op->client->who, op->type, op->root, now_ms(), &op->ch,
+                                &reason);
+        }
+        if (err != PL_OK) {
+            refuse(op->client, op->id, err, reason);
+            op_free(op);
+            continue;
+        }
+        GPtrArray *params = g_ptr_array_new_with_free_func(g_free);
+        char *sql = pl_live_change_sql(e->live, &op->ch, params);
+        e->busy = op;
+        e->store_request =
+            pl_store_query(e->hub->store, sql, (int)params->len, (const char *const *)params->pdata,
+                           WRITE_TIMEOUT_MS, written, e);
+        g_free(sql);
+        g_ptr_array_free(params, TRUE);
+    }
+}
+
+/* --- messages ------------------------------------------------------------------------ */
+
+void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, size_t len)
+{
+    struct pl_client_view view = {c->lang, c->who};
+    struct pl_request req;
+    char field[64];
+    enum pl_err err = pl_proto_decode(buf, len, &req, field, sizeof field);
+    if (err == PL_OK)
+        err = pl_proto_allowed(&view, req.need);
+    if (err != PL_OK) {
+        send_text(c, pl_proto_encode_error(req.id, err, field, c->lang));
+        pl_request_clear(&req);
+        return;
+    }
+    switch (req.type) {
+    case PL_REQ_PING:
+    case PL_REQ_WHOAMI:
+        send_text(c, pl_proto_dispatch(&view, buf, len));
+        break;
+    case PL_REQ_JOIN:
+    case PL_REQ_RESUME:
+        if (c->loading) {
+            refuse(c, req.id, PL_ERR_INVALID_STATE, "join_in_progress");
+            break;
+        }
+        join(hub, c, json_incref(req.root), req.id, req.type_name);
+        break;
+    case PL_REQ_LEAVE:
+        unsubscribe(c);
+        reply_ok(c, req.id, NULL);
+        break;
+    case PL_REQ_SESSION_CMD: {
+        if (!c->joined) {
+            refuse(c, req.id, PL_ERR_NOT_JOINED, NULL);
+            break;
+        }
+        struct op *op = g_new0(struct op, 1);
+        op->client = c;
+        op->root = json_incref(req.root);
+        op->id = req.id;
+        op->type = req.type_name;
+        g_queue_push_tail(&c->joined->pending, op);
+        kick(c->joined);
+        break;
+    }
+    case PL_REQ__COUNT:
+        break;
+    }
+    pl_request_clear(&req);
+}
+
+static void forget_client(GQueue *q, struct pl_client *c)
+{
+    for (GList *l = q->head; l; l = l->next) {
+        struct op *op = l->data;
+        if (op->client == c)
+            op->client = NULL;
+    }
+}
+
+void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    /* Its queued commands stay queued but reply to no one, and are skipped
+     * when their turn comes; one already being written completes. */
+    g_hash_table_iter_init(&it, hub->entries);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        struct pl_entry *e = v;
+        forget_client(&e->pending, c);
+        if (e->busy && e->busy->client == c)
+            e->busy->client = NULL;
+    }
+    if (c->loading) {
+        struct loading *ld = g_hash_table_lookup(hub->loading, &c->loading);
+        for (guint i = 0; ld && i < ld->waiters->len; i++) {
+            struct op *op = g_ptr_array_index(ld->waiters, i);
+            if (op->client == c)
+                op->client = NULL;
+        }
+        c->loading = 0;
+    }
+    unsubscribe(c);
+}

@@ -1,0 +1,64 @@
+/*
+ * The hub: live sessions in memory and the clients watching them.
+ *
+ * Every command on a session goes through that session's pipeline, one at a
+ * time: decide against memory (live.c) -> write the change and its event in
+ * one statement (live_sql.c, store.c) -> on commit only: apply to memory,
+ * encode the event once, send it to every client of the session, reply ok.
+ * A failed write changes nothing in memory; a write whose outcome is unknown
+ * (the connection dropped) makes the session reload from the database before
+ * its next command, and events committed meanwhile are broadcast then.
+ *
+ * The transport (net_ws.c) embeds a struct pl_client per connection. Loop
+ * thread only.
+ */
+#ifndef PL_HUB_H
+#define PL_HUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "errors.h"
+#include "frame.h"
+#include "identity.h"
+#include "live.h"
+#include "store.h"
+
+struct pl_hub;
+struct pl_entry;
+
+struct pl_client {
+    /* Set by the transport. */
+    const struct pl_identity *who; /* NULL: anonymous observer; owned by the transport */
+    enum pl_lang lang;
+    /* Queues a frame to this client, taking a new reference. */
+    void (*send)(struct pl_client *c, struct pl_frame *f);
+    /* Managed by the hub. */
+    struct pl_entry *joined; /* the session watched, NULL if none */
+    struct pl_client *prev, *next;
+    enum pl_role role;
+    bool full_view;  /* a council member: sees closed sittings */
+    int64_t loading; /* session id whose load this client waits for, 0 if none */
+};
+
+/* store is borrowed and outlives the hub. */
+struct pl_hub *pl_hub_new(struct pl_store *store);
+void pl_hub_free(struct pl_hub *hub);
+
+/* Loads every session from the database (start-up, synchronous): the state
+ * before any restart comes back exactly. Returns 0, or -1 with err filled. */
+int pl_hub_load(struct pl_hub *hub, PGconn *conn, char *err, size_t errlen);
+
+/* Handles one text message from c; every message gets exactly one reply. */
+void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, size_t len);
+
+/* The client is going away: unsubscribe it, drop its queued commands. */
+void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c);
+
+/* Sessions in memory (for health and tests). */
+unsigned pl_hub_sessions(const struct pl_hub *hub);
+
+#endif

@@ -1,0 +1,1148 @@
+/* The live session domain; see live.h. */
+#include "live.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[PL_KIND__COUNT] = {"speech", "question", "answer", "reply",
+                                                       "order"};
+static const char *const role_names[] = {"observer",  "staff",      "delegate",
+                                         "secretary", "vice_chair", "chair"};
+static const char *const display_modes[] = {"agenda", "speaker", "queue",
+                                            "vote",   "message", "blank"};
+
+const char *pl_kind_name(enum pl_kind k)
+{
+    return (unsigned)k < PL_KIND__COUNT ? kind_names[k] : "speech";
+}
+
+const char *pl_role_name(enum pl_role r)
+{
+    return (unsigned)r <= PL_ROLE_CHAIR ? role_names[r] : "observer";
+}
+
+static int kind_parse(const char *s)
+{
+    for (int i = 0; i < PL_KIND__COUNT; i++) {
+        if (strcmp(s, kind_names[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* --- lifetime ------------------------------------------------------------------ */
+
+static void member_clear(gpointer p)
+{
+    g_free(((struct pl_member *)p)->name);
+}
+
+static void sitting_clear(gpointer p)
+{
+    g_free(((struct pl_sitting *)p)->title);
+}
+
+static void item_clear(gpointer p)
+{
+    struct pl_item *it = p;
+    g_free(it->title);
+    g_free(it->presenter);
+    json_decref(it->documents);
+}
+
+struct pl_live *pl_live_new(void)
+{
+    struct pl_live *l = g_new0(struct pl_live, 1);
+    l->members = g_array_new(FALSE, TRUE, sizeof(struct pl_member));
+    g_array_set_clear_func(l->members, member_clear);
+    l->sittings = g_array_new(FALSE, TRUE, sizeof(struct pl_sitting));
+    g_array_set_clear_func(l->sittings, sitting_clear);
+    l->items = g_array_new(FALSE, TRUE, sizeof(struct pl_item));
+    g_array_set_clear_func(l->items, item_clear);
+    l->queue = g_array_new(FALSE, TRUE, sizeof(struct pl_speaker_request));
+    l->present = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    l->speeches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_strlcpy(l->display_mode, "agenda", sizeof l->display_mode);
+    return l;
+}
+
+void pl_live_free(struct pl_live *l)
+{
+    if (!l)
+        return;
+    g_free(l->council_name);
+    g_free(l->title);
+    g_array_free(l->members, TRUE);
+    g_array_free(l->sittings, TRUE);
+    g_array_free(l->items, TRUE);
+    g_array_free(l->queue, TRUE);
+    g_hash_table_destroy(l->present);
+    g_hash_table_destroy(l->speeches);
+    g_free(l->display_message);
+    g_free(l);
+}
+
+void pl_change_clear(struct pl_change *ch)
+{
+    json_decref(ch->data);
+    g_free(ch->message);
+    memset(ch, 0, sizeof *ch);
+}
+
+/* --- lookups ------------------------------------------------------------------- */
+
+static const struct pl_member *member(const struct pl_live *l, int64_t person)
+{
+    for (guint i = 0; i < l->members->len; i++) {
+        const struct pl_member *m = &g_array_index(l->members, struct pl_member, i);
+        if (m->person_id == person)
+            return m;
+    }
+    return NULL;
+}
+
+static struct pl_sitting *sitting(const struct pl_live *l, int64_t id)
+{
+    for (guint i = 0; i < l->sittings->len; i++) {
+        struct pl_sitting *s = &g_array_index(l->sittings, struct pl_sitting, i);
+        if (s->id == id)
+            return s;
+    }
+    return NULL;
+}
+
+static int item_index(const struct pl_live *l, int64_t id)
+{
+    for (guint i = 0; i < l->items->len; i++) {
+        if (g_array_index(l->items, struct pl_item, i).id == id)
+            return (int)i;
+    }
+    return -1;
+}
+
+static struct pl_item *item(const struct pl_live *l, int64_t id)
+{
+    int i = item_index(l, id);
+    return i < 0 ? NULL : &g_array_index(l->items, struct pl_item, i);
+}
+
+static int request_index(const struct pl_live *l, int64_t id)
+{
+    for (guint i = 0; i < l->queue->len; i++) {
+        if (g_array_index(l->queue, struct pl_speaker_request, i).id == id)
+            return (int)i;
+    }
+    return -1;
+}
+
+enum pl_role pl_live_role(const struct pl_live *l, const struct pl_identity *who, bool *is_delegate)
+{
+    const struct pl_member *m = who ? member(l, who->person_id) : NULL;
+    if (is_delegate)
+        *is_delegate = m && m->is_delegate;
+    return m ? m->role : PL_ROLE_NONE;
+}
+
+bool pl_live_public_now(const struct pl_live *l)
+{
+    if (l->closed)
+        return false;
+    const struct pl_sitting *s = l->open_sitting ? sitting(l, l->open_sitting) : NULL;
+    return !(s && s->closed);
+}
+
+static int quorum(const struct pl_live *l)
+{
+    /* At least num/den of the total: ceil(total * num / den). */
+    return (l->total_seats * l->quorum_num + l->quorum_den - 1) / l->quorum_den;
+}
+
+static int speeches(const struct pl_live *l, int64_t item_id, int64_t person)
+{
+    char key[48];
+    snprintf(key, sizeof key, "%lld:%lld", (long long)item_id, (long long)person);
+    return GPOINTER_TO_INT(g_hash_table_lookup(l->speeches, key));
+}
+
+/* --- building from the database's document -------------------------------------- */
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static int64_t jint(const json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    if (json_is_integer(v))
+        return json_integer_value(v);
+    if (json_is_real(v))
+        return (int64_t)json_real_value(v);
+    return 0;
+}
+
+static enum pl_state state_parse(const char *s)
+{
+    return strcmp(s, "open") == 0 ? PL_OPEN : strcmp(s, "closed") == 0 ? PL_CLOSED : PL_PLANNED;
+}
+
+static enum pl_role role_parse(const char *s)
+{
+    for (int r = PL_ROLE_STAFF; r <= PL_ROLE_CHAIR; r++) {
+        if (strcmp(s, role_names[r]) == 0)
+            return (enum pl_role)r;
+    }
+    return PL_ROLE_NONE;
+}
+
+/* Appends the children of parent (sorted by position) depth first. */
+static void order_items(GArray *out, GArray *all, int64_t parent, int depth)
+{
+    GArray *kids = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < all->len; i++) {
+        if (g_array_index(all, struct pl_item, i).parent_id == parent)
+            g_array_append_val(kids, i);
+    }
+    for (guint a = 1; a < kids->len; a++) { /* insertion sort: agendas are short */
+        guint v = g_array_index(kids, guint, a);
+        int p = g_array_index(all, struct pl_item, v).position;
+        int b = (int)a - 1;
+        while (b >= 0 &&
+               g_array_index(all, struct pl_item, g_array_index(kids, guint, b)).position > p) {
+            g_array_index(kids, guint, b + 1) = g_array_index(kids, guint, b);
+            b--;
+        }
+        g_array_index(kids, guint, b + 1) = v;
+    }
+    for (guint k = 0; k < kids->len && depth < 16; k++) {
+        struct pl_item it = g_array_index(all, struct pl_item, g_array_index(kids, guint, k));
+        it.depth = depth;
+        g_array_append_val(out, it);
+        order_items(out, all, it.id, depth + 1);
+    }
+    g_array_free(kids, TRUE);
+}
+
+struct pl_live *pl_live_from_json(const json_t *doc, char *err, size_t errlen)
+{
+    const json_t *s = json_object_get(doc, "session");
+    if (!json_is_object(s)) {
+        snprintf(err, errlen, "session document has no session");
+        return NULL;
+    }
+    struct pl_live *l = pl_live_new();
+    l->id = jint(s, "id");
+    l->council_id = jint(s, "council_id");
+    l->council_name = g_strdup(jstr(s, "council_name"));
+    l->title = g_strdup(jstr(s, "title"));
+    l->number = (int)jint(s, "number");
+    l->total_seats = (int)jint(s, "total_seats");
+    l->quorum_num = (int)jint(s, "quorum_num");
+    l->quorum_den = (int)jint(s, "quorum_den");
+    if (l->quorum_den <= 0 || l->total_seats <= 0) {
+        snprintf(err, errlen, "session %lld has a bad council size or quorum", (long long)l->id);
+        pl_live_free(l);
+        return NULL;
+    }
+    l->extraordinary = strcmp(jstr(s, "kind"), "extraordinary") == 0;
+    l->closed = strcmp(jstr(s, "visibility"), "closed") == 0;
+    l->state = state_parse(jstr(s, "state"));
+    static const char *const limit_keys[] = {"speech", "question", "answer",
+                                             "reply",  "order",    "second_speech"};
+    static const int limit_defaults[] = {420, 180, 300, 180, 120, 180};
+    const json_t *lim = json_object_get(s, "limits");
+    for (int i = 0; i <= PL_KIND__COUNT; i++) {
+        int64_t v = jint(lim, limit_keys[i]);
+        l->limits[i] = v > 0 && v <= 36000 ? (int)v : limit_defaults[i];
+    }
+    const json_t *disp = json_object_get(s, "display");
+    const char *mode = jstr(disp, "mode");
+    g_strlcpy(l->display_mode, *mode ? mode : "agenda", sizeof l->display_mode);
+    if (json_is_string(json_object_get(disp, "message")))
+        l->display_message = g_strdup(jstr(disp, "message"));
+
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(doc, "members"), i, v)
+    {
+        struct pl_member m = {
+            jint(v, "person_id"), g_strdup(jstr(v, "name")), role_parse(jstr(v, "role")),
+            json_is_true(json_object_get(v, "is_delegate")), (int)jint(v, "seat_no")};
+        g_array_append_val(l->members, m);
+    }
+    json_array_foreach(json_object_get(doc, "sittings"), i, v)
+    {
+        struct pl_sitting st = {jint(v, "id"), (int)jint(v, "ordinal"), g_strdup(jstr(v, "title")),
+                                strcmp(jstr(v, "visibility"), "closed") == 0,
+                                state_parse(jstr(v, "state"))};
+        if (st.state == PL_OPEN)
+            l->open_sitting = st.id;
+        g_array_append_val(l->sittings, st);
+    }
+    GArray *all = g_array_new(FALSE, TRUE, sizeof(struct pl_item));
+    json_array_foreach(json_object_get(doc, "items"), i, v)
+    {
+        const char *st = jstr(v, "state");
+        struct pl_item it = {
+            jint(v, "id"),
+            jint(v, "parent_id"),
+            (int)jint(v, "position"),
+            0,
+            g_strdup(jstr(v, "title")),
+            json_is_string(json_object_get(v, "presenter")) ? g_strdup(jstr(v, "presenter")) : NULL,
+            json_incref(json_is_array(json_object_get(v, "documents"))
+                            ? json_object_get(v, "documents")
+                            : json_array()),
+            strcmp(st, "active") == 0 ? PL_ITEM_ACTIVE
+            : strcmp(st, "done") == 0 ? PL_ITEM_DONE
+                                      : PL_ITEM_PENDING};
+        if (!json_is_array(json_object_get(v, "documents")))
+            json_decref(it.documents); /* drop the extra reference on the new array */
+        if (it.state == PL_ITEM_ACTIVE)
+            l->active_item = it.id;
+        g_array_append_val(all, it);
+    }
+    order_items(l->items, all, 0, 0);
+    /* Items whose parent is missing would be lost: keep them at the end. */
+    for (guint k = 0; k < all->len; k++) {
+        struct pl_item *it = &g_array_index(all, struct pl_item, k);
+        if (item_index(l, it->id) < 0)
+            g_array_append_val(l->items, *it);
+    }
+    g_array_free(all, TRUE); /* no clear func: the items moved into l->items */
+
+    json_array_foreach(json_object_get(doc, "present"), i, v)
+    {
+        int64_t *p = g_new(int64_t, 1);
+        *p = json_integer_value(v);
+        g_hash_table_add(l->present, p);
+    }
+    json_array_foreach(json_object_get(doc, "queue"), i, v)
+    {
+        int k = kind_parse(jstr(v, "kind"));
+        struct pl_speaker_request r = {jint(v, "id"), jint(v, "item_id"), jint(v, "person_id"),
+                                       k < 0 ? PL_KIND_SPEECH : (enum pl_kind)k,
+                                       json_number_value(json_object_get(v, "position"))};
+        g_array_append_val(l->queue, r);
+    }
+    json_array_foreach(json_object_get(doc, "speeches"), i, v)
+    {
+        g_hash_table_insert(l->speeches,
+                            g_strdup_printf("%lld:%lld", (long long)jint(v, "item_id"),
+                                            (long long)jint(v, "person_id")),
+                            GINT_TO_POINTER((int)jint(v, "n")));
+    }
+    const json_t *t = json_object_get(doc, "turn");
+    if (json_is_object(t)) {
+        int k = kind_parse(jstr(t, "kind"));
+        l->turn =
+            (struct pl_turn){jint(t, "id"),           jint(t, "person_id"),
+                             jint(t, "item_id"),      jint(t, "request_id"),
+                             jint(t, "sitting_id"),   k < 0 ? PL_KIND_SPEECH : (enum pl_kind)k,
+                             (int)jint(t, "limit_s"), (int)jint(t, "extended_s"),
+                             jint(t, "started_ms"),   jint(t, "paused_at_ms"),
+                             jint(t, "paused_ms"),    json_is_true(json_object_get(t, "overran"))};
+    }
+    l->seq = jint(doc, "seq");
+    return l;
+}
+
+/* --- JSON views ------------------------------------------------------------------ */
+
+int64_t pl_live_deadline(const struct pl_live *l)
+{
+    const struct pl_turn *t = &l->turn;
+    if (!t->id || t->paused_at_ms || t->overran)
+        return 0;
+    return t->started_ms + t->paused_ms + (int64_t)(t->limit_s + t->extended_s) * 1000;
+}
+
+static json_t *turn_json(const struct pl_live *l, const struct pl_turn *t, int64_t now_ms)
+{
+    if (!t->id)
+        return json_null();
+    int64_t allowed = (int64_t)(t->limit_s + t->extended_s) * 1000;
+    int64_t paused = t->paused_ms + (t->paused_at_ms ? now_ms - t->paused_at_ms : 0);
+    int64_t elapsed = now_ms - t->started_ms - paused;
+    const struct pl_member *m = member(l, t->person_id);
+    json_t *o = json_pack(
+        "{s:I, s:I, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:b, s:b, s:I}", "id", (json_int_t)t->id,
+        "person_id", (json_int_t)t->person_id, "name", m ? m->name : "", "kind",
+        pl_kind_name(t->kind), "item_id", (json_int_t)t->item_id, "limit_s", t->limit_s,
+        "extended_s", t->extended_s, "started_ms", (json_int_t)t->started_ms, "remaining_ms",
+        (json_int_t)(allowed - elapsed), "paused", t->paused_at_ms != 0, "overran",
+        t->overran || elapsed > allowed, "elapsed_ms", (json_int_t)elapsed);
+    /* Clients count down to the deadline (corrected by server_ms), so every
+     * screen shows the same time without a tick per second. */
+    if (!t->paused_at_ms)
+        json_object_set_new(o, "deadline_ms", json_integer(t->started_ms + t->paused_ms + allowed));
+    return o;
+}
+
+json_t *pl_live_turn_json(const struct pl_live *l, int64_t now_ms)
+{
+    return turn_json(l, &l->turn, now_ms);
+}
+
+static json_t *queue_json(const struct pl_live *l, const GArray *queue, int64_t item_id)
+{
+    json_t *a = json_array();
+    for (guint i = 0; i < queue->len; i++) {
+        const struct pl_speaker_request *r = &g_array_index(queue, struct pl_speaker_request, i);
+        if (r->item_id != item_id)
+            continue;
+        const struct pl_member *m = member(l, r->person_id);
+        json_array_append_new(a, json_pack("{s:I, s:I, s:s, s:s}", "request_id", (json_int_t)r->id,
+                                           "person_id", (json_int_t)r->person_id, "name",
+                                           m ? m->name : "", "kind", pl_kind_name(r->kind)));
+    }
+    return a;
+}
+
+static json_t *attendance_json(const struct pl_live *l)
+{
+    json_t *ids = json_array();
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, l->present);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        json_array_append_new(ids, json_integer(*(int64_t *)k));
+    int present = (int)g_hash_table_size(l->present);
+    return json_pack("{s:o, s:i, s:i, s:i, s:b}", "present", ids, "present_count", present,
+                     "total_seats", l->total_seats, "quorum", quorum(l), "quorum_met",
+                     present >= quorum(l));
+}
+
+static const char *state_name(enum pl_state s)
+{
+    return s == PL_OPEN ? "open" : s == PL_CLOSED ? "closed" : "planned";
+}
+
+json_t *pl_live_snapshot(const struct pl_live *l, bool full, int64_t now_ms)
+{
+    static const char *const item_states[] = {"pending", "active", "done"};
+    json_t *sittings = json_array(), *items = json_array(), *members = json_array();
+    for (guint i = 0; i < l->sittings->len; i++) {
+        const struct pl_sitting *s = &g_array_index(l->sittings, struct pl_sitting, i);
+        json_array_append_new(sittings,
+                              json_pack("{s:I, s:i, s:s, s:b, s:s}", "id", (json_int_t)s->id,
+                                        "ordinal", s->ordinal, "title", s->title, "closed",
+                                        s->closed, "state", state_name(s->state)));
+    }
+    for (guint i = 0; i < l->items->len; i++) {
+        const struct pl_item *it = &g_array_index(l->items, struct pl_item, i);
+        json_array_append_new(
+            items, json_pack("{s:I, s:I, s:i, s:i, s:s, s:s?, s:O, s:s}", "id", (json_int_t)it->id,
+                             "parent_id", (json_int_t)it->parent_id, "position", it->position,
+                             "depth", it->depth, "title", it->title, "presenter", it->presenter,
+                             "documents", it->documents, "state", item_states[it->state]));
+    }
+    for (guint i = 0; i < l->members->len; i++) {
+        const struct pl_member *m = &g_array_index(l->members, struct pl_member, i);
+        json_t *o =
+            json_pack("{s:I, s:s, s:s, s:b}", "person_id", (json_int_t)m->person_id, "name",
+                      m->name, "role", pl_role_name(m->role), "is_delegate", m->is_delegate);
+        if (m->seat_no)
+            json_object_set_new(o, "seat_no", json_integer(m->seat_no));
+        json_array_append_new(members, o);
+    }
+    json_t *limits = json_object();
+    for (int k = 0; k < PL_KIND__COUNT; k++)
+        json_object_set_new(limits, kind_names[k], json_integer(l->limits[k]));
+    json_object_set_new(limits, "second_speech", json_integer(l->limits[PL_LIMIT_SECOND_SPEECH]));
+
+    json_t *snap = json_pack(
+        "{s:I, s:I, s:s, s:s, s:i, s:s, s:b, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:I, s:I}",
+        "session_id", (json_int_t)l->id, "council_id", (json_int_t)l->council_id, "council_name",
+        l->council_name, "title", l->title, "number", l->number, "kind",
+        l->extraordinary ? "extraordinary" : "regular", "closed", l->closed, "state",
+        state_name(l->state), "total_seats", l->total_seats, "quorum_num", l->quorum_num,
+        "quorum_den", l->quorum_den, "limits", limits, "sittings", sittings, "agenda", items,
+        "members", members, "seq", (json_int_t)l->seq, "server_ms", (json_int_t)now_ms);
+    json_object_set_new(snap, "open_sitting_id",
+                        l->open_sitting ? json_integer(l->open_sitting) : json_null());
+    if (!full && !pl_live_public_now(l)) {
+        /* A closed sitting is invisible to observers: they learn only that
+         * one is in progress. */
+        json_object_set_new(snap, "hidden", json_true());
+        return snap;
+    }
+    json_object_set_new(snap, "active_item_id",
+                        l->active_item ? json_integer(l->active_item) : json_null());
+    json_object_set_new(snap, "attendance", attendance_json(l));
+    json_object_set_new(snap, "queue", queue_json(l, l->queue, l->active_item));
+    json_object_set_new(snap, "turn", turn_json(l, &l->turn, now_ms));
+    json_object_set_new(
+        snap, "display",
+        json_pack("{s:s, s:s?}", "mode", l->display_mode, "message", l->display_message));
+    return snap;
+}
+
+/* --- deciding ---------------------------------------------------------------------- */
+
+#define REFUSE(code, why)                                                                          \
+    do {                                                                                           \
+        *reason = (why);                                                                           \
+        return (code);                                                                             \
+    } while (0)
+
+static bool is_chair(enum pl_role r)
+{
+    return r == PL_ROLE_CHAIR || r == PL_ROLE_VICE_CHAIR;
+}
+
+/* The turn as it ends at now_ms (for a change that ends it). */
+static void end_turn_into(const struct pl_live *l, int64_t now_ms, struct pl_change *ch)
+{
+    ch->ends_turn = true;
+    ch->ended = l->turn;
+    int64_t paused = l->turn.paused_ms + (l->turn.paused_at_ms ? now_ms - l->turn.paused_at_ms : 0);
+    int64_t elapsed = now_ms - l->turn.started_ms - paused;
+    if (elapsed > (int64_t)(l->turn.limit_s + l->turn.extended_s) * 1000)
+        ch->ended.overran = true;
+    ch->ended.paused_ms = paused;
+    ch->ended.paused_at_ms = 0;
+}
+
+static json_t *ended_json(const struct pl_change *ch)
+{
+    if (!ch->ends_turn)
+        return json_null();
+    const struct pl_turn *t = &ch->ended;
+    return json_pack("{s:I, s:I, s:s, s:I, s:b}", "id", (json_int_t)t->id, "person_id",
+                     (json_int_t)t->person_id, "kind", pl_kind_name(t->kind), "duration_ms",
+                     (json_int_t)(ch->now_ms - t->started_ms - t->paused_ms), "overran",
+                     t->overran);
+}
+
+/* The queue of item_id as it will be after ch. */
+static json_t *queue_after(const struct pl_live *l, const struct pl_change *ch, int64_t item_id)
+{
+    GArray *q = g_array_copy(l->queue);
+    int idx;
+    switch (ch->op) {
+    case PL_OP_QUEUE_ADD: {
+        struct pl_speaker_request r = {ch->seq, ch->b, ch->a, (enum pl_kind)ch->kind, ch->position};
+        g_array_append_val(q, r);
+        break;
+    }
+    case PL_OP_QUEUE_CLOSE:
+    case PL_OP_TURN_START:
+        if ((idx = request_index(l, ch->op == PL_OP_TURN_START ? ch->b : ch->a)) >= 0)
+            g_array_remove_index(q, (guint)idx);
+        break;
+    case PL_OP_QUEUE_MOVE:
+        if ((idx = request_index(l, ch->a)) >= 0)
+            g_array_index(q, struct pl_speaker_request, idx).position = ch->position;
+        break;
+    default:
+        break;
+    }
+    /* Keep the queue in position order (insertion sort: queues are short). */
+    for (guint i = 1; i < q->len; i++) {
+        struct pl_speaker_request v = g_array_index(q, struct pl_speaker_request, i);
+        int j = (int)i - 1;
+        while (j >= 0 && g_array_index(q, struct pl_speaker_request, j).position > v.position) {
+            g_array_index(q, struct pl_speaker_request, j + 1) =
+                g_array_index(q, struct pl_speaker_request, j);
+            j--;
+        }
+        g_array_index(q, struct pl_speaker_request, j + 1) = v;
+    }
+    json_t *out = queue_json(l, q, item_id);
+    g_array_free(q, TRUE);
+    return out;
+}
+
+/* Sorted queued requests of the active item (indexes into l->queue). */
+static GArray *item_queue(const struct pl_live *l)
+{
+    GArray *idx = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < l->queue->len; i++) {
+        if (g_array_index(l->queue, struct pl_speaker_request, i).item_id == l->active_item)
+            g_array_append_val(idx, i);
+    }
+    for (guint i = 1; i < idx->len; i++) {
+        guint v = g_array_index(idx, guint, i);
+        double p = g_array_index(l->queue, struct pl_speaker_request, v).position;
+        int j = (int)i - 1;
+        while (j >= 0 &&
+               g_array_index(l->queue, struct pl_speaker_request, g_array_index(idx, guint, j))
+                       .position > p) {
+            g_array_index(idx, guint, j + 1) = g_array_index(idx, guint, j);
+            j--;
+        }
+        g_array_index(idx, guint, j + 1) = v;
+    }
+    return idx;
+}
+
+static double qpos(const struct pl_live *l, const GArray *idx, guint k)
+{
+    return g_array_index(l->queue, struct pl_speaker_request, g_array_index(idx, guint, k))
+        .position;
+}
+
+/* Where a new request of kind goes: a point of order after earlier points
+ * of order but before everything else; anything else at the end. */
+static double new_position(const struct pl_live *l, enum pl_kind kind)
+{
+    GArray *idx = item_queue(l);
+    double pos;
+    if (idx->len == 0) {
+        pos = 1.0;
+    } else if (kind != PL_KIND_ORDER) {
+        pos = qpos(l, idx, idx->len - 1) + 1.0;
+    } else {
+        guint k = 0;
+        while (
+            k < idx->len &&
+            g_array_index(l->queue, struct pl_speaker_request, g_array_index(idx, guint, k)).kind ==
+                PL_KIND_ORDER)
+            k++;
+        if (k == idx->len)
+            pos = qpos(l, idx, k - 1) + 1.0;
+        else if (k == 0)
+            pos = qpos(l, idx, 0) - 1.0;
+        else
+            pos = (qpos(l, idx, k - 1) + qpos(l, idx, k)) / 2.0;
+    }
+    g_array_free(idx, TRUE);
+    return pos;
+}
+
+static int limit_for(const struct pl_live *l, enum pl_kind kind, int64_t item_id, int64_t person)
+{
+    if (kind == PL_KIND_SPEECH && speeches(l, item_id, person) > 0)
+        return l->limits[PL_LIMIT_SECOND_SPEECH];
+    return l->limits[kind];
+}
+
+static void start_turn(const struct pl_live *l, struct pl_change *ch, int64_t person,
+                       enum pl_kind kind, int64_t request_id)
+{
+    ch->op = PL_OP_TURN_START;
+    ch->a = person;
+    ch->b = request_id;
+    ch->kind = kind;
+    ch->seconds = limit_for(l, kind, l->active_item, person);
+    if (l->turn.id)
+        end_turn_into(l, ch->now_ms, ch);
+}
+
+static json_t *new_turn_json(const struct pl_live *l, const struct pl_change *ch)
+{
+    struct pl_turn t = {ch->seq,
+                        ch->a,
+                        l->active_item,
+                        ch->b,
+                        l->open_sitting,
+                        (enum pl_kind)ch->kind,
+                        ch->seconds,
+                        0,
+                        ch->now_ms,
+                        0,
+                        0,
+                        false};
+    return turn_json(l, &t, ch->now_ms);
+}
+
+/* The current turn after a pause, resume, extension or overrun. */
+static struct pl_turn turn_after(const struct pl_live *l, const struct pl_change *ch)
+{
+    struct pl_turn t = l->turn;
+    switch (ch->op) {
+    case PL_OP_TURN_PAUSE:
+        t.paused_at_ms = ch->now_ms;
+        break;
+    case PL_OP_TURN_RESUME:
+        t.paused_ms += ch->now_ms - t.paused_at_ms;
+        t.paused_at_ms = 0;
+        break;
+    case PL_OP_TURN_EXTEND:
+        t.extended_s += ch->seconds;
+        t.overran = false; /* more time: no longer over it */
+        break;
+    case PL_OP_TURN_OVERRUN:
+        t.overran = true;
+        break;
+    default:
+        break;
+    }
+    return t;
+}
+
+static enum pl_err check_floor_op(const struct pl_live *l, struct pl_change *ch, const char *what,
+                                  const char **reason)
+{
+    if (!l->turn.id)
+        REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
+    ch->event = "floor.changed";
+    struct pl_turn t = turn_after(l, ch);
+    ch->data =
+        json_pack("{s:s, s:o, s:n}", "reason", what, "turn", turn_json(l, &t, ch->now_ms), "ended");
+    return PL_OK;
+}
+
+static int64_t opt_int(const json_t *req, const char *k, int64_t dflt)
+{
+    json_t *v = json_object_get(req, k);
+    return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
+                          const json_t *req, int64_t now_ms, struct pl_change *ch,
+                          const char **reason)
+{
+    memset(ch, 0, sizeof *ch);
+    *reason = NULL;
+    ch->seq = l->seq + 1;
+    ch->now_ms = now_ms;
+    ch->actor_id = who ? who->person_id : 0;
+    ch->public = pl_live_public_now(l);
+    bool delegate = false;
+    enum pl_role role = pl_live_role(l, who, &delegate);
+    const char *group = strchr(type, '.') ? type : "";
+
+    /* Who may do what: the chair (or a vice-chair acting as chair) runs the
+     * sitting, the secretary keeps attendance, delegates act for themselves. */
+    bool chair_op = strncmp(group, "session.", 8) == 0 || strncmp(group, "sitting.", 8) == 0 ||
+                    strncmp(group, "agenda.", 7) == 0 || strncmp(group, "timer.", 6) == 0 ||
+                    strncmp(group, "display.", 8) == 0 ||
+                    (strncmp(group, "speaker.", 8) == 0 && strcmp(type, "speaker.request") != 0 &&
+                     strcmp(type, "speaker.withdraw") != 0);
+    bool secretary_op = strcmp(type, "attendance.set") == 0;
+    bool self_op = strcmp(type, "attendance.check_in") == 0 ||
+                   strcmp(type, "attendance.check_out") == 0 ||
+                   strcmp(type, "speaker.request") == 0 || strcmp(type, "speaker.withdraw") == 0;
+    if (chair_op && !is_chair(role))
+        REFUSE(PL_ERR_FORBIDDEN, "chair_only");
+    if (secretary_op && !is_chair(role) && role != PL_ROLE_SECRETARY)
+        REFUSE(PL_ERR_FORBIDDEN, "secretary_only");
+    if (self_op && !delegate)
+        REFUSE(PL_ERR_FORBIDDEN, "delegates_only");
+    if (!chair_op && !secretary_op && !self_op)
+        REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
+
+    if (strcmp(type, "session.open") == 0) {
+        if (l->state != PL_PLANNED)
+            REFUSE(PL_ERR_INVALID_STATE, "session_not_planned");
+        ch->op = PL_OP_SESSION_OPEN;
+        ch->event = "session.opened";
+        ch->public = !l->closed;
+        ch->data = json_pack("{s:s}", "state", "open");
+        return PL_OK;
+    }
+    if (l->state != PL_OPEN)
+        REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
+    if (strcmp(type, "session.close") == 0) {
+        if (l->open_sitting)
+            REFUSE(PL_ERR_INVALID_STATE, "sitting_open");
+        ch->op = PL_OP_SESSION_CLOSE;
+        ch->event = "session.closed";
+        ch->data = json_pack("{s:s}", "state", "closed");
+        return PL_OK;
+    }
+    if (strcmp(type, "sitting.open") == 0) {
+        const struct pl_sitting *s = sitting(l, opt_int(req, "sitting_id", 0));
+        if (!s)
+            REFUSE(PL_ERR_NOT_FOUND, "sitting_id");
+        if (l->open_sitting)
+            REFUSE(PL_ERR_INVALID_STATE, "sitting_already_open");
+        if (s->state != PL_PLANNED)
+            REFUSE(PL_ERR_INVALID_STATE, "sitting_not_planned");
+        ch->op = PL_OP_SITTING_OPEN;
+        ch->a = s->id;
+        ch->event = "sitting.opened";
+        /* Observers learn that a sitting began, and whether it is closed. */
+        ch->public = !l->closed;
+        ch->data = json_pack("{s:I, s:i, s:s, s:b}", "sitting_id", (json_int_t)s->id, "ordinal",
+                             s->ordinal, "title", s->title, "closed", s->closed);
+        return PL_OK;
+    }
+    if (!l->open_sitting)
+        REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
+    if (strcmp(type, "sitting.close") == 0) {
+        ch->op = PL_OP_SITTING_CLOSE;
+        ch->a = l->open_sitting;
+        if (l->turn.id)
+            end_turn_into(l, now_ms, ch);
+        ch->event = "sitting.closed";
+        ch->public = !l->closed;
+        ch->data = json_pack("{s:I, s:o}", "sitting_id", (json_int_t)l->open_sitting, "ended",
+                             ended_json(ch));
+        return PL_OK;
+    }
+    if (strcmp(type, "agenda.activate") == 0 || strcmp(type, "agenda.next") == 0 ||
+        strcmp(type, "agenda.previous") == 0) {
+        int cur = item_index(l, l->active_item), target = -1;
+        if (strcmp(type, "agenda.activate") == 0) {
+            target = item_index(l, opt_int(req, "item_id", 0));
+            if (target < 0)
+                REFUSE(PL_ERR_NOT_FOUND, "item_id");
+            if (target == cur)
+                REFUSE(PL_ERR_INVALID_STATE, "already_active");
+        } else if (strcmp(type, "agenda.next") == 0) {
+            for (int k = cur + 1; k < (int)l->items->len && target < 0; k++) {
+                if (g_array_index(l->items, struct pl_item, k).state != PL_ITEM_DONE)
+                    target = k;
+            }
+            if (target < 0)
+                REFUSE(PL_ERR_INVALID_STATE, "no_next_item");
+        } else {
+            target = cur > 0 ? cur - 1 : -1;
+            if (target < 0)
+                REFUSE(PL_ERR_INVALID_STATE, "no_previous_item");
+        }
+        const struct pl_item *it = &g_array_index(l->items, struct pl_item, target);
+        ch->op = PL_OP_AGENDA_ACTIVATE;
+        ch->a = it->id;
+        ch->prev_item = l->active_item;
+        ch->event = "agenda.activated";
+        ch->data = json_pack("{s:I, s:s, s:o, s:o}", "item_id", (json_int_t)it->id, "title",
+                             it->title, "previous_item_id",
+                             l->active_item ? json_integer(l->active_item) : json_null(), "queue",
+                             queue_json(l, l->queue, it->id));
+        return PL_OK;
+    }
+    if (strcmp(type, "agenda.done") == 0) {
+        const struct pl_item *it = item(l, opt_int(req, "item_id", l->active_item));
+        if (!it)
+            REFUSE(l->active_item || json_object_get(req, "item_id") ? PL_ERR_NOT_FOUND
+                                                                     : PL_ERR_INVALID_STATE,
+                   l->active_item || json_object_get(req, "item_id") ? "item_id"
+                                                                     : "no_active_item");
+        if (it->state == PL_ITEM_DONE)
+            REFUSE(PL_ERR_INVALID_STATE, "already_done");
+        ch->op = PL_OP_AGENDA_DONE;
+        ch->a = it->id;
+        ch->event = "agenda.done";
+        ch->data =
+            json_pack("{s:I, s:o}", "item_id", (json_int_t)it->id, "active_item_id",
+                      l->active_item && l->active_item != it->id ? json_integer(l->active_item)
+                                                                 : json_null());
+        return PL_OK;
+    }
+    if (strncmp(type, "attendance.", 11) == 0) {
+        int64_t person = who->person_id;
+        bool present = strcmp(type, "attendance.check_in") == 0;
+        const char *method = "self";
+        if (strcmp(type, "attendance.set") == 0) {
+            person = opt_int(req, "person_id", 0);
+            present = json_is_true(json_object_get(req, "present"));
+            method = "secretary";
+            const struct pl_member *m = member(l, person);
+            if (!m)
+                REFUSE(PL_ERR_NOT_FOUND, "person_id");
+            if (!m->is_delegate)
+                REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
+        }
+        bool is_present = g_hash_table_contains(l->present, &person);
+        if (present == is_present)
+            REFUSE(PL_ERR_INVALID_STATE, present ? "already_present" : "not_present");
+        ch->op = PL_OP_ATTENDANCE;
+        ch->a = person;
+        ch->flag = present;
+        g_strlcpy(ch->mode, method, sizeof ch->mode);
+        int count = (int)g_hash_table_size(l->present) + (present ? 1 : -1);
+        const struct pl_member *m = member(l, person);
+        ch->event = "attendance.changed";
+        ch->data = json_pack("{s:I, s:s, s:b, s:s, s:i, s:i, s:i, s:b}", "person_id",
+                             (json_int_t)person, "name", m ? m->name : "", "present", present,
+                             "method", method, "present_count", count, "total_seats",
+                             l->total_seats, "quorum", quorum(l), "quorum_met", count >= quorum(l));
+        return PL_OK;
+    }
+    if (strcmp(type, "speaker.request") == 0) {
+        int kind = kind_parse(json_string_value(json_object_get(req, "kind")));
+        if (kind < 0)
+            REFUSE(PL_ERR_BAD_FIELD, "kind");
+        if (!l->active_item)
+            REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
+        for (guint i = 0; i < l->queue->len; i++) {
+            const struct pl_speaker_request *r =
+                &g_array_index(l->queue, struct pl_speaker_request, i);
+            if (r->item_id == l->active_item && r->person_id == who->person_id)
+                REFUSE(PL_ERR_INVALID_STATE, "already_queued");
+        }
+        ch->op = PL_OP_QUEUE_ADD;
+        ch->a = who->person_id;
+        ch->b = l->active_item;
+        ch->kind = kind;
+        ch->position = new_position(l, (enum pl_kind)kind);
+        ch->event = "queue.changed";
+        ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "requested", "request_id",
+                             (json_int_t)ch->seq, "item_id", (json_int_t)l->active_item, "queue",
+                             queue_after(l, ch, l->active_item));
+        return PL_OK;
+    }
+    if (strcmp(type, "speaker.withdraw") == 0 || strcmp(type, "speaker.remove") == 0) {
+        bool removed = strcmp(type, "speaker.remove") == 0;
+        int idx = -1;
+        if (removed) {
+            idx = request_index(l, opt_int(req, "request_id", 0));
+            if (idx < 0)
+                REFUSE(PL_ERR_NOT_FOUND, "request_id");
+        } else {
+            for (guint i = 0; i < l->queue->len && idx < 0; i++) {
+                const struct pl_speaker_request *r =
+                    &g_array_index(l->queue, struct pl_speaker_request, i);
+                if (r->item_id == l->active_item && r->person_id == who->person_id)
+                    idx = (int)i;
+            }
+            if (idx < 0)
+                REFUSE(PL_ERR_INVALID_STATE, "not_queued");
+        }
+        const struct pl_speaker_request *r =
+            &g_array_index(l->queue, struct pl_speaker_request, idx);
+        ch->op = PL_OP_QUEUE_CLOSE;
+        ch->a = r->id;
+        ch->flag = removed;
+        ch->event = "queue.changed";
+        ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", removed ? "removed" : "withdrawn",
+                             "request_id", (json_int_t)r->id, "item_id", (json_int_t)r->item_id,
+                             "queue", queue_after(l, ch, r->item_id));
+        return PL_OK;
+    }
+    if (strcmp(type, "speaker.reorder") == 0) {
+        int idx = request_index(l, opt_int(req, "request_id", 0));
+        if (idx < 0 ||
+            g_array_index(l->queue, struct pl_speaker_request, idx).item_id != l->active_item)
+            REFUSE(PL_ERR_NOT_FOUND, "request_id");
+        GArray *q = item_queue(l);
+        int64_t to = opt_int(req, "index", -1);
+        if (to < 0 || to >= (int64_t)q->len) {
+            g_array_free(q, TRUE);
+            REFUSE(PL_ERR_BAD_FIELD, "index");
+        }
+        /* The new position lies between the neighbours at the target index,
+         * the moved request itself left out. */
+        GArray *others = g_array_new(FALSE, FALSE, sizeof(double));
+        for (guint k = 0; k < q->len; k++) {
+            if ((int)g_array_index(q, guint, k) != idx) {
+                double p = qpos(l, q, k);
+                g_array_append_val(others, p);
+            }
+        }
+        double pos;
+        if (others->len == 0)
+            pos = 1.0;
+        else if (to == 0)
+            pos = g_array_index(others, double, 0) - 1.0;
+        else if (to >= (int64_t)others->len)
+            pos = g_array_index(others, double, others->len - 1) + 1.0;
+        else
+            pos = (g_array_index(others, double, to - 1) + g_array_index(others, double, to)) / 2;
+        g_array_free(others, TRUE);
+        g_array_free(q, TRUE);
+        ch->op = PL_OP_QUEUE_MOVE;
+        ch->a = g_array_index(l->queue, struct pl_speaker_request, idx).id;
+        ch->position = pos;
+        ch->event = "queue.changed";
+        ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "reordered", "request_id",
+                             (json_int_t)ch->a, "item_id", (json_int_t)l->active_item, "queue",
+                             queue_after(l, ch, l->active_item));
+        return PL_OK;
+    }
+    if (strcmp(type, "speaker.grant") == 0) {
+        int idx;
+        if (json_object_get(req, "request_id")) {
+            idx = request_index(l, opt_int(req, "request_id", 0));
+            if (idx < 0)
+                REFUSE(PL_ERR_NOT_FOUND, "request_id");
+        } else {
+            GArray *q = item_queue(l);
+            idx = q->len ? (int)g_array_index(q, guint, 0) : -1;
+            g_array_free(q, TRUE);
+            if (idx < 0)
+                REFUSE(PL_ERR_INVALID_STATE, "queue_empty");
+        }
+        const struct pl_speaker_request *r =
+            &g_array_index(l->queue, struct pl_speaker_request, idx);
+        start_turn(l, ch, r->person_id, r->kind, r->id);
+        ch->event = "floor.changed";
+        ch->data =
+            json_pack("{s:s, s:o, s:o, s:o}", "reason", "granted", "turn", new_turn_json(l, ch),
+                      "ended", ended_json(ch), "queue", queue_after(l, ch, l->active_item));
+        return PL_OK;
+    }
+    if (strcmp(type, "speaker.give_floor") == 0) {
+        int64_t person = opt_int(req, "person_id", 0);
+        if (!member(l, person))
+            REFUSE(PL_ERR_NOT_FOUND, "person_id");
+        const char *k = json_string_value(json_object_get(req, "kind"));
+        int kind = k ? kind_parse(k) : PL_KIND_SPEECH;
+        if (kind < 0)
+            REFUSE(PL_ERR_BAD_FIELD, "kind");
+        start_turn(l, ch, person, (enum pl_kind)kind, 0);
+        ch->event = "floor.changed";
+        ch->data = json_pack("{s:s, s:o, s:o}", "reason", "given", "turn", new_turn_json(l, ch),
+                             "ended", ended_json(ch));
+        return PL_OK;
+    }
+    if (strcmp(type, "speaker.end") == 0) {
+        if (!l->turn.id)
+            REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
+        ch->op = PL_OP_TURN_END;
+        end_turn_into(l, now_ms, ch);
+        ch->event = "floor.changed";
+        ch->data = json_pack("{s:s, s:n, s:o}", "reason", "ended", "turn", "ended", ended_json(ch));
+        return PL_OK;
+    }
+    if (strcmp(type, "timer.pause") == 0) {
+        ch->op = PL_OP_TURN_PAUSE;
+        if (l->turn.id && l->turn.paused_at_ms)
+            REFUSE(PL_ERR_INVALID_STATE, "already_paused");
+        return check_floor_op(l, ch, "paused", reason);
+    }
+    if (strcmp(type, "timer.resume") == 0) {
+        ch->op = PL_OP_TURN_RESUME;
+        if (l->turn.id && !l->turn.paused_at_ms)
+            REFUSE(PL_ERR_INVALID_STATE, "not_paused");
+        return check_floor_op(l, ch, "resumed", reason);
+    }
+    if (strcmp(type, "timer.extend") == 0) {
+        int64_t s = opt_int(req, "seconds", 0);
+        if (s < 1 || s > 3600)
+            REFUSE(PL_ERR_BAD_FIELD, "seconds");
+        ch->op = PL_OP_TURN_EXTEND;
+        ch->seconds = (int)s;
+        return check_floor_op(l, ch, "extended", reason);
+    }
+    if (strcmp(type, "display.set") == 0) {
+        const char *mode = json_string_value(json_object_get(req, "mode"));
+        const char *msg = json_string_value(json_object_get(req, "message"));
+        size_t m = 0;
+        while (m < G_N_ELEMENTS(display_modes) && strcmp(display_modes[m], mode) != 0)
+            m++;
+        if (m == G_N_ELEMENTS(display_modes))
+            REFUSE(PL_ERR_BAD_FIELD, "mode");
+        if ((strcmp(mode, "message") == 0) != (msg != NULL) ||
+            (msg && (g_utf8_strlen(msg, -1) > 500 || !*msg)))
+            REFUSE(PL_ERR_BAD_FIELD, "message");
+        ch->op = PL_OP_DISPLAY;
+        g_strlcpy(ch->mode, mode, sizeof ch->mode);
+        ch->message = g_strdup(msg);
+        ch->event = "display.changed";
+        ch->data = json_pack("{s:s, s:s?}", "mode", mode, "message", msg);
+        return PL_OK;
+    }
+    REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
+}
+
+bool pl_live_check_overrun(const struct pl_live *l, int64_t now_ms, struct pl_change *ch)
+{
+    int64_t deadline = pl_live_deadline(l);
+    if (!deadline || now_ms < deadline || l->state != PL_OPEN)
+        return false;
+    memset(ch, 0, sizeof *ch);
+    ch->seq = l->seq + 1;
+    ch->now_ms = now_ms;
+    ch->op = PL_OP_TURN_OVERRUN;
+    ch->public = pl_live_public_now(l);
+    ch->event = "floor.overrun";
+    struct pl_turn t = turn_after(l, ch);
+    ch->data = json_pack("{s:I, s:o}", "turn_id", (json_int_t)l->turn.id, "turn",
+                         turn_json(l, &t, now_ms));
+    return true;
+}
+
+/* --- applying ----------------------------------------------------------------------- */
+
+void pl_live_apply(struct pl_live *l, const struct pl_change *ch)
+{
+    int idx;
+    switch (ch->op) {
+    case PL_OP_SESSION_OPEN:
+        l->state = PL_OPEN;
+        break;
+    case PL_OP_SESSION_CLOSE:
+        l->state = PL_CLOSED;
+        break;
+    case PL_OP_SITTING_OPEN:
+        sitting(l, ch->a)->state = PL_OPEN;
+        l->open_sitting = ch->a;
+        g_hash_table_remove_all(l->present);
+        break;
+    case PL_OP_SITTING_CLOSE:
+        sitting(l, ch->a)->state = PL_CLOSED;
+        l->open_sitting = 0;
+        g_hash_table_remove_all(l->present);
+        memset(&l->turn, 0, sizeof l->turn);
+        break;
+    case PL_OP_AGENDA_ACTIVATE: {
+        struct pl_item *prev = item(l, ch->prev_item);
+        if (prev && prev->state == PL_ITEM_ACTIVE)
+            prev->state = PL_ITEM_PENDING;
+        item(l, ch->a)->state = PL_ITEM_ACTIVE;
+        l->active_item = ch->a;
+        break;
+    }
+    case PL_OP_AGENDA_DONE:
+        item(l, ch->a)->state = PL_ITEM_DONE;
+        if (l->active_item == ch->a)
+            l->active_item = 0;
+        break;
+    case PL_OP_ATTENDANCE:
+        if (ch->flag) {
+            int64_t *p = g_new(int64_t, 1);
+            *p = ch->a;
+            g_hash_table_add(l->present, p);
+        } else {
+            g_hash_table_remove(l->present, &ch->a);
+        }
+        break;
+    case PL_OP_QUEUE_ADD: {
+        struct pl_speaker_request r = {ch->seq, ch->b, ch->a, (enum pl_kind)ch->kind, ch->position};
+        g_array_append_val(l->queue, r);
+        break;
+    }
+    case PL_OP_QUEUE_CLOSE:
+        if ((idx = request_index(l, ch->a)) >= 0)
+            g_array_remove_index(l->queue, (guint)idx);
+        break;
+    case PL_OP_QUEUE_MOVE:
+        if ((idx = request_index(l, ch->a)) >= 0)
+            g_array_index(l->queue, struct pl_speaker_request, idx).position = ch->position;
+        break;
+    case PL_OP_TURN_START:
+        if (ch->b && (idx = request_index(l, ch->b)) >= 0)
+            g_array_remove_index(l->queue, (guint)idx);
+        l->turn = (struct pl_turn){ch->seq,
+                                   ch->a,
+                                   l->active_item,
+                                   ch->b,
+                                   l->open_sitting,
+                                   (enum pl_kind)ch->kind,
+                                   ch->seconds,
+                                   0,
+                                   ch->now_ms,
+                                   0,
+                                   0,
+                                   false};
+        if (ch->kind == PL_KIND_SPEECH) {
+            char *key = g_strdup_printf("%lld:%lld", (long long)l->active_item, (long long)ch->a);
+            int n = GPOINTER_TO_INT(g_hash_table_lookup(l->speeches, key));
+            g_hash_table_insert(l->speeches, key, GINT_TO_POINTER(n + 1));
+        }
+        break;
+    case PL_OP_TURN_END:
+        memset(&l->turn, 0, sizeof l->turn);
+        break;
+    case PL_OP_TURN_PAUSE:
+    case PL_OP_TURN_RESUME:
+    case PL_OP_TURN_EXTEND:
+    case PL_OP_TURN_OVERRUN:
+        l->turn = turn_after(l, ch);
+        break;
+    case PL_OP_DISPLAY:
+        g_strlcpy(l->display_mode, ch->mode, sizeof l->display_mode);
+        g_free(l->display_message);
+        l->display_message = g_strdup(ch->message);
+        break;
+    }
+    l->seq = ch->seq;
+}

@@ -1,0 +1,250 @@
+/* SQL for live sessions; see live_sql.h. */
+#include "live_sql.h"
+
+#include <stdio.h>
+
+#define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+
+const char pl_live_load_sql[] =
+    "SELECT jsonb_build_object("
+    "'session', (SELECT jsonb_build_object('id', s.id, 'council_id', c.id, 'council_name', c.name,"
+    " 'title', s.title, 'number', s.number, 'total_seats', c.total_seats, 'quorum_num',"
+    " c.quorum_num, 'quorum_den', c.quorum_den, 'kind', s.kind, 'visibility', s.visibility,"
+    " 'state', s.state, 'limits', s.limits, 'display', s.display)"
+    " FROM session s JOIN council c ON c.id = s.council_id WHERE s.id = $1),"
+    "'members', coalesce((SELECT jsonb_agg(jsonb_build_object('person_id', p.id, 'name',"
+    " p.display_name, 'role', m.role, 'is_delegate', m.is_delegate, 'seat_no', m.seat_no)"
+    " ORDER BY m.seat_no NULLS LAST, p.id) FROM membership m JOIN person p ON p.id = m.person_id"
+    " WHERE m.council_id = (SELECT council_id FROM session WHERE id = $1)), '[]'),"
+    "'sittings', coalesce((SELECT jsonb_agg(jsonb_build_object('id', id, 'ordinal', ordinal,"
+    " 'title', title, 'visibility', visibility, 'state', state) ORDER BY ordinal)"
+    " FROM sitting WHERE session_id = $1), '[]'),"
+    "'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', id, 'parent_id',"
+    " coalesce(parent_id, 0), 'position', position, 'title', title, 'presenter', presenter,"
+    " 'documents', documents, 'state', state)) FROM agenda_item WHERE session_id = $1), '[]'),"
+    "'present', coalesce((SELECT jsonb_agg(a.person_id) FROM attendance a"
+    " JOIN sitting st ON st.id = a.sitting_id"
+    " WHERE st.session_id = $1 AND st.state = 'open' AND a.present), '[]'),"
+    "'queue', coalesce((SELECT jsonb_agg(jsonb_build_object('id', id, 'item_id', agenda_item_id,"
+    " 'person_id', person_id, 'kind', kind, 'position', position)) FROM speaker_request"
+    " WHERE session_id = $1 AND status = 'queued'), '[]'),"
+    "'speeches', coalesce((SELECT jsonb_agg(jsonb_build_object('item_id', agenda_item_id,"
+    " 'person_id', person_id, 'n', n)) FROM (SELECT agenda_item_id, person_id, count(*) AS n"
+    " FROM speaking_turn WHERE session_id = $1 AND kind = 'speech' GROUP BY 1, 2) x), '[]'),"
+    "'turn', (SELECT jsonb_build_object('id', id, 'person_id', person_id, 'item_id',"
+    " coalesce(agenda_item_id, 0), 'request_id', coalesce(request_id, 0), 'sitting_id',"
+    " sitting_id, 'kind', kind, 'limit_s', limit_s, 'extended_s', extended_s, 'started_ms',"
+    " " MS("started_at") ", 'paused_at_ms', coalesce(" MS(
+        "paused_at") ", 0), 'paused_ms',"
+                     " paused_ms, 'overran', overran) FROM speaking_turn WHERE session_id = $1"
+                     " AND ended_at IS NULL),"
+                     "'seq', coalesce((SELECT max(seq) FROM session_event WHERE session_id = $1), "
+                     "0),"
+                     "'events', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', seq, "
+                     "'at_ms', " MS("at") ","
+                                          " 'name', name, 'public', public, 'data', data) ORDER BY "
+                                          "seq) FROM (SELECT * FROM"
+                                          " session_event WHERE session_id = $1 ORDER BY seq DESC "
+                                          "LIMIT 1024) e), '[]'))";
+
+/* Appends a parameter and returns its number. */
+static int param(GPtrArray *p, char *owned)
+{
+    g_ptr_array_add(p, owned);
+    return (int)p->len;
+}
+
+static int pint(GPtrArray *p, int64_t v)
+{
+    return param(p, g_strdup_printf("%lld", (long long)v));
+}
+
+/* An id of 0 is SQL NULL. */
+static int pid(GPtrArray *p, int64_t v)
+{
+    return param(p, v ? g_strdup_printf("%lld", (long long)v) : NULL);
+}
+
+#define T "to_timestamp($3::bigint / 1000.0)"
+
+/* The statement that ends the current turn (ch->ended), as a CTE body. */
+static void end_turn(GString *s, GPtrArray *p, const struct pl_change *ch, const char *name)
+{
+    int pm = pint(p, ch->ended.paused_ms), ov = param(p, g_strdup(ch->ended.overran ? "t" : "f"));
+    int id = pint(p, ch->ended.id);
+    g_string_append_printf(s,
+                           ", %s AS (UPDATE speaking_turn SET ended_at = " T
+                           ", paused_at = NULL, paused_ms = $%d, overran = $%d"
+                           " WHERE session_id = $1 AND id = $%d RETURNING 1)",
+                           name, pm, ov, id);
+}
+
+char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GPtrArray *p)
+{
+    char *data = json_dumps(ch->data, JSON_COMPACT);
+    pint(p, l->id);                                   /* $1 */
+    pint(p, ch->seq);                                 /* $2 */
+    pint(p, ch->now_ms);                              /* $3 */
+    pid(p, ch->actor_id);                             /* $4 */
+    param(p, g_strdup(ch->event));                    /* $5 */
+    param(p, g_strdup(ch->public ? "t" : "f"));       /* $6 */
+    param(p, data ? g_strdup(data) : g_strdup("{}")); /* $7 */
+    free(data);
+
+    GString *s = g_string_new("WITH ev AS (INSERT INTO session_event (session_id, seq, at, "
+                              "actor_id, name, public, data) VALUES ($1, $2, " T
+                              ", $4, $5, $6, $7::jsonb))");
+    int a, b, c, d, e, f;
+    switch (ch->op) {
+    case PL_OP_SESSION_OPEN:
+        g_string_append(s, ", x AS (UPDATE session SET state = 'open', opened_at = " T
+                           " WHERE id = $1)");
+        break;
+    case PL_OP_SESSION_CLOSE:
+        g_string_append(s, ", x AS (UPDATE session SET state = 'closed', closed_at = " T
+                           " WHERE id = $1)");
+        break;
+    case PL_OP_SITTING_OPEN:
+        a = pint(p, ch->a);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE sitting SET state = 'open', opened_at = " T
+                               " WHERE id = $%d AND session_id = $1)",
+                               a);
+        break;
+    case PL_OP_SITTING_CLOSE:
+        a = pint(p, ch->a);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE sitting SET state = 'closed', closed_at = " T
+                               " WHERE id = $%d AND session_id = $1)",
+                               a);
+        if (ch->ends_turn)
+            end_turn(s, p, ch, "y");
+        break;
+    case PL_OP_AGENDA_ACTIVATE:
+        a = pint(p, ch->a);
+        b = pid(p, ch->prev_item);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE agenda_item SET state = CASE WHEN id = $%d THEN "
+                               "'active' ELSE 'pending' END WHERE session_id = $1 AND (id = $%d "
+                               "OR (id = $%d AND state = 'active')))",
+                               a, a, b);
+        break;
+    case PL_OP_AGENDA_DONE:
+        a = pint(p, ch->a);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE agenda_item SET state = 'done' WHERE id = $%d "
+                               "AND session_id = $1)",
+                               a);
+        break;
+    case PL_OP_ATTENDANCE:
+        a = pint(p, l->open_sitting);
+        b = pint(p, ch->a);
+        c = param(p, g_strdup(ch->flag ? "t" : "f"));
+        d = param(p, g_strdup(ch->mode));
+        g_string_append_printf(s,
+                               ", x AS (INSERT INTO attendance (sitting_id, person_id, present, "
+                               "method, changed_at, changed_by) VALUES ($%d, $%d, $%d, $%d, " T
+                               ", $4) ON CONFLICT (sitting_id, person_id) DO UPDATE SET present "
+                               "= EXCLUDED.present, method = EXCLUDED.method, changed_at = "
+                               "EXCLUDED.changed_at, changed_by = EXCLUDED.changed_by)",
+                               a, b, c, d);
+        break;
+    case PL_OP_QUEUE_ADD:
+        a = pint(p, ch->b);
+        b = pint(p, ch->a);
+        c = param(p, g_strdup(pl_kind_name((enum pl_kind)ch->kind)));
+        d = param(p, g_strdup_printf("%.17g", ch->position));
+        g_string_append_printf(s,
+                               ", x AS (INSERT INTO speaker_request (session_id, id, "
+                               "agenda_item_id, person_id, kind, position, requested_at) VALUES "
+                               "($1, $2, $%d, $%d, $%d, $%d, " T "))",
+                               a, b, c, d);
+        break;
+    case PL_OP_QUEUE_CLOSE:
+        a = pint(p, ch->a);
+        b = param(p, g_strdup(ch->flag ? "removed" : "withdrawn"));
+        g_string_append_printf(s,
+                               ", x AS (UPDATE speaker_request SET status = $%d, closed_at = " T
+                               " WHERE session_id = $1 AND id = $%d AND status = 'queued')",
+                               b, a);
+        break;
+    case PL_OP_QUEUE_MOVE:
+        a = pint(p, ch->a);
+        b = param(p, g_strdup_printf("%.17g", ch->position));
+        g_string_append_printf(s,
+                               ", x AS (UPDATE speaker_request SET position = $%d WHERE "
+                               "session_id = $1 AND id = $%d)",
+                               b, a);
+        break;
+    case PL_OP_TURN_START:
+        if (ch->ends_turn)
+            end_turn(s, p, ch, "y");
+        else
+            g_string_append(s, ", y AS (SELECT 1)");
+        a = pint(p, ch->a);
+        b = param(p, g_strdup(pl_kind_name((enum pl_kind)ch->kind)));
+        c = pid(p, ch->b);
+        d = pint(p, ch->seconds);
+        e = pid(p, l->active_item);
+        f = pint(p, l->open_sitting);
+        if (ch->b)
+            g_string_append_printf(s,
+                                   ", r AS (UPDATE speaker_request SET status = 'granted', "
+                                   "closed_at = " T " WHERE session_id = $1 AND id = $%d)",
+                                   c);
+        /* Reading y's rows makes the old turn end before the new one starts:
+         * only one turn may be open (speaking_turn_one_current). */
+        g_string_append_printf(s,
+                               ", x AS (INSERT INTO speaking_turn (session_id, id, sitting_id, "
+                               "agenda_item_id, person_id, kind, request_id, limit_s, "
+                               "started_at) SELECT $1, $2, $%d, $%d, $%d, $%d, $%d, $%d, " T
+                               " FROM (SELECT count(*) FROM y) AS dep)",
+                               f, e, a, b, c, d);
+        break;
+    case PL_OP_TURN_END:
+        end_turn(s, p, ch, "x");
+        break;
+    case PL_OP_TURN_PAUSE:
+        a = pint(p, l->turn.id);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE speaking_turn SET paused_at = " T
+                               " WHERE session_id = $1 AND id = $%d)",
+                               a);
+        break;
+    case PL_OP_TURN_RESUME:
+        a = pint(p, l->turn.id);
+        b = pint(p, l->turn.paused_ms + (ch->now_ms - l->turn.paused_at_ms));
+        g_string_append_printf(s,
+                               ", x AS (UPDATE speaking_turn SET paused_at = NULL, paused_ms = "
+                               "$%d WHERE session_id = $1 AND id = $%d)",
+                               b, a);
+        break;
+    case PL_OP_TURN_EXTEND:
+        a = pint(p, l->turn.id);
+        b = pint(p, l->turn.extended_s + ch->seconds);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE speaking_turn SET extended_s = $%d, overran = "
+                               "false WHERE session_id = $1 AND id = $%d)",
+                               b, a);
+        break;
+    case PL_OP_TURN_OVERRUN:
+        a = pint(p, l->turn.id);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE speaking_turn SET overran = true WHERE "
+                               "session_id = $1 AND id = $%d)",
+                               a);
+        break;
+    case PL_OP_DISPLAY: {
+        json_t *disp = json_pack("{s:s, s:s?}", "mode", ch->mode, "message", ch->message);
+        char *txt = json_dumps(disp, JSON_COMPACT);
+        json_decref(disp);
+        a = param(p, g_strdup(txt));
+        free(txt);
+        g_string_append_printf(s, ", x AS (UPDATE session SET display = $%d::jsonb WHERE id = $1)",
+                               a);
+        break;
+    }
+    }
+    g_string_append(s, " SELECT 1");
+    return g_string_free(s, FALSE);
+}
