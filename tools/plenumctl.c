@@ -1,0 +1,5 @@
+/* plenumctl: placeholder replaced by the real client (see tools/README.md). */
+int main(void)
+{
+    return 1;
+}
