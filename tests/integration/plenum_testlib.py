@@ -119,8 +119,9 @@ def run_plenumd(args, env_extra=None, timeout=60):
 class Plenumd:
     """A running plenumd on a free loopback port."""
 
-    def __init__(self, database_url, web_root=None, extra_args=(), env_extra=None, tls=False):
-        self.port = free_port()
+    def __init__(self, database_url, web_root=None, extra_args=(), env_extra=None, tls=False,
+                 port=None):
+        self.port = port or free_port()
         self.tls = tls
         self.database_url = database_url
         args = [plenumd_path(), "serve", "--port", str(self.port), "--bind", "127.0.0.1",
