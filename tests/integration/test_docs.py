@@ -21,7 +21,7 @@ def read(*parts):
 class DocsTest(unittest.TestCase):
     def setUp(self):
         self.codes = re.findall(r'\[PL_(?:OK|ERR_\w+)\]\s*=\s*\{\s*"(\w+)"', read("server", "errors.c"))
-        self.types = re.findall(r'\{"(\w+)", PL_REQ_\w+', read("server", "proto_decode.c"))
+        self.types = re.findall(r'\{"([\w.]+)", PL_REQ_\w+', read("server", "proto_decode.c"))
         self.protocol = read("docs", "protocol.md")
         self.asyncapi = yaml.safe_load(read("docs", "asyncapi.yaml"))
 
@@ -29,13 +29,25 @@ class DocsTest(unittest.TestCase):
         self.assertGreater(len(self.codes), 10)
         self.assertIn("ping", self.types)
 
+    def test_asyncapi_validates(self):
+        # The official AsyncAPI parser, as `asyncapi validate` uses it;
+        # warnings fail the test too.
+        browser = os.path.join(source_dir(), "tests", "browser")
+        r = subprocess.run(["node", "asyncapi-validate.mjs",
+                            os.path.join(source_dir(), "docs", "asyncapi.yaml")],
+                           cwd=browser, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("valid:", r.stdout)
+
     def test_error_codes_documented(self):
         for code in self.codes:
             if code != "ok":
-                self.assertIn(f"`{code}`", self.protocol, code)
+                self.assertTrue(f"`{code}`" in self.protocol, f"{code} not in docs/protocol.md")
         enum = self.asyncapi["components"]["messages"]["Error"]["payload"]["properties"]["code"]["enum"]
         http_only = {"invalid_credentials", "locked", "origin_not_allowed", "unsupported_media_type",
                      "ok"}
+        self.assertIn("invalid_state", enum)
         for code in self.codes:
             if code not in http_only:
                 self.assertIn(code, enum, code)
