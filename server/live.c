@@ -387,9 +387,19 @@ json_t *pl_live_turn_json(const struct pl_live *l, int64_t now_ms)
     return turn_json(l, &l->turn, now_ms);
 }
 
-static json_t *queue_json(const struct pl_live *l, const GArray *queue, int64_t item_id)
+static gint by_position(gconstpointer a, gconstpointer b)
+{
+    double pa = ((const struct pl_speaker_request *)a)->position;
+    double pb = ((const struct pl_speaker_request *)b)->position;
+    return pa < pb ? -1 : pa > pb;
+}
+
+/* The queued requests of item_id, in queue order. */
+static json_t *queue_json(const struct pl_live *l, const GArray *unsorted, int64_t item_id)
 {
     json_t *a = json_array();
+    GArray *queue = g_array_copy((GArray *)unsorted);
+    g_array_sort(queue, by_position);
     for (guint i = 0; i < queue->len; i++) {
         const struct pl_speaker_request *r = &g_array_index(queue, struct pl_speaker_request, i);
         if (r->item_id != item_id)
@@ -399,6 +409,7 @@ static json_t *queue_json(const struct pl_live *l, const GArray *queue, int64_t 
                                            "person_id", (json_int_t)r->person_id, "name",
                                            m ? m->name : "", "kind", pl_kind_name(r->kind)));
     }
+    g_array_free(queue, TRUE);
     return a;
 }
 
@@ -540,17 +551,6 @@ static json_t *queue_after(const struct pl_live *l, const struct pl_change *ch, 
         break;
     default:
         break;
-    }
-    /* Keep the queue in position order (insertion sort: queues are short). */
-    for (guint i = 1; i < q->len; i++) {
-        struct pl_speaker_request v = g_array_index(q, struct pl_speaker_request, i);
-        int j = (int)i - 1;
-        while (j >= 0 && g_array_index(q, struct pl_speaker_request, j).position > v.position) {
-            g_array_index(q, struct pl_speaker_request, j + 1) =
-                g_array_index(q, struct pl_speaker_request, j);
-            j--;
-        }
-        g_array_index(q, struct pl_speaker_request, j + 1) = v;
     }
     json_t *out = queue_json(l, q, item_id);
     g_array_free(q, TRUE);

@@ -173,6 +173,9 @@ class LiveFlowTest(unittest.TestCase):
         self.assertEqual([(q["person_id"], q["kind"]) for q in queue],
                          [(s.person["daibieu04"], "order"), (s.person["daibieu03"], "speech"),
                           (s.person["daibieu05"], "question")])
+        # A fresh snapshot lists the queue in the same order.
+        snapq = (await obs.ok("join", session_id=s.session))["snapshot"]["queue"]
+        self.assertEqual([q["request_id"] for q in snapq], [q["request_id"] for q in queue])
         # Reorder: the question first.
         qid = queue[2]["request_id"]
         await chair.ok("speaker.reorder", request_id=qid, index=0)
