@@ -59,6 +59,15 @@ static const struct {
                               "This cannot be done in the session's current state.", 0},
     [PL_ERR_CONFLICT] = {"conflict", "Dữ liệu vừa thay đổi; vui lòng thử lại.",
                          "The record changed meanwhile; please retry.", 1},
+    [PL_ERR_VOTE_CLOSED] = {"vote_closed", "Cuộc biểu quyết không mở; phiếu không được ghi nhận.",
+                            "The vote is not open; the ballot was not recorded.", 0},
+    [PL_ERR_NOT_ELIGIBLE] = {"not_eligible",
+                             "Bạn không có quyền biểu quyết lần này (chưa điểm danh khi mở).",
+                             "You may not vote in this vote (not checked in when it opened).", 0},
+    [PL_ERR_ALREADY_VOTED] = {"already_voted", "Phiếu của bạn đã được ghi nhận trước đó.",
+                              "Your vote was already recorded.", 0},
+    [PL_ERR_BAD_CHOICE] = {"bad_choice", "Lựa chọn không có trên phiếu.",
+                           "That choice is not on the ballot.", 0},
 };
 
 const char *pl_err_code(enum pl_err err)

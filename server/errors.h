@@ -30,6 +30,10 @@ enum pl_err {
     PL_ERR_NOT_FOUND,           /* an id (field) names nothing in this session */
     PL_ERR_INVALID_STATE,       /* not possible in the current state (see reason) */
     PL_ERR_CONFLICT,            /* the record changed under us; retry */
+    PL_ERR_VOTE_CLOSED,         /* the vote is not open (closed, or not yet open) */
+    PL_ERR_NOT_ELIGIBLE,        /* this person may not vote in this vote */
+    PL_ERR_ALREADY_VOTED,       /* a different second choice without the change option */
+    PL_ERR_BAD_CHOICE,          /* the choice is not on the ballot */
     PL_ERR__COUNT
 };
 

@@ -8,10 +8,14 @@
 #include "live_sql.h"
 #include "log.h"
 #include "proto.h"
+#include "vote.h"
+#include "vote_sql.h"
 
 /* Recent events kept per session for resume; older resumes get a snapshot. */
 #define RING_SIZE        1024
 #define WRITE_TIMEOUT_MS 10000
+/* The most ballots written in one statement (group commit). */
+#define MAX_BATCH 2000
 
 struct ring_event {
     int64_t seq;
@@ -27,7 +31,12 @@ struct op {
     json_t *id;               /* borrowed from root */
     const char *type;         /* static storage */
     bool system_overrun;      /* the overrun timer, not a client */
+    bool system_vote_close;   /* a vote's countdown, not a client */
+    int64_t count_vote;       /* a system op counting this closed vote */
     struct pl_change ch;      /* decided, being written */
+    GPtrArray *batch;         /* a group commit: the ballot ops it answers */
+    char receipt[24];         /* a ballot's receipt, for its reply */
+    int outcome;              /* a ballot's enum pl_cast outcome */
 };
 
 struct pl_entry {
@@ -39,6 +48,7 @@ struct pl_entry {
     struct op *busy; /* being written */
     GQueue ring;     /* struct ring_event *, oldest first */
     guint overrun_timer;
+    guint vote_timer;       /* the open vote's countdown */
     bool stale;             /* memory may lag the database: reload first */
     uint64_t store_request; /* the write or reload in flight */
 };
@@ -82,7 +92,20 @@ static void op_free(struct op *op)
         return;
     json_decref(op->root);
     pl_change_clear(&op->ch);
+    if (op->batch)
+        g_ptr_array_free(op->batch, TRUE);
     g_free(op);
+}
+
+static void cast_free(gpointer p)
+{
+    pl_cast_clear(p);
+    g_free(p);
+}
+
+static bool is_ballot(const struct op *op)
+{
+    return op->type && (strcmp(op->type, "vote.cast") == 0 || strcmp(op->type, "vote.enter") == 0);
 }
 
 /* --- event frames and the ring ------------------------------------------------ */
@@ -171,6 +194,8 @@ static void entry_free(gpointer p)
     struct pl_entry *e = p;
     if (e->overrun_timer)
         g_source_remove(e->overrun_timer);
+    if (e->vote_timer)
+        g_source_remove(e->vote_timer);
     if (e->store_request)
         pl_store_cancel(e->hub->store, e->store_request);
     while (e->clients)
@@ -439,8 +464,29 @@ static gboolean on_overrun(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static gboolean on_vote_close(gpointer data)
+{
+    struct pl_entry *e = data;
+    e->vote_timer = 0;
+    struct op *op = g_new0(struct op, 1);
+    op->system_vote_close = true;
+    op->type = "vote.close";
+    g_queue_push_tail(&e->pending, op);
+    kick(e);
+    return G_SOURCE_REMOVE;
+}
+
 static void schedule_overrun(struct pl_entry *e)
 {
+    if (e->vote_timer) {
+        g_source_remove(e->vote_timer);
+        e->vote_timer = 0;
+    }
+    int64_t closes = pl_vote_next_close(e->live);
+    if (closes) {
+        int64_t wait = closes - now_ms();
+        e->vote_timer = g_timeout_add((guint)(wait > 0 ? wait + 5 : 0), on_vote_close, e);
+    }
     if (e->overrun_timer) {
         g_source_remove(e->overrun_timer);
         e->overrun_timer = 0;
@@ -488,6 +534,17 @@ static void reloaded(void *user, const PGresult *res, enum pl_err err)
     kick(e);
 }
 
+static void reply_ballot(struct op *b, int64_t seq)
+{
+    static const char *const outcomes[] = {"recorded", "changed", "duplicate"};
+    json_t *data = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)seq, "vote_id",
+                             (json_int_t)json_integer_value(json_object_get(b->root, "vote_id")),
+                             "outcome", outcomes[b->outcome]);
+    if (b->receipt[0])
+        json_object_set_new(data, "receipt", json_string(b->receipt));
+    reply_ok(b->client, b->id, data);
+}
+
 static void written(void *user, const PGresult *res, enum pl_err err)
 {
     struct pl_entry *e = user;
@@ -507,6 +564,13 @@ static void written(void *user, const PGresult *res, enum pl_err err)
         }
         if (op->client)
             refuse(op->client, op->id, err, NULL);
+        for (guint i = 0; op->batch && i < op->batch->len; i++) {
+            /* Not acknowledged: the voter retries with the same nonce, and
+             * if this write did commit, the retry is answered as a repeat. */
+            struct op *b = g_ptr_array_index(op->batch, i);
+            if (b->client)
+                refuse(b->client, b->id, err, NULL);
+        }
         op_free(op);
         kick(e);
         return;
@@ -516,11 +580,155 @@ static void written(void *user, const PGresult *res, enum pl_err err)
     struct ring_event *r =
         ring_push(e, op->ch.seq, op->ch.now_ms, op->ch.event, op->ch.public, op->ch.data);
     broadcast(e, r);
-    if (op->client)
+    if (op->batch) {
+        for (guint i = 0; i < op->batch->len; i++) {
+            struct op *b = g_ptr_array_index(op->batch, i);
+            if (b->client)
+                reply_ballot(b, op->ch.seq);
+        }
+    } else if (op->client) {
         reply_ok(op->client, op->id, json_pack("{s:I}", "seq", (json_int_t)op->ch.seq));
+    }
+    if (op->ch.op == PL_OP_VOTE_CLOSE) {
+        /* Count at once, before anything queued after the close. */
+        struct op *count = g_new0(struct op, 1);
+        count->count_vote = op->ch.vote_id;
+        count->type = "vote.count";
+        g_queue_push_head(&e->pending, count);
+    }
     op_free(op);
     schedule_overrun(e);
     kick(e);
+}
+
+/* Writes op's decided change; written() finishes it. */
+static void write_change(struct pl_entry *e, struct op *op)
+{
+    GPtrArray *params = g_ptr_array_new_with_free_func(g_free);
+    char *sql = pl_live_change_sql(e->live, &op->ch, params);
+    e->busy = op;
+    e->store_request =
+        pl_store_query(e->hub->store, sql, (int)params->len, (const char *const *)params->pdata,
+                       WRITE_TIMEOUT_MS, written, e);
+    g_free(sql);
+    g_ptr_array_free(params, TRUE);
+}
+
+/* Decides the consecutive ballots at the head of the queue together and
+ * writes them in one statement (group commit): a burst of hundreds costs one
+ * commit. Ballots refused are answered at once. */
+static void start_batch(struct pl_entry *e)
+{
+    GHashTable *in_batch = g_hash_table_new(g_int64_hash, g_int64_equal);
+    struct op *batch = g_new0(struct op, 1);
+    batch->type = "vote.cast";
+    batch->batch = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
+    batch->ch.casts = g_ptr_array_new_with_free_func(cast_free);
+    int64_t vote_id = 0;
+    while (!g_queue_is_empty(&e->pending) && batch->ch.casts->len < MAX_BATCH) {
+        struct op *op = g_queue_peek_head(&e->pending);
+        if (!is_ballot(op))
+            break;
+        g_queue_pop_head(&e->pending);
+        if (!op->client) {
+            op_free(op);
+            continue;
+        }
+        struct pl_cast *c = g_new0(struct pl_cast, 1);
+        const char *reason = NULL;
+        enum pl_err err = pl_vote_check_cast(e->live, op->client->who, op->type, op->root, in_batch,
+                                             vote_id, c, &reason);
+        if (err != PL_OK) {
+            refuse(op->client, op->id, err, reason);
+            op_free(op);
+            g_free(c);
+            continue;
+        }
+        vote_id = json_integer_value(json_object_get(op->root, "vote_id"));
+        g_strlcpy(op->receipt, c->receipt, sizeof op->receipt);
+        op->outcome = (int)c->outcome;
+        bool again = g_hash_table_contains(in_batch, &c->person_id);
+        if (c->outcome == PL_CAST_DUPLICATE && !again) {
+            /* A retry of a ballot committed earlier: the same answer now. */
+            reply_ballot(op, e->live->seq);
+            cast_free(c);
+            op_free(op);
+            continue;
+        }
+        g_ptr_array_add(batch->batch, op);
+        if (c->outcome == PL_CAST_DUPLICATE) {
+            cast_free(c); /* a repeat within the batch: answered with it */
+            continue;
+        }
+        g_ptr_array_add(batch->ch.casts, c);
+        g_hash_table_insert(in_batch, &c->person_id, c);
+    }
+    g_hash_table_destroy(in_batch);
+    if (batch->ch.casts->len == 0) {
+        op_free(batch);
+        return;
+    }
+    batch->ch.seq = e->live->seq + 1;
+    batch->ch.now_ms = now_ms();
+    batch->ch.vote_id = vote_id;
+    batch->ch.public = pl_live_public_now(e->live);
+    pl_vote_batch_event(e->live, &batch->ch);
+    write_change(e, batch);
+}
+
+static void count_read(void *user, const PGresult *res, enum pl_err err)
+{
+    struct pl_entry *e = user;
+    struct op *op = e->busy;
+    e->busy = NULL;
+    e->store_request = 0;
+    json_t *stored =
+        err == PL_OK && PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+    if (!stored || !pl_vote_check_counted(e->live, op->count_vote, stored, now_ms(), &op->ch)) {
+        /* The database went away: the vote stays closed and is counted when
+         * the session has reloaded (the next command retries). */
+        json_decref(stored);
+        if (err != PL_OK) {
+            e->stale = true;
+            struct op *again = g_new0(struct op, 1);
+            again->count_vote = op->count_vote;
+            again->type = "vote.count";
+            g_queue_push_head(&e->pending, again);
+        }
+        op_free(op);
+        kick(e);
+        return;
+    }
+    json_decref(stored);
+    write_change(e, op);
+}
+
+static void count_shuffled(void *user, const PGresult *res, enum pl_err err)
+{
+    struct pl_entry *e = user;
+    struct op *op = e->busy;
+    char sid[24], vid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)e->id);
+    snprintf(vid, sizeof vid, "%lld", (long long)op->count_vote);
+    const char *p[2] = {sid, vid};
+    if (err != PL_OK)
+        pl_log_warn("could not rewrite the ballot table in key order: %s", pl_err_code(err));
+    e->store_request =
+        pl_store_query(e->hub->store, pl_vote_stored_sql, 2, p, WRITE_TIMEOUT_MS, count_read, e);
+}
+
+/* Counts a closed vote: rewrite the ballots in key order (secret kinds),
+ * read what is stored, count, then write the result like any change. */
+static void start_count(struct pl_entry *e, struct op *op)
+{
+    struct pl_vote *v = pl_vote_find(e->live, op->count_vote);
+    e->busy = op;
+    if (v && pl_vote_is_secret(v->kind)) {
+        e->store_request = pl_store_query(e->hub->store, pl_vote_shuffle_sql, 0, NULL,
+                                          WRITE_TIMEOUT_MS * 3, count_shuffled, e);
+        return;
+    }
+    count_shuffled(e, NULL, PL_OK);
 }
 
 /* Runs the next pending command if none is being written. */
@@ -537,9 +745,26 @@ static void kick(struct pl_entry *e)
                                               WRITE_TIMEOUT_MS, reloaded, e);
             return;
         }
-        struct op *op = g_queue_pop_head(&e->pending);
-        if (!op)
+        struct op *head = g_queue_peek_head(&e->pending);
+        if (!head)
             return;
+        if (is_ballot(head)) {
+            start_batch(e);
+            continue;
+        }
+        struct op *op = g_queue_pop_head(&e->pending);
+        if (op->count_vote) {
+            start_count(e, op);
+            return;
+        }
+        if (op->system_vote_close) {
+            if (!pl_vote_check_autoclose(e->live, now_ms(), &op->ch)) {
+                op_free(op);
+                continue;
+            }
+            write_change(e, op);
+            return;
+        }
         if (!op->client && !op->system_overrun) {
             op_free(op); /* its client left before its turn */
             continue;
@@ -560,14 +785,17 @@ static void kick(struct pl_entry *e)
             op_free(op);
             continue;
         }
-        GPtrArray *params = g_ptr_array_new_with_free_func(g_free);
-        char *sql = pl_live_change_sql(e->live, &op->ch, params);
-        e->busy = op;
-        e->store_request =
-            pl_store_query(e->hub->store, sql, (int)params->len, (const char *const *)params->pdata,
-                           WRITE_TIMEOUT_MS, written, e);
-        g_free(sql);
-        g_ptr_array_free(params, TRUE);
+        if (!op->ch.event) {
+            /* A read-only request (vote.tally): answered from memory. */
+            struct pl_vote *v = pl_vote_find(e->live, op->ch.vote_id);
+            reply_ok(op->client, op->id,
+                     json_pack("{s:I, s:s, s:O}", "vote_id", (json_int_t)v->id, "state",
+                               pl_vote_state_name(v->state), "result", v->result));
+            op_free(op);
+            continue;
+        }
+        write_change(e, op);
+        return;
     }
 }
 

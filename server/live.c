@@ -1,6 +1,8 @@
 /* The live session domain; see live.h. */
 #include "live.h"
 
+#include "vote.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,7 @@ struct pl_live *pl_live_new(void)
     l->queue = g_array_new(FALSE, TRUE, sizeof(struct pl_speaker_request));
     l->present = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     l->speeches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    l->votes = g_ptr_array_new_with_free_func((GDestroyNotify)pl_vote_free);
     g_strlcpy(l->display_mode, "agenda", sizeof l->display_mode);
     return l;
 }
@@ -81,6 +84,7 @@ void pl_live_free(struct pl_live *l)
     g_hash_table_destroy(l->present);
     g_hash_table_destroy(l->speeches);
     g_free(l->display_message);
+    g_ptr_array_free(l->votes, TRUE);
     g_free(l);
 }
 
@@ -88,6 +92,11 @@ void pl_change_clear(struct pl_change *ch)
 {
     json_decref(ch->data);
     g_free(ch->message);
+    pl_vote_free(ch->new_vote);
+    if (ch->casts)
+        g_ptr_array_free(ch->casts, TRUE);
+    json_decref(ch->result);
+    json_decref(ch->eligible);
     memset(ch, 0, sizeof *ch);
 }
 
@@ -346,6 +355,12 @@ struct pl_live *pl_live_from_json(const json_t *doc, char *err, size_t errlen)
                              jint(t, "started_ms"),   jint(t, "paused_at_ms"),
                              jint(t, "paused_ms"),    json_is_true(json_object_get(t, "overran"))};
     }
+    json_array_foreach(json_object_get(doc, "votes"), i, v)
+    {
+        struct pl_vote *vote = pl_vote_from_json(v);
+        if (vote)
+            g_ptr_array_add(l->votes, vote);
+    }
     l->seq = jint(doc, "seq");
     return l;
 }
@@ -475,12 +490,19 @@ json_t *pl_live_snapshot(const struct pl_live *l, bool full, int64_t now_ms)
         "members", members, "seq", (json_int_t)l->seq, "server_ms", (json_int_t)now_ms);
     json_object_set_new(snap, "open_sitting_id",
                         l->open_sitting ? json_integer(l->open_sitting) : json_null());
+    json_t *votes = json_array();
+    for (guint i = 0; i < l->votes->len; i++) {
+        const struct pl_vote *vt = g_ptr_array_index(l->votes, i);
+        json_array_append_new(votes, pl_vote_json(vt, true));
+    }
     if (!full && !pl_live_public_now(l)) {
         /* A closed sitting is invisible to observers: they learn only that
          * one is in progress. */
         json_object_set_new(snap, "hidden", json_true());
+        json_decref(votes);
         return snap;
     }
+    json_object_set_new(snap, "votes", votes);
     json_object_set_new(snap, "active_item_id",
                         l->active_item ? json_integer(l->active_item) : json_null());
     json_object_set_new(snap, "attendance", attendance_json(l));
@@ -706,6 +728,8 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     bool delegate = false;
     enum pl_role role = pl_live_role(l, who, &delegate);
     const char *group = strchr(type, '.') ? type : "";
+    if (strncmp(type, "vote.", 5) == 0)
+        return pl_vote_check(l, who, type, req, ch, reason);
 
     /* Who may do what: the chair (or a vice-chair acting as chair) runs the
      * sitting, the secretary keeps attendance, delegates act for themselves. */
@@ -1052,7 +1076,7 @@ bool pl_live_check_overrun(const struct pl_live *l, int64_t now_ms, struct pl_ch
 
 /* --- applying ----------------------------------------------------------------------- */
 
-void pl_live_apply(struct pl_live *l, const struct pl_change *ch)
+void pl_live_apply(struct pl_live *l, struct pl_change *ch)
 {
     int idx;
     switch (ch->op) {
@@ -1142,6 +1166,9 @@ void pl_live_apply(struct pl_live *l, const struct pl_change *ch)
         g_strlcpy(l->display_mode, ch->mode, sizeof l->display_mode);
         g_free(l->display_message);
         l->display_message = g_strdup(ch->message);
+        break;
+    default:
+        pl_vote_apply(l, ch);
         break;
     }
     l->seq = ch->seq;

@@ -110,6 +110,7 @@ struct pl_live {
     char display_mode[16];
     char *display_message; /* NULL unless mode is "message" */
     int64_t seq;           /* the last committed event */
+    GPtrArray *votes;      /* struct pl_vote * (vote.h), in creation order; owned */
 };
 
 enum pl_op {
@@ -130,6 +131,14 @@ enum pl_op {
     PL_OP_TURN_EXTEND,
     PL_OP_TURN_OVERRUN,
     PL_OP_DISPLAY,
+    PL_OP_VOTE_PREPARE,
+    PL_OP_VOTE_OPEN,
+    PL_OP_VOTE_CASTS,
+    PL_OP_VOTE_CLOSE,
+    PL_OP_VOTE_COUNTED,
+    PL_OP_VOTE_CONFIRM,
+    PL_OP_VOTE_PUBLISH,
+    PL_OP_VOTE_CANCEL,
 };
 
 /* A decided change: what the store writes and pl_live_apply() applies. */
@@ -151,6 +160,14 @@ struct pl_change {
     const char *event; /* the event's name, static storage */
     json_t *data;      /* the event's data; owned */
     bool public;       /* whether observers see it */
+    /* Votes (vote.c). */
+    struct pl_vote *new_vote; /* prepare: the vote; owned until applied */
+    int64_t vote_id;
+    GPtrArray *casts; /* struct pl_cast *, owned: a batch of ballots */
+    json_t *result;   /* counted result; owned */
+    json_t *eligible; /* open: person ids; owned */
+    char digest[65];  /* counted: the ballot chain of a secret vote */
+    bool publish;     /* confirm: this confirmation publishes */
 };
 
 struct pl_live *pl_live_new(void);
@@ -177,8 +194,9 @@ enum pl_err pl_live_check(const struct pl_live *live, const struct pl_identity *
 /* Decides the system's overrun flag on the current turn, if it is due. */
 bool pl_live_check_overrun(const struct pl_live *live, int64_t now_ms, struct pl_change *ch);
 
-/* Applies a committed change and sets live->seq to ch->seq. */
-void pl_live_apply(struct pl_live *live, const struct pl_change *ch);
+/* Applies a committed change and sets live->seq to ch->seq. May move what ch
+ * owns (a new vote) into the state. */
+void pl_live_apply(struct pl_live *live, struct pl_change *ch);
 
 void pl_change_clear(struct pl_change *ch);
 

@@ -1,6 +1,8 @@
 /* SQL for live sessions; see live_sql.h. */
 #include "live_sql.h"
 
+#include "vote_sql.h"
+
 #include <stdio.h>
 
 #define MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
@@ -45,7 +47,7 @@ const char pl_live_load_sql[] =
                                           " 'name', name, 'public', public, 'data', data) ORDER BY "
                                           "seq) FROM (SELECT * FROM"
                                           " session_event WHERE session_id = $1 ORDER BY seq DESC "
-                                          "LIMIT 1024) e), '[]'))";
+                                          "LIMIT 1024) e), '[]')," PL_VOTES_DOC_SQL ")";
 
 /* Appends a parameter and returns its number. */
 static int param(GPtrArray *p, char *owned)
@@ -233,6 +235,16 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
                                ", x AS (UPDATE speaking_turn SET overran = true WHERE "
                                "session_id = $1 AND id = $%d)",
                                a);
+        break;
+    case PL_OP_VOTE_PREPARE:
+    case PL_OP_VOTE_OPEN:
+    case PL_OP_VOTE_CASTS:
+    case PL_OP_VOTE_CLOSE:
+    case PL_OP_VOTE_COUNTED:
+    case PL_OP_VOTE_CONFIRM:
+    case PL_OP_VOTE_PUBLISH:
+    case PL_OP_VOTE_CANCEL:
+        pl_vote_sql(l, ch, s, p);
         break;
     case PL_OP_DISPLAY: {
         json_t *disp = json_pack("{s:s, s:s?}", "mode", ch->mode, "message", ch->message);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum pl_ftype { PL_F_STRING, PL_F_INT, PL_F_BOOL, PL_F_OBJECT, PL_F_ARRAY };
+enum pl_ftype { PL_F_STRING, PL_F_INT, PL_F_BOOL, PL_F_OBJECT, PL_F_ARRAY, PL_F_CHOICE };
 
 struct pl_field {
     const char *name;
@@ -51,6 +51,30 @@ static const struct pl_field extend_fields[] = {{"seconds", PL_F_INT, true, 0},
 static const struct pl_field display_fields[] = {
     {"mode", PL_F_STRING, true, 16}, {"message", PL_F_STRING, false, 2000}, {NULL, 0, false, 0}};
 
+static const struct pl_field vote_id_fields[] = {{"vote_id", PL_F_INT, true, 0},
+                                                 {NULL, 0, false, 0}};
+static const struct pl_field vote_prepare_fields[] = {{"kind", PL_F_STRING, true, 16},
+                                                      {"question", PL_F_STRING, true, 8000},
+                                                      {"item_id", PL_F_INT, false, 0},
+                                                      {"rule", PL_F_STRING, false, 32},
+                                                      {"seats", PL_F_INT, false, 0},
+                                                      {"candidates", PL_F_ARRAY, false, 100},
+                                                      {"mode", PL_F_STRING, false, 16},
+                                                      {"allow_change", PL_F_BOOL, false, 0},
+                                                      {"live_named", PL_F_BOOL, false, 0},
+                                                      {"late_checkin", PL_F_BOOL, false, 0},
+                                                      {"duration_s", PL_F_INT, false, 0},
+                                                      {"board", PL_F_ARRAY, false, 15},
+                                                      {NULL, 0, false, 0}};
+static const struct pl_field vote_cast_fields[] = {{"vote_id", PL_F_INT, true, 0},
+                                                   {"choice", PL_F_CHOICE, true, 0},
+                                                   {"nonce", PL_F_STRING, false, 64},
+                                                   {NULL, 0, false, 0}};
+static const struct pl_field vote_enter_fields[] = {{"vote_id", PL_F_INT, true, 0},
+                                                    {"person_id", PL_F_INT, true, 0},
+                                                    {"choice", PL_F_CHOICE, true, 0},
+                                                    {NULL, 0, false, 0}};
+
 /* Every request the server knows, its fields, and who may send it at the
  * protocol level. Session commands need a signed-in person here; the role in
  * the session's council (chair, secretary, delegate) is checked by live.c. */
@@ -82,6 +106,15 @@ static const struct pl_msg_spec specs[] = {
     {"timer.resume", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
     {"timer.extend", PL_REQ_SESSION_CMD, PL_NEED_PERSON, extend_fields},
     {"display.set", PL_REQ_SESSION_CMD, PL_NEED_PERSON, display_fields},
+    {"vote.prepare", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_prepare_fields},
+    {"vote.open", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
+    {"vote.cast", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_cast_fields},
+    {"vote.enter", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_enter_fields},
+    {"vote.close", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
+    {"vote.confirm", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
+    {"vote.publish", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
+    {"vote.cancel", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
+    {"vote.tally", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
 };
 
 /* JSON numbers above 2^53 lose precision in JavaScript clients. */
@@ -112,6 +145,8 @@ static bool type_matches(const json_t *v, const struct pl_field *f)
         return json_is_object(v);
     case PL_F_ARRAY:
         return json_is_array(v) && json_array_size(v) <= f->max_len;
+    case PL_F_CHOICE: /* a ballot: a string for motions, an object otherwise */
+        return json_is_string(v) || json_is_object(v);
     }
     return false;
 }

@@ -1,0 +1,884 @@
+/* Votes of a live session; see vote.h. */
+#include "vote.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+
+#include "auth_token.h"
+#include "live.h"
+#include "signin_code.h"
+
+static const char *const kind_names[] = {"open", "named", "secret", "election", "confidence"};
+static const char *const state_names[] = {"prepared", "open",      "closed",
+                                          "counted",  "published", "cancelled"};
+
+bool pl_vote_is_secret(enum pl_vote_kind k)
+{
+    return k == PL_VOTE_SECRET || k == PL_VOTE_ELECTION || k == PL_VOTE_CONFIDENCE;
+}
+
+const char *pl_vote_kind_name(enum pl_vote_kind k)
+{
+    return (unsigned)k < PL_VOTE_KIND__COUNT ? kind_names[k] : "open";
+}
+
+const char *pl_vote_state_name(enum pl_vote_state s)
+{
+    return (unsigned)s <= PL_VS_CANCELLED ? state_names[s] : "prepared";
+}
+
+static int find_name(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++) {
+        if (strcmp(names[i], s) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static void voted_free(gpointer p)
+{
+    struct pl_voted *v = p;
+    g_free(v->choice);
+    g_free(v);
+}
+
+static struct pl_vote *vote_new(void)
+{
+    struct pl_vote *v = g_new0(struct pl_vote, 1);
+    v->board = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    v->confirmed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    v->eligible = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    v->voted = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, voted_free);
+    v->seats = 1;
+    return v;
+}
+
+void pl_vote_free(struct pl_vote *v)
+{
+    if (!v)
+        return;
+    g_free(v->question);
+    json_decref(v->candidates);
+    g_array_free(v->board, TRUE);
+    g_hash_table_destroy(v->confirmed);
+    g_hash_table_destroy(v->eligible);
+    g_hash_table_destroy(v->voted);
+    json_decref(v->result);
+    g_free(v);
+}
+
+static void add_id(GHashTable *set, int64_t id)
+{
+    int64_t *p = g_new(int64_t, 1);
+    *p = id;
+    g_hash_table_add(set, p);
+}
+
+static int64_t jint(const json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
+static int unhex(const char *hex, unsigned char out[32])
+{
+    if (!hex || strlen(hex) != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        if (sscanf(hex + 2 * i, "%2x", &x) != 1)
+            return -1;
+        out[i] = (unsigned char)x;
+    }
+    return 0;
+}
+
+struct pl_vote *pl_vote_from_json(const json_t *o)
+{
+    int kind =
+        find_name(kind_names, PL_VOTE_KIND__COUNT, json_string_value(json_object_get(o, "kind")));
+    int state = find_name(state_names, 6, json_string_value(json_object_get(o, "state")));
+    int rule = pl_rule_parse(json_string_value(json_object_get(o, "rule")));
+    if (kind < 0 || state < 0 || rule < 0)
+        return NULL;
+    struct pl_vote *v = vote_new();
+    v->id = jint(o, "id");
+    v->item_id = jint(o, "item_id");
+    v->kind = (enum pl_vote_kind)kind;
+    v->state = (enum pl_vote_state)state;
+    v->rule = (enum pl_rule)rule;
+    v->question = g_strdup(json_string_value(json_object_get(o, "question")));
+    v->seats = (int)jint(o, "seats");
+    v->mark_mode = json_is_string(json_object_get(o, "mode")) &&
+                   strcmp(json_string_value(json_object_get(o, "mode")), "mark") == 0;
+    v->candidates = json_incref(json_object_get(o, "candidates"));
+    if (!json_is_array(v->candidates)) {
+        json_decref(v->candidates);
+        v->candidates = json_array();
+    }
+    const json_t *opt = json_object_get(o, "options");
+    v->allow_change = json_is_true(json_object_get(opt, "allow_change"));
+    v->live_named = json_is_true(json_object_get(opt, "live_named"));
+    v->late_checkin = json_is_true(json_object_get(opt, "late_checkin"));
+    v->duration_s = (int)jint(opt, "duration_s");
+    v->opened_ms = jint(o, "opened_ms");
+    v->closes_ms = jint(o, "closes_ms");
+    size_t i;
+    const json_t *x;
+    json_array_foreach(json_object_get(o, "board"), i, x)
+    {
+        int64_t id = json_integer_value(x);
+        g_array_append_val(v->board, id);
+    }
+    json_array_foreach(json_object_get(o, "confirmed"), i, x)
+        add_id(v->confirmed, json_integer_value(x));
+    json_array_foreach(json_object_get(o, "eligible"), i, x)
+        add_id(v->eligible, json_integer_value(x));
+    json_array_foreach(json_object_get(o, "voted"), i, x)
+    {
+        struct pl_voted *vd = g_new0(struct pl_voted, 1);
+        const json_t *choice = json_object_get(x, "choice");
+        if (choice)
+            vd->choice = json_dumps(choice, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        unhex(json_string_value(json_object_get(x, "check")), vd->check);
+        unhex(json_string_value(json_object_get(x, "commit")), vd->commit);
+        int64_t *k = g_new(int64_t, 1);
+        *k = jint(x, "person_id");
+        g_hash_table_insert(v->voted, k, vd);
+    }
+    if (json_is_object(json_object_get(o, "result")))
+        v->result = json_incref(json_object_get(o, "result"));
+    return v;
+}
+
+struct pl_vote *pl_vote_find(const struct pl_live *l, int64_t id)
+{
+    for (guint i = 0; i < l->votes->len; i++) {
+        struct pl_vote *v = g_ptr_array_index(l->votes, i);
+        if (v->id == id)
+            return v;
+    }
+    return NULL;
+}
+
+/* The named choices of an open vote, by person. */
+static json_t *named_json(const struct pl_vote *v)
+{
+    json_t *a = json_array();
+    GHashTableIter it;
+    gpointer k, val;
+    g_hash_table_iter_init(&it, v->voted);
+    while (g_hash_table_iter_next(&it, &k, &val)) {
+        const struct pl_voted *vd = val;
+        json_t *c = vd->choice ? json_loads(vd->choice, JSON_DECODE_ANY, NULL) : json_null();
+        json_array_append_new(a, json_pack("{s:I, s:o}", "person_id", (json_int_t) * (int64_t *)k,
+                                           "choice", c ? c : json_null()));
+    }
+    return a;
+}
+
+json_t *pl_vote_json(const struct pl_vote *v, bool with_named)
+{
+    json_t *board = json_array();
+    for (guint i = 0; i < v->board->len; i++)
+        json_array_append_new(board, json_integer(g_array_index(v->board, int64_t, i)));
+    json_t *o = json_pack(
+        "{s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:O, s:{s:b, s:b, s:b, s:i}, s:o, s:s, s:i, s:i}",
+        "id", (json_int_t)v->id, "item_id", (json_int_t)v->item_id, "kind",
+        pl_vote_kind_name(v->kind), "question", v->question ? v->question : "", "rule",
+        pl_rule_name(v->rule), "seats", v->seats, "mode", v->mark_mode ? "mark" : "choose",
+        "candidates", v->candidates, "options", "allow_change", v->allow_change, "live_named",
+        v->live_named, "late_checkin", v->late_checkin, "duration_s", v->duration_s, "board", board,
+        "state", pl_vote_state_name(v->state), "eligible_count",
+        (int)g_hash_table_size(v->eligible), "cast_count", (int)g_hash_table_size(v->voted));
+    if (v->closes_ms && v->state == PL_VS_OPEN)
+        json_object_set_new(o, "closes_ms", json_integer(v->closes_ms));
+    /* Who chose what is public for named votes: live if the chair chose so,
+     * otherwise once published. Never for other kinds. */
+    if (with_named && v->kind == PL_VOTE_NAMED &&
+        ((v->live_named && v->state == PL_VS_OPEN) || v->state == PL_VS_PUBLISHED))
+        json_object_set_new(o, "named", named_json(v));
+    if (v->state == PL_VS_PUBLISHED && v->result)
+        json_object_set_new(o, "result", json_incref(v->result));
+    return o;
+}
+
+/* --- deciding -------------------------------------------------------------------- */
+
+#define REFUSE(code, why)                                                                          \
+    do {                                                                                           \
+        *reason = (why);                                                                           \
+        return (code);                                                                             \
+    } while (0)
+
+static bool is_chair(enum pl_role r)
+{
+    return r == PL_ROLE_CHAIR || r == PL_ROLE_VICE_CHAIR;
+}
+
+static bool on_board(const struct pl_vote *v, int64_t person)
+{
+    for (guint i = 0; i < v->board->len; i++) {
+        if (g_array_index(v->board, int64_t, i) == person)
+            return true;
+    }
+    return false;
+}
+
+/* Validates the prepare request into a new vote. */
+static enum pl_err prepare(const struct pl_live *l, const json_t *req, struct pl_vote **out,
+                           const char **reason)
+{
+    int kind =
+        find_name(kind_names, PL_VOTE_KIND__COUNT, json_string_value(json_object_get(req, "kind")));
+    if (kind < 0)
+        REFUSE(PL_ERR_BAD_FIELD, "kind");
+    const char *q = json_string_value(json_object_get(req, "question"));
+    if (!q || !*q || g_utf8_strlen(q, -1) > 2000)
+        REFUSE(PL_ERR_BAD_FIELD, "question");
+    const json_t *rj = json_object_get(req, "rule");
+    int rule = rj ? pl_rule_parse(json_string_value(rj)) : PL_RULE_TOTAL_MAJORITY;
+    if (rule < 0)
+        REFUSE(PL_ERR_BAD_FIELD, "rule");
+    int64_t item = json_integer_value(json_object_get(req, "item_id"));
+    if (!json_object_get(req, "item_id")) {
+        if (!l->active_item)
+            REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
+        item = l->active_item;
+    }
+    bool item_ok = false;
+    for (guint i = 0; i < l->items->len; i++)
+        item_ok |= g_array_index(l->items, struct pl_item, i).id == item;
+    if (!item_ok)
+        REFUSE(PL_ERR_NOT_FOUND, "item_id");
+    const json_t *cands = json_object_get(req, "candidates");
+    bool needs_cands = kind == PL_VOTE_ELECTION || kind == PL_VOTE_CONFIDENCE;
+    if (needs_cands != (cands != NULL))
+        REFUSE(PL_ERR_BAD_FIELD, "candidates");
+    size_t i;
+    const json_t *c;
+    json_array_foreach(cands, i, c)
+    {
+        const json_t *id = json_object_get(c, "id");
+        const char *name = json_string_value(json_object_get(c, "name"));
+        if (!json_is_integer(id) || json_integer_value(id) <= 0 || !name || !*name ||
+            json_object_size(c) != 2)
+            REFUSE(PL_ERR_BAD_FIELD, "candidates");
+    }
+    /* Distinct candidate ids (checked the simple way: lists are short). */
+    for (size_t a = 0; a < json_array_size(cands); a++)
+        for (size_t b = a + 1; b < json_array_size(cands); b++)
+            if (jint(json_array_get(cands, a), "id") == jint(json_array_get(cands, b), "id"))
+                REFUSE(PL_ERR_BAD_FIELD, "candidates");
+    if (needs_cands && (json_array_size(cands) < 1 || json_array_size(cands) > 100))
+        REFUSE(PL_ERR_BAD_FIELD, "candidates");
+    int64_t seats =
+        json_object_get(req, "seats") ? json_integer_value(json_object_get(req, "seats")) : 1;
+    if (kind == PL_VOTE_ELECTION && (seats < 1 || seats > (int64_t)json_array_size(cands)))
+        REFUSE(PL_ERR_BAD_FIELD, "seats");
+    const char *mode = json_string_value(json_object_get(req, "mode"));
+    if (mode && strcmp(mode, "choose") != 0 && strcmp(mode, "mark") != 0)
+        REFUSE(PL_ERR_BAD_FIELD, "mode");
+    int64_t duration = json_integer_value(json_object_get(req, "duration_s"));
+    if (duration < 0 || duration > 24 * 3600)
+        REFUSE(PL_ERR_BAD_FIELD, "duration_s");
+    const json_t *board = json_object_get(req, "board");
+    if (board && !pl_vote_is_secret((enum pl_vote_kind)kind))
+        REFUSE(PL_ERR_BAD_FIELD, "board"); /* a counting board is for secret ballots */
+    struct pl_vote *v = vote_new();
+    json_array_foreach(board, i, c)
+    {
+        int64_t p = json_integer_value(c);
+        bool member = false;
+        for (guint m = 0; m < l->members->len; m++)
+            member |= g_array_index(l->members, struct pl_member, m).person_id == p;
+        bool candidate = false;
+        for (size_t k = 0; k < json_array_size(cands); k++)
+            candidate |= jint(json_array_get(cands, k), "id") == p;
+        /* No candidate may sit on the counting board. */
+        if (!json_is_integer(c) || !member || candidate || on_board(v, p)) {
+            pl_vote_free(v);
+            REFUSE(PL_ERR_BAD_FIELD, "board");
+        }
+        g_array_append_val(v->board, p);
+    }
+    v->kind = (enum pl_vote_kind)kind;
+    v->question = g_strdup(q);
+    v->rule = kind == PL_VOTE_ELECTION || kind == PL_VOTE_CONFIDENCE ? PL_RULE_TOTAL_MAJORITY
+                                                                     : (enum pl_rule)rule;
+    v->item_id = item;
+    v->seats = (int)seats;
+    v->mark_mode = mode && strcmp(mode, "mark") == 0;
+    v->candidates = cands ? json_deep_copy(cands) : json_array();
+    v->allow_change = json_is_true(json_object_get(req, "allow_change"));
+    v->live_named = json_is_true(json_object_get(req, "live_named"));
+    v->late_checkin = json_is_true(json_object_get(req, "late_checkin"));
+    v->duration_s = (int)duration;
+    *out = v;
+    return PL_OK;
+}
+
+enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
+                          const json_t *req, struct pl_change *ch, const char **reason)
+{
+    bool delegate;
+    enum pl_role role = pl_live_role(l, who, &delegate);
+    int64_t person = who ? who->person_id : 0;
+    if (l->state != PL_OPEN)
+        REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
+
+    if (strcmp(type, "vote.prepare") == 0) {
+        if (!is_chair(role))
+            REFUSE(PL_ERR_FORBIDDEN, "chair_only");
+        struct pl_vote *v = NULL;
+        enum pl_err err = prepare(l, req, &v, reason);
+        if (err != PL_OK)
+            return err;
+        v->id = ch->seq; /* a vote's id is the seq of the event that prepared it */
+        ch->op = PL_OP_VOTE_PREPARE;
+        ch->vote_id = v->id;
+        ch->new_vote = v;
+        ch->event = "vote.prepared";
+        ch->data = json_pack("{s:o}", "vote", pl_vote_json(v, false));
+        return PL_OK;
+    }
+    int64_t id = json_integer_value(json_object_get(req, "vote_id"));
+    struct pl_vote *v = pl_vote_find(l, id);
+    if (!v)
+        REFUSE(PL_ERR_NOT_FOUND, "vote_id");
+    ch->vote_id = v->id;
+
+    if (strcmp(type, "vote.tally") == 0) {
+        /* Read-only: answered by the hub, never an event. */
+        if (!is_chair(role) && !on_board(v, person))
+            REFUSE(PL_ERR_FORBIDDEN, "chair_or_board_only");
+        if (v->state != PL_VS_COUNTED && v->state != PL_VS_PUBLISHED)
+            REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+        REFUSE(PL_OK, "read_only");
+    }
+    if (strcmp(type, "vote.confirm") == 0) {
+        if (!on_board(v, person))
+            REFUSE(PL_ERR_FORBIDDEN, "board_only");
+        if (v->state != PL_VS_COUNTED)
+            REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+        if (g_hash_table_contains(v->confirmed, &person))
+            REFUSE(PL_ERR_INVALID_STATE, "already_confirmed");
+        int confirmations = (int)g_hash_table_size(v->confirmed) + 1;
+        int needed = (int)v->board->len / 2 + 1; /* more than half of the board */
+        ch->op = PL_OP_VOTE_CONFIRM;
+        ch->a = person;
+        ch->publish = confirmations >= needed;
+        ch->event = ch->publish ? "vote.published" : "vote.confirmed";
+        ch->data = json_pack("{s:I, s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "by",
+                             (json_int_t)person, "confirmations", confirmations, "needed", needed);
+        if (ch->publish)
+            json_object_set_new(ch->data, "result", json_incref(v->result));
+        return PL_OK;
+    }
+    if (!is_chair(role))
+        REFUSE(PL_ERR_FORBIDDEN, "chair_only");
+    if (strcmp(type, "vote.open") == 0) {
+        if (v->state != PL_VS_PREPARED)
+            REFUSE(PL_ERR_INVALID_STATE, "vote_not_prepared");
+        if (!l->open_sitting)
+            REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
+        for (guint i = 0; i < l->votes->len; i++) {
+            if (((struct pl_vote *)g_ptr_array_index(l->votes, i))->state == PL_VS_OPEN)
+                REFUSE(PL_ERR_INVALID_STATE, "another_vote_open");
+        }
+        /* Eligible: the delegates present when the vote opens. */
+        ch->eligible = json_array();
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, l->present);
+        while (g_hash_table_iter_next(&it, &k, NULL))
+            json_array_append_new(ch->eligible, json_integer(*(int64_t *)k));
+        ch->op = PL_OP_VOTE_OPEN;
+        ch->seconds = v->duration_s;
+        ch->event = "vote.opened";
+        ch->data = json_pack("{s:I, s:i, s:o}", "vote_id", (json_int_t)v->id, "eligible_count",
+                             (int)json_array_size(ch->eligible), "closes_ms",
+                             v->duration_s ? json_integer(ch->now_ms + v->duration_s * 1000LL)
+                                           : json_null());
+        return PL_OK;
+    }
+    if (strcmp(type, "vote.close") == 0) {
+        if (v->state != PL_VS_OPEN)
+            REFUSE(PL_ERR_INVALID_STATE, "vote_not_open");
+        ch->op = PL_OP_VOTE_CLOSE;
+        ch->event = "vote.closed";
+        ch->data = json_pack("{s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "cast_count",
+                             (int)g_hash_table_size(v->voted), "eligible_count",
+                             (int)g_hash_table_size(v->eligible));
+        return PL_OK;
+    }
+    if (strcmp(type, "vote.publish") == 0) {
+        if (v->state != PL_VS_COUNTED)
+            REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+        if (v->board->len)
+            REFUSE(PL_ERR_INVALID_STATE, "board_must_confirm");
+        ch->op = PL_OP_VOTE_PUBLISH;
+        ch->event = "vote.published";
+        ch->data = json_pack("{s:I, s:O}", "vote_id", (json_int_t)v->id, "result", v->result);
+        if (v->kind == PL_VOTE_NAMED)
+            json_object_set_new(ch->data, "named", named_json(v));
+        return PL_OK;
+    }
+    if (strcmp(type, "vote.cancel") == 0) {
+        if (v->state == PL_VS_PUBLISHED || v->state == PL_VS_CANCELLED)
+            REFUSE(PL_ERR_INVALID_STATE, "vote_finished");
+        ch->op = PL_OP_VOTE_CANCEL;
+        ch->event = "vote.cancelled";
+        ch->data = json_pack("{s:I, s:s}", "vote_id", (json_int_t)v->id, "was",
+                             pl_vote_state_name(v->state));
+        return PL_OK;
+    }
+    REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
+}
+
+/* --- ballots ----------------------------------------------------------------------- */
+
+static const char *const motion_choices[] = {"for", "against", "abstain"};
+static const char *const ratings[] = {"high", "confidence", "low"};
+
+static bool is_candidate(const struct pl_vote *v, const char *key)
+{
+    char *end;
+    long long id = strtoll(key, &end, 10);
+    if (*end || id <= 0)
+        return false;
+    for (size_t i = 0; i < json_array_size(v->candidates); i++) {
+        if (jint(json_array_get(v->candidates, i), "id") == id)
+            return true;
+    }
+    return false;
+}
+
+/* Checks a choice against the ballot; returns its canonical JSON or NULL. */
+static char *canonical_choice(const struct pl_vote *v, const json_t *choice)
+{
+    if (v->kind == PL_VOTE_OPEN || v->kind == PL_VOTE_NAMED || v->kind == PL_VOTE_SECRET) {
+        if (find_name(motion_choices, 3, json_string_value(choice)) < 0)
+            return NULL;
+    } else if (v->kind == PL_VOTE_ELECTION && !v->mark_mode) {
+        /* {"choose": [candidate ids]}: up to `seats`, distinct. */
+        const json_t *ch = json_object_get(choice, "choose");
+        if (!json_is_object(choice) || json_object_size(choice) != 1 || !json_is_array(ch) ||
+            json_array_size(ch) > (size_t)v->seats)
+            return NULL;
+        for (size_t i = 0; i < json_array_size(ch); i++) {
+            char key[24];
+            const json_t *x = json_array_get(ch, i);
+            if (!json_is_integer(x))
+                return NULL;
+            snprintf(key, sizeof key, "%lld", (long long)json_integer_value(x));
+            if (!is_candidate(v, key))
+                return NULL;
+            for (size_t j = 0; j < i; j++) {
+                if (json_integer_value(json_array_get(ch, j)) == json_integer_value(x))
+                    return NULL;
+            }
+        }
+    } else {
+        /* Marks or ratings: {"<candidate id>": value}, every candidate. */
+        const char *const *allowed = v->kind == PL_VOTE_CONFIDENCE ? ratings : motion_choices;
+        int nallowed = v->kind == PL_VOTE_CONFIDENCE ? 3 : 2;
+        const json_t *marks =
+            json_object_get(choice, v->kind == PL_VOTE_CONFIDENCE ? "ratings" : "marks");
+        if (!json_is_object(choice) || json_object_size(choice) != 1 || !json_is_object(marks) ||
+            json_object_size(marks) != json_array_size(v->candidates))
+            return NULL;
+        const char *key;
+        const json_t *val;
+        json_object_foreach((json_t *)marks, key, val)
+        {
+            if (!is_candidate(v, key) || find_name(allowed, nallowed, json_string_value(val)) < 0)
+                return NULL;
+        }
+    }
+    return json_dumps(choice, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+static void sha256_tagged(const char *tag, const char *nonce, unsigned char out[32])
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+    EVP_DigestUpdate(m, tag, strlen(tag));
+    EVP_DigestUpdate(m, "\0", 1);
+    EVP_DigestUpdate(m, nonce, strlen(nonce));
+    EVP_DigestFinal_ex(m, out, &n);
+    EVP_MD_CTX_free(m);
+}
+
+static bool valid_nonce(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 22 || n > 64)
+        return false; /* at least 128 bits of base64url */
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+void pl_cast_clear(struct pl_cast *c)
+{
+    /* A secret choice does not outlive its write, not even in freed memory. */
+    if (c->choice)
+        OPENSSL_cleanse(c->choice, strlen(c->choice));
+    g_free(c->choice);
+    memset(c, 0, sizeof *c);
+}
+
+enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity *who,
+                               const char *type, const json_t *req, GHashTable *batch,
+                               int64_t expected, struct pl_cast *c, const char **reason)
+{
+    memset(c, 0, sizeof *c);
+    bool delegate;
+    enum pl_role role = pl_live_role(l, who, &delegate);
+    bool manual = strcmp(type, "vote.enter") == 0;
+    int64_t voter = who->person_id;
+    if (manual) {
+        if (!is_chair(role) && role != PL_ROLE_SECRETARY)
+            REFUSE(PL_ERR_FORBIDDEN, "secretary_only");
+        voter = json_integer_value(json_object_get(req, "person_id"));
+    } else if (!delegate) {
+        REFUSE(PL_ERR_FORBIDDEN, "delegates_only");
+    }
+    struct pl_vote *v = pl_vote_find(l, json_integer_value(json_object_get(req, "vote_id")));
+    if (!v || (expected && v->id != expected))
+        REFUSE(PL_ERR_NOT_FOUND, "vote_id");
+    if (v->state != PL_VS_OPEN)
+        REFUSE(PL_ERR_VOTE_CLOSED, v->state == PL_VS_PREPARED ? "vote_not_open" : "vote_closed");
+    if (manual && pl_vote_is_secret(v->kind))
+        REFUSE(PL_ERR_FORBIDDEN, "no_manual_entry_for_secret_ballots");
+    if (manual && !g_hash_table_contains(l->present, &voter))
+        REFUSE(PL_ERR_NOT_ELIGIBLE, "not_present");
+    /* Eligible: present when the vote opened, or (if allowed) checked in since. */
+    if (!g_hash_table_contains(v->eligible, &voter) &&
+        !(v->late_checkin && g_hash_table_contains(l->present, &voter)))
+        REFUSE(PL_ERR_NOT_ELIGIBLE, "not_eligible");
+    char *choice = canonical_choice(v, json_object_get(req, "choice"));
+    if (!choice)
+        REFUSE(PL_ERR_BAD_CHOICE, "choice");
+    c->person_id = voter;
+    c->entered_by = manual ? who->person_id : 0;
+    c->choice = choice;
+    c->secret = pl_vote_is_secret(v->kind);
+    const struct pl_cast *in_batch = g_hash_table_lookup(batch, &voter);
+    const struct pl_voted *before = g_hash_table_lookup(v->voted, &voter);
+    if (c->secret) {
+        const char *nonce = json_string_value(json_object_get(req, "nonce"));
+        if (!valid_nonce(nonce)) {
+            pl_cast_clear(c);
+            REFUSE(PL_ERR_BAD_FIELD, "nonce");
+        }
+        sha256_tagged("ballot", nonce, c->key);
+        sha256_tagged("check", nonce, c->check);
+        unsigned int n = 0;
+        HMAC(EVP_sha256(), nonce, (int)strlen(nonce), (const unsigned char *)choice, strlen(choice),
+             c->commit, &n);
+        unsigned char r[32];
+        sha256_tagged("receipt", nonce, r);
+        /* A receipt: 16 symbols of Crockford base32, printed in groups of 4. */
+        static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        int o = 0;
+        for (int i = 0; i < 16; i++) {
+            if (i && i % 4 == 0)
+                c->receipt[o++] = '-';
+            c->receipt[o++] = b32[r[i] & 31];
+        }
+        c->receipt[o] = '\0';
+        const unsigned char *prev_check = in_batch ? in_batch->check
+                                          : before ? before->check
+                                                   : NULL;
+        const unsigned char *prev_commit = in_batch ? in_batch->commit
+                                           : before ? before->commit
+                                                    : NULL;
+        if (prev_check) {
+            bool same_voter_key = memcmp(prev_check, c->check, 32) == 0;
+            if (same_voter_key && memcmp(prev_commit, c->commit, 32) == 0) {
+                c->outcome = PL_CAST_DUPLICATE; /* a retry: same acknowledgement */
+                return PL_OK;
+            }
+            if (!same_voter_key || !v->allow_change) {
+                pl_cast_clear(c);
+                REFUSE(PL_ERR_ALREADY_VOTED,
+                       same_voter_key ? "change_not_allowed" : "already_voted");
+            }
+            c->outcome = PL_CAST_CHANGED;
+            return PL_OK;
+        }
+        c->outcome = PL_CAST_NEW;
+        return PL_OK;
+    }
+    const char *prev = in_batch ? in_batch->choice : before ? before->choice : NULL;
+    if (prev) {
+        if (strcmp(prev, choice) == 0) {
+            c->outcome = PL_CAST_DUPLICATE;
+            return PL_OK;
+        }
+        if (!v->allow_change) {
+            pl_cast_clear(c);
+            REFUSE(PL_ERR_ALREADY_VOTED, "change_not_allowed");
+        }
+        c->outcome = PL_CAST_CHANGED;
+        return PL_OK;
+    }
+    c->outcome = PL_CAST_NEW;
+    return PL_OK;
+}
+
+/* --- counting --------------------------------------------------------------------- */
+
+void pl_ballot_digest(const json_t *ballots, char digest[65])
+{
+    unsigned char h[32] = {0};
+    size_t i;
+    const json_t *b;
+    json_array_foreach(ballots, i, b)
+    {
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        unsigned int n = 0;
+        const char *key = json_string_value(json_object_get(b, "key"));
+        const char *choice = json_string_value(json_object_get(b, "choice"));
+        EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+        EVP_DigestUpdate(m, h, 32);
+        EVP_DigestUpdate(m, key ? key : "", key ? strlen(key) : 0);
+        EVP_DigestUpdate(m, "\0", 1);
+        EVP_DigestUpdate(m, choice ? choice : "", choice ? strlen(choice) : 0);
+        EVP_DigestFinal_ex(m, h, &n);
+        EVP_MD_CTX_free(m);
+    }
+    pl_hex(h, 32, digest);
+}
+
+static int candidate_index(const struct pl_vote *v, long long id)
+{
+    for (size_t i = 0; i < json_array_size(v->candidates); i++) {
+        if (jint(json_array_get(v->candidates, i), "id") == id)
+            return (int)i;
+    }
+    return -1;
+}
+
+json_t *pl_vote_count(const struct pl_live *l, const struct pl_vote *v, const json_t *stored,
+                      char digest[65])
+{
+    digest[0] = '\0';
+    bool secret = pl_vote_is_secret(v->kind);
+    const json_t *rows = json_object_get(stored, secret ? "ballots" : "records");
+    int present = (int)g_hash_table_size(v->eligible);
+    size_t n = json_array_size(v->candidates), i;
+    int *a = calloc(n + 1, sizeof(int)), *b = calloc(n + 1, sizeof(int)),
+        *c = calloc(n + 1, sizeof(int));
+    int motion[3] = {0, 0, 0}, cast = 0;
+    const json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *text = json_string_value(json_object_get(row, "choice"));
+        json_t *choice = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        cast++;
+        if (v->kind == PL_VOTE_ELECTION && !v->mark_mode) {
+            size_t k;
+            const json_t *x;
+            json_array_foreach(json_object_get(choice, "choose"), k, x)
+            {
+                int idx = candidate_index(v, json_integer_value(x));
+                if (idx >= 0)
+                    a[idx]++;
+            }
+        } else if (v->kind == PL_VOTE_ELECTION || v->kind == PL_VOTE_CONFIDENCE) {
+            const char *key;
+            const json_t *val;
+            json_object_foreach(
+                json_object_get(choice, v->kind == PL_VOTE_ELECTION ? "marks" : "ratings"), key,
+                val)
+            {
+                int idx = candidate_index(v, strtoll(key, NULL, 10));
+                int r = find_name(v->kind == PL_VOTE_ELECTION ? motion_choices : ratings, 3,
+                                  json_string_value(val));
+                if (idx < 0 || r < 0)
+                    continue;
+                (r == 0 ? a : r == 1 ? b : c)[idx]++;
+            }
+        } else {
+            int r = find_name(motion_choices, 3, json_string_value(choice));
+            if (r >= 0)
+                motion[r]++;
+        }
+        json_decref(choice);
+    }
+    json_t *result;
+    if (v->kind == PL_VOTE_ELECTION)
+        result = pl_tally_election(v->candidates, a, v->seats, l->total_seats, cast);
+    else if (v->kind == PL_VOTE_CONFIDENCE)
+        result = pl_tally_confidence(v->candidates, a, b, c, l->total_seats, cast);
+    else
+        result = pl_tally_motion(v->rule, l->total_seats, present, motion[0], motion[1], motion[2]);
+    free(a);
+    free(b);
+    free(c);
+    json_object_set_new(result, "eligible", json_integer(present));
+    json_object_set_new(result, "total_seats", json_integer(l->total_seats));
+    json_object_set_new(result, "kind", json_string(pl_vote_kind_name(v->kind)));
+    if (secret) {
+        pl_ballot_digest(rows, digest);
+        json_object_set_new(result, "ballot_digest", json_string(digest));
+        json_object_set_new(result, "receipts",
+                            json_incref(json_object_get(stored, "receipts")
+                                            ? json_object_get(stored, "receipts")
+                                            : json_array()));
+    }
+    return result;
+}
+
+/* --- applying ---------------------------------------------------------------------- */
+
+void pl_vote_apply(struct pl_live *l, struct pl_change *ch)
+{
+    struct pl_vote *v = ch->op == PL_OP_VOTE_PREPARE ? NULL : pl_vote_find(l, ch->vote_id);
+    switch (ch->op) {
+    case PL_OP_VOTE_PREPARE:
+        g_ptr_array_add(l->votes, ch->new_vote);
+        ch->new_vote = NULL; /* moved into the session */
+        return;
+    case PL_OP_VOTE_OPEN: {
+        v->state = PL_VS_OPEN;
+        v->opened_ms = ch->now_ms;
+        v->closes_ms = v->duration_s ? ch->now_ms + v->duration_s * 1000LL : 0;
+        size_t i;
+        const json_t *x;
+        json_array_foreach(ch->eligible, i, x) add_id(v->eligible, json_integer_value(x));
+        return;
+    }
+    case PL_OP_VOTE_CASTS:
+        for (guint i = 0; ch->casts && i < ch->casts->len; i++) {
+            struct pl_cast *c = g_ptr_array_index(ch->casts, i);
+            if (c->outcome == PL_CAST_DUPLICATE)
+                continue;
+            struct pl_voted *vd = g_new0(struct pl_voted, 1);
+            if (c->secret) {
+                /* Only the check and the commitment stay: not the choice. */
+                memcpy(vd->check, c->check, 32);
+                memcpy(vd->commit, c->commit, 32);
+            } else {
+                vd->choice = g_strdup(c->choice);
+            }
+            int64_t *k = g_new(int64_t, 1);
+            *k = c->person_id;
+            g_hash_table_replace(v->voted, k, vd);
+        }
+        return;
+    case PL_OP_VOTE_CLOSE:
+        v->state = PL_VS_CLOSED;
+        return;
+    case PL_OP_VOTE_COUNTED:
+        v->state = PL_VS_COUNTED;
+        json_decref(v->result);
+        v->result = json_incref(ch->result);
+        return;
+    case PL_OP_VOTE_CONFIRM:
+        add_id(v->confirmed, ch->a);
+        if (ch->publish)
+            v->state = PL_VS_PUBLISHED;
+        return;
+    case PL_OP_VOTE_PUBLISH:
+        v->state = PL_VS_PUBLISHED;
+        return;
+    case PL_OP_VOTE_CANCEL:
+        v->state = PL_VS_CANCELLED;
+        return;
+    default:
+        return;
+    }
+}
+
+bool pl_vote_check_autoclose(const struct pl_live *l, int64_t now_ms, struct pl_change *ch)
+{
+    for (guint i = 0; i < l->votes->len; i++) {
+        const struct pl_vote *v = g_ptr_array_index(l->votes, i);
+        if (v->state != PL_VS_OPEN || !v->closes_ms || now_ms < v->closes_ms)
+            continue;
+        memset(ch, 0, sizeof *ch);
+        ch->seq = l->seq + 1;
+        ch->now_ms = now_ms;
+        ch->public = pl_live_public_now(l);
+        ch->op = PL_OP_VOTE_CLOSE;
+        ch->vote_id = v->id;
+        ch->event = "vote.closed";
+        ch->data = json_pack("{s:I, s:i, s:i, s:b}", "vote_id", (json_int_t)v->id, "cast_count",
+                             (int)g_hash_table_size(v->voted), "eligible_count",
+                             (int)g_hash_table_size(v->eligible), "automatic", 1);
+        return true;
+    }
+    return false;
+}
+
+int64_t pl_vote_next_close(const struct pl_live *l)
+{
+    for (guint i = 0; i < l->votes->len; i++) {
+        const struct pl_vote *v = g_ptr_array_index(l->votes, i);
+        if (v->state == PL_VS_OPEN && v->closes_ms)
+            return v->closes_ms;
+    }
+    return 0;
+}
+
+bool pl_vote_check_counted(const struct pl_live *l, int64_t vote_id, const json_t *stored,
+                           int64_t now_ms, struct pl_change *ch)
+{
+    const struct pl_vote *v = pl_vote_find(l, vote_id);
+    if (!v || v->state != PL_VS_CLOSED)
+        return false;
+    memset(ch, 0, sizeof *ch);
+    ch->seq = l->seq + 1;
+    ch->now_ms = now_ms;
+    ch->public = pl_live_public_now(l);
+    ch->op = PL_OP_VOTE_COUNTED;
+    ch->vote_id = vote_id;
+    ch->result = pl_vote_count(l, v, stored, ch->digest);
+    ch->event = "vote.counted";
+    /* No tally before publication: only that counting is done. */
+    ch->data = json_pack("{s:I, s:s, s:i}", "vote_id", (json_int_t)vote_id, "awaiting",
+                         v->board->len ? "board" : "chair", "cast_count",
+                         (int)json_integer_value(json_object_get(ch->result, "cast")));
+    return true;
+}
+
+void pl_vote_batch_event(const struct pl_live *l, struct pl_change *ch)
+{
+    const struct pl_vote *v = pl_vote_find(l, ch->vote_id);
+    int added = 0;
+    json_t *named = json_array();
+    for (guint i = 0; i < ch->casts->len; i++) {
+        const struct pl_cast *c = g_ptr_array_index(ch->casts, i);
+        if (c->outcome == PL_CAST_NEW)
+            added++;
+        if (v->kind == PL_VOTE_NAMED && v->live_named && c->outcome != PL_CAST_DUPLICATE)
+            json_array_append_new(named, json_pack("{s:I, s:o}", "person_id",
+                                                   (json_int_t)c->person_id, "choice",
+                                                   json_loads(c->choice, JSON_DECODE_ANY, NULL)));
+    }
+    ch->op = PL_OP_VOTE_CASTS;
+    ch->event = "vote.progress";
+    /* Counts only: who voted in this batch is not published, and the event
+     * has no actor, so the log does not say when anyone voted. */
+    ch->data = json_pack("{s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "cast_count",
+                         (int)g_hash_table_size(v->voted) + added, "eligible_count",
+                         (int)g_hash_table_size(v->eligible));
+    if (json_array_size(named))
+        json_object_set_new(ch->data, "named", named);
+    else
+        json_decref(named);
+}

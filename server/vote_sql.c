@@ -1,0 +1,202 @@
+/* SQL for votes; see vote_sql.h. */
+#include "vote_sql.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "auth_token.h"
+#include "vote.h"
+
+#define T "to_timestamp($3::bigint / 1000.0)"
+
+const char pl_vote_stored_sql[] =
+    "SELECT jsonb_build_object("
+    "'records', coalesce((SELECT jsonb_agg(jsonb_build_object('person_id', person_id, 'choice',"
+    " choice::text) ORDER BY person_id) FROM vote_record WHERE session_id = $1 AND vote_id = $2),"
+    " '[]'),"
+    "'ballots', coalesce((SELECT jsonb_agg(jsonb_build_object('key', encode(ballot_key, 'hex'),"
+    " 'choice', choice::text) ORDER BY ballot_key) FROM ballot WHERE session_id = $1"
+    " AND vote_id = $2), '[]'),"
+    "'receipts', coalesce((SELECT jsonb_agg(receipt ORDER BY receipt) FROM ballot_receipt"
+    " WHERE session_id = $1 AND vote_id = $2), '[]'))";
+
+const char pl_vote_shuffle_sql[] = "CLUSTER ballot USING ballot_pkey";
+
+static int param(GPtrArray *p, char *owned)
+{
+    g_ptr_array_add(p, owned);
+    return (int)p->len;
+}
+
+static int pint(GPtrArray *p, int64_t v)
+{
+    return param(p, g_strdup_printf("%lld", (long long)v));
+}
+
+static int pjson(GPtrArray *p, json_t *owned)
+{
+    char *t = json_dumps(owned, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(owned);
+    int n = param(p, g_strdup(t ? t : "null"));
+    free(t);
+    return n;
+}
+
+static json_t *hexs(const unsigned char b[32])
+{
+    char h[65];
+    pl_hex(b, 32, h);
+    return json_string(h);
+}
+
+/* Fisher-Yates with the CSPRNG: the order ballots reach the database in
+ * says nothing about the order they arrived in. */
+static void shuffle(json_t *a)
+{
+    size_t n = json_array_size(a);
+    for (size_t i = n; i > 1; i--) {
+        uint32_t r;
+        RAND_bytes((unsigned char *)&r, sizeof r);
+        size_t j = r % i;
+        json_t *x = json_incref(json_array_get(a, i - 1));
+        json_array_set(a, i - 1, json_array_get(a, j));
+        json_array_set_new(a, j, x);
+    }
+}
+
+void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s, GPtrArray *p)
+{
+    const struct pl_vote *v = ch->new_vote ? ch->new_vote : pl_vote_find(l, ch->vote_id);
+    int id = pint(p, ch->vote_id), a, b, c;
+    switch (ch->op) {
+    case PL_OP_VOTE_PREPARE: {
+        json_t *board = json_array();
+        for (guint i = 0; i < v->board->len; i++)
+            json_array_append_new(board, json_integer(g_array_index(v->board, int64_t, i)));
+        int item = pint(p, v->item_id), kind = param(p, g_strdup(pl_vote_kind_name(v->kind)));
+        int q = param(p, g_strdup(v->question)), rule = param(p, g_strdup(pl_rule_name(v->rule)));
+        int seats = pint(p, v->seats), mode = param(p, g_strdup(v->mark_mode ? "mark" : "choose"));
+        int cands = pjson(p, json_incref(v->candidates));
+        int opts = pjson(p, json_pack("{s:b, s:b, s:b, s:i}", "allow_change", v->allow_change,
+                                      "live_named", v->live_named, "late_checkin", v->late_checkin,
+                                      "duration_s", v->duration_s));
+        int brd = pjson(p, board);
+        g_string_append_printf(s,
+                               ", x AS (INSERT INTO vote (session_id, id, agenda_item_id, kind, "
+                               "question, rule, seats, mode, candidates, options, board, state) "
+                               "VALUES ($1, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d::jsonb, "
+                               "$%d::jsonb, $%d::jsonb, 'prepared'))",
+                               id, item, kind, q, rule, seats, mode, cands, opts, brd);
+        break;
+    }
+    case PL_OP_VOTE_OPEN:
+        a = pint(p, ch->seconds);
+        b = pjson(p, json_incref(ch->eligible));
+        g_string_append_printf(s,
+                               ", x AS (UPDATE vote SET state = 'open', opened_at = " T
+                               ", closes_at = CASE WHEN $%d::int > 0 THEN " T
+                               " + make_interval(secs => $%d::int) END, eligible = $%d::jsonb "
+                               "WHERE session_id = $1 AND id = $%d)",
+                               a, a, b, id);
+        break;
+    case PL_OP_VOTE_CASTS: {
+        json_t *people = json_array(), *ballots = json_array(), *receipts = json_array();
+        for (guint i = 0; i < ch->casts->len; i++) {
+            const struct pl_cast *cs = g_ptr_array_index(ch->casts, i);
+            if (cs->outcome == PL_CAST_DUPLICATE)
+                continue;
+            json_t *choice = json_loads(cs->choice, JSON_DECODE_ANY, NULL);
+            if (!cs->secret) {
+                json_t *r = json_pack("{s:I, s:o}", "person_id", (json_int_t)cs->person_id,
+                                      "choice", choice);
+                if (cs->entered_by)
+                    json_object_set_new(r, "entered_by", json_integer(cs->entered_by));
+                json_array_append_new(people, r);
+                continue;
+            }
+            json_array_append_new(
+                people, json_pack("{s:I, s:o, s:o}", "person_id", (json_int_t)cs->person_id,
+                                  "nonce_check", hexs(cs->check), "commitment", hexs(cs->commit)));
+            json_array_append_new(ballots,
+                                  json_pack("{s:o, s:o}", "k", hexs(cs->key), "choice", choice));
+            if (cs->outcome == PL_CAST_NEW)
+                json_array_append_new(receipts, json_string(cs->receipt));
+        }
+        if (!v || !pl_vote_is_secret(v->kind)) {
+            a = pjson(p, people);
+            json_decref(ballots);
+            json_decref(receipts);
+            g_string_append_printf(
+                s,
+                ", x AS (INSERT INTO vote_record (session_id, vote_id, person_id, choice, "
+                "entered_by, recorded_at) SELECT $1, $%d, r.person_id, r.choice, r.entered_by, " T
+                " FROM jsonb_to_recordset($%d::jsonb) AS r(person_id bigint, choice jsonb, "
+                "entered_by bigint) ON CONFLICT (session_id, vote_id, person_id) DO UPDATE SET "
+                "choice = EXCLUDED.choice, entered_by = EXCLUDED.entered_by, recorded_at = "
+                "EXCLUDED.recorded_at)",
+                id, a);
+            break;
+        }
+        shuffle(ballots);
+        shuffle(receipts);
+        a = pjson(p, people);
+        b = pjson(p, ballots);
+        c = pjson(p, receipts);
+        g_string_append_printf(
+            s,
+            ", x AS (INSERT INTO vote_participation (session_id, vote_id, person_id, nonce_check, "
+            "commitment) SELECT $1, $%d, r.person_id, decode(r.nonce_check, 'hex'), "
+            "decode(r.commitment, 'hex') FROM jsonb_to_recordset($%d::jsonb) AS r(person_id "
+            "bigint, nonce_check text, commitment text) ON CONFLICT (session_id, vote_id, "
+            "person_id) DO UPDATE SET commitment = EXCLUDED.commitment)"
+            ", y AS (INSERT INTO ballot (session_id, vote_id, ballot_key, choice) SELECT $1, $%d, "
+            "decode(b.k, 'hex'), b.choice FROM jsonb_to_recordset($%d::jsonb) AS b(k text, choice "
+            "jsonb) ON CONFLICT (session_id, vote_id, ballot_key) DO UPDATE SET choice = "
+            "EXCLUDED.choice)"
+            ", z AS (INSERT INTO ballot_receipt (session_id, vote_id, receipt) SELECT $1, $%d, r "
+            "FROM jsonb_array_elements_text($%d::jsonb) AS r ON CONFLICT DO NOTHING)",
+            id, a, id, b, id, c);
+        break;
+    }
+    case PL_OP_VOTE_CLOSE:
+        g_string_append_printf(s,
+                               ", x AS (UPDATE vote SET state = 'closed', closed_at = " T
+                               " WHERE session_id = $1 AND id = $%d)",
+                               id);
+        break;
+    case PL_OP_VOTE_COUNTED:
+        a = pjson(p, json_incref(ch->result));
+        b = param(p, ch->digest[0] ? g_strdup(ch->digest) : NULL);
+        g_string_append_printf(s,
+                               ", x AS (UPDATE vote SET state = 'counted', result = $%d::jsonb, "
+                               "ballot_digest = $%d WHERE session_id = $1 AND id = $%d)",
+                               a, b, id);
+        break;
+    case PL_OP_VOTE_CONFIRM:
+        a = pint(p, ch->a);
+        b = param(p, g_strdup(ch->publish ? "t" : "f"));
+        g_string_append_printf(s,
+                               ", x AS (UPDATE vote SET confirmed = confirmed || "
+                               "to_jsonb($%d::bigint), state = CASE WHEN $%d::boolean THEN "
+                               "'published' ELSE state END, published_at = CASE WHEN "
+                               "$%d::boolean THEN " T " ELSE published_at END WHERE session_id = "
+                               "$1 AND id = $%d)",
+                               a, b, b, id);
+        break;
+    case PL_OP_VOTE_PUBLISH:
+        g_string_append_printf(s,
+                               ", x AS (UPDATE vote SET state = 'published', published_at = " T
+                               " WHERE session_id = $1 AND id = $%d)",
+                               id);
+        break;
+    case PL_OP_VOTE_CANCEL:
+        g_string_append_printf(s,
+                               ", x AS (UPDATE vote SET state = 'cancelled', closed_at = "
+                               "coalesce(closed_at, " T ") WHERE session_id = $1 AND id = $%d)",
+                               id);
+        break;
+    default:
+        break;
+    }
+}
