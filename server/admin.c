@@ -18,6 +18,8 @@
 #include "password.h"
 #include "seclog.h"
 #include "signin_code.h"
+#include "vote.h"
+#include "vote_sql.h"
 
 #define MIN_PASSWORD 10
 
@@ -36,7 +38,9 @@ static const char *usage_text =
     "       [--seat N] [--title T]\n"
     "  import --council S FILE.csv     (columns: login,display_name,role[,seat_no,email,phone,"
     "title])\n"
-    "  codes --council S [--login L ...] [--ttl-minutes N]   (print one-time sign-in codes)\n";
+    "  codes --council S [--login L ...] [--ttl-minutes N]   (print one-time sign-in codes)\n"
+    "  audit-vote --session ID --vote ID   (recount a vote; detect changed, added or removed "
+    "ballots)\n";
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
@@ -591,6 +595,102 @@ done:
     return rc;
 }
 
+/* --- vote audit ---------------------------------------------------------------- */
+
+/* Exit code of a failed audit, distinct from usage and connection errors. */
+#define AUDIT_FAILED 4
+
+static int cmd_audit_vote(PGconn *c, struct args *a, FILE *out)
+{
+    const char *sid, *vid;
+    if (need(a, "--session", &sid) || need(a, "--vote", &vid))
+        return 1;
+    const char *p[2] = {sid, vid};
+    PGresult *r = run(c,
+                      "SELECT v.kind, v.state, coalesce(v.ballot_digest, ''), "
+                      "coalesce(v.result::text, 'null'), "
+                      "coalesce((SELECT data->'result'->>'ballot_digest' FROM session_event e "
+                      " WHERE e.session_id = v.session_id AND e.name = 'vote.published' "
+                      " AND (e.data->>'vote_id')::bigint = v.id), ''), "
+                      "(SELECT count(*) FROM vote_participation x WHERE x.session_id = $1 "
+                      " AND x.vote_id = $2), "
+                      "(SELECT count(*) FROM ballot_receipt x WHERE x.session_id = $1 "
+                      " AND x.vote_id = $2), "
+                      "(SELECT count(*) FROM vote_record x WHERE x.session_id = $1 "
+                      " AND x.vote_id = $2) "
+                      "FROM vote v WHERE v.session_id = $1 AND v.id = $2",
+                      2, p, "reading the vote");
+    if (!r)
+        return 1;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return fail("no vote %s in session %s", vid, sid);
+    }
+    char kind[16], state[16], stored_digest[65], published_digest[65];
+    g_strlcpy(kind, PQgetvalue(r, 0, 0), sizeof kind);
+    g_strlcpy(state, PQgetvalue(r, 0, 1), sizeof state);
+    g_strlcpy(stored_digest, PQgetvalue(r, 0, 2), sizeof stored_digest);
+    g_strlcpy(published_digest, PQgetvalue(r, 0, 4), sizeof published_digest);
+    json_t *result = json_loads(PQgetvalue(r, 0, 3), JSON_DECODE_ANY, NULL);
+    long participants = atol(PQgetvalue(r, 0, 5)), receipts = atol(PQgetvalue(r, 0, 6));
+    long records = atol(PQgetvalue(r, 0, 7));
+    PQclear(r);
+    int rc = 0;
+    bool secret = strcmp(kind, "secret") == 0 || strcmp(kind, "election") == 0 ||
+                  strcmp(kind, "confidence") == 0;
+    long cast = json_integer_value(json_object_get(result, "cast"));
+    if (strcmp(state, "counted") != 0 && strcmp(state, "published") != 0) {
+        fprintf(out, "vote %s is %s: nothing to audit yet\n", vid, state);
+        json_decref(result);
+        return 0;
+    }
+    if (!secret) {
+        if (records != cast) {
+            fprintf(out, "vote %s: TAMPERED: %ld recorded choices, %ld counted\n", vid, records,
+                    cast);
+            rc = AUDIT_FAILED;
+        } else {
+            fprintf(out, "vote %s (%s): %ld choices recorded and counted: ok\n", vid, kind, cast);
+        }
+        json_decref(result);
+        return rc;
+    }
+    r = run(c, pl_vote_stored_sql_for_audit(), 2, p, "reading the ballots");
+    if (!r) {
+        json_decref(result);
+        return 1;
+    }
+    json_t *stored = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    PQclear(r);
+    char digest[65];
+    const json_t *ballots = json_object_get(stored, "ballots");
+    pl_ballot_digest(ballots, digest);
+    long nballots = (long)json_array_size(ballots);
+    const char *problem = NULL;
+    if (strcmp(digest, stored_digest) != 0)
+        problem = "the ballots do not match the digest recorded when the vote was counted";
+    else if (*published_digest && strcmp(digest, published_digest) != 0)
+        problem = "the ballots do not match the digest published in the event log";
+    else if (nballots != cast)
+        problem = "the number of ballots differs from the number counted";
+    else if (nballots != participants)
+        problem = "the number of ballots differs from the number of voters";
+    else if (receipts != participants)
+        problem = "the number of receipts differs from the number of voters";
+    else if (!json_equal(json_object_get(stored, "receipts"), json_object_get(result, "receipts")))
+        problem = "the receipts differ from those published";
+    if (problem) {
+        fprintf(out, "vote %s: TAMPERED: %s\n", vid, problem);
+        rc = AUDIT_FAILED;
+    } else {
+        fprintf(out, "vote %s (%s): %ld ballots, %ld voters, %ld receipts, digest %s: ok\n", vid,
+                kind, nballots, participants, receipts, digest);
+    }
+    json_decref(stored);
+    json_decref(result);
+    return rc;
+}
+
 int pl_admin_main(struct pl_config *cfg, FILE *in, FILE *out)
 {
     if (cfg->admin_argc < 1 || strcmp(cfg->admin_argv[0], "help") == 0) {
@@ -606,8 +706,9 @@ int pl_admin_main(struct pl_config *cfg, FILE *in, FILE *out)
         goto done;
     }
     const char *url = opt(&a, "--database-url") ? opt(&a, "--database-url") : cfg->database_url;
-    static const char *const known[] = {"council-add", "person-add", "set-password", "disable",
-                                        "enable",      "role",       "import",       "codes"};
+    static const char *const known[] = {"council-add", "person-add", "set-password",
+                                        "disable",     "enable",     "role",
+                                        "import",      "codes",      "audit-vote"};
     size_t k = 0;
     while (k < G_N_ELEMENTS(known) && strcmp(known[k], cmd) != 0)
         k++;
@@ -650,6 +751,8 @@ int pl_admin_main(struct pl_config *cfg, FILE *in, FILE *out)
         rc = cmd_import(c, &a, out);
     else if (strcmp(cmd, "codes") == 0)
         rc = cmd_codes(c, &a, out);
+    else if (strcmp(cmd, "audit-vote") == 0)
+        rc = cmd_audit_vote(c, &a, out);
 done:
     PQfinish(c);
     g_hash_table_destroy(a.opts);

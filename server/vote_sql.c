@@ -21,6 +21,11 @@ const char pl_vote_stored_sql[] =
     "'receipts', coalesce((SELECT jsonb_agg(receipt ORDER BY receipt) FROM ballot_receipt"
     " WHERE session_id = $1 AND vote_id = $2), '[]'))";
 
+const char *pl_vote_stored_sql_for_audit(void)
+{
+    return pl_vote_stored_sql;
+}
+
 const char pl_vote_shuffle_sql[] = "CLUSTER ballot USING ballot_pkey";
 
 static int param(GPtrArray *p, char *owned)

@@ -17,6 +17,10 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
 /* $1 session, $2 vote: one JSON document {records, ballots, receipts}. */
 extern const char pl_vote_stored_sql[];
 
+/* pl_vote_stored_sql, for the audit command (a function: admin.c links it
+ * without the hub). */
+const char *pl_vote_stored_sql_for_audit(void);
+
 /* Rewrites the ballots in key order (no trace of arrival order remains in
  * the table's pages). */
 extern const char pl_vote_shuffle_sql[];

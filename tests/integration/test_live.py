@@ -10,6 +10,7 @@ import signal
 import time
 import unittest
 
+import council_fixture
 from live_client import LiveClient
 from plenum_testlib import PgCluster, Plenumd, run_plenumd
 
@@ -28,13 +29,7 @@ def tearDownModule():
 
 
 def demo_db(name):
-    """A new database holding the demo council, cloned from a template seeded
-    once (seeding hashes 32 passwords with scrypt)."""
-    if pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'demo_template'") == "0":
-        r = run_plenumd(["seed-demo", "--database-url", pg.create_db("demo_template")])
-        assert r.returncode == 0, r.stderr
-    pg.psql(f'CREATE DATABASE "{name}" TEMPLATE demo_template')
-    return pg.url(name)
+    return council_fixture.demo_db(pg, name)
 
 
 def run(coro):
