@@ -48,7 +48,10 @@ struct pl_entry {
     struct op *busy; /* being written */
     GQueue ring;     /* struct ring_event *, oldest first */
     guint overrun_timer;
-    guint vote_timer;       /* the open vote's countdown */
+    guint vote_timer;   /* the open vote's countdown */
+    guint notice_timer; /* a progress notice is due */
+    json_t *notice;     /* the latest progress of the open vote, not yet sent; owned */
+    bool notice_public;
     bool stale;             /* memory may lag the database: reload first */
     uint64_t store_request; /* the write or reload in flight */
 };
@@ -196,6 +199,9 @@ static void entry_free(gpointer p)
         g_source_remove(e->overrun_timer);
     if (e->vote_timer)
         g_source_remove(e->vote_timer);
+    if (e->notice_timer)
+        g_source_remove(e->notice_timer);
+    json_decref(e->notice);
     if (e->store_request)
         pl_store_cancel(e->hub->store, e->store_request);
     while (e->clients)
@@ -537,12 +543,48 @@ static void reloaded(void *user, const PGresult *res, enum pl_err err)
 static void reply_ballot(struct op *b, int64_t seq)
 {
     static const char *const outcomes[] = {"recorded", "changed", "duplicate"};
-    json_t *data = json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)seq, "vote_id",
+    (void)seq;
+    json_t *data = json_pack("{s:I, s:s}", "vote_id",
                              (json_int_t)json_integer_value(json_object_get(b->root, "vote_id")),
                              "outcome", outcomes[b->outcome]);
     if (b->receipt[0])
         json_object_set_new(data, "receipt", json_string(b->receipt));
     reply_ok(b->client, b->id, data);
+}
+
+/* Progress of a vote is broadcast at most this often, however many groups
+ * of ballots commit in between: one notice per interval, not per ballot. */
+#define NOTICE_INTERVAL_MS 100
+
+static gboolean send_notice(gpointer data)
+{
+    struct pl_entry *e = data;
+    e->notice_timer = 0;
+    if (!e->notice)
+        return G_SOURCE_REMOVE;
+    json_t *n = json_pack("{s:s, s:I, s:s, s:O}", "type", "notice", "session_id", (json_int_t)e->id,
+                          "name", "vote.progress", "data", e->notice);
+    char *text = json_dumps(n, JSON_COMPACT);
+    json_decref(n);
+    json_decref(e->notice);
+    e->notice = NULL;
+    struct pl_frame *f = text ? pl_frame_new(text, strlen(text)) : NULL;
+    free(text);
+    for (struct pl_client *c = e->clients; f && c; c = c->next) {
+        if (e->notice_public || c->full_view)
+            c->send(c, f);
+    }
+    pl_frame_unref(f);
+    return G_SOURCE_REMOVE;
+}
+
+static void queue_notice(struct pl_entry *e, const json_t *data, bool public)
+{
+    json_decref(e->notice);
+    e->notice = json_incref((json_t *)data);
+    e->notice_public = public;
+    if (!e->notice_timer)
+        e->notice_timer = g_timeout_add(NOTICE_INTERVAL_MS, send_notice, e);
 }
 
 static void written(void *user, const PGresult *res, enum pl_err err)
@@ -576,10 +618,21 @@ static void written(void *user, const PGresult *res, enum pl_err err)
         return;
     }
     /* Committed: now, and only now, memory changes and the world hears. */
+    if (op->ch.op == PL_OP_VOTE_CLOSE && e->notice) {
+        /* The last progress goes out before the close is heard. */
+        if (e->notice_timer)
+            g_source_remove(e->notice_timer);
+        e->notice_timer = 0;
+        send_notice(e);
+    }
     pl_live_apply(e->live, &op->ch);
-    struct ring_event *r =
-        ring_push(e, op->ch.seq, op->ch.now_ms, op->ch.event, op->ch.public, op->ch.data);
-    broadcast(e, r);
+    if (op->ch.event) {
+        struct ring_event *r =
+            ring_push(e, op->ch.seq, op->ch.now_ms, op->ch.event, op->ch.public, op->ch.data);
+        broadcast(e, r);
+    } else if (op->ch.op == PL_OP_VOTE_CASTS) {
+        queue_notice(e, op->ch.data, op->ch.public);
+    }
     if (op->batch) {
         for (guint i = 0; i < op->batch->len; i++) {
             struct op *b = g_ptr_array_index(op->batch, i);
@@ -668,7 +721,7 @@ static void start_batch(struct pl_entry *e)
         op_free(batch);
         return;
     }
-    batch->ch.seq = e->live->seq + 1;
+    batch->ch.seq = 0; /* no event, no seq */
     batch->ch.now_ms = now_ms();
     batch->ch.vote_id = vote_id;
     batch->ch.public = pl_live_public_now(e->live);

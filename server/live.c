@@ -1171,5 +1171,7 @@ void pl_live_apply(struct pl_live *l, struct pl_change *ch)
         pl_vote_apply(l, ch);
         break;
     }
-    l->seq = ch->seq;
+    /* A batch of ballots has no event (its record is the vote's tables). */
+    if (ch->event)
+        l->seq = ch->seq;
 }

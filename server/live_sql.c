@@ -93,9 +93,13 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
     param(p, data ? g_strdup(data) : g_strdup("{}")); /* $7 */
     free(data);
 
-    GString *s = g_string_new("WITH ev AS (INSERT INTO session_event (session_id, seq, at, "
-                              "actor_id, name, public, data) VALUES ($1, $2, " T
-                              ", $4, $5, $6, $7::jsonb))");
+    /* Every change but a batch of ballots appends its event in the same
+     * statement. */
+    GString *s = g_string_new(
+        ch->event ? "WITH ev AS (INSERT INTO session_event (session_id, seq, at, actor_id, name, "
+                    "public, data) VALUES ($1, $2, " T ", $4, $5, $6, $7::jsonb))"
+                  : "WITH ev AS (SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, "
+                    "$6::boolean, $7::jsonb)");
     int a, b, c, d, e, f;
     switch (ch->op) {
     case PL_OP_SESSION_OPEN:

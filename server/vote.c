@@ -861,19 +861,37 @@ void pl_vote_batch_event(const struct pl_live *l, struct pl_change *ch)
     const struct pl_vote *v = pl_vote_find(l, ch->vote_id);
     int added = 0;
     json_t *named = json_array();
+    GHashTable *in_batch = g_hash_table_new(g_int64_hash, g_int64_equal);
     for (guint i = 0; i < ch->casts->len; i++) {
         const struct pl_cast *c = g_ptr_array_index(ch->casts, i);
         if (c->outcome == PL_CAST_NEW)
             added++;
-        if (v->kind == PL_VOTE_NAMED && v->live_named && c->outcome != PL_CAST_DUPLICATE)
+        if (v->kind == PL_VOTE_NAMED && v->live_named && c->outcome != PL_CAST_DUPLICATE) {
             json_array_append_new(named, json_pack("{s:I, s:o}", "person_id",
                                                    (json_int_t)c->person_id, "choice",
                                                    json_loads(c->choice, JSON_DECODE_ANY, NULL)));
+            g_hash_table_add(in_batch, (gpointer)&c->person_id);
+        }
     }
+    /* Notices are coalesced, so each carries every choice so far. */
+    if (v->kind == PL_VOTE_NAMED && v->live_named) {
+        GHashTableIter it;
+        gpointer k, val;
+        g_hash_table_iter_init(&it, v->voted);
+        while (g_hash_table_iter_next(&it, &k, &val)) {
+            const struct pl_voted *vd = val;
+            if (!g_hash_table_contains(in_batch, k) && vd->choice)
+                json_array_append_new(
+                    named, json_pack("{s:I, s:o}", "person_id", (json_int_t) * (int64_t *)k,
+                                     "choice", json_loads(vd->choice, JSON_DECODE_ANY, NULL)));
+        }
+    }
+    g_hash_table_destroy(in_batch);
     ch->op = PL_OP_VOTE_CASTS;
-    ch->event = "vote.progress";
-    /* Counts only: who voted in this batch is not published, and the event
-     * has no actor, so the log does not say when anyone voted. */
+    /* No event: a batch of ballots is recorded in the vote's tables, and
+     * progress goes out as a coalesced notice (hub.c), so neither the log
+     * nor the broadcasts say when anyone voted. data is the notice. */
+    ch->event = NULL;
     ch->data = json_pack("{s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "cast_count",
                          (int)g_hash_table_size(v->voted) + added, "eligible_count",
                          (int)g_hash_table_size(v->eligible));

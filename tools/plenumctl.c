@@ -12,8 +12,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
+#include <limits.h>
+#include <netdb.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +64,7 @@ static const char usage_text[] =
     "  --keep-going        run: go on after an error reply (exit 3 at the end)\n"
     "  -h, --help          print this help\n"
     "\n"
+    "key:=JSON sends a JSON value as is: candidates:='[{\"id\":1,\"name\":\"A\"}]'.\n"
     "key=value: an integer value is sent as a JSON integer, true/false as booleans,\n"
     "anything else as a string. In run scripts, quote as in sh\n"
     "(display.set mode=message message='Nghỉ giải lao'); blank lines and lines\n"
@@ -74,10 +77,9 @@ struct opts {
     double timeout;
     bool timeout_given, insecure, keep_going;
     long count;
-    /* From the URL. */
-    bool tls;
-    char addr[256], host[300], ws_path[600], api_path[600], ws_shown[900], api_shown[900];
+    bool tls; /* the rest comes from the URL */
     int port;
+    char addr[256], host[300], ws_path[600], api_path[600], ws_shown[1000], api_shown[1000];
 };
 
 struct out {
@@ -87,23 +89,20 @@ struct out {
 
 enum stop { GO, STOP_CLOSED, STOP_TIMEOUT, STOP_SIGNAL };
 
-/* One connection, its context and what it has produced. */
+/* One connection (an HTTP sign-in or the WebSocket), its context and what it
+ * has produced. */
 struct client {
     struct lws_context *ctx;
     struct lws *wsi;
     lws_sorted_usec_list_t tick;
     const char *token, *origin, *shown;
-    bool http;        /* an HTTP POST of body (sign-in), else the WebSocket */
-    const char *body; /* HTTP */
-    int status;       /* HTTP status of the answer or of a refused handshake */
-    bool done;        /* HTTP: the whole answer arrived */
-    bool up, closing, closed;
-    GString *rx;  /* HTTP body, or the WebSocket message being reassembled */
-    GQueue outq;  /* struct out * waiting for WRITEABLE */
-    GQueue inbox; /* json_t * received, not yet handled */
+    bool http;
+    int status;                     /* HTTP status of the answer or of a refused handshake */
+    bool up, done, closing, closed; /* done: the whole HTTP answer arrived */
+    GString *rx;                    /* HTTP body, or the WebSocket message being reassembled */
+    GQueue outq;                    /* struct out * waiting for WRITEABLE */
+    GQueue inbox;                   /* json_t * received, not yet handled */
     json_int_t next_id;
-    bool print_events;
-    long events; /* events printed */
     char err[600];
 };
 
@@ -131,11 +130,10 @@ static void set_err(struct client *c, const char *fmt, ...) __attribute__((forma
 /* The first reason wins: later ones (the close after an error) say less. */
 static void set_err(struct client *c, const char *fmt, ...)
 {
-    if (c->err[0])
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    if (!c->err[0])
+        vsnprintf(c->err, sizeof c->err, fmt, ap);
     va_end(ap);
 }
 
@@ -144,30 +142,41 @@ static const char *connect_reason(const char *in)
 {
     if (!in || !*in)
         return "connection failed";
-    if (strstr(in, "nable to connect") || strstr(in, "first service failed") ||
-        strstr(in, "connect failed"))
-        return "connection refused or unreachable";
-    if (strstr(in, "getaddrinfo") || strstr(in, "DNS") || strstr(in, "dns"))
-        return "could not resolve the host name";
-    if (strstr(in, "tls") || strstr(in, "TLS") || strstr(in, "SSL") || strstr(in, "ssl"))
-        return "TLS handshake failed (self-signed certificate? see --insecure)";
+    if (strstr(in, "Unable to connect"))
+        return "connection refused or host unreachable";
+    if (strstr(in, "read failed"))
+        return "the connection was closed during the handshake (a wss:// server?)";
+    if (strstr(in, "SSL") || strstr(in, "ssl") || strstr(in, "tls"))
+        return "TLS handshake failed (not a TLS server, or a certificate that needs --insecure)";
     return in;
 }
 
 static const char *refusal_hint(int status)
 {
-    switch (status) {
-    case 401:
-        return " (the token is unknown, expired or revoked)";
-    case 403:
-        return " (origin not allowed)";
-    case 404:
-        return " (no WebSocket endpoint there; check --url)";
-    case 429:
-        return " (too many connections for this account)";
-    default:
-        return "";
+    return status == 401   ? " (the token is unknown, expired or revoked)"
+           : status == 403 ? " (origin not allowed)"
+           : status == 404 ? " (no WebSocket endpoint there; check --url)"
+           : status == 429 ? " (too many connections for this account)"
+                           : "";
+}
+
+static int add_header(struct lws *wsi, void *in, size_t len, const char *name, const char *value)
+{
+    unsigned char **p = in;
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value, (int)strlen(value), p,
+                                       *p + len);
+}
+
+/* Takes a piece of a message; false if it would grow past MAX_IN. */
+static bool take_rx(struct client *c, const void *in, size_t len)
+{
+    if (c->rx->len + len > MAX_IN) {
+        set_err(c, "the answer from %s is over %d bytes", c->shown, MAX_IN);
+        return false;
     }
+    g_string_append_len(c->rx, in, (gssize)len);
+    return true;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -175,30 +184,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 {
     struct lws_context *ctx = lws_get_context(wsi);
     struct client *c = ctx ? lws_context_user(ctx) : NULL;
+    (void)user; /* per-connection user data is not used: one connection per context */
     if (!c)
         return 0;
 
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
-        unsigned char **p = in, *end = *p + len;
         char v[600];
-        if (c->token) {
-            snprintf(v, sizeof v, "Bearer %s", c->token);
-            if (lws_add_http_header_by_name(wsi, (const unsigned char *)"authorization:",
-                                            (unsigned char *)v, (int)strlen(v), p, end))
-                return -1;
-        }
-        if (c->origin && lws_add_http_header_by_name(wsi, (const unsigned char *)"origin:",
-                                                     (const unsigned char *)c->origin,
-                                                     (int)strlen(c->origin), p, end))
+        snprintf(v, sizeof v, "Bearer %s", c->token ? c->token : "");
+        if ((c->token && add_header(wsi, in, len, "authorization:", v)) ||
+            (c->origin && add_header(wsi, in, len, "origin:", c->origin)))
             return -1;
         if (c->http) {
-            snprintf(v, sizeof v, "%zu", strlen(c->body));
-            if (lws_add_http_header_by_name(wsi, (const unsigned char *)"content-type:",
-                                            (const unsigned char *)"application/json", 16, p,
-                                            end) ||
-                lws_add_http_header_by_name(wsi, (const unsigned char *)"content-length:",
-                                            (unsigned char *)v, (int)strlen(v), p, end))
+            const struct out *body = g_queue_peek_head(&c->outq);
+            snprintf(v, sizeof v, "%zu", body->len);
+            if (add_header(wsi, in, len, "content-type:", "application/json") ||
+                add_header(wsi, in, len, "content-length:", v))
                 return -1;
             lws_client_http_body_pending(wsi, 1);
             lws_callback_on_writable(wsi);
@@ -217,34 +218,39 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->closed = true;
         break;
 
-    case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE: {
-        size_t n = strlen(c->body);
-        unsigned char *buf = g_malloc(LWS_PRE + n);
-        memcpy(buf + LWS_PRE, c->body, n);
-        lws_client_http_body_pending(wsi, 0);
-        int w = lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
-        explicit_bzero(buf, LWS_PRE + n); /* it holds the password */
-        g_free(buf);
-        if (w < (int)n) {
-            set_err(c, "could not send the sign-in request to %s", c->shown);
+    case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
+    case LWS_CALLBACK_CLIENT_WRITEABLE: {
+        struct out *m = g_queue_pop_head(&c->outq);
+        if (!m) {
+            if (!c->closing)
+                break;
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
             return -1;
         }
+        if (c->http)
+            lws_client_http_body_pending(wsi, 0);
+        /* One lws_write per callback: lws buffers what the socket does not take. */
+        int w = lws_write(wsi, m->buf + LWS_PRE, m->len,
+                          c->http ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_TEXT);
+        bool short_write = w < (int)m->len;
+        explicit_bzero(m->buf, LWS_PRE + m->len); /* a sign-in holds the password */
+        g_free(m);
+        if (short_write) {
+            set_err(c, "could not send to %s", c->shown);
+            return -1;
+        }
+        if (!g_queue_is_empty(&c->outq) || c->closing)
+            lws_callback_on_writable(wsi);
         break;
     }
+
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
         char buf[LWS_PRE + 4096], *px = buf + LWS_PRE;
         int n = (int)sizeof buf - LWS_PRE;
-        if (lws_http_client_read(wsi, &px, &n) < 0)
-            return -1;
-        break;
+        return lws_http_client_read(wsi, &px, &n) < 0 ? -1 : 0;
     }
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
-        if (c->rx->len + len > MAX_IN) {
-            set_err(c, "the answer from %s is too large", c->shown);
-            return -1;
-        }
-        g_string_append_len(c->rx, in, (gssize)len);
-        break;
+        return take_rx(c, in, len) ? 0 : -1;
     case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
         c->done = true;
         break;
@@ -260,32 +266,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!g_queue_is_empty(&c->outq))
             lws_callback_on_writable(wsi);
         break;
-    case LWS_CALLBACK_CLIENT_WRITEABLE: {
-        struct out *m = g_queue_pop_head(&c->outq);
-        if (!m) {
-            if (!c->closing)
-                break;
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
-            return -1;
-        }
-        /* One lws_write per callback: lws buffers what the socket does not take. */
-        int w = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
-        bool short_write = w < (int)m->len;
-        g_free(m);
-        if (short_write) {
-            set_err(c, "could not send to %s", c->shown);
-            return -1;
-        }
-        if (!g_queue_is_empty(&c->outq) || c->closing)
-            lws_callback_on_writable(wsi);
-        break;
-    }
     case LWS_CALLBACK_CLIENT_RECEIVE: {
-        if (c->rx->len + len > MAX_IN) {
-            set_err(c, "a message from the server exceeds %d bytes", MAX_IN);
+        if (!take_rx(c, in, len))
             return -1;
-        }
-        g_string_append_len(c->rx, in, (gssize)len);
         /* A message may come in several fragments, and a fragment in pieces. */
         if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
             break;
@@ -338,41 +321,96 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(c->ctx, 0, &c->tick, on_tick, TICK_US);
 }
 
-static int client_init(struct client *c, const struct opts *o)
+static void queue_text(struct client *c, const char *text, size_t n)
+{
+    struct out *m = g_malloc(sizeof *m + LWS_PRE + n);
+    m->len = n;
+    memcpy(m->buf + LWS_PRE, text, n);
+    g_queue_push_tail(&c->outq, m);
+    if (c->wsi)
+        lws_callback_on_writable(c->wsi);
+}
+
+/* Sets up a context and starts connecting: the WebSocket, or with body the
+ * sign-in POST. Failures come out of the loop (step) as STOP_CLOSED. */
+static int client_open(struct client *c, const struct opts *o, const char *token, const char *body)
 {
     memset(c, 0, sizeof *c);
     g_queue_init(&c->outq);
     g_queue_init(&c->inbox);
     c->rx = g_string_new(NULL);
+    c->token = token;
+    c->origin = o->origin;
+    c->http = body != NULL;
+    c->shown = body ? o->api_shown : o->ws_shown;
+    if (body)
+        queue_text(c, body, strlen(body));
+
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.user = c;
-    info.gid = -1;
-    info.uid = -1;
+    info.gid = info.uid = -1;
     info.fd_limit_per_thread = 16;
-    info.timeout_secs = info.connect_timeout_secs = (unsigned)ceil(o->timeout) + 1;
-    if (o->tls)
-        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.timeout_secs = info.connect_timeout_secs = (unsigned)o->timeout + 2;
+    info.options = o->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
     c->ctx = lws_create_context(&info);
     if (!c->ctx) {
         fprintf(stderr, "plenumctl: could not set up libwebsockets\n");
         return -1;
     }
     lws_sul_schedule(c->ctx, 0, &c->tick, on_tick, TICK_US);
+
+    struct lws_client_connect_info ci;
+    memset(&ci, 0, sizeof ci);
+    ci.context = c->ctx;
+    ci.address = o->addr;
+    ci.port = o->port;
+    ci.host = o->host;
+    ci.alpn = "http/1.1";
+    ci.pwsi = &c->wsi;
+    if (o->tls)
+        ci.ssl_connection =
+            LCCSCF_USE_SSL |
+            (o->insecure ? LCCSCF_ALLOW_SELFSIGNED | LCCSCF_ALLOW_EXPIRED |
+                               LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_INSECURE
+                         : 0);
+    ci.path = body ? o->api_path : o->ws_path;
+    ci.method = body ? "POST" : NULL;
+    ci.protocol = body ? NULL : "plenum.v1";
+    ci.local_protocol_name = body ? "plenumctl-http" : "plenum.v1";
+    if (!lws_client_connect_via_info(&ci)) {
+        /* lws resolves the name in there, and says nothing when that fails. */
+        struct addrinfo *ai = NULL;
+        int g = getaddrinfo(o->addr, NULL, NULL, &ai);
+        if (ai)
+            freeaddrinfo(ai);
+        set_err(c, "could not connect to %s%s%s", c->shown, g ? ": " : "",
+                g ? gai_strerror(g) : "");
+        c->closed = true;
+    }
     return 0;
 }
 
+/* Closes a WebSocket with 1000 (briefly) so the server sees a clean end. */
 static void client_free(struct client *c)
 {
+    if (c->wsi && c->up && !c->closed) {
+        c->closing = true;
+        lws_callback_on_writable(c->wsi);
+        for (int64_t end = now_us() + US_PER_S; !c->closed && now_us() < end;)
+            lws_service(c->ctx, 0);
+    }
     if (c->ctx) {
         lws_sul_cancel(&c->tick);
         lws_context_destroy(c->ctx);
     }
     struct out *m;
-    while ((m = g_queue_pop_head(&c->outq)))
+    while ((m = g_queue_pop_head(&c->outq))) {
+        explicit_bzero(m->buf, LWS_PRE + m->len);
         g_free(m);
+    }
     json_t *j;
     while ((j = g_queue_pop_head(&c->inbox)))
         json_decref(j);
@@ -392,47 +430,28 @@ static enum stop step(struct client *c, int64_t deadline)
     return GO;
 }
 
-static void report_stop(const struct client *c, enum stop s, const struct opts *o,
-                        const char *what)
+static void report_stop(const struct client *c, enum stop s, const struct opts *o, const char *what,
+                        const char *arg)
 {
     if (s == STOP_SIGNAL)
         fprintf(stderr, "plenumctl: interrupted\n");
     else if (s == STOP_TIMEOUT)
-        fprintf(stderr, "plenumctl: timed out after %g s %s\n", o->timeout, what);
+        fprintf(stderr, "plenumctl: timed out after %g s %s%s\n", o->timeout, what, arg);
     else
         fprintf(stderr, "plenumctl: %s\n", c->err[0] ? c->err : "connection lost");
 }
 
-static void client_connect(struct client *c, const struct opts *o, bool ws)
+/* Runs the loop until *flag; else says why not and returns -1. */
+static int wait_for(struct client *c, const bool *flag, int64_t deadline, const struct opts *o,
+                    const char *what, const char *arg)
 {
-    struct lws_client_connect_info ci;
-    memset(&ci, 0, sizeof ci);
-    ci.context = c->ctx;
-    ci.address = o->addr;
-    ci.port = o->port;
-    ci.host = o->host;
-    ci.alpn = "http/1.1";
-    ci.pwsi = &c->wsi;
-    if (o->tls)
-        ci.ssl_connection = LCCSCF_USE_SSL |
-                            (o->insecure ? LCCSCF_ALLOW_SELFSIGNED | LCCSCF_ALLOW_EXPIRED |
-                                               LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                               LCCSCF_ALLOW_INSECURE
-                                         : 0);
-    c->http = !ws;
-    c->shown = ws ? o->ws_shown : o->api_shown;
-    if (ws) {
-        ci.path = o->ws_path;
-        ci.protocol = ci.local_protocol_name = "plenum.v1";
-    } else {
-        ci.path = o->api_path;
-        ci.method = "POST";
-        ci.local_protocol_name = "plenumctl-http";
-    }
-    if (!lws_client_connect_via_info(&ci)) {
-        set_err(c, "could not connect to %s", c->shown);
-        c->closed = true;
-    }
+    enum stop s = GO;
+    while (!*flag && (s = step(c, deadline)) == GO)
+        ;
+    if (*flag)
+        return 0;
+    report_stop(c, s, o, what, arg);
+    return -1;
 }
 
 /* Prints one JSON value as one line, flushed at once (watch is read live). */
@@ -446,109 +465,71 @@ static int print_json(const json_t *j)
     return 0;
 }
 
-static bool is_error(const json_t *r)
+static bool has(const json_t *m, const char *key, const char *value)
 {
-    const char *t = json_string_value(json_object_get(r, "type"));
-    return t && strcmp(t, "error") == 0;
+    const char *v = json_string_value(json_object_get(m, key));
+    return v && strcmp(v, value) == 0;
 }
 
 /* A server error: its JSON line on stdout for scripts, one line on stderr for people. */
-static void report_refusal(const json_t *r, const char *where, const char *type)
+static int report_refusal(const json_t *r, const char *where, const char *type)
 {
     const char *code = json_string_value(json_object_get(r, "code"));
     const char *msg = json_string_value(json_object_get(r, "message"));
     print_json(r);
     fprintf(stderr, "plenumctl: %s%s refused: %s%s%s\n", where, type, code ? code : "error",
             msg ? ": " : "", msg ? msg : "");
+    return RC_REFUSED;
 }
 
-/* Sends one request and waits for its reply. Events arriving meanwhile are
- * printed (watch) or dropped (send, run). A rate_limited refusal means nothing
- * was done, so the request is sent again a second later while time allows.
- * Returns the reply, or NULL after saying why there is none. */
+/* Sends one request and waits for its reply; events arriving meanwhile are
+ * dropped (watch prints those after its join). A rate_limited refusal means
+ * nothing was done, so the request goes again a second later while time
+ * allows. Returns the reply, or NULL after saying why there is none. */
 static json_t *request(struct client *c, const struct opts *o, json_t *req, int64_t deadline)
 {
     const char *type = json_string_value(json_object_get(req, "type"));
-    char what[200];
-    snprintf(what, sizeof what, "waiting for the reply to %s", type);
     for (;;) {
         json_int_t id = ++c->next_id;
         json_object_set_new(req, "id", json_integer(id));
         char *text = json_dumps(req, JSON_COMPACT);
-        size_t n = text ? strlen(text) : 0;
-        if (!text || n > MAX_OUT) {
+        if (!text || strlen(text) > MAX_OUT) {
             fprintf(stderr, "plenumctl: the %s request is over the server's limit of %d bytes\n",
                     type, MAX_OUT);
             free(text);
             return NULL;
         }
-        struct out *m = g_malloc(sizeof *m + LWS_PRE + n);
-        m->len = n;
-        memcpy(m->buf + LWS_PRE, text, n);
+        queue_text(c, text, strlen(text));
         free(text);
-        g_queue_push_tail(&c->outq, m);
-        if (c->wsi)
-            lws_callback_on_writable(c->wsi);
-
-        json_t *reply = NULL;
-        int64_t resend_at = 0;
-        for (;;) {
-            json_t *msg;
-            while (!reply && (msg = g_queue_pop_head(&c->inbox))) {
-                json_t *re = json_object_get(msg, "re");
-                const char *mt = json_string_value(json_object_get(msg, "type"));
-                /* re is null when the server could not read our id: still ours. */
-                if ((json_is_integer(re) && json_integer_value(re) == id) ||
-                    (json_is_null(re) && is_error(msg))) {
-                    reply = msg;
-                    break;
-                }
-                int bad = c->print_events && mt && strcmp(mt, "event") == 0 ? print_json(msg) : 0;
-                if (c->print_events && mt && strcmp(mt, "event") == 0)
-                    c->events++;
-                json_decref(msg);
-                if (bad)
+        for (int64_t resend_at = 0; !resend_at || now_us() < resend_at;) {
+            json_t *m = g_queue_pop_head(&c->inbox);
+            if (!m) {
+                enum stop s = step(c, deadline);
+                if (s != GO) {
+                    report_stop(c, s, o, "waiting for the reply to ", type);
                     return NULL;
+                }
+                continue;
             }
-            if (reply && !resend_at) {
-                const char *code = json_string_value(json_object_get(reply, "code"));
-                if (!is_error(reply) || !code || strcmp(code, "rate_limited") != 0 ||
-                    now_us() + RETRY_US >= deadline)
-                    return reply;
+            json_t *re = json_object_get(m, "re");
+            /* re is null when the server could not read our id: still ours. */
+            bool ours = (json_is_integer(re) && json_integer_value(re) == id) ||
+                        (json_is_null(re) && has(m, "type", "error"));
+            if (ours && (!has(m, "code", "rate_limited") || now_us() + RETRY_US >= deadline))
+                return m;
+            if (ours)
                 resend_at = now_us() + RETRY_US;
-            }
-            if (resend_at && now_us() >= resend_at)
-                break;
-            enum stop s = step(c, deadline);
-            if (s != GO) {
-                json_decref(reply);
-                report_stop(c, s, o, what);
-                return NULL;
-            }
+            json_decref(m);
         }
-        json_decref(reply);
     }
-}
-
-/* Closes the WebSocket with 1000 so the server logs a clean end, briefly. */
-static void client_close(struct client *c)
-{
-    if (!c->wsi || !c->up || c->closed)
-        return;
-    c->closing = true;
-    lws_callback_on_writable(c->wsi);
-    int64_t deadline = now_us() + US_PER_S;
-    while (!c->closed && now_us() < deadline)
-        lws_service(c->ctx, 0);
 }
 
 /* The password comes from PLENUM_PASSWORD or the first line of stdin, never
  * from argv where `ps` shows it. On a terminal it is typed without echo. */
 static char *read_password(void)
 {
-    const char *env = getenv("PLENUM_PASSWORD");
-    if (env)
-        return strdup(env);
+    if (getenv("PLENUM_PASSWORD"))
+        return strdup(getenv("PLENUM_PASSWORD"));
     struct termios old, quiet;
     bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
     if (tty) {
@@ -576,7 +557,7 @@ static char *read_password(void)
  * saying why. */
 static char *sign_in(const struct opts *o, int *rc)
 {
-    json_t *body;
+    json_t *body = NULL;
     *rc = RC_FAIL;
     if (o->code) {
         body = json_pack("{s:s}", "code", o->code);
@@ -597,41 +578,28 @@ static char *sign_in(const struct opts *o, int *rc)
         fprintf(stderr, "plenumctl: the login, password or code is not valid UTF-8\n");
         return NULL;
     }
-
     struct client c;
     json_t *answer = NULL;
     char *token = NULL;
-    if (client_init(&c, o) != 0)
-        goto out;
-    c.body = text;
-    c.origin = o->origin;
-    client_connect(&c, o, false);
-    int64_t deadline = deadline_in(o);
-    char what[1000];
-    snprintf(what, sizeof what, "waiting for the sign-in answer from %s", o->api_shown);
-    while (!c.done) {
-        enum stop s = step(&c, deadline);
-        if (s != GO) {
-            report_stop(&c, s, o, what);
-            goto out;
+    if (client_open(&c, o, NULL, text) == 0 &&
+        wait_for(&c, &c.done, deadline_in(o), o, "waiting for the sign-in answer from ",
+                 o->api_shown) == 0) {
+        answer = json_loadb(c.rx->str, c.rx->len, 0, NULL);
+        const char *t = json_string_value(json_object_get(answer, "token"));
+        const char *code = json_string_value(json_object_get(answer, "error"));
+        const char *msg = json_string_value(json_object_get(answer, "message"));
+        if (c.status == 200 && t) {
+            token = strdup(t);
+            *rc = RC_OK;
+        } else if (code) {
+            print_json(answer);
+            fprintf(stderr, "plenumctl: sign-in refused: HTTP %d %s%s%s\n", c.status, code,
+                    msg ? ": " : "", msg ? msg : "");
+            *rc = RC_REFUSED;
+        } else {
+            fprintf(stderr, "plenumctl: sign-in failed: HTTP %d from %s\n", c.status, o->api_shown);
         }
     }
-    answer = json_loadb(c.rx->str, c.rx->len, 0, NULL);
-    const char *t = json_string_value(json_object_get(answer, "token"));
-    const char *code = json_string_value(json_object_get(answer, "error"));
-    const char *msg = json_string_value(json_object_get(answer, "message"));
-    if (c.status == 200 && t) {
-        token = strdup(t);
-        *rc = RC_OK;
-    } else if (json_is_object(answer) && code) {
-        print_json(answer);
-        fprintf(stderr, "plenumctl: sign-in refused: HTTP %d %s%s%s\n", c.status, code,
-                msg ? ": " : "", msg ? msg : "");
-        *rc = RC_REFUSED;
-    } else {
-        fprintf(stderr, "plenumctl: sign-in failed: HTTP %d from %s\n", c.status, o->api_shown);
-    }
-out:
     explicit_bzero(text, strlen(text));
     free(text);
     json_decref(answer);
@@ -639,48 +607,34 @@ out:
     return token;
 }
 
-/* Connects the WebSocket and joins session sid. Returns RC_OK with the join
- * reply in *joined (to decref), or the exit code after saying why. */
-static int open_session(struct client *c, const struct opts *o, const char *token,
-                        json_int_t sid, int64_t deadline, json_t **joined)
+/* Connects the WebSocket and, if sid > 0, joins that session. Returns RC_OK
+ * (with the join reply in *joined, to decref) or the exit code after saying
+ * why; either way c is to be freed. */
+static int open_session(struct client *c, const struct opts *o, const char *token, json_int_t sid,
+                        int64_t deadline, json_t **joined)
 {
     *joined = NULL;
-    if (client_init(c, o) != 0)
+    if (client_open(c, o, token, NULL) != 0 ||
+        wait_for(c, &c->up, deadline, o, "connecting to ", o->ws_shown) != 0)
         return RC_FAIL;
-    c->token = token;
-    c->origin = o->origin;
-    client_connect(c, o, true);
-    char what[1000];
-    snprintf(what, sizeof what, "connecting to %s", o->ws_shown);
-    while (!c->up) {
-        enum stop s = step(c, deadline);
-        if (s != GO) {
-            report_stop(c, s, o, what);
-            return RC_FAIL;
-        }
-    }
     if (sid <= 0)
         return RC_OK;
     json_t *req = json_pack("{s:s, s:i, s:I}", "type", "join", "id", 0, "session_id", sid);
     json_t *r = request(c, o, req, deadline);
     json_decref(req);
-    if (!r)
-        return RC_FAIL;
-    if (is_error(r)) {
+    if (r && has(r, "type", "error")) {
         report_refusal(r, "", "join");
         json_decref(r);
         return RC_REFUSED;
     }
     *joined = r;
-    return RC_OK;
+    return r ? RC_OK : RC_FAIL;
 }
 
 static json_t *parse_value(const char *s)
 {
-    if (strcmp(s, "true") == 0)
-        return json_true();
-    if (strcmp(s, "false") == 0)
-        return json_false();
+    if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+        return json_boolean(s[0] == 't');
     const char *d = s + (*s == '-');
     if (*d && strspn(d, "0123456789") == strlen(d)) {
         errno = 0;
@@ -695,37 +649,45 @@ static json_t *parse_value(const char *s)
  * set when the request is sent. Returns NULL with err filled. */
 static json_t *build_request(const char *type, char **kv, int n, char *err, size_t errlen)
 {
-    if (!*type || strchr(type, '=')) {
-        snprintf(err, errlen, "expected a request type such as sitting.open, got \"%s\"", type);
-        return NULL;
-    }
     json_t *req = json_pack("{s:s, s:i}", "type", type, "id", 0);
-    if (!req) {
-        snprintf(err, errlen, "the request type is not valid UTF-8");
+    if (!*type || strchr(type, '=') || !req) {
+        snprintf(err, errlen, "expected a request type such as sitting.open, got \"%s\"", type);
+        json_decref(req);
         return NULL;
     }
     for (int i = 0; i < n; i++) {
         const char *eq = strchr(kv[i], '=');
-        if (!eq || eq == kv[i]) {
-            snprintf(err, errlen, "expected key=value, got \"%s\"", kv[i]);
-            goto fail;
+        /* key:=JSON sends any JSON value (arrays, objects, a numeric string). */
+        bool raw = eq && eq > kv[i] + 1 && eq[-1] == ':';
+        char *key = eq && eq != kv[i] ? g_strndup(kv[i], (gsize)(eq - kv[i] - raw)) : NULL;
+        json_t *value = NULL;
+        if (key && raw) {
+            value = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+            if (!value) {
+                snprintf(err, errlen, "\"%s\" is not valid JSON after :=", key);
+                g_free(key);
+                json_decref(req);
+                return NULL;
+            }
         }
-        char *key = g_strndup(kv[i], (gsize)(eq - kv[i]));
-        int bad = 0;
-        if (strcmp(key, "type") == 0 || strcmp(key, "id") == 0)
-            bad = snprintf(err, errlen, "\"%s\" is set by plenumctl", key);
+        bool ok = false;
+        if (!key)
+            snprintf(err, errlen, "expected key=value, got \"%s\"", kv[i]);
+        else if (strcmp(key, "type") == 0 || strcmp(key, "id") == 0)
+            snprintf(err, errlen, "\"%s\" is set by plenumctl", key);
         else if (json_object_get(req, key))
-            bad = snprintf(err, errlen, "\"%s\" is given twice", key);
-        else if (json_object_set_new(req, key, parse_value(eq + 1)) != 0)
-            bad = snprintf(err, errlen, "\"%s\" is not valid UTF-8", key);
+            snprintf(err, errlen, "\"%s\" is given twice", key);
+        else if (json_object_set_new(req, key, value ? value : parse_value(eq + 1)) != 0)
+            snprintf(err, errlen, "\"%s\" is not valid UTF-8", key);
+        else
+            ok = true;
         g_free(key);
-        if (bad)
-            goto fail;
+        if (!ok) {
+            json_decref(req);
+            return NULL;
+        }
     }
     return req;
-fail:
-    json_decref(req);
-    return NULL;
 }
 
 /* Reads a whole run script before connecting, so a typo on its last line
@@ -744,16 +706,21 @@ static GPtrArray *read_script(const char *path, GArray *lines)
     size_t cap = 0;
     bool ok = true;
     for (int no = 1; ok && getline(&line, &cap, f) >= 0; no++) {
-        const char *s = line + strspn(line, " \t\r\n");
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *s = line + strspn(line, " \t");
         if (!*s || *s == '#')
             continue;
         int argc = 0;
         char **argv = NULL;
         GError *gerr = NULL;
         json_t *req = NULL;
-        if (!g_shell_parse_argv(s, &argc, &argv, &gerr))
-            snprintf(err, sizeof err, "%s", gerr->message);
-        else
+        if (!g_shell_parse_argv(s, &argc, &argv, &gerr)) {
+            /* GLib's message ends by quoting the line: drop that part. */
+            int k = (int)strcspn(gerr->message, "(");
+            while (k > 0 && gerr->message[k - 1] == ' ')
+                k--;
+            snprintf(err, sizeof err, "%.*s", k, gerr->message);
+        } else
             req = build_request(argv[0], argv + 1, argc - 1, err, sizeof err);
         if (req) {
             g_ptr_array_add(reqs, req);
@@ -772,103 +739,70 @@ static GPtrArray *read_script(const char *path, GArray *lines)
     free(line);
     if (!std)
         fclose(f);
-    if (!ok) {
+    if (!ok)
         g_ptr_array_free(reqs, TRUE);
-        return NULL;
-    }
-    return reqs;
+    return ok ? reqs : NULL;
 }
 
-static int cmd_whoami(const struct opts *o, const char *token)
-{
-    struct client c;
-    json_t *joined;
-    int rc = open_session(&c, o, token, 0, deadline_in(o), &joined);
-    if (rc == RC_OK) {
-        json_t *req = json_pack("{s:s, s:i}", "type", "whoami", "id", 0);
-        json_t *r = request(&c, o, req, deadline_in(o));
-        json_decref(req);
-        if (!r) {
-            rc = RC_FAIL;
-        } else if (is_error(r)) {
-            report_refusal(r, "", "whoami");
-            rc = RC_REFUSED;
-        } else if (print_json(json_object_get(r, "data")) != 0) {
-            rc = RC_FAIL;
-        }
-        json_decref(r);
-        client_close(&c);
-    }
-    client_free(&c);
-    return rc;
-}
-
-/* send and run: join, then each request in turn, printing each reply. */
+/* whoami (sid 0: no join, prints the data only), send and run: each request
+ * in turn, each reply printed. */
 static int cmd_requests(const struct opts *o, const char *token, json_int_t sid, GPtrArray *reqs,
                         const GArray *lines)
 {
     struct client c;
     json_t *joined;
+    bool refused = false;
     int rc = open_session(&c, o, token, sid, deadline_in(o), &joined);
     json_decref(joined);
-    for (guint i = 0; rc != RC_FAIL && i < reqs->len && !(rc == RC_REFUSED && i == 0); i++) {
+    for (guint i = 0; rc == RC_OK && i < reqs->len; i++) {
         json_t *req = g_ptr_array_index(reqs, i);
         const char *type = json_string_value(json_object_get(req, "type"));
         json_t *r = request(&c, o, req, deadline_in(o));
-        if (!r) {
+        char where[40] = "";
+        if (lines)
+            snprintf(where, sizeof where, "line %d: ", g_array_index(lines, int, i));
+        if (!r)
             rc = RC_FAIL;
-            break;
-        }
-        if (is_error(r)) {
-            char where[40] = "";
-            if (lines)
-                snprintf(where, sizeof where, "line %d: ", g_array_index(lines, int, i));
-            report_refusal(r, where, type);
-            rc = RC_REFUSED;
-        } else if (print_json(r) != 0) {
+        else if (has(r, "type", "error"))
+            rc = report_refusal(r, where, type);
+        else if (print_json(sid ? r : json_object_get(r, "data")) != 0)
             rc = RC_FAIL;
-        }
         json_decref(r);
-        if (rc == RC_REFUSED && !o->keep_going)
-            break;
+        if (rc == RC_REFUSED && o->keep_going) {
+            refused = true;
+            rc = RC_OK;
+        }
     }
-    client_close(&c);
     client_free(&c);
-    return rc;
+    return rc == RC_OK && refused ? RC_REFUSED : rc;
 }
 
 static int cmd_watch(const struct opts *o, const char *token, json_int_t sid)
 {
     struct client c;
-    json_t *joined;
+    json_t *joined, *m;
+    long events = 0;
     /* With --timeout, watch ends then; the connect and join count against it. */
     int64_t end = o->timeout_given ? deadline_in(o) : INT64_MAX;
     int rc = open_session(&c, o, token, sid, o->timeout_given ? end : deadline_in(o), &joined);
     if (rc == RC_OK && print_json(joined) != 0)
         rc = RC_FAIL;
     json_decref(joined);
-    c.print_events = true;
-    while (rc == RC_OK && !(o->count > 0 && c.events >= o->count)) {
-        json_t *m = g_queue_pop_head(&c.inbox);
-        if (m) {
-            const char *t = json_string_value(json_object_get(m, "type"));
-            if (t && strcmp(t, "event") == 0) {
-                c.events++;
-                if (print_json(m) != 0)
-                    rc = RC_FAIL;
-            }
+    while (rc == RC_OK && !(o->count > 0 && events >= o->count)) {
+        if ((m = g_queue_pop_head(&c.inbox))) {
+            if (has(m, "type", "event") && ++events && print_json(m) != 0)
+                rc = RC_FAIL;
             json_decref(m);
             continue;
         }
         enum stop s = step(&c, end);
         if (s == STOP_CLOSED) {
-            report_stop(&c, s, o, "");
+            report_stop(&c, s, o, "", "");
             rc = RC_FAIL;
         } else if (s != GO) {
             break; /* the time is up, or ^C: a normal end */
         }
     }
-    client_close(&c);
     client_free(&c);
     return rc;
 }
@@ -885,11 +819,8 @@ static int parse_url(struct opts *o)
     if (lws_parse_uri(buf, &prot, &ads, &o->port, &path) || !*ads || o->port <= 0 ||
         o->port > 65535 || strlen(ads) >= sizeof o->addr)
         return -1;
-    if (strcmp(prot, "ws") == 0 || strcmp(prot, "http") == 0)
-        o->tls = false;
-    else if (strcmp(prot, "wss") == 0 || strcmp(prot, "https") == 0)
-        o->tls = true;
-    else
+    o->tls = strcmp(prot, "wss") == 0 || strcmp(prot, "https") == 0;
+    if (!o->tls && strcmp(prot, "ws") != 0 && strcmp(prot, "http") != 0)
         return -1;
     snprintf(o->addr, sizeof o->addr, "%s", ads);
     if (strcmp(path, "/") != 0)
@@ -903,9 +834,8 @@ static int parse_url(struct opts *o)
     if (n >= 3 && strcmp(base + n - 3, "/ws") == 0)
         base[n - 3] = '\0';
     bool v6 = strchr(o->addr, ':') != NULL;
-    bool default_port = o->port == (o->tls ? 443 : 80);
     snprintf(o->host, sizeof o->host, "%s%s%s", v6 ? "[" : "", o->addr, v6 ? "]" : "");
-    if (!default_port)
+    if (o->port != (o->tls ? 443 : 80))
         snprintf(o->host + strlen(o->host), sizeof o->host - strlen(o->host), ":%d", o->port);
     snprintf(o->ws_path, sizeof o->ws_path, "%s/ws%s%s", base, query ? "?" : "",
              query ? query : "");
@@ -920,29 +850,30 @@ static int parse_url(struct opts *o)
 /* A header value must be one line of visible ASCII. */
 static bool header_safe(const char *s)
 {
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < 0x20 || s[i] > 0x7e)
+    for (const char *p = s; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
             return false;
-    return n > 0 && n <= 512;
+    return *s && strlen(s) <= 512;
 }
 
-static int bad_usage(const char *fmt, const char *arg)
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fputs("plenumctl: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\n", stderr);
-    fputs(usage_text, stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage_text);
     return RC_USAGE;
 }
 
-static bool parse_sid(const char *s, json_int_t *sid)
+static bool parse_count(const char *s, long long *v)
 {
     char *end;
     errno = 0;
-    long long v = strtoll(s, &end, 10);
-    *sid = v;
-    return errno == 0 && end != s && !*end && v > 0;
+    *v = strtoll(s, &end, 10);
+    return errno == 0 && end != s && !*end && *v >= 0;
 }
 
 int main(int argc, char **argv)
@@ -951,111 +882,84 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.url = getenv("PLENUM_URL") ? getenv("PLENUM_URL") : DEFAULT_URL;
     o.timeout = 15;
-    const char *env_token = getenv("PLENUM_TOKEN");
-    enum { O_URL = 256, O_TOKEN, O_LOGIN, O_CODE, O_ORIGIN, O_TIMEOUT, O_INSECURE, O_COUNT, O_KEEP };
+    const char **strs[] = {&o.url, &o.token, &o.login, &o.code, &o.origin};
+    enum { O_TIMEOUT = 5, O_COUNT, O_INSECURE, O_KEEP };
     static const struct option longopts[] = {
-        {"url", required_argument, NULL, O_URL},
-        {"token", required_argument, NULL, O_TOKEN},
-        {"login", required_argument, NULL, O_LOGIN},
-        {"code", required_argument, NULL, O_CODE},
-        {"origin", required_argument, NULL, O_ORIGIN},
+        {"url", required_argument, NULL, 0},
+        {"token", required_argument, NULL, 1},
+        {"login", required_argument, NULL, 2},
+        {"code", required_argument, NULL, 3},
+        {"origin", required_argument, NULL, 4},
         {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"insecure", no_argument, NULL, O_INSECURE},
         {"count", required_argument, NULL, O_COUNT},
+        {"insecure", no_argument, NULL, O_INSECURE},
         {"keep-going", no_argument, NULL, O_KEEP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0; /* we say it ourselves, in one line */
     int ch;
+    long long n = 0;
     char *end;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case O_URL:
-            o.url = optarg;
-            break;
-        case O_TOKEN:
-            o.token = optarg;
-            break;
-        case O_LOGIN:
-            o.login = optarg;
-            break;
-        case O_CODE:
-            o.code = optarg;
-            break;
-        case O_ORIGIN:
-            o.origin = optarg;
-            break;
-        case O_TIMEOUT:
+        if (ch >= 0 && ch < 5) {
+            *strs[ch] = optarg;
+        } else if (ch == O_TIMEOUT) {
             o.timeout = strtod(optarg, &end);
+            o.timeout_given = true;
             if (end == optarg || *end || !(o.timeout > 0 && o.timeout <= 1e6))
                 return bad_usage("--timeout takes a number of seconds, got \"%s\"", optarg);
-            o.timeout_given = true;
-            break;
-        case O_INSECURE:
-            o.insecure = true;
-            break;
-        case O_COUNT:
-            errno = 0;
-            o.count = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || o.count < 0)
+        } else if (ch == O_COUNT) {
+            if (!parse_count(optarg, &n) || n > INT32_MAX)
                 return bad_usage("--count takes a number of events, got \"%s\"", optarg);
-            break;
-        case O_KEEP:
-            o.keep_going = true;
-            break;
-        case 'h':
+            o.count = (long)n;
+        } else if (ch == O_INSECURE || ch == O_KEEP) {
+            *(ch == O_INSECURE ? &o.insecure : &o.keep_going) = true;
+        } else if (ch == 'h') {
             fputs(usage_text, stdout);
             return RC_OK;
-        default:
+        } else {
             return bad_usage("unknown or incomplete option \"%s\"", argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return bad_usage("%s", "no command given");
+        return bad_usage("no command given");
     const char *cmd = argv[optind];
     char **args = argv + optind + 1;
     int nargs = argc - optind - 1;
     if ((o.token != NULL) + (o.login != NULL) + (o.code != NULL) > 1)
-        return bad_usage("%s", "give only one of --token, --login and --code");
+        return bad_usage("give only one of --token, --login and --code");
     if (!o.token && !o.login && !o.code)
-        o.token = env_token;
+        o.token = getenv("PLENUM_TOKEN");
     if (o.token && !header_safe(o.token))
-        return bad_usage("%s", "the token is malformed (expected what plenumctl login prints)");
+        return bad_usage("the token is malformed (expected what plenumctl login prints)");
     if (o.origin && !header_safe(o.origin))
-        return bad_usage("%s", "--origin must be one line of printable ASCII");
+        return bad_usage("--origin must be one line of printable ASCII");
     if (parse_url(&o) != 0)
         return bad_usage("--url: expected ws://HOST[:PORT] or wss://HOST[:PORT], got \"%s\"",
                          o.url);
 
-    /* Check every argument before anything goes over the network. */
-    json_int_t sid = 0;
-    json_t *single = NULL;
-    GPtrArray *reqs = NULL;
-    GArray *lines = NULL;
+    /* Every argument is checked before anything goes over the network. */
+    bool session = strcmp(cmd, "send") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "watch") == 0;
+    int max_args = strcmp(cmd, "send") == 0 ? INT_MAX : strcmp(cmd, "run") == 0 ? 2 : session;
     char err[600];
-    if (strcmp(cmd, "login") == 0) {
-        if (nargs)
-            return bad_usage("login takes no arguments, got \"%s\"", args[0]);
-        if (!o.login && !o.code)
-            return bad_usage("%s", "login needs --login NAME or --code CODE");
-    } else if (strcmp(cmd, "whoami") == 0) {
-        if (nargs)
-            return bad_usage("whoami takes no arguments, got \"%s\"", args[0]);
-    } else if (strcmp(cmd, "send") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "watch") == 0) {
-        if (nargs < 1 || !parse_sid(args[0], &sid))
-            return bad_usage("%s needs a SESSION_ID (a positive integer)", cmd);
-        if (cmd[0] == 's') {
-            if (nargs < 2)
-                return bad_usage("%s", "send needs a request TYPE after the SESSION_ID");
-            single = build_request(args[1], args + 2, nargs - 2, err, sizeof err);
-            if (!single)
-                return bad_usage("%s", err);
-        } else if (nargs > (cmd[0] == 'r' ? 2 : 1)) {
-            return bad_usage("too many arguments, from \"%s\"", args[cmd[0] == 'r' ? 2 : 1]);
-        }
-    } else {
+    json_t *single = NULL;
+    if (!session && strcmp(cmd, "login") != 0 && strcmp(cmd, "whoami") != 0)
         return bad_usage("unknown command \"%s\"", cmd);
+    if (nargs > max_args)
+        return bad_usage("too many arguments for %s, from \"%s\"", cmd, args[max_args]);
+    if (strcmp(cmd, "login") == 0 && !o.login && !o.code)
+        return bad_usage("login needs --login NAME or --code CODE");
+    if (session && (nargs < 1 || !parse_count(args[0], &n) || n == 0))
+        return bad_usage("%s needs a SESSION_ID (a positive integer)", cmd);
+    if (strcmp(cmd, "send") == 0 && nargs < 2)
+        return bad_usage("send needs a request TYPE after the SESSION_ID");
+    if (strcmp(cmd, "whoami") == 0 || strcmp(cmd, "send") == 0) {
+        single = strcmp(cmd, "send") == 0
+                     ? build_request(args[1], args + 2, nargs - 2, err, sizeof err)
+                     : json_pack("{s:s, s:i}", "type", "whoami", "id", 0);
+        if (!single)
+            return bad_usage("%s", err);
     }
 
     struct sigaction sa;
@@ -1069,36 +973,29 @@ int main(int argc, char **argv)
     int rc = RC_OK;
     char *owned = NULL;
     const char *token = o.token;
-    if (o.login || o.code) {
-        owned = sign_in(&o, &rc);
-        token = owned;
-        if (!owned)
-            goto done;
-    }
+    GPtrArray *reqs = NULL;
+    GArray *lines = NULL;
+    if ((o.login || o.code) && !(token = owned = sign_in(&o, &rc)))
+        goto done; /* sign_in said why */
     if (strcmp(cmd, "login") == 0) {
         printf("%s\n", owned);
-        if (fflush(stdout) != 0)
-            rc = RC_FAIL;
-    } else if (strcmp(cmd, "whoami") == 0) {
-        rc = cmd_whoami(&o, token);
+        rc = fflush(stdout) == 0 ? RC_OK : RC_FAIL;
     } else if (strcmp(cmd, "watch") == 0) {
-        rc = cmd_watch(&o, token, sid);
+        rc = cmd_watch(&o, token, n);
     } else {
         if (single) {
             reqs = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
-            g_ptr_array_add(reqs, single);
-            single = NULL;
+            g_ptr_array_add(reqs, g_steal_pointer(&single));
         } else {
             lines = g_array_new(FALSE, FALSE, sizeof(int));
             reqs = read_script(nargs > 1 ? args[1] : NULL, lines);
         }
-        rc = reqs ? cmd_requests(&o, token, sid, reqs, lines) : RC_FAIL;
+        rc = reqs ? cmd_requests(&o, token, session ? n : 0, reqs, lines) : RC_FAIL;
     }
 done:
-    if (owned) {
+    if (owned)
         explicit_bzero(owned, strlen(owned));
-        free(owned);
-    }
+    free(owned);
     json_decref(single);
     if (reqs)
         g_ptr_array_free(reqs, TRUE);

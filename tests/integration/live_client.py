@@ -12,6 +12,7 @@ class LiveClient:
         self.ws = ws
         self.name = name
         self.events = []          # every event received, in order
+        self.notices = []         # unsequenced notices (vote progress)
         self.replies = {}         # id -> future
         self.next_id = 0
         self.closed = None        # the ConnectionClosed, once closed
@@ -30,6 +31,8 @@ class LiveClient:
                 msg = json.loads(text)
                 if msg.get("type") == "event":
                     self.events.append(msg)
+                elif msg.get("type") == "notice":
+                    self.notices.append(msg)
                 elif "re" in msg and msg["re"] in self.replies:
                     self.replies.pop(msg["re"]).set_result(msg)
         except websockets.ConnectionClosed as e:

@@ -38,7 +38,9 @@ def _as_pg(cmd, **kw):
 class PgCluster:
     """A private PostgreSQL 15 cluster on a unix socket in a temp dir."""
 
-    def __init__(self):
+    def __init__(self, durable=False):
+        """durable: keep fsync on (benchmarks); tests run with fsync off."""
+        self.durable = durable
         self.base = tempfile.mkdtemp(prefix="pltest-pg-")
         self.data = os.path.join(self.base, "data")
         self.sock = os.path.join(self.base, "run")
@@ -52,7 +54,9 @@ class PgCluster:
         self.start()
 
     def start(self):
-        opts = f"-k {self.sock} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+        opts = f"-k {self.sock} -c listen_addresses=''"
+        if not self.durable:
+            opts += " -c fsync=off -c full_page_writes=off"
         _as_pg([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-o", opts, "-w", "-t", "30",
                 "-l", os.path.join(self.base, "log"), "start"])
 
