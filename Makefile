@@ -24,7 +24,13 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench:
-	@echo "No benchmarks yet: the load generator arrives with the scale issue (docs/benchmarks.md)."
+	@deploy/deps.sh test
+	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build build/release -j$(JOBS) --target plenumd vote_load
+	@mkdir -p build/bench
+	@/usr/bin/python3 tests/bench/vote_bench.py build/release/plenumd build/release/vote_load \
+		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) --json build/bench/vote.json
+	@echo "figures in build/bench/vote.json; record them in docs/benchmarks.md"
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
