@@ -16,6 +16,7 @@
 
 #include "live.h"
 #include "proto.h"
+#include "vote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -84,7 +85,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const char *reason;
                 int64_t before = l->seq;
                 now += 1000 + (who_byte & 0x3f) * 1000;
-                if (pl_live_check(l, who, req.type_name, req.root, now, &ch, &reason) == PL_OK) {
+                if (who && (strcmp(req.type_name, "vote.cast") == 0 ||
+                            strcmp(req.type_name, "vote.enter") == 0)) {
+                    /* A ballot: decided alone, applied as a group of one. */
+                    GHashTable *batch = g_hash_table_new(g_int64_hash, g_int64_equal);
+                    struct pl_cast *c = g_new0(struct pl_cast, 1);
+                    if (pl_vote_check_cast(l, who, req.type_name, req.root, batch, 0, c, &reason) ==
+                            PL_OK &&
+                        c->outcome != PL_CAST_DUPLICATE) {
+                        memset(&ch, 0, sizeof ch);
+                        ch.vote_id = json_integer_value(json_object_get(req.root, "vote_id"));
+                        ch.casts = g_ptr_array_new();
+                        g_ptr_array_add(ch.casts, c);
+                        pl_vote_batch_event(l, &ch);
+                        pl_live_apply(l, &ch);
+                        if (l->seq != before) /* a ballot has no event, no seq */
+                            abort();
+                        g_ptr_array_free(ch.casts, TRUE);
+                        ch.casts = NULL;
+                        pl_change_clear(&ch);
+                    }
+                    pl_cast_clear(c);
+                    g_free(c);
+                    g_hash_table_destroy(batch);
+                } else if (pl_live_check(l, who, req.type_name, req.root, now, &ch, &reason) ==
+                           PL_OK) {
                     if (!ch.event || !ch.data || ch.seq != before + 1)
                         abort();
                     pl_live_apply(l, &ch);
