@@ -168,31 +168,32 @@ static int need(struct args *a, const char *name, const char **out)
     return 0;
 }
 
-/* person id of a login, or NULL with an error printed; caller g_free()s. */
-static char *person_id(PGconn *c, const char *login)
+/* The id of the row sql finds for value, or NULL with "no <what> with
+ * <key> \"value\"" printed; the caller g_free()s it. */
+static char *lookup_id(PGconn *c, const char *sql, const char *value, const char *what,
+                       const char *key)
 {
-    const char *p[1] = {login};
-    PGresult *r = run(c, "SELECT id FROM person WHERE login = $1", 1, p, "looking up the person");
+    const char *p[1] = {value};
+    char doing[64];
+    snprintf(doing, sizeof doing, "looking up the %s", what);
+    PGresult *r = run(c, sql, 1, p, doing);
     if (!r)
         return NULL;
     char *id = PQntuples(r) ? g_strdup(PQgetvalue(r, 0, 0)) : NULL;
     PQclear(r);
     if (!id)
-        fail("no person with login \"%s\"", login);
+        fail("no %s with %s \"%s\"", what, key, value);
     return id;
+}
+
+static char *person_id(PGconn *c, const char *login)
+{
+    return lookup_id(c, "SELECT id FROM person WHERE login = $1", login, "person", "login");
 }
 
 static char *council_id(PGconn *c, const char *slug)
 {
-    const char *p[1] = {slug};
-    PGresult *r = run(c, "SELECT id FROM council WHERE slug = $1", 1, p, "looking up the council");
-    if (!r)
-        return NULL;
-    char *id = PQntuples(r) ? g_strdup(PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    if (!id)
-        fail("no council with slug \"%s\"", slug);
-    return id;
+    return lookup_id(c, "SELECT id FROM council WHERE slug = $1", slug, "council", "slug");
 }
 
 static int cmd_council_add(PGconn *c, struct args *a, FILE *out)

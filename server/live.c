@@ -20,6 +20,11 @@ const char *pl_kind_name(enum pl_kind k)
     return (unsigned)k < PL_KIND__COUNT ? kind_names[k] : "speech";
 }
 
+bool pl_role_runs_sitting(enum pl_role r)
+{
+    return r == PL_ROLE_CHAIR || r == PL_ROLE_VICE_CHAIR;
+}
+
 const char *pl_role_name(enum pl_role r)
 {
     return (unsigned)r <= PL_ROLE_CHAIR ? role_names[r] : "observer";
@@ -516,17 +521,6 @@ json_t *pl_live_snapshot(const struct pl_live *l, bool full, int64_t now_ms)
 
 /* --- deciding ---------------------------------------------------------------------- */
 
-#define REFUSE(code, why)                                                                          \
-    do {                                                                                           \
-        *reason = (why);                                                                           \
-        return (code);                                                                             \
-    } while (0)
-
-static bool is_chair(enum pl_role r)
-{
-    return r == PL_ROLE_CHAIR || r == PL_ROLE_VICE_CHAIR;
-}
-
 /* The turn as it ends at now_ms (for a change that ends it). */
 static void end_turn_into(const struct pl_live *l, int64_t now_ms, struct pl_change *ch)
 {
@@ -655,20 +649,22 @@ static void start_turn(const struct pl_live *l, struct pl_change *ch, int64_t pe
         end_turn_into(l, ch->now_ms, ch);
 }
 
+/* The turn a PL_OP_TURN_START change starts. */
+static struct pl_turn started_turn(const struct pl_live *l, const struct pl_change *ch)
+{
+    return (struct pl_turn){.id = ch->seq,
+                            .person_id = ch->a,
+                            .item_id = l->active_item,
+                            .request_id = ch->b,
+                            .sitting_id = l->open_sitting,
+                            .kind = (enum pl_kind)ch->kind,
+                            .limit_s = ch->seconds,
+                            .started_ms = ch->now_ms};
+}
+
 static json_t *new_turn_json(const struct pl_live *l, const struct pl_change *ch)
 {
-    struct pl_turn t = {ch->seq,
-                        ch->a,
-                        l->active_item,
-                        ch->b,
-                        l->open_sitting,
-                        (enum pl_kind)ch->kind,
-                        ch->seconds,
-                        0,
-                        ch->now_ms,
-                        0,
-                        0,
-                        false};
+    struct pl_turn t = started_turn(l, ch);
     return turn_json(l, &t, ch->now_ms);
 }
 
@@ -701,7 +697,7 @@ static enum pl_err check_floor_op(const struct pl_live *l, struct pl_change *ch,
                                   const char **reason)
 {
     if (!l->turn.id)
-        REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
+        PL_REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
     ch->event = "floor.changed";
     struct pl_turn t = turn_after(l, ch);
     ch->data =
@@ -742,18 +738,18 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     bool self_op = strcmp(type, "attendance.check_in") == 0 ||
                    strcmp(type, "attendance.check_out") == 0 ||
                    strcmp(type, "speaker.request") == 0 || strcmp(type, "speaker.withdraw") == 0;
-    if (chair_op && !is_chair(role))
-        REFUSE(PL_ERR_FORBIDDEN, "chair_only");
-    if (secretary_op && !is_chair(role) && role != PL_ROLE_SECRETARY)
-        REFUSE(PL_ERR_FORBIDDEN, "secretary_only");
+    if (chair_op && !pl_role_runs_sitting(role))
+        PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
+    if (secretary_op && !pl_role_runs_sitting(role) && role != PL_ROLE_SECRETARY)
+        PL_REFUSE(PL_ERR_FORBIDDEN, "secretary_only");
     if (self_op && !delegate)
-        REFUSE(PL_ERR_FORBIDDEN, "delegates_only");
+        PL_REFUSE(PL_ERR_FORBIDDEN, "delegates_only");
     if (!chair_op && !secretary_op && !self_op)
-        REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
+        PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
 
     if (strcmp(type, "session.open") == 0) {
         if (l->state != PL_PLANNED)
-            REFUSE(PL_ERR_INVALID_STATE, "session_not_planned");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_planned");
         ch->op = PL_OP_SESSION_OPEN;
         ch->event = "session.opened";
         ch->public = !l->closed;
@@ -761,10 +757,10 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         return PL_OK;
     }
     if (l->state != PL_OPEN)
-        REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
+        PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
     if (strcmp(type, "session.close") == 0) {
         if (l->open_sitting)
-            REFUSE(PL_ERR_INVALID_STATE, "sitting_open");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_open");
         ch->op = PL_OP_SESSION_CLOSE;
         ch->event = "session.closed";
         ch->data = json_pack("{s:s}", "state", "closed");
@@ -773,11 +769,11 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     if (strcmp(type, "sitting.open") == 0) {
         const struct pl_sitting *s = sitting(l, opt_int(req, "sitting_id", 0));
         if (!s)
-            REFUSE(PL_ERR_NOT_FOUND, "sitting_id");
+            PL_REFUSE(PL_ERR_NOT_FOUND, "sitting_id");
         if (l->open_sitting)
-            REFUSE(PL_ERR_INVALID_STATE, "sitting_already_open");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_already_open");
         if (s->state != PL_PLANNED)
-            REFUSE(PL_ERR_INVALID_STATE, "sitting_not_planned");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_not_planned");
         ch->op = PL_OP_SITTING_OPEN;
         ch->a = s->id;
         ch->event = "sitting.opened";
@@ -788,7 +784,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         return PL_OK;
     }
     if (!l->open_sitting)
-        REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
+        PL_REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
     if (strcmp(type, "sitting.close") == 0) {
         ch->op = PL_OP_SITTING_CLOSE;
         ch->a = l->open_sitting;
@@ -806,20 +802,20 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         if (strcmp(type, "agenda.activate") == 0) {
             target = item_index(l, opt_int(req, "item_id", 0));
             if (target < 0)
-                REFUSE(PL_ERR_NOT_FOUND, "item_id");
+                PL_REFUSE(PL_ERR_NOT_FOUND, "item_id");
             if (target == cur)
-                REFUSE(PL_ERR_INVALID_STATE, "already_active");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "already_active");
         } else if (strcmp(type, "agenda.next") == 0) {
             for (int k = cur + 1; k < (int)l->items->len && target < 0; k++) {
                 if (g_array_index(l->items, struct pl_item, k).state != PL_ITEM_DONE)
                     target = k;
             }
             if (target < 0)
-                REFUSE(PL_ERR_INVALID_STATE, "no_next_item");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "no_next_item");
         } else {
             target = cur > 0 ? cur - 1 : -1;
             if (target < 0)
-                REFUSE(PL_ERR_INVALID_STATE, "no_previous_item");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "no_previous_item");
         }
         const struct pl_item *it = &g_array_index(l->items, struct pl_item, target);
         ch->op = PL_OP_AGENDA_ACTIVATE;
@@ -835,12 +831,12 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     if (strcmp(type, "agenda.done") == 0) {
         const struct pl_item *it = item(l, opt_int(req, "item_id", l->active_item));
         if (!it)
-            REFUSE(l->active_item || json_object_get(req, "item_id") ? PL_ERR_NOT_FOUND
-                                                                     : PL_ERR_INVALID_STATE,
-                   l->active_item || json_object_get(req, "item_id") ? "item_id"
-                                                                     : "no_active_item");
+            PL_REFUSE(l->active_item || json_object_get(req, "item_id") ? PL_ERR_NOT_FOUND
+                                                                        : PL_ERR_INVALID_STATE,
+                      l->active_item || json_object_get(req, "item_id") ? "item_id"
+                                                                        : "no_active_item");
         if (it->state == PL_ITEM_DONE)
-            REFUSE(PL_ERR_INVALID_STATE, "already_done");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "already_done");
         ch->op = PL_OP_AGENDA_DONE;
         ch->a = it->id;
         ch->event = "agenda.done";
@@ -860,13 +856,13 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
             method = "secretary";
             const struct pl_member *m = member(l, person);
             if (!m)
-                REFUSE(PL_ERR_NOT_FOUND, "person_id");
+                PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
             if (!m->is_delegate)
-                REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
         }
         bool is_present = g_hash_table_contains(l->present, &person);
         if (present == is_present)
-            REFUSE(PL_ERR_INVALID_STATE, present ? "already_present" : "not_present");
+            PL_REFUSE(PL_ERR_INVALID_STATE, present ? "already_present" : "not_present");
         ch->op = PL_OP_ATTENDANCE;
         ch->a = person;
         ch->flag = present;
@@ -883,14 +879,14 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     if (strcmp(type, "speaker.request") == 0) {
         int kind = kind_parse(json_string_value(json_object_get(req, "kind")));
         if (kind < 0)
-            REFUSE(PL_ERR_BAD_FIELD, "kind");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
         if (!l->active_item)
-            REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
         for (guint i = 0; i < l->queue->len; i++) {
             const struct pl_speaker_request *r =
                 &g_array_index(l->queue, struct pl_speaker_request, i);
             if (r->item_id == l->active_item && r->person_id == who->person_id)
-                REFUSE(PL_ERR_INVALID_STATE, "already_queued");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "already_queued");
         }
         ch->op = PL_OP_QUEUE_ADD;
         ch->a = who->person_id;
@@ -909,7 +905,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         if (removed) {
             idx = request_index(l, opt_int(req, "request_id", 0));
             if (idx < 0)
-                REFUSE(PL_ERR_NOT_FOUND, "request_id");
+                PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
         } else {
             for (guint i = 0; i < l->queue->len && idx < 0; i++) {
                 const struct pl_speaker_request *r =
@@ -918,7 +914,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                     idx = (int)i;
             }
             if (idx < 0)
-                REFUSE(PL_ERR_INVALID_STATE, "not_queued");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "not_queued");
         }
         const struct pl_speaker_request *r =
             &g_array_index(l->queue, struct pl_speaker_request, idx);
@@ -935,12 +931,12 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         int idx = request_index(l, opt_int(req, "request_id", 0));
         if (idx < 0 ||
             g_array_index(l->queue, struct pl_speaker_request, idx).item_id != l->active_item)
-            REFUSE(PL_ERR_NOT_FOUND, "request_id");
+            PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
         GArray *q = item_queue(l);
         int64_t to = opt_int(req, "index", -1);
         if (to < 0 || to >= (int64_t)q->len) {
             g_array_free(q, TRUE);
-            REFUSE(PL_ERR_BAD_FIELD, "index");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "index");
         }
         /* The new position lies between the neighbours at the target index,
          * the moved request itself left out. */
@@ -976,13 +972,13 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         if (json_object_get(req, "request_id")) {
             idx = request_index(l, opt_int(req, "request_id", 0));
             if (idx < 0)
-                REFUSE(PL_ERR_NOT_FOUND, "request_id");
+                PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
         } else {
             GArray *q = item_queue(l);
             idx = q->len ? (int)g_array_index(q, guint, 0) : -1;
             g_array_free(q, TRUE);
             if (idx < 0)
-                REFUSE(PL_ERR_INVALID_STATE, "queue_empty");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "queue_empty");
         }
         const struct pl_speaker_request *r =
             &g_array_index(l->queue, struct pl_speaker_request, idx);
@@ -996,11 +992,11 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     if (strcmp(type, "speaker.give_floor") == 0) {
         int64_t person = opt_int(req, "person_id", 0);
         if (!member(l, person))
-            REFUSE(PL_ERR_NOT_FOUND, "person_id");
+            PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
         const char *k = json_string_value(json_object_get(req, "kind"));
         int kind = k ? kind_parse(k) : PL_KIND_SPEECH;
         if (kind < 0)
-            REFUSE(PL_ERR_BAD_FIELD, "kind");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
         start_turn(l, ch, person, (enum pl_kind)kind, 0);
         ch->event = "floor.changed";
         ch->data = json_pack("{s:s, s:o, s:o}", "reason", "given", "turn", new_turn_json(l, ch),
@@ -1009,7 +1005,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (strcmp(type, "speaker.end") == 0) {
         if (!l->turn.id)
-            REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
         ch->op = PL_OP_TURN_END;
         end_turn_into(l, now_ms, ch);
         ch->event = "floor.changed";
@@ -1019,19 +1015,19 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     if (strcmp(type, "timer.pause") == 0) {
         ch->op = PL_OP_TURN_PAUSE;
         if (l->turn.id && l->turn.paused_at_ms)
-            REFUSE(PL_ERR_INVALID_STATE, "already_paused");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "already_paused");
         return check_floor_op(l, ch, "paused", reason);
     }
     if (strcmp(type, "timer.resume") == 0) {
         ch->op = PL_OP_TURN_RESUME;
         if (l->turn.id && !l->turn.paused_at_ms)
-            REFUSE(PL_ERR_INVALID_STATE, "not_paused");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_paused");
         return check_floor_op(l, ch, "resumed", reason);
     }
     if (strcmp(type, "timer.extend") == 0) {
         int64_t s = opt_int(req, "seconds", 0);
         if (s < 1 || s > 3600)
-            REFUSE(PL_ERR_BAD_FIELD, "seconds");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "seconds");
         ch->op = PL_OP_TURN_EXTEND;
         ch->seconds = (int)s;
         return check_floor_op(l, ch, "extended", reason);
@@ -1043,10 +1039,10 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         while (m < G_N_ELEMENTS(display_modes) && strcmp(display_modes[m], mode) != 0)
             m++;
         if (m == G_N_ELEMENTS(display_modes))
-            REFUSE(PL_ERR_BAD_FIELD, "mode");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "mode");
         if ((strcmp(mode, "message") == 0) != (msg != NULL) ||
             (msg && (g_utf8_strlen(msg, -1) > 500 || !*msg)))
-            REFUSE(PL_ERR_BAD_FIELD, "message");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "message");
         ch->op = PL_OP_DISPLAY;
         g_strlcpy(ch->mode, mode, sizeof ch->mode);
         ch->message = g_strdup(msg);
@@ -1054,7 +1050,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         ch->data = json_pack("{s:s, s:s?}", "mode", mode, "message", msg);
         return PL_OK;
     }
-    REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
+    PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
 }
 
 bool pl_live_check_overrun(const struct pl_live *l, int64_t now_ms, struct pl_change *ch)
@@ -1135,18 +1131,7 @@ void pl_live_apply(struct pl_live *l, struct pl_change *ch)
     case PL_OP_TURN_START:
         if (ch->b && (idx = request_index(l, ch->b)) >= 0)
             g_array_remove_index(l->queue, (guint)idx);
-        l->turn = (struct pl_turn){ch->seq,
-                                   ch->a,
-                                   l->active_item,
-                                   ch->b,
-                                   l->open_sitting,
-                                   (enum pl_kind)ch->kind,
-                                   ch->seconds,
-                                   0,
-                                   ch->now_ms,
-                                   0,
-                                   0,
-                                   false};
+        l->turn = started_turn(l, ch);
         if (ch->kind == PL_KIND_SPEECH) {
             char *key = g_strdup_printf("%lld:%lld", (long long)l->active_item, (long long)ch->a);
             int n = GPOINTER_TO_INT(g_hash_table_lookup(l->speeches, key));

@@ -214,6 +214,17 @@ int64_t pl_live_deadline(const struct pl_live *live);
 /* Whether events now are public (not inside a closed sitting or session). */
 bool pl_live_public_now(const struct pl_live *live);
 
+/* The chair, or a vice-chair acting as chair: runs the sitting. */
+bool pl_role_runs_sitting(enum pl_role r);
+
+/* For the deciding functions (live.c, vote.c): refuse with a code and a
+ * machine-readable reason. */
+#define PL_REFUSE(code, why)                                                                       \
+    do {                                                                                           \
+        *reason = (why);                                                                           \
+        return (code);                                                                             \
+    } while (0)
+
 const char *pl_kind_name(enum pl_kind k);
 const char *pl_role_name(enum pl_role r);
 

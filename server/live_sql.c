@@ -1,6 +1,7 @@
 /* SQL for live sessions; see live_sql.h. */
 #include "live_sql.h"
 
+#include "sql_params.h"
 #include "vote_sql.h"
 
 #include <stdio.h>
@@ -49,31 +50,14 @@ const char pl_live_load_sql[] =
                                           " session_event WHERE session_id = $1 ORDER BY seq DESC "
                                           "LIMIT 1024) e), '[]')," PL_VOTES_DOC_SQL ")";
 
-/* Appends a parameter and returns its number. */
-static int param(GPtrArray *p, char *owned)
-{
-    g_ptr_array_add(p, owned);
-    return (int)p->len;
-}
-
-static int pint(GPtrArray *p, int64_t v)
-{
-    return param(p, g_strdup_printf("%lld", (long long)v));
-}
-
-/* An id of 0 is SQL NULL. */
-static int pid(GPtrArray *p, int64_t v)
-{
-    return param(p, v ? g_strdup_printf("%lld", (long long)v) : NULL);
-}
-
 #define T "to_timestamp($3::bigint / 1000.0)"
 
 /* The statement that ends the current turn (ch->ended), as a CTE body. */
 static void end_turn(GString *s, GPtrArray *p, const struct pl_change *ch, const char *name)
 {
-    int pm = pint(p, ch->ended.paused_ms), ov = param(p, g_strdup(ch->ended.overran ? "t" : "f"));
-    int id = pint(p, ch->ended.id);
+    int pm = pl_param_int(p, ch->ended.paused_ms),
+        ov = pl_param(p, g_strdup(ch->ended.overran ? "t" : "f"));
+    int id = pl_param_int(p, ch->ended.id);
     g_string_append_printf(s,
                            ", %s AS (UPDATE speaking_turn SET ended_at = " T
                            ", paused_at = NULL, paused_ms = $%d, overran = $%d"
@@ -84,13 +68,13 @@ static void end_turn(GString *s, GPtrArray *p, const struct pl_change *ch, const
 char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GPtrArray *p)
 {
     char *data = json_dumps(ch->data, JSON_COMPACT);
-    pint(p, l->id);                                   /* $1 */
-    pint(p, ch->seq);                                 /* $2 */
-    pint(p, ch->now_ms);                              /* $3 */
-    pid(p, ch->actor_id);                             /* $4 */
-    param(p, g_strdup(ch->event));                    /* $5 */
-    param(p, g_strdup(ch->public ? "t" : "f"));       /* $6 */
-    param(p, data ? g_strdup(data) : g_strdup("{}")); /* $7 */
+    pl_param_int(p, l->id);                              /* $1 */
+    pl_param_int(p, ch->seq);                            /* $2 */
+    pl_param_int(p, ch->now_ms);                         /* $3 */
+    pl_param_id(p, ch->actor_id);                        /* $4 */
+    pl_param(p, g_strdup(ch->event));                    /* $5 */
+    pl_param(p, g_strdup(ch->public ? "t" : "f"));       /* $6 */
+    pl_param(p, data ? g_strdup(data) : g_strdup("{}")); /* $7 */
     free(data);
 
     /* Every change but a batch of ballots appends its event in the same
@@ -111,14 +95,14 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
                            " WHERE id = $1)");
         break;
     case PL_OP_SITTING_OPEN:
-        a = pint(p, ch->a);
+        a = pl_param_int(p, ch->a);
         g_string_append_printf(s,
                                ", x AS (UPDATE sitting SET state = 'open', opened_at = " T
                                " WHERE id = $%d AND session_id = $1)",
                                a);
         break;
     case PL_OP_SITTING_CLOSE:
-        a = pint(p, ch->a);
+        a = pl_param_int(p, ch->a);
         g_string_append_printf(s,
                                ", x AS (UPDATE sitting SET state = 'closed', closed_at = " T
                                " WHERE id = $%d AND session_id = $1)",
@@ -127,8 +111,8 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
             end_turn(s, p, ch, "y");
         break;
     case PL_OP_AGENDA_ACTIVATE:
-        a = pint(p, ch->a);
-        b = pid(p, ch->prev_item);
+        a = pl_param_int(p, ch->a);
+        b = pl_param_id(p, ch->prev_item);
         g_string_append_printf(s,
                                ", x AS (UPDATE agenda_item SET state = CASE WHEN id = $%d THEN "
                                "'active' ELSE 'pending' END WHERE session_id = $1 AND (id = $%d "
@@ -136,17 +120,17 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
                                a, a, b);
         break;
     case PL_OP_AGENDA_DONE:
-        a = pint(p, ch->a);
+        a = pl_param_int(p, ch->a);
         g_string_append_printf(s,
                                ", x AS (UPDATE agenda_item SET state = 'done' WHERE id = $%d "
                                "AND session_id = $1)",
                                a);
         break;
     case PL_OP_ATTENDANCE:
-        a = pint(p, l->open_sitting);
-        b = pint(p, ch->a);
-        c = param(p, g_strdup(ch->flag ? "t" : "f"));
-        d = param(p, g_strdup(ch->mode));
+        a = pl_param_int(p, l->open_sitting);
+        b = pl_param_int(p, ch->a);
+        c = pl_param(p, g_strdup(ch->flag ? "t" : "f"));
+        d = pl_param(p, g_strdup(ch->mode));
         g_string_append_printf(s,
                                ", x AS (INSERT INTO attendance (sitting_id, person_id, present, "
                                "method, changed_at, changed_by) VALUES ($%d, $%d, $%d, $%d, " T
@@ -156,10 +140,10 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
                                a, b, c, d);
         break;
     case PL_OP_QUEUE_ADD:
-        a = pint(p, ch->b);
-        b = pint(p, ch->a);
-        c = param(p, g_strdup(pl_kind_name((enum pl_kind)ch->kind)));
-        d = param(p, g_strdup_printf("%.17g", ch->position));
+        a = pl_param_int(p, ch->b);
+        b = pl_param_int(p, ch->a);
+        c = pl_param(p, g_strdup(pl_kind_name((enum pl_kind)ch->kind)));
+        d = pl_param(p, g_strdup_printf("%.17g", ch->position));
         g_string_append_printf(s,
                                ", x AS (INSERT INTO speaker_request (session_id, id, "
                                "agenda_item_id, person_id, kind, position, requested_at) VALUES "
@@ -167,16 +151,16 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
                                a, b, c, d);
         break;
     case PL_OP_QUEUE_CLOSE:
-        a = pint(p, ch->a);
-        b = param(p, g_strdup(ch->flag ? "removed" : "withdrawn"));
+        a = pl_param_int(p, ch->a);
+        b = pl_param(p, g_strdup(ch->flag ? "removed" : "withdrawn"));
         g_string_append_printf(s,
                                ", x AS (UPDATE speaker_request SET status = $%d, closed_at = " T
                                " WHERE session_id = $1 AND id = $%d AND status = 'queued')",
                                b, a);
         break;
     case PL_OP_QUEUE_MOVE:
-        a = pint(p, ch->a);
-        b = param(p, g_strdup_printf("%.17g", ch->position));
+        a = pl_param_int(p, ch->a);
+        b = pl_param(p, g_strdup_printf("%.17g", ch->position));
         g_string_append_printf(s,
                                ", x AS (UPDATE speaker_request SET position = $%d WHERE "
                                "session_id = $1 AND id = $%d)",
@@ -187,12 +171,12 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
             end_turn(s, p, ch, "y");
         else
             g_string_append(s, ", y AS (SELECT 1)");
-        a = pint(p, ch->a);
-        b = param(p, g_strdup(pl_kind_name((enum pl_kind)ch->kind)));
-        c = pid(p, ch->b);
-        d = pint(p, ch->seconds);
-        e = pid(p, l->active_item);
-        f = pint(p, l->open_sitting);
+        a = pl_param_int(p, ch->a);
+        b = pl_param(p, g_strdup(pl_kind_name((enum pl_kind)ch->kind)));
+        c = pl_param_id(p, ch->b);
+        d = pl_param_int(p, ch->seconds);
+        e = pl_param_id(p, l->active_item);
+        f = pl_param_int(p, l->open_sitting);
         if (ch->b)
             g_string_append_printf(s,
                                    ", r AS (UPDATE speaker_request SET status = 'granted', "
@@ -211,30 +195,30 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
         end_turn(s, p, ch, "x");
         break;
     case PL_OP_TURN_PAUSE:
-        a = pint(p, l->turn.id);
+        a = pl_param_int(p, l->turn.id);
         g_string_append_printf(s,
                                ", x AS (UPDATE speaking_turn SET paused_at = " T
                                " WHERE session_id = $1 AND id = $%d)",
                                a);
         break;
     case PL_OP_TURN_RESUME:
-        a = pint(p, l->turn.id);
-        b = pint(p, l->turn.paused_ms + (ch->now_ms - l->turn.paused_at_ms));
+        a = pl_param_int(p, l->turn.id);
+        b = pl_param_int(p, l->turn.paused_ms + (ch->now_ms - l->turn.paused_at_ms));
         g_string_append_printf(s,
                                ", x AS (UPDATE speaking_turn SET paused_at = NULL, paused_ms = "
                                "$%d WHERE session_id = $1 AND id = $%d)",
                                b, a);
         break;
     case PL_OP_TURN_EXTEND:
-        a = pint(p, l->turn.id);
-        b = pint(p, l->turn.extended_s + ch->seconds);
+        a = pl_param_int(p, l->turn.id);
+        b = pl_param_int(p, l->turn.extended_s + ch->seconds);
         g_string_append_printf(s,
                                ", x AS (UPDATE speaking_turn SET extended_s = $%d, overran = "
                                "false WHERE session_id = $1 AND id = $%d)",
                                b, a);
         break;
     case PL_OP_TURN_OVERRUN:
-        a = pint(p, l->turn.id);
+        a = pl_param_int(p, l->turn.id);
         g_string_append_printf(s,
                                ", x AS (UPDATE speaking_turn SET overran = true WHERE "
                                "session_id = $1 AND id = $%d)",
@@ -254,7 +238,7 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
         json_t *disp = json_pack("{s:s, s:s?}", "mode", ch->mode, "message", ch->message);
         char *txt = json_dumps(disp, JSON_COMPACT);
         json_decref(disp);
-        a = param(p, g_strdup(txt));
+        a = pl_param(p, g_strdup(txt));
         free(txt);
         g_string_append_printf(s, ", x AS (UPDATE session SET display = $%d::jsonb WHERE id = $1)",
                                a);

@@ -210,17 +210,6 @@ json_t *pl_vote_json(const struct pl_vote *v, bool with_named)
 
 /* --- deciding -------------------------------------------------------------------- */
 
-#define REFUSE(code, why)                                                                          \
-    do {                                                                                           \
-        *reason = (why);                                                                           \
-        return (code);                                                                             \
-    } while (0)
-
-static bool is_chair(enum pl_role r)
-{
-    return r == PL_ROLE_CHAIR || r == PL_ROLE_VICE_CHAIR;
-}
-
 static bool on_board(const struct pl_vote *v, int64_t person)
 {
     for (guint i = 0; i < v->board->len; i++) {
@@ -237,29 +226,29 @@ static enum pl_err prepare(const struct pl_live *l, const json_t *req, struct pl
     int kind =
         find_name(kind_names, PL_VOTE_KIND__COUNT, json_string_value(json_object_get(req, "kind")));
     if (kind < 0)
-        REFUSE(PL_ERR_BAD_FIELD, "kind");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
     const char *q = json_string_value(json_object_get(req, "question"));
     if (!q || !*q || g_utf8_strlen(q, -1) > 2000)
-        REFUSE(PL_ERR_BAD_FIELD, "question");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "question");
     const json_t *rj = json_object_get(req, "rule");
     int rule = rj ? pl_rule_parse(json_string_value(rj)) : PL_RULE_TOTAL_MAJORITY;
     if (rule < 0)
-        REFUSE(PL_ERR_BAD_FIELD, "rule");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "rule");
     int64_t item = json_integer_value(json_object_get(req, "item_id"));
     if (!json_object_get(req, "item_id")) {
         if (!l->active_item)
-            REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
         item = l->active_item;
     }
     bool item_ok = false;
     for (guint i = 0; i < l->items->len; i++)
         item_ok |= g_array_index(l->items, struct pl_item, i).id == item;
     if (!item_ok)
-        REFUSE(PL_ERR_NOT_FOUND, "item_id");
+        PL_REFUSE(PL_ERR_NOT_FOUND, "item_id");
     const json_t *cands = json_object_get(req, "candidates");
     bool needs_cands = kind == PL_VOTE_ELECTION || kind == PL_VOTE_CONFIDENCE;
     if (needs_cands != (cands != NULL))
-        REFUSE(PL_ERR_BAD_FIELD, "candidates");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "candidates");
     size_t i;
     const json_t *c;
     json_array_foreach(cands, i, c)
@@ -268,28 +257,28 @@ static enum pl_err prepare(const struct pl_live *l, const json_t *req, struct pl
         const char *name = json_string_value(json_object_get(c, "name"));
         if (!json_is_integer(id) || json_integer_value(id) <= 0 || !name || !*name ||
             json_object_size(c) != 2)
-            REFUSE(PL_ERR_BAD_FIELD, "candidates");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "candidates");
     }
     /* Distinct candidate ids (checked the simple way: lists are short). */
     for (size_t a = 0; a < json_array_size(cands); a++)
         for (size_t b = a + 1; b < json_array_size(cands); b++)
             if (jint(json_array_get(cands, a), "id") == jint(json_array_get(cands, b), "id"))
-                REFUSE(PL_ERR_BAD_FIELD, "candidates");
+                PL_REFUSE(PL_ERR_BAD_FIELD, "candidates");
     if (needs_cands && (json_array_size(cands) < 1 || json_array_size(cands) > 100))
-        REFUSE(PL_ERR_BAD_FIELD, "candidates");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "candidates");
     int64_t seats =
         json_object_get(req, "seats") ? json_integer_value(json_object_get(req, "seats")) : 1;
     if (kind == PL_VOTE_ELECTION && (seats < 1 || seats > (int64_t)json_array_size(cands)))
-        REFUSE(PL_ERR_BAD_FIELD, "seats");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "seats");
     const char *mode = json_string_value(json_object_get(req, "mode"));
     if (mode && strcmp(mode, "choose") != 0 && strcmp(mode, "mark") != 0)
-        REFUSE(PL_ERR_BAD_FIELD, "mode");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "mode");
     int64_t duration = json_integer_value(json_object_get(req, "duration_s"));
     if (duration < 0 || duration > 24 * 3600)
-        REFUSE(PL_ERR_BAD_FIELD, "duration_s");
+        PL_REFUSE(PL_ERR_BAD_FIELD, "duration_s");
     const json_t *board = json_object_get(req, "board");
     if (board && !pl_vote_is_secret((enum pl_vote_kind)kind))
-        REFUSE(PL_ERR_BAD_FIELD, "board"); /* a counting board is for secret ballots */
+        PL_REFUSE(PL_ERR_BAD_FIELD, "board"); /* a counting board is for secret ballots */
     struct pl_vote *v = vote_new();
     json_array_foreach(board, i, c)
     {
@@ -303,7 +292,7 @@ static enum pl_err prepare(const struct pl_live *l, const json_t *req, struct pl
         /* No candidate may sit on the counting board. */
         if (!json_is_integer(c) || !member || candidate || on_board(v, p)) {
             pl_vote_free(v);
-            REFUSE(PL_ERR_BAD_FIELD, "board");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "board");
         }
         g_array_append_val(v->board, p);
     }
@@ -330,11 +319,11 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     enum pl_role role = pl_live_role(l, who, &delegate);
     int64_t person = who ? who->person_id : 0;
     if (l->state != PL_OPEN)
-        REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
+        PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
 
     if (strcmp(type, "vote.prepare") == 0) {
-        if (!is_chair(role))
-            REFUSE(PL_ERR_FORBIDDEN, "chair_only");
+        if (!pl_role_runs_sitting(role))
+            PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
         struct pl_vote *v = NULL;
         enum pl_err err = prepare(l, req, &v, reason);
         if (err != PL_OK)
@@ -350,24 +339,24 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     int64_t id = json_integer_value(json_object_get(req, "vote_id"));
     struct pl_vote *v = pl_vote_find(l, id);
     if (!v)
-        REFUSE(PL_ERR_NOT_FOUND, "vote_id");
+        PL_REFUSE(PL_ERR_NOT_FOUND, "vote_id");
     ch->vote_id = v->id;
 
     if (strcmp(type, "vote.tally") == 0) {
         /* Read-only: answered by the hub, never an event. */
-        if (!is_chair(role) && !on_board(v, person))
-            REFUSE(PL_ERR_FORBIDDEN, "chair_or_board_only");
+        if (!pl_role_runs_sitting(role) && !on_board(v, person))
+            PL_REFUSE(PL_ERR_FORBIDDEN, "chair_or_board_only");
         if (v->state != PL_VS_COUNTED && v->state != PL_VS_PUBLISHED)
-            REFUSE(PL_ERR_INVALID_STATE, "not_counted");
-        REFUSE(PL_OK, "read_only");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+        PL_REFUSE(PL_OK, "read_only");
     }
     if (strcmp(type, "vote.confirm") == 0) {
         if (!on_board(v, person))
-            REFUSE(PL_ERR_FORBIDDEN, "board_only");
+            PL_REFUSE(PL_ERR_FORBIDDEN, "board_only");
         if (v->state != PL_VS_COUNTED)
-            REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
         if (g_hash_table_contains(v->confirmed, &person))
-            REFUSE(PL_ERR_INVALID_STATE, "already_confirmed");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "already_confirmed");
         int confirmations = (int)g_hash_table_size(v->confirmed) + 1;
         int needed = (int)v->board->len / 2 + 1; /* more than half of the board */
         ch->op = PL_OP_VOTE_CONFIRM;
@@ -380,16 +369,16 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
             json_object_set_new(ch->data, "result", json_incref(v->result));
         return PL_OK;
     }
-    if (!is_chair(role))
-        REFUSE(PL_ERR_FORBIDDEN, "chair_only");
+    if (!pl_role_runs_sitting(role))
+        PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
     if (strcmp(type, "vote.open") == 0) {
         if (v->state != PL_VS_PREPARED)
-            REFUSE(PL_ERR_INVALID_STATE, "vote_not_prepared");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_prepared");
         if (!l->open_sitting)
-            REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
         for (guint i = 0; i < l->votes->len; i++) {
             if (((struct pl_vote *)g_ptr_array_index(l->votes, i))->state == PL_VS_OPEN)
-                REFUSE(PL_ERR_INVALID_STATE, "another_vote_open");
+                PL_REFUSE(PL_ERR_INVALID_STATE, "another_vote_open");
         }
         /* Eligible: the delegates present when the vote opens. */
         ch->eligible = json_array();
@@ -409,7 +398,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (strcmp(type, "vote.close") == 0) {
         if (v->state != PL_VS_OPEN)
-            REFUSE(PL_ERR_INVALID_STATE, "vote_not_open");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_open");
         ch->op = PL_OP_VOTE_CLOSE;
         ch->event = "vote.closed";
         ch->data = json_pack("{s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "cast_count",
@@ -419,9 +408,9 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (strcmp(type, "vote.publish") == 0) {
         if (v->state != PL_VS_COUNTED)
-            REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
         if (v->board->len)
-            REFUSE(PL_ERR_INVALID_STATE, "board_must_confirm");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "board_must_confirm");
         ch->op = PL_OP_VOTE_PUBLISH;
         ch->event = "vote.published";
         ch->data = json_pack("{s:I, s:O}", "vote_id", (json_int_t)v->id, "result", v->result);
@@ -431,14 +420,14 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (strcmp(type, "vote.cancel") == 0) {
         if (v->state == PL_VS_PUBLISHED || v->state == PL_VS_CANCELLED)
-            REFUSE(PL_ERR_INVALID_STATE, "vote_finished");
+            PL_REFUSE(PL_ERR_INVALID_STATE, "vote_finished");
         ch->op = PL_OP_VOTE_CANCEL;
         ch->event = "vote.cancelled";
         ch->data = json_pack("{s:I, s:s}", "vote_id", (json_int_t)v->id, "was",
                              pl_vote_state_name(v->state));
         return PL_OK;
     }
-    REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
+    PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
 }
 
 /* --- ballots ----------------------------------------------------------------------- */
@@ -549,28 +538,28 @@ enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity
     bool manual = strcmp(type, "vote.enter") == 0;
     int64_t voter = who->person_id;
     if (manual) {
-        if (!is_chair(role) && role != PL_ROLE_SECRETARY)
-            REFUSE(PL_ERR_FORBIDDEN, "secretary_only");
+        if (!pl_role_runs_sitting(role) && role != PL_ROLE_SECRETARY)
+            PL_REFUSE(PL_ERR_FORBIDDEN, "secretary_only");
         voter = json_integer_value(json_object_get(req, "person_id"));
     } else if (!delegate) {
-        REFUSE(PL_ERR_FORBIDDEN, "delegates_only");
+        PL_REFUSE(PL_ERR_FORBIDDEN, "delegates_only");
     }
     struct pl_vote *v = pl_vote_find(l, json_integer_value(json_object_get(req, "vote_id")));
     if (!v || (expected && v->id != expected))
-        REFUSE(PL_ERR_NOT_FOUND, "vote_id");
+        PL_REFUSE(PL_ERR_NOT_FOUND, "vote_id");
     if (v->state != PL_VS_OPEN)
-        REFUSE(PL_ERR_VOTE_CLOSED, v->state == PL_VS_PREPARED ? "vote_not_open" : "vote_closed");
+        PL_REFUSE(PL_ERR_VOTE_CLOSED, v->state == PL_VS_PREPARED ? "vote_not_open" : "vote_closed");
     if (manual && pl_vote_is_secret(v->kind))
-        REFUSE(PL_ERR_FORBIDDEN, "no_manual_entry_for_secret_ballots");
+        PL_REFUSE(PL_ERR_FORBIDDEN, "no_manual_entry_for_secret_ballots");
     if (manual && !g_hash_table_contains(l->present, &voter))
-        REFUSE(PL_ERR_NOT_ELIGIBLE, "not_present");
+        PL_REFUSE(PL_ERR_NOT_ELIGIBLE, "not_present");
     /* Eligible: present when the vote opened, or (if allowed) checked in since. */
     if (!g_hash_table_contains(v->eligible, &voter) &&
         !(v->late_checkin && g_hash_table_contains(l->present, &voter)))
-        REFUSE(PL_ERR_NOT_ELIGIBLE, "not_eligible");
+        PL_REFUSE(PL_ERR_NOT_ELIGIBLE, "not_eligible");
     char *choice = canonical_choice(v, json_object_get(req, "choice"));
     if (!choice)
-        REFUSE(PL_ERR_BAD_CHOICE, "choice");
+        PL_REFUSE(PL_ERR_BAD_CHOICE, "choice");
     c->person_id = voter;
     c->entered_by = manual ? who->person_id : 0;
     c->choice = choice;
@@ -581,7 +570,7 @@ enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity
         const char *nonce = json_string_value(json_object_get(req, "nonce"));
         if (!valid_nonce(nonce)) {
             pl_cast_clear(c);
-            REFUSE(PL_ERR_BAD_FIELD, "nonce");
+            PL_REFUSE(PL_ERR_BAD_FIELD, "nonce");
         }
         sha256_tagged("ballot", nonce, c->key);
         sha256_tagged("check", nonce, c->check);
@@ -613,8 +602,8 @@ enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity
             }
             if (!same_voter_key || !v->allow_change) {
                 pl_cast_clear(c);
-                REFUSE(PL_ERR_ALREADY_VOTED,
-                       same_voter_key ? "change_not_allowed" : "already_voted");
+                PL_REFUSE(PL_ERR_ALREADY_VOTED,
+                          same_voter_key ? "change_not_allowed" : "already_voted");
             }
             c->outcome = PL_CAST_CHANGED;
             return PL_OK;
@@ -630,7 +619,7 @@ enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity
         }
         if (!v->allow_change) {
             pl_cast_clear(c);
-            REFUSE(PL_ERR_ALREADY_VOTED, "change_not_allowed");
+            PL_REFUSE(PL_ERR_ALREADY_VOTED, "change_not_allowed");
         }
         c->outcome = PL_CAST_CHANGED;
         return PL_OK;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "auth_token.h"
+#include "sql_params.h"
 #include "vote.h"
 
 #define T "to_timestamp($3::bigint / 1000.0)"
@@ -27,26 +28,6 @@ const char *pl_vote_stored_sql_for_audit(void)
 }
 
 const char pl_vote_shuffle_sql[] = "CLUSTER ballot USING ballot_pkey";
-
-static int param(GPtrArray *p, char *owned)
-{
-    g_ptr_array_add(p, owned);
-    return (int)p->len;
-}
-
-static int pint(GPtrArray *p, int64_t v)
-{
-    return param(p, g_strdup_printf("%lld", (long long)v));
-}
-
-static int pjson(GPtrArray *p, json_t *owned)
-{
-    char *t = json_dumps(owned, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(owned);
-    int n = param(p, g_strdup(t ? t : "null"));
-    free(t);
-    return n;
-}
 
 static json_t *hexs(const unsigned char b[32])
 {
@@ -73,20 +54,24 @@ static void shuffle(json_t *a)
 void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s, GPtrArray *p)
 {
     const struct pl_vote *v = ch->new_vote ? ch->new_vote : pl_vote_find(l, ch->vote_id);
-    int id = pint(p, ch->vote_id), a, b, c;
+    int id = pl_param_int(p, ch->vote_id), a, b, c;
     switch (ch->op) {
     case PL_OP_VOTE_PREPARE: {
         json_t *board = json_array();
         for (guint i = 0; i < v->board->len; i++)
             json_array_append_new(board, json_integer(g_array_index(v->board, int64_t, i)));
-        int item = pint(p, v->item_id), kind = param(p, g_strdup(pl_vote_kind_name(v->kind)));
-        int q = param(p, g_strdup(v->question)), rule = param(p, g_strdup(pl_rule_name(v->rule)));
-        int seats = pint(p, v->seats), mode = param(p, g_strdup(v->mark_mode ? "mark" : "choose"));
-        int cands = pjson(p, json_incref(v->candidates));
-        int opts = pjson(p, json_pack("{s:b, s:b, s:b, s:i}", "allow_change", v->allow_change,
-                                      "live_named", v->live_named, "late_checkin", v->late_checkin,
-                                      "duration_s", v->duration_s));
-        int brd = pjson(p, board);
+        int item = pl_param_int(p, v->item_id),
+            kind = pl_param(p, g_strdup(pl_vote_kind_name(v->kind)));
+        int q = pl_param(p, g_strdup(v->question)),
+            rule = pl_param(p, g_strdup(pl_rule_name(v->rule)));
+        int seats = pl_param_int(p, v->seats),
+            mode = pl_param(p, g_strdup(v->mark_mode ? "mark" : "choose"));
+        int cands = pl_param_json(p, json_incref(v->candidates));
+        int opts =
+            pl_param_json(p, json_pack("{s:b, s:b, s:b, s:i}", "allow_change", v->allow_change,
+                                       "live_named", v->live_named, "late_checkin", v->late_checkin,
+                                       "duration_s", v->duration_s));
+        int brd = pl_param_json(p, board);
         g_string_append_printf(s,
                                ", x AS (INSERT INTO vote (session_id, id, agenda_item_id, kind, "
                                "question, rule, seats, mode, candidates, options, board, state) "
@@ -96,8 +81,8 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
         break;
     }
     case PL_OP_VOTE_OPEN:
-        a = pint(p, ch->seconds);
-        b = pjson(p, json_incref(ch->eligible));
+        a = pl_param_int(p, ch->seconds);
+        b = pl_param_json(p, json_incref(ch->eligible));
         g_string_append_printf(s,
                                ", x AS (UPDATE vote SET state = 'open', opened_at = " T
                                ", closes_at = CASE WHEN $%d::int > 0 THEN " T
@@ -129,7 +114,7 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
                 json_array_append_new(receipts, json_string(cs->receipt));
         }
         if (!v || !pl_vote_is_secret(v->kind)) {
-            a = pjson(p, people);
+            a = pl_param_json(p, people);
             json_decref(ballots);
             json_decref(receipts);
             g_string_append_printf(
@@ -145,9 +130,9 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
         }
         shuffle(ballots);
         shuffle(receipts);
-        a = pjson(p, people);
-        b = pjson(p, ballots);
-        c = pjson(p, receipts);
+        a = pl_param_json(p, people);
+        b = pl_param_json(p, ballots);
+        c = pl_param_json(p, receipts);
         g_string_append_printf(
             s,
             ", x AS (INSERT INTO vote_participation (session_id, vote_id, person_id, nonce_check, "
@@ -171,16 +156,16 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
                                id);
         break;
     case PL_OP_VOTE_COUNTED:
-        a = pjson(p, json_incref(ch->result));
-        b = param(p, ch->digest[0] ? g_strdup(ch->digest) : NULL);
+        a = pl_param_json(p, json_incref(ch->result));
+        b = pl_param(p, ch->digest[0] ? g_strdup(ch->digest) : NULL);
         g_string_append_printf(s,
                                ", x AS (UPDATE vote SET state = 'counted', result = $%d::jsonb, "
                                "ballot_digest = $%d WHERE session_id = $1 AND id = $%d)",
                                a, b, id);
         break;
     case PL_OP_VOTE_CONFIRM:
-        a = pint(p, ch->a);
-        b = param(p, g_strdup(ch->publish ? "t" : "f"));
+        a = pl_param_int(p, ch->a);
+        b = pl_param(p, g_strdup(ch->publish ? "t" : "f"));
         g_string_append_printf(s,
                                ", x AS (UPDATE vote SET confirmed = confirmed || "
                                "to_jsonb($%d::bigint), state = CASE WHEN $%d::boolean THEN "

@@ -73,3 +73,14 @@ class LiveClient:
     async def close(self):
         await self.ws.close()
         await self.reader
+
+
+# Limits for tests that send bursts (the limits themselves are tested in
+# test_auth.py).
+FAST_LIMITS = ["--ws-rate-per-minute", "600000", "--ws-rate-burst", "10000",
+               "--max-connections-per-account", "50"]
+
+
+def run(coro, timeout=240):
+    """Runs a test coroutine with an overall time limit."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))

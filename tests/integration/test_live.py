@@ -11,12 +11,11 @@ import time
 import unittest
 
 import council_fixture
-from live_client import LiveClient
+from live_client import FAST_LIMITS, LiveClient, run
 from plenum_testlib import PgCluster, Plenumd, run_plenumd
 
 pg = None
-FAST = ["--ws-rate-per-minute", "600000", "--ws-rate-burst", "10000",
-        "--max-connections-per-account", "50"]
+FAST = FAST_LIMITS
 
 
 def setUpModule():
@@ -31,9 +30,6 @@ def tearDownModule():
 def demo_db(name):
     return council_fixture.demo_db(pg, name)
 
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 120))
 
 
 class Sitting:

@@ -14,12 +14,11 @@ import subprocess
 import unittest
 
 import council_fixture
-from live_client import LiveClient
+from live_client import FAST_LIMITS, LiveClient, run
 from plenum_testlib import PgCluster, Plenumd
 
 pg = None
-FAST = ["--ws-rate-per-minute", "600000", "--ws-rate-burst", "10000",
-        "--max-connections-per-account", "50"]
+FAST = FAST_LIMITS
 
 
 def setUpModule():
@@ -30,9 +29,6 @@ def setUpModule():
 def tearDownModule():
     pg.destroy()
 
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 240))
 
 
 def nonce():
