@@ -360,11 +360,54 @@ static int session_info(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
+static void sessions_listed(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+        return;
+    }
+    const char *text = PQgetvalue(res, 0, 0);
+    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+}
+
+/* GET /api/sessions: every session open to the public, newest first, for
+ * the pages to choose from (a session closed to the public is listed only
+ * to its council's members, who sign in). */
+static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char token[PL_TOKEN_LEN + 1], person[24] = "0";
+    struct pl_identity who = {0};
+    if (request_token(wsi, token) == 0 && pl_auth_check(srv->auth, token, &who) == 0)
+        snprintf(person, sizeof person, "%lld", (long long)who.person_id);
+    pl_identity_clear(&who);
+    const char *params[1] = {person};
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(
+        srv->store,
+        "SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'title', s.title, 'number', "
+        "s.number, 'council', c.name, 'state', s.state, 'closed', s.visibility = 'closed', "
+        "'planned_start', s.planned_start) ORDER BY s.planned_start DESC NULLS LAST, s.id DESC), "
+        "'[]')::text FROM session s JOIN council c ON c.id = s.council_id "
+        "WHERE s.visibility = 'public' OR EXISTS (SELECT 1 FROM membership m "
+        "WHERE m.council_id = s.council_id AND m.person_id = $1::bigint)",
+        1, params, API_DB_TIMEOUT_MS, sessions_listed, wsi);
+    return 0;
+}
+
 int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
     g_strlcpy(hr->path, path, sizeof hr->path);
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    if (strcmp(path, "/api/sessions") == 0) {
+        if (!get)
+            return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
+        return sessions_list(wsi, hr);
+    }
     if (strcmp(path, "/api/session") == 0) {
         if (!get)
             return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);

@@ -5,6 +5,7 @@ import os
 import subprocess
 import unittest
 
+import council_fixture
 from plenum_testlib import PgCluster, Plenumd, latest_schema, source_dir
 
 
@@ -35,6 +36,49 @@ class BrowserTest(unittest.TestCase):
 
     def test_landing_page(self):
         self.run_node("landing.test.mjs")
+
+
+class SittingBrowserTest(unittest.TestCase):
+    """A whole sitting in Chromium; plenumd is killed and restarted when the
+    script asks (a delegate's page must catch up)."""
+
+    def test_sitting(self):
+        import signal
+        pg = PgCluster()
+        d = None
+        try:
+            url = council_fixture.demo_db(pg, "browser_sitting")
+            d = Plenumd(url)
+            sid = pg.psql("SELECT id FROM session", "browser_sitting")
+            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
+            os.makedirs(shots, exist_ok=True)
+            node = subprocess.Popen(["node", "sitting.test.mjs", f"http://127.0.0.1:{d.port}",
+                                     shots, sid], cwd=os.path.join(source_dir(), "tests", "browser"),
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            out = []
+            for line in node.stdout:
+                out.append(line)
+                if line.strip() == "RESTART":
+                    d.proc.send_signal(signal.SIGKILL)
+                    d.proc.wait()
+                    port = d.port
+                    d.cleanup()
+                    import time
+                    time.sleep(1.0)
+                    d = Plenumd(url, port=port)
+                    node.stdin.write("RESTARTED\n")
+                    node.stdin.flush()
+            node.wait(timeout=300)
+            print("".join(out))
+            self.assertEqual(node.returncode, 0, "".join(out))
+        finally:
+            if d:
+                code = d.stop()
+                report = d.sanitizer_report()
+                d.cleanup()
+                self.assertIsNone(report)
+            pg.destroy()
 
 
 if __name__ == "__main__":

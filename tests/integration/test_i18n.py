@@ -36,6 +36,10 @@ class I18nTest(unittest.TestCase):
             used |= set(re.findall(r'data-i18n="([\w.]+)"', text))
             used |= set(re.findall(r'data-i18n-attr="[\w-]+:([\w.]+)"', text))
             used |= set(re.findall(r'\bshow\("[\w-]+", "\w+", "([\w.]+)"', text))
+            used |= set(re.findall(r'\bt\("([\w.]+)"', text))
+            # Keys built from a prefix and a known value (t(`kind.${k}`)).
+            for prefix in re.findall(r'\bt\(`([\w.]+)\.\$\{', text):
+                self.assertTrue(any(k.startswith(prefix + ".") for k in self.vi), prefix)
         self.assertTrue(used)
         for key in used:
             self.assertIn(key, self.vi, key)

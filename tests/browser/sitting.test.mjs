@@ -1,0 +1,160 @@
+// A whole sitting in real Chromium (issue 6): the chair opens a sitting,
+// three delegates in separate browser contexts check in, one asks to speak
+// and gets the floor (the countdown shows on the hall display), the chair
+// runs a named vote and a secret ballot, the delegates vote, the display and
+// the public page show the published results; a delegate's page survives a
+// server restart and catches up. Screenshots (Vietnamese) of every page.
+//
+// Usage: node sitting.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
+// Prints "RESTART" on stdout when it wants plenumd restarted and waits for
+// a line "RESTARTED" on stdin.
+import { createInterface } from "node:readline";
+import { check, launch } from "./lib.mjs";
+
+const [base, shots, sid] = process.argv.slice(2);
+const lines = createInterface({ input: process.stdin });
+const waiting = [];
+lines.on("line", (l) => waiting.length && waiting.shift()(l));
+const nextLine = () => new Promise((r) => waiting.push(r));
+
+const browser = await launch();
+let failed = false;
+const problems = [];
+
+async function page(path, viewport = { width: 1280, height: 900 }) {
+  const ctx = await browser.newContext({ viewport, locale: "vi-VN" });
+  const p = await ctx.newPage();
+  p.on("pageerror", (e) => problems.push(`${path}: ${e}`));
+  await p.goto(`${base}${path}?session=${sid}`, { waitUntil: "load" });
+  return p;
+}
+
+async function signIn(p, login) {
+  await p.fill("#login", login);
+  await p.fill("#password", "plenum-demo");
+  await p.click("form.signin button[type=submit]");
+  await p.waitForSelector('#status[data-state="live"]', { timeout: 15000 });
+}
+
+const text = async (p, sel) => (await p.textContent(sel)).trim();
+const pages = {};
+
+try {
+  const chair = await page("/chair/");
+  pages.chair = chair;
+  await signIn(chair, "chutich");
+  check((await text(chair, "#session-state")) === "Chưa khai mạc", "chair sees the session not yet open");
+  await chair.click("#open-session");
+  await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đang họp");
+  await chair.click('button[id^="open-sitting-"]');
+  await chair.waitForSelector("#close-sitting");
+  await chair.click("#next");
+  await chair.waitForSelector(".agenda li[aria-current]");
+
+  const display = await page("/display/", { width: 1600, height: 900 });
+  await display.waitForSelector('#status[data-state="live"]');
+  const pub = await page("/public/", { width: 390, height: 844 });
+  await pub.waitForSelector('#status[data-state="live"]');
+
+  const delegates = [];
+  for (const login of ["daibieu03", "daibieu04", "daibieu05"]) {
+    const d = await page("/delegate/", { width: 1024, height: 1366 });
+    await signIn(d, login);
+    await d.click("#check-in");
+    await d.waitForFunction(() => document.querySelector("#att-state").textContent.startsWith("✔"));
+    delegates.push(d);
+    pages[login] = d;
+  }
+  await chair.waitForFunction(() => document.querySelector("#attendance").textContent.includes("3/30"));
+  check(true, "three delegates checked in; the chair sees 3/30 present");
+  check((await text(chair, "#quorum")).includes("Chưa đủ"), "the chair sees the quorum is not met, in words");
+
+  // A delegate asks to speak; the chair gives the floor; the display counts down.
+  await delegates[0].selectOption("#kind", "speech");
+  await delegates[0].click("#request");
+  await chair.waitForSelector("#grant-next");
+  await chair.click("#grant-next");
+  await display.waitForSelector("#display-speaker");
+  check((await text(display, "#display-speaker")) === "Lê Minh Tuấn", "the display shows the speaker");
+  const c1 = await text(display, "#clock");
+  check(/^[67]:\d\d$/.test(c1), `the display counts down from 7:00 (${c1})`);
+  await display.waitForTimeout(1300);
+  check((await text(display, "#clock")) !== c1, "the countdown moves");
+  await display.screenshot({ path: `${shots}/display-speaker.png` });
+  await chair.click("#end");
+
+  // A named vote.
+  async function runVote(kind, question, choices) {
+    await chair.fill("#vote-question", question);
+    await chair.selectOption("#vote-kind", kind);
+    await chair.click("#vote-prepare");
+    const open = await chair.waitForSelector('button[id^="vote-open-"]');
+    const id = (await open.getAttribute("id")).replace("vote-open-", "");
+    await open.click();
+    await chair.waitForSelector(`#count-${id}`);
+    const seen = [];
+    for (let i = 0; i < delegates.length; i++) {
+      const d = delegates[i];
+      await d.waitForSelector(".vote-card");
+      if (i === 0 && kind === "named") await d.screenshot({ path: `${shots}/delegate-vote.png`, fullPage: true });
+      await d.click(`button.vote[data-choice="${choices[i]}"]`);
+      // Shown only once the server acknowledged the committed ballot.
+      await d.waitForSelector("#recorded");
+      seen.push({ recorded: await text(d, "#recorded"),
+        receipt: (await d.$(".receipt")) ? await text(d, ".receipt") : null });
+      if (i === 0) await d.screenshot({ path: `${shots}/delegate-${kind}.png`, fullPage: true });
+    }
+    await chair.waitForFunction((v) => document.querySelector(`#count-${v}`).textContent.includes("3/3"), id);
+    await chair.click(`#vote-close-${id}`);
+    const publish = await chair.waitForSelector(`#vote-publish-${id}`);
+    await publish.click();
+    await chair.waitForSelector(`article[data-vote="${id}"][data-state="published"]`);
+    return seen;
+  }
+  const named = await runVote("named", "Thông qua Nghị quyết về dự toán ngân sách năm 2027", ["for", "for", "against"]);
+  check(named.every((x) => x.recorded.includes("đã được ghi nhận")), "each delegate sees their vote recorded");
+  await delegates[0].screenshot({ path: `${shots}/delegate.png`, fullPage: true });
+
+  // A secret ballot: each delegate gets a receipt.
+  const secret = await runVote("secret", "Bãi nhiệm đại biểu (bỏ phiếu kín)", ["against", "abstain", "against"]);
+  check(secret.every((x) => /^Mã xác nhận: [0-9A-Z]{4}-/.test(x.receipt || "")), "each secret ballot gives a receipt");
+  await chair.screenshot({ path: `${shots}/chair.png`, fullPage: true });
+
+  // Results on the display and the public page.
+  await chair.click('#disp-h ~ .row button:has-text("Biểu quyết")');
+  await display.waitForSelector("#display-result");
+  check((await text(display, "#display-result")).includes("Bãi nhiệm"), "the display shows the published result");
+  await display.waitForSelector("#display-result .meter");
+  await display.screenshot({ path: `${shots}/display-result.png` });
+  await pub.waitForFunction(() => document.querySelectorAll("#public-results article").length === 2);
+  check((await text(pub, "#public-results")).includes("Được thông qua") || (await text(pub, "#public-results")).includes("Không được thông qua"),
+    "the public page shows both results with passed/not passed in words");
+  await pub.screenshot({ path: `${shots}/public.png`, fullPage: true });
+
+  // The server restarts; the delegate's page reconnects, resumes, catches up.
+  console.log("RESTART");
+  await delegates[0].waitForSelector('#status[data-state="reconnecting"]', { timeout: 15000 });
+  check(true, "the delegate page shows it is reconnecting");
+  await nextLine();
+  await delegates[0].waitForSelector('#status[data-state="live"]', { timeout: 30000 });
+  await chair.waitForSelector('#status[data-state="live"]', { timeout: 30000 });
+  const before = await text(delegates[0], "#active-item");
+  await chair.click("#next");
+  await delegates[0].waitForFunction(
+    (t) => document.querySelector("#active-item") && document.querySelector("#active-item").textContent !== t,
+    before, { timeout: 15000 });
+  check(true, "after the restart the delegate page caught up with the chair's next step");
+
+  check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
+} catch (e) {
+  console.error(String(e.stack || e));
+  failed = true;
+  // What each page showed when it failed, for the person reading the log.
+  for (const [name, p] of Object.entries(pages)) {
+    await p.screenshot({ path: `${shots}/failure-${name}.png`, fullPage: true }).catch(() => {});
+    console.error(`${name}: ${(await p.textContent("body").catch(() => "")).slice(0, 400)}`);
+  }
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,156 @@
+// The chair's console: the session and its sittings, the agenda, attendance
+// and quorum, the speaker queue and timer, the hall display, and votes of
+// every kind. Every control sends one request; refusals show the server's
+// message; the state shown is the server's, kept live by events.
+import { Live, clock, el, pickSession, remaining, whoami } from "./live.js";
+import { initPage, showStatus, act, memberName, resultView, t } from "./page.js";
+import { lang } from "./i18n.js";
+import { signinForm, signout } from "./signin.js";
+
+const main = document.getElementById("main");
+let live = null;
+let me = null;
+let form = null; // the vote form, built once so typing survives re-renders
+
+function btn(id, label, type, fields, cls = "") {
+  return el("button", { type: "button", id, class: cls, onclick: () => act(live, type, fields) }, label);
+}
+
+function render() {
+  const s = live && live.state;
+  if (!s) return;
+  const a = s.attendance || { present_count: 0, total_seats: s.total_seats, quorum: 0, quorum_met: false };
+  const openSitting = (s.sittings || []).find((x) => x.id === s.open_sitting_id);
+  main.replaceChildren(
+    el("div", { class: "grid" },
+      el("section", { class: "card", "aria-labelledby": "sess-h" },
+        el("h2", { id: "sess-h" }, s.title),
+        el("p", {}, t("signin.signed_in", { name: me.display_name }), " ",
+          el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
+        el("p", { id: "session-state" }, t(`session.state.${s.state}`)),
+        s.state === "planned" ? btn("open-session", t("chair.open_session"), "session.open", {}, "primary") : null,
+        s.state === "open" && !openSitting ? btn("close-session", t("chair.close_session"), "session.close") : null,
+        el("ul", { class: "plain" }, (s.sittings || []).map((x) => el("li", {},
+          `${x.title} — ${t(`session.state.${x.state}`)} `,
+          x.state === "planned" && s.state === "open" && !openSitting
+            ? btn(`open-sitting-${x.id}`, t("chair.open_sitting"), "sitting.open", { sitting_id: x.id }, "primary") : null))),
+        openSitting ? btn("close-sitting", t("chair.close_sitting"), "sitting.close") : null),
+      el("section", { class: "card", "aria-labelledby": "att-h" },
+        el("h2", { id: "att-h" }, t("attendance.title")),
+        el("p", { class: "big-number", id: "attendance" }, t("attendance.count", { present: a.present_count, total: a.total_seats })),
+        el("p", { id: "quorum", class: a.quorum_met ? "ok" : "warn" },
+          a.quorum_met ? `✔ ${t("attendance.quorum_met", { quorum: a.quorum })}` : `⚠ ${t("attendance.quorum_not_met", { quorum: a.quorum })}`)),
+      el("section", { class: "card wide", "aria-labelledby": "ag-h" },
+        el("h2", { id: "ag-h" }, t("agenda.title")),
+        el("div", { class: "row" }, btn("previous", t("chair.previous"), "agenda.previous"), btn("next", t("chair.next"), "agenda.next", {}, "primary")),
+        el("ol", { class: "agenda" }, (s.agenda || []).map((i) => el("li", { class: `depth${i.depth} ${i.state}`, "aria-current": i.id === s.active_item_id ? "step" : null },
+          el("span", {}, `${i.state === "done" ? "✔ " : i.id === s.active_item_id ? "▶ " : ""}${i.title}`), " ",
+          i.id !== s.active_item_id ? btn(`activate-${i.id}`, t("chair.activate"), "agenda.activate", { item_id: i.id }) : null,
+          i.state !== "done" ? btn(`done-${i.id}`, t("chair.done"), "agenda.done", { item_id: i.id }) : null)))),
+      el("section", { class: "card", "aria-labelledby": "floor-h" },
+        el("h2", { id: "floor-h" }, t("floor.title")),
+        s.turn
+          ? el("div", {},
+            el("p", { class: "speaker" }, `${s.turn.name || memberName(s, s.turn.person_id)} (${t(`kind.${s.turn.kind}`)})`),
+            el("p", { class: "clock", id: "clock" }, clock(remaining(s.turn, live))),
+            el("div", { class: "row" },
+              s.turn.paused ? btn("resume", t("chair.resume"), "timer.resume", {}, "primary") : btn("pause", t("chair.pause"), "timer.pause"),
+              btn("extend", t("chair.extend"), "timer.extend", { seconds: 60 }),
+              btn("end", t("chair.end"), "speaker.end")))
+          : el("p", {}, t("floor.none")),
+        el("div", { class: "row" },
+          el("label", { for: "floor-person" }, t("chair.give_floor")),
+          el("select", { id: "floor-person" }, (s.members || []).map((m) => el("option", { value: m.person_id }, m.name))),
+          el("button", { type: "button", id: "give-floor", onclick: () => act(live, "speaker.give_floor", { person_id: Number(document.getElementById("floor-person").value) }) }, "▶"))),
+      el("section", { class: "card", "aria-labelledby": "queue-h" },
+        el("h2", { id: "queue-h" }, t("queue.title")),
+        (s.queue || []).length ? btn("grant-next", t("chair.grant_next"), "speaker.grant", {}, "primary") : null,
+        (s.queue || []).length
+          ? el("ol", { id: "queue" }, s.queue.map((r, k) => el("li", {},
+            `${r.name} — ${t(`kind.${r.kind}`)} `,
+            btn(`grant-${r.request_id}`, t("chair.grant"), "speaker.grant", { request_id: r.request_id }),
+            k > 0 ? btn(`up-${r.request_id}`, `▲ ${t("chair.up")}`, "speaker.reorder", { request_id: r.request_id, index: k - 1 }) : null,
+            k < s.queue.length - 1 ? btn(`down-${r.request_id}`, `▼ ${t("chair.down")}`, "speaker.reorder", { request_id: r.request_id, index: k + 1 }) : null,
+            btn(`remove-${r.request_id}`, t("chair.remove"), "speaker.remove", { request_id: r.request_id }))))
+          : el("p", {}, t("queue.empty"))),
+      el("section", { class: "card", "aria-labelledby": "disp-h" },
+        el("h2", { id: "disp-h" }, t("chair.display")),
+        el("div", { class: "row" }, ["agenda", "speaker", "queue", "vote", "blank"].map((m) =>
+          el("button", { type: "button", "aria-pressed": String(s.display && s.display.mode === m), onclick: () => act(live, "display.set", { mode: m }) }, t(`display.mode.${m}`))))),
+      el("section", { class: "card wide", "aria-labelledby": "votes-h" },
+        el("h2", { id: "votes-h" }, t("vote.title")),
+        voteForm(s),
+        el("div", { id: "votes" }, (s.votes || []).slice().reverse().map((v) => voteRow(s, v))))));
+}
+
+function voteRow(s, v) {
+  return el("article", { class: "vote-row", "data-vote": v.id, "data-state": v.state },
+    el("h3", {}, v.question),
+    el("p", {}, `${t(`vote.kind.${v.kind}`)} · ${t(`rule.name.${v.rule}`)} · ${t(`vote.state.${v.state}`)}`),
+    v.state === "open" ? el("p", { class: "big-number", id: `count-${v.id}` }, t("vote.count", { cast: v.cast_count, eligible: v.eligible_count })) : null,
+    el("div", { class: "row" },
+      v.state === "prepared" ? btn(`vote-open-${v.id}`, t("vote.open"), "vote.open", { vote_id: v.id }, "primary") : null,
+      v.state === "open" ? btn(`vote-close-${v.id}`, t("vote.close"), "vote.close", { vote_id: v.id }, "primary") : null,
+      v.state === "counted" && !(v.board || []).length ? btn(`vote-publish-${v.id}`, t("vote.publish"), "vote.publish", { vote_id: v.id }, "primary") : null,
+      ["prepared", "open", "closed", "counted"].includes(v.state) ? btn(`vote-cancel-${v.id}`, t("vote.cancel"), "vote.cancel", { vote_id: v.id }) : null),
+    v.state === "published" ? resultView(s, v) : null);
+}
+
+function voteForm(s) {
+  if (form) return form;
+  const kind = el("select", { id: "vote-kind" }, ["open", "named", "secret", "election", "confidence"].map((k) => el("option", { value: k }, t(`vote.kind.${k}`))));
+  const rule = el("select", { id: "vote-rule" }, ["total_majority", "present_majority", "cast_majority", "total_two_thirds", "cast_two_thirds"].map((r) => el("option", { value: r }, t(`rule.name.${r}`))));
+  const question = el("input", { id: "vote-question", required: true });
+  const seats = el("input", { id: "vote-seats", type: "number", min: 1, value: 1 });
+  const cands = el("textarea", { id: "vote-candidates", rows: 3 });
+  const change = el("input", { id: "vote-change", type: "checkbox" });
+  const liveNamed = el("input", { id: "vote-live", type: "checkbox" });
+  const duration = el("input", { id: "vote-duration", type: "number", min: 0, value: 0 });
+  form = el("form", { class: "vote-form", id: "vote-form" },
+    el("h3", {}, t("vote.prepare")),
+    el("label", { for: "vote-question" }, t("vote.question")), question,
+    el("label", { for: "vote-kind" }, t("vote.kind")), kind,
+    el("label", { for: "vote-rule" }, t("vote.rule")), rule,
+    el("label", { for: "vote-seats" }, t("vote.seats")), seats,
+    el("label", { for: "vote-candidates" }, t("vote.candidates")), cands,
+    el("label", { class: "check" }, change, t("vote.allow_change")),
+    el("label", { class: "check" }, liveNamed, t("vote.live_named")),
+    el("label", { for: "vote-duration" }, t("vote.duration")), duration,
+    el("button", { type: "submit", class: "primary", id: "vote-prepare" }, t("vote.prepare")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const fields = { kind: kind.value, question: question.value.trim(), allow_change: change.checked, live_named: liveNamed.checked };
+    if (!["election", "confidence"].includes(kind.value)) fields.rule = rule.value;
+    if (Number(duration.value) > 0) fields.duration_s = Number(duration.value);
+    if (["election", "confidence"].includes(kind.value)) {
+      fields.candidates = cands.value.split("\n").map((x) => x.trim()).filter(Boolean).map((name, i) => ({ id: i + 1, name }));
+      if (kind.value === "election") fields.seats = Number(seats.value);
+    }
+    if (await act(live, "vote.prepare", fields)) question.value = "";
+  });
+  return form;
+}
+
+async function start() {
+  await initPage("page.chair");
+  me = await whoami();
+  if (!me) {
+    main.replaceChildren(signinForm((p) => { me = p; start2(); }));
+    return;
+  }
+  start2();
+}
+
+async function start2() {
+  const sid = await pickSession();
+  if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
+  live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
+  live.connect();
+  setInterval(() => {
+    const c = document.getElementById("clock");
+    if (c && live.state && live.state.turn) c.textContent = clock(remaining(live.state.turn, live));
+  }, 250);
+  window.addEventListener("plenum:lang", () => { form = null; render(); });
+}
+
+start();

@@ -1,0 +1,142 @@
+// The delegate page: tablet first. Sign in, check in, ask to speak, follow
+// the floor, vote with three large buttons; a vote is shown as recorded only
+// once the server has acknowledged it (after its durable commit).
+import { Live, ballotNonce, clock, el, pickSession, remaining, whoami } from "./live.js";
+import { initPage, showStatus, act, memberName, resultView, showInfo, t } from "./page.js";
+import { lang } from "./i18n.js";
+import { signinForm, signout } from "./signin.js";
+
+const main = document.getElementById("main");
+let live = null;
+let me = null;
+const recorded = new Map(); // vote id -> {choice, receipt}: acknowledged ballots
+
+function render() {
+  const s = live && live.state;
+  if (!s) return;
+  const present = (s.attendance && s.attendance.present.includes(me.id)) || false;
+  const turn = s.turn;
+  const active = (s.agenda || []).find((i) => i.id === s.active_item_id);
+  const myReq = (s.queue || []).findIndex((q) => q.person_id === me.id);
+  const open = (s.votes || []).find((v) => v.state === "open");
+  const published = (s.votes || []).filter((v) => v.state === "published");
+  // Sections that do not apply now are null: leave them out.
+  main.replaceChildren(...[
+    el("section", { class: "card", "aria-labelledby": "who" },
+      el("p", { id: "who" }, t("signin.signed_in", { name: me.display_name }), " ",
+        el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
+      el("h2", {}, s.title),
+      el("p", {}, s.council_name, " · ", t(`session.state.${s.state}`))),
+    el("section", { class: "card", "aria-labelledby": "agenda-h" },
+      el("h2", { id: "agenda-h" }, t("agenda.active")),
+      active ? el("p", { class: "item-title", id: "active-item" }, active.title) : el("p", {}, t("agenda.none")),
+      active && active.documents.length
+        ? el("ul", { "aria-label": t("agenda.documents") },
+          active.documents.map((d) => el("li", {}, el("a", { href: d.url, target: "_blank" }, d.title))))
+        : null),
+    el("section", { class: "card", "aria-labelledby": "att-h" },
+      el("h2", { id: "att-h" }, t("attendance.title")),
+      el("p", { id: "att-state" }, present ? `✔ ${t("attendance.present")}` : t("attendance.absent")),
+      present
+        ? el("button", { type: "button", class: "big", id: "check-out", onclick: () => act(live, "attendance.check_out") }, t("attendance.check_out"))
+        : el("button", { type: "button", class: "big primary", id: "check-in", onclick: () => act(live, "attendance.check_in") }, t("attendance.check_in"))),
+    voteCard(s, open),
+    el("section", { class: "card", "aria-labelledby": "speak-h" },
+      el("h2", { id: "speak-h" }, t("speak.title")),
+      floorView(s, turn),
+      myReq >= 0
+        ? el("div", {}, el("p", {}, t("speak.queued", { n: myReq + 1 })),
+          el("button", { type: "button", class: "big", id: "withdraw", onclick: () => act(live, "speaker.withdraw") }, t("speak.withdraw")))
+        : el("div", { class: "row" },
+          el("label", { for: "kind" }, t("speak.kind")),
+          el("select", { id: "kind" }, ["speech", "question", "reply", "order"].map((k) => el("option", { value: k }, t(`kind.${k}`)))),
+          el("button", { type: "button", class: "big primary", id: "request", onclick: () => act(live, "speaker.request", { kind: document.getElementById("kind").value }) }, t("speak.request"))),
+      queueView(s)),
+    published.length
+      ? el("section", { class: "card", "aria-labelledby": "res-h" },
+        el("h2", { id: "res-h" }, t("vote.results")),
+        published.map((v) => el("article", { class: "vote-result" }, el("h3", {}, v.question), resultView(s, v))))
+      : null].filter(Boolean));
+}
+
+function floorView(s, turn) {
+  if (!turn) return el("p", {}, t("floor.none"));
+  return el("div", { class: "floor" },
+    el("p", { class: "speaker" }, `${t("floor.title")}: ${turn.name || memberName(s, turn.person_id)} (${t(`kind.${turn.kind}`)})`),
+    el("p", { class: "clock", id: "clock", "aria-label": t("floor.remaining") }, clock(remaining(turn, live))));
+}
+
+function queueView(s) {
+  const q = s.queue || [];
+  return el("div", {},
+    el("h3", {}, t("queue.title")),
+    q.length ? el("ol", { id: "queue" }, q.map((r) => el("li", {}, `${r.name} — ${t(`kind.${r.kind}`)}`))) : el("p", {}, t("queue.empty")));
+}
+
+function voteCard(s, v) {
+  if (!v) return null;
+  const mine = recorded.get(v.id);
+  const kids = [el("h2", { id: "vote-h" }, t("vote.open_now")),
+    el("p", { class: "question" }, v.question),
+    el("p", {}, t(`vote.kind.${v.kind}`), " · ", t("vote.count", { cast: v.cast_count, eligible: v.eligible_count }))];
+  if (mine) {
+    kids.push(el("p", { class: "recorded", role: "status", id: "recorded" }, `✔ ${t("vote.recorded")}`));
+    if (mine.receipt) kids.push(el("p", { class: "receipt" }, t("vote.receipt", { receipt: mine.receipt })));
+  } else if (v.kind === "election") {
+    const boxes = v.candidates.map((c) => el("label", { class: "choice" }, el("input", { type: "checkbox", value: c.id }), c.name));
+    kids.push(el("p", {}, t("vote.choose_up_to", { n: v.seats })), el("div", { class: "choices" }, boxes),
+      el("button", { type: "button", class: "big primary", onclick: () => cast(v, { choose: boxes.map((b) => b.firstChild).filter((i) => i.checked).map((i) => Number(i.value)) }) }, t("vote.submit")));
+  } else if (v.kind === "confidence") {
+    const groups = v.candidates.map((p) => el("fieldset", {}, el("legend", {}, p.name),
+      ["high", "confidence", "low"].map((r) => el("label", { class: "choice" }, el("input", { type: "radio", name: `p${p.id}`, value: r, required: true }), t(`choice.${r}`)))));
+    kids.push(...groups, el("button", { type: "button", class: "big primary", onclick: () => {
+      const ratings = {};
+      for (const p of v.candidates) {
+        const c = document.querySelector(`input[name=p${p.id}]:checked`);
+        if (c) ratings[String(p.id)] = c.value;
+      }
+      cast(v, { ratings });
+    } }, t("vote.submit")));
+  } else {
+    kids.push(el("div", { class: "vote-buttons", role: "group", "aria-label": v.question },
+      ["for", "against", "abstain"].map((c) => el("button", { type: "button", class: `vote ${c}`, "data-choice": c, onclick: () => cast(v, c) }, t(`choice.${c}`)))));
+  }
+  return el("section", { class: "card vote-card", "aria-labelledby": "vote-h" }, kids);
+}
+
+async function cast(v, choice) {
+  const secret = ["secret", "election", "confidence"].includes(v.kind);
+  const fields = { vote_id: v.id, choice };
+  if (secret) fields.nonce = ballotNonce(v.id);
+  const r = await act(live, "vote.cast", fields);
+  if (r) {
+    // Only now, with the server's acknowledgement of a committed ballot.
+    recorded.set(v.id, { receipt: r.receipt });
+    showInfo(t("vote.recorded"));
+    render();
+  }
+}
+
+async function start() {
+  await initPage("page.delegate");
+  me = await whoami();
+  if (!me) {
+    main.replaceChildren(signinForm((p) => { me = p; start2(); }));
+    return;
+  }
+  start2();
+}
+
+async function start2() {
+  const sid = await pickSession();
+  if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
+  live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
+  live.connect();
+  setInterval(() => {
+    const c = document.getElementById("clock");
+    if (c && live.state && live.state.turn) c.textContent = clock(remaining(live.state.turn, live));
+  }, 250);
+  window.addEventListener("plenum:lang", render);
+}
+
+start();

@@ -1,0 +1,251 @@
+// The live connection to a session (plenum.v1): join, requests with their
+// replies, the state kept current from events, resume after a drop.
+// Pages render from `live.state`; while not connected, `live.status` is not
+// "live" and pages show it (stale state is never shown as live).
+
+export class Live {
+  constructor(sessionId, { onChange, onStatus, lang } = {}) {
+    this.sessionId = sessionId;
+    this.onChange = onChange || (() => {});
+    this.onStatus = onStatus || (() => {});
+    this.lang = lang || "vi";
+    this.state = null; // the snapshot, updated by events
+    this.you = null; // {role, is_delegate}
+    this.status = "connecting";
+    this.nextId = 1;
+    this.pending = new Map(); // id -> {resolve, reject}
+    this.offset = 0; // server clock minus ours, ms
+    this.retry = 500;
+    this.closedByUs = false;
+  }
+
+  connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${proto}//${location.host}/ws?lang=${this.lang}`, "plenum.v1");
+    this.ws = ws;
+    ws.onopen = async () => {
+      this.retry = 500;
+      try {
+        if (this.state) {
+          const r = await this.request("resume", { session_id: this.sessionId, seq: this.state.seq });
+          if (r.snapshot) this.takeSnapshot(r.snapshot);
+          this.you = r.you;
+        } else {
+          const r = await this.request("join", { session_id: this.sessionId });
+          this.you = r.you;
+          this.takeSnapshot(r.snapshot);
+        }
+        this.setStatus("live");
+      } catch (e) {
+        this.setStatus("error", e);
+      }
+    };
+    ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
+    ws.onclose = () => {
+      for (const p of this.pending.values()) p.reject({ code: "disconnected", message: "" });
+      this.pending.clear();
+      if (this.closedByUs) return;
+      this.setStatus("reconnecting");
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(this.retry * 2, 5000);
+    };
+  }
+
+  close() {
+    this.closedByUs = true;
+    if (this.ws) this.ws.close();
+  }
+
+  setStatus(s, detail) {
+    this.status = s;
+    this.onStatus(s, detail);
+    this.onChange();
+  }
+
+  // Sends a request; resolves with the reply's data, rejects with the error.
+  request(type, fields = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.ws.send(JSON.stringify({ type, id, ...fields }));
+      } catch (e) {
+        this.pending.delete(id);
+        reject({ code: "disconnected", message: String(e) });
+      }
+    });
+  }
+
+  now() {
+    return Date.now() + this.offset;
+  }
+
+  takeSnapshot(s) {
+    this.state = s;
+    if (s.server_ms) this.offset = s.server_ms - Date.now();
+    this.onChange();
+  }
+
+  receive(m) {
+    if (m.type === "event") {
+      if (!this.state || m.session_id !== this.sessionId) return;
+      if (m.seq <= this.state.seq) return; // already applied
+      apply(this.state, m);
+      this.state.seq = m.seq;
+      this.onChange(m);
+    } else if (m.type === "notice") {
+      if (this.state && m.name === "vote.progress") {
+        const v = (this.state.votes || []).find((x) => x.id === m.data.vote_id);
+        if (v) {
+          v.cast_count = m.data.cast_count;
+          if (m.data.named) v.named = m.data.named;
+        }
+        this.onChange(m);
+      }
+    } else if ("re" in m && this.pending.has(m.re)) {
+      const p = this.pending.get(m.re);
+      this.pending.delete(m.re);
+      if (m.type === "error") p.reject(m);
+      else p.resolve(m.data || {});
+    }
+  }
+}
+
+// Applies one event to the snapshot (see docs/protocol.md, "Events").
+export function apply(s, m) {
+  const d = m.data || {};
+  const item = (id) => (s.agenda || []).find((i) => i.id === id);
+  const vote = (id) => (s.votes || []).find((v) => v.id === id);
+  switch (m.name) {
+    case "session.opened":
+    case "session.closed":
+      s.state = d.state;
+      break;
+    case "sitting.opened":
+      for (const x of s.sittings) if (x.id === d.sitting_id) x.state = "open";
+      s.open_sitting_id = d.sitting_id;
+      if (s.attendance) Object.assign(s.attendance, { present: [], present_count: 0, quorum_met: false });
+      break;
+    case "sitting.closed":
+      for (const x of s.sittings) if (x.id === d.sitting_id) x.state = "closed";
+      s.open_sitting_id = null;
+      s.turn = null;
+      if (s.attendance) Object.assign(s.attendance, { present: [], present_count: 0, quorum_met: false });
+      break;
+    case "agenda.activated":
+      if (s.active_item_id && item(s.active_item_id) && item(s.active_item_id).state === "active")
+        item(s.active_item_id).state = "pending";
+      if (item(d.item_id)) item(d.item_id).state = "active";
+      s.active_item_id = d.item_id;
+      s.queue = d.queue || [];
+      break;
+    case "agenda.done":
+      if (item(d.item_id)) item(d.item_id).state = "done";
+      s.active_item_id = d.active_item_id;
+      if (!d.active_item_id) s.queue = [];
+      break;
+    case "attendance.changed": {
+      const a = s.attendance;
+      if (!a) break;
+      a.present = a.present.filter((p) => p !== d.person_id);
+      if (d.present) a.present.push(d.person_id);
+      Object.assign(a, { present_count: d.present_count, quorum: d.quorum, quorum_met: d.quorum_met });
+      break;
+    }
+    case "queue.changed":
+      if (d.item_id === s.active_item_id) s.queue = d.queue;
+      break;
+    case "floor.changed":
+      s.turn = d.turn;
+      if (d.queue) s.queue = d.queue;
+      break;
+    case "floor.overrun":
+      s.turn = d.turn;
+      break;
+    case "display.changed":
+      s.display = { mode: d.mode, message: d.message };
+      break;
+    case "vote.prepared":
+      (s.votes = s.votes || []).push(d.vote);
+      break;
+    case "vote.opened":
+      if (vote(d.vote_id))
+        Object.assign(vote(d.vote_id), { state: "open", eligible_count: d.eligible_count, closes_ms: d.closes_ms });
+      break;
+    case "vote.closed":
+      if (vote(d.vote_id)) Object.assign(vote(d.vote_id), { state: "closed", cast_count: d.cast_count });
+      break;
+    case "vote.counted":
+      if (vote(d.vote_id)) vote(d.vote_id).state = "counted";
+      break;
+    case "vote.published":
+      if (vote(d.vote_id)) Object.assign(vote(d.vote_id), { state: "published", result: d.result, named: d.named });
+      break;
+    case "vote.cancelled":
+      if (vote(d.vote_id)) vote(d.vote_id).state = "cancelled";
+      break;
+    default:
+      break; // "hidden" (a closed sitting) and anything newer: nothing to show
+  }
+}
+
+// The first session open now, else the most recent, or ?session=ID.
+export async function pickSession() {
+  const q = new URLSearchParams(location.search).get("session");
+  if (q) return Number(q);
+  const r = await fetch("/api/sessions", { credentials: "same-origin" });
+  const list = await r.json();
+  const open = list.find((s) => s.state === "open");
+  return (open || list[0] || {}).id;
+}
+
+export async function whoami() {
+  const r = await fetch("/api/session", { credentials: "same-origin" });
+  return r.ok ? (await r.json()).person : null;
+}
+
+// Remaining time of a turn, in ms, on the server's clock.
+export function remaining(turn, live) {
+  if (!turn) return 0;
+  if (turn.paused || !turn.deadline_ms) return turn.remaining_ms;
+  return turn.deadline_ms - live.now();
+}
+
+export function clock(ms) {
+  const neg = ms < 0;
+  const s = Math.ceil(Math.abs(ms) / 1000);
+  const t = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  return neg ? `−${t}` : t;
+}
+
+// A ballot nonce: 128 random bits, base64url, kept per vote in
+// sessionStorage so that a retry sends the same one.
+export function ballotNonce(voteId) {
+  const key = `plenum.nonce.${voteId}`;
+  let n = sessionStorage.getItem(key);
+  if (!n) {
+    const b = new Uint8Array(18);
+    crypto.getRandomValues(b);
+    n = btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    sessionStorage.setItem(key, n);
+  }
+  return n;
+}
+
+// Small DOM helper: el("button", {class: "big", onclick}, "text", child...)
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (k === "class") e.className = v;
+    // Through CSSOM: the Content-Security-Policy forbids style attributes.
+    else if (k === "style") for (const [p, val] of Object.entries(v)) e.style.setProperty(p, val);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}

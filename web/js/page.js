@@ -1,0 +1,116 @@
+// What every page shares: the language, the header with the connection
+// state, refusals shown with the server's own message, vote results.
+import { apply as applyI18n, initialLang, lang, setLang, t } from "./i18n.js";
+import { el } from "./live.js";
+
+export async function initPage(titleKey) {
+  await setLang(initialLang());
+  document.title = `${t(titleKey)} — Plenum`;
+  const header = document.querySelector("header.bar");
+  if (header) {
+    header.replaceChildren(
+      el("h1", { "data-i18n": titleKey }, t(titleKey)),
+      el("span", { id: "status", role: "status", "aria-live": "polite", "data-state": "connecting" },
+        t("live.connecting")),
+      el("nav", { "aria-label": t("language") },
+        el("button", { type: "button", "data-lang": "vi", onclick: () => switchLang("vi") }, "Tiếng Việt"),
+        el("button", { type: "button", "data-lang": "en", onclick: () => switchLang("en") }, "English")));
+    markLang();
+  }
+}
+
+async function switchLang(l) {
+  await setLang(l);
+  markLang();
+  window.dispatchEvent(new Event("plenum:lang"));
+}
+
+function markLang() {
+  for (const b of document.querySelectorAll("nav button[data-lang]"))
+    b.setAttribute("aria-pressed", String(b.dataset.lang === lang()));
+}
+
+// Shows the connection state; the body carries it so stale data is dimmed
+// and actions are disabled while not live.
+export function showStatus(s) {
+  const e = document.getElementById("status");
+  document.body.dataset.live = s === "live" ? "yes" : "no";
+  if (!e) return;
+  e.dataset.state = s;
+  e.textContent = t(`live.${s}`);
+}
+
+// Shows a refusal with the server's message (in the connection's language).
+export function showError(err) {
+  const box = document.getElementById("message");
+  if (!box) return;
+  box.dataset.kind = "error";
+  box.textContent = err && err.message ? err.message : t("error.generic");
+  box.hidden = false;
+}
+
+export function showInfo(text) {
+  const box = document.getElementById("message");
+  if (!box) return;
+  box.dataset.kind = "info";
+  box.textContent = text;
+  box.hidden = false;
+}
+
+export function clearMessage() {
+  const box = document.getElementById("message");
+  if (box) box.hidden = true;
+}
+
+// Runs an action, showing its refusal; returns the reply data or null.
+export async function act(live, type, fields = {}) {
+  clearMessage();
+  try {
+    return await live.request(type, fields);
+  } catch (e) {
+    showError(e);
+    return null;
+  }
+}
+
+export function memberName(state, id) {
+  const m = (state.members || []).find((x) => x.person_id === id);
+  return m ? m.name : `#${id}`;
+}
+
+// A published (or counted) result as text and bars.
+export function resultView(state, v) {
+  const r = v.result;
+  if (!r) return el("p", {}, t(`vote.state.${v.state}`));
+  const box = el("div", { class: "result" });
+  if (v.kind === "election") {
+    box.append(el("p", {}, t("result.election", { threshold: r.threshold, seats: r.seats })));
+    box.append(bars(r.candidates.map((c) => [c.name + (c.elected ? ` ✔ ${t("result.elected")}` : ""), c.votes]), r.base));
+    if (r.tie) box.append(el("p", { class: "tie" }, t("result.tie")));
+  } else if (v.kind === "confidence") {
+    for (const p of r.persons) {
+      box.append(el("h4", {}, p.name));
+      box.append(bars([[t("choice.high"), p.high], [t("choice.confidence"), p.confidence], [t("choice.low"), p.low]], r.base));
+      if (p.low_two_thirds) box.append(el("p", { class: "flag" }, t("result.low_two_thirds")));
+      else if (p.low_over_half) box.append(el("p", { class: "flag" }, t("result.low_over_half")));
+    }
+  } else {
+    box.append(el("p", { class: r.passed ? "passed" : "failed" },
+      r.passed ? `✔ ${t("result.passed")}` : `✘ ${t("result.failed")}`));
+    box.append(bars([[t("choice.for"), r.for], [t("choice.against"), r.against], [t("choice.abstain"), r.abstain]], r.base));
+    box.append(el("p", { class: "rule" },
+      t(`rule.${r.rule}`, { threshold: r.threshold, base: r.base, for: r.for })));
+  }
+  return box;
+}
+
+function bars(rows, base) {
+  const max = Math.max(base || 1, ...rows.map((r) => r[1]), 1);
+  return el("div", { class: "meters" }, rows.map(([label, n]) =>
+    el("div", { class: "meter-row" },
+      el("span", { class: "meter-label" }, label),
+      el("span", { class: "meter", style: { "--w": `${(100 * n) / max}%` } }),
+      el("span", { class: "meter-n" }, String(n)))));
+}
+
+export { t, applyI18n };

@@ -1,0 +1,36 @@
+// Sign-in for the delegate and chair pages: password or one-time code.
+// The server sets an HttpOnly cookie, which the WebSocket then carries.
+import { el } from "./live.js";
+import { t } from "./i18n.js";
+import { showError } from "./page.js";
+
+export function signinForm(onDone) {
+  const login = el("input", { id: "login", name: "login", autocomplete: "username", required: true });
+  const password = el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password" });
+  const code = el("input", { id: "code", name: "code", autocomplete: "one-time-code", placeholder: "ABCDE-FGHJK" });
+  const form = el("form", { class: "signin", "aria-labelledby": "signin-title" },
+    el("h2", { id: "signin-title" }, t("signin.title")),
+    el("label", { for: "login" }, t("signin.login")), login,
+    el("label", { for: "password" }, t("signin.password")), password,
+    el("label", { for: "code" }, t("signin.code")), code,
+    el("button", { type: "submit", class: "big primary" }, t("signin.submit")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = code.value.trim() ? { code: code.value.trim() } : { login: login.value.trim(), password: password.value };
+    const r = await fetch("/api/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const data = await r.json();
+    if (!r.ok) return showError(data);
+    onDone(data.person);
+  });
+  return form;
+}
+
+export async function signout() {
+  await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
+  location.reload();
+}
