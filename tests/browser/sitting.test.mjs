@@ -67,6 +67,14 @@ try {
   }
   await chair.waitForFunction(() => document.querySelector("#attendance").textContent.includes("3/30"));
   check(true, "three delegates checked in; the chair sees 3/30 present");
+  // The secretary records a fourth delegate (no device) as present.
+  const sec = await page("/secretary/");
+  pages.secretary = sec;
+  await signIn(sec, "thuky");
+  const huong = sec.locator("tr", { hasText: "Đặng Thị Hương" });
+  await huong.locator('button[id^="att-"]').click();
+  await chair.waitForFunction(() => document.querySelector("#attendance").textContent.includes("4/30"));
+  check(true, "the secretary marks a delegate present; the chair sees 4/30");
   check((await text(chair, "#quorum")).includes("Chưa đủ"), "the chair sees the quorum is not met, in words");
 
   // A delegate asks to speak; the chair gives the floor; the display counts down.
@@ -84,7 +92,7 @@ try {
   await chair.click("#end");
 
   // A named vote.
-  async function runVote(kind, question, choices) {
+  async function runVote(kind, question, choices, byHand = 0) {
     await chair.fill("#vote-question", question);
     await chair.selectOption("#vote-kind", kind);
     await chair.click("#vote-prepare");
@@ -104,14 +112,21 @@ try {
         receipt: (await d.$(".receipt")) ? await text(d, ".receipt") : null });
       if (i === 0) await d.screenshot({ path: `${shots}/delegate-${kind}.png`, fullPage: true });
     }
-    await chair.waitForFunction((v) => document.querySelector(`#count-${v}`).textContent.includes("3/3"), id);
+    if (byHand) {
+      // The secretary enters the choice of the delegate without a device.
+      await sec.waitForSelector('button[id$="-for"]');
+      await sec.locator("tr", { hasText: "Đặng Thị Hương" }).locator('button[id$="-for"]').click();
+    }
+    const cast = delegates.length + byHand;
+    await chair.waitForFunction(([v, n]) => document.querySelector(`#count-${v}`).textContent.startsWith(`Đã có ${n}/`), [id, cast]);
     await chair.click(`#vote-close-${id}`);
     const publish = await chair.waitForSelector(`#vote-publish-${id}`);
     await publish.click();
     await chair.waitForSelector(`article[data-vote="${id}"][data-state="published"]`);
     return seen;
   }
-  const named = await runVote("named", "Thông qua Nghị quyết về dự toán ngân sách năm 2027", ["for", "for", "against"]);
+  const named = await runVote("named", "Thông qua Nghị quyết về dự toán ngân sách năm 2027", ["for", "for", "against"], 1);
+  await sec.screenshot({ path: `${shots}/secretary.png`, fullPage: true });
   check(named.every((x) => x.recorded.includes("đã được ghi nhận")), "each delegate sees their vote recorded");
   await delegates[0].screenshot({ path: `${shots}/delegate.png`, fullPage: true });
 

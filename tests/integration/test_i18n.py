@@ -44,6 +44,16 @@ class I18nTest(unittest.TestCase):
         for key in used:
             self.assertIn(key, self.vi, key)
 
+    def test_scripts_parse(self):
+        # A syntax error in a page script shows up here at once, not as a
+        # browser test timing out.
+        import subprocess
+        for path in glob.glob(os.path.join(self.web, "js", "*.js")):
+            with open(path, encoding="utf-8") as f:
+                r = subprocess.run(["node", "--check", "--input-type=module"], stdin=f,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self.assertEqual(r.returncode, 0, f"{path}: {r.stdout}")
+
     def test_vietnamese_has_diacritics(self):
         # A string table typed without diacritics ("Trang thai") is wrong.
         marks = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợ"
