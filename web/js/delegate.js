@@ -2,7 +2,7 @@
 // the floor, vote with three large buttons; a vote is shown as recorded only
 // once the server has acknowledged it (after its durable commit).
 import { Live, ballotNonce, clock, el, pickSession, remaining, whoami } from "./live.js";
-import { initPage, showStatus, act, memberName, resultView, showInfo, t } from "./page.js";
+import { initPage, showStatus, act, clearMessage, memberName, resultView, showInfo, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
 
@@ -113,6 +113,8 @@ async function cast(v, choice) {
     // Only now, with the server's acknowledgement of a committed ballot.
     recorded.set(v.id, { receipt: r.receipt });
     showInfo(t("vote.recorded"));
+    // The card keeps the confirmation; the banner goes after a while.
+    setTimeout(clearMessage, 8000);
     render();
   }
 }
