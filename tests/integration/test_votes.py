@@ -580,3 +580,75 @@ class LoadTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OutageTest(unittest.TestCase):
+    def test_database_outage_during_a_vote(self):
+        """PostgreSQL stops mid-vote: ballots are refused with a retryable
+        db_unavailable (never acknowledged), plenumd stays up, reconnects by
+        itself, and the same ballots are then recorded exactly once."""
+        own = PgCluster()
+        try:
+            url = council_fixture.demo_db(own, "outage")
+            d = Plenumd(url, extra_args=FAST)
+            try:
+                run(self._outage(own, d, url))
+            finally:
+                code = d.stop()
+                report = d.sanitizer_report()
+                log = d.log()
+                d.cleanup()
+                self.assertEqual(code, 0, log)
+                self.assertIsNone(report)
+        finally:
+            own.destroy()
+
+    async def _outage(self, own, d, url):
+        sid = int(own.psql("SELECT id FROM session", "outage"))
+        sit = int(own.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "outage"))
+
+        async def client(login):
+            c = await LiveClient.connect(d, d.login(login, "plenum-demo"), name=login)
+            await c.ok("join", session_id=sid)
+            return c
+        chair = await client("chutich")
+        ds = [await client(f"daibieu{n:02d}") for n in range(3, 6)]
+        await chair.ok("session.open")
+        await chair.ok("sitting.open", sitting_id=sit)
+        await chair.ok("agenda.next")
+        for x in ds:
+            await x.ok("attendance.check_in")
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Mất kết nối"))["seq"]
+        await chair.ok("vote.open", vote_id=vid)
+        n0 = nonce()
+        await ds[0].ok("vote.cast", vote_id=vid, choice="for", nonce=n0)
+
+        own.stop()
+        nonces = [nonce(), nonce()]
+        for x, n in zip(ds[1:], nonces):
+            r = await x.ask("vote.cast", vote_id=vid, choice="against", nonce=n)
+            self.assertEqual((r["type"], r["code"], r["retryable"]), ("error", "db_unavailable", True))
+        status, h = d.health()
+        self.assertEqual((status, h["database"]["ok"]), (503, False))
+
+        own.start()
+        # The clients retry with the same nonces until the database is back.
+        for x, n in zip(ds[1:], nonces):
+            for _ in range(100):
+                r = await x.ask("vote.cast", vote_id=vid, choice="against", nonce=n)
+                if r["type"] == "ok":
+                    break
+                self.assertEqual(r["code"], "db_unavailable")
+                await asyncio.sleep(0.1)
+            self.assertEqual(r["type"], "ok", r)
+        # The first ballot, acknowledged before the outage, is still there once.
+        r = await ds[0].ask("vote.cast", vote_id=vid, choice="for", nonce=n0)
+        self.assertEqual(r["data"]["outcome"], "duplicate")
+        await chair.ok("vote.close", vote_id=vid)
+        await counted(chair, vid)
+        tally = await chair.ok("vote.tally", vote_id=vid)
+        self.assertEqual((tally["result"]["for"], tally["result"]["against"]), (1, 2))
+        self.assertEqual(own.psql(f"SELECT count(*) FROM ballot WHERE vote_id = {vid}", "outage"), "3")
+        self.assertIn("database connection restored", d.log())
+        for x in [chair] + ds:
+            await x.close()
