@@ -11,14 +11,14 @@ build_pkgs=(
   build-essential cmake pkg-config
   libwebsockets-dev libglib2.0-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  libpq-dev libjansson-dev libsrtp2-dev libssl-dev
+  libpq-dev libjansson-dev libsrtp2-dev libssl-dev libqrencode-dev
 )
 # What `make run` needs on top: the embedded PostgreSQL 15 server.
 run_pkgs=(postgresql-15 postgresql-client-15)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
 # fuzzing, and Chromium (driven by playwright-core from npm) with fonts that
 # have every Vietnamese diacritic.
-test_pkgs=(python3 python3-websockets python3-yaml curl openssl clang libclang-rt-14-dev chromium fonts-noto-core)
+test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in

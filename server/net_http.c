@@ -109,6 +109,8 @@ void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr)
         g_string_free(hr->req_body, TRUE);
         hr->req_body = NULL;
     }
+    json_decref(hr->api);
+    hr->api = NULL;
 }
 
 static void health_done(void *user, const PGresult *res, enum pl_err err)

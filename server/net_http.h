@@ -13,6 +13,8 @@
 #include <glib.h>
 #include <libwebsockets.h>
 
+#include <jansson.h>
+
 #include "errors.h"
 
 /* Request bodies larger than this are refused with 413. */
@@ -37,6 +39,7 @@ struct pl_http_req {
     uint64_t db_request; /* pending store request, 0 if none */
     gint64 db_t0;
     struct pl_login_op *op; /* pending login; owned */
+    json_t *api;            /* an admin request's state between steps; owned */
 };
 
 /* Queues a response; body is copied. Returns 0 (the lws callback's value). */

@@ -13,7 +13,8 @@ class BrowserTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pg = PgCluster()
-        cls.d = Plenumd(cls.pg.create_db("browser"))
+        # The demo council, for the admin page.
+        cls.d = Plenumd(council_fixture.demo_db(cls.pg, "browser"))
         cls.shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
         os.makedirs(cls.shots, exist_ok=True)
 
@@ -36,6 +37,9 @@ class BrowserTest(unittest.TestCase):
 
     def test_landing_page(self):
         self.run_node("landing.test.mjs")
+
+    def test_admin_page(self):
+        self.run_node("admin.test.mjs")
 
 
 class SittingBrowserTest(unittest.TestCase):

@@ -14,6 +14,11 @@ export function signinForm(onDone) {
     el("label", { for: "password" }, t("signin.password")), password,
     el("label", { for: "code" }, t("signin.code")), code,
     el("button", { type: "submit", class: "big primary" }, t("signin.submit")));
+  // A one-time code alone is enough: the login is only required without one,
+  // or the browser would refuse to submit a code-only form.
+  code.addEventListener("input", () => {
+    login.required = !code.value.trim();
+  });
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = code.value.trim() ? { code: code.value.trim() } : { login: login.value.trim(), password: password.value };
