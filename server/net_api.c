@@ -346,69 +346,6 @@ static int logout_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-static int session_info(struct lws *wsi, struct pl_http_req *hr)
-{
-    struct pl_server *srv = pl_server_from_wsi(wsi);
-    char token[PL_TOKEN_LEN + 1];
-    struct pl_identity who = {0};
-    if (request_token(wsi, token) != 0 || pl_auth_check(srv->auth, token, &who) != 0)
-        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
-    json_t *body = json_pack("{s:o}", "person", person_json(&who));
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    pl_identity_clear(&who);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
-    free(text);
-    return 0;
-}
-
-static void sessions_listed(void *user, const PGresult *res, enum pl_err err)
-{
-    struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
-        return;
-    }
-    const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
-}
-
-/* GET /api/sessions: every session open to the public, newest first, for
- * the pages to choose from (a session closed to the public is listed only
- * to its council's members, who sign in). */
-static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
-{
-    struct pl_server *srv = pl_server_from_wsi(wsi);
-    char token[PL_TOKEN_LEN + 1], person[24] = "0";
-    struct pl_identity who = {0};
-    if (request_token(wsi, token) == 0 && pl_auth_check(srv->auth, token, &who) == 0)
-        snprintf(person, sizeof person, "%lld", (long long)who.person_id);
-    pl_identity_clear(&who);
-    const char *params[1] = {person};
-    hr->phase = PH_WAIT;
-    hr->db_request = pl_store_query(
-        srv->store,
-        "SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'title', s.title, 'number', "
-        "s.number, 'council', c.name, 'state', s.state, 'closed', s.visibility = 'closed', "
-        "'planned_start', s.planned_start) ORDER BY s.planned_start DESC NULLS LAST, s.id DESC), "
-        "'[]')::text FROM session s JOIN council c ON c.id = s.council_id "
-        "WHERE s.visibility = 'public' OR EXISTS (SELECT 1 FROM membership m "
-        "WHERE m.council_id = s.council_id AND m.person_id = $1::bigint)",
-        1, params, API_DB_TIMEOUT_MS, sessions_listed, wsi);
-    return 0;
-}
-
-/* --- administration: people and printed sign-in codes --------------------------- */
-
-/* Who may manage whom: an administrator anyone; the chair, a vice-chair or
- * the secretary of a council its members. $1: the requester, $2: is admin. */
-#define MANAGES(person)                                                                            \
-    "($2::boolean OR EXISTS (SELECT 1 FROM membership mine JOIN membership theirs USING "          \
-    "(council_id) WHERE mine.person_id = $1::bigint AND mine.role IN ('chair', 'vice_chair', "     \
-    "'secretary') AND theirs.person_id = " person "))"
-
 static void db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err)
 {
     pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
@@ -421,7 +358,22 @@ static int signed_in(struct lws *wsi, struct pl_identity *who)
            pl_auth_check(pl_server_from_wsi(wsi)->auth, token, who) == 0;
 }
 
-static void people_listed(void *user, const PGresult *res, enum pl_err err)
+static int session_info(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_identity who = {0};
+    if (!signed_in(wsi, &who))
+        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    json_t *body = json_pack("{s:o}", "person", person_json(&who));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    pl_identity_clear(&who);
+    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    free(text);
+    return 0;
+}
+
+/* Answers 200 with the JSON text the query built in its first cell. */
+static void json_answered(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
     struct pl_http_req *hr = lws_wsi_user(wsi);
@@ -433,6 +385,40 @@ static void people_listed(void *user, const PGresult *res, enum pl_err err)
     const char *text = PQgetvalue(res, 0, 0);
     pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
 }
+
+/* GET /api/sessions: every session open to the public, newest first, for
+ * the pages to choose from (a session closed to the public is listed only
+ * to its council's members, who sign in). */
+static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char person[24] = "0";
+    struct pl_identity who = {0};
+    if (signed_in(wsi, &who))
+        snprintf(person, sizeof person, "%lld", (long long)who.person_id);
+    pl_identity_clear(&who);
+    const char *params[1] = {person};
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(
+        srv->store,
+        "SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'title', s.title, 'number', "
+        "s.number, 'council', c.name, 'state', s.state, 'closed', s.visibility = 'closed', "
+        "'planned_start', s.planned_start) ORDER BY s.planned_start DESC NULLS LAST, s.id DESC), "
+        "'[]')::text FROM session s JOIN council c ON c.id = s.council_id "
+        "WHERE s.visibility = 'public' OR EXISTS (SELECT 1 FROM membership m "
+        "WHERE m.council_id = s.council_id AND m.person_id = $1::bigint)",
+        1, params, API_DB_TIMEOUT_MS, json_answered, wsi);
+    return 0;
+}
+
+/* --- administration: people and printed sign-in codes --------------------------- */
+
+/* Who may manage whom: an administrator anyone; the chair, a vice-chair or
+ * the secretary of a council its members. $1: the requester, $2: is admin. */
+#define MANAGES(person)                                                                            \
+    "($2::boolean OR EXISTS (SELECT 1 FROM membership mine JOIN membership theirs USING "          \
+    "(council_id) WHERE mine.person_id = $1::bigint AND mine.role IN ('chair', 'vice_chair', "     \
+    "'secretary') AND theirs.person_id = " person "))"
 
 /* GET /api/admin/people: the councils the requester manages, with their
  * members and roles. */
@@ -456,7 +442,7 @@ static int people_list(struct lws *wsi, struct pl_http_req *hr)
         "c.name), '[]')::text FROM council c WHERE $2::boolean OR EXISTS (SELECT 1 FROM "
         "membership mine WHERE mine.council_id = c.id AND mine.person_id = $1::bigint AND "
         "mine.role IN ('chair', 'vice_chair', 'secretary'))",
-        2, params, API_DB_TIMEOUT_MS, people_listed, wsi);
+        2, params, API_DB_TIMEOUT_MS, json_answered, wsi);
     return 0;
 }
 
