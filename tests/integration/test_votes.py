@@ -110,13 +110,19 @@ async def run_vote(chair, voters, choices, **prepare):
     return vid, replies
 
 
+def play(name, scenario):
+    """Runs one scenario coroutine against its own demo council and plenumd,
+    which is stopped (and its exit status checked) whatever happens."""
+    s = Demo(name)
+    try:
+        run(scenario(s))
+    finally:
+        s.stop()
+
+
 class MotionTest(unittest.TestCase):
     def test_open_vote_rules_boundaries_and_manual_entry(self):
-        s = Demo("motion")
-        try:
-            run(self._motion(s))
-        finally:
-            s.stop()
+        play("motion", self._motion)
 
     async def _motion(self, s):
         chair, ds = await s.start(20)
@@ -171,11 +177,7 @@ class MotionTest(unittest.TestCase):
             await c.close()
 
     def test_named_vote_change_and_duplicates(self):
-        s = Demo("named")
-        try:
-            run(self._named(s))
-        finally:
-            s.stop()
+        play("named", self._named)
 
     async def _named(self, s):
         chair, ds = await s.start(6)
@@ -220,11 +222,7 @@ class MotionTest(unittest.TestCase):
             await x.close()
 
     def test_bad_ballots_store_nothing(self):
-        s = Demo("badvote")
-        try:
-            run(self._bad(s))
-        finally:
-            s.stop()
+        play("badvote", self._bad)
 
     async def _bad(self, s):
         chair, ds = await s.start(3)
@@ -284,11 +282,7 @@ class MotionTest(unittest.TestCase):
 
 class SecretBallotTest(unittest.TestCase):
     def test_secret_ballot_board_secrecy_and_audit(self):
-        s = Demo("secret")
-        try:
-            run(self._secret(s))
-        finally:
-            s.stop()
+        play("secret", self._secret)
 
     async def _secret(self, s):
         chair, ds = await s.start(20)
@@ -381,11 +375,7 @@ class SecretBallotTest(unittest.TestCase):
             await x.close()
 
     def test_election_with_tie_and_confidence(self):
-        s = Demo("election")
-        try:
-            run(self._election(s))
-        finally:
-            s.stop()
+        play("election", self._election)
 
     async def _election(self, s):
         chair, ds = await s.start(28)
