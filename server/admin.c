@@ -12,7 +12,7 @@
 
 #include "auth.h"
 #include "auth_token.h"
-#include "csv.h"
+#include "admin_input.h"
 #include "log.h"
 #include "migrate.h"
 #include "password.h"
@@ -130,30 +130,6 @@ static void audit(PGconn *c, const char *event, const char *person_id, const cha
                          5, NULL, p, NULL, NULL, 0));
 }
 
-static int valid_login(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n > 64 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (!(islower(ch) || isdigit(ch) || ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-static const char *const roles[] = {"chair", "vice_chair", "secretary", "delegate", "staff"};
-
-static int valid_role(const char *r)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(roles); i++) {
-        if (strcmp(r, roles[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Chairs, vice-chairs and delegates hold a seat and vote. */
 static const char *role_votes(const char *role)
 {
@@ -220,7 +196,7 @@ static int cmd_person_add(PGconn *c, struct args *a, FILE *out)
     const char *login, *name;
     if (need(a, "--login", &login) || need(a, "--name", &name))
         return 1;
-    if (!valid_login(login))
+    if (!pl_admin_valid_login(login))
         return fail("--login \"%s\" must be 2-64 of a-z 0-9 . _ - starting with a letter or digit",
                     login);
     const char *p[5] = {login, name, opt(a, "--email"), opt(a, "--phone"),
@@ -331,7 +307,7 @@ static int cmd_role(PGconn *c, struct args *a, FILE *out)
     const char *slug, *login, *role;
     if (need(a, "--council", &slug) || need(a, "--login", &login) || need(a, "--role", &role))
         return 1;
-    if (!valid_role(role))
+    if (!pl_admin_valid_role(role))
         return fail("--role \"%s\" must be chair, vice_chair, secretary, delegate or staff", role);
     char *cid = council_id(c, slug), *pid = cid ? person_id(c, login) : NULL;
     int rc = 1;
@@ -347,130 +323,30 @@ static int cmd_role(PGconn *c, struct args *a, FILE *out)
 
 /* --- CSV import --------------------------------------------------------------- */
 
-enum col { COL_LOGIN, COL_NAME, COL_ROLE, COL_SEAT, COL_EMAIL, COL_PHONE, COL_TITLE, COL__N };
-static const char *const col_names[COL__N] = {"login", "display_name", "role", "seat_no",
-                                              "email", "phone",        "title"};
-
-struct import {
-    PGconn *conn;
-    char *council;
-    int col[COL__N]; /* index in the row, -1 if absent */
-    GHashTable *logins, *seats;
-    int imported;
-    char err[512];
-};
-
-static int import_row(void *user, int row, int n, char **f)
+/* Prints each refused row as "row N: field: message". */
+static void print_row_errors(const json_t *errors)
 {
-    struct import *im = user;
-    if (row == 1) {
-        for (int k = 0; k < COL__N; k++)
-            im->col[k] = -1;
-        for (int i = 0; i < n; i++) {
-            int k = 0;
-            while (k < COL__N && strcmp(g_strstrip(f[i]), col_names[k]) != 0)
-                k++;
-            if (k == COL__N) {
-                snprintf(im->err, sizeof im->err, "row 1: unknown column \"%s\"", f[i]);
-                return 1;
-            }
-            im->col[k] = i;
-        }
-        for (int k = COL_LOGIN; k <= COL_ROLE; k++) {
-            if (im->col[k] < 0) {
-                snprintf(im->err, sizeof im->err, "row 1: the column \"%s\" is required",
-                         col_names[k]);
-                return 1;
-            }
-        }
-        return 0;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(errors, i, e)
+    {
+        const char *code = json_string_value(json_object_get(e, "error"));
+        const char *detail = json_string_value(json_object_get(e, "detail"));
+        enum pl_err err = PL_ERR_BAD_FIELD;
+        for (int k = 0; k < PL_ERR__COUNT; k++)
+            if (code && strcmp(pl_err_code((enum pl_err)k), code) == 0)
+                err = (enum pl_err)k;
+        const char *value = json_string_value(json_object_get(e, "value"));
+        fprintf(stderr, "plenumd admin: row %lld: %s%s%s%s: %s\n",
+                (long long)json_integer_value(json_object_get(e, "row")),
+                json_string_value(json_object_get(e, "field")) ?: "-", value ? " \"" : "",
+                value ? value : "", value ? "\"" : "",
+                detail ? detail : pl_err_message(err, PL_LANG_EN));
     }
-    const char *v[COL__N];
-    for (int k = 0; k < COL__N; k++) {
-        v[k] = im->col[k] >= 0 && im->col[k] < n ? g_strstrip(f[im->col[k]]) : "";
-    }
-    if (!valid_login(v[COL_LOGIN])) {
-        snprintf(im->err, sizeof im->err, "row %d: login \"%s\" must be 2-64 of a-z 0-9 . _ -", row,
-                 v[COL_LOGIN]);
-        return 1;
-    }
-    if (!*v[COL_NAME] || g_utf8_strlen(v[COL_NAME], -1) > 200) {
-        snprintf(im->err, sizeof im->err, "row %d: display_name must be 1-200 characters", row);
-        return 1;
-    }
-    if (!valid_role(v[COL_ROLE])) {
-        snprintf(im->err, sizeof im->err,
-                 "row %d: role \"%s\" must be chair, vice_chair, secretary, delegate or staff", row,
-                 v[COL_ROLE]);
-        return 1;
-    }
-    if (*v[COL_SEAT]) {
-        char *end;
-        long s = strtol(v[COL_SEAT], &end, 10);
-        if (*end || s < 1 || s > 100000) {
-            snprintf(im->err, sizeof im->err, "row %d: seat_no \"%s\" is not a positive number",
-                     row, v[COL_SEAT]);
-            return 1;
-        }
-        if (g_hash_table_contains(im->seats, v[COL_SEAT])) {
-            snprintf(im->err, sizeof im->err, "row %d: seat %s appears twice", row, v[COL_SEAT]);
-            return 1;
-        }
-        g_hash_table_add(im->seats, g_strdup(v[COL_SEAT]));
-    }
-    if (*v[COL_EMAIL] && (!strchr(v[COL_EMAIL], '@') || strlen(v[COL_EMAIL]) > 254)) {
-        snprintf(im->err, sizeof im->err, "row %d: email \"%s\" is not an address", row,
-                 v[COL_EMAIL]);
-        return 1;
-    }
-    if (strlen(v[COL_PHONE]) > 32) {
-        snprintf(im->err, sizeof im->err, "row %d: phone is longer than 32 characters", row);
-        return 1;
-    }
-    if (g_hash_table_contains(im->logins, v[COL_LOGIN])) {
-        snprintf(im->err, sizeof im->err, "row %d: login \"%s\" appears twice", row, v[COL_LOGIN]);
-        return 1;
-    }
-    g_hash_table_add(im->logins, g_strdup(v[COL_LOGIN]));
-
-    const char *p[4] = {v[COL_LOGIN], v[COL_NAME], *v[COL_EMAIL] ? v[COL_EMAIL] : NULL,
-                        *v[COL_PHONE] ? v[COL_PHONE] : NULL};
-    PGresult *r = PQexecParams(im->conn,
-                               "INSERT INTO person (login, display_name, email, phone) VALUES "
-                               "($1, $2, $3, $4) ON CONFLICT (login) DO UPDATE SET "
-                               "display_name = $2, email = $3, phone = $4 RETURNING id",
-                               4, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        const char *m = PQresultErrorMessage(r);
-        snprintf(im->err, sizeof im->err, "row %d: %.*s", row, (int)strcspn(m, "\n"), m);
-        PQclear(r);
-        return 1;
-    }
-    char *pid = g_strdup(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    const char *mp[6] = {im->council,
-                         pid,
-                         v[COL_ROLE],
-                         role_votes(v[COL_ROLE]),
-                         *v[COL_SEAT] ? v[COL_SEAT] : NULL,
-                         *v[COL_TITLE] ? v[COL_TITLE] : NULL};
-    r = PQexecParams(im->conn,
-                     "INSERT INTO membership (council_id, person_id, role, is_delegate, seat_no, "
-                     "title) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (council_id, person_id) "
-                     "DO UPDATE SET role = $3, is_delegate = $4, seat_no = $5, title = $6",
-                     6, NULL, mp, NULL, NULL, 0);
-    g_free(pid);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        const char *m = PQresultErrorMessage(r);
-        snprintf(im->err, sizeof im->err, "row %d: %.*s", row, (int)strcspn(m, "\n"), m);
-        PQclear(r);
-        return 1;
-    }
-    PQclear(r);
-    im->imported++;
-    return 0;
 }
 
+/* The same checks and the same SQL (admin_import) as the admin page, as an
+ * administrator: all or nothing. */
 static int cmd_import(PGconn *c, struct args *a, FILE *out)
 {
     const char *slug;
@@ -487,33 +363,47 @@ static int cmd_import(PGconn *c, struct args *a, FILE *out)
         g_error_free(gerr);
         return rc;
     }
-    struct import im = {.conn = c};
-    im.logins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    im.seats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     int rc = 1;
-    im.council = council_id(c, slug);
-    if (!im.council || exec_ok(c, "BEGIN", 0, NULL, "importing") != 0)
-        goto done;
-    /* All or nothing: any bad row rolls the whole file back. */
-    char perr[256];
-    int prc = pl_csv_parse(buf, len, import_row, &im, perr, sizeof perr);
-    if (prc != 0) {
-        PQclear(PQexec(c, "ROLLBACK"));
-        fail("%s: nothing imported: %s", path, prc < 0 ? perr : im.err);
+    json_t *errors = NULL;
+    json_t *rows = pl_admin_csv_rows(buf, len, &errors);
+    g_free(buf);
+    char *cid = council_id(c, slug);
+    if (!rows) {
+        print_row_errors(errors);
+        fail("%s: nothing imported", path);
         goto done;
     }
-    if (exec_ok(c, "COMMIT", 0, NULL, "importing") != 0)
+    if (!cid)
         goto done;
-    char detail[64];
-    snprintf(detail, sizeof detail, "council=%s rows=%d", slug, im.imported);
+    char *text = json_dumps(rows, JSON_COMPACT);
+    const char *p[2] = {cid, text};
+    PGresult *r = PQexecParams(c, "SELECT admin_import(NULL, true, $1, $2::jsonb)::text", 2, NULL,
+                               p, NULL, NULL, 0);
+    free(text);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *m = PQresultErrorMessage(r);
+        const char *row = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+        const char *col = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
+        fail("%s: nothing imported: %s%s%s%s%.*s", path, row ? row : "", row ? ": " : "",
+             col && *col ? col : "", col && *col ? ": " : "", (int)strcspn(m, "\n"), m);
+        PQclear(r);
+        goto done;
+    }
+    json_t *res = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    PQclear(r);
+    long long made = json_integer_value(json_object_get(res, "created"));
+    long long updated = json_integer_value(json_object_get(res, "updated"));
+    json_decref(res);
+    char detail[96];
+    snprintf(detail, sizeof detail, "council=%s created=%lld updated=%lld", slug, made, updated);
     audit(c, "admin_import", NULL, NULL, detail);
-    fprintf(out, "imported %d person(s) into %s\n", im.imported, slug);
+    fprintf(out, "imported %lld person(s) into %s (%lld new, %lld updated)\n", made + updated, slug,
+            made, updated);
     rc = 0;
 done:
-    g_free(im.council);
-    g_hash_table_destroy(im.logins);
-    g_hash_table_destroy(im.seats);
-    g_free(buf);
+    g_free(cid);
+    json_decref(rows);
+    json_decref(errors);
     return rc;
 }
 

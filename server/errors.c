@@ -68,6 +68,8 @@ static const struct {
                               "Your vote was already recorded.", 0},
     [PL_ERR_BAD_CHOICE] = {"bad_choice", "Lựa chọn không có trên phiếu.",
                            "That choice is not on the ballot.", 0},
+    [PL_ERR_DUPLICATE] = {"duplicate", "Giá trị này đã được dùng (xem trường được nêu).",
+                          "That value is already taken (see the field named).", 0},
 };
 
 const char *pl_err_code(enum pl_err err)

@@ -34,6 +34,7 @@ enum pl_err {
     PL_ERR_NOT_ELIGIBLE,        /* this person may not vote in this vote */
     PL_ERR_ALREADY_VOTED,       /* a different second choice without the change option */
     PL_ERR_BAD_CHOICE,          /* the choice is not on the ballot */
+    PL_ERR_DUPLICATE,           /* a login, seat, session number or the chair is taken */
     PL_ERR__COUNT
 };
 

@@ -53,6 +53,7 @@ struct pl_entry {
     json_t *notice;     /* the latest progress of the open vote, not yet sent; owned */
     bool notice_public;
     bool stale;             /* memory may lag the database: reload first */
+    bool reload_now;        /* stale, and reload even with no command waiting */
     uint64_t store_request; /* the write or reload in flight */
 };
 
@@ -256,6 +257,21 @@ void pl_hub_free(struct pl_hub *hub)
 unsigned pl_hub_sessions(const struct pl_hub *hub)
 {
     return g_hash_table_size(hub->entries);
+}
+
+void pl_hub_refresh(struct pl_hub *hub, int64_t session_id, int64_t council_id)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, hub->entries);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct pl_entry *e = value;
+        if (e->id != session_id && e->live->council_id != council_id)
+            continue;
+        e->stale = true;
+        e->reload_now = true;
+        kick(e);
+    }
 }
 
 /* Fills the ring from the document's recent events. */
@@ -529,6 +545,7 @@ static void reloaded(void *user, const PGresult *res, enum pl_err err)
     pl_live_free(e->live);
     e->live = live;
     e->stale = false;
+    e->reload_now = false;
     /* Events that committed while we could not tell: send them now. */
     ring_from_doc(e, doc, old, true);
     json_decref(doc);
@@ -595,7 +612,13 @@ static void written(void *user, const PGresult *res, enum pl_err err)
     e->store_request = 0;
     if (err != PL_OK) {
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-        if (err == PL_ERR_DB_UNAVAILABLE || (state && strcmp(state, "40001") == 0)) {
+        const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+        /* 40001: the event log's guard saw a newer event; 23505 on its key:
+         * a concurrent writer (an edit from the admin page) took the seq. */
+        bool raced = state && (strcmp(state, "40001") == 0 ||
+                               (strcmp(state, "23505") == 0 && constraint &&
+                                strcmp(constraint, "session_event_pkey") == 0));
+        if (err == PL_ERR_DB_UNAVAILABLE || raced) {
             /* Unknown outcome, or another writer got there first: memory may
              * be behind the database. Reload before the next command. */
             e->stale = true;
@@ -792,7 +815,7 @@ static void kick(struct pl_entry *e)
             char param[24];
             snprintf(param, sizeof param, "%lld", (long long)e->id);
             const char *p[1] = {param};
-            if (g_queue_is_empty(&e->pending))
+            if (g_queue_is_empty(&e->pending) && !e->reload_now)
                 return; /* reload lazily, when there is work */
             e->store_request = pl_store_query(e->hub->store, pl_live_load_sql, 1, p,
                                               WRITE_TIMEOUT_MS, reloaded, e);

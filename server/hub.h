@@ -58,6 +58,12 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
 /* The client is going away: unsubscribe it, drop its queued commands. */
 void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c);
 
+/* The database changed behind the hub (the admin page edited a session or
+ * a council's people): reload session_id and every session of council_id
+ * that is in memory now, and send their clients the events committed
+ * meanwhile. 0 matches nothing. */
+void pl_hub_refresh(struct pl_hub *hub, int64_t session_id, int64_t council_id);
+
 /* Sessions in memory (for health and tests). */
 unsigned pl_hub_sessions(const struct pl_hub *hub);
 

@@ -24,8 +24,6 @@
 #include "log.h"
 #include "login_input.h"
 #include "net_http.h"
-#include "qr_svg.h"
-#include "signin_code.h"
 #include "rate_limit.h"
 #include "seclog.h"
 #include "server.h"
@@ -346,12 +344,12 @@ static int logout_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-static void db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err)
+void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err)
 {
     pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
 }
 
-static int signed_in(struct lws *wsi, struct pl_identity *who)
+int pl_api_signed_in(struct lws *wsi, struct pl_identity *who)
 {
     char token[PL_TOKEN_LEN + 1];
     return request_token(wsi, token) == 0 &&
@@ -361,7 +359,7 @@ static int signed_in(struct lws *wsi, struct pl_identity *who)
 static int session_info(struct lws *wsi, struct pl_http_req *hr)
 {
     struct pl_identity who = {0};
-    if (!signed_in(wsi, &who))
+    if (!pl_api_signed_in(wsi, &who))
         return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
     json_t *body = json_pack("{s:o}", "person", person_json(&who));
     char *text = json_dumps(body, JSON_COMPACT);
@@ -373,13 +371,13 @@ static int session_info(struct lws *wsi, struct pl_http_req *hr)
 }
 
 /* Answers 200 with the JSON text the query built in its first cell. */
-static void json_answered(void *user, const PGresult *res, enum pl_err err)
+void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
     struct pl_http_req *hr = lws_wsi_user(wsi);
     hr->db_request = 0;
     if (err != PL_OK) {
-        db_failed(wsi, hr, err);
+        pl_api_db_failed(wsi, hr, err);
         return;
     }
     const char *text = PQgetvalue(res, 0, 0);
@@ -394,7 +392,7 @@ static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
     struct pl_server *srv = pl_server_from_wsi(wsi);
     char person[24] = "0";
     struct pl_identity who = {0};
-    if (signed_in(wsi, &who))
+    if (pl_api_signed_in(wsi, &who))
         snprintf(person, sizeof person, "%lld", (long long)who.person_id);
     pl_identity_clear(&who);
     const char *params[1] = {person};
@@ -407,189 +405,7 @@ static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
         "'[]')::text FROM session s JOIN council c ON c.id = s.council_id "
         "WHERE s.visibility = 'public' OR EXISTS (SELECT 1 FROM membership m "
         "WHERE m.council_id = s.council_id AND m.person_id = $1::bigint)",
-        1, params, API_DB_TIMEOUT_MS, json_answered, wsi);
-    return 0;
-}
-
-/* --- administration: people and printed sign-in codes --------------------------- */
-
-/* Who may manage whom: an administrator anyone; the chair, a vice-chair or
- * the secretary of a council its members. $1: the requester, $2: is admin. */
-#define MANAGES(person)                                                                            \
-    "($2::boolean OR EXISTS (SELECT 1 FROM membership mine JOIN membership theirs USING "          \
-    "(council_id) WHERE mine.person_id = $1::bigint AND mine.role IN ('chair', 'vice_chair', "     \
-    "'secretary') AND theirs.person_id = " person "))"
-
-/* GET /api/admin/people: the councils the requester manages, with their
- * members and roles. */
-static int people_list(struct lws *wsi, struct pl_http_req *hr)
-{
-    struct pl_identity who = {0};
-    if (!signed_in(wsi, &who))
-        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
-    char pid[24];
-    snprintf(pid, sizeof pid, "%lld", (long long)who.person_id);
-    const char *params[2] = {pid, who.is_admin ? "t" : "f"};
-    pl_identity_clear(&who);
-    hr->phase = PH_WAIT;
-    hr->db_request = pl_store_query(
-        pl_server_from_wsi(wsi)->store,
-        "SELECT coalesce(jsonb_agg(jsonb_build_object('council_id', c.id, 'council', c.name, "
-        "'slug', c.slug, 'people', (SELECT coalesce(jsonb_agg(jsonb_build_object('person_id', "
-        "p.id, 'login', p.login, 'name', p.display_name, 'role', m.role, 'seat_no', m.seat_no, "
-        "'disabled', p.disabled) ORDER BY m.seat_no NULLS LAST, p.display_name), '[]') FROM "
-        "membership m JOIN person p ON p.id = m.person_id WHERE m.council_id = c.id)) ORDER BY "
-        "c.name), '[]')::text FROM council c WHERE $2::boolean OR EXISTS (SELECT 1 FROM "
-        "membership mine WHERE mine.council_id = c.id AND mine.person_id = $1::bigint AND "
-        "mine.role IN ('chair', 'vice_chair', 'secretary'))",
-        2, params, API_DB_TIMEOUT_MS, json_answered, wsi);
-    return 0;
-}
-
-static void codes_stored(void *user, const PGresult *res, enum pl_err err)
-{
-    struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        db_failed(wsi, hr, err);
-        return;
-    }
-    json_t *out = json_object_get(hr->api, "codes");
-    size_t i;
-    json_t *c;
-    json_array_foreach(out, i, c)
-    {
-        json_object_set_new(c, "expires_at", json_string(PQgetvalue(res, 0, 0)));
-        char *svg = pl_qr_svg(json_string_value(json_object_get(c, "code")));
-        json_object_set_new(c, "qr_svg", svg ? json_string(svg) : json_null());
-        g_free(svg);
-    }
-    char address[64], detail[48];
-    pl_http_peer(wsi, address, sizeof address);
-    snprintf(detail, sizeof detail, "count=%zu", json_array_size(out));
-    pl_seclog(pl_server_from_wsi(wsi)->store, "codes_issued",
-              json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
-    char *text = json_dumps(out, JSON_COMPACT);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
-    OPENSSL_cleanse(text, strlen(text));
-    free(text);
-}
-
-static void codes_allowed(void *user, const PGresult *res, enum pl_err err)
-{
-    struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        db_failed(wsi, hr, err);
-        return;
-    }
-    size_t wanted = json_array_size(json_object_get(hr->api, "person_ids"));
-    if ((size_t)PQntuples(res) != wanted) {
-        pl_http_respond_error(wsi, hr, 403, PL_ERR_FORBIDDEN, "person_ids", 0);
-        return;
-    }
-    /* Codes are made here, stored as SHA-256 only, and shown once. */
-    json_t *codes = json_array(), *rows = json_array();
-    for (int i = 0; i < PQntuples(res); i++) {
-        char code[PL_CODE_PRINTED + 1], canon[PL_CODE_SYMBOLS + 1], hex[65];
-        unsigned char h[32];
-        unsigned int n = 0;
-        pl_signin_code_new(code);
-        pl_signin_code_normalize(code, canon);
-        EVP_Digest(canon, strlen(canon), h, &n, EVP_sha256(), NULL);
-        pl_hex(h, 32, hex);
-        json_int_t person = g_ascii_strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        json_array_append_new(rows, json_pack("{s:s, s:I}", "h", hex, "p", person));
-        json_array_append_new(
-            codes, json_pack("{s:I, s:s, s:s, s:s?, s:s}", "person_id", person, "name",
-                             PQgetvalue(res, i, 1), "login", PQgetvalue(res, i, 2), "seat_no",
-                             PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3), "code", code));
-    }
-    json_object_set_new(hr->api, "codes", codes);
-    char *r = json_dumps(rows, JSON_COMPACT);
-    json_decref(rows);
-    char ttl[16], by[32];
-    snprintf(ttl, sizeof ttl, "%lld",
-             (long long)json_integer_value(json_object_get(hr->api, "ttl")));
-    snprintf(by, sizeof by, "person:%lld",
-             (long long)json_integer_value(json_object_get(hr->api, "by")));
-    const char *params[3] = {r, ttl, by};
-    hr->db_request = pl_store_query(
-        pl_server_from_wsi(wsi)->store,
-        "WITH x AS (INSERT INTO signin_code (code_sha256, person_id, created_by, expires_at) "
-        "SELECT decode(c.h, 'hex'), c.p, $3, now() + make_interval(mins => $2::int) FROM "
-        "jsonb_to_recordset($1::jsonb) AS c(h text, p bigint) RETURNING expires_at) "
-        "SELECT to_char(min(expires_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-        "FROM x",
-        3, params, API_DB_TIMEOUT_MS, codes_stored, wsi);
-    free(r);
-}
-
-/* POST /api/admin/codes {"person_ids": [...], "ttl_minutes": 120}: one-time
- * sign-in codes, each with its QR code, for people the requester manages. */
-static int codes_begin(struct lws *wsi, struct pl_http_req *hr)
-{
-    struct pl_identity who = {0};
-    if (!signed_in(wsi, &who))
-        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
-    json_error_t jerr;
-    json_t *body = json_loadb(hr->req_body->str, hr->req_body->len, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *ids = json_object_get(body, "person_ids");
-    json_t *ttl = json_object_get(body, "ttl_minutes");
-    enum pl_err err = PL_OK;
-    const char *field = NULL;
-    if (!json_is_object(body)) {
-        err = PL_ERR_BAD_JSON;
-    } else if (json_object_size(body) > (ttl ? 2u : 1u)) {
-        err = PL_ERR_UNKNOWN_FIELD;
-    } else if (!json_is_array(ids) || json_array_size(ids) < 1 || json_array_size(ids) > 200) {
-        err = PL_ERR_BAD_FIELD;
-        field = "person_ids";
-    } else if (ttl && (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
-                       json_integer_value(ttl) > 7 * 24 * 60)) {
-        err = PL_ERR_BAD_FIELD;
-        field = "ttl_minutes";
-    }
-    size_t i;
-    json_t *x;
-    json_array_foreach(ids, i, x)
-    {
-        if (!json_is_integer(x) || json_integer_value(x) <= 0) {
-            err = PL_ERR_BAD_FIELD;
-            field = "person_ids";
-        }
-        /* A repeated id would make the permission count disagree and read
-         * as "forbidden"; say what is wrong instead. At most 200 ids. */
-        for (size_t j = 0; j < i && err == PL_OK; j++)
-            if (json_integer_value(json_array_get(ids, j)) == json_integer_value(x)) {
-                err = PL_ERR_BAD_FIELD;
-                field = "person_ids";
-            }
-    }
-    if (err != PL_OK) {
-        json_decref(body);
-        pl_identity_clear(&who);
-        return pl_http_respond_error(wsi, hr, 400, err, field, 0);
-    }
-    hr->api = json_pack("{s:O, s:I, s:I}", "person_ids", ids, "ttl",
-                        (json_int_t)(ttl ? json_integer_value(ttl) : 120), "by",
-                        (json_int_t)who.person_id);
-    char *list = json_dumps(ids, JSON_COMPACT);
-    char pid[24];
-    snprintf(pid, sizeof pid, "%lld", (long long)who.person_id);
-    const char *params[3] = {pid, who.is_admin ? "t" : "f", list};
-    hr->db_request = pl_store_query(
-        pl_server_from_wsi(wsi)->store,
-        "SELECT p.id, p.display_name, p.login, (SELECT min(m.seat_no)::text FROM membership m "
-        "WHERE m.person_id = p.id) FROM person p WHERE p.id IN (SELECT "
-        "jsonb_array_elements_text($3::jsonb)::bigint) AND NOT p.disabled AND " MANAGES(
-            "p.id") " ORDER BY 4 NULLS LAST, 2",
-        3, params, API_DB_TIMEOUT_MS, codes_allowed, wsi);
-    free(list);
-    json_decref(body);
-    pl_identity_clear(&who);
+        1, params, API_DB_TIMEOUT_MS, pl_api_json_answered, wsi);
     return 0;
 }
 
@@ -598,10 +414,11 @@ int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
     g_strlcpy(hr->path, path, sizeof hr->path);
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-    if (strcmp(path, "/api/admin/people") == 0) {
+    const struct pl_admin_route *admin = pl_admin_route(path);
+    if (admin && !admin->post) {
         if (!get)
             return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
-        return people_list(wsi, hr);
+        return admin->handle(wsi, hr);
     }
     if (strcmp(path, "/api/sessions") == 0) {
         if (!get)
@@ -613,14 +430,14 @@ int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
             return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
         return session_info(wsi, hr);
     }
-    if (strcmp(path, "/api/login") != 0 && strcmp(path, "/api/logout") != 0 &&
-        strcmp(path, "/api/admin/codes") != 0) {
+    if (strcmp(path, "/api/login") != 0 && strcmp(path, "/api/logout") != 0 && !admin) {
         static const char nf[] = "{\"error\":\"not_found\",\"status\":404}";
         return pl_http_respond(wsi, hr, 404, "application/json", nf, sizeof nf - 1);
     }
     if (!post)
         return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
-    /* A browser page from elsewhere may not sign people in or out. */
+    /* A browser page from elsewhere may not sign people in or out, nor
+     * change anything. */
     if (!pl_http_origin_ok(wsi)) {
         char address[64];
         pl_http_peer(wsi, address, sizeof address);
@@ -631,6 +448,7 @@ int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
      * that announces no body (no Content-Length, not chunked) gets no
      * BODY_COMPLETION from lws: decide at once. */
     hr->req_body = g_string_new(NULL);
+    hr->max_body = admin ? PL_HTTP_MAX_ADMIN_BODY : PL_HTTP_MAX_BODY;
     hr->phase = PH_WAIT;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0)
@@ -646,7 +464,8 @@ int pl_api_handle(struct lws *wsi, struct pl_http_req *hr)
     if (lws_hdr_copy(wsi, ctype, sizeof ctype, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
         strncmp(ctype, "application/json", 16) != 0)
         return pl_http_respond_error(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL, 0);
-    if (strcmp(hr->path, "/api/admin/codes") == 0)
-        return codes_begin(wsi, hr);
+    const struct pl_admin_route *admin = pl_admin_route(hr->path);
+    if (admin)
+        return admin->handle(wsi, hr);
     return login_begin(wsi, hr);
 }

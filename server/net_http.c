@@ -49,6 +49,18 @@ int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const c
     return 0;
 }
 
+/* Answers with o (taken; NULL: out of memory). */
+static int respond_json_error(struct lws *wsi, struct pl_http_req *hr, int status, json_t *o)
+{
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    const char *fallback = "{\"error\":\"internal\"}";
+    pl_http_respond(wsi, hr, status, "application/json", text ? text : fallback,
+                    strlen(text ? text : fallback));
+    free(text);
+    return 0;
+}
+
 int pl_http_respond_error(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
                           const char *field, int retry_after)
 {
@@ -58,14 +70,22 @@ int pl_http_respond_error(struct lws *wsi, struct pl_http_req *hr, int status, e
         json_object_set_new(o, "field", json_string(field));
     if (o && retry_after > 0)
         json_object_set_new(o, "retry_after", json_integer(retry_after));
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
     hr->retry_after = retry_after;
-    const char *fallback = "{\"error\":\"internal\"}";
-    pl_http_respond(wsi, hr, status, "application/json", text ? text : fallback,
-                    strlen(text ? text : fallback));
-    free(text);
-    return 0;
+    return respond_json_error(wsi, hr, status, o);
+}
+
+int pl_http_respond_refusal(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
+                            const char *field, const char *reason, json_t *extra)
+{
+    json_t *o = json_pack("{s:s, s:s, s:b}", "error", pl_err_code(err), "message",
+                          pl_err_message(err, hr->lang), "retryable", pl_err_retryable(err));
+    if (o && field && *field)
+        json_object_set_new(o, "field", json_string(field));
+    if (o && reason && *reason)
+        json_object_set_new(o, "reason", json_string(reason));
+    if (o && extra)
+        json_object_update(o, extra);
+    return respond_json_error(wsi, hr, status, o);
 }
 
 static int respond_status(struct lws *wsi, struct pl_http_req *hr, int status)
@@ -250,7 +270,7 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 
     case LWS_CALLBACK_HTTP_BODY:
         if (hr->req_body && !hr->body_too_large) {
-            if (hr->req_body->len + len > PL_HTTP_MAX_BODY)
+            if (hr->req_body->len + len > (hr->max_body ? hr->max_body : PL_HTTP_MAX_BODY))
                 hr->body_too_large = true;
             else
                 g_string_append_len(hr->req_body, in, (gssize)len);

@@ -14,11 +14,14 @@
 #include <libwebsockets.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "errors.h"
 
-/* Request bodies larger than this are refused with 413. */
-#define PL_HTTP_MAX_BODY 8192
+/* Request bodies larger than this are refused with 413; the administration
+ * routes that take a CSV file or a whole agenda allow more. */
+#define PL_HTTP_MAX_BODY       8192
+#define PL_HTTP_MAX_ADMIN_BODY (512 * 1024)
 
 enum pl_http_phase { PH_IDLE = 0, PH_WAIT, PH_HEADERS, PH_BODY, PH_DONE };
 
@@ -36,6 +39,7 @@ struct pl_http_req {
     char path[128];    /* the route, for API requests */
     GString *req_body; /* request body being read; owned, NULL if none */
     bool body_too_large;
+    size_t max_body;     /* this route's limit; 0: PL_HTTP_MAX_BODY */
     uint64_t db_request; /* pending store request, 0 if none */
     gint64 db_t0;
     struct pl_login_op *op; /* pending login; owned */
@@ -51,6 +55,11 @@ int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const c
 int pl_http_respond_error(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
                           const char *field, int retry_after);
 
+/* The same with a reason (a word saying which rule refused, may be NULL)
+ * and extra members merged into the body (borrowed, may be NULL). */
+int pl_http_respond_refusal(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
+                            const char *field, const char *reason, json_t *extra);
+
 /* Releases what hr owns and cancels its pending work. */
 void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr);
 
@@ -58,6 +67,26 @@ void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr);
  * request body is complete (or at once for bodiless methods). */
 int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path);
 int pl_api_handle(struct lws *wsi, struct pl_http_req *hr);
+
+/* Helpers of net_api.c for the other route files. */
+struct pl_identity;
+/* 1 if the request carries a live sign-in (cookie or Bearer); fills who. */
+int pl_api_signed_in(struct lws *wsi, struct pl_identity *who);
+/* Answers a failed statement: 503 when the database is unreachable, else 500. */
+void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err);
+/* Store callback (user: the wsi): answers 200 with the JSON of the first cell. */
+void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err);
+
+/* /api/admin/... (net_admin.c): a GET route answers at once; a POST route
+ * reads its body (up to PL_HTTP_MAX_ADMIN_BODY) and is handled once the
+ * body is complete, after the Origin and content-type checks. */
+struct pl_admin_route {
+    const char *path;
+    bool post;
+    int (*handle)(struct lws *wsi, struct pl_http_req *hr);
+};
+/* The route for path, or NULL. */
+const struct pl_admin_route *pl_admin_route(const char *path);
 void pl_api_cancel(struct pl_http_req *hr);
 
 /* The peer's address as text, for logs and throttling. */

@@ -1,6 +1,10 @@
 // The admin page in Chromium: the secretary signs in, sees the council's
 // people with their roles, makes sign-in codes for three delegates and gets
 // printable cards with QR codes; a code from a card signs a delegate in.
+// Then the secretary adds and edits a person (a refusal names the field),
+// imports a CSV file (every bad row listed, then a good file), creates a
+// session with sittings and a two-level agenda, and edits that agenda while
+// a citizen's public page watches it change live.
 // Usage: node admin.test.mjs BASE_URL SCREENSHOT_DIR
 import { check, launch } from "./lib.mjs";
 
@@ -17,9 +21,10 @@ try {
   await p.fill("#password", "plenum-demo");
   await p.click("form.signin button[type=submit]");
   await p.waitForSelector("table.people");
+  const people = 'section[aria-labelledby^="c-"] table.people tbody tr';
   check((await p.locator("#status").count()) === 0, "no live-connection badge on a page without one");
-  check((await p.locator("table.people tbody tr").count()) === 31, "31 people of the council listed");
-  check((await p.textContent("table.people tbody tr:first-child")).includes("Chủ tịch"), "roles in Vietnamese");
+  check((await p.locator(people).count()) === 31, "31 people of the council listed");
+  check((await p.textContent(`${people}:first-child`)).includes("Chủ tịch"), "roles in Vietnamese");
   for (const name of ["Lê Minh Tuấn", "Hoàng Thị Mai", "Vũ Đức Anh"])
     await p.locator("tr", { hasText: name }).locator("input[type=checkbox]").check();
   await p.click('button[id^="codes-"]');
@@ -36,6 +41,78 @@ try {
   await d.click("form.signin button[type=submit]");
   await d.waitForSelector('#status[data-state="live"]');
   check((await d.textContent("#who")).includes(name), `a printed code signs ${name} in`);
+
+  // --- people: add, refuse with the field named, edit ---
+  const cid = (await p.getAttribute('button[id^="add-"]', "id")).slice(4);
+  await p.click(`#add-${cid}`);
+  await p.fill("#p-new-login", "daibieumoi");
+  await p.fill("#p-new-name", "Trương Thị Mới");
+  await p.fill("#p-new-seat", "3");
+  await p.click("#save-new");
+  await p.waitForSelector('#message[data-kind="error"]:not([hidden])');
+  const msg = await p.textContent("#message");
+  check(msg.includes("Số ghế") && msg.includes("đã được dùng"), `a taken seat is refused, naming the field (${msg})`);
+  await p.fill("#p-new-seat", "31");
+  await p.click("#save-new");
+  await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
+  check((await p.locator(people).count()) === 32, "the new delegate is listed");
+  const row = p.locator(people, { hasText: "Trương Thị Mới" });
+  await row.locator("button").click();
+  await p.fill('[id^="p-"][id$="-name"]', "Trương Thị Mới Sửa");
+  await p.locator("form.edit").screenshot({ path: `${shots}/admin-person.png` });
+  await p.click('[id^="save-"]:not([id^="save-session"])');
+  await p.waitForSelector(`${people} >> text=Trương Thị Mới Sửa`);
+  check(true, "an edit is saved and shown");
+
+  // --- a CSV file: all rows checked, nothing written until all are good ---
+  const file = (text) => ({ name: "nguoi.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+  await p.setInputFiles(`#csv-${cid}`, file("login,display_name,role,seat_no\nnhap01,Nhập Một,delegate,32\nNhap 02,Nhập Hai,delegate,33\nnhap03,Nhập Ba,truong_ban,34\n"));
+  await p.click(`#import-${cid}`);
+  await p.waitForSelector(`#import-errors-${cid} tbody tr`);
+  const bad = await p.locator(`#import-errors-${cid} tbody tr`).allTextContents();
+  check(bad.length === 2 && bad[0].startsWith("3") && bad[1].startsWith("4"), `every bad row is listed (${bad.join(" / ")})`);
+  check((await p.locator(people).count()) === 32, "nothing imported from a bad file");
+  await p.setInputFiles(`#csv-${cid}`, file("login,display_name,role,seat_no\nnhap01,Nhập Một,delegate,32\nnhap02,Nhập Hai,staff,\n"));
+  await p.click(`#import-${cid}`);
+  await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
+  check((await p.textContent("#message")).includes("2 người mới"), "a good file is imported");
+  check((await p.locator(people).count()) === 34, "the imported people are listed");
+
+  // --- a session with sittings and an agenda tree ---
+  await p.click(`#new-session-${cid}`);
+  await p.fill("#s-new-title", "Kỳ họp chuyên đề về chuyển đổi số");
+  await p.fill("#s-new-location", "Hội trường UBND phường");
+  await p.click("#add-sitting-new");
+  await p.click("#add-item-new");
+  await p.fill("#item-new-0-0", "Khai mạc kỳ họp");
+  await p.click("#add-item-new");
+  await p.fill("#item-new-0-1", "Thảo luận các tờ trình");
+  await p.click('button[aria-label="Thêm mục con cho: Thảo luận các tờ trình"]');
+  await p.fill("#item-new-1-1-0", "Tờ trình về chuyển đổi số");
+  await p.click("#add-item-new");
+  await p.fill("#item-new-0-2", "Bế mạc");
+  await p.locator("#session-new").screenshot({ path: `${shots}/admin-session.png` });
+  await p.click("#save-session-new");
+  await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
+  const edit = p.locator('button[id^="edit-session-"]', { hasText: "Sửa" }).first();
+  const sid = (await edit.getAttribute("id")).slice("edit-session-".length);
+
+  // A citizen watches the planned session; the edit reaches them live.
+  const c = await (await browser.newContext({ locale: "vi-VN" })).newPage();
+  c.on("pageerror", (e) => errors.push(String(e)));
+  await c.goto(`${base}/public/?session=${sid}`, { waitUntil: "load" });
+  await c.waitForSelector('#status[data-state="live"]');
+  const agenda = async () => (await c.locator("ol.agenda li").allTextContents()).join(" | ");
+  check((await agenda()).includes("Tờ trình về chuyển đổi số"), "the public page shows the new agenda");
+  await edit.click();
+  await p.click(`button[aria-label="Chuyển lên: Bế mạc"]`);
+  await p.fill(`#session-${sid} input[value="Khai mạc kỳ họp"]`, "Khai mạc");
+  await p.click(`#save-session-${sid}`);
+  await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
+  await c.waitForFunction(() => [...document.querySelectorAll("ol.agenda li")].some((li) => li.textContent.startsWith("Khai mạc") && !li.textContent.includes("kỳ họp")));
+  const now = await agenda();
+  check(now.indexOf("Bế mạc") < now.indexOf("Thảo luận"), `the reordered agenda reaches the public page live (${now})`);
+  check((await c.getAttribute("#status", "data-state")) === "live", "and the page stays live");
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
 } catch (e) {
   console.error(String(e.stack || e));

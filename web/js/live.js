@@ -51,6 +51,16 @@ export class Live {
     };
   }
 
+  async rejoin() {
+    try {
+      const r = await this.request("join", { session_id: this.sessionId });
+      this.you = r.you;
+      this.takeSnapshot(r.snapshot);
+    } catch (e) {
+      this.setStatus("error", e);
+    }
+  }
+
   close() {
     this.closedByUs = true;
     if (this.ws) this.ws.close();
@@ -93,6 +103,9 @@ export class Live {
       apply(this.state, m);
       this.state.seq = m.seq;
       this.onChange(m);
+      // The secretary edited the planned session (details, sittings,
+      // agenda): take a fresh snapshot rather than patch it.
+      if (m.name === "session.edited") this.rejoin();
     } else if (m.type === "notice") {
       if (this.state && m.name === "vote.progress") {
         const v = (this.state.votes || []).find((x) => x.id === m.data.vote_id);

@@ -1,0 +1,534 @@
+/*
+ * /api/admin/...: the secretary's and administrator's routes. People and
+ * their roles (one at a time or a CSV file), printed one-time sign-in codes,
+ * sessions with their sittings and agenda. The shape of each body is
+ * checked here (admin_input.c); who may do what, and what is taken or has
+ * started, is decided by the SQL functions of schema/005_admin.sql in the
+ * same transaction as the write. After a write, the hub reloads what it
+ * holds in memory of that council or session.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "admin_input.h"
+#include "auth.h"
+#include "auth_token.h"
+#include "log.h"
+#include "net_http.h"
+#include "qr_svg.h"
+#include "seclog.h"
+#include "server.h"
+#include "signin_code.h"
+
+#define ADMIN_DB_TIMEOUT_MS 10000
+
+/* --- administration: people and printed sign-in codes --------------------------- */
+
+/* Who may manage whom: an administrator anyone; the chair, a vice-chair or
+ * the secretary of a council its members. $1: the requester, $2: is admin. */
+#define MANAGES(person)                                                                            \
+    "($2::boolean OR EXISTS (SELECT 1 FROM membership mine JOIN membership theirs USING "          \
+    "(council_id) WHERE mine.person_id = $1::bigint AND mine.role IN ('chair', 'vice_chair', "     \
+    "'secretary') AND theirs.person_id = " person "))"
+
+/* GET /api/admin/people: the councils the requester manages, with their
+ * members, roles and contact details, and the roles the requester may
+ * give there (admin_grantable). */
+static int people_list(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_identity who = {0};
+    if (!pl_api_signed_in(wsi, &who))
+        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    char pid[24];
+    snprintf(pid, sizeof pid, "%lld", (long long)who.person_id);
+    const char *params[2] = {pid, who.is_admin ? "t" : "f"};
+    pl_identity_clear(&who);
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(
+        pl_server_from_wsi(wsi)->store,
+        "SELECT coalesce(jsonb_agg(jsonb_build_object('council_id', c.id, 'council', c.name, "
+        "'slug', c.slug, 'total_seats', c.total_seats, 'grantable', admin_grantable($1::bigint, "
+        "$2::boolean, c.id), 'people', (SELECT coalesce(jsonb_agg(jsonb_build_object('person_id', "
+        "p.id, 'login', p.login, 'name', p.display_name, 'role', m.role, 'seat_no', m.seat_no, "
+        "'title', m.title, 'email', p.email, 'phone', p.phone, 'disabled', p.disabled) ORDER BY "
+        "m.seat_no NULLS LAST, p.display_name), '[]') FROM "
+        "membership m JOIN person p ON p.id = m.person_id WHERE m.council_id = c.id)) ORDER BY "
+        "c.name), '[]')::text FROM council c WHERE $2::boolean OR EXISTS (SELECT 1 FROM "
+        "membership mine WHERE mine.council_id = c.id AND mine.person_id = $1::bigint AND "
+        "mine.role IN ('chair', 'vice_chair', 'secretary'))",
+        2, params, ADMIN_DB_TIMEOUT_MS, pl_api_json_answered, wsi);
+    return 0;
+}
+
+static void codes_stored(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_db_failed(wsi, hr, err);
+        return;
+    }
+    json_t *out = json_object_get(hr->api, "codes");
+    size_t i;
+    json_t *c;
+    json_array_foreach(out, i, c)
+    {
+        json_object_set_new(c, "expires_at", json_string(PQgetvalue(res, 0, 0)));
+        char *svg = pl_qr_svg(json_string_value(json_object_get(c, "code")));
+        json_object_set_new(c, "qr_svg", svg ? json_string(svg) : json_null());
+        g_free(svg);
+    }
+    char address[64], detail[48];
+    pl_http_peer(wsi, address, sizeof address);
+    snprintf(detail, sizeof detail, "count=%zu", json_array_size(out));
+    pl_seclog(pl_server_from_wsi(wsi)->store, "codes_issued",
+              json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
+    char *text = json_dumps(out, JSON_COMPACT);
+    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    OPENSSL_cleanse(text, strlen(text));
+    free(text);
+}
+
+static void codes_allowed(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_db_failed(wsi, hr, err);
+        return;
+    }
+    size_t wanted = json_array_size(json_object_get(hr->api, "person_ids"));
+    if ((size_t)PQntuples(res) != wanted) {
+        pl_http_respond_error(wsi, hr, 403, PL_ERR_FORBIDDEN, "person_ids", 0);
+        return;
+    }
+    /* Codes are made here, stored as SHA-256 only, and shown once. */
+    json_t *codes = json_array(), *rows = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        char code[PL_CODE_PRINTED + 1], canon[PL_CODE_SYMBOLS + 1], hex[65];
+        unsigned char h[32];
+        unsigned int n = 0;
+        pl_signin_code_new(code);
+        pl_signin_code_normalize(code, canon);
+        EVP_Digest(canon, strlen(canon), h, &n, EVP_sha256(), NULL);
+        pl_hex(h, 32, hex);
+        json_int_t person = g_ascii_strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        json_array_append_new(rows, json_pack("{s:s, s:I}", "h", hex, "p", person));
+        json_array_append_new(
+            codes, json_pack("{s:I, s:s, s:s, s:s?, s:s}", "person_id", person, "name",
+                             PQgetvalue(res, i, 1), "login", PQgetvalue(res, i, 2), "seat_no",
+                             PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3), "code", code));
+    }
+    json_object_set_new(hr->api, "codes", codes);
+    char *r = json_dumps(rows, JSON_COMPACT);
+    json_decref(rows);
+    char ttl[16], by[32];
+    snprintf(ttl, sizeof ttl, "%lld",
+             (long long)json_integer_value(json_object_get(hr->api, "ttl")));
+    snprintf(by, sizeof by, "person:%lld",
+             (long long)json_integer_value(json_object_get(hr->api, "by")));
+    const char *params[3] = {r, ttl, by};
+    hr->db_request = pl_store_query(
+        pl_server_from_wsi(wsi)->store,
+        "WITH x AS (INSERT INTO signin_code (code_sha256, person_id, created_by, expires_at) "
+        "SELECT decode(c.h, 'hex'), c.p, $3, now() + make_interval(mins => $2::int) FROM "
+        "jsonb_to_recordset($1::jsonb) AS c(h text, p bigint) RETURNING expires_at) "
+        "SELECT to_char(min(expires_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "FROM x",
+        3, params, ADMIN_DB_TIMEOUT_MS, codes_stored, wsi);
+    free(r);
+}
+
+/* POST /api/admin/codes {"person_ids": [...], "ttl_minutes": 120}: one-time
+ * sign-in codes, each with its QR code, for people the requester manages. */
+static int codes_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_identity who = {0};
+    if (!pl_api_signed_in(wsi, &who))
+        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    json_error_t jerr;
+    json_t *body = json_loadb(hr->req_body->str, hr->req_body->len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *ids = json_object_get(body, "person_ids");
+    json_t *ttl = json_object_get(body, "ttl_minutes");
+    enum pl_err err = PL_OK;
+    const char *field = NULL;
+    if (!json_is_object(body)) {
+        err = PL_ERR_BAD_JSON;
+    } else if (json_object_size(body) > (ttl ? 2u : 1u)) {
+        err = PL_ERR_UNKNOWN_FIELD;
+    } else if (!json_is_array(ids) || json_array_size(ids) < 1 || json_array_size(ids) > 200) {
+        err = PL_ERR_BAD_FIELD;
+        field = "person_ids";
+    } else if (ttl && (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
+                       json_integer_value(ttl) > 7 * 24 * 60)) {
+        err = PL_ERR_BAD_FIELD;
+        field = "ttl_minutes";
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(ids, i, x)
+    {
+        if (!json_is_integer(x) || json_integer_value(x) <= 0) {
+            err = PL_ERR_BAD_FIELD;
+            field = "person_ids";
+        }
+        /* A repeated id would make the permission count disagree and read
+         * as "forbidden"; say what is wrong instead. At most 200 ids. */
+        for (size_t j = 0; j < i && err == PL_OK; j++)
+            if (json_integer_value(json_array_get(ids, j)) == json_integer_value(x)) {
+                err = PL_ERR_BAD_FIELD;
+                field = "person_ids";
+            }
+    }
+    if (err != PL_OK) {
+        json_decref(body);
+        pl_identity_clear(&who);
+        return pl_http_respond_error(wsi, hr, 400, err, field, 0);
+    }
+    hr->api = json_pack("{s:O, s:I, s:I}", "person_ids", ids, "ttl",
+                        (json_int_t)(ttl ? json_integer_value(ttl) : 120), "by",
+                        (json_int_t)who.person_id);
+    char *list = json_dumps(ids, JSON_COMPACT);
+    char pid[24];
+    snprintf(pid, sizeof pid, "%lld", (long long)who.person_id);
+    const char *params[3] = {pid, who.is_admin ? "t" : "f", list};
+    hr->db_request = pl_store_query(
+        pl_server_from_wsi(wsi)->store,
+        "SELECT p.id, p.display_name, p.login, (SELECT min(m.seat_no)::text FROM membership m "
+        "WHERE m.person_id = p.id) FROM person p WHERE p.id IN (SELECT "
+        "jsonb_array_elements_text($3::jsonb)::bigint) AND NOT p.disabled AND " MANAGES(
+            "p.id") " ORDER BY 4 NULLS LAST, 2",
+        3, params, ADMIN_DB_TIMEOUT_MS, codes_allowed, wsi);
+    free(list);
+    json_decref(body);
+    pl_identity_clear(&who);
+    return 0;
+}
+
+/* --- refusals from the SQL functions ------------------------------------------- */
+
+static const struct {
+    const char *code;
+    enum pl_err err;
+    int status;
+} refusals[] = {
+    {"forbidden", PL_ERR_FORBIDDEN, 403},         {"not_found", PL_ERR_NOT_FOUND, 404},
+    {"invalid_state", PL_ERR_INVALID_STATE, 409}, {"duplicate", PL_ERR_DUPLICATE, 409},
+    {"bad_field", PL_ERR_BAD_FIELD, 400},         {"missing_field", PL_ERR_MISSING_FIELD, 400},
+};
+
+/* Answers a failed admin statement: a refusal raised by schema/005_admin.sql
+ * (SQLSTATE P0001, see there) with its code, field, reason and row; anything
+ * else as a database failure. rows: for an import, the answer also lists
+ * the refused row as "rows", as the checks made here do. */
+static void refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
+                    bool rows)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *code = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (err == PL_OK || !state || strcmp(state, "P0001") != 0 || !code) {
+        if (res && err == PL_ERR_INTERNAL)
+            pl_log_error("admin statement failed: %s", PQresultErrorMessage(res));
+        pl_api_db_failed(wsi, hr, err == PL_OK ? PL_ERR_INTERNAL : err);
+        return;
+    }
+    size_t k = 0;
+    while (k < G_N_ELEMENTS(refusals) && strcmp(refusals[k].code, code) != 0)
+        k++;
+    if (k == G_N_ELEMENTS(refusals)) {
+        pl_log_error("admin statement refused with unknown code %s", code);
+        pl_api_db_failed(wsi, hr, PL_ERR_INTERNAL);
+        return;
+    }
+    const char *field = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+    const char *reason = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    json_t *extra = NULL;
+    int row = 0;
+    if (detail && sscanf(detail, "row %d", &row) == 1 && rows)
+        extra = json_pack("{s:i, s:[{s:i, s:s?, s:s}]}", "row", row, "rows", "row", row, "field",
+                          field && *field ? field : NULL, "error", code);
+    pl_http_respond_refusal(wsi, hr, refusals[k].status, refusals[k].err, field, reason, extra);
+    json_decref(extra);
+}
+
+/* The requester's id and admin flag as the two first parameters of the SQL
+ * functions. */
+struct requester {
+    char id[24];
+    const char *admin;
+};
+
+static int need_sign_in(struct lws *wsi, struct pl_http_req *hr, struct requester *r)
+{
+    struct pl_identity who = {0};
+    if (!pl_api_signed_in(wsi, &who))
+        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0), -1;
+    snprintf(r->id, sizeof r->id, "%lld", (long long)who.person_id);
+    r->admin = who.is_admin ? "t" : "f";
+    pl_identity_clear(&who);
+    return 0;
+}
+
+static json_t *body_json(struct pl_http_req *hr)
+{
+    return json_loadb(hr->req_body->str, hr->req_body->len, JSON_REJECT_DUPLICATES, NULL);
+}
+
+static int bad_body(struct lws *wsi, struct pl_http_req *hr, enum pl_err err, const char *field)
+{
+    return pl_http_respond_error(wsi, hr, 400, err, field, 0);
+}
+
+/* Records who changed what, and has the hub reload the council or session. */
+static void saved(struct lws *wsi, const char *event, const char *detail, int64_t session,
+                  int64_t council)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    char address[64];
+    pl_http_peer(wsi, address, sizeof address);
+    pl_seclog(srv->store, event, json_integer_value(json_object_get(hr->api, "by")), NULL, address,
+              detail);
+    pl_hub_refresh(srv->hub, session, council);
+}
+
+/* Answers 200 with the SQL function's JSON result. */
+static void answer_result(struct lws *wsi, struct pl_http_req *hr, const PGresult *res)
+{
+    const char *text = PQgetvalue(res, 0, 0);
+    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+}
+
+/* --- one person --------------------------------------------------------------- */
+
+static void person_saved(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        refused(wsi, hr, res, err, false);
+        return;
+    }
+    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    int64_t council = json_integer_value(json_object_get(hr->api, "council_id"));
+    char detail[96];
+    snprintf(detail, sizeof detail, "council=%lld person=%lld created=%d", (long long)council,
+             (long long)json_integer_value(json_object_get(out, "person_id")),
+             json_is_true(json_object_get(out, "created")));
+    json_decref(out);
+    saved(wsi, "person_saved", detail, 0, council);
+    answer_result(wsi, hr, res);
+}
+
+/* POST /api/admin/person: creates or edits one person and their role. */
+static int person_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct requester r;
+    if (need_sign_in(wsi, hr, &r) != 0)
+        return 0;
+    json_t *doc = body_json(hr);
+    if (!doc)
+        return bad_body(wsi, hr, PL_ERR_BAD_JSON, NULL);
+    const char *field;
+    enum pl_err err = pl_admin_check_person(doc, false, &field);
+    if (err != PL_OK) {
+        bad_body(wsi, hr, err, field); /* field may point into doc */
+        json_decref(doc);
+        return 0;
+    }
+    hr->api = json_pack("{s:O, s:I}", "council_id", json_object_get(doc, "council_id"), "by",
+                        (json_int_t)g_ascii_strtoll(r.id, NULL, 10));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    const char *params[3] = {r.id, r.admin, text};
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
+                                    "SELECT admin_save_person($1, $2, $3::jsonb)::text", 3, params,
+                                    ADMIN_DB_TIMEOUT_MS, person_saved, wsi);
+    free(text);
+    return 0;
+}
+
+/* --- a CSV file of people ------------------------------------------------------ */
+
+static void imported(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        refused(wsi, hr, res, err, true);
+        return;
+    }
+    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    int64_t council = json_integer_value(json_object_get(hr->api, "council_id"));
+    char detail[96];
+    snprintf(detail, sizeof detail, "council=%lld created=%lld updated=%lld", (long long)council,
+             (long long)json_integer_value(json_object_get(out, "created")),
+             (long long)json_integer_value(json_object_get(out, "updated")));
+    json_decref(out);
+    saved(wsi, "people_imported", detail, 0, council);
+    answer_result(wsi, hr, res);
+}
+
+/* POST /api/admin/import {"council_id": N, "csv": "..."}: every row checked
+ * first (all the bad ones are listed), then all imported or none. */
+static int import_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct requester r;
+    if (need_sign_in(wsi, hr, &r) != 0)
+        return 0;
+    json_t *doc = body_json(hr);
+    json_t *council = json_object_get(doc, "council_id");
+    json_t *csv = json_object_get(doc, "csv");
+    enum pl_err err = PL_OK;
+    const char *field = NULL;
+    if (!json_is_object(doc))
+        err = PL_ERR_BAD_JSON;
+    else if (!council || !csv)
+        err = PL_ERR_MISSING_FIELD, field = council ? "csv" : "council_id";
+    else if (json_object_size(doc) != 2)
+        err = PL_ERR_UNKNOWN_FIELD;
+    else if (!json_is_integer(council) || json_integer_value(council) <= 0)
+        err = PL_ERR_BAD_FIELD, field = "council_id";
+    else if (!json_is_string(csv))
+        err = PL_ERR_BAD_FIELD, field = "csv";
+    if (err != PL_OK) {
+        bad_body(wsi, hr, err, field); /* field may point into doc */
+        json_decref(doc);
+        return 0;
+    }
+    json_t *errors = NULL;
+    json_t *rows = pl_admin_csv_rows(json_string_value(csv), json_string_length(csv), &errors);
+    if (!rows) {
+        json_t *first = json_array_get(errors, 0);
+        const char *code = json_string_value(json_object_get(first, "error"));
+        err = PL_ERR_BAD_FIELD;
+        for (int k = 0; k < PL_ERR__COUNT; k++)
+            if (code && strcmp(pl_err_code((enum pl_err)k), code) == 0)
+                err = (enum pl_err)k;
+        json_t *extra =
+            json_pack("{s:O, s:o}", "row", json_object_get(first, "row"), "rows", errors);
+        pl_http_respond_refusal(wsi, hr, 400, err,
+                                json_string_value(json_object_get(first, "field")), NULL, extra);
+        json_decref(extra);
+        json_decref(doc);
+        return 0;
+    }
+    char cid[24];
+    snprintf(cid, sizeof cid, "%lld", (long long)json_integer_value(council));
+    hr->api = json_pack("{s:O, s:I}", "council_id", council, "by",
+                        (json_int_t)g_ascii_strtoll(r.id, NULL, 10));
+    json_decref(doc);
+    char *text = json_dumps(rows, JSON_COMPACT);
+    json_decref(rows);
+    const char *params[4] = {r.id, r.admin, cid, text};
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
+                                    "SELECT admin_import($1, $2, $3, $4::jsonb)::text", 4, params,
+                                    ADMIN_DB_TIMEOUT_MS, imported, wsi);
+    free(text);
+    return 0;
+}
+
+/* --- sessions, sittings and agenda --------------------------------------------- */
+
+/* GET /api/admin/sessions: per council the requester manages, its sessions
+ * with their sittings and agenda items (flat, with parent_id and position;
+ * the page builds the tree). */
+static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct requester r;
+    if (need_sign_in(wsi, hr, &r) != 0)
+        return 0;
+    const char *params[2] = {r.id, r.admin};
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(
+        pl_server_from_wsi(wsi)->store,
+        "SELECT coalesce(jsonb_agg(jsonb_build_object('council_id', c.id, 'council', c.name, "
+        "'sessions', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'number', "
+        "s.number, 'title', s.title, 'kind', s.kind, 'visibility', s.visibility, 'state', "
+        "s.state, 'location', s.location, 'planned_start', s.planned_start, 'sittings', (SELECT "
+        "coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'ordinal', t.ordinal, 'title', "
+        "t.title, 'visibility', t.visibility, 'state', t.state, 'planned_start', "
+        "t.planned_start) ORDER BY t.ordinal), '[]') FROM sitting t WHERE t.session_id = s.id), "
+        "'agenda', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'parent_id', "
+        "a.parent_id, 'position', a.position, 'title', a.title, 'presenter', a.presenter, "
+        "'state', a.state) ORDER BY a.parent_id NULLS FIRST, a.position), '[]') FROM agenda_item "
+        "a WHERE a.session_id = s.id)) ORDER BY s.number DESC), '[]') FROM session s WHERE "
+        "s.council_id = c.id)) ORDER BY c.name), '[]')::text FROM council c WHERE "
+        "cardinality(admin_grantable($1::bigint, $2::boolean, c.id)) > 0",
+        2, params, ADMIN_DB_TIMEOUT_MS, pl_api_json_answered, wsi);
+    return 0;
+}
+
+static void session_saved(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        refused(wsi, hr, res, err, false);
+        return;
+    }
+    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    int64_t id = json_integer_value(json_object_get(out, "id"));
+    char detail[96];
+    snprintf(detail, sizeof detail, "session=%lld created=%d", (long long)id,
+             json_is_true(json_object_get(out, "created")));
+    json_decref(out);
+    /* Clients watching it get session.edited and join again. */
+    saved(wsi, "session_saved", detail, id, 0);
+    answer_result(wsi, hr, res);
+}
+
+/* POST /api/admin/session: creates a session, or edits one not yet opened
+ * (details, sittings, agenda tree). */
+static int session_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct requester r;
+    if (need_sign_in(wsi, hr, &r) != 0)
+        return 0;
+    json_t *doc = body_json(hr);
+    if (!doc)
+        return bad_body(wsi, hr, PL_ERR_BAD_JSON, NULL);
+    const char *field;
+    enum pl_err err = pl_admin_check_session(doc, &field);
+    if (err != PL_OK) {
+        bad_body(wsi, hr, err, field); /* field may point into doc */
+        json_decref(doc);
+        return 0;
+    }
+    hr->api = json_pack("{s:I}", "by", (json_int_t)g_ascii_strtoll(r.id, NULL, 10));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    const char *params[3] = {r.id, r.admin, text};
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
+                                    "SELECT admin_save_session($1, $2, $3::jsonb)::text", 3, params,
+                                    ADMIN_DB_TIMEOUT_MS, session_saved, wsi);
+    free(text);
+    return 0;
+}
+
+/* --- routing ------------------------------------------------------------------- */
+
+static const struct pl_admin_route routes[] = {
+    {"/api/admin/people", false, people_list},      {"/api/admin/codes", true, codes_begin},
+    {"/api/admin/person", true, person_begin},      {"/api/admin/import", true, import_begin},
+    {"/api/admin/sessions", false, sessions_begin}, {"/api/admin/session", true, session_begin},
+};
+
+const struct pl_admin_route *pl_admin_route(const char *path)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
+        if (strcmp(routes[i].path, path) == 0)
+            return &routes[i];
+    return NULL;
+}
