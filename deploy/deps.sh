@@ -14,11 +14,17 @@ build_pkgs=(
   libpq-dev libjansson-dev libsrtp2-dev libssl-dev libqrencode-dev
 )
 # What `make run` needs on top: the embedded PostgreSQL 15 server.
-run_pkgs=(postgresql-15 postgresql-client-15)
+# ... and GStreamer's plugins for recording and livestreaming (x264 is in
+# -ugly, the AAC encoder and hlssink2 in -bad), a font for the slate, and
+# Node.js's npm for the pages' third-party code (hls.js, web/package.json).
+run_pkgs=(postgresql-15 postgresql-client-15
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly fonts-dejavu-core)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
 # fuzzing, and Chromium (driven by playwright-core from npm) with fonts that
 # have every Vietnamese diacritic.
-test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core)
+test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core
+  gstreamer1.0-tools gstreamer1.0-plugins-base-apps)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in
@@ -40,20 +46,26 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 # Node.js may come from Debian (nodejs + npm) or from the image (nodejs with
 # npm bundled): ask for Debian's only when there is none.
-if [[ "$want" == test ]]; then
+if [[ "$want" != build ]]; then
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 
-# The browser tests' npm packages, pinned by tests/browser/package-lock.json.
-npm_deps() {
-  [[ "$want" == test ]] || return 0
-  local dir=$root/tests/browser
-  if [[ ! -f "$dir/node_modules/playwright-core/package.json" ]] ||
+# npm packages, pinned by their package-lock.json: the pages' (web/) for
+# run and test, the browser tests' (tests/browser/) for test.
+npm_dir() {
+  local dir=$1 probe=$2 what=$3
+  if [[ ! -f "$dir/node_modules/$probe/package.json" ]] ||
     [[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
-    echo "deps.sh: installing the browser tests' npm packages"
+    echo "deps.sh: installing $what"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
+}
+npm_deps() {
+  [[ "$want" != build ]] || return 0
+  npm_dir "$root/web" hls.js "the pages' npm packages"
+  [[ "$want" == test ]] || return 0
+  npm_dir "$root/tests/browser" playwright-core "the browser tests' npm packages"
 }
 
 missing=()

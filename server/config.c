@@ -34,6 +34,12 @@ static const struct opt opts[] = {
     {"web-root", "PLENUM_WEB_ROOT", OPT_STR, F(web_root), 0, 0, NULL, "static files to serve"},
     {"data-dir", "PLENUM_DATA_DIR", OPT_STR, F(data_dir), 0, 0, NULL,
      "recordings and uploads (var/data)"},
+    {"media-source", "PLENUM_MEDIA_SOURCE", OPT_STR, F(media_source), 0, 0, NULL,
+     "the sittings' picture and sound: test (a generated slate) or none (test)"},
+    {"media-video", "PLENUM_MEDIA_VIDEO", OPT_STR, F(media_video), 0, 0, NULL,
+     "encoded picture, WIDTHxHEIGHT@FPS (1280x720@30)"},
+    {"media-bitrate", "PLENUM_MEDIA_BITRATE", OPT_INT, F(media_bitrate_kbps), 100, 50000, "kbit/s",
+     "video bitrate of the encoding (2500)"},
     {"log-level", "PLENUM_LOG_LEVEL", OPT_LEVEL, F(log_level), 0, 0, NULL,
      "error, warn, info or debug (info)"},
     {"shutdown-grace-ms", "PLENUM_SHUTDOWN_GRACE_MS", OPT_INT, F(shutdown_grace_ms), 0, 60000,
@@ -156,6 +162,24 @@ static int check_combinations(struct pl_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--tls-cert and --tls-key go together: set both or neither");
         return -1;
     }
+    if (strcmp(cfg->media_source, "test") != 0 && strcmp(cfg->media_source, "none") != 0) {
+        snprintf(err, errlen, "--media-source must be test or none, not \"%.64s\"",
+                 cfg->media_source);
+        return -1;
+    }
+    int w = 0, h = 0, fps = 0;
+    char end = 0;
+    if (sscanf(cfg->media_video, "%dx%d@%d%c", &w, &h, &fps, &end) != 3 || w < 16 || w > 7680 ||
+        h < 16 || h > 4320 || w % 2 || h % 2 || fps < 1 || fps > 120) {
+        snprintf(err, errlen,
+                 "--media-video must be WIDTHxHEIGHT@FPS with even sizes, e.g. 1280x720@30, "
+                 "not \"%.64s\"",
+                 cfg->media_video);
+        return -1;
+    }
+    cfg->media_width = w;
+    cfg->media_height = h;
+    cfg->media_fps = fps;
     if (cfg->ws_hangup_s <= cfg->ws_ping_s) {
         snprintf(err, errlen, "--ws-idle-timeout (%d) must be longer than --ws-ping-interval (%d)",
                  cfg->ws_hangup_s, cfg->ws_ping_s);
@@ -173,6 +197,9 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->bind = g_strdup("127.0.0.1");
     cfg->web_root = g_strdup(default_web_root ? default_web_root : "web");
     cfg->data_dir = g_strdup("var/data");
+    cfg->media_source = g_strdup("test");
+    cfg->media_video = g_strdup("1280x720@30");
+    cfg->media_bitrate_kbps = 2500;
     cfg->log_level = PL_LOG_INFO;
     cfg->shutdown_grace_ms = 1000;
     cfg->session_idle_s = 2 * 3600;

@@ -27,6 +27,11 @@ struct pl_config {
     char *database_url; /* libpq conninfo or URI; owned; NULL if unset */
     char *web_root;     /* directory of static files; owned */
     char *data_dir;     /* recordings, uploads; owned */
+    /* Media (media/media.c): "test" or "none"; owned. */
+    char *media_source;
+    char *media_video; /* "WxH@FPS"; owned; parsed into the three below */
+    int media_width, media_height, media_fps;
+    int media_bitrate_kbps;
     enum pl_log_level log_level;
     int shutdown_grace_ms; /* how long to let clients close on SIGTERM */
 

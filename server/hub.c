@@ -67,6 +67,8 @@ struct loading {
 
 struct pl_hub {
     struct pl_store *store;
+    pl_hub_observer observer; /* told of every committed event; may be NULL */
+    void *observer_user;
     GHashTable *entries; /* int64 id -> struct pl_entry * */
     GHashTable *loading; /* int64 id -> struct loading * */
 };
@@ -154,6 +156,14 @@ static void send_event(struct pl_client *c, const struct ring_event *r)
     struct pl_frame *f = c->full_view ? r->full : r->hidden;
     if (f)
         c->send(c, f);
+}
+
+/* Tells the observer (media: recording follows the sittings) of a
+ * committed event. */
+static void observe(struct pl_entry *e, const char *name, const json_t *data)
+{
+    if (e->hub->observer && name)
+        e->hub->observer(e->hub->observer_user, e->id, name, data);
 }
 
 static void broadcast(struct pl_entry *e, const struct ring_event *r)
@@ -245,6 +255,12 @@ struct pl_hub *pl_hub_new(struct pl_store *store)
     return hub;
 }
 
+void pl_hub_observe(struct pl_hub *hub, pl_hub_observer fn, void *user)
+{
+    hub->observer = fn;
+    hub->observer_user = user;
+}
+
 void pl_hub_free(struct pl_hub *hub)
 {
     if (!hub)
@@ -289,8 +305,10 @@ static void ring_from_doc(struct pl_entry *e, const json_t *doc, int64_t after_s
             ring_push(e, seq, json_integer_value(json_object_get(ev, "at_ms")),
                       json_string_value(json_object_get(ev, "name")),
                       json_is_true(json_object_get(ev, "public")), json_object_get(ev, "data"));
-        if (broadcast_them)
+        if (broadcast_them) {
             broadcast(e, r);
+            observe(e, json_string_value(json_object_get(ev, "name")), json_object_get(ev, "data"));
+        }
     }
 }
 
@@ -653,6 +671,7 @@ static void written(void *user, const PGresult *res, enum pl_err err)
         struct ring_event *r =
             ring_push(e, op->ch.seq, op->ch.now_ms, op->ch.event, op->ch.public, op->ch.data);
         broadcast(e, r);
+        observe(e, op->ch.event, op->ch.data);
     } else if (op->ch.op == PL_OP_VOTE_CASTS) {
         queue_notice(e, op->ch.data, op->ch.public);
     }

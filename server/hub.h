@@ -48,6 +48,13 @@ struct pl_client {
 struct pl_hub *pl_hub_new(struct pl_store *store);
 void pl_hub_free(struct pl_hub *hub);
 
+/* Called on the loop after an event of session_id has committed (and been
+ * broadcast), including events another writer committed that a reload
+ * found. data is borrowed for the call. */
+typedef void (*pl_hub_observer)(void *user, int64_t session_id, const char *name,
+                                const json_t *data);
+void pl_hub_observe(struct pl_hub *hub, pl_hub_observer fn, void *user);
+
 /* Loads every session from the database (start-up, synchronous): the state
  * before any restart comes back exactly. Returns 0, or -1 with err filled. */
 int pl_hub_load(struct pl_hub *hub, PGconn *conn, char *err, size_t errlen);

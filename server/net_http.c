@@ -24,9 +24,8 @@
     "X-Content-Type-Options: nosniff\x0d\x0a"                                                      \
     "X-Frame-Options: DENY\x0d\x0a"                                                                \
     "Referrer-Policy: no-referrer\x0d\x0a"                                                         \
-    "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "                          \
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\x0d\x0a"      \
-    "Cache-Control: no-cache\x0d\x0a"
+    "Content-Security-Policy: default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "  \
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\x0d\x0a"
 
 size_t pl_http_session_size(void)
 {
@@ -154,10 +153,11 @@ static void health_done(void *user, const PGresult *res, enum pl_err err)
                             json_string(pl_err_code(err == PL_OK ? PL_ERR_INTERNAL : err)));
     }
     int healthy = db_ok && version == srv->schema_version;
-    json_t *root = json_pack("{s:s, s:s, s:f, s:o, s:i, s:{s:i}}", "status",
-                             healthy ? "ok" : "degraded", "version", PL_VERSION, "uptime_s", uptime,
-                             "database", db, "schema_version_expected", srv->schema_version,
-                             "connections", "websocket", (int)srv->conn_count);
+    json_t *root =
+        json_pack("{s:s, s:s, s:f, s:o, s:i, s:{s:i}, s:o}", "status", healthy ? "ok" : "degraded",
+                  "version", PL_VERSION, "uptime_s", uptime, "database", db,
+                  "schema_version_expected", srv->schema_version, "connections", "websocket",
+                  (int)srv->conn_count, "media", pl_media_status(srv->media));
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(root);
     if (!text) {
@@ -168,19 +168,48 @@ static void health_done(void *user, const PGresult *res, enum pl_err err)
     free(text);
 }
 
-static int serve_static(struct lws *wsi, struct pl_http_req *hr, const char *path)
+int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file,
+                       const char *cache_control)
 {
+    (void)hr;
     struct pl_server *srv = pl_server_from_wsi(wsi);
-    char file[PATH_MAX];
-    if (pl_static_resolve(srv->web_root, path, file, sizeof file) != 0)
-        return respond_status(wsi, hr, 404);
-    static const char plain[] = PL_SECURITY_HEADERS;
-    static const char tls[] = PL_SECURITY_HEADERS "Strict-Transport-Security: " PL_HSTS "\x0d\x0a";
-    const char *extra = srv->tls ? tls : plain;
+    char extra[1024];
+    snprintf(extra, sizeof extra, "%s%s%s%s", PL_SECURITY_HEADERS,
+             srv->tls ? "Strict-Transport-Security: " PL_HSTS "\x0d\x0a" : "",
+             cache_control ? "Cache-Control: " : "", cache_control ? cache_control : "");
+    if (cache_control)
+        g_strlcat(extra, "\x0d\x0a", sizeof extra);
     int n = lws_serve_http_file(wsi, file, pl_static_mime(file), extra, (int)strlen(extra));
     if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
         return -1;
     return 0;
+}
+
+/* Third-party code from npm (web/package.json, installed by deploy/deps.sh),
+ * served under /vendor/ by name only: node_modules itself is not served. */
+static const struct {
+    const char *url, *file;
+} vendor[] = {
+    {"/vendor/hls.mjs", "node_modules/hls.js/dist/hls.mjs"},
+};
+
+static int serve_static(struct lws *wsi, struct pl_http_req *hr, const char *path)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char file[PATH_MAX];
+    if (strncmp(path, "/node_modules/", 14) == 0)
+        return respond_status(wsi, hr, 404);
+    for (size_t i = 0; i < G_N_ELEMENTS(vendor); i++) {
+        if (strcmp(path, vendor[i].url) == 0) {
+            int n = snprintf(file, sizeof file, "%s/%s", srv->web_root, vendor[i].file);
+            if (n < 0 || (size_t)n >= sizeof file || !g_file_test(file, G_FILE_TEST_IS_REGULAR))
+                return respond_status(wsi, hr, 404);
+            return pl_http_serve_file(wsi, hr, file, "no-cache");
+        }
+    }
+    if (pl_static_resolve(srv->web_root, path, file, sizeof file) != 0)
+        return respond_status(wsi, hr, 404);
+    return pl_http_serve_file(wsi, hr, file, "no-cache");
 }
 
 static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
@@ -199,7 +228,8 @@ static int write_pending(struct lws *wsi, struct pl_http_req *hr)
         snprintf(retry, sizeof retry, "%d", hr->retry_after);
         if (lws_add_http_common_headers(wsi, (unsigned)hr->status, hr->content_type,
                                         (lws_filepos_t)hr->body_len, &p, end) ||
-            add_header(wsi, "cache-control:", "no-store", &p, end) ||
+            add_header(wsi, "cache-control:", hr->cache_control ? hr->cache_control : "no-store",
+                       &p, end) ||
             add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
             (pl_server_from_wsi(wsi)->tls &&
              add_header(wsi, "strict-transport-security:", PL_HSTS, &p, end)) ||
@@ -265,6 +295,8 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
                 PL_HEALTH_TIMEOUT_MS, health_done, wsi);
             return 0;
         }
+        if (strncmp(path, "/media/", 7) == 0)
+            return pl_media_http(wsi, hr, path);
         return serve_static(wsi, hr, path);
     }
 

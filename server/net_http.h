@@ -33,11 +33,12 @@ struct pl_http_req {
     const char *content_type; /* static storage */
     unsigned char *body;      /* LWS_PRE headroom then body_len bytes; owned */
     size_t body_len;
-    char *set_cookie;  /* Set-Cookie value or NULL; owned */
-    int retry_after;   /* seconds for Retry-After, 0: none */
-    enum pl_lang lang; /* for messages in error bodies */
-    char path[128];    /* the route, for API requests */
-    GString *req_body; /* request body being read; owned, NULL if none */
+    char *set_cookie;          /* Set-Cookie value or NULL; owned */
+    int retry_after;           /* seconds for Retry-After, 0: none */
+    const char *cache_control; /* static storage; NULL: no-store */
+    enum pl_lang lang;         /* for messages in error bodies */
+    char path[128];            /* the route, for API requests */
+    GString *req_body;         /* request body being read; owned, NULL if none */
     bool body_too_large;
     size_t max_body;     /* this route's limit; 0: PL_HTTP_MAX_BODY */
     uint64_t db_request; /* pending store request, 0 if none */
@@ -59,6 +60,15 @@ int pl_http_respond_error(struct lws *wsi, struct pl_http_req *hr, int status, e
  * and extra members merged into the body (borrowed, may be NULL). */
 int pl_http_respond_refusal(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
                             const char *field, const char *reason, json_t *extra);
+
+/* Serves a file with the security headers and, if not NULL, this
+ * Cache-Control value. */
+int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file,
+                       const char *cache_control);
+
+/* GET /media/<sitting>/... (net_media.c): live and VOD playlists, segments,
+ * chapters. */
+int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path);
 
 /* Releases what hr owns and cancels its pending work. */
 void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr);

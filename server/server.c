@@ -193,6 +193,11 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     srv->hub = pl_hub_new(srv->store);
     if (pl_hub_load(srv->hub, conn, err, errlen) != 0)
         return -1;
+    /* Media follows the sittings: those open now start recording again. */
+    srv->media = pl_media_new(cfg, srv->store);
+    pl_hub_observe(srv->hub, pl_media_event, srv->media);
+    if (pl_media_resume(srv->media, conn, err, errlen) != 0)
+        return -1;
     srv->throttle_account = pl_throttle_new(cfg->login_lock_after, cfg->login_lock_s, 8000);
     srv->throttle_address = pl_throttle_new(cfg->login_address_lock_after, cfg->login_lock_s, 8000);
     pl_kdf_pool_start(2);
@@ -283,6 +288,8 @@ void pl_server_fini(struct pl_server *srv)
     pl_kdf_pool_stop();
     pl_hub_free(srv->hub);
     srv->hub = NULL;
+    pl_media_free(srv->media);
+    srv->media = NULL;
     pl_auth_free(srv->auth);
     srv->auth = NULL;
     pl_throttle_free(srv->throttle_account);

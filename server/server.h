@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "hub.h"
+#include "media.h"
 #include "config.h"
 #include "rate_limit.h"
 #include "store.h"
@@ -28,6 +29,7 @@ struct pl_server {
     struct pl_store *store;               /* owned */
     struct pl_auth *auth;                 /* owned: the sign-in session cache */
     struct pl_hub *hub;                   /* owned: live sessions and their clients */
+    struct pl_media *media;               /* owned: recording and livestreams */
     struct pl_throttle *throttle_account; /* owned: failed logins per login name */
     struct pl_throttle *throttle_address; /* owned: failed logins per address */
     char **allowed_origins;               /* owned, NULL-terminated (g_strsplit) */

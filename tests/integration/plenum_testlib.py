@@ -131,6 +131,10 @@ class Plenumd:
         args = [plenumd_path(), "serve", "--port", str(self.port), "--bind", "127.0.0.1",
                 "--database-url", database_url,
                 "--web-root", web_root or os.path.join(source_dir(), "web")]
+        # No media pipelines unless a test asks (test_media.py): they cost
+        # CPU in every sitting the other tests open.
+        if "--media-source" not in extra_args:
+            args += ["--media-source", "none"]
         args += list(extra_args)
         env = dict(os.environ)
         env.update(env_extra or {})

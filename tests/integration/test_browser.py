@@ -85,5 +85,65 @@ class SittingBrowserTest(unittest.TestCase):
             pg.destroy()
 
 
+class MediaBrowserTest(unittest.TestCase):
+    """The livestream and the archive with real GStreamer pipelines: one
+    sitting is recorded with three chapters and closed, the next is live."""
+
+    def test_media(self):
+        import asyncio
+        import shutil
+        import tempfile
+        import time
+        from live_client import LiveClient, run
+        pg = PgCluster()
+        data = tempfile.mkdtemp(prefix="pltest-media-browser-")
+        d = None
+        try:
+            url = council_fixture.demo_db(pg, "browser_media")
+            q = lambda sql: pg.psql(sql, "browser_media")
+            sid = int(q("SELECT id FROM session"))
+            sittings = [int(x) for x in q("SELECT id FROM sitting ORDER BY ordinal").split()]
+            items = [int(x) for x in q("SELECT id FROM agenda_item WHERE parent_id IS NULL "
+                                       "ORDER BY position").split()]
+            lsan = os.environ.get("LSAN_OPTIONS", "")
+            d = Plenumd(url, extra_args=["--media-source", "test", "--media-video", "320x180@15",
+                                         "--media-bitrate", "300", "--data-dir", data],
+                        env_extra={"LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"})
+
+            async def sitting():
+                c = await LiveClient.connect(d, d.login("chutich", "plenum-demo"), "chair")
+                await c.ok("join", session_id=sid)
+                await c.ok("session.open")
+                await c.ok("sitting.open", sitting_id=sittings[0])
+                await asyncio.sleep(2)
+                await c.ok("agenda.activate", item_id=items[0])
+                await asyncio.sleep(3)
+                await c.ok("speaker.give_floor", person_id=int(q(
+                    "SELECT id FROM person WHERE login = 'daibieu05'")), kind="speech")
+                await asyncio.sleep(3)
+                await c.ok("agenda.activate", item_id=items[1])
+                await asyncio.sleep(3)
+                await c.ok("sitting.close")
+                await c.ok("sitting.open", sitting_id=sittings[1])
+                await c.close()
+            run(sitting())
+            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
+            os.makedirs(shots, exist_ok=True)
+            r = subprocess.run(["node", "media.test.mjs", f"http://127.0.0.1:{d.port}", shots,
+                                str(sid)], cwd=os.path.join(source_dir(), "tests", "browser"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=180)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout)
+        finally:
+            if d:
+                code = d.stop()
+                report = d.sanitizer_report()
+                d.cleanup()
+                self.assertIsNone(report)
+            pg.destroy()
+            shutil.rmtree(data, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -30,6 +30,8 @@ class I18nTest(unittest.TestCase):
         used = set()
         files = glob.glob(os.path.join(self.web, "**", "*.html"), recursive=True)
         files += glob.glob(os.path.join(self.web, "**", "*.js"), recursive=True)
+        # Ours only: not the npm packages (web/node_modules).
+        files = [f for f in files if "node_modules" not in f and os.path.isfile(f)]
         for path in files:
             with open(path, encoding="utf-8") as f:
                 text = f.read()

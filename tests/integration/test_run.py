@@ -49,8 +49,12 @@ class RunTest(unittest.TestCase):
         self.var = tempfile.mkdtemp(prefix="pltest-var-")
         os.chmod(self.var, 0o755)
         self.port = free_port()
+        # make run records sittings by default, so GStreamer is loaded: full
+        # stacks let tests/lsan.supp name what its libraries keep for good.
         self.env = dict(os.environ, PLENUMD=plenumd_path(), PLENUM_VAR=self.var,
-                        PLENUM_PORT=str(self.port))
+                        PLENUM_PORT=str(self.port),
+                        LSAN_OPTIONS=os.environ.get("LSAN_OPTIONS", "") +
+                        ":fast_unwind_on_malloc=0")
         self.env.pop("DATABASE_URL", None)
 
     def tearDown(self):

@@ -34,7 +34,8 @@ function render() {
           `${x.title} — ${t(`session.state.${x.state}`)} `,
           x.state === "planned" && s.state === "open" && !openSitting
             ? btn(`open-sitting-${x.id}`, t("chair.open_sitting"), "sitting.open", { sitting_id: x.id }, "primary") : null))),
-        openSitting ? btn("close-sitting", t("chair.close_sitting"), "sitting.close") : null),
+        openSitting ? btn("close-sitting", t("chair.close_sitting"), "sitting.close") : null,
+        openSitting ? el("p", { id: "media-status", role: "status" }, mediaText(openSitting.id)) : null),
       el("section", { class: "card", "aria-labelledby": "att-h" },
         el("h2", { id: "att-h" }, t("attendance.title")),
         el("p", { class: "big-number", id: "attendance" }, t("attendance.count", { present: a.present_count, total: a.total_seats })),
@@ -141,11 +142,34 @@ async function start() {
   start2();
 }
 
+// The recording and livestream of the open sitting, from /healthz (every
+// 5 s): the chair sees at once when the picture stops.
+let media = null;
+function mediaText(sitting) {
+  const st = media && media.streams.find((x) => x.sitting_id === sitting);
+  if (!media || media.source === "none") return t("media.off");
+  if (!st) return t("media.state.none");
+  const parts = [`${st.state === "live" ? "● " : "⚠ "}${t(`media.state.${st.state}`)}`];
+  if (st.state === "live") parts.push(st.public ? t("media.streaming") : t("media.not_streamed"),
+    `${(st.bitrate_kbps / 1000).toFixed(1)} Mbit/s`, t("media.dropped", { n: st.dropped_frames }));
+  if (st.error) parts.push(st.error);
+  return parts.join(" · ");
+}
+
+async function pollMedia() {
+  const r = await fetch("/healthz", { cache: "no-store" }).catch(() => null);
+  media = r ? (await r.json().catch(() => ({}))).media || null : null;
+  const e = document.getElementById("media-status");
+  if (e && live.state) e.textContent = mediaText(live.state.open_sitting_id);
+}
+
 async function start2() {
   const sid = await pickSession();
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
   live.connect();
+  pollMedia();
+  setInterval(pollMedia, 5000);
   setInterval(() => {
     const c = document.getElementById("clock");
     if (c && live.state && live.state.turn) c.textContent = clock(remaining(live.state.turn, live));

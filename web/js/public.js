@@ -1,25 +1,34 @@
-// The public page for citizens: no sign-in. The session, its live agenda,
-// who is speaking, and published results; says plainly when a sitting is
-// closed to the public.
+// The public page for citizens: no sign-in. The livestream of the open
+// sitting, the session, its live agenda, who is speaking, and published
+// results; says plainly when a sitting is closed to the public; past
+// sittings' recordings with their chapters (agenda items, speakers, votes).
+// The player lives outside the part redrawn on every event, so playback
+// never restarts.
 import { Live, clock, el, pickSession, remaining } from "./live.js";
 import { initPage, showStatus, memberName, resultView, t } from "./page.js";
 import { lang } from "./i18n.js";
 
 const main = document.getElementById("main");
+const media = el("section", { class: "card", id: "media", "aria-labelledby": "media-h" });
+const body = el("div", { id: "live-part" });
 let live = null;
+let player = null; // {video, hls, sitting, kind: "live"|"vod"}
+let archived = ""; // the sittings the archive list was built for
+let chosenVod = false; // the viewer picked a recording: events must not switch it to live
 
 function render() {
   const s = live && live.state;
   if (!s) return;
   const head = el("section", { class: "card" }, el("h2", {}, s.title),
     el("p", {}, s.council_name, " · ", t(`session.state.${s.state}`)), el("p", {}, t("public.watch")));
+  followMedia(s);
   if (s.hidden) {
-    main.replaceChildren(head, el("section", { class: "card closed-notice", id: "closed-notice", role: "status" },
+    body.replaceChildren(head, el("section", { class: "card closed-notice", id: "closed-notice", role: "status" },
       el("p", { class: "big" }, `🔒 ${t("sitting.closed_public")}`)));
     return;
   }
   const published = (s.votes || []).filter((v) => v.state === "published");
-  main.replaceChildren(head,
+  body.replaceChildren(head,
     el("section", { class: "card", "aria-labelledby": "floor-h" },
       el("h2", { id: "floor-h" }, t("floor.title")),
       s.turn
@@ -34,17 +43,132 @@ function render() {
       published.length ? published.map((v) => el("article", { class: "vote-result" }, el("h3", {}, v.question), resultView(s, v))) : el("p", {}, "—")));
 }
 
+// --- the livestream and the recordings ----------------------------------------
+
+// Plays an HLS playlist: natively where the browser can (Safari, phones),
+// else with hls.js (Media Source Extensions), loaded only when needed.
+async function play(url, kind, sitting, at = 0) {
+  if (player && player.url === url) {
+    if (kind === "vod") player.video.currentTime = at / 1000;
+    return;
+  }
+  stopPlayer();
+  const video = el("video", { id: "player", controls: true, muted: true, playsinline: true, "aria-label": t(`media.${kind}`) });
+  video.muted = true; // autoplay is allowed muted; the viewer turns sound on
+  player = { url, video, kind, sitting, hls: null };
+  const open = live && live.state && !live.state.hidden && live.state.open_sitting_id;
+  document.getElementById("player-box").replaceChildren(video,
+    el("p", { class: "small", id: "player-caption" }, kind === "live" ? `● ${t("media.live")}` : t("media.recording"), " ",
+      kind === "vod" && open
+        ? el("button", { type: "button", id: "back-live", onclick: () => { chosenVod = false; stopPlayer(); waitLive(open); } }, t("media.back_live"))
+        : null));
+  const seek = () => { if (at) video.currentTime = at / 1000; };
+  if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    video.src = url;
+    video.addEventListener("loadedmetadata", seek, { once: true });
+  } else {
+    const { default: Hls } = await import("/vendor/hls.mjs");
+    if (!Hls.isSupported()) {
+      document.getElementById("player-caption").textContent = t("media.unsupported");
+      return;
+    }
+    // No worker: the page's Content-Security-Policy allows scripts from this
+    // server only, and hls.js would start its worker from a blob.
+    const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 3 });
+    player.hls = hls;
+    hls.on(Hls.Events.MANIFEST_PARSED, seek);
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  }
+  video.play().catch(() => {});
+}
+
+function stopPlayer() {
+  if (!player) return;
+  if (player.hls) player.hls.destroy();
+  player.video.removeAttribute("src");
+  player = null;
+}
+
+// Follows the session: the open public sitting's livestream (once its first
+// segments exist), else nothing live; and the list of recorded sittings.
+function followMedia(s) {
+  const open = !s.hidden && (s.sittings || []).find((x) => x.id === s.open_sitting_id && !x.closed);
+  if (open && !chosenVod && !(player && player.kind === "live" && player.sitting === open.id)) waitLive(open.id);
+  if (!open) chosenVod = false;
+  if (!open && player && player.kind === "live") {
+    stopPlayer();
+    document.getElementById("player-box").replaceChildren(el("p", {}, t("media.no_live")));
+  }
+  const past = (s.sittings || []).filter((x) => x.state === "closed" && !x.closed).map((x) => x.id).join(",");
+  if (past !== archived) {
+    archived = past;
+    archive(s);
+  }
+}
+
+let waiting = 0;
+async function waitLive(sitting) {
+  if (waiting === sitting) return;
+  waiting = sitting;
+  document.getElementById("player-box").replaceChildren(el("p", {}, t("media.starting")));
+  while (waiting === sitting && live.state && live.state.open_sitting_id === sitting) {
+    const r = await fetch(`/media/${sitting}/live.m3u8`, { cache: "no-store" }).catch(() => null);
+    // Players start a live stream three segments from its end: wait for them.
+    const text = r && r.ok ? await r.text() : "";
+    if ((text.match(/#EXTINF/g) || []).length >= 3) {
+      waiting = 0;
+      return play(`/media/${sitting}/live.m3u8`, "live", sitting);
+    }
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+  waiting = 0;
+}
+
+function hms(ms) {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 3600)).padStart(2, "0")}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+}
+
+async function archive(s) {
+  const box = document.getElementById("archive");
+  const past = (s.sittings || []).filter((x) => x.state === "closed" && !x.closed);
+  const parts = [];
+  for (const x of past) {
+    const r = await fetch(`/media/${x.id}/chapters.json`).catch(() => null);
+    if (!r || !r.ok) continue;
+    const doc = await r.json();
+    if (!doc.duration_ms) continue;
+    parts.push(el("article", { class: "recording", id: `recording-${x.id}` },
+      el("h3", {}, `${x.title} — ${hms(doc.duration_ms)}`),
+      el("button", { type: "button", id: `watch-${x.id}`, onclick: () => { chosenVod = true; play(`/media/${x.id}/vod.m3u8`, "vod", x.id); } }, t("media.watch")),
+      el("ol", { class: "chapters" }, doc.chapters.map((c) => el("li", {},
+        el("button", { type: "button", class: "link", "data-offset": c.offset_ms,
+          onclick: () => { chosenVod = true; play(`/media/${x.id}/vod.m3u8`, "vod", x.id, c.offset_ms); } },
+          `${t(`media.chapter.${c.kind}`)} ${c.label || ""} — ${hms(c.offset_ms)}`))))));
+  }
+  box.replaceChildren(el("h3", { id: "archive-h" }, t("media.archive")), ...(parts.length ? parts : [el("p", {}, "—")]));
+}
+
 async function start() {
   await initPage("page.public");
+  media.replaceChildren(el("h2", { id: "media-h" }, t("media.title")),
+    el("div", { id: "player-box" }, el("p", {}, t("media.no_live"))),
+    el("div", { id: "archive" }));
+  main.replaceChildren(media, body);
   const sid = await pickSession();
-  if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
+  if (!sid) return body.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
   live.connect();
   setInterval(() => {
     const c = document.getElementById("clock");
     if (c && live.state && live.state.turn) c.textContent = clock(remaining(live.state.turn, live));
   }, 250);
-  window.addEventListener("plenum:lang", render);
+  window.addEventListener("plenum:lang", () => {
+    document.getElementById("media-h").textContent = t("media.title");
+    archived = ""; // rebuilt in the new language
+    render();
+  });
 }
 
 start();

@@ -1,0 +1,507 @@
+/* Recording and livestreaming of sittings; see media.h. */
+#include "media.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+
+#define SEGMENT_S        1   /* HLS segment length: latency vs. files */
+#define LIVE_WINDOW      180 /* segments in the live playlist: 3 minutes */
+#define STOP_TIMEOUT_MS  5000
+#define RETRY_MAX_MS     30000
+#define MEDIA_TIMEOUT_MS 10000
+
+enum stream_state { ST_STARTING, ST_LIVE, ST_STOPPING, ST_RETRYING };
+static const char *const state_names[] = {"starting", "live", "stopping", "retrying"};
+
+struct stream {
+    struct pl_media *m;
+    int64_t sitting, session;
+    bool public;
+    enum stream_state state;
+    GstElement *pipeline; /* owned; NULL while retrying */
+    guint bus_watch, stop_timer, retry_timer;
+    guint retry_ms;
+    char run[17];     /* random hex id of this pipeline run, in file names */
+    char *dir;        /* absolute; owned */
+    char *rel_dir;    /* relative to the data dir, as recorded; owned */
+    guint64 open_rt;  /* running time the current segment began at */
+    int index;        /* of the next segment to close */
+    int segments;     /* closed in this run */
+    guint64 dropped;  /* frames dropped (QoS), this run */
+    double kbps;      /* smoothed over the last segments */
+    char *error;      /* the last error, for the status; owned */
+    bool stop_wanted; /* stopping for good (sitting closed), not to retry */
+};
+
+struct pl_media {
+    const struct pl_config *cfg;
+    struct pl_store *store;
+    bool off;
+    char *root;          /* <data-dir>/media, absolute; owned */
+    char *public_root;   /* root/public; owned */
+    GHashTable *streams; /* sitting id -> struct stream * */
+};
+
+static void start_run(struct stream *s);
+
+/* --- the record ------------------------------------------------------------------ */
+
+static void ignore_result(void *user, const PGresult *res, enum pl_err err)
+{
+    (void)res;
+    if (err != PL_OK)
+        pl_log_warn("media: could not record %s: %s", (const char *)user, pl_err_code(err));
+}
+
+static void record_start(struct stream *s, int64_t wall_us)
+{
+    char sitting[24], at[24];
+    snprintf(sitting, sizeof sitting, "%lld", (long long)s->sitting);
+    snprintf(at, sizeof at, "%lld", (long long)wall_us);
+    const char *p[4] = {sitting, s->run, s->rel_dir, at};
+    pl_store_query(s->m->store,
+                   "INSERT INTO recording (sitting_id, run, dir, started_at) "
+                   "VALUES ($1, $2, $3, to_timestamp($4::bigint / 1e6))",
+                   4, p, MEDIA_TIMEOUT_MS, ignore_result, "a recording's start");
+}
+
+static void record_end(struct stream *s, const char *reason)
+{
+    char at[24];
+    snprintf(at, sizeof at, "%lld", (long long)g_get_real_time());
+    const char *p[3] = {s->run, at, reason};
+    pl_store_query(s->m->store,
+                   "UPDATE recording SET ended_at = to_timestamp($2::bigint / 1e6), "
+                   "end_reason = $3 WHERE run = $1 AND ended_at IS NULL",
+                   3, p, MEDIA_TIMEOUT_MS, ignore_result, "a recording's end");
+}
+
+/* --- the pipeline ------------------------------------------------------------------ */
+
+/* Wall-clock microseconds of a running time of s's pipeline. */
+static int64_t wall_of(struct stream *s, guint64 running)
+{
+    GstClock *clock = gst_pipeline_get_clock(GST_PIPELINE(s->pipeline));
+    if (!clock)
+        return g_get_real_time();
+    GstClockTime now = gst_clock_get_time(clock);
+    gst_object_unref(clock);
+    GstClockTime base = gst_element_get_base_time(s->pipeline);
+    gint64 behind = (gint64)(now - base) - (gint64)running;
+    return g_get_real_time() - behind / 1000;
+}
+
+static void segment_closed(struct stream *s, guint64 closed_rt)
+{
+    int n = s->index++;
+    char *file = g_strdup_printf("seg-%s-%05d.ts", s->run, n);
+    char *path = g_build_filename(s->dir, file, NULL);
+    GStatBuf st;
+    gint64 bytes = g_stat(path, &st) == 0 ? (gint64)st.st_size : 0;
+    guint64 dur_ms = (closed_rt - s->open_rt) / GST_MSECOND;
+    if (dur_ms == 0)
+        dur_ms = 1;
+    double kbps = (double)bytes * 8.0 / (double)dur_ms;
+    s->kbps = s->segments ? 0.8 * s->kbps + 0.2 * kbps : kbps;
+    s->segments++;
+    char seq[16], start[24], dur[24], size[24];
+    snprintf(seq, sizeof seq, "%d", n);
+    snprintf(start, sizeof start, "%lld", (long long)wall_of(s, s->open_rt));
+    snprintf(dur, sizeof dur, "%llu", (unsigned long long)dur_ms);
+    snprintf(size, sizeof size, "%lld", (long long)bytes);
+    const char *p[6] = {s->run, seq, file, start, dur, size};
+    /* Queued after the recording's INSERT on the same connection. */
+    pl_store_query(s->m->store,
+                   "INSERT INTO media_segment (recording_id, seq, file, started_at, duration_ms, "
+                   "bytes) SELECT id, $2, $3, to_timestamp($4::bigint / 1e6), $5, $6 FROM "
+                   "recording WHERE run = $1",
+                   6, p, MEDIA_TIMEOUT_MS, ignore_result, "a segment");
+    s->open_rt = closed_rt;
+    g_free(file);
+    g_free(path);
+}
+
+static void teardown(struct stream *s)
+{
+    if (s->bus_watch)
+        g_source_remove(s->bus_watch);
+    s->bus_watch = 0;
+    if (s->stop_timer)
+        g_source_remove(s->stop_timer);
+    s->stop_timer = 0;
+    if (s->pipeline) {
+        gst_element_set_state(s->pipeline, GST_STATE_NULL);
+        gst_object_unref(s->pipeline);
+        s->pipeline = NULL;
+    }
+}
+
+static void stream_free(gpointer p)
+{
+    struct stream *s = p;
+    teardown(s);
+    if (s->retry_timer)
+        g_source_remove(s->retry_timer);
+    g_free(s->dir);
+    g_free(s->rel_dir);
+    g_free(s->error);
+    g_free(s);
+}
+
+/* The run is over (EOS after a stop, or forced): forget the stream. */
+static void finished(struct stream *s, const char *reason)
+{
+    record_end(s, reason);
+    pl_log_info("media: sitting %lld: recording stopped (%d segments)", (long long)s->sitting,
+                s->segments);
+    g_hash_table_remove(s->m->streams, &s->sitting); /* frees s */
+}
+
+static gboolean retry_now(gpointer data)
+{
+    struct stream *s = data;
+    s->retry_timer = 0;
+    start_run(s);
+    return G_SOURCE_REMOVE;
+}
+
+/* The source or a sink failed: note it, keep the hub untouched, and try
+ * again with a growing delay while the sitting is open. */
+static void failed(struct stream *s, const char *what)
+{
+    pl_log_error("media: sitting %lld: %s", (long long)s->sitting, what);
+    g_free(s->error);
+    s->error = g_strdup(what);
+    record_end(s, "error");
+    teardown(s);
+    if (s->stop_wanted) {
+        g_hash_table_remove(s->m->streams, &s->sitting);
+        return;
+    }
+    s->state = ST_RETRYING;
+    s->retry_ms = s->retry_ms ? MIN(s->retry_ms * 2, RETRY_MAX_MS) : 1000;
+    s->retry_timer = g_timeout_add(s->retry_ms, retry_now, s);
+}
+
+static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
+{
+    (void)bus;
+    struct stream *s = data;
+    switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ELEMENT: {
+        const GstStructure *st = gst_message_get_structure(msg);
+        guint64 rt = 0;
+        if (!st || !gst_structure_get_uint64(st, "running-time", &rt))
+            break;
+        if (gst_structure_has_name(st, "splitmuxsink-fragment-opened"))
+            s->open_rt = rt;
+        else if (gst_structure_has_name(st, "splitmuxsink-fragment-closed"))
+            segment_closed(s, rt);
+        break;
+    }
+    case GST_MESSAGE_STATE_CHANGED:
+        if (GST_MESSAGE_SRC(msg) == GST_OBJECT(s->pipeline)) {
+            GstState old, now;
+            gst_message_parse_state_changed(msg, &old, &now, NULL);
+            if (now == GST_STATE_PLAYING && s->state == ST_STARTING) {
+                s->state = ST_LIVE;
+                s->retry_ms = 0;
+                record_start(s, wall_of(s, 0));
+                pl_log_info("media: sitting %lld: recording%s (run %s)", (long long)s->sitting,
+                            s->public ? " and streaming" : " (closed sitting: not streamed)",
+                            s->run);
+            }
+        }
+        break;
+    case GST_MESSAGE_QOS: {
+        guint64 processed = 0, dropped = 0;
+        GstFormat fmt;
+        gst_message_parse_qos_stats(msg, &fmt, &processed, &dropped);
+        if (fmt == GST_FORMAT_BUFFERS && dropped > s->dropped)
+            s->dropped = dropped;
+        break;
+    }
+    case GST_MESSAGE_ERROR: {
+        GError *e = NULL;
+        gst_message_parse_error(msg, &e, NULL);
+        char *what = g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
+                                     e ? e->message : "error");
+        g_clear_error(&e);
+        s->bus_watch = 0; /* removed by returning FALSE */
+        failed(s, what);
+        g_free(what);
+        return G_SOURCE_REMOVE;
+    }
+    case GST_MESSAGE_EOS:
+        s->bus_watch = 0;
+        finished(s, "stopped");
+        return G_SOURCE_REMOVE;
+    default:
+        break;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static char *random_run(char out[17])
+{
+    unsigned char b[8];
+    if (RAND_bytes(b, sizeof b) != 1)
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (unsigned char)g_random_int();
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return out;
+}
+
+/* The test source: a slate with the sitting and a clock, and a quiet tone,
+ * encoded once: H.264 (zero-latency, a keyframe every segment) and AAC. */
+static GstElement *build(struct stream *s, GError **err)
+{
+    const struct pl_config *c = s->m->cfg;
+    char *seg = g_build_filename(s->dir, "seg-", NULL);
+    char *live = g_build_filename(s->dir, "live.m3u8", NULL);
+    char *desc = g_strdup_printf(
+        "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
+        "! textoverlay name=slate valignment=top halignment=left font-desc=\"Sans 20\" "
+        "shaded-background=true ! clockoverlay time-format=\"%%H:%%M:%%S\" halignment=right "
+        "valignment=bottom font-desc=\"Sans 20\" shaded-background=true ! videoconvert ! "
+        "x264enc tune=zerolatency speed-preset=veryfast bitrate=%d key-int-max=%d ! "
+        "video/x-h264,profile=main ! h264parse ! queue max-size-time=3000000000 ! hls.video "
+        "audiotestsrc is-live=true wave=sine freq=440 volume=0.02 ! "
+        "audio/x-raw,rate=48000,channels=2 ! audioconvert ! audioresample ! voaacenc "
+        "bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! hls.audio "
+        "hlssink2 name=hls target-duration=%d playlist-length=%d max-files=0",
+        c->media_width, c->media_height, c->media_fps, c->media_bitrate_kbps,
+        c->media_fps * SEGMENT_S, SEGMENT_S, LIVE_WINDOW);
+    GstElement *p = gst_parse_launch(desc, err);
+    g_free(desc);
+    if (p) {
+        /* Set here, not in the description: no quoting of names. */
+        GstElement *hls = gst_bin_get_by_name(GST_BIN(p), "hls");
+        char *loc = g_strdup_printf("%s%s-%%05d.ts", seg, s->run);
+        g_object_set(hls, "location", loc, "playlist-location", live, NULL);
+        g_free(loc);
+        gst_object_unref(hls);
+        GstElement *slate = gst_bin_get_by_name(GST_BIN(p), "slate");
+        char *text = g_strdup_printf("Plenum · phiên họp %lld", (long long)s->sitting);
+        g_object_set(slate, "text", text, NULL);
+        g_free(text);
+        gst_object_unref(slate);
+    }
+    g_free(seg);
+    g_free(live);
+    return p;
+}
+
+static void start_run(struct stream *s)
+{
+    random_run(s->run);
+    s->index = 0;
+    s->segments = 0;
+    s->dropped = 0;
+    s->open_rt = 0;
+    s->state = ST_STARTING;
+    GError *err = NULL;
+    s->pipeline = build(s, &err);
+    if (!s->pipeline) {
+        char *what = g_strdup_printf("could not build the pipeline: %s",
+                                     err ? err->message : "unknown error");
+        g_clear_error(&err);
+        failed(s, what);
+        g_free(what);
+        return;
+    }
+    g_clear_error(&err); /* a recoverable warning from the parser */
+    GstBus *bus = gst_element_get_bus(s->pipeline);
+    s->bus_watch = gst_bus_add_watch(bus, on_bus, s);
+    gst_object_unref(bus);
+    if (gst_element_set_state(s->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+        failed(s, "the pipeline refused to start");
+}
+
+static void start(struct pl_media *m, int64_t session, int64_t sitting, bool public)
+{
+    if (m->off || g_hash_table_contains(m->streams, &sitting))
+        return;
+    struct stream *s = g_new0(struct stream, 1);
+    s->m = m;
+    s->sitting = sitting;
+    s->session = session;
+    s->public = public;
+    s->rel_dir =
+        g_strdup_printf("media/%s/sitting-%lld", public ? "public" : "closed", (long long)sitting);
+    s->dir = g_strdup_printf("%s/%s/sitting-%lld", m->root, public ? "public" : "closed",
+                             (long long)sitting);
+    g_hash_table_insert(m->streams, &s->sitting, s);
+    if (g_mkdir_with_parents(s->dir, 0750) != 0) {
+        char *what = g_strdup_printf("cannot create %s: %s", s->dir, g_strerror(errno));
+        failed(s, what);
+        g_free(what);
+        return;
+    }
+    start_run(s);
+}
+
+static gboolean stop_timeout(gpointer data)
+{
+    struct stream *s = data;
+    s->stop_timer = 0;
+    pl_log_warn("media: sitting %lld: no end of stream after %d ms, stopping anyway",
+                (long long)s->sitting, STOP_TIMEOUT_MS);
+    finished(s, "stopped");
+    return G_SOURCE_REMOVE;
+}
+
+static void stop(struct pl_media *m, int64_t sitting)
+{
+    struct stream *s = g_hash_table_lookup(m->streams, &sitting);
+    if (!s || s->stop_wanted)
+        return;
+    s->stop_wanted = true;
+    if (!s->pipeline) { /* between retries */
+        g_hash_table_remove(m->streams, &sitting);
+        return;
+    }
+    /* End of stream closes the last segment properly; then finished(). */
+    s->state = ST_STOPPING;
+    gst_element_send_event(s->pipeline, gst_event_new_eos());
+    s->stop_timer = g_timeout_add(STOP_TIMEOUT_MS, stop_timeout, s);
+}
+
+/* --- the interface ------------------------------------------------------------------ */
+
+struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *store)
+{
+    struct pl_media *m = g_new0(struct pl_media, 1);
+    m->cfg = cfg;
+    m->store = store;
+    m->off = strcmp(cfg->media_source, "none") == 0;
+    m->streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, stream_free);
+    if (!m->off) {
+        gst_init(NULL, NULL);
+        char *abs = g_canonicalize_filename(cfg->data_dir, NULL);
+        m->root = g_build_filename(abs, "media", NULL);
+        m->public_root = g_build_filename(m->root, "public", NULL);
+        g_free(abs);
+    }
+    return m;
+}
+
+int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
+{
+    /* A recording left open was cut by a crash: it ends with its last
+     * segment, and says so. */
+    PGresult *r = PQexec(conn, "UPDATE recording r SET end_reason = 'interrupted', ended_at = "
+                               "coalesce((SELECT max(s.started_at + s.duration_ms * interval "
+                               "'1 millisecond') FROM media_segment s WHERE s.recording_id = "
+                               "r.id), r.started_at) WHERE ended_at IS NULL");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        snprintf(err, errlen, "could not close interrupted recordings: %s",
+                 PQresultErrorMessage(r));
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    if (m->off)
+        return 0;
+    if (g_mkdir_with_parents(m->public_root, 0750) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s (set --data-dir)", m->public_root,
+                 g_strerror(errno));
+        return -1;
+    }
+    /* Live playlists of an earlier run would announce a stream that is not
+     * there; the segments are the recording and stay. */
+    GDir *d = g_dir_open(m->public_root, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        char *live = g_build_filename(m->public_root, name, "live.m3u8", NULL);
+        g_unlink(live);
+        g_free(live);
+    }
+    if (d)
+        g_dir_close(d);
+    r = PQexec(conn, "SELECT st.id, st.session_id, st.visibility = 'public' AND se.visibility = "
+                     "'public' FROM sitting st JOIN session se ON se.id = st.session_id "
+                     "WHERE st.state = 'open'");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "could not list open sittings: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        start(m, g_ascii_strtoll(PQgetvalue(r, i, 1), NULL, 10),
+              g_ascii_strtoll(PQgetvalue(r, i, 0), NULL, 10),
+              strcmp(PQgetvalue(r, i, 2), "t") == 0);
+    PQclear(r);
+    return 0;
+}
+
+void pl_media_event(void *media, int64_t session_id, const char *name, const json_t *data)
+{
+    struct pl_media *m = media;
+    int64_t sitting = json_integer_value(json_object_get(data, "sitting_id"));
+    if (strcmp(name, "sitting.opened") == 0 && sitting) {
+        start(m, session_id, sitting, !json_is_true(json_object_get(data, "closed")));
+    } else if (strcmp(name, "sitting.closed") == 0 && sitting) {
+        stop(m, sitting);
+    } else if (strcmp(name, "session.closed") == 0) {
+        GHashTableIter it;
+        gpointer v;
+        GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+        g_hash_table_iter_init(&it, m->streams);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+            if (((struct stream *)v)->session == session_id)
+                g_array_append_val(ids, ((struct stream *)v)->sitting);
+        for (guint i = 0; i < ids->len; i++)
+            stop(m, g_array_index(ids, int64_t, i));
+        g_array_free(ids, TRUE);
+    }
+}
+
+json_t *pl_media_status(const struct pl_media *m)
+{
+    json_t *list = json_array();
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, m->streams);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const struct stream *s = v;
+        json_array_append_new(
+            list, json_pack("{s:I, s:s, s:b, s:b, s:i, s:i, s:I, s:s?}", "sitting_id",
+                            (json_int_t)s->sitting, "state", state_names[s->state], "public",
+                            s->public, "recording", s->state == ST_LIVE, "segments", s->segments,
+                            "bitrate_kbps", (int)(s->kbps + 0.5), "dropped_frames",
+                            (json_int_t)s->dropped, "error", s->error));
+    }
+    return json_pack("{s:s, s:o}", "source", m->cfg->media_source, "streams", list);
+}
+
+const char *pl_media_public_root(const struct pl_media *m)
+{
+    return m->off ? NULL : m->public_root;
+}
+
+bool pl_media_live(const struct pl_media *m, int64_t sitting_id)
+{
+    const struct stream *s = g_hash_table_lookup(m->streams, &sitting_id);
+    return s && s->public && s->state == ST_LIVE;
+}
+
+void pl_media_free(struct pl_media *m)
+{
+    if (!m)
+        return;
+    g_hash_table_destroy(m->streams);
+    g_free(m->root);
+    g_free(m->public_root);
+    g_free(m);
+}

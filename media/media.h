@@ -1,0 +1,62 @@
+/*
+ * Recording and livestreaming of sittings, in plenumd's process: one
+ * GStreamer pipeline per open sitting, started and stopped by the hub's
+ * committed events (sitting.opened / sitting.closed), never waited on by
+ * the hub. The source is encoded once (x264 + AAC) and cut by hlssink2 into
+ * 1-second MPEG-TS segments: the same files are the live HLS stream and
+ * the recording. MPEG-TS is written progressively, so a crash or a power
+ * cut loses at most the segment being written; each closed segment is
+ * registered in PostgreSQL (media_segment) with its wall-clock start, from
+ * which the VOD playlist and the chapters are built (server/net_media.c).
+ *
+ * Files: <data-dir>/media/<public|closed>/sitting-<id>/seg-<run>-<n>.ts
+ * and live.m3u8 (the last 3 minutes); <run> is random per pipeline run, so
+ * a restart never overwrites a segment. Only public/ is ever served.
+ *
+ * Loop thread only. GStreamer's streaming threads never touch this state:
+ * everything arrives through the bus watch on the main loop.
+ */
+#ifndef PL_MEDIA_H
+#define PL_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "store.h"
+
+struct pl_media;
+
+/* cfg and store are borrowed and outlive the media. With --media-source
+ * none, the media does nothing (and says so in its status). */
+struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *store);
+
+/* At start (synchronous, conn): closes recordings a crash left open
+ * (end_reason "interrupted": the gap is in the record), removes stale live
+ * playlists, and starts a pipeline for every sitting open now. */
+int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen);
+
+/* The hub's observer (pl_hub_observe): sitting.opened starts a pipeline,
+ * sitting.closed and session.closed stop it. */
+void pl_media_event(void *media, int64_t session_id, const char *name, const json_t *data);
+
+/* {"source", "streams": [{"sitting_id", "state", "public", "segments",
+ * "bitrate_kbps", "dropped_frames", "error"}]} (new reference). */
+json_t *pl_media_status(const struct pl_media *m);
+
+/* The directory of public media files (absolute), or NULL when media is
+ * off. Borrowed. */
+const char *pl_media_public_root(const struct pl_media *m);
+
+/* Whether sitting_id is being streamed to the public now. */
+bool pl_media_live(const struct pl_media *m, int64_t sitting_id);
+
+/* Stops every pipeline at once (the segment being written is lost, as in
+ * a crash; the record says "interrupted" at the next start). */
+void pl_media_free(struct pl_media *m);
+
+#endif

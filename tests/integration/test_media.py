@@ -1,0 +1,231 @@
+"""Recording and livestreaming with real GStreamer pipelines: the test source
+records and streams a sitting as 1-second HLS segments that decode
+(gst-discoverer-1.0); the live playlist advances; chapters match the agenda
+and floor events; kill -9 during recording leaves playable files and the
+recording goes on after the restart with the gap in the record; the VOD
+playlist covers the whole sitting; a closed sitting is recorded but never
+served."""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import council_fixture
+from live_client import FAST_LIMITS, LiveClient, run
+from plenum_testlib import PgCluster, Plenumd
+
+pg = None
+DB = "media"
+MEDIA = ["--media-source", "test", "--media-video", "320x180@15", "--media-bitrate", "300"]
+
+
+def setUpModule():
+    global pg
+    pg = PgCluster()
+
+
+def tearDownModule():
+    pg.destroy()
+
+
+def q(sql):
+    return pg.psql(sql, DB)
+
+
+def discover(path):
+    """What gst-discoverer-1.0 finds in a file (raises if it cannot read it)."""
+    r = subprocess.run(["gst-discoverer-1.0", "-v", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout
+    return r.stdout
+
+
+class MediaTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        council_fixture.demo_db(pg, DB)
+        cls.url = pg.url(DB)
+        cls.data = tempfile.mkdtemp(prefix="pltest-media-")
+        cls.sittings = [int(x) for x in q("SELECT id FROM sitting ORDER BY ordinal").split()]
+        q(f"UPDATE sitting SET visibility = 'closed' WHERE id = {cls.sittings[1]}")
+        cls.items = [int(x) for x in q("SELECT id FROM agenda_item WHERE parent_id IS NULL "
+                                       "ORDER BY position").split()]
+        cls.titles = {int(i): t for i, t in (l.split("|") for l in q(
+            "SELECT id, title FROM agenda_item").splitlines())}
+        cls.session = int(q("SELECT id FROM session"))
+        cls.start()
+        cls.chair_token = cls.d.login("chutich", "plenum-demo")
+
+    @classmethod
+    def start(cls, port=None):
+        # Full stacks for leak reports: the suppressions for what GStreamer's
+        # libraries keep for the life of the process (tests/lsan.supp) name
+        # frames deeper than the fast unwinder sees.
+        lsan = os.environ.get("LSAN_OPTIONS", "")
+        cls.d = Plenumd(cls.url, extra_args=MEDIA + list(FAST_LIMITS) + ["--data-dir", cls.data],
+                        port=port, env_extra={"LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"})
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.d.stop()
+        report = cls.d.sanitizer_report()
+        cls.d.cleanup()
+        shutil.rmtree(cls.data, ignore_errors=True)
+        assert code == 0 and report is None, report
+
+    def get(self, path):
+        st, headers, body = self.d.http("GET", path)
+        return st, {k.lower(): v for k, v in headers.items()}, body
+
+    def wait_playlist(self, sitting, segments=3, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st, headers, body = self.get(f"/media/{sitting}/live.m3u8")
+            if st == 200 and body.decode().count("#EXTINF") >= segments:
+                return headers, body.decode()
+            time.sleep(0.3)
+        self.fail(f"no live playlist with {segments} segments for sitting {sitting}")
+
+    def test_sitting_recorded_streamed_and_chaptered(self):
+        s1, s2 = self.sittings
+
+        async def chair_do(*steps):
+            c = await LiveClient.connect(self.d, self.chair_token, "chair")
+            await c.ok("join", session_id=self.session)
+            for type_, fields, pause in steps:
+                await c.ok(type_, **fields)
+                await asyncio.sleep(pause)
+            await c.close()
+
+        run(chair_do(("session.open", {}, 0), ("sitting.open", {"sitting_id": s1}, 0)))
+        headers, live = self.wait_playlist(s1)
+        self.assertEqual(headers["content-type"], "application/vnd.apple.mpegurl")
+        self.assertEqual(headers["cache-control"], "no-cache")
+        first_seq = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", live).group(1))
+        seg = re.findall(r"^(seg-[0-9a-f]{16}-\d{5}\.ts)$", live, re.M)
+        self.assertGreaterEqual(len(seg), 3)
+
+        # A segment is served for caching and decodes: H.264 and AAC.
+        st, headers, body = self.get(f"/media/{s1}/{seg[0]}")
+        self.assertEqual((st, headers["content-type"]), (200, "video/mp2t"))
+        self.assertIn("immutable", headers["cache-control"])
+        with tempfile.NamedTemporaryFile(suffix=".ts") as f:
+            f.write(body)
+            f.flush()
+            info = discover(f.name)
+        self.assertRegex(info, r"(?i)h\.?264")
+        self.assertRegex(info, r"(?i)aac|mpeg-4 audio")
+        self.assertRegex(info, r"Width: 320")
+
+        # The chair runs the sitting; chapters follow.
+        run(chair_do(("agenda.activate", {"item_id": self.items[0]}, 2.5),
+                     ("speaker.give_floor", {"person_id": int(q(
+                         "SELECT id FROM person WHERE login = 'daibieu05'")), "kind": "speech"},
+                      2.5),
+                     ("agenda.activate", {"item_id": self.items[1]}, 1.5)))
+        _, live = self.wait_playlist(s1)
+        later_seq = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", live).group(1))
+        later_last = re.findall(r"^(seg-\S+\.ts)$", live, re.M)[-1]
+        self.assertTrue(later_seq > first_seq or later_last not in seg, "the playlist advances")
+
+        health = json.loads(self.get("/healthz")[2])["media"]
+        stream = [x for x in health["streams"] if x["sitting_id"] == s1][0]
+        self.assertEqual((stream["state"], stream["recording"], stream["public"]),
+                         ("live", True, True))
+        self.assertGreater(stream["segments"], 3)
+        self.assertGreater(stream["bitrate_kbps"], 0)
+
+        st, _, body = self.get(f"/media/{s1}/chapters.json")
+        self.assertEqual(st, 200, body)
+        doc = json.loads(body)
+        chapters = doc["chapters"]
+        self.assertEqual([c["kind"] for c in chapters], ["agenda", "speaker", "agenda"], chapters)
+        self.assertEqual(chapters[0]["label"], self.titles[self.items[0]])
+        self.assertEqual(chapters[1]["label"], q("SELECT display_name FROM person "
+                                                 "WHERE login = 'daibieu05'"))
+        self.assertEqual(chapters[2]["label"], self.titles[self.items[1]])
+        gaps = [(chapters[i + 1]["offset_ms"] - chapters[i]["offset_ms"]) / 1000 for i in range(2)]
+        for gap in gaps:  # the pauses between the chair's steps, on the recording's timeline
+            self.assertAlmostEqual(gap, 2.5, delta=1.2, msg=chapters)
+        self.assertLessEqual(chapters[-1]["offset_ms"], doc["duration_ms"])
+        st, headers, vtt = self.get(f"/media/{s1}/chapters.vtt")
+        self.assertEqual(headers["content-type"], "text/vtt; charset=utf-8")
+        self.assertTrue(vtt.decode().startswith("WEBVTT"))
+        self.assertIn(self.titles[self.items[1]], vtt.decode())
+        st, _, vod = self.get(f"/media/{s1}/vod.m3u8")
+        self.assertIn("#EXT-X-PLAYLIST-TYPE:EVENT", vod.decode())
+        self.assertNotIn("#EXT-X-ENDLIST", vod.decode())
+
+        # kill -9 in the middle of the recording: what was written plays.
+        before = q(f"SELECT count(*) FROM media_segment s JOIN recording r ON r.id = "
+                   f"s.recording_id WHERE r.sitting_id = {s1}")
+        port = self.d.port
+        self.d.stop(sig=signal.SIGKILL)
+        self.d.cleanup()
+        files = sorted(os.listdir(os.path.join(self.data, "media", "public", f"sitting-{s1}")))
+        recorded = [l for l in q(f"SELECT file FROM media_segment s JOIN recording r ON "
+                                 f"r.id = s.recording_id WHERE r.sitting_id = {s1} "
+                                 f"ORDER BY s.started_at").splitlines()]
+        self.assertGreaterEqual(len(recorded), int(before))
+        for name in recorded[-2:]:
+            self.assertIn(name, files)
+            self.assertRegex(discover(os.path.join(self.data, "media", "public",
+                                                   f"sitting-{s1}", name)), r"(?i)h\.?264")
+        type(self).start(port=port)
+        self.wait_playlist(s1)  # the sitting is still open: recording resumes
+        self.assertEqual(q(f"SELECT string_agg(coalesce(end_reason, 'running'), ',' ORDER BY "
+                           f"started_at) FROM recording WHERE sitting_id = {s1}"),
+                         "interrupted,running")
+
+        async def close():
+            c = await LiveClient.connect(self.d, self.d.login("chutich", "plenum-demo"), "chair")
+            await c.ok("join", session_id=self.session)
+            await c.ok("sitting.close")
+            await c.close()
+        run(close())
+        for _ in range(100):
+            if q(f"SELECT count(*) FROM recording WHERE sitting_id = {s1} AND ended_at IS NULL") == "0":
+                break
+            time.sleep(0.1)
+        self.assertEqual(q(f"SELECT string_agg(end_reason, ',' ORDER BY started_at) FROM "
+                           f"recording WHERE sitting_id = {s1}"), "interrupted,stopped")
+        self.assertEqual(self.get(f"/media/{s1}/live.m3u8")[0], 404)
+        st, _, vod = self.get(f"/media/{s1}/vod.m3u8")
+        vod = vod.decode()
+        self.assertEqual(st, 200)
+        self.assertIn("#EXT-X-PLAYLIST-TYPE:VOD", vod)
+        self.assertTrue(vod.rstrip().endswith("#EXT-X-ENDLIST"))
+        self.assertEqual(vod.count("#EXT-X-DISCONTINUITY"), 1)  # the crash
+        self.assertEqual(vod.count("#EXT-X-PROGRAM-DATE-TIME"), 2)
+        names = re.findall(r"^(seg-\S+\.ts)$", vod, re.M)
+        self.assertEqual(len(names), len(set(names)))
+        for name in names[:2] + names[-2:]:
+            self.assertEqual(self.get(f"/media/{s1}/{name}")[0], 200)
+
+        # A sitting closed to the public is recorded, never served.
+        run(chair_do(("sitting.open", {"sitting_id": s2}, 3)))
+        closed_dir = os.path.join(self.data, "media", "closed", f"sitting-{s2}")
+        for _ in range(100):
+            if any(n.endswith(".ts") for n in os.listdir(closed_dir)):
+                break
+            time.sleep(0.1)
+        self.assertTrue(any(n.endswith(".ts") for n in os.listdir(closed_dir)))
+        for path in ("live.m3u8", "vod.m3u8", "chapters.json"):
+            self.assertEqual(self.get(f"/media/{s2}/{path}")[0], 404, path)
+        self.assertFalse(os.path.exists(os.path.join(self.data, "media", "public",
+                                                     f"sitting-{s2}")))
+        for bad in ("/media/abc/live.m3u8", f"/media/{s1}/../../x.ts",
+                    f"/media/{s1}/seg-ZZ.ts", f"/media/{s1}/vod.m3u8x"):
+            self.assertEqual(self.get(bad)[0], 404, bad)
+        run(chair_do(("sitting.close", {}, 0)))
+
+
+if __name__ == "__main__":
+    unittest.main()
