@@ -68,12 +68,9 @@ static int people_list(struct lws *wsi, struct pl_http_req *hr)
 static void codes_stored(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_db_failed(wsi, hr, err);
+    struct pl_http_req *hr = pl_api_answered(wsi, err);
+    if (!hr)
         return;
-    }
     json_t *out = json_object_get(hr->api, "codes");
     size_t i;
     json_t *c;
@@ -98,12 +95,9 @@ static void codes_stored(void *user, const PGresult *res, enum pl_err err)
 static void codes_allowed(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_db_failed(wsi, hr, err);
+    struct pl_http_req *hr = pl_api_answered(wsi, err);
+    if (!hr)
         return;
-    }
     size_t wanted = json_array_size(json_object_get(hr->api, "person_ids"));
     if ((size_t)PQntuples(res) != wanted) {
         pl_http_respond_error(wsi, hr, 403, PL_ERR_FORBIDDEN, "person_ids", 0);
@@ -287,47 +281,52 @@ static int bad_body(struct lws *wsi, struct pl_http_req *hr, enum pl_err err, co
     return pl_http_respond_error(wsi, hr, 400, err, field, 0);
 }
 
-/* Records who changed what, and has the hub reload the council or session. */
-static void saved(struct lws *wsi, const char *event, const char *detail, int64_t session,
-                  int64_t council)
-{
-    struct pl_server *srv = pl_server_from_wsi(wsi);
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    char address[64];
-    pl_http_peer(wsi, address, sizeof address);
-    pl_seclog(srv->store, event, json_integer_value(json_object_get(hr->api, "by")), NULL, address,
-              detail);
-    pl_hub_refresh(srv->hub, session, council);
-}
-
-/* Answers 200 with the SQL function's JSON result. */
-static void answer_result(struct lws *wsi, struct pl_http_req *hr, const PGresult *res)
-{
-    const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
-}
-
-/* --- one person --------------------------------------------------------------- */
-
-static void person_saved(void *user, const PGresult *res, enum pl_err err)
+/* The end of every admin write: on success, the security log says who
+ * changed what (the SQL function's result), the hub reloads what it holds
+ * of the session or the council's sessions, and the result is the answer. */
+static void admin_done(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
     struct pl_http_req *hr = lws_wsi_user(wsi);
     hr->db_request = 0;
     if (err != PL_OK) {
-        refused(wsi, hr, res, err, false);
+        refused(wsi, hr, res, err, json_is_true(json_object_get(hr->api, "rows")));
         return;
     }
-    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    const char *result = PQgetvalue(res, 0, 0);
     int64_t council = json_integer_value(json_object_get(hr->api, "council_id"));
-    char detail[96];
-    snprintf(detail, sizeof detail, "council=%lld person=%lld created=%d", (long long)council,
-             (long long)json_integer_value(json_object_get(out, "person_id")),
-             json_is_true(json_object_get(out, "created")));
-    json_decref(out);
-    saved(wsi, "person_saved", detail, 0, council);
-    answer_result(wsi, hr, res);
+    char address[64], *detail = g_strdup_printf("council=%lld %s", (long long)council, result);
+    pl_http_peer(wsi, address, sizeof address);
+    pl_seclog(srv->store, json_string_value(json_object_get(hr->api, "event")),
+              json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
+    g_free(detail);
+    if (json_is_true(json_object_get(hr->api, "people"))) {
+        pl_hub_refresh(srv->hub, 0, council);
+    } else {
+        /* A session edit: clients watching it get session.edited. */
+        json_t *out = json_loads(result, 0, NULL);
+        pl_hub_refresh(srv->hub, json_integer_value(json_object_get(out, "id")), 0);
+        json_decref(out);
+    }
+    pl_http_respond(wsi, hr, 200, "application/json", result, strlen(result));
 }
+
+/* Runs one admin SQL function for r; event names the write in the security
+ * log; people: it changed the council's people (else a session); rows: a
+ * refusal lists the row (an import). */
+static void admin_query(struct lws *wsi, struct pl_http_req *hr, const struct requester *r,
+                        const char *sql, int n, const char *const *params, const char *event,
+                        json_int_t council, bool people, bool rows)
+{
+    hr->api =
+        json_pack("{s:I, s:I, s:s, s:b, s:b}", "by", (json_int_t)g_ascii_strtoll(r->id, NULL, 10),
+                  "council_id", council, "event", event, "people", people, "rows", rows);
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store, sql, n, params,
+                                    ADMIN_DB_TIMEOUT_MS, admin_done, wsi);
+}
+
+/* --- one person --------------------------------------------------------------- */
 
 /* POST /api/admin/person: creates or edits one person and their role. */
 static int person_begin(struct lws *wsi, struct pl_http_req *hr)
@@ -345,39 +344,17 @@ static int person_begin(struct lws *wsi, struct pl_http_req *hr)
         json_decref(doc);
         return 0;
     }
-    hr->api = json_pack("{s:O, s:I}", "council_id", json_object_get(doc, "council_id"), "by",
-                        (json_int_t)g_ascii_strtoll(r.id, NULL, 10));
+    json_int_t council = json_integer_value(json_object_get(doc, "council_id"));
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     const char *params[3] = {r.id, r.admin, text};
-    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
-                                    "SELECT admin_save_person($1, $2, $3::jsonb)::text", 3, params,
-                                    ADMIN_DB_TIMEOUT_MS, person_saved, wsi);
+    admin_query(wsi, hr, &r, "SELECT admin_save_person($1, $2, $3::jsonb)::text", 3, params,
+                "person_saved", council, true, false);
     free(text);
     return 0;
 }
 
 /* --- a CSV file of people ------------------------------------------------------ */
-
-static void imported(void *user, const PGresult *res, enum pl_err err)
-{
-    struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        refused(wsi, hr, res, err, true);
-        return;
-    }
-    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-    int64_t council = json_integer_value(json_object_get(hr->api, "council_id"));
-    char detail[96];
-    snprintf(detail, sizeof detail, "council=%lld created=%lld updated=%lld", (long long)council,
-             (long long)json_integer_value(json_object_get(out, "created")),
-             (long long)json_integer_value(json_object_get(out, "updated")));
-    json_decref(out);
-    saved(wsi, "people_imported", detail, 0, council);
-    answer_result(wsi, hr, res);
-}
 
 /* POST /api/admin/import {"council_id": N, "csv": "..."}: every row checked
  * first (all the bad ones are listed), then all imported or none. */
@@ -425,15 +402,13 @@ static int import_begin(struct lws *wsi, struct pl_http_req *hr)
     }
     char cid[24];
     snprintf(cid, sizeof cid, "%lld", (long long)json_integer_value(council));
-    hr->api = json_pack("{s:O, s:I}", "council_id", council, "by",
-                        (json_int_t)g_ascii_strtoll(r.id, NULL, 10));
+    json_int_t council_id = json_integer_value(council);
     json_decref(doc);
     char *text = json_dumps(rows, JSON_COMPACT);
     json_decref(rows);
     const char *params[4] = {r.id, r.admin, cid, text};
-    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
-                                    "SELECT admin_import($1, $2, $3, $4::jsonb)::text", 4, params,
-                                    ADMIN_DB_TIMEOUT_MS, imported, wsi);
+    admin_query(wsi, hr, &r, "SELECT admin_import($1, $2, $3, $4::jsonb)::text", 4, params,
+                "people_imported", council_id, true, true);
     free(text);
     return 0;
 }
@@ -469,26 +444,6 @@ static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-static void session_saved(void *user, const PGresult *res, enum pl_err err)
-{
-    struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        refused(wsi, hr, res, err, false);
-        return;
-    }
-    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-    int64_t id = json_integer_value(json_object_get(out, "id"));
-    char detail[96];
-    snprintf(detail, sizeof detail, "session=%lld created=%d", (long long)id,
-             json_is_true(json_object_get(out, "created")));
-    json_decref(out);
-    /* Clients watching it get session.edited and join again. */
-    saved(wsi, "session_saved", detail, id, 0);
-    answer_result(wsi, hr, res);
-}
-
 /* POST /api/admin/session: creates a session, or edits one not yet opened
  * (details, sittings, agenda tree). */
 static int session_begin(struct lws *wsi, struct pl_http_req *hr)
@@ -506,13 +461,12 @@ static int session_begin(struct lws *wsi, struct pl_http_req *hr)
         json_decref(doc);
         return 0;
     }
-    hr->api = json_pack("{s:I}", "by", (json_int_t)g_ascii_strtoll(r.id, NULL, 10));
+    json_int_t council = json_integer_value(json_object_get(doc, "council_id"));
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     const char *params[3] = {r.id, r.admin, text};
-    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
-                                    "SELECT admin_save_session($1, $2, $3::jsonb)::text", 3, params,
-                                    ADMIN_DB_TIMEOUT_MS, session_saved, wsi);
+    admin_query(wsi, hr, &r, "SELECT admin_save_session($1, $2, $3::jsonb)::text", 3, params,
+                "session_saved", council, false, false);
     free(text);
     return 0;
 }

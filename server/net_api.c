@@ -349,6 +349,16 @@ void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err)
     pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
 }
 
+struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err)
+{
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err == PL_OK)
+        return hr;
+    pl_api_db_failed(wsi, hr, err);
+    return NULL;
+}
+
 int pl_api_signed_in(struct lws *wsi, struct pl_identity *who)
 {
     char token[PL_TOKEN_LEN + 1];
@@ -374,12 +384,9 @@ static int session_info(struct lws *wsi, struct pl_http_req *hr)
 void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_db_failed(wsi, hr, err);
+    struct pl_http_req *hr = pl_api_answered(wsi, err);
+    if (!hr)
         return;
-    }
     const char *text = PQgetvalue(res, 0, 0);
     pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
 }

@@ -84,6 +84,9 @@ struct pl_identity;
 int pl_api_signed_in(struct lws *wsi, struct pl_identity *who);
 /* Answers a failed statement: 503 when the database is unreachable, else 500. */
 void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err);
+/* The start of a store callback for the request on wsi: it no longer waits;
+ * on failure (err) it is answered 503/500 and NULL returned, else its state. */
+struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err);
 /* Store callback (user: the wsi): answers 200 with the JSON of the first cell. */
 void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err);
 

@@ -44,12 +44,9 @@ static bool segment_name(const char *s)
 static void vod_built(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_db_failed(wsi, hr, err);
+    struct pl_http_req *hr = pl_api_answered(wsi, err);
+    if (!hr)
         return;
-    }
     int n = PQntuples(res);
     if (n == 0) {
         pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
@@ -93,12 +90,9 @@ static void vtt_time(GString *s, long ms)
 static void chapters_built(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_db_failed(wsi, hr, err);
+    struct pl_http_req *hr = pl_api_answered(wsi, err);
+    if (!hr)
         return;
-    }
     if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
         pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
         return;
