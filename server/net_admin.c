@@ -328,8 +328,11 @@ static void admin_query(struct lws *wsi, struct pl_http_req *hr, const struct re
 
 /* --- one person --------------------------------------------------------------- */
 
-/* POST /api/admin/person: creates or edits one person and their role. */
-static int person_begin(struct lws *wsi, struct pl_http_req *hr)
+/* A person or session document: checked for shape here, then given to its
+ * SQL function with the requester. */
+static int save_doc(struct lws *wsi, struct pl_http_req *hr,
+                    enum pl_err (*check)(const json_t *doc, const char **field), const char *sql,
+                    const char *event, bool people)
 {
     struct requester r;
     if (need_sign_in(wsi, hr, &r) != 0)
@@ -338,7 +341,7 @@ static int person_begin(struct lws *wsi, struct pl_http_req *hr)
     if (!doc)
         return bad_body(wsi, hr, PL_ERR_BAD_JSON, NULL);
     const char *field;
-    enum pl_err err = pl_admin_check_person(doc, false, &field);
+    enum pl_err err = check(doc, &field);
     if (err != PL_OK) {
         bad_body(wsi, hr, err, field); /* field may point into doc */
         json_decref(doc);
@@ -348,10 +351,21 @@ static int person_begin(struct lws *wsi, struct pl_http_req *hr)
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     const char *params[3] = {r.id, r.admin, text};
-    admin_query(wsi, hr, &r, "SELECT admin_save_person($1, $2, $3::jsonb)::text", 3, params,
-                "person_saved", council, true, false);
+    admin_query(wsi, hr, &r, sql, 3, params, event, council, people, false);
     free(text);
     return 0;
+}
+
+static enum pl_err check_person(const json_t *doc, const char **field)
+{
+    return pl_admin_check_person(doc, false, field);
+}
+
+/* POST /api/admin/person: creates or edits one person and their role. */
+static int person_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    return save_doc(wsi, hr, check_person, "SELECT admin_save_person($1, $2, $3::jsonb)::text",
+                    "person_saved", true);
 }
 
 /* --- a CSV file of people ------------------------------------------------------ */
@@ -448,27 +462,8 @@ static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
  * (details, sittings, agenda tree). */
 static int session_begin(struct lws *wsi, struct pl_http_req *hr)
 {
-    struct requester r;
-    if (need_sign_in(wsi, hr, &r) != 0)
-        return 0;
-    json_t *doc = body_json(hr);
-    if (!doc)
-        return bad_body(wsi, hr, PL_ERR_BAD_JSON, NULL);
-    const char *field;
-    enum pl_err err = pl_admin_check_session(doc, &field);
-    if (err != PL_OK) {
-        bad_body(wsi, hr, err, field); /* field may point into doc */
-        json_decref(doc);
-        return 0;
-    }
-    json_int_t council = json_integer_value(json_object_get(doc, "council_id"));
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    const char *params[3] = {r.id, r.admin, text};
-    admin_query(wsi, hr, &r, "SELECT admin_save_session($1, $2, $3::jsonb)::text", 3, params,
-                "session_saved", council, false, false);
-    free(text);
-    return 0;
+    return save_doc(wsi, hr, pl_admin_check_session,
+                    "SELECT admin_save_session($1, $2, $3::jsonb)::text", "session_saved", false);
 }
 
 /* --- routing ------------------------------------------------------------------- */
