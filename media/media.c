@@ -2,6 +2,7 @@
 #include "media.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +30,10 @@ struct stream {
     enum stream_state state;
     GstElement *pipeline; /* owned; NULL while retrying */
     guint bus_watch, stop_timer, retry_timer;
+    uint64_t source_query; /* the store request asking for the session's source */
     guint retry_ms;
+    char *source;     /* "test" or "srt://[host]:port"; owned; NULL until known */
+    bool passthrough; /* the source's H.264/AAC is recorded as it is */
     char run[17];     /* random hex id of this pipeline run, in file names */
     char *dir;        /* absolute; owned */
     char *rel_dir;    /* relative to the data dir, as recorded; owned */
@@ -151,6 +155,9 @@ static void stream_free(gpointer p)
     teardown(s);
     if (s->retry_timer)
         g_source_remove(s->retry_timer);
+    if (s->source_query)
+        pl_store_cancel(s->m->store, s->source_query);
+    g_free(s->source);
     g_free(s->dir);
     g_free(s->rel_dir);
     g_free(s->error);
@@ -215,6 +222,8 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
             if (now == GST_STATE_PLAYING && s->state == ST_STARTING) {
                 s->state = ST_LIVE;
                 s->retry_ms = 0;
+                g_free(s->error); /* recovered; the gap stays in the record */
+                s->error = NULL;
                 record_start(s, wall_of(s, 0));
                 pl_log_info("media: sitting %lld: recording%s (run %s)", (long long)s->sitting,
                             s->public ? " and streaming" : " (closed sitting: not streamed)",
@@ -243,8 +252,24 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
     }
     case GST_MESSAGE_EOS:
         s->bus_watch = 0;
-        finished(s, "stopped");
+        if (s->stop_wanted)
+            finished(s, "stopped");
+        else /* the sender went away: listen again, the gap is in the record */
+            failed(s, "the source ended its stream");
         return G_SOURCE_REMOVE;
+    case GST_MESSAGE_APPLICATION: {
+        const GstStructure *st = gst_message_get_structure(msg);
+        if (st && gst_structure_has_name(st, "plenum-unsupported")) {
+            char *what =
+                g_strdup_printf("the source sends %s; send H.264 video (and AAC sound) in MPEG-TS",
+                                gst_structure_get_string(st, "caps"));
+            s->bus_watch = 0;
+            failed(s, what);
+            g_free(what);
+            return G_SOURCE_REMOVE;
+        }
+        break;
+    }
     default:
         break;
     }
@@ -262,6 +287,85 @@ static char *random_run(char out[17])
     return out;
 }
 
+/* A stream the demuxer found: H.264 video and AAC sound go to the HLS sink
+ * as they are; anything else stops the run with a message saying what came.
+ * Runs on a streaming thread: it touches only the pipeline, and reports
+ * through the bus. */
+static void demuxed(GstElement *demux, GstPad *pad, gpointer data)
+{
+    GstElement *pipeline = data;
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    if (!caps)
+        caps = gst_pad_query_caps(pad, NULL);
+    const GstStructure *st = gst_caps_get_structure(caps, 0);
+    const char *name = gst_structure_get_name(st);
+    gint mpegversion = 0;
+    const char *parser = NULL, *sink_pad = NULL;
+    if (strcmp(name, "video/x-h264") == 0) {
+        parser = "h264parse";
+        sink_pad = "video";
+    } else if (strcmp(name, "audio/mpeg") == 0 &&
+               gst_structure_get_int(st, "mpegversion", &mpegversion) &&
+               (mpegversion == 2 || mpegversion == 4)) {
+        parser = "aacparse";
+        sink_pad = "audio";
+    }
+    GstElement *hls = gst_bin_get_by_name(GST_BIN(pipeline), "hls");
+    GstPad *target = parser && hls ? gst_element_request_pad_simple(hls, sink_pad) : NULL;
+    if (!target) {
+        char *desc = gst_caps_to_string(caps);
+        gst_element_post_message(
+            demux, gst_message_new_application(
+                       GST_OBJECT(demux),
+                       gst_structure_new("plenum-unsupported", "caps", G_TYPE_STRING, desc, NULL)));
+        g_free(desc);
+    } else {
+        GstElement *q = gst_element_factory_make("queue", NULL);
+        GstElement *parse = gst_element_factory_make(parser, NULL);
+        gst_bin_add_many(GST_BIN(pipeline), q, parse, NULL);
+        gst_element_link(q, parse);
+        GstPad *out = gst_element_get_static_pad(parse, "src");
+        GstPad *in = gst_element_get_static_pad(q, "sink");
+        gst_pad_link(out, target);
+        gst_pad_link(pad, in);
+        gst_element_sync_state_with_parent(parse);
+        gst_element_sync_state_with_parent(q);
+        gst_object_unref(out);
+        gst_object_unref(in);
+        gst_object_unref(target);
+    }
+    if (hls)
+        gst_object_unref(hls);
+    gst_caps_unref(caps);
+}
+
+/* An SRT source (an encoder or OBS pushing MPEG-TS, or pulled from one):
+ * its H.264 and AAC are recorded and streamed as they are, not re-encoded.
+ * Senders must keep SPS/PPS with every keyframe and send 7 TS packets per
+ * SRT message (1316 bytes), as SRT encoders do. */
+static GstElement *build_srt(struct stream *s, const char *hls_location, const char *live)
+{
+    bool listener = strncmp(s->source, "srt://:", 7) == 0;
+    char *uri = g_strdup_printf("%s?mode=%s", s->source, listener ? "listener" : "caller");
+    GstElement *p = gst_pipeline_new(NULL);
+    GstElement *src = gst_element_factory_make("srtsrc", "src");
+    GstElement *demux = gst_element_factory_make("tsdemux", "demux");
+    GstElement *hls = gst_element_factory_make("hlssink2", "hls");
+    if (!src || !demux || !hls) {
+        g_free(uri);
+        gst_object_unref(p);
+        return NULL;
+    }
+    g_object_set(src, "uri", uri, NULL);
+    g_object_set(hls, "target-duration", SEGMENT_S, "playlist-length", LIVE_WINDOW, "max-files", 0,
+                 "location", hls_location, "playlist-location", live, NULL);
+    gst_bin_add_many(GST_BIN(p), src, demux, hls, NULL);
+    gst_element_link(src, demux);
+    g_signal_connect(demux, "pad-added", G_CALLBACK(demuxed), p);
+    g_free(uri);
+    return p;
+}
+
 /* The test source: a slate with the sitting and a clock, and a quiet tone,
  * encoded once: H.264 (zero-latency, a keyframe every segment) and AAC. */
 static GstElement *build(struct stream *s, GError **err)
@@ -269,6 +373,18 @@ static GstElement *build(struct stream *s, GError **err)
     const struct pl_config *c = s->m->cfg;
     char *seg = g_build_filename(s->dir, "seg-", NULL);
     char *live = g_build_filename(s->dir, "live.m3u8", NULL);
+    s->passthrough = strncmp(s->source, "srt://", 6) == 0;
+    if (s->passthrough) {
+        char *loc = g_strdup_printf("%s%s-%%05d.ts", seg, s->run);
+        GstElement *p = build_srt(s, loc, live);
+        if (!p)
+            g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                        "srtsrc, tsdemux or hlssink2 is missing (gstreamer1.0-plugins-bad)");
+        g_free(loc);
+        g_free(seg);
+        g_free(live);
+        return p;
+    }
     char *desc = g_strdup_printf(
         "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
         "! textoverlay name=slate valignment=top halignment=left font-desc=\"Sans 20\" "
@@ -328,7 +444,25 @@ static void start_run(struct stream *s)
         failed(s, "the pipeline refused to start");
 }
 
-static void start(struct pl_media *m, int64_t session, int64_t sitting, bool public)
+static void source_known(void *user, const PGresult *res, enum pl_err err)
+{
+    struct stream *s = user;
+    s->source_query = 0;
+    const char *v = err == PL_OK && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+    if (err != PL_OK)
+        pl_log_warn("media: sitting %lld: could not read the session's source (%s); using %s",
+                    (long long)s->sitting, pl_err_code(err), s->m->cfg->media_source);
+    s->source = g_strdup(*v ? v : s->m->cfg->media_source);
+    if (strcmp(s->source, "none") == 0) {
+        g_hash_table_remove(s->m->streams, &s->sitting);
+        return;
+    }
+    start_run(s);
+}
+
+/* source: the session's ("" for the server's), or NULL to look it up. */
+static void start(struct pl_media *m, int64_t session, int64_t sitting, bool public,
+                  const char *source)
 {
     if (m->off || g_hash_table_contains(m->streams, &sitting))
         return;
@@ -348,7 +482,18 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
         g_free(what);
         return;
     }
-    start_run(s);
+    if (source) {
+        s->source = g_strdup(*source ? source : m->cfg->media_source);
+        start_run(s);
+        return;
+    }
+    /* The session says where its picture comes from (NULL: the server's). */
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)session);
+    const char *p[1] = {id};
+    s->source_query =
+        pl_store_query(m->store, "SELECT coalesce(media_source, '') FROM session WHERE id = $1", 1,
+                       p, MEDIA_TIMEOUT_MS, source_known, s);
 }
 
 static gboolean stop_timeout(gpointer data)
@@ -378,6 +523,23 @@ static void stop(struct pl_media *m, int64_t sitting)
 }
 
 /* --- the interface ------------------------------------------------------------------ */
+
+bool pl_media_source_valid(const char *s, bool server)
+{
+    if (strcmp(s, "test") == 0 || (server && strcmp(s, "none") == 0))
+        return true;
+    if (strncmp(s, "srt://", 6) != 0)
+        return false;
+    const char *host = s + 6, *colon = strrchr(host, ':');
+    if (!colon || colon - host > 253)
+        return false;
+    for (const char *c = host; c < colon; c++)
+        if (!g_ascii_isalnum(*c) && *c != '.' && *c != '-')
+            return false;
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    return colon[1] && !*end && port >= 1 && port <= 65535;
+}
 
 struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *store)
 {
@@ -430,8 +592,8 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     if (d)
         g_dir_close(d);
     r = PQexec(conn, "SELECT st.id, st.session_id, st.visibility = 'public' AND se.visibility = "
-                     "'public' FROM sitting st JOIN session se ON se.id = st.session_id "
-                     "WHERE st.state = 'open'");
+                     "'public', coalesce(se.media_source, '') FROM sitting st JOIN session se ON "
+                     "se.id = st.session_id WHERE st.state = 'open'");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "could not list open sittings: %s", PQresultErrorMessage(r));
         PQclear(r);
@@ -439,8 +601,8 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     }
     for (int i = 0; i < PQntuples(r); i++)
         start(m, g_ascii_strtoll(PQgetvalue(r, i, 1), NULL, 10),
-              g_ascii_strtoll(PQgetvalue(r, i, 0), NULL, 10),
-              strcmp(PQgetvalue(r, i, 2), "t") == 0);
+              g_ascii_strtoll(PQgetvalue(r, i, 0), NULL, 10), strcmp(PQgetvalue(r, i, 2), "t") == 0,
+              PQgetvalue(r, i, 3));
     PQclear(r);
     return 0;
 }
@@ -450,7 +612,7 @@ void pl_media_event(void *media, int64_t session_id, const char *name, const jso
     struct pl_media *m = media;
     int64_t sitting = json_integer_value(json_object_get(data, "sitting_id"));
     if (strcmp(name, "sitting.opened") == 0 && sitting) {
-        start(m, session_id, sitting, !json_is_true(json_object_get(data, "closed")));
+        start(m, session_id, sitting, !json_is_true(json_object_get(data, "closed")), NULL);
     } else if (strcmp(name, "sitting.closed") == 0 && sitting) {
         stop(m, sitting);
     } else if (strcmp(name, "session.closed") == 0) {
@@ -476,11 +638,15 @@ json_t *pl_media_status(const struct pl_media *m)
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         const struct stream *s = v;
         json_array_append_new(
-            list, json_pack("{s:I, s:s, s:b, s:b, s:i, s:i, s:I, s:s?}", "sitting_id",
-                            (json_int_t)s->sitting, "state", state_names[s->state], "public",
-                            s->public, "recording", s->state == ST_LIVE, "segments", s->segments,
-                            "bitrate_kbps", (int)(s->kbps + 0.5), "dropped_frames",
-                            (json_int_t)s->dropped, "error", s->error));
+            list,
+            json_pack("{s:I, s:s, s:b, s:b, s:i, s:i, s:I, s:s?, s:s?, s:s}", "sitting_id",
+                      (json_int_t)s->sitting, "state",
+                      /* an SRT listener starts when its sender connects */
+                      s->state == ST_STARTING && s->passthrough ? "waiting" : state_names[s->state],
+                      "public", s->public, "recording", s->state == ST_LIVE, "segments",
+                      s->segments, "bitrate_kbps", (int)(s->kbps + 0.5), "dropped_frames",
+                      (json_int_t)s->dropped, "error", s->error, "source", s->source, "path",
+                      s->passthrough ? "passthrough" : "encode"));
     }
     return json_pack("{s:s, s:o}", "source", m->cfg->media_source, "streams", list);
 }

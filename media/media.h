@@ -31,6 +31,11 @@
 
 struct pl_media;
 
+/* Whether s names a source: "test", "srt://:PORT" (plenumd listens; an
+ * encoder or OBS pushes to it) or "srt://HOST:PORT" (plenumd pulls from an
+ * encoder that listens); server: "none" too (the --media-source option). */
+bool pl_media_source_valid(const char *s, bool server);
+
 /* cfg and store are borrowed and outlive the media. With --media-source
  * none, the media does nothing (and says so in its status). */
 struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *store);
@@ -45,7 +50,8 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen);
 void pl_media_event(void *media, int64_t session_id, const char *name, const json_t *data);
 
 /* {"source", "streams": [{"sitting_id", "state", "public", "segments",
- * "bitrate_kbps", "dropped_frames", "error"}]} (new reference). */
+ * "bitrate_kbps", "dropped_frames", "error", "source", "path":
+ * "encode"|"passthrough"}]} (new reference). */
 json_t *pl_media_status(const struct pl_media *m);
 
 /* The directory of public media files (absolute), or NULL when media is

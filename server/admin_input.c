@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "csv.h"
+#include "media.h"
 
 static const char *const roles[] = {"chair", "vice_chair", "secretary", "delegate", "staff"};
 
@@ -329,6 +330,11 @@ static bool sitting_title_ok(const char *s)
     return valid_text(s, 1, 300);
 }
 
+static bool session_source_ok(const char *s)
+{
+    return pl_media_source_valid(s, false);
+}
+
 static bool location_ok(const char *s)
 {
     return valid_text(s, 0, 300);
@@ -465,6 +471,8 @@ enum pl_err pl_admin_check_session(const json_t *doc, const char **field)
             ok = opt_text(v, location_ok);
         else if (strcmp(key, "planned_start") == 0)
             ok = json_is_null(v) || (json_is_string(v) && valid_time(json_string_value(v)));
+        else if (strcmp(key, "media_source") == 0)
+            ok = opt_text(v, session_source_ok);
         else if (strcmp(key, "sittings") == 0)
             err = check_sittings(v, sitting_ids, field);
         else if (strcmp(key, "agenda") == 0) {

@@ -1,5 +1,6 @@
 /* Configuration from defaults, environment and flags; see config.h. */
 #include "config.h"
+#include "media.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ static const struct opt opts[] = {
     {"data-dir", "PLENUM_DATA_DIR", OPT_STR, F(data_dir), 0, 0, NULL,
      "recordings and uploads (var/data)"},
     {"media-source", "PLENUM_MEDIA_SOURCE", OPT_STR, F(media_source), 0, 0, NULL,
-     "the sittings' picture and sound: test (a generated slate) or none (test)"},
+     "the sittings' picture and sound: test (a generated slate), srt://:PORT (listen for an "
+     "encoder), srt://HOST:PORT (pull from one) or none (test)"},
     {"media-video", "PLENUM_MEDIA_VIDEO", OPT_STR, F(media_video), 0, 0, NULL,
      "encoded picture, WIDTHxHEIGHT@FPS (1280x720@30)"},
     {"media-bitrate", "PLENUM_MEDIA_BITRATE", OPT_INT, F(media_bitrate_kbps), 100, 50000, "kbit/s",
@@ -162,8 +164,9 @@ static int check_combinations(struct pl_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--tls-cert and --tls-key go together: set both or neither");
         return -1;
     }
-    if (strcmp(cfg->media_source, "test") != 0 && strcmp(cfg->media_source, "none") != 0) {
-        snprintf(err, errlen, "--media-source must be test or none, not \"%.64s\"",
+    if (!pl_media_source_valid(cfg->media_source, true)) {
+        snprintf(err, errlen,
+                 "--media-source must be test, none, srt://:PORT or srt://HOST:PORT, not \"%.64s\"",
                  cfg->media_source);
         return -1;
     }

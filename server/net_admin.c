@@ -444,7 +444,8 @@ static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
         "SELECT coalesce(jsonb_agg(jsonb_build_object('council_id', c.id, 'council', c.name, "
         "'sessions', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'number', "
         "s.number, 'title', s.title, 'kind', s.kind, 'visibility', s.visibility, 'state', "
-        "s.state, 'location', s.location, 'planned_start', s.planned_start, 'sittings', (SELECT "
+        "s.state, 'location', s.location, 'planned_start', s.planned_start, 'media_source', "
+        "s.media_source, 'sittings', (SELECT "
         "coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'ordinal', t.ordinal, 'title', "
         "t.title, 'visibility', t.visibility, 'state', t.state, 'planned_start', "
         "t.planned_start) ORDER BY t.ordinal), '[]') FROM sitting t WHERE t.session_id = s.id), "
@@ -463,7 +464,8 @@ static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
 static int session_begin(struct lws *wsi, struct pl_http_req *hr)
 {
     return save_doc(wsi, hr, pl_admin_check_session,
-                    "SELECT admin_save_session($1, $2, $3::jsonb)::text", "session_saved", false);
+                    "SELECT admin_save_session_media($1, $2, $3::jsonb)::text", "session_saved",
+                    false);
 }
 
 /* --- routing ------------------------------------------------------------------- */

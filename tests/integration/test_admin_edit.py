@@ -237,6 +237,7 @@ class AdminEditTest(unittest.TestCase):
             st, out = self.save(self.sec, council_id=self.council, title="Kỳ họp chuyên đề",
                                 kind="extraordinary", location="Hội trường UBND phường",
                                 planned_start="2026-12-15T08:00:00+07:00",
+                                media_source="srt://:9000",
                                 sittings=[{"title": "Phiên khai mạc"},
                                           {"title": "Phiên họp kín", "visibility": "closed"}],
                                 agenda=[{"title": "Khai mạc", "presenter": "Chủ tịch HĐND"},
@@ -248,7 +249,8 @@ class AdminEditTest(unittest.TestCase):
             sid = out["id"]
             st, councils = self.sessions(self.sec)
             s = [x for x in councils[0]["sessions"] if x["id"] == sid][0]
-            self.assertEqual((s["number"], s["state"], s["kind"]), (6, "planned", "extraordinary"))
+            self.assertEqual((s["number"], s["state"], s["kind"], s["media_source"]),
+                             (6, "planned", "extraordinary", "srt://:9000"))
             self.assertEqual([t["title"] for t in s["sittings"]], ["Phiên khai mạc", "Phiên họp kín"])
             self.assertEqual(len(s["agenda"]), 5)
             items = {i["title"]: i for i in s["agenda"]}
@@ -303,6 +305,8 @@ class AdminEditTest(unittest.TestCase):
                 ({"sittings": [{"title": ""}]}, "bad_field", "sittings.title"),
                 ({"kind": "special"}, "bad_field", "kind"),
                 ({"agenda": [{"title": "x" * 501}]}, "bad_field", "agenda.title"),
+                ({"media_source": "rtmp://example.org/live"}, "bad_field", "media_source"),
+                ({"media_source": "srt://:99999"}, "bad_field", "media_source"),
                 ({"mood": 1}, "unknown_field", "mood")):
             st, out = self.save(self.sec, **base, **extra)
             self.assertEqual((st, out["error"], out.get("field")), (400, code, field), extra)

@@ -19,7 +19,7 @@ import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd
+from plenum_testlib import PgCluster, Plenumd, free_port
 
 pg = None
 DB = "media"
@@ -225,6 +225,125 @@ class MediaTest(unittest.TestCase):
                     f"/media/{s1}/seg-ZZ.ts", f"/media/{s1}/vod.m3u8x"):
             self.assertEqual(self.get(bad)[0], 404, bad)
         run(chair_do(("sitting.close", {}, 0)))
+
+    def wait_for(self, pred, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if pred():
+                return
+            time.sleep(0.1)
+        self.fail("condition not reached in time")
+
+    def health_stream(self, sitting):
+        media = json.loads(self.get("/healthz")[2])["media"]
+        return next((x for x in media["streams"] if x["sitting_id"] == sitting), None)
+
+    def sender(self, port, video, rate=15, audio=True):
+        """A gst-launch-1.0 SRT sender on loopback, as an encoder or OBS
+        sends: SPS/PPS with every keyframe, 7 TS packets per message."""
+        sound = ["audiotestsrc", "is-live=true", "!", "voaacenc", "!", "aacparse", "!",
+                 "m."] if audio else []
+        return subprocess.Popen(
+            ["gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "pattern=ball", "!",
+             f"video/x-raw,width=320,height=240,framerate={rate}/1", "!"] + video +
+            ["!", "mpegtsmux", "name=m", "alignment=7", "!", "srtsink",
+             f"uri=srt://127.0.0.1:{port}?mode=caller"] + sound,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def test_srt_push_recorded_as_is(self):
+        # An encoder pushes H.264 + AAC over SRT: recorded and streamed
+        # without re-encoding; the sender going away and coming back is a gap
+        # in the record; a sender of another format gets a clear message in
+        # the media status while the sitting's commands go on.
+        port = free_port()
+        council = q("SELECT id FROM council WHERE slug = 'nhi-chieu'")
+        session = int(q(f"INSERT INTO session (council_id, number, title, media_source) VALUES "
+                        f"({council}, 9, 'Kỳ họp có bộ mã hóa', 'srt://:{port}') RETURNING id"))
+        sitting = int(q(f"INSERT INTO sitting (session_id, ordinal, title) VALUES ({session}, 1, "
+                        f"'Phiên họp') RETURNING id"))
+        item = int(q(f"INSERT INTO agenda_item (session_id, position, title) VALUES ({session}, "
+                     f"1, 'Mục 1') RETURNING id"))
+        h264 = ["x264enc", "tune=zerolatency", "key-int-max=15", "bitrate=300", "!",
+                "video/x-h264,profile=high", "!", "h264parse", "config-interval=-1"]
+
+        async def chair_do(*steps):
+            c = await LiveClient.connect(self.d, self.d.login("chutich", "plenum-demo"), "chair")
+            await c.ok("join", session_id=session)
+            for type_, fields in steps:
+                await c.ok(type_, **fields)
+            await c.close()
+
+        run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+        tx = self.sender(port, h264)
+        try:
+            _, live = self.wait_playlist(sitting)
+            seg = re.findall(r"^(seg-\S+\.ts)$", live, re.M)[-1]
+            st, _, body = self.get(f"/media/{sitting}/{seg}")
+            with tempfile.NamedTemporaryFile(suffix=".ts") as f:
+                f.write(body)
+                f.flush()
+                info = discover(f.name)
+            # The sender's own picture (320x240, High profile), not the
+            # server's encoding (320x180, Main): passed through.
+            self.assertRegex(info, r"Width: 320")
+            self.assertRegex(info, r"Height: 240")
+            self.assertRegex(info, r"profile=\(string\)high")
+            self.assertRegex(info, r"(?i)aac|mpeg-4 audio")
+            self.assertRegex(info, r"rate=\(int\)44100")  # the sender's sound, not 48 kHz
+            stream = self.health_stream(sitting)
+            self.assertEqual((stream["path"], stream["source"], stream["state"]),
+                             ("passthrough", f"srt://:{port}", "live"))
+        finally:
+            tx.terminate()
+            tx.wait()
+        # The sender went away: the run ends, plenumd listens again.
+        for _ in range(200):
+            stream = self.health_stream(sitting)
+            if stream and stream["state"] != "live":
+                break
+            time.sleep(0.1)
+        self.assertIn(stream["state"], ("retrying", "waiting"), stream)
+        self.assertIn("ended", stream["error"])
+        self.wait_for(lambda: self.health_stream(sitting)["state"] == "waiting")
+        tx = self.sender(port, h264)
+        try:
+            for _ in range(300):
+                if q(f"SELECT count(DISTINCT r.id) FROM recording r JOIN media_segment s ON "
+                     f"s.recording_id = r.id WHERE r.sitting_id = {sitting}") == "2":
+                    break
+                time.sleep(0.1)
+        finally:
+            tx.terminate()
+            tx.wait()
+        self.assertEqual(q(f"SELECT count(DISTINCT r.id) FROM recording r JOIN media_segment s "
+                           f"ON s.recording_id = r.id WHERE r.sitting_id = {sitting}"), "2")
+
+        # MPEG-4 part 2 video is refused with a message saying what to send (once
+        # the loss of the last sender is noticed and plenumd listens again).
+        self.wait_for(lambda: self.health_stream(sitting)["state"] == "waiting")
+        # Like an encoder, the sender tries again when its connection comes
+        # to nothing (right after a loss, SRT may still be closing the
+        # previous connection on that port).
+        for attempt in range(6):
+            tx = self.sender(port, ["videoconvert", "!", "avenc_mpeg4"], rate=25, audio=False)
+            try:
+                for _ in range(60):
+                    stream = self.health_stream(sitting)
+                    if stream and "H.264" in (stream.get("error") or ""):
+                        break
+                    time.sleep(0.1)
+            finally:
+                tx.terminate()
+                tx.wait()
+            if "H.264" in (stream.get("error") or ""):
+                break
+        self.assertIn("send H.264 video", stream["error"], self.d.log()[-3000:])
+        self.assertIn("video/mpeg", stream["error"])
+        # The hub never noticed: the chair's commands go on.
+        run(chair_do(("agenda.activate", {"item_id": item}), ("sitting.close", {})))
+        st, _, vod = self.get(f"/media/{sitting}/vod.m3u8")
+        self.assertEqual(st, 200)
+        self.assertEqual(vod.decode().count("#EXT-X-DISCONTINUITY"), 1)
 
 
 if __name__ == "__main__":

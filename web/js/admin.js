@@ -248,6 +248,7 @@ function sessionForm(box, c, s) {
     visibility: el("select", {}, ["public", "closed"].map((v) => el("option", { value: v, selected: s && s.visibility === v }, t(`admin.vis.${v}`)))),
     location: el("input", { value: (s && s.location) || "", maxlength: 300 }),
     start: el("input", { type: "datetime-local", value: s ? toLocalInput(s.planned_start) : "" }),
+    source: el("input", { value: (s && s.media_source) || "", placeholder: "test, srt://:9000", autocomplete: "off" }),
   };
   const sittingsBox = el("ol", { class: "sittings" });
   const agendaBox = el("div", { class: "agenda-edit" });
@@ -266,6 +267,7 @@ function sessionForm(box, c, s) {
       ...(n.children.length ? { children: strip(n.children) } : {}) }));
     const doc = { council_id: c.council_id, title: inputs.title.value.trim(), kind: inputs.kind.value,
       visibility: inputs.visibility.value, location: inputs.location.value.trim(), planned_start: fromLocalInput(inputs.start.value),
+      media_source: inputs.source.value.trim(),
       sittings: model.sittings.map((x) => ({ ...(x.id ? { id: x.id } : {}), title: x.title.trim(),
         visibility: x.closed ? "closed" : "public", planned_start: fromLocalInput(x.start) })),
       agenda: strip(model.agenda) };
@@ -287,7 +289,9 @@ function sessionForm(box, c, s) {
       field(`s-${k}-kind`, t("admin.f.kind"), inputs.kind),
       field(`s-${k}-vis`, t("admin.f.visibility"), inputs.visibility),
       field(`s-${k}-location`, t("admin.f.location"), inputs.location),
-      field(`s-${k}-start`, t("admin.f.planned_start"), inputs.start)),
+      field(`s-${k}-start`, t("admin.f.planned_start"), inputs.start),
+      field(`s-${k}-source`, t("admin.f.media_source"), inputs.source)),
+    el("p", { class: "small" }, t("admin.source_help")),
     el("h4", {}, t("admin.f.sittings")), sittingsBox,
     el("button", { type: "button", id: `add-sitting-${k}`, onclick: () => { model.sittings.push({ title: t("admin.sitting_default", { n: model.sittings.length + 1 }), closed: false, start: "" }); redraw(); } }, t("admin.add_sitting")),
     el("h4", {}, t("admin.f.agenda")), agendaBox,
