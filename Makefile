@@ -24,13 +24,15 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench:
-	@deploy/deps.sh test
+	@deploy/deps.sh bench
 	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build build/release -j$(JOBS) --target plenumd vote_load
 	@mkdir -p build/bench
 	@/usr/bin/python3 tests/bench/vote_bench.py build/release/plenumd build/release/vote_load \
 		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) --json build/bench/vote.json
-	@echo "figures in build/bench/vote.json; record them in docs/benchmarks.md"
+	@/usr/bin/python3 tests/bench/media_bench.py build/release/plenumd \
+		--seconds $(or $(MEDIA_SECONDS),60) --json build/bench/media.json
+	@echo "figures in build/bench/vote.json and media.json; record them in docs/benchmarks.md"
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Plenum needs to build, run and test.
 # Does nothing when all are present. Uses apt-get as root, sudo otherwise.
-# Usage: deploy/deps.sh [build|run|test]   (default: test, the superset)
+# Usage: deploy/deps.sh [build|run|test|bench]   (default: test; bench adds
+# what `make bench` compares against)
 set -euo pipefail
 
 want=${1:-test}
@@ -26,13 +27,21 @@ run_pkgs=(postgresql-15 postgresql-client-15
 test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core
   gstreamer1.0-tools gstreamer1.0-plugins-base-apps)
 
+# What `make bench` needs on top: ffmpeg, the peer the media benchmark
+# compares plenumd's recording + HLS with.
+bench_pkgs=(ffmpeg)
+
 pkgs=("${build_pkgs[@]}")
 case "$want" in
 build) ;;
 run) pkgs+=("${run_pkgs[@]}") ;;
 test) pkgs+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+bench)
+  pkgs+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}")
+  want=test # and the test set's npm packages
+  ;;
 *)
-  echo "deps.sh: unknown set '$want' (use build, run or test)" >&2
+  echo "deps.sh: unknown set '$want' (use build, run, test or bench)" >&2
   exit 2
   ;;
 esac

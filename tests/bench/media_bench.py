@@ -1,0 +1,218 @@
+"""Media benchmark (issue 7), on loopback, one phase after the other so the
+phases do not share the CPU:
+
+  1. pass-through: an SRT sender (gst-launch-1.0, x264 720p30, 2.5 Mbit/s,
+     AAC) pushes to a Release plenumd recording a sitting; plenumd's CPU
+     seconds per second of stream (its own process: hub, pipeline, segment
+     registration);
+  2. the same stream pushed to `ffmpeg -c copy -f hls` writing the same
+     1-second HLS segments (recording + livestream in one set of files, as
+     plenumd does); ffmpeg's CPU per second; the ratio plenumd / ffmpeg
+     (goal <= 1.0);
+  3. encode path: plenumd recording the test source encoded once at
+     720p30 (x264 veryfast zerolatency + AAC), CPU per second;
+  4. latency: in the pass-through phase, from the moment a segment's first
+     frame reached plenumd (its wall-clock start, from the record) to the
+     moment the live playlist announced it; plus the segment length, this
+     bounds what a player 3 segments behind the live edge sees.
+
+The senders' own CPU is not counted. Usage:
+  media_bench.py PLENUMD [--seconds 60] [--json OUT]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import council_fixture  # noqa: E402
+from live_client import LiveClient, run  # noqa: E402
+from plenum_testlib import PgCluster, Plenumd, free_port  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def sender(port):
+    return subprocess.Popen(
+        ["gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "pattern=ball", "!",
+         "video/x-raw,width=1280,height=720,framerate=30/1", "!", "x264enc",
+         "tune=zerolatency", "speed-preset=ultrafast", "bitrate=2500", "key-int-max=30", "!",
+         "h264parse", "config-interval=-1", "!", "mpegtsmux", "name=m", "alignment=7", "!",
+         "srtsink", f"uri=srt://127.0.0.1:{port}?mode=caller", "audiotestsrc", "is-live=true",
+         "!", "voaacenc", "!", "aacparse", "!", "m."],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def measure(pid, seconds):
+    c0, t0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - c0) / (time.monotonic() - t0)
+
+
+def open_sitting(d, pg, db, session, sitting):
+    async def go():
+        c = await LiveClient.connect(d, d.login("chutich", "plenum-demo"), "chair")
+        await c.ok("join", session_id=session)
+        state = (await c.ok("join", session_id=session))["snapshot"]["state"]
+        if state == "planned":
+            await c.ok("session.open")
+        await c.ok("sitting.open", sitting_id=sitting)
+        await c.close()
+    run(go())
+
+
+def wait_segments(d, sitting, n, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        st, _, body = d.http("GET", f"/media/{sitting}/live.m3u8")
+        if st == 200 and body.decode().count("#EXTINF") >= n:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"no live playlist for sitting {sitting}\n{d.log()[-2000:]}")
+
+
+def announce_latency(d, pg, db, sitting, seconds):
+    """Polls the live playlist every 50 ms; for each new segment, the time
+    from its first frame's arrival (recorded start) to its announcement."""
+    names = lambda: re.findall(r"^(seg-\S+\.ts)$",
+                               d.http("GET", f"/media/{sitting}/live.m3u8")[2].decode(), re.M)
+    seen, lat = set(names()), []  # already listed: not timed
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        listed = names()
+        now = time.time()
+        for name in listed:
+            if name not in seen:
+                seen.add(name)
+                lat.append((name, now))
+        time.sleep(0.05)
+    out = []
+    for name, at in lat:
+        started = pg.psql(f"SELECT extract(epoch FROM started_at) + duration_ms / 1000.0 "
+                          f"FROM media_segment WHERE file = '{name}'", db)
+        if started:
+            out.append(at - float(started))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("plenumd")
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    os.environ["PLENUMD"] = os.path.abspath(a.plenumd)
+    os.environ.setdefault("PL_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
+    if not shutil.which("ffmpeg"):
+        sys.exit("media_bench: ffmpeg is needed for the comparison (deploy/deps.sh bench)")
+    pg = PgCluster(durable=True)
+    data = tempfile.mkdtemp(prefix="plbench-media-")
+    d = ffmpeg = tx = None
+    res = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
+           "machine": platform.processor() or platform.machine(), "seconds": a.seconds}
+    try:
+        db = "media"
+        council_fixture.demo_db(pg, db)
+        p_plenum = free_port()
+        council = pg.psql("SELECT id FROM council", db)
+        pt_session = int(pg.psql(f"INSERT INTO session (council_id, number, title, media_source) "
+                                 f"VALUES ({council}, 7, 'Bench SRT', 'srt://:{p_plenum}') "
+                                 f"RETURNING id", db))
+        pt_sitting = int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
+                                 f"({pt_session}, 1, 'SRT') RETURNING id", db))
+        enc_session = int(pg.psql(f"INSERT INTO session (council_id, number, title, media_source) "
+                                  f"VALUES ({council}, 8, 'Bench encode', 'test') RETURNING id", db))
+        enc_sitting = int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
+                                  f"({enc_session}, 1, 'Test') RETURNING id", db))
+        d = Plenumd(pg.url(db), extra_args=["--media-source", "test", "--media-video",
+                                            "1280x720@30", "--media-bitrate", "2500",
+                                            "--data-dir", data])
+
+        # 1. pass-through
+        open_sitting(d, pg, db, pt_session, pt_sitting)
+        tx = sender(p_plenum)
+        wait_segments(d, pt_sitting, 5)
+        res["passthrough_cpu"] = measure(d.proc.pid, a.seconds)
+        lat = announce_latency(d, pg, db, pt_sitting, min(20, a.seconds))
+        lat.sort()
+        res["announce_ms_p50"] = round(1000 * lat[len(lat) // 2]) if lat else None
+        res["announce_ms_max"] = round(1000 * lat[-1]) if lat else None
+        tx.terminate()
+        tx.wait()
+        tx = None
+
+        # 2. ffmpeg -c copy to the same kind of HLS
+        p_ff = free_port()
+        out = os.path.join(data, "ffmpeg")
+        os.makedirs(out)
+        ffmpeg = subprocess.Popen(
+            ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", f"srt://:{p_ff}?mode=listener",
+             "-c", "copy", "-f", "hls", "-hls_time", "1", "-hls_list_size", "180",
+             "-hls_segment_filename", os.path.join(out, "seg-%05d.ts"),
+             os.path.join(out, "live.m3u8")], stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+        time.sleep(1)
+        tx = sender(p_ff)
+        for _ in range(300):
+            if os.path.exists(os.path.join(out, "live.m3u8")):
+                break
+            time.sleep(0.1)
+        time.sleep(3)
+        res["ffmpeg_cpu"] = measure(ffmpeg.pid, a.seconds)
+        res["ratio"] = res["passthrough_cpu"] / res["ffmpeg_cpu"] if res["ffmpeg_cpu"] else None
+        tx.terminate()
+        tx.wait()
+        tx = None
+        ffmpeg.send_signal(signal.SIGINT)
+        ffmpeg.wait(timeout=10)
+
+        # 3. encode path, 720p30
+        open_sitting(d, pg, db, enc_session, enc_sitting)
+        wait_segments(d, enc_sitting, 5)
+        res["encode_cpu"] = measure(d.proc.pid, min(30, a.seconds))
+        health = json.loads(d.http("GET", "/healthz")[2])["media"]["streams"]
+        enc = [x for x in health if x["sitting_id"] == enc_sitting][0]
+        res["encode_dropped_frames"] = enc["dropped_frames"]
+        res["encode_kbps"] = enc["bitrate_kbps"]
+    finally:
+        if tx:
+            tx.terminate()
+        if ffmpeg and ffmpeg.poll() is None:
+            ffmpeg.kill()
+        if d:
+            d.stop()
+            d.cleanup()
+        pg.destroy()
+        shutil.rmtree(data, ignore_errors=True)
+
+    pct = lambda x: f"{100 * x:.1f} %"
+    print(f"| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
+          f"| segment announced after (p50 / max) |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {res['date']} | {pct(res['passthrough_cpu'])} | {pct(res['ffmpeg_cpu'])} | "
+          f"{res['ratio']:.2f}× | {pct(res['encode_cpu'])} | {res['announce_ms_p50']} ms / "
+          f"{res['announce_ms_max']} ms |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
