@@ -25,7 +25,7 @@ run_pkgs=(postgresql-15 postgresql-client-15
 # fuzzing, and Chromium (driven by playwright-core from npm) with fonts that
 # have every Vietnamese diacritic.
 test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core
-  gstreamer1.0-tools gstreamer1.0-plugins-base-apps)
+  gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-libav)
 
 # What `make bench` needs on top: ffmpeg, the peer the media benchmark
 # compares plenumd's recording + HLS with.

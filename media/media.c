@@ -46,13 +46,22 @@ struct stream {
     bool stop_wanted; /* stopping for good (sitting closed), not to retry */
 };
 
+/* What the program overlay says for a session, from the hub's events. */
+struct program {
+    char *item;    /* the active agenda item's title; owned, may be NULL */
+    char *speaker; /* who has the floor; owned, may be NULL */
+    char *result;  /* the last published vote result, for a minute; owned */
+    guint result_timer;
+};
+
 struct pl_media {
     const struct pl_config *cfg;
     struct pl_store *store;
     bool off;
-    char *root;          /* <data-dir>/media, absolute; owned */
-    char *public_root;   /* root/public; owned */
-    GHashTable *streams; /* sitting id -> struct stream * */
+    char *root;           /* <data-dir>/media, absolute; owned */
+    char *public_root;    /* root/public; owned */
+    GHashTable *streams;  /* sitting id -> struct stream * */
+    GHashTable *programs; /* session id -> struct program * */
 };
 
 static void start_run(struct stream *s);
@@ -287,6 +296,43 @@ static char *random_run(char out[17])
     return out;
 }
 
+/* The lower third: who has the floor and the agenda item, or the result
+ * just published. Only where the program is encoded (the test source); a
+ * passed-through stream is recorded as it came. */
+static void show_program(struct stream *s, GstElement *pipeline)
+{
+    struct program *pr = g_hash_table_lookup(s->m->programs, &s->session);
+    GString *t = g_string_new(NULL);
+    if (pr && pr->result) {
+        g_string_append(t, pr->result);
+    } else if (pr) {
+        if (pr->speaker)
+            g_string_append_printf(t, "Đang phát biểu: %s", pr->speaker);
+        if (pr->item)
+            g_string_append_printf(t, "%s%s", t->len ? "\n" : "", pr->item);
+    }
+    GstElement *lower = gst_bin_get_by_name(GST_BIN(pipeline), "lower");
+    if (lower) {
+        /* textoverlay reads Pango markup: escape what people typed. */
+        char *text = g_markup_escape_text(t->str, -1);
+        g_object_set(lower, "text", text, "silent", t->len == 0, NULL);
+        g_free(text);
+        gst_object_unref(lower);
+    }
+    g_string_free(t, TRUE);
+}
+
+static void program_free(gpointer p)
+{
+    struct program *pr = p;
+    if (pr->result_timer)
+        g_source_remove(pr->result_timer);
+    g_free(pr->item);
+    g_free(pr->speaker);
+    g_free(pr->result);
+    g_free(pr);
+}
+
 /* A stream the demuxer found: H.264 video and AAC sound go to the HLS sink
  * as they are; anything else stops the run with a message saying what came.
  * Runs on a streaming thread: it touches only the pipeline, and reports
@@ -388,7 +434,9 @@ static GstElement *build(struct stream *s, GError **err)
     char *desc = g_strdup_printf(
         "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
         "! textoverlay name=slate valignment=top halignment=left font-desc=\"Sans 20\" "
-        "shaded-background=true ! clockoverlay time-format=\"%%H:%%M:%%S\" halignment=right "
+        "shaded-background=true ! textoverlay name=lower valignment=bottom halignment=left "
+        "line-alignment=left font-desc=\"Sans 16\" shaded-background=true ! clockoverlay "
+        "time-format=\"%%H:%%M:%%S\" halignment=right "
         "valignment=bottom font-desc=\"Sans 20\" shaded-background=true ! videoconvert ! "
         "x264enc tune=zerolatency speed-preset=veryfast bitrate=%d key-int-max=%d ! "
         "video/x-h264,profile=main ! h264parse ! queue max-size-time=3000000000 ! hls.video "
@@ -413,6 +461,8 @@ static GstElement *build(struct stream *s, GError **err)
         g_free(text);
         gst_object_unref(slate);
     }
+    if (p)
+        show_program(s, p);
     g_free(seg);
     g_free(live);
     return p;
@@ -548,6 +598,7 @@ struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *stor
     m->store = store;
     m->off = strcmp(cfg->media_source, "none") == 0;
     m->streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, stream_free);
+    m->programs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, program_free);
     if (!m->off) {
         gst_init(NULL, NULL);
         char *abs = g_canonicalize_filename(cfg->data_dir, NULL);
@@ -607,9 +658,94 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     return 0;
 }
 
+static void program_changed(struct pl_media *m, int64_t session_id)
+{
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, m->streams);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        struct stream *s = v;
+        if (s->session == session_id && s->pipeline && !s->passthrough)
+            show_program(s, s->pipeline);
+    }
+}
+
+struct result_end {
+    struct pl_media *m;
+    int64_t session;
+};
+
+static gboolean result_over(gpointer data)
+{
+    struct result_end *r = data;
+    struct program *pr = g_hash_table_lookup(r->m->programs, &r->session);
+    if (pr) {
+        pr->result_timer = 0;
+        g_free(pr->result);
+        pr->result = NULL;
+        program_changed(r->m, r->session);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* Follows the events the lower third shows; true if it changed. */
+static bool follow_program(struct pl_media *m, int64_t session_id, const char *name,
+                           const json_t *data)
+{
+    struct program *pr = g_hash_table_lookup(m->programs, &session_id);
+    if (!pr) {
+        pr = g_new0(struct program, 1);
+        int64_t *key = g_new(int64_t, 1);
+        *key = session_id;
+        g_hash_table_insert(m->programs, key, pr);
+    }
+    if (strcmp(name, "agenda.activated") == 0) {
+        g_free(pr->item);
+        pr->item = g_strdup(json_string_value(json_object_get(data, "title")));
+        return true;
+    }
+    if (strcmp(name, "floor.changed") == 0) {
+        const json_t *turn = json_object_get(data, "turn");
+        g_free(pr->speaker);
+        pr->speaker = json_is_object(turn)
+                          ? g_strdup(json_string_value(json_object_get(turn, "name")))
+                          : NULL;
+        return true;
+    }
+    if (strcmp(name, "vote.published") == 0) {
+        const json_t *r = json_object_get(data, "result");
+        g_free(pr->result);
+        if (json_object_get(r, "for"))
+            pr->result = g_strdup_printf(
+                "Kết quả biểu quyết: Tán thành %lld · Không tán thành %lld · Không biểu quyết "
+                "%lld — %s",
+                (long long)json_integer_value(json_object_get(r, "for")),
+                (long long)json_integer_value(json_object_get(r, "against")),
+                (long long)json_integer_value(json_object_get(r, "abstain")),
+                json_is_true(json_object_get(r, "passed")) ? "THÔNG QUA" : "KHÔNG THÔNG QUA");
+        else
+            pr->result = g_strdup("Đã công bố kết quả biểu quyết");
+        if (pr->result_timer)
+            g_source_remove(pr->result_timer);
+        struct result_end *end = g_new(struct result_end, 1);
+        end->m = m;
+        end->session = session_id;
+        pr->result_timer =
+            g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, 60, result_over, end, g_free);
+        return true;
+    }
+    if (strcmp(name, "session.closed") == 0) {
+        g_hash_table_remove(m->programs, &session_id);
+        return false;
+    }
+    return false;
+}
+
 void pl_media_event(void *media, int64_t session_id, const char *name, const json_t *data)
 {
     struct pl_media *m = media;
+    if (!m->off && follow_program(m, session_id, name, data))
+        program_changed(m, session_id);
     int64_t sitting = json_integer_value(json_object_get(data, "sitting_id"));
     if (strcmp(name, "sitting.opened") == 0 && sitting) {
         start(m, session_id, sitting, !json_is_true(json_object_get(data, "closed")), NULL);
@@ -667,6 +803,7 @@ void pl_media_free(struct pl_media *m)
     if (!m)
         return;
     g_hash_table_destroy(m->streams);
+    g_hash_table_destroy(m->programs);
     g_free(m->root);
     g_free(m->public_root);
     g_free(m);

@@ -39,6 +39,22 @@ def q(sql):
     return pg.psql(sql, DB)
 
 
+def last_frame(ts_bytes):
+    """The last picture of a segment, decoded to 320x180 grey (one byte a pixel)."""
+    with tempfile.TemporaryDirectory() as d:
+        seg = os.path.join(d, "s.ts")
+        with open(seg, "wb") as f:
+            f.write(ts_bytes)
+        subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={seg}", "!", "tsdemux", "!",
+                        "h264parse", "!", "avdec_h264", "!", "videoconvert", "!", "videoscale",
+                        "!", "video/x-raw,format=GRAY8,width=320,height=180", "!",
+                        "multifilesink", f"location={d}/f-%05d.raw", "max-files=1"],
+                       check=True, timeout=60)
+        name = sorted(n for n in os.listdir(d) if n.startswith("f-"))[-1]
+        with open(os.path.join(d, name), "rb") as f:
+            return f.read()
+
+
 def discover(path):
     """What gst-discoverer-1.0 finds in a file (raises if it cannot read it)."""
     r = subprocess.run(["gst-discoverer-1.0", "-v", path], stdout=subprocess.PIPE,
@@ -124,6 +140,8 @@ class MediaTest(unittest.TestCase):
         self.assertRegex(info, r"(?i)aac|mpeg-4 audio")
         self.assertRegex(info, r"Width: 320")
 
+        frame_before = last_frame(self.get(f"/media/{s1}/{seg[-1]}")[2])
+
         # The chair runs the sitting; chapters follow.
         run(chair_do(("agenda.activate", {"item_id": self.items[0]}, 2.5),
                      ("speaker.give_floor", {"person_id": int(q(
@@ -134,6 +152,16 @@ class MediaTest(unittest.TestCase):
         later_seq = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", live).group(1))
         later_last = re.findall(r"^(seg-\S+\.ts)$", live, re.M)[-1]
         self.assertTrue(later_seq > first_seq or later_last not in seg, "the playlist advances")
+
+        # The program's lower third now says who speaks, on which item: the
+        # bottom-left of the picture (static bars before) has changed.
+        frame_after = last_frame(self.get(f"/media/{s1}/{later_last}")[2])
+        changed = sum(1 for y in range(135, 180) for x in range(0, 160)
+                      if abs(frame_after[y * 320 + x] - frame_before[y * 320 + x]) > 40)
+        self.assertGreater(changed, 400, "the lower third is drawn")
+        unchanged = sum(1 for y in range(0, 100) for x in range(120, 320)
+                        if abs(frame_after[y * 320 + x] - frame_before[y * 320 + x]) > 40)
+        self.assertLess(unchanged, 200, "and nothing else moved")
 
         health = json.loads(self.get("/healthz")[2])["media"]
         stream = [x for x in health["streams"] if x["sitting_id"] == s1][0]
