@@ -6,12 +6,10 @@
 // session with sittings and a two-level agenda, and edits that agenda while
 // a citizen's public page watches it change live.
 // Usage: node admin.test.mjs BASE_URL SCREENSHOT_DIR
-import { check, launch } from "./lib.mjs";
+import { check, runTest } from "./lib.mjs";
 
 const [base, shots] = process.argv.slice(2);
-const browser = await launch();
-let failed = false;
-try {
+await runTest(async (browser) => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "vi-VN" });
   const p = await ctx.newPage();
   const errors = [];
@@ -114,10 +112,4 @@ try {
   check(now.indexOf("Bế mạc") < now.indexOf("Thảo luận"), `the reordered agenda reaches the public page live (${now})`);
   check((await c.getAttribute("#status", "data-state")) === "live", "and the page stays live");
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
-} catch (e) {
-  console.error(String(e.stack || e));
-  failed = true;
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+});

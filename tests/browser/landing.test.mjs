@@ -2,14 +2,12 @@
 // diacritics, server / database / live connection all shown as working,
 // English on request, the choice remembered, no console errors or CSP
 // violations. Usage: node landing.test.mjs BASE_URL SCREENSHOT_DIR SCHEMA_VERSION
-import { check, launch } from "./lib.mjs";
+import { check, runTest } from "./lib.mjs";
 
 const base = process.argv[2];
 const shots = process.argv[3];
 const schema = process.argv[4];
-const browser = await launch();
-let failed = false;
-try {
+await runTest(async (browser) => {
   const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
   const problems = [];
   page.on("console", (m) => {
@@ -49,10 +47,4 @@ try {
   await phone.screenshot({ path: `${shots}/landing-phone.png` });
 
   check(problems.length === 0, `no console errors (${problems.join(" | ")})`);
-} catch (e) {
-  console.error(String(e.stack || e));
-  failed = true;
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+});

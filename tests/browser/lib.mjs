@@ -24,3 +24,20 @@ export function check(cond, what) {
   }
   console.log(`ok - ${what}`);
 }
+
+// Runs one browser test script: launches Chromium, runs body(browser),
+// prints a failure with its stack, always closes the browser, and exits
+// with 0 (every check passed) or 1.
+export async function runTest(body) {
+  const browser = await launch();
+  let failed = false;
+  try {
+    await body(browser);
+  } catch (e) {
+    console.error(String(e.stack || e));
+    failed = true;
+  } finally {
+    await browser.close();
+  }
+  process.exit(failed ? 1 : 0);
+}

@@ -3,12 +3,10 @@
 // picture advances; the recorded sitting is listed with its chapters, and a
 // chapter jumps the recording to its moment.
 // Usage: node media.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
-import { check, launch } from "./lib.mjs";
+import { check, runTest } from "./lib.mjs";
 
 const [base, shots, session] = process.argv.slice(2);
-const browser = await launch();
-let failed = false;
-try {
+await runTest(async (browser) => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "vi-VN" });
   const p = await ctx.newPage();
   const errors = [];
@@ -56,10 +54,4 @@ try {
   const status = await chair.textContent("#media-status");
   check(/đang phát trực tiếp · [0-9.]+ Mbit\/s · \d+ khung hình bị bỏ/.test(status), `the chair sees the recording live (${status})`);
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
-} catch (e) {
-  console.error(String(e.stack || e));
-  failed = true;
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+});
