@@ -398,6 +398,12 @@ static GstElement *build_srt(struct stream *s, const char *hls_location, const c
     GstElement *demux = gst_element_factory_make("tsdemux", "demux");
     GstElement *hls = gst_element_factory_make("hlssink2", "hls");
     if (!src || !demux || !hls) {
+        /* A plugin is missing: the elements that were made are floating
+         * and in no bin yet, so they are ours to release. */
+        GstElement *made[] = {src, demux, hls};
+        for (size_t i = 0; i < G_N_ELEMENTS(made); i++)
+            if (made[i])
+                gst_object_unref(gst_object_ref_sink(made[i]));
         g_free(uri);
         gst_object_unref(p);
         return NULL;
