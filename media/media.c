@@ -16,34 +16,64 @@
 
 #define SEGMENT_S        1   /* HLS segment length: latency vs. files */
 #define LIVE_WINDOW      180 /* segments in the live playlist: 3 minutes */
-#define STOP_TIMEOUT_MS  5000
+#define END_TIMEOUT_MS   5000
 #define RETRY_MAX_MS     30000
 #define MEDIA_TIMEOUT_MS 10000
 
-enum stream_state { ST_STARTING, ST_LIVE, ST_STOPPING, ST_RETRYING };
-static const char *const state_names[] = {"starting", "live", "stopping", "retrying"};
+/*
+ * A stream is one open sitting's media; a run is one GStreamer pipeline
+ * writing segments for it. A stream has at most two runs at once: the
+ * source's (the program) and, for a public sitting while the source
+ * delivers nothing, the slate's. Both write into the same directory with
+ * their own run ids, and media.c itself keeps the live playlist, so a
+ * viewer's player goes from program to slate and back across
+ * #EXT-X-DISCONTINUITY without the playlist ever starting over.
+ */
+struct run {
+    struct stream *s;
+    bool slate;           /* the "signal interrupted" slate, not the source */
+    GstElement *pipeline; /* owned */
+    guint bus_watch, end_timer;
+    char id[17];     /* random hex, in file names and in the record */
+    char *scratch;   /* hlssink2's own playlist, unused; owned, removed at the end */
+    bool delivering; /* a first segment opened: the record has this run */
+    bool ending;     /* end of stream sent */
+    guint64 open_rt; /* running time the current segment began at */
+    int index;       /* of the next segment to close */
+    guint64 dropped; /* frames dropped (QoS) */
+};
+
+/* A segment in the live playlist. */
+struct live_seg {
+    char *file; /* owned */
+    char *date; /* its wall-clock start, ISO 8601; owned */
+    guint dur_ms;
+    bool disc; /* a discontinuity before it: another run */
+};
 
 struct stream {
     struct pl_media *m;
     int64_t sitting, session;
     bool public;
-    enum stream_state state;
-    GstElement *pipeline; /* owned; NULL while retrying */
-    guint bus_watch, stop_timer, retry_timer;
+    struct run *src;   /* NULL while waiting to retry; owned */
+    struct run *slate; /* owned; NULL unless the slate is on */
+    guint retry_timer;
     uint64_t source_query; /* the store request asking for the session's source */
     guint retry_ms;
-    char *source;     /* "test" or "srt://[host]:port"; owned; NULL until known */
-    bool passthrough; /* the source's H.264/AAC is recorded as it is */
-    char run[17];     /* random hex id of this pipeline run, in file names */
-    char *dir;        /* absolute; owned */
-    char *rel_dir;    /* relative to the data dir, as recorded; owned */
-    guint64 open_rt;  /* running time the current segment began at */
-    int index;        /* of the next segment to close */
-    int segments;     /* closed in this run */
-    guint64 dropped;  /* frames dropped (QoS), this run */
-    double kbps;      /* smoothed over the last segments */
-    char *error;      /* the last error, for the status; owned */
-    bool stop_wanted; /* stopping for good (sitting closed), not to retry */
+    char *source;      /* see pl_media_source_valid(); owned; NULL until known */
+    bool passthrough;  /* the source's H.264/AAC is recorded as it is */
+    bool delivered;    /* the source delivered at least once in this stream */
+    char *dir;         /* absolute; owned */
+    char *rel_dir;     /* relative to the data dir, as recorded; owned */
+    int segments;      /* of the program, in this stream */
+    double kbps;       /* smoothed over the last segments */
+    char *error;       /* the last error, for the status; owned */
+    bool stop_wanted;  /* stopping for good (sitting closed), not to retry */
+    GQueue live;       /* struct live_seg *, the live window */
+    guint64 live_seq;  /* media sequence number of the window's first segment */
+    guint live_disc;   /* discontinuities that left the window */
+    char live_run[17]; /* run of the last segment in the window */
+    guint target_s;    /* the longest segment so far, rounded: never shrinks */
 };
 
 /* What the program overlay says for a session, from the hub's events. */
@@ -64,7 +94,7 @@ struct pl_media {
     GHashTable *programs; /* session id -> struct program * */
 };
 
-static void start_run(struct stream *s);
+static struct run *run_start(struct stream *s, bool slate);
 
 /* --- the record ------------------------------------------------------------------ */
 
@@ -75,97 +105,177 @@ static void ignore_result(void *user, const PGresult *res, enum pl_err err)
         pl_log_warn("media: could not record %s: %s", (const char *)user, pl_err_code(err));
 }
 
-static void record_start(struct stream *s, int64_t wall_us)
+static void record_start(struct run *r, int64_t wall_us)
 {
     char sitting[24], at[24];
-    snprintf(sitting, sizeof sitting, "%lld", (long long)s->sitting);
+    snprintf(sitting, sizeof sitting, "%lld", (long long)r->s->sitting);
     snprintf(at, sizeof at, "%lld", (long long)wall_us);
-    const char *p[4] = {sitting, s->run, s->rel_dir, at};
-    pl_store_query(s->m->store,
-                   "INSERT INTO recording (sitting_id, run, dir, started_at) "
-                   "VALUES ($1, $2, $3, to_timestamp($4::bigint / 1e6))",
-                   4, p, MEDIA_TIMEOUT_MS, ignore_result, "a recording's start");
+    const char *p[5] = {sitting, r->id, r->s->rel_dir, at, r->slate ? "slate" : "program"};
+    pl_store_query(r->s->m->store,
+                   "INSERT INTO recording (sitting_id, run, dir, started_at, kind) "
+                   "VALUES ($1, $2, $3, to_timestamp($4::bigint / 1e6), $5)",
+                   5, p, MEDIA_TIMEOUT_MS, ignore_result, "a recording's start");
 }
 
-static void record_end(struct stream *s, const char *reason)
+static void record_end(struct run *r, const char *reason)
 {
     char at[24];
     snprintf(at, sizeof at, "%lld", (long long)g_get_real_time());
-    const char *p[3] = {s->run, at, reason};
-    pl_store_query(s->m->store,
+    const char *p[3] = {r->id, at, reason};
+    pl_store_query(r->s->m->store,
                    "UPDATE recording SET ended_at = to_timestamp($2::bigint / 1e6), "
                    "end_reason = $3 WHERE run = $1 AND ended_at IS NULL",
                    3, p, MEDIA_TIMEOUT_MS, ignore_result, "a recording's end");
 }
 
-/* --- the pipeline ------------------------------------------------------------------ */
+/* --- the live playlist ------------------------------------------------------------ */
 
-/* Wall-clock microseconds of a running time of s's pipeline. */
-static int64_t wall_of(struct stream *s, guint64 running)
+static void live_seg_free(gpointer p)
 {
-    GstClock *clock = gst_pipeline_get_clock(GST_PIPELINE(s->pipeline));
+    struct live_seg *g = p;
+    g_free(g->file);
+    g_free(g->date);
+    g_free(g);
+}
+
+/* Rewrites live.m3u8 (atomically: players never read half a file). */
+static void live_write(struct stream *s, bool ended)
+{
+    if (!s->public || g_queue_is_empty(&s->live))
+        return;
+    GString *t = g_string_new("#EXTM3U\n#EXT-X-VERSION:3\n");
+    g_string_append_printf(t,
+                           "#EXT-X-TARGETDURATION:%u\n#EXT-X-MEDIA-SEQUENCE:%" G_GUINT64_FORMAT
+                           "\n#EXT-X-DISCONTINUITY-SEQUENCE:%u\n",
+                           s->target_s, s->live_seq, s->live_disc);
+    bool first = true;
+    for (GList *l = s->live.head; l; l = l->next) {
+        const struct live_seg *g = l->data;
+        if (g->disc && !first)
+            g_string_append(t, "#EXT-X-DISCONTINUITY\n");
+        if (g->disc || first)
+            g_string_append_printf(t, "#EXT-X-PROGRAM-DATE-TIME:%s\n", g->date);
+        g_string_append_printf(t, "#EXTINF:%.3f,\n%s\n", g->dur_ms / 1000.0, g->file);
+        first = false;
+    }
+    if (ended)
+        g_string_append(t, "#EXT-X-ENDLIST\n");
+    char *path = g_build_filename(s->dir, "live.m3u8", NULL);
+    GError *e = NULL;
+    if (!g_file_set_contents(path, t->str, (gssize)t->len, &e)) {
+        pl_log_warn("media: sitting %lld: cannot write the live playlist: %s",
+                    (long long)s->sitting, e->message);
+        g_error_free(e);
+    }
+    g_free(path);
+    g_string_free(t, TRUE);
+}
+
+static void live_append(struct stream *s, const struct run *r, const char *file, guint dur_ms,
+                        int64_t start_us)
+{
+    struct live_seg *g = g_new0(struct live_seg, 1);
+    g->file = g_strdup(file);
+    g->dur_ms = dur_ms;
+    GDateTime *dt = g_date_time_new_from_unix_utc(start_us / G_USEC_PER_SEC);
+    char *secs = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+    g->date = g_strdup_printf("%s.%03dZ", secs, (int)(start_us % G_USEC_PER_SEC / 1000));
+    g_free(secs);
+    g_date_time_unref(dt);
+    g->disc = s->live_run[0] && strcmp(s->live_run, r->id) != 0;
+    g_strlcpy(s->live_run, r->id, sizeof s->live_run);
+    g_queue_push_tail(&s->live, g);
+    while (g_queue_get_length(&s->live) > LIVE_WINDOW) {
+        live_seg_free(g_queue_pop_head(&s->live));
+        s->live_seq++;
+        struct live_seg *head = g_queue_peek_head(&s->live);
+        if (head->disc) { /* its tag leaves with the segment before it */
+            head->disc = false;
+            s->live_disc++;
+        }
+    }
+    s->target_s = MAX(s->target_s, MAX(SEGMENT_S, (dur_ms + 500) / 1000));
+    live_write(s, false);
+}
+
+/* --- the runs ------------------------------------------------------------------ */
+
+/* Wall-clock microseconds of a running time of r's pipeline. */
+static int64_t wall_of(struct run *r, guint64 running)
+{
+    GstClock *clock = gst_pipeline_get_clock(GST_PIPELINE(r->pipeline));
     if (!clock)
         return g_get_real_time();
     GstClockTime now = gst_clock_get_time(clock);
     gst_object_unref(clock);
-    GstClockTime base = gst_element_get_base_time(s->pipeline);
+    GstClockTime base = gst_element_get_base_time(r->pipeline);
     gint64 behind = (gint64)(now - base) - (gint64)running;
     return g_get_real_time() - behind / 1000;
 }
 
-static void segment_closed(struct stream *s, guint64 closed_rt)
+static void segment_closed(struct run *r, guint64 closed_rt)
 {
-    int n = s->index++;
-    char *file = g_strdup_printf("seg-%s-%05d.ts", s->run, n);
+    struct stream *s = r->s;
+    int n = r->index++;
+    char *file = g_strdup_printf("seg-%s-%05d.ts", r->id, n);
     char *path = g_build_filename(s->dir, file, NULL);
     GStatBuf st;
     gint64 bytes = g_stat(path, &st) == 0 ? (gint64)st.st_size : 0;
-    guint64 dur_ms = (closed_rt - s->open_rt) / GST_MSECOND;
+    guint64 dur_ms = (closed_rt - r->open_rt) / GST_MSECOND;
     if (dur_ms == 0)
         dur_ms = 1;
-    double kbps = (double)bytes * 8.0 / (double)dur_ms;
-    s->kbps = s->segments ? 0.8 * s->kbps + 0.2 * kbps : kbps;
-    s->segments++;
+    int64_t start_us = wall_of(r, r->open_rt);
+    if (!r->slate) {
+        double kbps = (double)bytes * 8.0 / (double)dur_ms;
+        s->kbps = s->segments ? 0.8 * s->kbps + 0.2 * kbps : kbps;
+        s->segments++;
+    }
     char seq[16], start[24], dur[24], size[24];
     snprintf(seq, sizeof seq, "%d", n);
-    snprintf(start, sizeof start, "%lld", (long long)wall_of(s, s->open_rt));
+    snprintf(start, sizeof start, "%lld", (long long)start_us);
     snprintf(dur, sizeof dur, "%llu", (unsigned long long)dur_ms);
     snprintf(size, sizeof size, "%lld", (long long)bytes);
-    const char *p[6] = {s->run, seq, file, start, dur, size};
+    const char *p[6] = {r->id, seq, file, start, dur, size};
     /* Queued after the recording's INSERT on the same connection. */
     pl_store_query(s->m->store,
                    "INSERT INTO media_segment (recording_id, seq, file, started_at, duration_ms, "
                    "bytes) SELECT id, $2, $3, to_timestamp($4::bigint / 1e6), $5, $6 FROM "
                    "recording WHERE run = $1",
                    6, p, MEDIA_TIMEOUT_MS, ignore_result, "a segment");
-    s->open_rt = closed_rt;
+    live_append(s, r, file, (guint)dur_ms, start_us);
+    r->open_rt = closed_rt;
     g_free(file);
     g_free(path);
 }
 
-static void teardown(struct stream *s)
+static void run_free(struct run *r)
 {
-    if (s->bus_watch)
-        g_source_remove(s->bus_watch);
-    s->bus_watch = 0;
-    if (s->stop_timer)
-        g_source_remove(s->stop_timer);
-    s->stop_timer = 0;
-    if (s->pipeline) {
-        gst_element_set_state(s->pipeline, GST_STATE_NULL);
-        gst_object_unref(s->pipeline);
-        s->pipeline = NULL;
+    if (!r)
+        return;
+    if (r->bus_watch)
+        g_source_remove(r->bus_watch);
+    if (r->end_timer)
+        g_source_remove(r->end_timer);
+    if (r->pipeline) {
+        gst_element_set_state(r->pipeline, GST_STATE_NULL);
+        gst_object_unref(r->pipeline);
     }
+    if (r->scratch)
+        g_unlink(r->scratch);
+    g_free(r->scratch);
+    g_free(r);
 }
 
 static void stream_free(gpointer p)
 {
     struct stream *s = p;
-    teardown(s);
+    run_free(s->src);
+    run_free(s->slate);
     if (s->retry_timer)
         g_source_remove(s->retry_timer);
     if (s->source_query)
         pl_store_cancel(s->m->store, s->source_query);
+    g_queue_clear_full(&s->live, live_seg_free);
     g_free(s->source);
     g_free(s->dir);
     g_free(s->rel_dir);
@@ -173,98 +283,159 @@ static void stream_free(gpointer p)
     g_free(s);
 }
 
-/* The run is over (EOS after a stop, or forced): forget the stream. */
-static void finished(struct stream *s, const char *reason)
+/* The sitting closed and every run is over: forget the stream. */
+static void finished(struct stream *s)
 {
-    record_end(s, reason);
+    live_write(s, true);
     pl_log_info("media: sitting %lld: recording stopped (%d segments)", (long long)s->sitting,
                 s->segments);
     g_hash_table_remove(s->m->streams, &s->sitting); /* frees s */
+}
+
+static void set_error(struct stream *s, const char *what)
+{
+    pl_log_error("media: sitting %lld: %s", (long long)s->sitting, what);
+    g_free(s->error);
+    s->error = g_strdup(what);
+}
+
+/* The slate goes on while a public sitting's source delivers nothing, so
+ * that the livestream keeps going (a closed sitting has no viewers). */
+static void slate_on(struct stream *s)
+{
+    if (s->public && !s->slate && !s->stop_wanted)
+        s->slate = run_start(s, true);
 }
 
 static gboolean retry_now(gpointer data)
 {
     struct stream *s = data;
     s->retry_timer = 0;
-    start_run(s);
+    s->src = run_start(s, false);
     return G_SOURCE_REMOVE;
 }
 
-/* The source or a sink failed: note it, keep the hub untouched, and try
- * again with a growing delay while the sitting is open. */
-static void failed(struct stream *s, const char *what)
+/* The source run could not start or is over without a stop: the slate
+ * goes on and the source is tried again, at once after a loss (an encoder
+ * reconnecting), with a growing delay after runs that delivered nothing. */
+static void source_down(struct stream *s, bool had_delivered)
 {
-    pl_log_error("media: sitting %lld: %s", (long long)s->sitting, what);
-    g_free(s->error);
-    s->error = g_strdup(what);
-    record_end(s, "error");
-    teardown(s);
+    slate_on(s);
+    s->retry_ms = had_delivered ? 1000 : s->retry_ms ? MIN(s->retry_ms * 2, RETRY_MAX_MS) : 1000;
+    s->retry_timer = g_timeout_add(s->retry_ms, retry_now, s);
+}
+
+/* r is over: its end of stream came, it failed (error: what), or its end
+ * timed out. Records the end, frees r and decides what comes next. */
+static void run_over(struct run *r, const char *error)
+{
+    struct stream *s = r->s;
+    bool slate = r->slate, delivered = r->delivering;
+    if (delivered)
+        record_end(r, s->stop_wanted || slate || r->ending ? "stopped"
+                      : error                              ? "error"
+                                                           : "source_lost");
+    if (slate)
+        s->slate = NULL;
+    else
+        s->src = NULL;
+    run_free(r);
+    if (error)
+        set_error(s, error);
     if (s->stop_wanted) {
-        g_hash_table_remove(s->m->streams, &s->sitting);
+        if (!s->src && !s->slate)
+            finished(s);
         return;
     }
-    s->state = ST_RETRYING;
-    s->retry_ms = s->retry_ms ? MIN(s->retry_ms * 2, RETRY_MAX_MS) : 1000;
-    s->retry_timer = g_timeout_add(s->retry_ms, retry_now, s);
+    if (!slate) {
+        if (!error)
+            set_error(s, "the source ended its stream");
+        source_down(s, delivered);
+    }
+}
+
+static gboolean end_timeout(gpointer data)
+{
+    struct run *r = data;
+    r->end_timer = 0;
+    pl_log_warn("media: sitting %lld: no end of stream after %d ms, stopping anyway",
+                (long long)r->s->sitting, END_TIMEOUT_MS);
+    run_over(r, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+/* End of stream closes the last segment properly; then run_over(). */
+static void run_end(struct run *r)
+{
+    if (!r || r->ending)
+        return;
+    r->ending = true;
+    gst_element_send_event(r->pipeline, gst_event_new_eos());
+    r->end_timer = g_timeout_add(END_TIMEOUT_MS, end_timeout, r);
+}
+
+/* r's first segment opened: it is in the record from now on, and a
+ * source that delivers takes the slate's place. */
+static void run_delivers(struct run *r, guint64 rt)
+{
+    struct stream *s = r->s;
+    r->delivering = true;
+    record_start(r, wall_of(r, rt));
+    if (r->slate) {
+        pl_log_info("media: sitting %lld: slate on (run %s)", (long long)s->sitting, r->id);
+        return;
+    }
+    s->delivered = true;
+    s->retry_ms = 0;
+    g_free(s->error); /* recovered; the gap stays in the record */
+    s->error = NULL;
+    run_end(s->slate);
+    pl_log_info("media: sitting %lld: recording%s (run %s)", (long long)s->sitting,
+                s->public ? " and streaming" : " (closed sitting: not streamed)", r->id);
 }
 
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 {
     (void)bus;
-    struct stream *s = data;
+    struct run *r = data;
     switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ELEMENT: {
         const GstStructure *st = gst_message_get_structure(msg);
         guint64 rt = 0;
         if (!st || !gst_structure_get_uint64(st, "running-time", &rt))
             break;
-        if (gst_structure_has_name(st, "splitmuxsink-fragment-opened"))
-            s->open_rt = rt;
-        else if (gst_structure_has_name(st, "splitmuxsink-fragment-closed"))
-            segment_closed(s, rt);
-        break;
-    }
-    case GST_MESSAGE_STATE_CHANGED:
-        if (GST_MESSAGE_SRC(msg) == GST_OBJECT(s->pipeline)) {
-            GstState old, now;
-            gst_message_parse_state_changed(msg, &old, &now, NULL);
-            if (now == GST_STATE_PLAYING && s->state == ST_STARTING) {
-                s->state = ST_LIVE;
-                s->retry_ms = 0;
-                g_free(s->error); /* recovered; the gap stays in the record */
-                s->error = NULL;
-                record_start(s, wall_of(s, 0));
-                pl_log_info("media: sitting %lld: recording%s (run %s)", (long long)s->sitting,
-                            s->public ? " and streaming" : " (closed sitting: not streamed)",
-                            s->run);
-            }
+        if (gst_structure_has_name(st, "splitmuxsink-fragment-opened")) {
+            r->open_rt = rt;
+            if (!r->delivering)
+                run_delivers(r, rt);
+        } else if (gst_structure_has_name(st, "splitmuxsink-fragment-closed")) {
+            segment_closed(r, rt);
         }
         break;
+    }
     case GST_MESSAGE_QOS: {
         guint64 processed = 0, dropped = 0;
         GstFormat fmt;
         gst_message_parse_qos_stats(msg, &fmt, &processed, &dropped);
-        if (fmt == GST_FORMAT_BUFFERS && dropped > s->dropped)
-            s->dropped = dropped;
+        if (fmt == GST_FORMAT_BUFFERS && dropped > r->dropped)
+            r->dropped = dropped;
         break;
     }
     case GST_MESSAGE_ERROR: {
         GError *e = NULL;
         gst_message_parse_error(msg, &e, NULL);
-        char *what = g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
-                                     e ? e->message : "error");
+        char *what =
+            g_strdup_printf("%s%s: %s", r->slate ? "slate: " : "",
+                            GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), e ? e->message : "error");
         g_clear_error(&e);
-        s->bus_watch = 0; /* removed by returning FALSE */
-        failed(s, what);
+        r->bus_watch = 0; /* removed by returning FALSE */
+        run_over(r, what);
         g_free(what);
         return G_SOURCE_REMOVE;
     }
     case GST_MESSAGE_EOS:
-        s->bus_watch = 0;
-        if (s->stop_wanted)
-            finished(s, "stopped");
-        else /* the sender went away: listen again, the gap is in the record */
-            failed(s, "the source ended its stream");
+        r->bus_watch = 0;
+        run_over(r, NULL);
         return G_SOURCE_REMOVE;
     case GST_MESSAGE_APPLICATION: {
         const GstStructure *st = gst_message_get_structure(msg);
@@ -272,8 +443,8 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
             char *what =
                 g_strdup_printf("the source sends %s; send H.264 video (and AAC sound) in MPEG-TS",
                                 gst_structure_get_string(st, "caps"));
-            s->bus_watch = 0;
-            failed(s, what);
+            r->bus_watch = 0;
+            run_over(r, what);
             g_free(what);
             return G_SOURCE_REMOVE;
         }
@@ -297,8 +468,8 @@ static char *random_run(char out[17])
 }
 
 /* The lower third: who has the floor and the agenda item, or the result
- * just published. Only where the program is encoded (the test source); a
- * passed-through stream is recorded as it came. */
+ * just published. Only where the program is encoded (the test source and
+ * the slate); a passed-through stream is recorded as it came. */
 static void show_program(struct stream *s, GstElement *pipeline)
 {
     struct program *pr = g_hash_table_lookup(s->m->programs, &s->session);
@@ -389,10 +560,11 @@ static void demuxed(GstElement *demux, GstPad *pad, gpointer data)
  * its H.264 and AAC are recorded and streamed as they are, not re-encoded.
  * Senders must keep SPS/PPS with every keyframe and send 7 TS packets per
  * SRT message (1316 bytes), as SRT encoders do. */
-static GstElement *build_srt(struct stream *s, const char *hls_location, const char *live)
+static GstElement *build_srt(struct run *r)
 {
-    bool listener = strncmp(s->source, "srt://:", 7) == 0;
-    char *uri = g_strdup_printf("%s?mode=%s", s->source, listener ? "listener" : "caller");
+    const char *source = r->s->source;
+    bool listener = strncmp(source, "srt://:", 7) == 0;
+    char *uri = g_strdup_printf("%s?mode=%s", source, listener ? "listener" : "caller");
     GstElement *p = gst_pipeline_new(NULL);
     GstElement *src = gst_element_factory_make("srtsrc", "src");
     GstElement *demux = gst_element_factory_make("tsdemux", "demux");
@@ -409,8 +581,6 @@ static GstElement *build_srt(struct stream *s, const char *hls_location, const c
         return NULL;
     }
     g_object_set(src, "uri", uri, NULL);
-    g_object_set(hls, "target-duration", SEGMENT_S, "playlist-length", LIVE_WINDOW, "max-files", 0,
-                 "location", hls_location, "playlist-location", live, NULL);
     gst_bin_add_many(GST_BIN(p), src, demux, hls, NULL);
     gst_element_link(src, demux);
     g_signal_connect(demux, "pad-added", G_CALLBACK(demuxed), p);
@@ -418,86 +588,114 @@ static GstElement *build_srt(struct stream *s, const char *hls_location, const c
     return p;
 }
 
-/* The test source: a slate with the sitting and a clock, and a quiet tone,
- * encoded once: H.264 (zero-latency, a keyframe every segment) and AAC. */
-static GstElement *build(struct stream *s, GError **err)
+/* Encoded once, H.264 (zero-latency, a keyframe every segment) and AAC:
+ * the test source (a test picture with the sitting and a clock, and a
+ * quiet tone) or the slate (a plain picture saying the signal is
+ * interrupted, with the clock, and silence). Both carry the lower third. */
+static GstElement *build_encoded(struct run *r, GError **err)
 {
-    const struct pl_config *c = s->m->cfg;
-    char *seg = g_build_filename(s->dir, "seg-", NULL);
-    char *live = g_build_filename(s->dir, "live.m3u8", NULL);
-    s->passthrough = strncmp(s->source, "srt://", 6) == 0;
-    if (s->passthrough) {
-        char *loc = g_strdup_printf("%s%s-%%05d.ts", seg, s->run);
-        GstElement *p = build_srt(s, loc, live);
-        if (!p)
-            g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                        "srtsrc, tsdemux or hlssink2 is missing (gstreamer1.0-plugins-bad)");
-        g_free(loc);
-        g_free(seg);
-        g_free(live);
-        return p;
-    }
+    const struct pl_config *c = r->s->m->cfg;
     char *desc = g_strdup_printf(
-        "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
-        "! textoverlay name=slate valignment=top halignment=left font-desc=\"Sans 20\" "
+        "videotestsrc is-live=true pattern=%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
+        "! textoverlay name=notice valignment=center halignment=center line-alignment=center "
+        "font-desc=\"Sans Bold 28\" shaded-background=true silent=%s "
+        "! textoverlay name=title valignment=top halignment=left font-desc=\"Sans 20\" "
         "shaded-background=true ! textoverlay name=lower valignment=bottom halignment=left "
         "line-alignment=left font-desc=\"Sans 16\" shaded-background=true ! clockoverlay "
         "time-format=\"%%H:%%M:%%S\" halignment=right "
         "valignment=bottom font-desc=\"Sans 20\" shaded-background=true ! videoconvert ! "
         "x264enc tune=zerolatency speed-preset=veryfast bitrate=%d key-int-max=%d ! "
         "video/x-h264,profile=main ! h264parse ! queue max-size-time=3000000000 ! hls.video "
-        "audiotestsrc is-live=true wave=sine freq=440 volume=0.02 ! "
+        "audiotestsrc is-live=true wave=%s freq=440 volume=0.02 ! "
         "audio/x-raw,rate=48000,channels=2 ! audioconvert ! audioresample ! voaacenc "
         "bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! hls.audio "
-        "hlssink2 name=hls target-duration=%d playlist-length=%d max-files=0",
-        c->media_width, c->media_height, c->media_fps, c->media_bitrate_kbps,
-        c->media_fps * SEGMENT_S, SEGMENT_S, LIVE_WINDOW);
+        "hlssink2 name=hls",
+        r->slate ? "solid-color foreground-color=0xff1d3557" : "smpte", c->media_width,
+        c->media_height, c->media_fps, r->slate ? "false" : "true", c->media_bitrate_kbps,
+        c->media_fps * SEGMENT_S, r->slate ? "silence" : "sine");
     GstElement *p = gst_parse_launch(desc, err);
     g_free(desc);
-    if (p) {
-        /* Set here, not in the description: no quoting of names. */
-        GstElement *hls = gst_bin_get_by_name(GST_BIN(p), "hls");
-        char *loc = g_strdup_printf("%s%s-%%05d.ts", seg, s->run);
-        g_object_set(hls, "location", loc, "playlist-location", live, NULL);
-        g_free(loc);
-        gst_object_unref(hls);
-        GstElement *slate = gst_bin_get_by_name(GST_BIN(p), "slate");
-        char *text = g_strdup_printf("Plenum · phiên họp %lld", (long long)s->sitting);
-        g_object_set(slate, "text", text, NULL);
-        g_free(text);
-        gst_object_unref(slate);
+    if (!p)
+        return NULL;
+    /* Set here, not in the description: no quoting of names. */
+    GstElement *title = gst_bin_get_by_name(GST_BIN(p), "title");
+    char *text = g_strdup_printf("Plenum · phiên họp %lld", (long long)r->s->sitting);
+    g_object_set(title, "text", text, NULL);
+    g_free(text);
+    gst_object_unref(title);
+    if (r->slate) {
+        /* One picture for every viewer: both languages on it. */
+        GstElement *notice = gst_bin_get_by_name(GST_BIN(p), "notice");
+        g_object_set(notice, "text",
+                     r->s->delivered ? "Tín hiệu tạm gián đoạn\nSignal interrupted"
+                                     : "Đang chờ tín hiệu\nWaiting for the signal",
+                     NULL);
+        gst_object_unref(notice);
     }
-    if (p)
-        show_program(s, p);
-    g_free(seg);
-    g_free(live);
+    show_program(r->s, p);
     return p;
 }
 
-static void start_run(struct stream *s)
+static GstElement *build(struct run *r, GError **err)
 {
-    random_run(s->run);
-    s->index = 0;
-    s->segments = 0;
-    s->dropped = 0;
-    s->open_rt = 0;
-    s->state = ST_STARTING;
-    GError *err = NULL;
-    s->pipeline = build(s, &err);
-    if (!s->pipeline) {
-        char *what = g_strdup_printf("could not build the pipeline: %s",
-                                     err ? err->message : "unknown error");
-        g_clear_error(&err);
-        failed(s, what);
-        g_free(what);
-        return;
+    struct stream *s = r->s;
+    bool passthrough = !r->slate && s->passthrough;
+    GstElement *p = passthrough ? build_srt(r) : build_encoded(r, err);
+    if (!p) {
+        if (passthrough)
+            g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+                        "srtsrc, tsdemux or hlssink2 is missing (gstreamer1.0-plugins-bad)");
+        return NULL;
     }
-    g_clear_error(&err); /* a recoverable warning from the parser */
-    GstBus *bus = gst_element_get_bus(s->pipeline);
-    s->bus_watch = gst_bus_add_watch(bus, on_bus, s);
-    gst_object_unref(bus);
-    if (gst_element_set_state(s->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-        failed(s, "the pipeline refused to start");
+    /* hlssink2 cuts the segments; the live playlist is media.c's (see
+     * struct run), so hlssink2's own goes to a file nobody serves. */
+    GstElement *hls = gst_bin_get_by_name(GST_BIN(p), "hls");
+    char *loc = g_strdup_printf("%s/seg-%s-%%05d.ts", s->dir, r->id);
+    r->scratch = g_strdup_printf("%s/.hlssink-%s.m3u8", s->dir, r->id);
+    g_object_set(hls, "target-duration", SEGMENT_S, "playlist-length", 3, "max-files", 0,
+                 "location", loc, "playlist-location", r->scratch, NULL);
+    g_free(loc);
+    gst_object_unref(hls);
+    return p;
+}
+
+/* A new run of s's source (slate: of the slate), started; NULL if it could
+ * not start, with the error in s (and, for the source, a retry planned). */
+static struct run *run_start(struct stream *s, bool slate)
+{
+    struct run *r = g_new0(struct run, 1);
+    r->s = s;
+    r->slate = slate;
+    random_run(r->id);
+    GError *err = NULL;
+    r->pipeline = build(r, &err);
+    if (r->pipeline) {
+        g_clear_error(&err); /* a recoverable warning from the parser */
+        GstBus *bus = gst_element_get_bus(r->pipeline);
+        r->bus_watch = gst_bus_add_watch(bus, on_bus, r);
+        gst_object_unref(bus);
+        if (gst_element_set_state(r->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE)
+            return r;
+    }
+    char *what = g_strdup_printf("%scould not start the pipeline: %s", slate ? "slate: " : "",
+                                 err ? err->message : "it refused to play");
+    g_clear_error(&err);
+    run_free(r);
+    set_error(s, what);
+    g_free(what);
+    if (!slate && !s->stop_wanted)
+        source_down(s, false);
+    return NULL;
+}
+
+/* The stream's source is known: the program starts (and the slate, until
+ * a remote source delivers). */
+static void begin(struct stream *s)
+{
+    s->passthrough = strncmp(s->source, "srt://", 6) == 0;
+    if (s->passthrough)
+        slate_on(s);
+    s->src = run_start(s, false);
 }
 
 static void source_known(void *user, const PGresult *res, enum pl_err err)
@@ -513,7 +711,7 @@ static void source_known(void *user, const PGresult *res, enum pl_err err)
         g_hash_table_remove(s->m->streams, &s->sitting);
         return;
     }
-    start_run(s);
+    begin(s);
 }
 
 /* source: the session's ("" for the server's), or NULL to look it up. */
@@ -527,6 +725,7 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
     s->sitting = sitting;
     s->session = session;
     s->public = public;
+    g_queue_init(&s->live);
     s->rel_dir =
         g_strdup_printf("media/%s/sitting-%lld", public ? "public" : "closed", (long long)sitting);
     s->dir = g_strdup_printf("%s/%s/sitting-%lld", m->root, public ? "public" : "closed",
@@ -534,13 +733,13 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
     g_hash_table_insert(m->streams, &s->sitting, s);
     if (g_mkdir_with_parents(s->dir, 0750) != 0) {
         char *what = g_strdup_printf("cannot create %s: %s", s->dir, g_strerror(errno));
-        failed(s, what);
+        set_error(s, what);
         g_free(what);
-        return;
+        return; /* in the status with its error until the sitting closes */
     }
     if (source) {
         s->source = g_strdup(*source ? source : m->cfg->media_source);
-        start_run(s);
+        begin(s);
         return;
     }
     /* The session says where its picture comes from (NULL: the server's). */
@@ -552,30 +751,21 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
                        p, MEDIA_TIMEOUT_MS, source_known, s);
 }
 
-static gboolean stop_timeout(gpointer data)
-{
-    struct stream *s = data;
-    s->stop_timer = 0;
-    pl_log_warn("media: sitting %lld: no end of stream after %d ms, stopping anyway",
-                (long long)s->sitting, STOP_TIMEOUT_MS);
-    finished(s, "stopped");
-    return G_SOURCE_REMOVE;
-}
-
 static void stop(struct pl_media *m, int64_t sitting)
 {
     struct stream *s = g_hash_table_lookup(m->streams, &sitting);
     if (!s || s->stop_wanted)
         return;
     s->stop_wanted = true;
-    if (!s->pipeline) { /* between retries */
-        g_hash_table_remove(m->streams, &sitting);
+    if (s->retry_timer)
+        g_source_remove(s->retry_timer);
+    s->retry_timer = 0;
+    if (!s->src && !s->slate) {
+        finished(s);
         return;
     }
-    /* End of stream closes the last segment properly; then finished(). */
-    s->state = ST_STOPPING;
-    gst_element_send_event(s->pipeline, gst_event_new_eos());
-    s->stop_timer = g_timeout_add(STOP_TIMEOUT_MS, stop_timeout, s);
+    run_end(s->src);
+    run_end(s->slate);
 }
 
 /* --- the interface ------------------------------------------------------------------ */
@@ -642,9 +832,20 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     GDir *d = g_dir_open(m->public_root, 0, NULL);
     const char *name;
     while (d && (name = g_dir_read_name(d)) != NULL) {
-        char *live = g_build_filename(m->public_root, name, "live.m3u8", NULL);
-        g_unlink(live);
-        g_free(live);
+        char *dir = g_build_filename(m->public_root, name, NULL);
+        GDir *sd = g_dir_open(dir, 0, NULL);
+        const char *f;
+        while (sd && (f = g_dir_read_name(sd)) != NULL) {
+            /* hlssink2's scratch playlists, left by a crash */
+            if (strcmp(f, "live.m3u8") == 0 || g_str_has_prefix(f, ".hlssink-")) {
+                char *path = g_build_filename(dir, f, NULL);
+                g_unlink(path);
+                g_free(path);
+            }
+        }
+        if (sd)
+            g_dir_close(sd);
+        g_free(dir);
     }
     if (d)
         g_dir_close(d);
@@ -671,8 +872,12 @@ static void program_changed(struct pl_media *m, int64_t session_id)
     g_hash_table_iter_init(&it, m->streams);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         struct stream *s = v;
-        if (s->session == session_id && s->pipeline && !s->passthrough)
-            show_program(s, s->pipeline);
+        if (s->session != session_id)
+            continue;
+        if (s->src && !s->passthrough)
+            show_program(s, s->src->pipeline);
+        if (s->slate)
+            show_program(s, s->slate->pipeline);
     }
 }
 
@@ -779,16 +984,21 @@ json_t *pl_media_status(const struct pl_media *m)
     g_hash_table_iter_init(&it, m->streams);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         const struct stream *s = v;
+        const struct run *r = s->src;
+        /* The source's state: an SRT listener waits for its sender. */
+        const char *state = s->stop_wanted   ? "stopping"
+                            : !r             ? "retrying"
+                            : r->delivering  ? "live"
+                            : s->passthrough ? "waiting"
+                                             : "starting";
         json_array_append_new(
             list,
-            json_pack("{s:I, s:s, s:b, s:b, s:i, s:i, s:I, s:s?, s:s?, s:s}", "sitting_id",
-                      (json_int_t)s->sitting, "state",
-                      /* an SRT listener starts when its sender connects */
-                      s->state == ST_STARTING && s->passthrough ? "waiting" : state_names[s->state],
-                      "public", s->public, "recording", s->state == ST_LIVE, "segments",
-                      s->segments, "bitrate_kbps", (int)(s->kbps + 0.5), "dropped_frames",
-                      (json_int_t)s->dropped, "error", s->error, "source", s->source, "path",
-                      s->passthrough ? "passthrough" : "encode"));
+            json_pack("{s:I, s:s, s:b, s:b, s:b, s:i, s:i, s:I, s:s?, s:s?, s:s}", "sitting_id",
+                      (json_int_t)s->sitting, "state", state, "public", s->public, "recording",
+                      r && r->delivering, "slate", s->slate != NULL, "segments", s->segments,
+                      "bitrate_kbps", (int)(s->kbps + 0.5), "dropped_frames",
+                      (json_int_t)(r ? r->dropped : 0), "error", s->error, "source", s->source,
+                      "path", s->passthrough ? "passthrough" : "encode"));
     }
     return json_pack("{s:s, s:o}", "source", m->cfg->media_source, "streams", list);
 }
@@ -801,7 +1011,7 @@ const char *pl_media_public_root(const struct pl_media *m)
 bool pl_media_live(const struct pl_media *m, int64_t sitting_id)
 {
     const struct stream *s = g_hash_table_lookup(m->streams, &sitting_id);
-    return s && s->public && s->state == ST_LIVE;
+    return s && s->public && s->live.length > 0;
 }
 
 void pl_media_free(struct pl_media *m)

@@ -10,8 +10,11 @@
  * which the VOD playlist and the chapters are built (server/net_media.c).
  *
  * Files: <data-dir>/media/<public|closed>/sitting-<id>/seg-<run>-<n>.ts
- * and live.m3u8 (the last 3 minutes); <run> is random per pipeline run, so
- * a restart never overwrites a segment. Only public/ is ever served.
+ * and live.m3u8 (the last 3 minutes, written by media.c across runs);
+ * <run> is random per pipeline run, so a restart never overwrites a
+ * segment. Only public/ is ever served. While a public sitting's source
+ * delivers nothing, a slate run ("signal interrupted") fills the livestream
+ * and the recording notes the gap.
  *
  * Loop thread only. GStreamer's streaming threads never touch this state:
  * everything arrives through the bus watch on the main loop.
@@ -50,7 +53,7 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen);
 void pl_media_event(void *media, int64_t session_id, const char *name, const json_t *data);
 
 /* {"source", "streams": [{"sitting_id", "state", "public", "segments",
- * "bitrate_kbps", "dropped_frames", "error", "source", "path":
+ * "bitrate_kbps", "dropped_frames", "error", "source", "slate", "path":
  * "encode"|"passthrough"}]} (new reference). */
 json_t *pl_media_status(const struct pl_media *m);
 

@@ -278,11 +278,51 @@ class MediaTest(unittest.TestCase):
              f"uri=srt://127.0.0.1:{port}?mode=caller"] + sound,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    def slate_shown(self, sitting, after_seq=-1):
+        """The newest segment of the live playlist (newer than after_seq) is
+        the slate: the server's picture size, mostly its plain background
+        (the senders' and test source's pictures are busy)."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            _, live = self.wait_playlist(sitting, segments=1)
+            seq = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", live).group(1))
+            segs = re.findall(r"^(seg-\S+\.ts)$", live, re.M)
+            if seq + len(segs) - 1 > after_seq:
+                body = self.get(f"/media/{sitting}/{segs[-1]}")[2]
+                with tempfile.NamedTemporaryFile(suffix=".ts") as f:
+                    f.write(body)
+                    f.flush()
+                    info = discover(f.name)
+                frame = last_frame(body)
+                background = sum(1 for v in frame if 50 <= v <= 68)
+                if "Height: 180" in info and background > len(frame) * 0.6:
+                    return seq + len(segs) - 1, live
+            time.sleep(0.3)
+        self.fail(f"no slate in the live playlist of sitting {sitting}")
+
+    def program_shown(self, sitting):
+        """The newest live segment is the sender's own picture (320x240,
+        High profile: passed through, not the server's 320x180 encoding)."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            _, live = self.wait_playlist(sitting, segments=1)
+            seg = re.findall(r"^(seg-\S+\.ts)$", live, re.M)[-1]
+            with tempfile.NamedTemporaryFile(suffix=".ts") as f:
+                f.write(self.get(f"/media/{sitting}/{seg}")[2])
+                f.flush()
+                info = discover(f.name)
+            if "Height: 240" in info:
+                return info, live
+            time.sleep(0.3)
+        self.fail(f"the sender's picture never reached the live playlist of sitting {sitting}")
+
     def test_srt_push_recorded_as_is(self):
         # An encoder pushes H.264 + AAC over SRT: recorded and streamed
-        # without re-encoding; the sender going away and coming back is a gap
-        # in the record; a sender of another format gets a clear message in
-        # the media status while the sitting's commands go on.
+        # without re-encoding. Before it connects and after it is lost the
+        # livestream shows the slate and keeps going; it comes back and the
+        # feed resumes, the gap in the record. A sender of another format
+        # gets a clear message in the media status while the sitting's
+        # commands go on.
         port = free_port()
         council = q("SELECT id FROM council WHERE slug = 'nhi-chieu'")
         session = int(q(f"INSERT INTO session (council_id, number, title, media_source) VALUES "
@@ -302,49 +342,49 @@ class MediaTest(unittest.TestCase):
             await c.close()
 
         run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+        # No sender yet: citizens see the slate.
+        last, _ = self.slate_shown(sitting)
+        stream = self.health_stream(sitting)
+        self.assertEqual((stream["state"], stream["slate"], stream["recording"]),
+                         ("waiting", True, False))
+
         tx = self.sender(port, h264)
         try:
-            _, live = self.wait_playlist(sitting)
-            seg = re.findall(r"^(seg-\S+\.ts)$", live, re.M)[-1]
-            st, _, body = self.get(f"/media/{sitting}/{seg}")
-            with tempfile.NamedTemporaryFile(suffix=".ts") as f:
-                f.write(body)
-                f.flush()
-                info = discover(f.name)
-            # The sender's own picture (320x240, High profile), not the
-            # server's encoding (320x180, Main): passed through.
+            info, live = self.program_shown(sitting)
             self.assertRegex(info, r"Width: 320")
-            self.assertRegex(info, r"Height: 240")
             self.assertRegex(info, r"profile=\(string\)high")
             self.assertRegex(info, r"(?i)aac|mpeg-4 audio")
             self.assertRegex(info, r"rate=\(int\)44100")  # the sender's sound, not 48 kHz
+            self.assertIn("#EXT-X-DISCONTINUITY\n", live)  # slate -> program
+            self.wait_for(lambda: not self.health_stream(sitting)["slate"])
             stream = self.health_stream(sitting)
-            self.assertEqual((stream["path"], stream["source"], stream["state"]),
-                             ("passthrough", f"srt://:{port}", "live"))
+            self.assertEqual((stream["path"], stream["source"], stream["state"],
+                              stream["recording"]), ("passthrough", f"srt://:{port}", "live", True))
+            seq_live = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", live).group(1)) + \
+                len(re.findall(r"^seg-", live, re.M)) - 1
         finally:
             tx.terminate()
             tx.wait()
-        # The sender went away: the run ends, plenumd listens again.
-        for _ in range(200):
-            stream = self.health_stream(sitting)
-            if stream and stream["state"] != "live":
-                break
-            time.sleep(0.1)
-        self.assertIn(stream["state"], ("retrying", "waiting"), stream)
+        # The sender went away: the slate goes on in the same live playlist
+        # (its sequence goes on), plenumd listens again.
+        last, live = self.slate_shown(sitting, after_seq=seq_live)
+        self.assertGreaterEqual(int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", live).group(1)), 0)
+        self.assertGreaterEqual(live.count("#EXT-X-DISCONTINUITY\n"), 2)
+        stream = self.health_stream(sitting)
+        self.assertTrue(stream["slate"], stream)
         self.assertIn("ended", stream["error"])
         self.wait_for(lambda: self.health_stream(sitting)["state"] == "waiting")
         tx = self.sender(port, h264)
         try:
-            for _ in range(300):
-                if q(f"SELECT count(DISTINCT r.id) FROM recording r JOIN media_segment s ON "
-                     f"s.recording_id = r.id WHERE r.sitting_id = {sitting}") == "2":
-                    break
-                time.sleep(0.1)
+            self.program_shown(sitting)  # recovered: the feed resumes
         finally:
             tx.terminate()
             tx.wait()
-        self.assertEqual(q(f"SELECT count(DISTINCT r.id) FROM recording r JOIN media_segment s "
-                           f"ON s.recording_id = r.id WHERE r.sitting_id = {sitting}"), "2")
+        kinds = q(f"SELECT string_agg(kind || ':' || coalesce(end_reason, 'running'), ',' ORDER BY "
+                  f"started_at) FROM recording WHERE sitting_id = {sitting}").split(",")
+        self.assertEqual(kinds[:4], ["slate:stopped", "program:source_lost", "slate:stopped",
+                                     "program:source_lost" if len(kinds) > 4 else
+                                     "program:running"], kinds)
 
         # MPEG-4 part 2 video is refused with a message saying what to send (once
         # the loss of the last sender is noticed and plenumd listens again).
@@ -367,12 +407,16 @@ class MediaTest(unittest.TestCase):
                 break
         self.assertIn("send H.264 video", stream["error"], self.d.log()[-3000:])
         self.assertIn("video/mpeg", stream["error"])
+        self.assertTrue(stream["slate"])
         # The hub never noticed: the chair's commands go on.
         run(chair_do(("agenda.activate", {"item_id": item}), ("sitting.close", {})))
+        self.wait_for(lambda: self.health_stream(sitting) is None)
         st, _, vod = self.get(f"/media/{sitting}/vod.m3u8")
         self.assertEqual(st, 200)
-        self.assertEqual(vod.decode().count("#EXT-X-DISCONTINUITY"), 1)
-
+        # slate, program, slate, program, slate: the archive has the gaps too.
+        self.assertGreaterEqual(vod.decode().count("#EXT-X-DISCONTINUITY"), 4)
+        self.assertEqual(q(f"SELECT count(*) FROM recording WHERE sitting_id = {sitting} AND "
+                           f"ended_at IS NULL"), "0")
 
 if __name__ == "__main__":
     unittest.main()

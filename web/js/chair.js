@@ -152,6 +152,7 @@ function mediaText(sitting) {
   const parts = [`${st.state === "live" ? "● " : "⚠ "}${t(`media.state.${st.state}`)}`];
   if (st.state === "live") parts.push(st.public ? t("media.streaming") : t("media.not_streamed"),
     `${(st.bitrate_kbps / 1000).toFixed(1)} Mbit/s`, t("media.dropped", { n: st.dropped_frames }));
+  if (st.slate) parts.push(t("media.slate"));
   if (st.error) parts.push(st.error);
   return parts.join(" · ");
 }
