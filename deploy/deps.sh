@@ -16,16 +16,19 @@ build_pkgs=(
 )
 # What `make run` needs on top: the embedded PostgreSQL 15 server.
 # ... and GStreamer's plugins for recording and livestreaming (x264 is in
-# -ugly, the AAC encoder and hlssink2 in -bad), a font for the slate, and
+# -ugly, the AAC encoder and hlssink2 in -bad, RTSP and V4L2 in -good, ALSA
+# capture in -alsa), a font for the slate, and
 # Node.js's npm for the pages' third-party code (hls.js, web/package.json).
 run_pkgs=(postgresql-15 postgresql-client-15
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly fonts-dejavu-core)
+  gstreamer1.0-plugins-ugly gstreamer1.0-alsa fonts-dejavu-core)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
-# fuzzing, and Chromium (driven by playwright-core from npm) with fonts that
-# have every Vietnamese diacritic.
+# fuzzing, Chromium (driven by playwright-core from npm) with fonts that
+# have every Vietnamese diacritic, and GStreamer's RTSP server (through
+# Python) to play an IP camera.
 test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core
-  gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-libav)
+  gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-libav
+  python3-gi gir1.2-gst-rtsp-server-1.0)
 
 # What `make bench` needs on top: ffmpeg, the peer the media benchmark
 # compares plenumd's recording + HLS with.

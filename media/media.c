@@ -394,6 +394,37 @@ static void run_delivers(struct run *r, guint64 rt)
                 s->public ? " and streaming" : " (closed sitting: not streamed)", r->id);
 }
 
+/* "/dev/videoN[?audio=hw:..]" of a "v4l2:" source, or NULL. */
+static const char *v4l2_device(const char *source)
+{
+    return g_str_has_prefix(source, "v4l2:") ? source + 5 : NULL;
+}
+
+/* What an error message from r's pipeline says, for the log and the
+ * status: which source (not which element) and GStreamer's words. */
+static char *error_text(const struct run *r, GstMessage *msg)
+{
+    GError *e = NULL;
+    gst_message_parse_error(msg, &e, NULL);
+    const char *name = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), *src = r->s->source;
+    const char *dev = v4l2_device(src), *q = dev ? strchr(dev, '?') : NULL;
+    char *from;
+    if (strcmp(name, "sound") == 0 && q)
+        from = g_strdup_printf("the sound card (%s)", q + strlen("?audio="));
+    else if (strcmp(name, "src") != 0)
+        from = g_strdup(name);
+    else if (dev)
+        from = g_strdup_printf("the capture device (%.*s)", q ? (int)(q - dev) : (int)strlen(dev),
+                               dev);
+    else
+        from = g_strdup(g_str_has_prefix(src, "rtsp://") ? "the camera (RTSP)" : "the SRT source");
+    char *what =
+        g_strdup_printf("%s%s: %s", r->slate ? "slate: " : "", from, e ? e->message : "error");
+    g_free(from);
+    g_clear_error(&e);
+    return what;
+}
+
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 {
     (void)bus;
@@ -402,13 +433,15 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
     case GST_MESSAGE_ELEMENT: {
         const GstStructure *st = gst_message_get_structure(msg);
         guint64 rt = 0;
-        if (!st || !gst_structure_get_uint64(st, "running-time", &rt))
+        /* A run ended before its first buffer reports a running time of
+         * "none" (as a signed value): nothing was written. */
+        if (!st || !gst_structure_get_uint64(st, "running-time", &rt) || rt > G_MAXINT64)
             break;
         if (gst_structure_has_name(st, "splitmuxsink-fragment-opened")) {
             r->open_rt = rt;
             if (!r->delivering)
                 run_delivers(r, rt);
-        } else if (gst_structure_has_name(st, "splitmuxsink-fragment-closed")) {
+        } else if (gst_structure_has_name(st, "splitmuxsink-fragment-closed") && r->delivering) {
             segment_closed(r, rt);
         }
         break;
@@ -422,12 +455,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
         break;
     }
     case GST_MESSAGE_ERROR: {
-        GError *e = NULL;
-        gst_message_parse_error(msg, &e, NULL);
-        char *what =
-            g_strdup_printf("%s%s: %s", r->slate ? "slate: " : "",
-                            GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), e ? e->message : "error");
-        g_clear_error(&e);
+        char *what = error_text(r, msg);
         r->bus_watch = 0; /* removed by returning FALSE */
         run_over(r, what);
         g_free(what);
@@ -588,6 +616,93 @@ static GstElement *build_srt(struct run *r)
     return p;
 }
 
+/* A stream an RTSP camera offers: H.264 is depayloaded and recorded as it
+ * is, AAC too; other sound (G.711, Opus: what cameras send) is encoded
+ * once to AAC, which every HLS player plays (sound in another format is
+ * left out); other video is refused with a message saying what came. Runs
+ * on a streaming thread, like demuxed(). */
+#define TO_AAC "audioconvert ! audioresample ! voaacenc bitrate=96000 ! aacparse ! queue"
+
+static void rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
+{
+    GstElement *pipeline = data;
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    if (!caps)
+        caps = gst_pad_query_caps(pad, NULL);
+    const GstStructure *st = gst_caps_get_structure(caps, 0);
+    const char *media = gst_structure_get_string(st, "media");
+    const char *enc = gst_structure_get_string(st, "encoding-name");
+    const char *branch = NULL, *sink_pad = NULL;
+    if (media && enc && strcmp(media, "video") == 0 && g_ascii_strcasecmp(enc, "H264") == 0) {
+        branch = "rtph264depay ! h264parse ! queue";
+        sink_pad = "video";
+    } else if (media && enc && strcmp(media, "audio") == 0) {
+        static const char *const audio[][2] = {
+            {"MPEG4-GENERIC", "rtpmp4gdepay ! aacparse ! queue"},
+            {"PCMA", "rtppcmadepay ! alawdec ! " TO_AAC},
+            {"PCMU", "rtppcmudepay ! mulawdec ! " TO_AAC},
+            {"OPUS", "rtpopusdepay ! opusdec ! " TO_AAC},
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(audio) && !branch; i++)
+            if (g_ascii_strcasecmp(enc, audio[i][0]) == 0)
+                branch = audio[i][1];
+        if (!branch) { /* a sound we cannot take: the picture alone */
+            gst_caps_unref(caps);
+            return;
+        }
+        sink_pad = "audio";
+    }
+    GstElement *hls = gst_bin_get_by_name(GST_BIN(pipeline), "hls");
+    GstPad *target = branch && hls ? gst_element_request_pad_simple(hls, sink_pad) : NULL;
+    GstElement *bin = target ? gst_parse_bin_from_description(branch, TRUE, NULL) : NULL;
+    if (!bin) {
+        char *desc = gst_caps_to_string(caps);
+        gst_element_post_message(
+            src, gst_message_new_application(
+                     GST_OBJECT(src),
+                     gst_structure_new("plenum-unsupported", "caps", G_TYPE_STRING, desc, NULL)));
+        g_free(desc);
+    } else {
+        gst_bin_add(GST_BIN(pipeline), bin);
+        GstPad *in = gst_element_get_static_pad(bin, "sink");
+        GstPad *out = gst_element_get_static_pad(bin, "src");
+        gst_pad_link(out, target);
+        gst_pad_link(pad, in);
+        gst_element_sync_state_with_parent(bin);
+        gst_object_unref(in);
+        gst_object_unref(out);
+    }
+    if (target)
+        gst_object_unref(target);
+    if (hls)
+        gst_object_unref(hls);
+    gst_caps_unref(caps);
+}
+
+/* An RTSP source (an IP camera or a hardware encoder), pulled over TCP:
+ * interleaved RTP is not lost to a congested LAN, and passes firewalls. */
+static GstElement *build_rtsp(struct run *r)
+{
+    GstElement *p = gst_pipeline_new(NULL);
+    GstElement *src = gst_element_factory_make("rtspsrc", "src");
+    GstElement *hls = gst_element_factory_make("hlssink2", "hls");
+    if (!src || !hls) {
+        if (src) /* floating and in no bin: ours to release */
+            gst_object_unref(gst_object_ref_sink(src));
+        if (hls)
+            gst_object_unref(gst_object_ref_sink(hls));
+        gst_object_unref(p);
+        return NULL;
+    }
+    /* tcp-timeout: a camera that stops answering is an error within 5 s. */
+    g_object_set(src, "location", r->s->source, "latency", 300, "tcp-timeout", (guint64)5000000,
+                 NULL);
+    gst_util_set_object_arg(G_OBJECT(src), "protocols", "tcp");
+    gst_bin_add_many(GST_BIN(p), src, hls, NULL);
+    g_signal_connect(src, "pad-added", G_CALLBACK(rtsp_pad), p);
+    return p;
+}
+
 /* Encoded once, H.264 (zero-latency, a keyframe every segment) and AAC:
  * the test source (a test picture with the sitting and a clock, and a
  * quiet tone) or the slate (a plain picture saying the signal is
@@ -595,8 +710,27 @@ static GstElement *build_srt(struct run *r)
 static GstElement *build_encoded(struct run *r, GError **err)
 {
     const struct pl_config *c = r->s->m->cfg;
+    /* A capture device: the camera's picture, scaled and paced to the
+     * program's format; the sound card's, or silence. pl_media_source_valid()
+     * allows only digits in the names, so they are safe in the description. */
+    char *video = NULL, *audio = NULL;
+    const char *dev = r->slate ? NULL : v4l2_device(r->s->source);
+    if (dev) {
+        const char *q = strchr(dev, '?');
+        video = g_strdup_printf(
+            "v4l2src name=src device=%.*s ! decodebin ! videoconvert ! videoscale ! "
+            "videorate",
+            q ? (int)(q - dev) : (int)strlen(dev), dev);
+        audio = q ? g_strdup_printf("alsasrc name=sound device=%s", q + strlen("?audio="))
+                  : g_strdup("audiotestsrc is-live=true wave=silence");
+    } else {
+        video = g_strdup_printf("videotestsrc is-live=true pattern=%s",
+                                r->slate ? "solid-color foreground-color=0xff1d3557" : "smpte");
+        audio = g_strdup_printf("audiotestsrc is-live=true wave=%s freq=440 volume=0.02",
+                                r->slate ? "silence" : "sine");
+    }
     char *desc = g_strdup_printf(
-        "videotestsrc is-live=true pattern=%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
+        "%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
         "! textoverlay name=notice valignment=center halignment=center line-alignment=center "
         "font-desc=\"Sans Bold 28\" shaded-background=true silent=%s "
         "! textoverlay name=title valignment=top halignment=left font-desc=\"Sans 20\" "
@@ -606,15 +740,15 @@ static GstElement *build_encoded(struct run *r, GError **err)
         "valignment=bottom font-desc=\"Sans 20\" shaded-background=true ! videoconvert ! "
         "x264enc tune=zerolatency speed-preset=veryfast bitrate=%d key-int-max=%d ! "
         "video/x-h264,profile=main ! h264parse ! queue max-size-time=3000000000 ! hls.video "
-        "audiotestsrc is-live=true wave=%s freq=440 volume=0.02 ! "
-        "audio/x-raw,rate=48000,channels=2 ! audioconvert ! audioresample ! voaacenc "
+        "%s ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! voaacenc "
         "bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! hls.audio "
         "hlssink2 name=hls",
-        r->slate ? "solid-color foreground-color=0xff1d3557" : "smpte", c->media_width,
-        c->media_height, c->media_fps, r->slate ? "false" : "true", c->media_bitrate_kbps,
-        c->media_fps * SEGMENT_S, r->slate ? "silence" : "sine");
+        video, c->media_width, c->media_height, c->media_fps, r->slate ? "false" : "true",
+        c->media_bitrate_kbps, c->media_fps * SEGMENT_S, audio);
     GstElement *p = gst_parse_launch(desc, err);
     g_free(desc);
+    g_free(video);
+    g_free(audio);
     if (!p)
         return NULL;
     /* Set here, not in the description: no quoting of names. */
@@ -639,12 +773,14 @@ static GstElement *build_encoded(struct run *r, GError **err)
 static GstElement *build(struct run *r, GError **err)
 {
     struct stream *s = r->s;
-    bool passthrough = !r->slate && s->passthrough;
-    GstElement *p = passthrough ? build_srt(r) : build_encoded(r, err);
+    bool rtsp = !r->slate && g_str_has_prefix(s->source, "rtsp://");
+    bool srt = !r->slate && g_str_has_prefix(s->source, "srt://");
+    GstElement *p = rtsp ? build_rtsp(r) : srt ? build_srt(r) : build_encoded(r, err);
     if (!p) {
-        if (passthrough)
-            g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                        "srtsrc, tsdemux or hlssink2 is missing (gstreamer1.0-plugins-bad)");
+        if (rtsp || srt)
+            g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "%s",
+                        rtsp ? "rtspsrc or hlssink2 is missing (gstreamer1.0-plugins-good, -bad)"
+                             : "srtsrc, tsdemux or hlssink2 is missing (gstreamer1.0-plugins-bad)");
         return NULL;
     }
     /* hlssink2 cuts the segments; the live playlist is media.c's (see
@@ -677,8 +813,17 @@ static struct run *run_start(struct stream *s, bool slate)
         if (gst_element_set_state(r->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE)
             return r;
     }
-    char *what = g_strdup_printf("%scould not start the pipeline: %s", slate ? "slate: " : "",
-                                 err ? err->message : "it refused to play");
+    /* A device that is not there fails the state change itself; the
+     * reason is on the bus. */
+    GstBus *bus = r->pipeline ? gst_element_get_bus(r->pipeline) : NULL;
+    GstMessage *msg = bus ? gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR) : NULL;
+    char *what = msg ? error_text(r, msg)
+                     : g_strdup_printf("%scould not start the pipeline: %s", slate ? "slate: " : "",
+                                       err ? err->message : "it refused to play");
+    if (msg)
+        gst_message_unref(msg);
+    if (bus)
+        gst_object_unref(bus);
     g_clear_error(&err);
     run_free(r);
     set_error(s, what);
@@ -692,7 +837,8 @@ static struct run *run_start(struct stream *s, bool slate)
  * a remote source delivers). */
 static void begin(struct stream *s)
 {
-    s->passthrough = strncmp(s->source, "srt://", 6) == 0;
+    s->passthrough =
+        g_str_has_prefix(s->source, "srt://") || g_str_has_prefix(s->source, "rtsp://");
     if (s->passthrough)
         slate_on(s);
     s->src = run_start(s, false);
@@ -770,10 +916,44 @@ static void stop(struct pl_media *m, int64_t sitting)
 
 /* --- the interface ------------------------------------------------------------------ */
 
+static bool digits(const char *s, int min, int max, const char **end)
+{
+    int n = 0;
+    while (g_ascii_isdigit(s[n]))
+        n++;
+    *end = s + n;
+    return n >= min && n <= max;
+}
+
 bool pl_media_source_valid(const char *s, bool server)
 {
     if (strcmp(s, "test") == 0 || (server && strcmp(s, "none") == 0))
         return true;
+    if (g_str_has_prefix(s, "rtsp://")) {
+        /* Handed to rtspsrc as a property, never parsed as a pipeline; still
+         * only URL characters, and a host. */
+        size_t n = strlen(s);
+        if (n <= 7 || n > 500 || s[7] == '/')
+            return false;
+        for (const char *c = s + 7; *c; c++)
+            if (!g_ascii_isalnum(*c) && !strchr("-._~:/?#[]@!$&'()*+,;=%", *c))
+                return false;
+        return true;
+    }
+    if (g_str_has_prefix(s, "v4l2:/dev/video")) {
+        /* v4l2:/dev/videoN[?audio=hw:C[,D]]: only digits, so the names are
+         * safe inside a pipeline description. */
+        const char *p = s + strlen("v4l2:/dev/video");
+        if (!digits(p, 1, 3, &p))
+            return false;
+        if (!*p)
+            return true;
+        if (!g_str_has_prefix(p, "?audio=hw:") || !digits(p + 10, 1, 2, &p))
+            return false;
+        if (*p == ',' && !digits(p + 1, 1, 2, &p))
+            return false;
+        return !*p;
+    }
     if (strncmp(s, "srt://", 6) != 0)
         return false;
     const char *host = s + 6, *colon = strrchr(host, ':');
@@ -785,6 +965,16 @@ bool pl_media_source_valid(const char *s, bool server)
     char *end = NULL;
     long port = strtol(colon + 1, &end, 10);
     return colon[1] && !*end && port >= 1 && port <= 65535;
+}
+
+char *pl_media_source_redacted(const char *s)
+{
+    /* rtsp://user:password@host/...: the password stays in the database. */
+    const char *at = g_str_has_prefix(s, "rtsp://") ? strchr(s + 7, '@') : NULL;
+    const char *slash = at ? strchr(s + 7, '/') : NULL;
+    if (!at || (slash && slash < at))
+        return g_strdup(s);
+    return g_strdup_printf("rtsp://***%s", at);
 }
 
 struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *store)
@@ -985,6 +1175,7 @@ json_t *pl_media_status(const struct pl_media *m)
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         const struct stream *s = v;
         const struct run *r = s->src;
+        char *shown = s->source ? pl_media_source_redacted(s->source) : NULL;
         /* The source's state: an SRT listener waits for its sender. */
         const char *state = s->stop_wanted   ? "stopping"
                             : !r             ? "retrying"
@@ -992,15 +1183,18 @@ json_t *pl_media_status(const struct pl_media *m)
                             : s->passthrough ? "waiting"
                                              : "starting";
         json_array_append_new(
-            list,
-            json_pack("{s:I, s:s, s:b, s:b, s:b, s:i, s:i, s:I, s:s?, s:s?, s:s}", "sitting_id",
-                      (json_int_t)s->sitting, "state", state, "public", s->public, "recording",
-                      r && r->delivering, "slate", s->slate != NULL, "segments", s->segments,
-                      "bitrate_kbps", (int)(s->kbps + 0.5), "dropped_frames",
-                      (json_int_t)(r ? r->dropped : 0), "error", s->error, "source", s->source,
-                      "path", s->passthrough ? "passthrough" : "encode"));
+            list, json_pack("{s:I, s:s, s:b, s:b, s:b, s:i, s:i, s:I, s:s?, s:s?, s:s}",
+                            "sitting_id", (json_int_t)s->sitting, "state", state, "public",
+                            s->public, "recording", r && r->delivering, "slate", s->slate != NULL,
+                            "segments", s->segments, "bitrate_kbps", (int)(s->kbps + 0.5),
+                            "dropped_frames", (json_int_t)(r ? r->dropped : 0), "error", s->error,
+                            "source", shown, "path", s->passthrough ? "passthrough" : "encode"));
+        g_free(shown);
     }
-    return json_pack("{s:s, s:o}", "source", m->cfg->media_source, "streams", list);
+    char *server = pl_media_source_redacted(m->cfg->media_source);
+    json_t *status = json_pack("{s:s, s:o}", "source", server, "streams", list);
+    g_free(server);
+    return status;
 }
 
 const char *pl_media_public_root(const struct pl_media *m)

@@ -35,9 +35,16 @@
 struct pl_media;
 
 /* Whether s names a source: "test", "srt://:PORT" (plenumd listens; an
- * encoder or OBS pushes to it) or "srt://HOST:PORT" (plenumd pulls from an
- * encoder that listens); server: "none" too (the --media-source option). */
+ * encoder or OBS pushes to it), "srt://HOST:PORT" (plenumd pulls from an
+ * encoder that listens), "rtsp://[user:password@]HOST[:PORT]/PATH" (an IP
+ * camera or encoder; H.264 passed through) or
+ * "v4l2:/dev/videoN[?audio=hw:C[,D]]" (a capture device and ALSA card,
+ * encoded once); server: "none" too (the --media-source option). */
 bool pl_media_source_valid(const char *s, bool server);
+
+/* s with an RTSP URL's user and password replaced by "***", for the
+ * status and the logs (a new string, the caller's to g_free). */
+char *pl_media_source_redacted(const char *s);
 
 /* cfg and store are borrowed and outlive the media. With --media-source
  * none, the media does nothing (and says so in its status). */

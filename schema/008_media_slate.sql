@@ -1,4 +1,7 @@
 -- 008_media_slate: the slate and more sources (media/media.c).
+-- Sources: an RTSP camera (rtsp://[user:password@]host[:port]/path, its
+-- H.264 recorded as it is) and a capture device with its sound card
+-- (v4l2:/dev/videoN[?audio=hw:C[,D]], encoded once).
 -- While a public sitting's source delivers nothing (before its encoder
 -- connects, or after it is lost), a slate saying so is streamed and
 -- recorded as a run of its own (kind 'slate'), so the livestream and the
@@ -9,3 +12,9 @@ ALTER TABLE recording ADD COLUMN kind text NOT NULL DEFAULT 'program'
 ALTER TABLE recording DROP CONSTRAINT recording_end_reason_check;
 ALTER TABLE recording ADD CONSTRAINT recording_end_reason_check
     CHECK (end_reason IN ('stopped', 'interrupted', 'error', 'source_lost'));
+ALTER TABLE session DROP CONSTRAINT session_media_source_check;
+ALTER TABLE session ADD CONSTRAINT session_media_source_check CHECK (media_source IS NULL
+    OR media_source ~ '^(test|srt://[A-Za-z0-9.-]{0,253}:[0-9]{1,5})$'
+    OR (length(media_source) <= 500
+        AND media_source ~ '^rtsp://(?!/)[]A-Za-z0-9._~:/?#@!$&''()*+,;=%[-]+$')
+    OR media_source ~ '^v4l2:/dev/video[0-9]{1,3}(\?audio=hw:[0-9]{1,2}(,[0-9]{1,2})?)?$');

@@ -36,8 +36,9 @@ static const struct opt opts[] = {
     {"data-dir", "PLENUM_DATA_DIR", OPT_STR, F(data_dir), 0, 0, NULL,
      "recordings and uploads (var/data)"},
     {"media-source", "PLENUM_MEDIA_SOURCE", OPT_STR, F(media_source), 0, 0, NULL,
-     "the sittings' picture and sound: test (a generated slate), srt://:PORT (listen for an "
-     "encoder), srt://HOST:PORT (pull from one) or none (test)"},
+     "the sittings' picture and sound: test (a generated picture), srt://:PORT (listen for an "
+     "encoder), srt://HOST:PORT (pull from one), rtsp://[USER:PASS@]HOST/PATH (an IP camera), "
+     "v4l2:/dev/videoN[?audio=hw:C] (a capture device) or none (test)"},
     {"media-video", "PLENUM_MEDIA_VIDEO", OPT_STR, F(media_video), 0, 0, NULL,
      "encoded picture, WIDTHxHEIGHT@FPS (1280x720@30)"},
     {"media-bitrate", "PLENUM_MEDIA_BITRATE", OPT_INT, F(media_bitrate_kbps), 100, 50000, "kbit/s",
@@ -166,7 +167,8 @@ static int check_combinations(struct pl_config *cfg, char *err, size_t errlen)
     }
     if (!pl_media_source_valid(cfg->media_source, true)) {
         snprintf(err, errlen,
-                 "--media-source must be test, none, srt://:PORT or srt://HOST:PORT, not \"%.64s\"",
+                 "--media-source must be test, none, srt://:PORT, srt://HOST:PORT, "
+                 "rtsp://HOST/PATH or v4l2:/dev/videoN[?audio=hw:C], not \"%.64s\"",
                  cfg->media_source);
         return -1;
     }

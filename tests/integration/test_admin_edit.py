@@ -307,9 +307,22 @@ class AdminEditTest(unittest.TestCase):
                 ({"agenda": [{"title": "x" * 501}]}, "bad_field", "agenda.title"),
                 ({"media_source": "rtmp://example.org/live"}, "bad_field", "media_source"),
                 ({"media_source": "srt://:99999"}, "bad_field", "media_source"),
+                ({"media_source": "rtsp://"}, "bad_field", "media_source"),
+                ({"media_source": "rtsp://cam 1/x"}, "bad_field", "media_source"),
+                ({"media_source": "v4l2:/dev/sda"}, "bad_field", "media_source"),
+                ({"media_source": "v4l2:/dev/video0 ! filesink"}, "bad_field", "media_source"),
+                ({"media_source": "v4l2:/dev/video0?audio=default"}, "bad_field",
+                 "media_source"),
                 ({"mood": 1}, "unknown_field", "mood")):
             st, out = self.save(self.sec, **base, **extra)
             self.assertEqual((st, out["error"], out.get("field")), (400, code, field), extra)
+        # Every source form the server accepts, the record accepts too.
+        demo = q("SELECT id FROM session WHERE number = 5")
+        for source in ("rtsp://admin:p%40ss@192.168.1.64:554/Streaming/Channels/101",
+                       "v4l2:/dev/video0", "v4l2:/dev/video2?audio=hw:1,0", "test"):
+            self.assertEqual(q(f"UPDATE session SET media_source = '{source}' WHERE id = {demo} "
+                               f"RETURNING media_source"), source)
+        q(f"UPDATE session SET media_source = NULL WHERE id = {demo}")
         st, out = self.save(self.sec, council_id=self.council)
         self.assertEqual((st, out["field"]), (400, "title"))
         st, out = self.save(self.sec, **base, number=5)  # the demo session's

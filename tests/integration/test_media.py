@@ -21,6 +21,7 @@ import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
 from plenum_testlib import PgCluster, Plenumd, free_port
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 pg = None
 DB = "media"
 MEDIA = ["--media-source", "test", "--media-video", "320x180@15", "--media-bitrate", "300"]
@@ -254,13 +255,13 @@ class MediaTest(unittest.TestCase):
             self.assertEqual(self.get(bad)[0], 404, bad)
         run(chair_do(("sitting.close", {}, 0)))
 
-    def wait_for(self, pred, timeout=30):
+    def wait_for(self, pred, timeout=30, what=lambda: ""):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if pred():
                 return
             time.sleep(0.1)
-        self.fail("condition not reached in time")
+        self.fail(f"condition not reached in time {what()}")
 
     def health_stream(self, sitting):
         media = json.loads(self.get("/healthz")[2])["media"]
@@ -314,7 +315,8 @@ class MediaTest(unittest.TestCase):
             if "Height: 240" in info:
                 return info, live
             time.sleep(0.3)
-        self.fail(f"the sender's picture never reached the live playlist of sitting {sitting}")
+        self.fail(f"the sender's picture never reached the live playlist of sitting {sitting}: "
+                  f"{self.health_stream(sitting)} {self.d.log()[-2500:]}")
 
     def test_srt_push_recorded_as_is(self):
         # An encoder pushes H.264 + AAC over SRT: recorded and streamed
@@ -417,6 +419,76 @@ class MediaTest(unittest.TestCase):
         self.assertGreaterEqual(vod.decode().count("#EXT-X-DISCONTINUITY"), 4)
         self.assertEqual(q(f"SELECT count(*) FROM recording WHERE sitting_id = {sitting} AND "
                            f"ended_at IS NULL"), "0")
+
+    def camera(self, port):
+        """An IP camera on loopback (tests/integration/rtsp_camera.py)."""
+        cam = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "rtsp_camera.py"),
+                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+        self.assertEqual(cam.stdout.readline().strip(), "ready")
+        return cam
+
+    def test_rtsp_camera_and_capture_device(self):
+        # An IP camera's H.264 is recorded as it is, its G.711 sound encoded
+        # once to AAC; unreachable, it is a clear error with the slate on,
+        # and its password never shows. A capture device that is not there
+        # is a clear error too, and the chair's commands go on.
+        port = free_port()
+        council = q("SELECT id FROM council WHERE slug = 'nhi-chieu'")
+        url = f"rtsp://operator:secret-pw@127.0.0.1:{port}/cam"
+        session = int(q(f"INSERT INTO session (council_id, number, title, media_source) VALUES "
+                        f"({council}, 10, 'Kỳ họp có camera', '{url}') RETURNING id"))
+        sitting, capture = [int(x) for x in q(
+            f"INSERT INTO sitting (session_id, ordinal, title) VALUES ({session}, 1, 'Camera'), "
+            f"({session}, 2, 'Thiết bị') RETURNING id").split()]
+
+        async def chair_do(*steps):
+            c = await LiveClient.connect(self.d, self.d.login("chutich", "plenum-demo"), "chair")
+            await c.ok("join", session_id=session)
+            for type_, fields in steps:
+                await c.ok(type_, **fields)
+            await c.close()
+
+        run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+        # Nobody answers at that address yet.
+        self.wait_for(lambda: (self.health_stream(sitting) or {}).get("error"))
+        stream = self.health_stream(sitting)
+        self.assertEqual(stream["source"], f"rtsp://***@127.0.0.1:{port}/cam")
+        self.slate_shown(sitting)
+        cam = self.camera(port)
+        try:
+            info, live = self.program_shown(sitting)  # retried, and delivering
+            self.assertRegex(info, r"profile=\(string\)high")  # the camera's own H.264
+            self.assertRegex(info, r"(?i)aac|mpeg-4 audio")
+            self.assertRegex(info, r"rate=\(int\)8000")  # the camera's sound, in AAC
+            self.wait_for(lambda: not self.health_stream(sitting)["slate"])
+            stream = self.health_stream(sitting)
+            self.assertEqual((stream["state"], stream["path"], stream["error"]),
+                             ("live", "passthrough", None))
+            seq = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", live).group(1)) + \
+                len(re.findall(r"^seg-", live, re.M)) - 1
+        finally:
+            cam.kill()
+            cam.wait()
+        self.slate_shown(sitting, after_seq=seq)  # the camera is gone: the slate
+        health = self.get("/healthz")[2].decode()
+        self.assertNotIn("secret-pw", health)
+        self.assertNotIn("secret-pw", self.d.log())
+
+        # A capture device that is not there: the error names it.
+        run(chair_do(("sitting.close", {}), ))
+        q(f"UPDATE session SET media_source = 'v4l2:/dev/video97?audio=hw:9' WHERE id = {session}")
+        run(chair_do(("sitting.open", {"sitting_id": capture}), ))
+        self.wait_for(lambda: re.search(r"the (capture device \(/dev/video97\)|sound card "
+                                        r"\(hw:9\)): ", (self.health_stream(capture) or {})
+                                        .get("error") or ""),
+                      what=lambda: (self.health_stream(capture), self.d.log()[-1500:]))
+        self.wait_for(lambda: self.health_stream(capture)["slate"])
+        self.assertEqual(self.health_stream(capture)["path"], "encode")
+        run(chair_do(("sitting.close", {}), ))
+        self.wait_for(lambda: self.health_stream(capture) is None)
+        self.assertEqual(q(f"SELECT count(*) FROM recording r WHERE r.sitting_id IN ({sitting}, "
+                           f"{capture}) AND ended_at IS NULL"), "0")
 
 if __name__ == "__main__":
     unittest.main()

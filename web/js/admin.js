@@ -248,7 +248,7 @@ function sessionForm(box, c, s) {
     visibility: el("select", {}, ["public", "closed"].map((v) => el("option", { value: v, selected: s && s.visibility === v }, t(`admin.vis.${v}`)))),
     location: el("input", { value: (s && s.location) || "", maxlength: 300 }),
     start: el("input", { type: "datetime-local", value: s ? toLocalInput(s.planned_start) : "" }),
-    source: el("input", { value: (s && s.media_source) || "", placeholder: "test, srt://:9000", autocomplete: "off" }),
+    source: el("input", { value: (s && s.media_source) || "", placeholder: "test, srt://:9000, rtsp://…, v4l2:/dev/video0", autocomplete: "off" }),
   };
   const sittingsBox = el("ol", { class: "sittings" });
   const agendaBox = el("div", { class: "agenda-edit" });
