@@ -24,15 +24,15 @@ run_pkgs=(postgresql-15 postgresql-client-15
   gstreamer1.0-plugins-ugly gstreamer1.0-alsa fonts-dejavu-core)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
 # fuzzing, Chromium (driven by playwright-core from npm) with fonts that
-# have every Vietnamese diacritic, and GStreamer's RTSP server (through
-# Python) to play an IP camera.
+# have every Vietnamese diacritic, GStreamer's RTSP server (through
+# Python) to play an IP camera, and ffmpeg to play an RTMP server.
 test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core
   gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-libav
-  python3-gi gir1.2-gst-rtsp-server-1.0)
+  python3-gi gir1.2-gst-rtsp-server-1.0 ffmpeg)
 
-# What `make bench` needs on top: ffmpeg, the peer the media benchmark
-# compares plenumd's recording + HLS with.
-bench_pkgs=(ffmpeg)
+# What `make bench` needs on top: nothing yet (ffmpeg, the peer the media
+# benchmark compares plenumd's recording + HLS with, is in the test set).
+bench_pkgs=()
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <openssl/rand.h>
 
@@ -19,6 +20,7 @@
 #define END_TIMEOUT_MS   5000
 #define RETRY_MAX_MS     30000
 #define MEDIA_TIMEOUT_MS 10000
+#define RESTREAM_RETRY_S 10
 
 /*
  * A stream is one open sitting's media; a run is one GStreamer pipeline
@@ -43,6 +45,22 @@ struct run {
     guint64 dropped; /* frames dropped (QoS) */
 };
 
+/* Restreaming to an RTMP server (the council's YouTube or Facebook page):
+ * a pipeline of its own, fed with each closed segment of the livestream
+ * (program or slate) as it is announced. So the restream carries what
+ * citizens see, a slow or failing RTMP server never stalls the recording,
+ * and its failure is an error in the status, retried. It restarts at each
+ * change of run (the timestamps start over). */
+struct restream {
+    GstElement *pipeline; /* owned; NULL when not sending */
+    GstElement *in;       /* the appsrc, borrowed from pipeline */
+    guint bus_watch;
+    char run[17];    /* whose segments are being sent */
+    gint64 retry_at; /* monotonic us: no new attempt before */
+    char *error;     /* owned */
+    int segments;    /* sent by this pipeline */
+};
+
 /* A segment in the live playlist. */
 struct live_seg {
     char *file; /* owned */
@@ -60,7 +78,9 @@ struct stream {
     guint retry_timer;
     uint64_t source_query; /* the store request asking for the session's source */
     guint retry_ms;
-    char *source;      /* see pl_media_source_valid(); owned; NULL until known */
+    char *source;       /* see pl_media_source_valid(); owned; NULL until known */
+    char *restream_url; /* rtmp(s)://..., or NULL; owned */
+    struct restream rs;
     bool passthrough;  /* the source's H.264/AAC is recorded as it is */
     bool delivered;    /* the source delivered at least once in this stream */
     char *dir;         /* absolute; owned */
@@ -198,6 +218,147 @@ static void live_append(struct stream *s, const struct run *r, const char *file,
     live_write(s, false);
 }
 
+/* --- restreaming ------------------------------------------------------------------ */
+
+static void restream_stop(struct restream *rs)
+{
+    if (rs->bus_watch)
+        g_source_remove(rs->bus_watch);
+    rs->bus_watch = 0;
+    if (rs->pipeline) {
+        gst_element_set_state(rs->pipeline, GST_STATE_NULL);
+        gst_object_unref(rs->pipeline);
+    }
+    rs->pipeline = NULL;
+    rs->in = NULL;
+    rs->run[0] = '\0';
+    rs->segments = 0;
+}
+
+static gboolean restream_bus(GstBus *bus, GstMessage *msg, gpointer data)
+{
+    (void)bus;
+    struct stream *s = data;
+    if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR)
+        return G_SOURCE_CONTINUE;
+    GError *e = NULL;
+    gst_message_parse_error(msg, &e, NULL);
+    g_free(s->rs.error);
+    s->rs.error =
+        g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), e ? e->message : "error");
+    g_clear_error(&e);
+    pl_log_warn("media: sitting %lld: restreaming failed (%s); trying again in %d s",
+                (long long)s->sitting, s->rs.error, RESTREAM_RETRY_S);
+    s->rs.bus_watch = 0; /* removed by returning FALSE */
+    restream_stop(&s->rs);
+    s->rs.retry_at = g_get_monotonic_time() + RESTREAM_RETRY_S * G_USEC_PER_SEC;
+    return G_SOURCE_REMOVE;
+}
+
+/* The demuxed livestream goes into FLV as it is (H.264 and AAC are what
+ * RTMP carries). Runs on a streaming thread: touches only the pipeline. */
+static void restream_pad(GstElement *demux, GstPad *pad, gpointer data)
+{
+    (void)demux;
+    GstElement *pipeline = data;
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    if (!caps)
+        caps = gst_pad_query_caps(pad, NULL);
+    const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+    bool video = strcmp(name, "video/x-h264") == 0, audio = strcmp(name, "audio/mpeg") == 0;
+    GstElement *flv = gst_bin_get_by_name(GST_BIN(pipeline), "flv");
+    GstPad *target = (video || audio) && flv
+                         ? gst_element_request_pad_simple(flv, video ? "video" : "audio")
+                         : NULL;
+    GstElement *bin = target ? gst_parse_bin_from_description(
+                                   video ? "h264parse ! queue" : "aacparse ! queue", TRUE, NULL)
+                             : NULL;
+    if (bin) {
+        gst_bin_add(GST_BIN(pipeline), bin);
+        GstPad *in = gst_element_get_static_pad(bin, "sink");
+        GstPad *out = gst_element_get_static_pad(bin, "src");
+        gst_pad_link(out, target);
+        gst_pad_link(pad, in);
+        gst_element_sync_state_with_parent(bin);
+        gst_object_unref(in);
+        gst_object_unref(out);
+    }
+    if (target)
+        gst_object_unref(target);
+    if (flv)
+        gst_object_unref(flv);
+    gst_caps_unref(caps);
+}
+
+static bool restream_start(struct stream *s)
+{
+    GError *e = NULL;
+    GstElement *p = gst_parse_launch(
+        "appsrc name=in max-bytes=20000000 leaky-type=downstream ! tsdemux name=demux "
+        "flvmux name=flv streamable=true ! rtmp2sink name=out",
+        &e);
+    if (!p) {
+        g_free(s->rs.error);
+        s->rs.error = g_strdup_printf("cannot build the restream: %s", e ? e->message : "?");
+        g_clear_error(&e);
+        return false;
+    }
+    g_clear_error(&e);
+    GstElement *out = gst_bin_get_by_name(GST_BIN(p), "out");
+    g_object_set(out, "location", s->restream_url, NULL);
+    gst_object_unref(out);
+    GstElement *demux = gst_bin_get_by_name(GST_BIN(p), "demux");
+    g_signal_connect(demux, "pad-added", G_CALLBACK(restream_pad), p);
+    gst_object_unref(demux);
+    s->rs.pipeline = p;
+    s->rs.in = gst_bin_get_by_name(GST_BIN(p), "in");
+    gst_object_unref(s->rs.in); /* the pipeline holds it */
+    GstBus *bus = gst_element_get_bus(p);
+    s->rs.bus_watch = gst_bus_add_watch(bus, restream_bus, s);
+    gst_object_unref(bus);
+    if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        g_free(s->rs.error);
+        s->rs.error = g_strdup("the restream pipeline refused to start");
+        restream_stop(&s->rs);
+        return false;
+    }
+    return true;
+}
+
+/* A segment of the livestream closed: it goes to the RTMP server too. */
+static void restream_segment(struct stream *s, const struct run *r, const char *path)
+{
+    struct restream *rs = &s->rs;
+    if (!s->restream_url || !s->public)
+        return;
+    if (rs->pipeline && strcmp(rs->run, r->id) != 0)
+        restream_stop(rs); /* another run: its timestamps start over */
+    if (!rs->pipeline) {
+        if (g_get_monotonic_time() < rs->retry_at)
+            return;
+        if (!restream_start(s)) {
+            rs->retry_at = g_get_monotonic_time() + RESTREAM_RETRY_S * G_USEC_PER_SEC;
+            return;
+        }
+        g_strlcpy(rs->run, r->id, sizeof rs->run);
+    }
+    gchar *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL) || len == 0) {
+        g_free(data);
+        return;
+    }
+    /* The appsrc takes the buffer; the buffer takes data. */
+    if (gst_app_src_push_buffer(GST_APP_SRC(rs->in), gst_buffer_new_wrapped(data, len)) ==
+        GST_FLOW_OK) {
+        rs->segments++;
+        if (rs->segments > 2) { /* it got through the muxer and the connection */
+            g_free(rs->error);
+            rs->error = NULL;
+        }
+    }
+}
+
 /* --- the runs ------------------------------------------------------------------ */
 
 /* Wall-clock microseconds of a running time of r's pipeline. */
@@ -243,6 +404,7 @@ static void segment_closed(struct run *r, guint64 closed_rt)
                    "recording WHERE run = $1",
                    6, p, MEDIA_TIMEOUT_MS, ignore_result, "a segment");
     live_append(s, r, file, (guint)dur_ms, start_us);
+    restream_segment(s, r, path);
     r->open_rt = closed_rt;
     g_free(file);
     g_free(path);
@@ -276,6 +438,9 @@ static void stream_free(gpointer p)
     if (s->source_query)
         pl_store_cancel(s->m->store, s->source_query);
     g_queue_clear_full(&s->live, live_seg_free);
+    restream_stop(&s->rs);
+    g_free(s->rs.error);
+    g_free(s->restream_url);
     g_free(s->source);
     g_free(s->dir);
     g_free(s->rel_dir);
@@ -853,6 +1018,8 @@ static void source_known(void *user, const PGresult *res, enum pl_err err)
         pl_log_warn("media: sitting %lld: could not read the session's source (%s); using %s",
                     (long long)s->sitting, pl_err_code(err), s->m->cfg->media_source);
     s->source = g_strdup(*v ? v : s->m->cfg->media_source);
+    if (err == PL_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 1))
+        s->restream_url = g_strdup(PQgetvalue(res, 0, 1));
     if (strcmp(s->source, "none") == 0) {
         g_hash_table_remove(s->m->streams, &s->sitting);
         return;
@@ -860,9 +1027,10 @@ static void source_known(void *user, const PGresult *res, enum pl_err err)
     begin(s);
 }
 
-/* source: the session's ("" for the server's), or NULL to look it up. */
+/* source: the session's ("" for the server's), or NULL to look it up
+ * (with restream, the session's RTMP URL or NULL). */
 static void start(struct pl_media *m, int64_t session, int64_t sitting, bool public,
-                  const char *source)
+                  const char *source, const char *restream)
 {
     if (m->off || g_hash_table_contains(m->streams, &sitting))
         return;
@@ -885,6 +1053,7 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
     }
     if (source) {
         s->source = g_strdup(*source ? source : m->cfg->media_source);
+        s->restream_url = g_strdup(restream);
         begin(s);
         return;
     }
@@ -892,9 +1061,9 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)session);
     const char *p[1] = {id};
-    s->source_query =
-        pl_store_query(m->store, "SELECT coalesce(media_source, '') FROM session WHERE id = $1", 1,
-                       p, MEDIA_TIMEOUT_MS, source_known, s);
+    s->source_query = pl_store_query(
+        m->store, "SELECT coalesce(media_source, ''), media_restream FROM session WHERE id = $1", 1,
+        p, MEDIA_TIMEOUT_MS, source_known, s);
 }
 
 static void stop(struct pl_media *m, int64_t sitting)
@@ -916,6 +1085,14 @@ static void stop(struct pl_media *m, int64_t sitting)
 
 /* --- the interface ------------------------------------------------------------------ */
 
+static bool url_chars(const char *s)
+{
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s) && !strchr("-._~:/?#[]@!$&'()*+,;=%", *s))
+            return false;
+    return true;
+}
+
 static bool digits(const char *s, int min, int max, const char **end)
 {
     int n = 0;
@@ -935,10 +1112,7 @@ bool pl_media_source_valid(const char *s, bool server)
         size_t n = strlen(s);
         if (n <= 7 || n > 500 || s[7] == '/')
             return false;
-        for (const char *c = s + 7; *c; c++)
-            if (!g_ascii_isalnum(*c) && !strchr("-._~:/?#[]@!$&'()*+,;=%", *c))
-                return false;
-        return true;
+        return url_chars(s + 7);
     }
     if (g_str_has_prefix(s, "v4l2:/dev/video")) {
         /* v4l2:/dev/videoN[?audio=hw:C[,D]]: only digits, so the names are
@@ -965,6 +1139,24 @@ bool pl_media_source_valid(const char *s, bool server)
     char *end = NULL;
     long port = strtol(colon + 1, &end, 10);
     return colon[1] && !*end && port >= 1 && port <= 65535;
+}
+
+bool pl_media_restream_valid(const char *s)
+{
+    const char *host = g_str_has_prefix(s, "rtmp://")    ? s + 7
+                       : g_str_has_prefix(s, "rtmps://") ? s + 8
+                                                         : NULL;
+    return host && *host && *host != '/' && strlen(s) <= 500 && url_chars(host);
+}
+
+char *pl_media_restream_redacted(const char *s)
+{
+    /* The path holds the stream key: whoever has it can stream as the
+     * council. Only the scheme and host are shown. */
+    const char *host = strstr(s, "://");
+    host = host ? host + 3 : s;
+    const char *slash = strchr(host, '/');
+    return g_strdup_printf("%.*s/***", slash ? (int)(slash - s) : (int)strlen(s), s);
 }
 
 char *pl_media_source_redacted(const char *s)
@@ -1039,8 +1231,25 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     }
     if (d)
         g_dir_close(d);
+    /* The lower third says after a restart what it said before: the
+     * active item and the speaker, from the record of the open sessions. */
+    r = PQexec(conn, "SELECT s.id, (SELECT e.data->>'title' FROM session_event e WHERE "
+                     "e.session_id = s.id AND e.name = 'agenda.activated' ORDER BY e.seq DESC "
+                     "LIMIT 1), (SELECT e.data->'turn'->>'name' FROM session_event e WHERE "
+                     "e.session_id = s.id AND e.name = 'floor.changed' ORDER BY e.seq DESC "
+                     "LIMIT 1) FROM session s WHERE s.state = 'open'");
+    for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+        struct program *pr = g_new0(struct program, 1);
+        int64_t *key = g_new(int64_t, 1);
+        *key = g_ascii_strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        pr->item = PQgetisnull(r, i, 1) ? NULL : g_strdup(PQgetvalue(r, i, 1));
+        pr->speaker = PQgetisnull(r, i, 2) ? NULL : g_strdup(PQgetvalue(r, i, 2));
+        g_hash_table_replace(m->programs, key, pr);
+    }
+    PQclear(r);
     r = PQexec(conn, "SELECT st.id, st.session_id, st.visibility = 'public' AND se.visibility = "
-                     "'public', coalesce(se.media_source, '') FROM sitting st JOIN session se ON "
+                     "'public', coalesce(se.media_source, ''), se.media_restream FROM sitting st "
+                     "JOIN session se ON "
                      "se.id = st.session_id WHERE st.state = 'open'");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "could not list open sittings: %s", PQresultErrorMessage(r));
@@ -1050,7 +1259,7 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     for (int i = 0; i < PQntuples(r); i++)
         start(m, g_ascii_strtoll(PQgetvalue(r, i, 1), NULL, 10),
               g_ascii_strtoll(PQgetvalue(r, i, 0), NULL, 10), strcmp(PQgetvalue(r, i, 2), "t") == 0,
-              PQgetvalue(r, i, 3));
+              PQgetvalue(r, i, 3), PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4));
     PQclear(r);
     return 0;
 }
@@ -1149,7 +1358,7 @@ void pl_media_event(void *media, int64_t session_id, const char *name, const jso
         program_changed(m, session_id);
     int64_t sitting = json_integer_value(json_object_get(data, "sitting_id"));
     if (strcmp(name, "sitting.opened") == 0 && sitting) {
-        start(m, session_id, sitting, !json_is_true(json_object_get(data, "closed")), NULL);
+        start(m, session_id, sitting, !json_is_true(json_object_get(data, "closed")), NULL, NULL);
     } else if (strcmp(name, "sitting.closed") == 0 && sitting) {
         stop(m, sitting);
     } else if (strcmp(name, "session.closed") == 0) {
@@ -1190,6 +1399,16 @@ json_t *pl_media_status(const struct pl_media *m)
                             "dropped_frames", (json_int_t)(r ? r->dropped : 0), "error", s->error,
                             "source", shown, "path", s->passthrough ? "passthrough" : "encode"));
         g_free(shown);
+        if (s->restream_url && s->public) {
+            char *to = pl_media_restream_redacted(s->restream_url);
+            json_object_set_new(json_array_get(list, json_array_size(list) - 1), "restream",
+                                json_pack("{s:s, s:s, s:i, s:s?}", "url", to, "state",
+                                          s->rs.pipeline && !s->rs.error ? "sending"
+                                          : s->rs.error                  ? "error"
+                                                                         : "starting",
+                                          "segments", s->rs.segments, "error", s->rs.error));
+            g_free(to);
+        }
     }
     char *server = pl_media_source_redacted(m->cfg->media_source);
     json_t *status = json_pack("{s:s, s:o}", "source", server, "streams", list);

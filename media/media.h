@@ -42,6 +42,14 @@ struct pl_media;
  * encoded once); server: "none" too (the --media-source option). */
 bool pl_media_source_valid(const char *s, bool server);
 
+/* Whether s is an RTMP URL to restream a session's livestream to:
+ * "rtmp://HOST[:PORT]/APP/KEY" or "rtmps://...". */
+bool pl_media_restream_valid(const char *s);
+
+/* s with its path, which holds the stream key (a secret), replaced by
+ * three asterisks (a new string, the caller's to g_free). */
+char *pl_media_restream_redacted(const char *s);
+
 /* s with an RTSP URL's user and password replaced by "***", for the
  * status and the logs (a new string, the caller's to g_free). */
 char *pl_media_source_redacted(const char *s);
@@ -61,7 +69,8 @@ void pl_media_event(void *media, int64_t session_id, const char *name, const jso
 
 /* {"source", "streams": [{"sitting_id", "state", "public", "segments",
  * "bitrate_kbps", "dropped_frames", "error", "source", "slate", "path":
- * "encode"|"passthrough"}]} (new reference). */
+ * "encode"|"passthrough", "restream"?: {"url", "state": "starting"|
+ * "sending"|"error", "segments", "error"}}]} (new reference). */
 json_t *pl_media_status(const struct pl_media *m);
 
 /* The directory of public media files (absolute), or NULL when media is

@@ -335,6 +335,11 @@ static bool session_source_ok(const char *s)
     return pl_media_source_valid(s, false);
 }
 
+static bool restream_ok(const char *s)
+{
+    return pl_media_restream_valid(s);
+}
+
 static bool location_ok(const char *s)
 {
     return valid_text(s, 0, 300);
@@ -473,6 +478,8 @@ enum pl_err pl_admin_check_session(const json_t *doc, const char **field)
             ok = json_is_null(v) || (json_is_string(v) && valid_time(json_string_value(v)));
         else if (strcmp(key, "media_source") == 0)
             ok = opt_text(v, session_source_ok);
+        else if (strcmp(key, "media_restream") == 0)
+            ok = opt_text(v, restream_ok);
         else if (strcmp(key, "sittings") == 0)
             err = check_sittings(v, sitting_ids, field);
         else if (strcmp(key, "agenda") == 0) {

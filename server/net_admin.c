@@ -445,7 +445,7 @@ static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
         "'sessions', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'number', "
         "s.number, 'title', s.title, 'kind', s.kind, 'visibility', s.visibility, 'state', "
         "s.state, 'location', s.location, 'planned_start', s.planned_start, 'media_source', "
-        "s.media_source, 'sittings', (SELECT "
+        "s.media_source, 'media_restream', s.media_restream, 'sittings', (SELECT "
         "coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'ordinal', t.ordinal, 'title', "
         "t.title, 'visibility', t.visibility, 'state', t.state, 'planned_start', "
         "t.planned_start) ORDER BY t.ordinal), '[]') FROM sitting t WHERE t.session_id = s.id), "

@@ -14,7 +14,12 @@ phases do not share the CPU:
   4. latency: in the pass-through phase, from the moment a segment's first
      frame reached plenumd (its wall-clock start, from the record) to the
      moment the live playlist announced it; plus the segment length, this
-     bounds what a player 3 segments behind the live edge sees.
+     bounds what a player 3 segments behind the live edge sees;
+  5. glass-to-glass: a sender whose picture is the wall clock
+     (stamp_sender.py: 48 bits as blocks, x264 720p30 over SRT) pushes to
+     plenumd, and the public page plays the livestream in Chromium
+     (latency.mjs, hls.js at its default live position): every 200 ms the
+     frame on screen is read back and subtracted from the browser's clock.
 
 The senders' own CPU is not counted. Usage:
   media_bench.py PLENUMD [--seconds 60] [--json OUT]
@@ -76,6 +81,17 @@ def open_sitting(d, pg, db, session, sitting):
         await c.ok("sitting.open", sitting_id=sitting)
         await c.close()
     run(go())
+
+
+def close_sitting(d, session):
+    """Ends a phase: its pipelines (and a slate) stop taking CPU."""
+    async def go():
+        c = await LiveClient.connect(d, d.login("chutich", "plenum-demo"), "chair")
+        await c.ok("join", session_id=session)
+        await c.ok("sitting.close")
+        await c.close()
+    run(go())
+    time.sleep(2)
 
 
 def wait_segments(d, sitting, n, timeout=60):
@@ -157,6 +173,7 @@ def main():
         tx.terminate()
         tx.wait()
         tx = None
+        close_sitting(d, pt_session)
 
         # 2. ffmpeg -c copy to the same kind of HLS
         p_ff = free_port()
@@ -191,6 +208,24 @@ def main():
         enc = [x for x in health if x["sitting_id"] == enc_sitting][0]
         res["encode_dropped_frames"] = enc["dropped_frames"]
         res["encode_kbps"] = enc["bitrate_kbps"]
+        close_sitting(d, enc_session)
+
+        # 5. glass-to-glass, through the public page
+        p_g2g = free_port()
+        g_session = int(pg.psql(f"INSERT INTO session (council_id, number, title, media_source) "
+                                f"VALUES ({council}, 9, 'Bench latency', 'srt://:{p_g2g}') "
+                                f"RETURNING id", db))
+        g_sitting = int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
+                                f"({g_session}, 1, 'Stamp') RETURNING id", db))
+        open_sitting(d, pg, db, g_session, g_sitting)
+        tx = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "stamp_sender.py"),
+                               str(p_g2g)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_segments(d, g_sitting, 5)
+        out = subprocess.run(["node", os.path.join(HERE, "latency.mjs"),
+                              f"http://127.0.0.1:{d.port}", str(g_session),
+                              str(min(30, a.seconds))], check=True,
+                             stdout=subprocess.PIPE, text=True, timeout=300).stdout
+        res["glass_to_glass_ms"] = json.loads(out.strip().splitlines()[-1])
     finally:
         if tx:
             tx.terminate()
@@ -203,12 +238,13 @@ def main():
         shutil.rmtree(data, ignore_errors=True)
 
     pct = lambda x: f"{100 * x:.1f} %"
+    g = res["glass_to_glass_ms"]
     print(f"| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
-          f"| segment announced after (p50 / max) |")
-    print("|---|---|---|---|---|---|")
+          f"| segment announced after (p50 / max) | glass-to-glass (p50 / p95, n) |")
+    print("|---|---|---|---|---|---|---|")
     print(f"| {res['date']} | {pct(res['passthrough_cpu'])} | {pct(res['ffmpeg_cpu'])} | "
           f"{res['ratio']:.2f}× | {pct(res['encode_cpu'])} | {res['announce_ms_p50']} ms / "
-          f"{res['announce_ms_max']} ms |")
+          f"{res['announce_ms_max']} ms | {g['p50']} ms / {g['p95']} ms, {g['n']} |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=2)

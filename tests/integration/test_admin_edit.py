@@ -313,6 +313,9 @@ class AdminEditTest(unittest.TestCase):
                 ({"media_source": "v4l2:/dev/video0 ! filesink"}, "bad_field", "media_source"),
                 ({"media_source": "v4l2:/dev/video0?audio=default"}, "bad_field",
                  "media_source"),
+                ({"media_restream": "http://example.org/live"}, "bad_field", "media_restream"),
+                ({"media_restream": "rtmp:///live/key"}, "bad_field", "media_restream"),
+                ({"media_restream": "rtmp://x/live/a key"}, "bad_field", "media_restream"),
                 ({"mood": 1}, "unknown_field", "mood")):
             st, out = self.save(self.sec, **base, **extra)
             self.assertEqual((st, out["error"], out.get("field")), (400, code, field), extra)
@@ -322,7 +325,11 @@ class AdminEditTest(unittest.TestCase):
                        "v4l2:/dev/video0", "v4l2:/dev/video2?audio=hw:1,0", "test"):
             self.assertEqual(q(f"UPDATE session SET media_source = '{source}' WHERE id = {demo} "
                                f"RETURNING media_source"), source)
-        q(f"UPDATE session SET media_source = NULL WHERE id = {demo}")
+        for url in ("rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl",
+                    "rtmps://live-api-s.facebook.com:443/rtmp/FB-1?s_bl=1&a=x"):
+            self.assertEqual(q(f"UPDATE session SET media_restream = '{url}' WHERE id = {demo} "
+                               f"RETURNING media_restream"), url)
+        q(f"UPDATE session SET media_source = NULL, media_restream = NULL WHERE id = {demo}")
         st, out = self.save(self.sec, council_id=self.council)
         self.assertEqual((st, out["field"]), (400, "title"))
         st, out = self.save(self.sec, **base, number=5)  # the demo session's

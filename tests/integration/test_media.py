@@ -208,7 +208,13 @@ class MediaTest(unittest.TestCase):
             self.assertRegex(discover(os.path.join(self.data, "media", "public",
                                                    f"sitting-{s1}", name)), r"(?i)h\.?264")
         type(self).start(port=port)
-        self.wait_playlist(s1)  # the sitting is still open: recording resumes
+        _, live = self.wait_playlist(s1)  # the sitting is still open: recording resumes
+        # and the lower third still says who speaks on which item.
+        newest = re.findall(r"^(seg-\S+\.ts)$", live, re.M)[-1]
+        frame_restart = last_frame(self.get(f"/media/{s1}/{newest}")[2])
+        changed = sum(1 for y in range(135, 180) for x in range(0, 160)
+                      if abs(frame_restart[y * 320 + x] - frame_before[y * 320 + x]) > 40)
+        self.assertGreater(changed, 400, "the lower third is back after the restart")
         self.assertEqual(q(f"SELECT string_agg(coalesce(end_reason, 'running'), ',' ORDER BY "
                            f"started_at) FROM recording WHERE sitting_id = {s1}"),
                          "interrupted,running")
@@ -489,6 +495,122 @@ class MediaTest(unittest.TestCase):
         self.wait_for(lambda: self.health_stream(capture) is None)
         self.assertEqual(q(f"SELECT count(*) FROM recording r WHERE r.sitting_id IN ({sitting}, "
                            f"{capture}) AND ended_at IS NULL"), "0")
+
+    def test_restream_to_rtmp(self):
+        # The livestream goes on to an RTMP server (ffmpeg listening, as
+        # YouTube would): H.264 and AAC arrive; the stream key never shows;
+        # the server going away is an error in the status while the
+        # recording goes on.
+        port = free_port()
+        council = q("SELECT id FROM council WHERE slug = 'nhi-chieu'")
+        session = int(q(f"INSERT INTO session (council_id, number, title, media_source, "
+                        f"media_restream) VALUES ({council}, 12, 'Kỳ họp phát lại', 'test', "
+                        f"'rtmp://127.0.0.1:{port}/live/secret-key') RETURNING id"))
+        sitting = int(q(f"INSERT INTO sitting (session_id, ordinal, title) VALUES ({session}, 1, "
+                        f"'Phiên') RETURNING id"))
+        out = os.path.join(self.data, "restream.flv")
+        rtmp = subprocess.Popen(["ffmpeg", "-nostdin", "-loglevel", "error", "-listen", "1",
+                                 "-i", f"rtmp://127.0.0.1:{port}/live/secret-key", "-c", "copy",
+                                 "-f", "flv", "-y", out], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+        async def chair_do(*steps):
+            c = await LiveClient.connect(self.d, self.d.login("chutich", "plenum-demo"), "chair")
+            await c.ok("join", session_id=session)
+            for type_, fields in steps:
+                await c.ok(type_, **fields)
+            await c.close()
+
+        try:
+            time.sleep(0.5)
+            run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+            self.wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 60000,
+                          what=lambda: (self.health_stream(sitting), self.d.log()[-1500:]))
+            info = discover(out)
+            self.assertRegex(info, r"(?i)h\.?264")
+            self.assertRegex(info, r"(?i)aac|mpeg-4 audio")
+            stream = self.health_stream(sitting)
+            self.assertEqual((stream["restream"]["state"], stream["restream"]["url"]),
+                             ("sending", f"rtmp://127.0.0.1:{port}/***"))
+        finally:
+            rtmp.kill()
+            rtmp.wait()
+        # The RTMP server is gone: an error for the restream, not for the
+        # recording.
+        self.wait_for(lambda: self.health_stream(sitting)["restream"]["state"] == "error",
+                      what=lambda: self.health_stream(sitting))
+        before = self.health_stream(sitting)["segments"]
+        self.wait_for(lambda: self.health_stream(sitting)["segments"] > before + 1)
+        stream = self.health_stream(sitting)
+        self.assertEqual((stream["state"], stream["error"]), ("live", None))
+        self.assertNotIn("secret-key", self.get("/healthz")[2].decode())
+        self.assertNotIn("secret-key", self.d.log())
+        run(chair_do(("sitting.close", {}),))
+        self.wait_for(lambda: self.health_stream(sitting) is None)
+
+    def test_full_disk(self):
+        # The media directory fills up: a clear error in the log and the
+        # status, the sitting's votes and events go on, and once space is
+        # freed the recording resumes by itself.
+        mnt = tempfile.mkdtemp(prefix="pltest-full-")
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", mnt],
+                           stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            os.rmdir(mnt)
+            self.skipTest(f"cannot mount a small tmpfs here: {r.stderr.strip()}")
+        lsan = os.environ.get("LSAN_OPTIONS", "")
+        d = None
+        try:
+            d = Plenumd(self.url, extra_args=MEDIA + list(FAST_LIMITS) + ["--data-dir", mnt],
+                        env_extra={"LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"})
+            council = q("SELECT id FROM council WHERE slug = 'nhi-chieu'")
+            session = int(q(f"INSERT INTO session (council_id, number, title, media_source) "
+                            f"VALUES ({council}, 11, 'Kỳ họp đĩa đầy', 'test') RETURNING id"))
+            sitting = int(q(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
+                            f"({session}, 1, 'Phiên') RETURNING id"))
+            item = int(q(f"INSERT INTO agenda_item (session_id, position, title) VALUES "
+                         f"({session}, 1, 'Mục 1'), ({session}, 2, 'Mục 2') RETURNING id")
+                       .split()[0])
+
+            async def chair_do(*steps):
+                c = await LiveClient.connect(d, d.login("chutich", "plenum-demo"), "chair")
+                await c.ok("join", session_id=session)
+                out = [await c.ok(type_, **fields) for type_, fields in steps]
+                await c.close()
+                return out
+
+            run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+
+            def stream():
+                media = json.loads(d.http("GET", "/healthz")[2])["media"]
+                return next((x for x in media["streams"] if x["sitting_id"] == sitting), {})
+
+            self.wait_for(lambda: "space" in (stream().get("error") or ""), timeout=90,
+                          what=lambda: (stream(), d.log()[-1500:]))
+            self.assertIn("No space left", d.log())
+            # The hub never noticed: the chair's commands are committed.
+            run(chair_do(("agenda.activate", {"item_id": item}),))
+            self.assertEqual(q(f"SELECT count(*) FROM session_event WHERE session_id = "
+                               f"{session} AND name = 'agenda.activated'"), "1")
+            # Space is freed (the operator moved old recordings away): the
+            # retries find it and the recording goes on.
+            subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
+            before = stream()["segments"]
+            self.wait_for(lambda: stream().get("state") == "live" and
+                          stream()["segments"] > before, timeout=60,
+                          what=lambda: (stream(), d.log()[-1500:]))
+            run(chair_do(("sitting.close", {}),))
+            self.wait_for(lambda: not stream())
+            self.assertIn("error", q(f"SELECT string_agg(end_reason, ',') FROM recording "
+                                     f"WHERE sitting_id = {sitting}"))
+        finally:
+            if d:
+                code = d.stop()
+                report = d.sanitizer_report()
+                d.cleanup()
+            subprocess.run(["umount", mnt])
+            os.rmdir(mnt)
+        self.assertTrue(code == 0 and report is None, report)
 
 if __name__ == "__main__":
     unittest.main()

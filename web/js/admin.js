@@ -249,6 +249,7 @@ function sessionForm(box, c, s) {
     location: el("input", { value: (s && s.location) || "", maxlength: 300 }),
     start: el("input", { type: "datetime-local", value: s ? toLocalInput(s.planned_start) : "" }),
     source: el("input", { value: (s && s.media_source) || "", placeholder: "test, srt://:9000, rtsp://…, v4l2:/dev/video0", autocomplete: "off" }),
+    restream: el("input", { value: (s && s.media_restream) || "", placeholder: "rtmp://a.rtmp.youtube.com/live2/…", autocomplete: "off" }),
   };
   const sittingsBox = el("ol", { class: "sittings" });
   const agendaBox = el("div", { class: "agenda-edit" });
@@ -267,7 +268,7 @@ function sessionForm(box, c, s) {
       ...(n.children.length ? { children: strip(n.children) } : {}) }));
     const doc = { council_id: c.council_id, title: inputs.title.value.trim(), kind: inputs.kind.value,
       visibility: inputs.visibility.value, location: inputs.location.value.trim(), planned_start: fromLocalInput(inputs.start.value),
-      media_source: inputs.source.value.trim(),
+      media_source: inputs.source.value.trim(), media_restream: inputs.restream.value.trim(),
       sittings: model.sittings.map((x) => ({ ...(x.id ? { id: x.id } : {}), title: x.title.trim(),
         visibility: x.closed ? "closed" : "public", planned_start: fromLocalInput(x.start) })),
       agenda: strip(model.agenda) };
@@ -290,7 +291,8 @@ function sessionForm(box, c, s) {
       field(`s-${k}-vis`, t("admin.f.visibility"), inputs.visibility),
       field(`s-${k}-location`, t("admin.f.location"), inputs.location),
       field(`s-${k}-start`, t("admin.f.planned_start"), inputs.start),
-      field(`s-${k}-source`, t("admin.f.media_source"), inputs.source)),
+      field(`s-${k}-source`, t("admin.f.media_source"), inputs.source),
+      field(`s-${k}-restream`, t("admin.f.media_restream"), inputs.restream)),
     el("p", { class: "small" }, t("admin.source_help")),
     el("h4", {}, t("admin.f.sittings")), sittingsBox,
     el("button", { type: "button", id: `add-sitting-${k}`, onclick: () => { model.sittings.push({ title: t("admin.sitting_default", { n: model.sittings.length + 1 }), closed: false, start: "" }); redraw(); } }, t("admin.add_sitting")),

@@ -153,6 +153,7 @@ function mediaText(sitting) {
   if (st.state === "live") parts.push(st.public ? t("media.streaming") : t("media.not_streamed"),
     `${(st.bitrate_kbps / 1000).toFixed(1)} Mbit/s`, t("media.dropped", { n: st.dropped_frames }));
   if (st.slate) parts.push(t("media.slate"));
+  if (st.restream) parts.push(t(st.restream.state === "error" ? "media.restream_error" : "media.restream", { url: st.restream.url }));
   if (st.error) parts.push(st.error);
   return parts.join(" · ");
 }

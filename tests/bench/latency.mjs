@@ -1,0 +1,45 @@
+// Glass-to-glass latency as a citizen sees it: the public page plays the
+// live sitting in Chromium (hls.js, its default live position), and every
+// 200 ms the frame on screen is drawn into an 8x6 canvas (one pixel per
+// block of stamp_sender.py's picture), its 48 bits read back as the wall
+// clock of its capture and subtracted from the browser's clock.
+// Usage: node latency.mjs BASE_URL SESSION_ID SECONDS  -> JSON on stdout
+import { launch } from "../browser/lib.mjs";
+
+const [base, session, seconds] = process.argv.slice(2);
+const browser = await launch();
+try {
+  const p = await (await browser.newContext()).newPage();
+  await p.goto(`${base}/public/?session=${session}`, { waitUntil: "load" });
+  await p.waitForSelector("#player", { timeout: 30000 });
+  await p.waitForFunction(() => document.getElementById("player").currentTime > 1, null, { timeout: 60000 });
+  const { out: samples, ahead } = await p.evaluate(async (ms) => {
+    const v = document.getElementById("player");
+    const c = document.createElement("canvas");
+    c.width = 8;
+    c.height = 6;
+    const g = c.getContext("2d", { willReadFrequently: true });
+    const out = [], ahead = [];
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (v.paused || v.readyState < 2) continue;
+      g.drawImage(v, 0, 0, 8, 6);
+      const px = g.getImageData(0, 0, 8, 6).data;
+      let stamp = 0;
+      for (let i = 47; i >= 0; i--) stamp = stamp * 2 + (px[i * 4] > 128 ? 1 : 0);
+      const lat = Date.now() - stamp;
+      if (lat > 0 && lat < 60000) { // a frame from the slate is not a stamp
+        out.push(lat);
+        if (v.buffered.length) ahead.push(Math.round(1000 * (v.buffered.end(v.buffered.length - 1) - v.currentTime)));
+      }
+    }
+    ahead.sort((a, b) => a - b);
+    return { out, ahead: ahead[ahead.length >> 1] };
+  }, Number(seconds) * 1000);
+  samples.sort((a, b) => a - b);
+  const q = (f) => samples[Math.min(samples.length - 1, Math.floor(f * samples.length))];
+  console.log(JSON.stringify({ n: samples.length, min: samples[0], p50: q(0.5), p95: q(0.95), max: samples[samples.length - 1], buffered_ahead_ms: ahead }));
+} finally {
+  await browser.close();
+}
