@@ -16,7 +16,7 @@ build_pkgs=(
 )
 # What `make run` needs on top: the embedded PostgreSQL 15 server.
 # ... and GStreamer's plugins for recording and livestreaming (x264 is in
-# -ugly, the AAC encoder and hlssink2 in -bad, RTSP and V4L2 in -good, ALSA
+# -ugly, the AAC encoder, mpegtsmux and SRT in -bad, RTSP and V4L2 in -good, ALSA
 # capture in -alsa), a font for the slate, and
 # Node.js's npm for the pages' third-party code (hls.js, web/package.json).
 run_pkgs=(postgresql-15 postgresql-client-15

@@ -37,7 +37,7 @@ struct run {
     GstElement *pipeline; /* owned */
     guint bus_watch, end_timer;
     char id[17];     /* random hex, in file names and in the record */
-    char *scratch;   /* hlssink2's own playlist, unused; owned, removed at the end */
+    GQueue cuts;     /* running times (guint64 *, owned) where segments were cut */
     bool delivering; /* a first segment opened: the record has this run */
     bool ending;     /* end of stream sent */
     guint64 open_rt; /* running time the current segment began at */
@@ -374,6 +374,17 @@ static int64_t wall_of(struct run *r, guint64 running)
     return g_get_real_time() - behind / 1000;
 }
 
+/* The running time of r's pipeline now. */
+static guint64 now_rt(struct run *r)
+{
+    GstClock *clock = gst_pipeline_get_clock(GST_PIPELINE(r->pipeline));
+    if (!clock)
+        return r->open_rt;
+    GstClockTime now = gst_clock_get_time(clock);
+    gst_object_unref(clock);
+    return now - gst_element_get_base_time(r->pipeline);
+}
+
 static void segment_closed(struct run *r, guint64 closed_rt)
 {
     struct stream *s = r->s;
@@ -422,9 +433,7 @@ static void run_free(struct run *r)
         gst_element_set_state(r->pipeline, GST_STATE_NULL);
         gst_object_unref(r->pipeline);
     }
-    if (r->scratch)
-        g_unlink(r->scratch);
-    g_free(r->scratch);
+    g_queue_clear_full(&r->cuts, g_free);
     g_free(r);
 }
 
@@ -570,7 +579,15 @@ static const char *v4l2_device(const char *source)
 static char *error_text(const struct run *r, GstMessage *msg)
 {
     GError *e = NULL;
-    gst_message_parse_error(msg, &e, NULL);
+    char *debug = NULL;
+    gst_message_parse_error(msg, &e, &debug);
+    /* The system's reason is the debug text's last line: "No space left
+     * on device" says more than "Error while writing to file." */
+    const char *reason = debug ? strrchr(debug, '\n') : NULL;
+    reason = reason ? reason + 1 : debug;
+    const char *text = e ? e->message : "error";
+    bool full = (e && g_error_matches(e, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT)) ||
+                (reason && strstr(reason, "No space left"));
     const char *name = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), *src = r->s->source;
     const char *dev = v4l2_device(src), *q = dev ? strchr(dev, '?') : NULL;
     char *from;
@@ -583,9 +600,17 @@ static char *error_text(const struct run *r, GstMessage *msg)
                                dev);
     else
         from = g_strdup(g_str_has_prefix(src, "rtsp://") ? "the camera (RTSP)" : "the SRT source");
-    char *what =
-        g_strdup_printf("%s%s: %s", r->slate ? "slate: " : "", from, e ? e->message : "error");
+    const char *slate = r->slate ? "slate: " : "";
+    char *what;
+    if (full)
+        what =
+            g_strdup_printf("%sthe disk is full: No space left on device (%s)", slate, r->s->dir);
+    else if (e && e->domain == GST_RESOURCE_ERROR && reason && *reason && strlen(reason) < 200)
+        what = g_strdup_printf("%s%s: %s (%s)", slate, from, text, reason);
+    else
+        what = g_strdup_printf("%s%s: %s", slate, from, text);
     g_free(from);
+    g_free(debug);
     g_clear_error(&e);
     return what;
 }
@@ -596,18 +621,13 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
     struct run *r = data;
     switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ELEMENT: {
+        /* multifilesink closed a file: the segment up to the cut after it
+         * (at the end of the stream, up to now). */
         const GstStructure *st = gst_message_get_structure(msg);
-        guint64 rt = 0;
-        /* A run ended before its first buffer reports a running time of
-         * "none" (as a signed value): nothing was written. */
-        if (!st || !gst_structure_get_uint64(st, "running-time", &rt) || rt > G_MAXINT64)
-            break;
-        if (gst_structure_has_name(st, "splitmuxsink-fragment-opened")) {
-            r->open_rt = rt;
-            if (!r->delivering)
-                run_delivers(r, rt);
-        } else if (gst_structure_has_name(st, "splitmuxsink-fragment-closed") && r->delivering) {
-            segment_closed(r, rt);
+        if (st && gst_structure_has_name(st, "GstMultiFileSink") && r->delivering) {
+            guint64 *cut = g_queue_pop_head(&r->cuts);
+            segment_closed(r, cut ? *cut : now_rt(r));
+            g_free(cut);
         }
         break;
     }
@@ -632,6 +652,18 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
         return G_SOURCE_REMOVE;
     case GST_MESSAGE_APPLICATION: {
         const GstStructure *st = gst_message_get_structure(msg);
+        guint64 rt = 0;
+        if (st && gst_structure_get_uint64(st, "running-time", &rt)) {
+            if (gst_structure_has_name(st, "plenum-opened") && !r->delivering) {
+                r->open_rt = rt;
+                run_delivers(r, rt);
+            } else if (gst_structure_has_name(st, "plenum-cut")) {
+                guint64 *cut = g_new(guint64, 1);
+                *cut = rt;
+                g_queue_push_tail(&r->cuts, cut);
+            }
+            break;
+        }
         if (st && gst_structure_has_name(st, "plenum-unsupported")) {
             char *what =
                 g_strdup_printf("the source sends %s; send H.264 video (and AAC sound) in MPEG-TS",
@@ -697,55 +729,155 @@ static void program_free(gpointer p)
     g_free(pr);
 }
 
+/*
+ * The segment cutter. Segments are cut at the first keyframe a second or
+ * more after the last cut: a probe on the H.264 going into mpegtsmux sends
+ * a downstream force-key-unit event before that keyframe, mpegtsmux repeats
+ * its tables and passes the event on in order, and multifilesink
+ * (next-file=key-unit-event) starts the next file there. A segment is so
+ * complete, and announced, the moment its successor's keyframe arrives;
+ * hlssink2 (splitmuxsink) holds each GOP until the following keyframe
+ * before it decides, a second more of latency (docs/benchmarks.md). It
+ * works the same for a passed-through stream, whose keyframes we cannot
+ * request. The probe runs on a streaming thread: it keeps its own state
+ * and reports cut times through the bus ("plenum-cut"), in order before
+ * multifilesink's message for the file it closes.
+ */
+struct cutter {
+    GstElement *pipeline; /* borrowed: it outlives its pads' probes */
+    guint64 open_rt;      /* running time the current segment began at */
+    bool started;         /* a first keyframe went through */
+    guint count;
+};
+
+static void cutter_post(struct cutter *c, const char *name, guint64 rt)
+{
+    gst_element_post_message(c->pipeline,
+                             gst_message_new_application(
+                                 GST_OBJECT(c->pipeline),
+                                 gst_structure_new(name, "running-time", G_TYPE_UINT64, rt, NULL)));
+}
+
+static GstPadProbeReturn cut_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    struct cutter *c = data;
+    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
+    bool key = !GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (!c->started && !key)
+        return GST_PAD_PROBE_DROP; /* pictures before the first keyframe decode to nothing */
+    if (!key || !GST_BUFFER_PTS_IS_VALID(b))
+        return GST_PAD_PROBE_OK;
+    GstEvent *ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (!ev)
+        return GST_PAD_PROBE_OK;
+    const GstSegment *seg = NULL;
+    gst_event_parse_segment(ev, &seg);
+    guint64 rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(b));
+    guint64 st = gst_segment_to_stream_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(b));
+    gst_event_unref(ev);
+    if (rt == GST_CLOCK_TIME_NONE)
+        return GST_PAD_PROBE_OK;
+    if (!c->started) {
+        c->started = true;
+        c->open_rt = rt;
+        cutter_post(c, "plenum-opened", rt);
+        return GST_PAD_PROBE_OK;
+    }
+    /* A keyframe a little early (an encoder's GOP is rarely exact) still
+     * cuts; a shorter GOP makes segments of several GOPs. */
+    if (rt < c->open_rt + SEGMENT_S * GST_SECOND - 100 * GST_MSECOND)
+        return GST_PAD_PROBE_OK;
+    cutter_post(c, "plenum-cut", rt);
+    gst_pad_push_event(
+        pad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM,
+                                  gst_structure_new("GstForceKeyUnit", "timestamp", G_TYPE_UINT64,
+                                                    GST_BUFFER_PTS(b), "stream-time", G_TYPE_UINT64,
+                                                    st, "running-time", G_TYPE_UINT64, rt,
+                                                    "all-headers", G_TYPE_BOOLEAN, TRUE, "count",
+                                                    G_TYPE_UINT, ++c->count, NULL)));
+    c->open_rt = rt;
+    return GST_PAD_PROBE_OK;
+}
+
+/* Cuts the segments of pipeline at the keyframes leaving pad (H.264 on its
+ * way into the muxer). */
+static void cut_at(GstElement *pipeline, GstPad *pad)
+{
+    struct cutter *c = g_new0(struct cutter, 1);
+    c->pipeline = pipeline;
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, cut_probe, c, g_free);
+}
+
+/* H.264 into the muxer: whole access units, so that a keyframe is one
+ * buffer the cutter can see (mpegtsmux would take single NAL units too). */
+#define H264_AU                                                                                    \
+    "h264parse config-interval=-1 ! capsfilter name=vcut "                                         \
+    "caps=video/x-h264,stream-format=byte-stream,alignment=au "                                    \
+    "! queue"
+
+/* Links pad (a source's stream) through branch (a bin description) into
+ * the muxer; for the video, the cutter watches the branch's output.
+ * Streaming thread: touches only the pipeline. False if it cannot. */
+static bool link_branch(GstElement *pipeline, GstPad *pad, const char *branch, bool video)
+{
+    GstElement *mux = gst_bin_get_by_name(GST_BIN(pipeline), "mux");
+    GstPad *target = mux ? gst_element_request_pad_simple(mux, "sink_%d") : NULL;
+    GstElement *bin = target ? gst_parse_bin_from_description(branch, TRUE, NULL) : NULL;
+    if (bin) {
+        gst_bin_add(GST_BIN(pipeline), bin);
+        GstPad *in = gst_element_get_static_pad(bin, "sink");
+        GstPad *out = gst_element_get_static_pad(bin, "src");
+        GstElement *vcut = video ? gst_bin_get_by_name(GST_BIN(bin), "vcut") : NULL;
+        if (vcut) { /* before the last queue: the cut event is queued with the keyframe */
+            GstPad *cut = gst_element_get_static_pad(vcut, "src");
+            cut_at(pipeline, cut);
+            gst_object_unref(cut);
+            gst_object_unref(vcut);
+        }
+        gst_pad_link(out, target);
+        gst_pad_link(pad, in);
+        gst_element_sync_state_with_parent(bin);
+        gst_object_unref(in);
+        gst_object_unref(out);
+    } else if (target) {
+        gst_element_release_request_pad(mux, target);
+    }
+    if (target)
+        gst_object_unref(target);
+    if (mux)
+        gst_object_unref(mux);
+    return bin != NULL;
+}
+
+static void post_unsupported(GstElement *from, GstCaps *caps)
+{
+    char *desc = gst_caps_to_string(caps);
+    gst_element_post_message(
+        from, gst_message_new_application(
+                  GST_OBJECT(from),
+                  gst_structure_new("plenum-unsupported", "caps", G_TYPE_STRING, desc, NULL)));
+    g_free(desc);
+}
+
 /* A stream the demuxer found: H.264 video and AAC sound go to the HLS sink
  * as they are; anything else stops the run with a message saying what came.
  * Runs on a streaming thread: it touches only the pipeline, and reports
  * through the bus. */
 static void demuxed(GstElement *demux, GstPad *pad, gpointer data)
 {
-    GstElement *pipeline = data;
     GstCaps *caps = gst_pad_get_current_caps(pad);
     if (!caps)
         caps = gst_pad_query_caps(pad, NULL);
     const GstStructure *st = gst_caps_get_structure(caps, 0);
     const char *name = gst_structure_get_name(st);
     gint mpegversion = 0;
-    const char *parser = NULL, *sink_pad = NULL;
-    if (strcmp(name, "video/x-h264") == 0) {
-        parser = "h264parse";
-        sink_pad = "video";
-    } else if (strcmp(name, "audio/mpeg") == 0 &&
-               gst_structure_get_int(st, "mpegversion", &mpegversion) &&
-               (mpegversion == 2 || mpegversion == 4)) {
-        parser = "aacparse";
-        sink_pad = "audio";
-    }
-    GstElement *hls = gst_bin_get_by_name(GST_BIN(pipeline), "hls");
-    GstPad *target = parser && hls ? gst_element_request_pad_simple(hls, sink_pad) : NULL;
-    if (!target) {
-        char *desc = gst_caps_to_string(caps);
-        gst_element_post_message(
-            demux, gst_message_new_application(
-                       GST_OBJECT(demux),
-                       gst_structure_new("plenum-unsupported", "caps", G_TYPE_STRING, desc, NULL)));
-        g_free(desc);
-    } else {
-        GstElement *q = gst_element_factory_make("queue", NULL);
-        GstElement *parse = gst_element_factory_make(parser, NULL);
-        gst_bin_add_many(GST_BIN(pipeline), q, parse, NULL);
-        gst_element_link(q, parse);
-        GstPad *out = gst_element_get_static_pad(parse, "src");
-        GstPad *in = gst_element_get_static_pad(q, "sink");
-        gst_pad_link(out, target);
-        gst_pad_link(pad, in);
-        gst_element_sync_state_with_parent(parse);
-        gst_element_sync_state_with_parent(q);
-        gst_object_unref(out);
-        gst_object_unref(in);
-        gst_object_unref(target);
-    }
-    if (hls)
-        gst_object_unref(hls);
+    bool video = strcmp(name, "video/x-h264") == 0;
+    bool audio = strcmp(name, "audio/mpeg") == 0 &&
+                 gst_structure_get_int(st, "mpegversion", &mpegversion) &&
+                 (mpegversion == 2 || mpegversion == 4);
+    if (!(video || audio) ||
+        !link_branch(data, pad, video ? "queue ! " H264_AU : "queue ! aacparse", video))
+        post_unsupported(demux, caps);
     gst_caps_unref(caps);
 }
 
@@ -761,11 +893,12 @@ static GstElement *build_srt(struct run *r)
     GstElement *p = gst_pipeline_new(NULL);
     GstElement *src = gst_element_factory_make("srtsrc", "src");
     GstElement *demux = gst_element_factory_make("tsdemux", "demux");
-    GstElement *hls = gst_element_factory_make("hlssink2", "hls");
-    if (!src || !demux || !hls) {
+    GstElement *mux = gst_element_factory_make("mpegtsmux", "mux");
+    GstElement *files = gst_element_factory_make("multifilesink", "files");
+    if (!src || !demux || !mux || !files) {
         /* A plugin is missing: the elements that were made are floating
          * and in no bin yet, so they are ours to release. */
-        GstElement *made[] = {src, demux, hls};
+        GstElement *made[] = {src, demux, mux, files};
         for (size_t i = 0; i < G_N_ELEMENTS(made); i++)
             if (made[i])
                 gst_object_unref(gst_object_ref_sink(made[i]));
@@ -774,8 +907,9 @@ static GstElement *build_srt(struct run *r)
         return NULL;
     }
     g_object_set(src, "uri", uri, NULL);
-    gst_bin_add_many(GST_BIN(p), src, demux, hls, NULL);
+    gst_bin_add_many(GST_BIN(p), src, demux, mux, files, NULL);
     gst_element_link(src, demux);
+    gst_element_link(mux, files);
     g_signal_connect(demux, "pad-added", G_CALLBACK(demuxed), p);
     g_free(uri);
     return p;
@@ -790,17 +924,19 @@ static GstElement *build_srt(struct run *r)
 
 static void rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
 {
-    GstElement *pipeline = data;
     GstCaps *caps = gst_pad_get_current_caps(pad);
     if (!caps)
         caps = gst_pad_query_caps(pad, NULL);
     const GstStructure *st = gst_caps_get_structure(caps, 0);
     const char *media = gst_structure_get_string(st, "media");
     const char *enc = gst_structure_get_string(st, "encoding-name");
-    const char *branch = NULL, *sink_pad = NULL;
-    if (media && enc && strcmp(media, "video") == 0 && g_ascii_strcasecmp(enc, "H264") == 0) {
-        branch = "rtph264depay ! h264parse ! queue";
-        sink_pad = "video";
+    const char *branch = NULL;
+    bool video =
+        media && enc && strcmp(media, "video") == 0 && g_ascii_strcasecmp(enc, "H264") == 0;
+    if (video) {
+        /* Whole access units from the depayloader: split across buffers, a
+         * keyframe's slices would come without timestamps. */
+        branch = "queue ! rtph264depay ! video/x-h264,stream-format=avc,alignment=au ! " H264_AU;
     } else if (media && enc && strcmp(media, "audio") == 0) {
         static const char *const audio[][2] = {
             {"MPEG4-GENERIC", "rtpmp4gdepay ! aacparse ! queue"},
@@ -815,32 +951,9 @@ static void rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
             gst_caps_unref(caps);
             return;
         }
-        sink_pad = "audio";
     }
-    GstElement *hls = gst_bin_get_by_name(GST_BIN(pipeline), "hls");
-    GstPad *target = branch && hls ? gst_element_request_pad_simple(hls, sink_pad) : NULL;
-    GstElement *bin = target ? gst_parse_bin_from_description(branch, TRUE, NULL) : NULL;
-    if (!bin) {
-        char *desc = gst_caps_to_string(caps);
-        gst_element_post_message(
-            src, gst_message_new_application(
-                     GST_OBJECT(src),
-                     gst_structure_new("plenum-unsupported", "caps", G_TYPE_STRING, desc, NULL)));
-        g_free(desc);
-    } else {
-        gst_bin_add(GST_BIN(pipeline), bin);
-        GstPad *in = gst_element_get_static_pad(bin, "sink");
-        GstPad *out = gst_element_get_static_pad(bin, "src");
-        gst_pad_link(out, target);
-        gst_pad_link(pad, in);
-        gst_element_sync_state_with_parent(bin);
-        gst_object_unref(in);
-        gst_object_unref(out);
-    }
-    if (target)
-        gst_object_unref(target);
-    if (hls)
-        gst_object_unref(hls);
+    if (!branch || !link_branch(data, pad, branch, video))
+        post_unsupported(src, caps);
     gst_caps_unref(caps);
 }
 
@@ -850,12 +963,13 @@ static GstElement *build_rtsp(struct run *r)
 {
     GstElement *p = gst_pipeline_new(NULL);
     GstElement *src = gst_element_factory_make("rtspsrc", "src");
-    GstElement *hls = gst_element_factory_make("hlssink2", "hls");
-    if (!src || !hls) {
-        if (src) /* floating and in no bin: ours to release */
-            gst_object_unref(gst_object_ref_sink(src));
-        if (hls)
-            gst_object_unref(gst_object_ref_sink(hls));
+    GstElement *mux = gst_element_factory_make("mpegtsmux", "mux");
+    GstElement *files = gst_element_factory_make("multifilesink", "files");
+    if (!src || !mux || !files) {
+        GstElement *made[] = {src, mux, files};
+        for (size_t i = 0; i < G_N_ELEMENTS(made); i++)
+            if (made[i]) /* floating and in no bin: ours to release */
+                gst_object_unref(gst_object_ref_sink(made[i]));
         gst_object_unref(p);
         return NULL;
     }
@@ -863,7 +977,8 @@ static GstElement *build_rtsp(struct run *r)
     g_object_set(src, "location", r->s->source, "latency", 300, "tcp-timeout", (guint64)5000000,
                  NULL);
     gst_util_set_object_arg(G_OBJECT(src), "protocols", "tcp");
-    gst_bin_add_many(GST_BIN(p), src, hls, NULL);
+    gst_bin_add_many(GST_BIN(p), src, mux, files, NULL);
+    gst_element_link(mux, files);
     g_signal_connect(src, "pad-added", G_CALLBACK(rtsp_pad), p);
     return p;
 }
@@ -904,10 +1019,10 @@ static GstElement *build_encoded(struct run *r, GError **err)
         "time-format=\"%%H:%%M:%%S\" halignment=right "
         "valignment=bottom font-desc=\"Sans 20\" shaded-background=true ! videoconvert ! "
         "x264enc tune=zerolatency speed-preset=veryfast bitrate=%d key-int-max=%d ! "
-        "video/x-h264,profile=main ! h264parse ! queue max-size-time=3000000000 ! hls.video "
+        "video/x-h264,profile=main ! h264parse name=vparse ! queue max-size-time=3000000000 ! mux. "
         "%s ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! voaacenc "
-        "bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! hls.audio "
-        "hlssink2 name=hls",
+        "bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! mux. "
+        "mpegtsmux name=mux ! multifilesink name=files",
         video, c->media_width, c->media_height, c->media_fps, r->slate ? "false" : "true",
         c->media_bitrate_kbps, c->media_fps * SEGMENT_S, audio);
     GstElement *p = gst_parse_launch(desc, err);
@@ -931,6 +1046,11 @@ static GstElement *build_encoded(struct run *r, GError **err)
                      NULL);
         gst_object_unref(notice);
     }
+    GstElement *vparse = gst_bin_get_by_name(GST_BIN(p), "vparse");
+    GstPad *out = gst_element_get_static_pad(vparse, "src");
+    cut_at(p, out);
+    gst_object_unref(out);
+    gst_object_unref(vparse);
     show_program(r->s, p);
     return p;
 }
@@ -944,19 +1064,20 @@ static GstElement *build(struct run *r, GError **err)
     if (!p) {
         if (rtsp || srt)
             g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "%s",
-                        rtsp ? "rtspsrc or hlssink2 is missing (gstreamer1.0-plugins-good, -bad)"
-                             : "srtsrc, tsdemux or hlssink2 is missing (gstreamer1.0-plugins-bad)");
+                        rtsp
+                            ? "rtspsrc, mpegtsmux or multifilesink is missing "
+                              "(gstreamer1.0-plugins-good, -bad)"
+                            : "srtsrc, tsdemux or mpegtsmux is missing (gstreamer1.0-plugins-bad)");
         return NULL;
     }
-    /* hlssink2 cuts the segments; the live playlist is media.c's (see
-     * struct run), so hlssink2's own goes to a file nobody serves. */
-    GstElement *hls = gst_bin_get_by_name(GST_BIN(p), "hls");
+    /* The files are the segments, cut by the cutter's events; the live
+     * playlist is media.c's. */
+    GstElement *files = gst_bin_get_by_name(GST_BIN(p), "files");
     char *loc = g_strdup_printf("%s/seg-%s-%%05d.ts", s->dir, r->id);
-    r->scratch = g_strdup_printf("%s/.hlssink-%s.m3u8", s->dir, r->id);
-    g_object_set(hls, "target-duration", SEGMENT_S, "playlist-length", 3, "max-files", 0,
-                 "location", loc, "playlist-location", r->scratch, NULL);
+    gst_util_set_object_arg(G_OBJECT(files), "next-file", "key-unit-event");
+    g_object_set(files, "location", loc, "post-messages", TRUE, "async", FALSE, NULL);
     g_free(loc);
-    gst_object_unref(hls);
+    gst_object_unref(files);
     return p;
 }
 
@@ -1214,20 +1335,9 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     GDir *d = g_dir_open(m->public_root, 0, NULL);
     const char *name;
     while (d && (name = g_dir_read_name(d)) != NULL) {
-        char *dir = g_build_filename(m->public_root, name, NULL);
-        GDir *sd = g_dir_open(dir, 0, NULL);
-        const char *f;
-        while (sd && (f = g_dir_read_name(sd)) != NULL) {
-            /* hlssink2's scratch playlists, left by a crash */
-            if (strcmp(f, "live.m3u8") == 0 || g_str_has_prefix(f, ".hlssink-")) {
-                char *path = g_build_filename(dir, f, NULL);
-                g_unlink(path);
-                g_free(path);
-            }
-        }
-        if (sd)
-            g_dir_close(sd);
-        g_free(dir);
+        char *live = g_build_filename(m->public_root, name, "live.m3u8", NULL);
+        g_unlink(live);
+        g_free(live);
     }
     if (d)
         g_dir_close(d);

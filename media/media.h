@@ -2,7 +2,8 @@
  * Recording and livestreaming of sittings, in plenumd's process: one
  * GStreamer pipeline per open sitting, started and stopped by the hub's
  * committed events (sitting.opened / sitting.closed), never waited on by
- * the hub. The source is encoded once (x264 + AAC) and cut by hlssink2 into
+ * the hub. The source is encoded once (x264 + AAC), or passed through, and
+ * cut at its keyframes (mpegtsmux + multifilesink, media.c's cutter) into
  * 1-second MPEG-TS segments: the same files are the live HLS stream and
  * the recording. MPEG-TS is written progressively, so a crash or a power
  * cut loses at most the segment being written; each closed segment is

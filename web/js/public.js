@@ -74,7 +74,10 @@ async function play(url, kind, sitting, at = 0) {
     }
     // No worker: the page's Content-Security-Policy allows scripts from this
     // server only, and hls.js would start its worker from a blob.
-    const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 3 });
+    // Two 1-second segments behind the live edge, not hls.js's three: the
+    // glass-to-glass goal is 4 s (docs/benchmarks.md: 3.7 s with two, 4.0 s
+    // with three); a viewer on a poor connection rebuffers a little sooner.
+    const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 2 });
     player.hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, seek);
     hls.loadSource(url);
