@@ -64,6 +64,18 @@ def discover(path):
     return r.stdout
 
 
+def chair(d, session, *steps):
+    """The chair signs in, joins session and sends each (type, fields),
+    every one acknowledged; the answers, in order."""
+    async def go():
+        c = await LiveClient.connect(d, d.login("chutich", "plenum-demo"), "chair")
+        await c.ok("join", session_id=session)
+        out = [await c.ok(type_, **fields) for type_, fields in steps]
+        await c.close()
+        return out
+    return run(go())
+
+
 class MediaTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -342,14 +354,7 @@ class MediaTest(unittest.TestCase):
         h264 = ["x264enc", "tune=zerolatency", "key-int-max=15", "bitrate=300", "!",
                 "video/x-h264,profile=high", "!", "h264parse", "config-interval=-1"]
 
-        async def chair_do(*steps):
-            c = await LiveClient.connect(self.d, self.d.login("chutich", "plenum-demo"), "chair")
-            await c.ok("join", session_id=session)
-            for type_, fields in steps:
-                await c.ok(type_, **fields)
-            await c.close()
-
-        run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+        chair(self.d, session, ("session.open", {}), ("sitting.open", {"sitting_id": sitting}))
         # No sender yet: citizens see the slate.
         last, _ = self.slate_shown(sitting)
         stream = self.health_stream(sitting)
@@ -417,7 +422,7 @@ class MediaTest(unittest.TestCase):
         self.assertIn("video/mpeg", stream["error"])
         self.assertTrue(stream["slate"])
         # The hub never noticed: the chair's commands go on.
-        run(chair_do(("agenda.activate", {"item_id": item}), ("sitting.close", {})))
+        chair(self.d, session, ("agenda.activate", {"item_id": item}), ("sitting.close", {}))
         self.wait_for(lambda: self.health_stream(sitting) is None)
         st, _, vod = self.get(f"/media/{sitting}/vod.m3u8")
         self.assertEqual(st, 200)
@@ -448,14 +453,7 @@ class MediaTest(unittest.TestCase):
             f"INSERT INTO sitting (session_id, ordinal, title) VALUES ({session}, 1, 'Camera'), "
             f"({session}, 2, 'Thiết bị') RETURNING id").split()]
 
-        async def chair_do(*steps):
-            c = await LiveClient.connect(self.d, self.d.login("chutich", "plenum-demo"), "chair")
-            await c.ok("join", session_id=session)
-            for type_, fields in steps:
-                await c.ok(type_, **fields)
-            await c.close()
-
-        run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+        chair(self.d, session, ("session.open", {}), ("sitting.open", {"sitting_id": sitting}))
         # Nobody answers at that address yet.
         self.wait_for(lambda: (self.health_stream(sitting) or {}).get("error"))
         stream = self.health_stream(sitting)
@@ -482,16 +480,16 @@ class MediaTest(unittest.TestCase):
         self.assertNotIn("secret-pw", self.d.log())
 
         # A capture device that is not there: the error names it.
-        run(chair_do(("sitting.close", {}), ))
+        chair(self.d, session, ("sitting.close", {}))
         q(f"UPDATE session SET media_source = 'v4l2:/dev/video97?audio=hw:9' WHERE id = {session}")
-        run(chair_do(("sitting.open", {"sitting_id": capture}), ))
+        chair(self.d, session, ("sitting.open", {"sitting_id": capture}))
         self.wait_for(lambda: re.search(r"the (capture device \(/dev/video97\)|sound card "
                                         r"\(hw:9\)): ", (self.health_stream(capture) or {})
                                         .get("error") or ""),
                       what=lambda: (self.health_stream(capture), self.d.log()[-1500:]))
         self.wait_for(lambda: self.health_stream(capture)["slate"])
         self.assertEqual(self.health_stream(capture)["path"], "encode")
-        run(chair_do(("sitting.close", {}), ))
+        chair(self.d, session, ("sitting.close", {}))
         self.wait_for(lambda: self.health_stream(capture) is None)
         self.assertEqual(q(f"SELECT count(*) FROM recording r WHERE r.sitting_id IN ({sitting}, "
                            f"{capture}) AND ended_at IS NULL"), "0")
@@ -514,16 +512,9 @@ class MediaTest(unittest.TestCase):
                                  "-f", "flv", "-y", out], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
 
-        async def chair_do(*steps):
-            c = await LiveClient.connect(self.d, self.d.login("chutich", "plenum-demo"), "chair")
-            await c.ok("join", session_id=session)
-            for type_, fields in steps:
-                await c.ok(type_, **fields)
-            await c.close()
-
         try:
             time.sleep(0.5)
-            run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+            chair(self.d, session, ("session.open", {}), ("sitting.open", {"sitting_id": sitting}))
             self.wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 60000,
                           what=lambda: (self.health_stream(sitting), self.d.log()[-1500:]))
             info = discover(out)
@@ -545,7 +536,7 @@ class MediaTest(unittest.TestCase):
         self.assertEqual((stream["state"], stream["error"]), ("live", None))
         self.assertNotIn("secret-key", self.get("/healthz")[2].decode())
         self.assertNotIn("secret-key", self.d.log())
-        run(chair_do(("sitting.close", {}),))
+        chair(self.d, session, ("sitting.close", {}))
         self.wait_for(lambda: self.health_stream(sitting) is None)
 
     def test_full_disk(self):
@@ -572,14 +563,7 @@ class MediaTest(unittest.TestCase):
                          f"({session}, 1, 'Mục 1'), ({session}, 2, 'Mục 2') RETURNING id")
                        .split()[0])
 
-            async def chair_do(*steps):
-                c = await LiveClient.connect(d, d.login("chutich", "plenum-demo"), "chair")
-                await c.ok("join", session_id=session)
-                out = [await c.ok(type_, **fields) for type_, fields in steps]
-                await c.close()
-                return out
-
-            run(chair_do(("session.open", {}), ("sitting.open", {"sitting_id": sitting})))
+            chair(d, session, ("session.open", {}), ("sitting.open", {"sitting_id": sitting}))
 
             def stream():
                 media = json.loads(d.http("GET", "/healthz")[2])["media"]
@@ -589,7 +573,7 @@ class MediaTest(unittest.TestCase):
                           what=lambda: (stream(), d.log()[-1500:]))
             self.assertIn("No space left", d.log())
             # The hub never noticed: the chair's commands are committed.
-            run(chair_do(("agenda.activate", {"item_id": item}),))
+            chair(d, session, ("agenda.activate", {"item_id": item}))
             self.assertEqual(q(f"SELECT count(*) FROM session_event WHERE session_id = "
                                f"{session} AND name = 'agenda.activated'"), "1")
             # Space is freed (the operator moved old recordings away): the
@@ -599,7 +583,7 @@ class MediaTest(unittest.TestCase):
             self.wait_for(lambda: stream().get("state") == "live" and
                           stream()["segments"] > before, timeout=60,
                           what=lambda: (stream(), d.log()[-1500:]))
-            run(chair_do(("sitting.close", {}),))
+            chair(d, session, ("sitting.close", {}))
             self.wait_for(lambda: not stream())
             self.assertIn("error", q(f"SELECT string_agg(end_reason, ',') FROM recording "
                                      f"WHERE sitting_id = {sitting}"))
