@@ -812,8 +812,7 @@ static void cut_at(GstElement *pipeline, GstPad *pad)
  * buffer the cutter can see (mpegtsmux would take single NAL units too). */
 #define H264_AU                                                                                    \
     "h264parse config-interval=-1 ! capsfilter name=vcut "                                         \
-    "caps=video/x-h264,stream-format=byte-stream,alignment=au "                                    \
-    "! queue"
+    "caps=video/x-h264,stream-format=byte-stream,alignment=au"
 
 /* Links pad (a source's stream) through branch (a bin description) into
  * the muxer; for the video, the cutter watches the branch's output.
@@ -828,7 +827,7 @@ static bool link_branch(GstElement *pipeline, GstPad *pad, const char *branch, b
         GstPad *in = gst_element_get_static_pad(bin, "sink");
         GstPad *out = gst_element_get_static_pad(bin, "src");
         GstElement *vcut = video ? gst_bin_get_by_name(GST_BIN(bin), "vcut") : NULL;
-        if (vcut) { /* before the last queue: the cut event is queued with the keyframe */
+        if (vcut) {
             GstPad *cut = gst_element_get_static_pad(vcut, "src");
             cut_at(pipeline, cut);
             gst_object_unref(cut);
