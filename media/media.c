@@ -115,6 +115,8 @@ struct pl_media {
 };
 
 static struct run *run_start(struct stream *s, bool slate);
+static bool link_branch(GstElement *pipeline, GstPad *pad, const char *sink, const char *template,
+                        const char *branch);
 
 /* --- the record ------------------------------------------------------------------ */
 
@@ -260,33 +262,14 @@ static gboolean restream_bus(GstBus *bus, GstMessage *msg, gpointer data)
 static void restream_pad(GstElement *demux, GstPad *pad, gpointer data)
 {
     (void)demux;
-    GstElement *pipeline = data;
     GstCaps *caps = gst_pad_get_current_caps(pad);
     if (!caps)
         caps = gst_pad_query_caps(pad, NULL);
     const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
-    bool video = strcmp(name, "video/x-h264") == 0, audio = strcmp(name, "audio/mpeg") == 0;
-    GstElement *flv = gst_bin_get_by_name(GST_BIN(pipeline), "flv");
-    GstPad *target = (video || audio) && flv
-                         ? gst_element_request_pad_simple(flv, video ? "video" : "audio")
-                         : NULL;
-    GstElement *bin = target ? gst_parse_bin_from_description(
-                                   video ? "h264parse ! queue" : "aacparse ! queue", TRUE, NULL)
-                             : NULL;
-    if (bin) {
-        gst_bin_add(GST_BIN(pipeline), bin);
-        GstPad *in = gst_element_get_static_pad(bin, "sink");
-        GstPad *out = gst_element_get_static_pad(bin, "src");
-        gst_pad_link(out, target);
-        gst_pad_link(pad, in);
-        gst_element_sync_state_with_parent(bin);
-        gst_object_unref(in);
-        gst_object_unref(out);
-    }
-    if (target)
-        gst_object_unref(target);
-    if (flv)
-        gst_object_unref(flv);
+    if (strcmp(name, "video/x-h264") == 0)
+        link_branch(data, pad, "flv", "video", "h264parse ! queue");
+    else if (strcmp(name, "audio/mpeg") == 0)
+        link_branch(data, pad, "flv", "audio", "aacparse ! queue");
     gst_caps_unref(caps);
 }
 
@@ -361,28 +344,26 @@ static void restream_segment(struct stream *s, const struct run *r, const char *
 
 /* --- the runs ------------------------------------------------------------------ */
 
-/* Wall-clock microseconds of a running time of r's pipeline. */
-static int64_t wall_of(struct run *r, guint64 running)
-{
-    GstClock *clock = gst_pipeline_get_clock(GST_PIPELINE(r->pipeline));
-    if (!clock)
-        return g_get_real_time();
-    GstClockTime now = gst_clock_get_time(clock);
-    gst_object_unref(clock);
-    GstClockTime base = gst_element_get_base_time(r->pipeline);
-    gint64 behind = (gint64)(now - base) - (gint64)running;
-    return g_get_real_time() - behind / 1000;
-}
-
-/* The running time of r's pipeline now. */
+/* The running time of r's pipeline now (GST_CLOCK_TIME_NONE without a
+ * clock). */
 static guint64 now_rt(struct run *r)
 {
     GstClock *clock = gst_pipeline_get_clock(GST_PIPELINE(r->pipeline));
     if (!clock)
-        return r->open_rt;
+        return GST_CLOCK_TIME_NONE;
     GstClockTime now = gst_clock_get_time(clock);
     gst_object_unref(clock);
     return now - gst_element_get_base_time(r->pipeline);
+}
+
+/* Wall-clock microseconds of a running time of r's pipeline. */
+static int64_t wall_of(struct run *r, guint64 running)
+{
+    guint64 now = now_rt(r);
+    if (now == GST_CLOCK_TIME_NONE)
+        return g_get_real_time();
+    gint64 behind = (gint64)now - (gint64)running;
+    return g_get_real_time() - behind / 1000;
 }
 
 static void segment_closed(struct run *r, guint64 closed_rt)
@@ -626,7 +607,8 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
         const GstStructure *st = gst_message_get_structure(msg);
         if (st && gst_structure_has_name(st, "GstMultiFileSink") && r->delivering) {
             guint64 *cut = g_queue_pop_head(&r->cuts);
-            segment_closed(r, cut ? *cut : now_rt(r));
+            guint64 now = now_rt(r);
+            segment_closed(r, cut ? *cut : now != GST_CLOCK_TIME_NONE ? now : r->open_rt);
             g_free(cut);
         }
         break;
@@ -814,19 +796,22 @@ static void cut_at(GstElement *pipeline, GstPad *pad)
     "h264parse config-interval=-1 ! capsfilter name=vcut "                                         \
     "caps=video/x-h264,stream-format=byte-stream,alignment=au"
 
-/* Links pad (a source's stream) through branch (a bin description) into
- * the muxer; for the video, the cutter watches the branch's output.
- * Streaming thread: touches only the pipeline. False if it cannot. */
-static bool link_branch(GstElement *pipeline, GstPad *pad, const char *branch, bool video)
+/* Links pad (a demuxed or depayloaded stream) through branch (a bin
+ * description) into a new request pad (template) of the pipeline's element
+ * named sink; when the branch has a "vcut" element (H264_AU), the cutter
+ * watches its output. Streaming thread: touches only the pipeline. False
+ * if it cannot. */
+static bool link_branch(GstElement *pipeline, GstPad *pad, const char *sink, const char *template,
+                        const char *branch)
 {
-    GstElement *mux = gst_bin_get_by_name(GST_BIN(pipeline), "mux");
-    GstPad *target = mux ? gst_element_request_pad_simple(mux, "sink_%d") : NULL;
+    GstElement *mux = gst_bin_get_by_name(GST_BIN(pipeline), sink);
+    GstPad *target = mux ? gst_element_request_pad_simple(mux, template) : NULL;
     GstElement *bin = target ? gst_parse_bin_from_description(branch, TRUE, NULL) : NULL;
     if (bin) {
         gst_bin_add(GST_BIN(pipeline), bin);
         GstPad *in = gst_element_get_static_pad(bin, "sink");
         GstPad *out = gst_element_get_static_pad(bin, "src");
-        GstElement *vcut = video ? gst_bin_get_by_name(GST_BIN(bin), "vcut") : NULL;
+        GstElement *vcut = gst_bin_get_by_name(GST_BIN(bin), "vcut");
         if (vcut) {
             GstPad *cut = gst_element_get_static_pad(vcut, "src");
             cut_at(pipeline, cut);
@@ -875,7 +860,7 @@ static void demuxed(GstElement *demux, GstPad *pad, gpointer data)
                  gst_structure_get_int(st, "mpegversion", &mpegversion) &&
                  (mpegversion == 2 || mpegversion == 4);
     if (!(video || audio) ||
-        !link_branch(data, pad, video ? "queue ! " H264_AU : "queue ! aacparse", video))
+        !link_branch(data, pad, "mux", "sink_%d", video ? "queue ! " H264_AU : "queue ! aacparse"))
         post_unsupported(demux, caps);
     gst_caps_unref(caps);
 }
@@ -951,7 +936,7 @@ static void rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
             return;
         }
     }
-    if (!branch || !link_branch(data, pad, branch, video))
+    if (!branch || !link_branch(data, pad, "mux", "sink_%d", branch))
         post_unsupported(src, caps);
     gst_caps_unref(caps);
 }
