@@ -101,9 +101,20 @@ try {
     await open.click();
     await chair.waitForSelector(`#count-${id}`);
     const seen = [];
+    // Mark the last delegate's button before the others vote: the tallies
+    // their votes cause must update that page in place, not rebuild it
+    // (a rebuilt button between press and release swallows the tap).
+    const last = delegates[delegates.length - 1];
+    const mark = `button.vote[data-choice="${choices[delegates.length - 1]}"]`;
+    await last.waitForSelector(mark);
+    await last.$eval(mark, (b) => { b.plenumMark = true; });
     for (let i = 0; i < delegates.length; i++) {
       const d = delegates[i];
       await d.waitForSelector(".vote-card");
+      if (i === delegates.length - 1 && i > 0) {
+        await d.waitForFunction((n) => document.querySelector(".vote-card").textContent.includes(`Đã có ${n}/`), i);
+        check(await d.$eval(mark, (b) => b.plenumMark === true), `${kind}: the tally updated the page without replacing the vote buttons`);
+      }
       if (i === 0 && kind === "named") await d.screenshot({ path: `${shots}/delegate-vote.png`, fullPage: true });
       await d.click(`button.vote[data-choice="${choices[i]}"]`);
       // Shown only once the server acknowledged the committed ballot.

@@ -2,7 +2,7 @@
 // and quorum, the speaker queue and timer, the hall display, and votes of
 // every kind. Every control sends one request; refusals show the server's
 // message; the state shown is the server's, kept live by events.
-import { Live, clock, el, pickSession, remaining, whoami } from "./live.js";
+import { Live, patch, clock, el, pickSession, remaining, whoami } from "./live.js";
 import { initPage, showStatus, act, memberName, resultView, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
@@ -21,7 +21,7 @@ function render() {
   if (!s) return;
   const a = s.attendance || { present_count: 0, total_seats: s.total_seats, quorum: 0, quorum_met: false };
   const openSitting = (s.sittings || []).find((x) => x.id === s.open_sitting_id);
-  main.replaceChildren(
+  patch(main, [
     el("div", { class: "grid" },
       el("section", { class: "card", "aria-labelledby": "sess-h" },
         el("h2", { id: "sess-h" }, s.title),
@@ -81,7 +81,7 @@ function render() {
       el("section", { class: "card wide", "aria-labelledby": "votes-h" },
         el("h2", { id: "votes-h" }, t("vote.title")),
         voteForm(s),
-        el("div", { id: "votes" }, (s.votes || []).slice().reverse().map((v) => voteRow(s, v))))));
+        el("div", { id: "votes" }, (s.votes || []).slice().reverse().map((v) => voteRow(s, v)))))]);
 }
 
 function voteRow(s, v) {

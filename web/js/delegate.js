@@ -1,7 +1,7 @@
 // The delegate page: tablet first. Sign in, check in, ask to speak, follow
 // the floor, vote with three large buttons; a vote is shown as recorded only
 // once the server has acknowledged it (after its durable commit).
-import { Live, ballotNonce, clock, el, pickSession, remaining, whoami } from "./live.js";
+import { Live, patch, ballotNonce, clock, el, pickSession, remaining, whoami } from "./live.js";
 import { initPage, showStatus, act, clearMessage, memberName, resultView, showInfo, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
@@ -21,7 +21,7 @@ function render() {
   const open = (s.votes || []).find((v) => v.state === "open");
   const published = (s.votes || []).filter((v) => v.state === "published");
   // Sections that do not apply now are null: leave them out.
-  main.replaceChildren(...[
+  patch(main, [
     el("section", { class: "card", "aria-labelledby": "who" },
       el("p", { id: "who" }, t("signin.signed_in", { name: me.display_name }), " ",
         el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
@@ -85,7 +85,7 @@ function voteCard(s, v) {
   } else if (v.kind === "election") {
     const boxes = v.candidates.map((c) => el("label", { class: "choice" }, el("input", { type: "checkbox", value: c.id }), c.name));
     kids.push(el("p", {}, t("vote.choose_up_to", { n: v.seats })), el("div", { class: "choices" }, boxes),
-      el("button", { type: "button", class: "big primary", onclick: () => cast(v, { choose: boxes.map((b) => b.firstChild).filter((i) => i.checked).map((i) => Number(i.value)) }) }, t("vote.submit")));
+      el("button", { type: "button", class: "big primary", onclick: () => cast(v, { choose: Array.from(document.querySelectorAll(".choices input:checked"), (i) => Number(i.value)) }) }, t("vote.submit")));
   } else if (v.kind === "confidence") {
     const groups = v.candidates.map((p) => el("fieldset", {}, el("legend", {}, p.name),
       ["high", "confidence", "low"].map((r) => el("label", { class: "choice" }, el("input", { type: "radio", name: `p${p.id}`, value: r, required: true }), t(`choice.${r}`)))));

@@ -1,7 +1,7 @@
 // The hall display: full screen, 16:9, readable from the back of the room.
 // Anonymous (an observer): it shows only public state. The chair chooses
 // what it shows (display.set); a vote in progress shows its count only.
-import { Live, clock, el, pickSession, remaining } from "./live.js";
+import { Live, patch, clock, el, pickSession, remaining } from "./live.js";
 import { initPage, showStatus, memberName, resultView, t } from "./page.js";
 import { lang } from "./i18n.js";
 
@@ -12,7 +12,7 @@ function render() {
   const s = live && live.state;
   if (!s) return;
   if (s.hidden) {
-    main.replaceChildren(el("div", { class: "screen" }, el("h1", {}, s.title), el("p", { class: "huge" }, t("sitting.closed_public"))));
+    patch(main, [el("div", { class: "screen" }, el("h1", {}, s.title), el("p", { class: "huge" }, t("sitting.closed_public")))]);
     return;
   }
   const active = (s.agenda || []).find((i) => i.id === s.active_item_id);
@@ -43,7 +43,7 @@ function render() {
       el("ol", { id: "display-queue" }, q.map((r) => el("li", {}, `${r.name} — ${t(`kind.${r.kind}`)}`)))));
   }
   if (s.attendance) parts.push(el("p", { class: "footer" }, t("attendance.count", { present: s.attendance.present_count, total: s.attendance.total_seats })));
-  main.replaceChildren(el("div", { class: "screen" }, parts));
+  patch(main, [el("div", { class: "screen" }, parts)]);
 }
 
 async function start() {

@@ -246,11 +246,22 @@ export function ballotNonce(voteId) {
 }
 
 // Small DOM helper: el("button", {class: "big", onclick}, "text", child...)
+function dispatch(ev) {
+  const f = this._on && this._on[ev.type];
+  return f ? f.call(this, ev) : undefined;
+}
+
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    if (k.startsWith("on")) {
+      // Kept in a table, not bound directly, so that patch() can move a
+      // re-rendered node's handlers onto the node already on screen.
+      if (!e._on) e._on = {};
+      e._on[k.slice(2)] = v;
+      e.addEventListener(k.slice(2), dispatch);
+    }
     else if (k === "class") e.className = v;
     // Through CSSOM: the Content-Security-Policy forbids style attributes.
     else if (k === "style") for (const [p, val] of Object.entries(v)) e.style.setProperty(p, val);
@@ -261,4 +272,49 @@ export function el(tag, attrs = {}, ...children) {
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;
+}
+
+// Make parent's children look like `next` (fresh nodes from el()) while
+// keeping the nodes already on screen wherever the same element is there:
+// a re-render caused by someone else's action (a tally, a check-in) must
+// not swallow a tap in progress (press and release on two different nodes
+// make no click), reset a half-ticked ballot or a chosen option, or move the
+// focus. Nodes of `next` that are used are moved into the page; the others
+// are dropped. A node already in the page (a form built once) is kept as is.
+export function patch(parent, next) {
+  let i = 0;
+  for (const n of next) {
+    const o = parent.childNodes[i];
+    if (o !== n) {
+      if (o && sameKind(o, n)) update(o, n);
+      else parent.insertBefore(n, o || null);
+    }
+    i++;
+  }
+  while (parent.childNodes.length > i) parent.lastChild.remove();
+}
+
+function sameKind(o, n) {
+  if (o.nodeType !== n.nodeType || o.nodeName !== n.nodeName) return false;
+  // A node with an id or key is only ever the same thing again.
+  return o.nodeType !== 1 || (o.id === n.id && o.getAttribute("data-key") === n.getAttribute("data-key"));
+}
+
+function update(o, n) {
+  if (o.nodeType !== 1) {
+    if (o.data !== n.data) o.data = n.data;
+    return;
+  }
+  for (const a of Array.from(o.attributes)) if (!n.hasAttribute(a.name)) o.removeAttribute(a.name);
+  for (const a of Array.from(n.attributes)) {
+    if (a.name === "style") {
+      // Through CSSOM: the Content-Security-Policy forbids style attributes.
+      if (o.style.cssText !== n.style.cssText) o.style.cssText = n.style.cssText;
+    } else if (o.getAttribute(a.name) !== a.value) o.setAttribute(a.name, a.value);
+  }
+  if (n._on || o._on) {
+    for (const type of Object.keys(n._on || {})) if (!(o._on && o._on[type])) o.addEventListener(type, dispatch);
+    o._on = n._on || {};
+  }
+  patch(o, Array.from(n.childNodes));
 }

@@ -3,7 +3,7 @@
 // choice in an open or named vote. Everything goes through the same
 // requests as elsewhere (attendance.set, vote.enter), so every entry is in
 // the record as made by the secretary.
-import { Live, el, pickSession, whoami } from "./live.js";
+import { Live, patch, el, pickSession, whoami } from "./live.js";
 import { initPage, showStatus, act, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
@@ -18,7 +18,7 @@ function render() {
   const a = s.attendance || { present: [], present_count: 0, total_seats: s.total_seats, quorum: 0, quorum_met: false };
   const open = (s.votes || []).find((v) => v.state === "open" && (v.kind === "open" || v.kind === "named"));
   const delegates = (s.members || []).filter((m) => m.is_delegate);
-  main.replaceChildren(...[
+  patch(main, [
     el("section", { class: "card" },
       el("p", {}, t("signin.signed_in", { name: me.display_name }), " ",
         el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
