@@ -77,6 +77,10 @@ static const struct opt opts[] = {
      "idle time before the server pings a WebSocket (30)"},
     {"ws-idle-timeout", "PLENUM_WS_IDLE_TIMEOUT", OPT_INT, F(ws_hangup_s), 2, 7200, "seconds",
      "idle time before the server hangs up (75)"},
+    {"max-upload-mb", "PLENUM_MAX_UPLOAD_MB", OPT_INT, F(max_upload_mb), 1, 2048, "MiB",
+     "largest session document accepted (50)"},
+    {"petitions-per-hour", "PLENUM_PETITIONS_PER_HOUR", OPT_INT, F(petitions_per_hour), 1, 100000,
+     "a count", "citizens' petitions accepted per address per hour (20)"},
 };
 
 const char *pl_config_usage(void)
@@ -213,6 +217,8 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->login_address_lock_after = 50;
     cfg->login_lock_s = 900;
     cfg->max_message_bytes = 64 * 1024;
+    cfg->max_upload_mb = 50;
+    cfg->petitions_per_hour = 20;
     cfg->ws_rate_per_minute = 100;
     cfg->ws_rate_burst = 50;
     cfg->ws_rate_close_after = 20;

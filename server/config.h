@@ -56,8 +56,10 @@ struct pl_config {
     int ws_rate_burst;       /* messages allowed at once */
     int ws_rate_close_after; /* refused messages in a row before close 1008 */
     int max_conns_per_account;
-    int ws_ping_s;   /* idle seconds before the server pings */
-    int ws_hangup_s; /* idle seconds before the server hangs up */
+    int ws_ping_s;          /* idle seconds before the server pings */
+    int ws_hangup_s;        /* idle seconds before the server hangs up */
+    int max_upload_mb;      /* largest session document, MiB */
+    int petitions_per_hour; /* citizens' petitions per address per hour */
 
     /* For `admin`: the arguments after the word "admin"; borrowed from argv. */
     int admin_argc;

@@ -70,6 +70,15 @@ static const struct {
                            "That choice is not on the ballot.", 0},
     [PL_ERR_DUPLICATE] = {"duplicate", "Giá trị này đã được dùng (xem trường được nêu).",
                           "That value is already taken (see the field named).", 0},
+    [PL_ERR_FILE_TOO_LARGE] = {"file_too_large",
+                               "Tệp vượt quá dung lượng cho phép; tệp không được lưu.",
+                               "The file is larger than allowed; nothing was stored.", 0},
+    [PL_ERR_FILE_TYPE] = {"bad_file_type",
+                          "Nội dung tệp không phải loại được chấp nhận hoặc không khớp với tên "
+                          "tệp; tệp không được lưu.",
+                          "The file's content is not an accepted type or does not match its "
+                          "name; nothing was stored.",
+                          0},
 };
 
 const char *pl_err_code(enum pl_err err)

@@ -35,6 +35,8 @@ enum pl_err {
     PL_ERR_ALREADY_VOTED,       /* a different second choice without the change option */
     PL_ERR_BAD_CHOICE,          /* the choice is not on the ballot */
     PL_ERR_DUPLICATE,           /* a login, seat, session number or the chair is taken */
+    PL_ERR_FILE_TOO_LARGE,      /* an upload over the size limit */
+    PL_ERR_FILE_TYPE,           /* an upload whose content is not an accepted type or its name's */
     PL_ERR__COUNT
 };
 

@@ -213,16 +213,20 @@ static const struct {
     enum pl_err err;
     int status;
 } refusals[] = {
-    {"forbidden", PL_ERR_FORBIDDEN, 403},         {"not_found", PL_ERR_NOT_FOUND, 404},
-    {"invalid_state", PL_ERR_INVALID_STATE, 409}, {"duplicate", PL_ERR_DUPLICATE, 409},
-    {"bad_field", PL_ERR_BAD_FIELD, 400},         {"missing_field", PL_ERR_MISSING_FIELD, 400},
+    {"forbidden", PL_ERR_FORBIDDEN, 403},
+    {"not_found", PL_ERR_NOT_FOUND, 404},
+    {"invalid_state", PL_ERR_INVALID_STATE, 409},
+    {"duplicate", PL_ERR_DUPLICATE, 409},
+    {"bad_field", PL_ERR_BAD_FIELD, 400},
+    {"missing_field", PL_ERR_MISSING_FIELD, 400},
+    {"unauthenticated", PL_ERR_UNAUTHENTICATED, 401},
 };
 
-/* Answers a failed admin statement: a refusal raised by schema/005_admin.sql
- * (SQLSTATE P0001, see there) with its code, field, reason and row; anything
- * else as a database failure. rows: for an import, the answer also lists
- * the refused row as "rows", as the checks made here do. */
-static void refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
+/* Answers a failed admin or records statement: a refusal raised by
+ * schema/005_admin.sql or 009_records.sql (SQLSTATE P0001, see there) with its code, field, reason
+ * and row; anything else as a database failure. rows: for an import, the answer also lists the
+ * refused row as "rows", as the checks made here do. */
+void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
                     bool rows)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -290,7 +294,7 @@ static void admin_done(void *user, const PGresult *res, enum pl_err err)
     struct pl_http_req *hr = lws_wsi_user(wsi);
     hr->db_request = 0;
     if (err != PL_OK) {
-        refused(wsi, hr, res, err, json_is_true(json_object_get(hr->api, "rows")));
+        pl_api_refused(wsi, hr, res, err, json_is_true(json_object_get(hr->api, "rows")));
         return;
     }
     struct pl_server *srv = pl_server_from_wsi(wsi);

@@ -419,6 +419,10 @@ static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
 int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
     g_strlcpy(hr->path, path, sizeof hr->path);
+    bool mine = false;
+    int rc = pl_records_begin(wsi, hr, path, &mine);
+    if (mine)
+        return rc;
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     const struct pl_admin_route *admin = pl_admin_route(path);
@@ -471,6 +475,8 @@ int pl_api_handle(struct lws *wsi, struct pl_http_req *hr)
     if (lws_hdr_copy(wsi, ctype, sizeof ctype, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
         strncmp(ctype, "application/json", 16) != 0)
         return pl_http_respond_error(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL, 0);
+    if (pl_records_owns(hr->path))
+        return pl_records_handle(wsi, hr);
     const struct pl_admin_route *admin = pl_admin_route(hr->path);
     if (admin)
         return admin->handle(wsi, hr);

@@ -128,6 +128,10 @@ void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr)
         g_string_free(hr->req_body, TRUE);
         hr->req_body = NULL;
     }
+    pl_upload_free(hr->upload);
+    hr->upload = NULL;
+    g_free(hr->disposition);
+    hr->disposition = NULL;
     json_decref(hr->api);
     hr->api = NULL;
 }
@@ -185,6 +189,21 @@ int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file
     return 0;
 }
 
+int pl_http_serve_file_as(struct lws *wsi, struct pl_http_req *hr, const char *file,
+                          const char *mime, const char *headers)
+{
+    (void)hr;
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char *extra =
+        g_strdup_printf("%s%s%s", PL_SECURITY_HEADERS,
+                        srv->tls ? "Strict-Transport-Security: " PL_HSTS "\x0d\x0a" : "", headers);
+    int n = lws_serve_http_file(wsi, file, mime, extra, (int)strlen(extra));
+    g_free(extra);
+    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+        return -1;
+    return 0;
+}
+
 /* Third-party code from npm (web/package.json, installed by deploy/deps.sh),
  * served under /vendor/ by name only: node_modules itself is not served. */
 static const struct {
@@ -235,6 +254,11 @@ static int write_pending(struct lws *wsi, struct pl_http_req *hr)
              add_header(wsi, "strict-transport-security:", PL_HSTS, &p, end)) ||
             (hr->set_cookie && add_header(wsi, "set-cookie:", hr->set_cookie, &p, end)) ||
             (hr->retry_after > 0 && add_header(wsi, "retry-after:", retry, &p, end)) ||
+            (hr->content_sha256[0] &&
+             add_header(wsi, "x-content-sha256:", hr->content_sha256, &p, end)) ||
+            (hr->disposition &&
+             add_header(wsi, "content-disposition:", hr->disposition, &p, end)) ||
+            (hr->csp && add_header(wsi, "content-security-policy:", hr->csp, &p, end)) ||
             lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         hr->phase = PH_BODY;
@@ -301,6 +325,8 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     }
 
     case LWS_CALLBACK_HTTP_BODY:
+        if (hr->upload)
+            return pl_records_upload_body(wsi, hr, in, len);
         if (hr->req_body && !hr->body_too_large) {
             if (hr->req_body->len + len > (hr->max_body ? hr->max_body : PL_HTTP_MAX_BODY))
                 hr->body_too_large = true;
@@ -310,6 +336,8 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return 0;
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (hr->upload && hr->phase == PH_WAIT)
+            return pl_records_upload_done(wsi, hr);
         if (hr->req_body && hr->phase == PH_WAIT) {
             if (hr->body_too_large)
                 return respond_status(wsi, hr, 413);

@@ -43,8 +43,12 @@ struct pl_http_req {
     size_t max_body;     /* this route's limit; 0: PL_HTTP_MAX_BODY */
     uint64_t db_request; /* pending store request, 0 if none */
     gint64 db_t0;
-    struct pl_login_op *op; /* pending login; owned */
-    json_t *api;            /* an admin request's state between steps; owned */
+    struct pl_login_op *op;   /* pending login; owned */
+    json_t *api;              /* an admin request's state between steps; owned */
+    struct pl_upload *upload; /* a document upload in progress; owned */
+    char content_sha256[65];  /* X-Content-SHA256 of the answer, "" for none */
+    char *disposition;        /* Content-Disposition of the answer; owned, may be NULL */
+    const char *csp;          /* Content-Security-Policy of the answer; static, may be NULL */
 };
 
 /* Queues a response; body is copied. Returns 0 (the lws callback's value). */
@@ -65,6 +69,11 @@ int pl_http_respond_refusal(struct lws *wsi, struct pl_http_req *hr, int status,
  * Cache-Control value. */
 int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file,
                        const char *cache_control);
+
+/* The same with the media type given and more header lines ("Name: value\r\n"
+ * each), for files whose name says nothing (session documents). */
+int pl_http_serve_file_as(struct lws *wsi, struct pl_http_req *hr, const char *file,
+                          const char *mime, const char *headers);
 
 /* GET /media/<sitting>/... (net_media.c): live and VOD playlists, segments,
  * chapters. */
@@ -89,6 +98,24 @@ void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err);
 struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err);
 /* Store callback (user: the wsi): answers 200 with the JSON of the first cell. */
 void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err);
+/* Answers a failed statement: a refusal raised by the SQL functions
+ * (SQLSTATE P0001: code, field, reason; rows: an import's row) with its HTTP
+ * status, anything else as a database failure (net_admin.c). */
+void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
+                    bool rows);
+
+/* /api/documents, /api/minutes, /api/petitions, /api/search,
+ * /api/dashboard, /api/public/... (net_records.c). begin: *mine says
+ * whether the path is one of these (then its return value is the
+ * answer); handle: a JSON body is complete; upload_body and upload_done:
+ * a document upload's body streams in, then ends. */
+int pl_records_begin(struct lws *wsi, struct pl_http_req *hr, const char *path, bool *mine);
+bool pl_records_owns(const char *path);
+int pl_records_handle(struct lws *wsi, struct pl_http_req *hr);
+int pl_records_upload_body(struct lws *wsi, struct pl_http_req *hr, const void *in, size_t len);
+int pl_records_upload_done(struct lws *wsi, struct pl_http_req *hr);
+struct pl_upload;
+void pl_upload_free(struct pl_upload *up);
 
 /* /api/admin/... (net_admin.c): a GET route answers at once; a POST route
  * reads its body (up to PL_HTTP_MAX_ADMIN_BODY) and is handled once the

@@ -200,6 +200,7 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
         return -1;
     srv->throttle_account = pl_throttle_new(cfg->login_lock_after, cfg->login_lock_s, 8000);
     srv->throttle_address = pl_throttle_new(cfg->login_address_lock_after, cfg->login_lock_s, 8000);
+    srv->throttle_petitions = pl_throttle_new(cfg->petitions_per_hour, 3600, 0);
     pl_kdf_pool_start(2);
 
     protocols[0] = (struct lws_protocols){
@@ -294,7 +295,8 @@ void pl_server_fini(struct pl_server *srv)
     srv->auth = NULL;
     pl_throttle_free(srv->throttle_account);
     pl_throttle_free(srv->throttle_address);
-    srv->throttle_account = srv->throttle_address = NULL;
+    pl_throttle_free(srv->throttle_petitions);
+    srv->throttle_account = srv->throttle_address = srv->throttle_petitions = NULL;
     g_strfreev(srv->allowed_origins);
     srv->allowed_origins = NULL;
     pl_store_free(srv->store);

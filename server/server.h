@@ -23,22 +23,23 @@
 struct pl_ws_conn;
 
 struct pl_server {
-    const struct pl_config *cfg;          /* borrowed; outlives the server */
-    GMainLoop *loop;                      /* owned */
-    struct lws_context *lws;              /* owned */
-    struct pl_store *store;               /* owned */
-    struct pl_auth *auth;                 /* owned: the sign-in session cache */
-    struct pl_hub *hub;                   /* owned: live sessions and their clients */
-    struct pl_media *media;               /* owned: recording and livestreams */
-    struct pl_throttle *throttle_account; /* owned: failed logins per login name */
-    struct pl_throttle *throttle_address; /* owned: failed logins per address */
-    char **allowed_origins;               /* owned, NULL-terminated (g_strsplit) */
-    bool tls;                             /* serving HTTPS/WSS */
-    lws_retry_bo_t idle_policy;           /* WebSocket ping and hang-up times */
-    char web_root[PATH_MAX];              /* realpath of cfg->web_root */
-    gint64 started_us;                    /* g_get_monotonic_time() at start */
-    int schema_version;                   /* the newest migration built in */
-    struct pl_ws_conn *conns;             /* open WebSocket connections, intrusive list */
+    const struct pl_config *cfg;            /* borrowed; outlives the server */
+    GMainLoop *loop;                        /* owned */
+    struct lws_context *lws;                /* owned */
+    struct pl_store *store;                 /* owned */
+    struct pl_auth *auth;                   /* owned: the sign-in session cache */
+    struct pl_hub *hub;                     /* owned: live sessions and their clients */
+    struct pl_media *media;                 /* owned: recording and livestreams */
+    struct pl_throttle *throttle_account;   /* owned: failed logins per login name */
+    struct pl_throttle *throttle_address;   /* owned: failed logins per address */
+    struct pl_throttle *throttle_petitions; /* owned: citizens' petitions per address */
+    char **allowed_origins;                 /* owned, NULL-terminated (g_strsplit) */
+    bool tls;                               /* serving HTTPS/WSS */
+    lws_retry_bo_t idle_policy;             /* WebSocket ping and hang-up times */
+    char web_root[PATH_MAX];                /* realpath of cfg->web_root */
+    gint64 started_us;                      /* g_get_monotonic_time() at start */
+    int schema_version;                     /* the newest migration built in */
+    struct pl_ws_conn *conns;               /* open WebSocket connections, intrusive list */
     unsigned conn_count;
     bool shutting_down;
     guint shutdown_timer;

@@ -1,0 +1,833 @@
+/*
+ * The council's records over HTTP: session documents (upload, list, read,
+ * who read them), the minutes (JSON, printable HTML, CSV; notes; finalise),
+ * voters' petitions (a citizen's form, staff entry, the workflow), search,
+ * the standing board's dashboard and the public archive.
+ *
+ * Each route checks the shape of what it was sent (records_input.c,
+ * doc_type.c) and hands the rest to one SQL function of
+ * schema/009_records.sql, which decides who may do what in the same
+ * statement as the write and raises a refusal (answered by pl_api_refused).
+ *
+ * An upload streams to a temporary file under <data>/documents/tmp while
+ * its SHA-256 is computed; when the body is complete the content's type is
+ * read from the file, the file is synced and renamed to
+ * <data>/documents/<2 hex>/<sha256>, and only then is the row committed: a
+ * document the database lists always has its bytes on disk. A refusal after
+ * the rename removes the file again if this upload created it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+#include "auth_token.h"
+#include "doc_type.h"
+#include "log.h"
+#include "minutes_render.h"
+#include "net_http.h"
+#include "rate_limit.h"
+#include "records_input.h"
+#include "seclog.h"
+#include "server.h"
+
+#define REC_DB_TIMEOUT_MS 10000
+#define REC_MAX_BODY      (128 * 1024)
+
+/* The page a minutes export is: no script, its own inline style. */
+#define MINUTES_CSP "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+/* --- the requester --------------------------------------------------------------- */
+
+/* $1 and $2 of every records function: the person (NULL when nobody is
+ * signed in) and whether they administer. */
+struct who {
+    char id[24];
+    bool signed_in;
+    const char *admin;
+};
+
+static void who_of(struct lws *wsi, struct who *w)
+{
+    struct pl_identity me = {0};
+    w->signed_in = pl_api_signed_in(wsi, &me);
+    snprintf(w->id, sizeof w->id, "%lld", (long long)me.person_id);
+    w->admin = w->signed_in && me.is_admin ? "t" : "f";
+    pl_identity_clear(&me);
+}
+
+static const char *who_id(const struct who *w)
+{
+    return w->signed_in ? w->id : NULL;
+}
+
+/* --- query arguments ---------------------------------------------------------- */
+
+/* The value of ?name=... (decoded by lws), or NULL. */
+static const char *arg(struct lws *wsi, const char *name, char *buf, int len)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s=", name);
+    return lws_get_urlarg_by_name(wsi, key, buf, len);
+}
+
+/* A positive id from ?name=, as decimal text in out; 0 if absent or bad. */
+static int arg_id(struct lws *wsi, const char *name, char out[24])
+{
+    char buf[64];
+    const char *v = arg(wsi, name, buf, sizeof buf);
+    if (!v || !*v || strlen(v) > 18 || strspn(v, "0123456789") != strlen(v) ||
+        g_ascii_strtoll(v, NULL, 10) <= 0)
+        return 0;
+    g_strlcpy(out, v, 24);
+    return 1;
+}
+
+/* --- answering ------------------------------------------------------------------- */
+
+/* Store callback for a records function returning jsonb: 200 with it, or the
+ * refusal. */
+static void json_done(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_refused(wsi, hr, res, err, false);
+        return;
+    }
+    const char *text = PQgetvalue(res, 0, 0);
+    int status = hr->api && json_is_true(json_object_get(hr->api, "created")) ? 201 : 200;
+    const char *counted = json_string_value(json_object_get(hr->api, "throttle"));
+    if (counted) /* a citizen's petition, accepted: it counts against the address */
+        pl_throttle_fail(pl_server_from_wsi(wsi)->throttle_petitions, counted,
+                         g_get_monotonic_time());
+    if (hr->api && json_is_string(json_object_get(hr->api, "event"))) {
+        char address[64], *detail = g_strndup(text, 200);
+        pl_http_peer(wsi, address, sizeof address);
+        pl_seclog(pl_server_from_wsi(wsi)->store,
+                  json_string_value(json_object_get(hr->api, "event")),
+                  json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
+        g_free(detail);
+    }
+    pl_http_respond(wsi, hr, status, "application/json", text, strlen(text));
+}
+
+/* Runs "SELECT <fn>(...)::text" for the request, answered by cb (json_done
+ * or one that ends with it); event: a write to put in the security log
+ * (NULL for a read); created: answer 201. */
+static int run_cb(struct lws *wsi, struct pl_http_req *hr, const char *sql, int n,
+                  const char *const *params, const char *event, const struct who *w, bool created,
+                  pl_store_cb cb)
+{
+    json_decref(hr->api);
+    hr->api = json_pack("{s:s?, s:I, s:b}", "event", event, "by",
+                        (json_int_t)(w && w->signed_in ? g_ascii_strtoll(w->id, NULL, 10) : 0),
+                        "created", created);
+    hr->phase = PH_WAIT;
+    hr->db_request =
+        pl_store_query(pl_server_from_wsi(wsi)->store, sql, n, params, REC_DB_TIMEOUT_MS, cb, wsi);
+    return 0;
+}
+
+static int run(struct lws *wsi, struct pl_http_req *hr, const char *sql, int n,
+               const char *const *params, const char *event, const struct who *w, bool created)
+{
+    return run_cb(wsi, hr, sql, n, params, event, w, created, json_done);
+}
+
+/* 400 listing every field at fault (problems: taken). */
+static int refuse_fields(struct lws *wsi, struct pl_http_req *hr, json_t *problems)
+{
+    json_t *first = json_array_get(problems, 0);
+    const char *code = json_string_value(json_object_get(first, "error"));
+    enum pl_err err = PL_ERR_BAD_FIELD;
+    for (int k = 0; k < PL_ERR__COUNT; k++)
+        if (code && strcmp(pl_err_code((enum pl_err)k), code) == 0)
+            err = (enum pl_err)k;
+    json_t *extra = json_pack("{s:O}", "fields", problems);
+    pl_http_respond_refusal(wsi, hr, 400, err, json_string_value(json_object_get(first, "field")),
+                            NULL, extra);
+    json_decref(extra);
+    json_decref(problems);
+    return 0;
+}
+
+static int need_sign_in(struct lws *wsi, struct pl_http_req *hr, const struct who *w)
+{
+    if (w->signed_in)
+        return 0;
+    pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    return -1;
+}
+
+/* --- documents: upload ---------------------------------------------------------- */
+
+static const char *const upload_fields[] = {"session_id", "agenda_item_id", "title",
+                                            "kind",       "visibility",     "replaces"};
+
+struct pl_upload {
+    struct lws_spa *spa;
+    struct who who;
+    int fd;          /* the temporary file, -1 when none */
+    char *tmp_path;  /* owned */
+    char *file_name; /* as the client named it; owned */
+    EVP_MD_CTX *md;
+    uint64_t bytes, max;
+    bool too_large, got_file, extra_file, io_error, bad_form;
+    char sha256[65];
+    char *final_path; /* owned */
+    bool created;     /* this upload put final_path there */
+};
+
+void pl_upload_free(struct pl_upload *up)
+{
+    if (!up)
+        return;
+    if (up->spa)
+        lws_spa_destroy(up->spa);
+    if (up->fd >= 0)
+        close(up->fd);
+    if (up->tmp_path)
+        g_unlink(up->tmp_path);
+    g_free(up->tmp_path);
+    g_free(up->file_name);
+    g_free(up->final_path);
+    EVP_MD_CTX_free(up->md);
+    g_free(up);
+}
+
+static char *documents_dir(struct lws *wsi, const char *sub)
+{
+    return g_build_filename(pl_server_from_wsi(wsi)->cfg->data_dir, "documents", sub, NULL);
+}
+
+/* lws_spa's file callback: the part named "file" streams to the temporary
+ * file; its hash and size are kept as it comes. */
+static int upload_part(void *data, const char *name, const char *filename, char *buf, int len,
+                       enum lws_spa_fileupload_states state)
+{
+    struct lws *wsi = data;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    struct pl_upload *up = hr->upload;
+    if (!up || strcmp(name, "file") != 0)
+        return 0; /* other file fields are ignored */
+    if (state == LWS_UFS_OPEN) {
+        if (up->got_file) {
+            up->extra_file = true;
+            return 0;
+        }
+        up->got_file = true;
+        up->file_name = g_strdup(filename ? filename : "");
+        char *dir = documents_dir(wsi, "tmp");
+        if (g_mkdir_with_parents(dir, 0700) != 0) {
+            up->io_error = true;
+            g_free(dir);
+            return 0;
+        }
+        up->tmp_path = g_build_filename(dir, "upload-XXXXXX", NULL);
+        g_free(dir);
+        up->fd = g_mkstemp_full(up->tmp_path, O_RDWR | O_CLOEXEC, 0600);
+        if (up->fd < 0)
+            up->io_error = true;
+        return 0;
+    }
+    if (up->extra_file || up->fd < 0 || up->too_large || up->io_error)
+        return 0;
+    if (len > 0) {
+        if (up->bytes + (uint64_t)len > up->max) {
+            /* Keep reading (the client is still sending) but store nothing. */
+            up->too_large = true;
+            close(up->fd);
+            up->fd = -1;
+            g_unlink(up->tmp_path);
+            return 0;
+        }
+        EVP_DigestUpdate(up->md, buf, (size_t)len);
+        for (int off = 0; off < len;) {
+            ssize_t w = write(up->fd, buf + off, (size_t)(len - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                up->io_error = true;
+                return 0;
+            }
+            off += (int)w;
+        }
+        up->bytes += (uint64_t)len;
+    }
+    return 0;
+}
+
+static bool multipart(struct lws *wsi)
+{
+    char ctype[128];
+    return lws_hdr_copy(wsi, ctype, sizeof ctype, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
+           g_ascii_strncasecmp(ctype, "multipart/form-data", 19) == 0;
+}
+
+static int upload_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    who_of(wsi, &w);
+    if (need_sign_in(wsi, hr, &w) != 0)
+        return 0;
+    if (!pl_http_origin_ok(wsi))
+        return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
+    if (!multipart(wsi))
+        return pl_http_respond_error(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL, 0);
+    struct pl_upload *up = g_new0(struct pl_upload, 1);
+    up->fd = -1;
+    up->who = w;
+    up->max = (uint64_t)pl_server_from_wsi(wsi)->cfg->max_upload_mb * 1024 * 1024;
+    up->md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(up->md, EVP_sha256(), NULL);
+    /* A body announced larger than the limit plus the form's own bytes is
+     * read without being stored. */
+    char cl[32];
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+        g_ascii_strtoull(cl, NULL, 10) > up->max + 64 * 1024)
+        up->too_large = true;
+    lws_spa_create_info_t info = {0};
+    info.param_names = upload_fields;
+    info.count_params = (int)G_N_ELEMENTS(upload_fields);
+    info.max_storage = 2048;
+    info.opt_cb = upload_part;
+    info.opt_data = wsi;
+    hr->upload = up;
+    up->spa = lws_spa_create_via_info(wsi, &info);
+    hr->phase = PH_WAIT;
+    if (!up->spa)
+        return pl_http_respond_error(wsi, hr, 500, PL_ERR_INTERNAL, NULL, 0);
+    return 0;
+}
+
+int pl_records_upload_body(struct lws *wsi, struct pl_http_req *hr, const void *in, size_t len)
+{
+    (void)wsi;
+    struct pl_upload *up = hr->upload;
+    if (up->spa && hr->phase == PH_WAIT && !up->bad_form &&
+        lws_spa_process(up->spa, in, (int)len) < 0)
+        up->bad_form = true; /* not a form lws can read: said at the end */
+    return 0;
+}
+
+static void upload_stored(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    struct pl_upload *up = hr->upload;
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        /* Nothing stored: the file goes too, if this upload brought it. */
+        if (up && up->created && up->final_path)
+            g_unlink(up->final_path);
+        pl_api_refused(wsi, hr, res, err, false);
+        return;
+    }
+    json_done(user, res, err);
+}
+
+/* Reads the start and the end of the file, for the type. */
+static enum pl_doc_type sniff_file(int fd, uint64_t size)
+{
+    unsigned char *head = g_malloc(PL_DOC_HEAD_BYTES), *tail = g_malloc(PL_DOC_TAIL_BYTES);
+    size_t hn = size < PL_DOC_HEAD_BYTES ? (size_t)size : PL_DOC_HEAD_BYTES;
+    size_t tn = size < PL_DOC_TAIL_BYTES ? (size_t)size : PL_DOC_TAIL_BYTES;
+    enum pl_doc_type t = PL_DOC_UNKNOWN;
+    if (pread(fd, head, hn, 0) == (ssize_t)hn &&
+        pread(fd, tail, tn, (off_t)(size - tn)) == (ssize_t)tn)
+        t = pl_doc_sniff(head, hn, tail, tn, size);
+    g_free(head);
+    g_free(tail);
+    return t;
+}
+
+/* Moves the checked file to its place by hash, synced. 0 on success. */
+static int keep_file(struct lws *wsi, struct pl_upload *up)
+{
+    char sub[3] = {up->sha256[0], up->sha256[1], 0};
+    char *dir = documents_dir(wsi, sub);
+    up->final_path = g_build_filename(dir, up->sha256, NULL);
+    int rc = -1;
+    if (fsync(up->fd) == 0 && g_mkdir_with_parents(dir, 0700) == 0) {
+        if (g_file_test(up->final_path, G_FILE_TEST_IS_REGULAR)) {
+            rc = 0; /* the same bytes are there already (another version) */
+        } else if (g_rename(up->tmp_path, up->final_path) == 0) {
+            g_free(up->tmp_path);
+            up->tmp_path = NULL;
+            up->created = true;
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+            }
+            rc = 0;
+        }
+    }
+    g_free(dir);
+    return rc;
+}
+
+int pl_records_upload_done(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_upload *up = hr->upload;
+    if (up->spa)
+        lws_spa_finalize(up->spa);
+    if (up->too_large)
+        return pl_http_respond_error(wsi, hr, 413, PL_ERR_FILE_TOO_LARGE, "file", 0);
+    if (up->io_error) {
+        pl_log_error("document upload: cannot write under %s: %s",
+                     pl_server_from_wsi(wsi)->cfg->data_dir, g_strerror(errno));
+        return pl_http_respond_error(wsi, hr, 500, PL_ERR_INTERNAL, NULL, 0);
+    }
+    /* The form's fields, as strings, for the same checks as JSON. */
+    json_t *doc = json_object();
+    for (int i = 0; i < (int)G_N_ELEMENTS(upload_fields); i++) {
+        const char *v = lws_spa_get_string(up->spa, i);
+        if (v && *v)
+            json_object_set_new(doc, upload_fields[i], json_string(v));
+    }
+    json_t *problems = up->bad_form
+                           ? json_pack("[{s:s, s:s}]", "field", "file", "error", "bad_field")
+                           : pl_rec_check(PL_REC_DOCUMENT, doc);
+    if (!problems && (!up->got_file || up->extra_file))
+        problems = json_pack("[{s:s, s:s}]", "field", "file", "error",
+                             up->got_file ? "bad_field" : "missing_field");
+    if (!problems && up->bytes == 0)
+        problems = json_pack("[{s:s, s:s}]", "field", "file", "error", "bad_field");
+    if (!problems && (g_utf8_strlen(up->file_name, -1) > 255 || !*up->file_name ||
+                      !g_utf8_validate(up->file_name, -1, NULL)))
+        problems = json_pack("[{s:s, s:s}]", "field", "file", "error", "bad_field");
+    if (problems) {
+        json_decref(doc);
+        return refuse_fields(wsi, hr, problems);
+    }
+    enum pl_doc_type found = sniff_file(up->fd, up->bytes);
+    enum pl_doc_type claimed = pl_doc_claimed(up->file_name);
+    if (found == PL_DOC_UNKNOWN || !pl_doc_agrees(claimed, found)) {
+        json_decref(doc);
+        json_t *extra = json_pack(
+            "{s:s}", "detected",
+            found == PL_DOC_UNKNOWN ? "unknown" : pl_doc_media_type(found, up->file_name));
+        pl_http_respond_refusal(wsi, hr, 415, PL_ERR_FILE_TYPE, "file",
+                                claimed == PL_DOC_UNKNOWN ? "unsupported" : "mismatch", extra);
+        json_decref(extra);
+        return 0;
+    }
+    unsigned char h[32];
+    unsigned int hl = 0;
+    EVP_DigestFinal_ex(up->md, h, &hl);
+    pl_hex(h, 32, up->sha256);
+    if (keep_file(wsi, up) != 0) {
+        json_decref(doc);
+        pl_log_error("document upload: cannot keep %s: %s", up->sha256, g_strerror(errno));
+        return pl_http_respond_error(wsi, hr, 500, PL_ERR_INTERNAL, NULL, 0);
+    }
+    /* Basename only: a browser may send a path. */
+    const char *base = strrchr(up->file_name, '/');
+    base = base ? base + 1 : up->file_name;
+    const char *bs = strrchr(base, '\\');
+    base = bs ? bs + 1 : base;
+    json_object_set_new(doc, "file_name", json_string(base));
+    json_object_set_new(doc, "media_type", json_string(pl_doc_media_type(found, base)));
+    json_object_set_new(doc, "bytes", json_integer((json_int_t)up->bytes));
+    json_object_set_new(doc, "sha256", json_string(up->sha256));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    const char *params[3] = {who_id(&up->who), up->who.admin, text};
+    run_cb(wsi, hr, "SELECT rec_doc_add($1, $2, $3::jsonb)::text", 3, params, "document_uploaded",
+           &up->who, true, upload_stored);
+    free(text);
+    return 0;
+}
+
+/* --- documents: reading ------------------------------------------------------------ */
+
+static void file_opened(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_refused(wsi, hr, res, err, false);
+        return;
+    }
+    json_t *d = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    const char *sha = json_string_value(json_object_get(d, "sha256"));
+    const char *name = json_string_value(json_object_get(d, "file_name"));
+    const char *mime = json_string_value(json_object_get(d, "media_type"));
+    if (!sha || strlen(sha) != 64 || !name || !mime) {
+        json_decref(d);
+        pl_http_respond_error(wsi, hr, 500, PL_ERR_INTERNAL, NULL, 0);
+        return;
+    }
+    char sub[3] = {sha[0], sha[1], 0};
+    char *dir = documents_dir(wsi, sub);
+    char *path = g_build_filename(dir, sha, NULL);
+    g_free(dir);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        pl_log_error("document %s: its file %s is missing", PQgetvalue(res, 0, 0), path);
+        pl_http_respond_error(wsi, hr, 500, PL_ERR_INTERNAL, NULL, 0);
+    } else {
+        /* RFC 6266/5987: the name as UTF-8, percent-encoded. */
+        char *enc = g_uri_escape_string(name, NULL, FALSE);
+        char *extra = g_strdup_printf("Content-Disposition: inline; filename*=UTF-8''%s\x0d\x0a"
+                                      "ETag: \"%s\"\x0d\x0aX-Content-SHA256: %s\x0d\x0a"
+                                      "Cache-Control: private, no-cache\x0d\x0a",
+                                      enc, sha, sha);
+        g_free(enc);
+        pl_http_serve_file_as(wsi, hr, path, mime, extra);
+        g_free(extra);
+    }
+    g_free(path);
+    json_decref(d);
+}
+
+static int file_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    char id[24];
+    who_of(wsi, &w);
+    if (!arg_id(wsi, "id", id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "id", 0);
+    const char *params[3] = {who_id(&w), w.admin, id};
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
+                                    "SELECT rec_doc_open($1, $2, $3::bigint)::text", 3, params,
+                                    REC_DB_TIMEOUT_MS, file_opened, wsi);
+    return 0;
+}
+
+static int documents_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    char id[24];
+    who_of(wsi, &w);
+    if (!arg_id(wsi, "session_id", id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "session_id", 0);
+    const char *params[3] = {who_id(&w), w.admin, id};
+    return run(wsi, hr, "SELECT rec_doc_list($1, $2, $3::bigint)::text", 3, params, NULL, &w,
+               false);
+}
+
+static int opens_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    char id[24];
+    who_of(wsi, &w);
+    if (need_sign_in(wsi, hr, &w) != 0)
+        return 0;
+    if (!arg_id(wsi, "id", id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "id", 0);
+    const char *params[3] = {w.id, w.admin, id};
+    return run(wsi, hr, "SELECT rec_doc_opens($1, $2, $3::bigint)::text", 3, params, NULL, &w,
+               false);
+}
+
+/* --- minutes ------------------------------------------------------------------------ */
+
+enum minutes_format { MF_JSON, MF_HTML, MF_CSV };
+
+static void minutes_got(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_refused(wsi, hr, res, err, false);
+        return;
+    }
+    const char *text = PQgetvalue(res, 0, 0);
+    const char *sha = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+    enum minutes_format f = (enum minutes_format)json_integer_value(json_object_get(hr->api, "f"));
+    json_int_t sid = json_integer_value(json_object_get(hr->api, "session"));
+    if (sha)
+        g_strlcpy(hr->content_sha256, sha, sizeof hr->content_sha256);
+    if (f == MF_JSON) {
+        pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+        return;
+    }
+    json_t *rec = json_loads(text, 0, NULL);
+    char *out = f == MF_HTML ? pl_minutes_html(rec, sha) : pl_minutes_csv(rec);
+    json_decref(rec);
+    hr->disposition = g_strdup_printf("%s; filename=\"bien-ban-ky-hop-%lld%s.%s\"",
+                                      f == MF_HTML ? "inline" : "attachment", (long long)sid,
+                                      sha ? "" : "-du-thao", f == MF_HTML ? "html" : "csv");
+    if (f == MF_HTML)
+        hr->csp = MINUTES_CSP;
+    pl_http_respond(wsi, hr, 200,
+                    f == MF_HTML ? "text/html; charset=utf-8" : "text/csv; charset=utf-8", out,
+                    strlen(out));
+    g_free(out);
+}
+
+static int minutes_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    char id[24], buf[16];
+    who_of(wsi, &w);
+    if (!arg_id(wsi, "session_id", id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "session_id", 0);
+    const char *format = arg(wsi, "format", buf, sizeof buf);
+    enum minutes_format f = MF_JSON;
+    if (format && strcmp(format, "html") == 0)
+        f = MF_HTML;
+    else if (format && strcmp(format, "csv") == 0)
+        f = MF_CSV;
+    else if (format && strcmp(format, "json") != 0)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "format", 0);
+    hr->api =
+        json_pack("{s:i, s:I}", "f", (int)f, "session", (json_int_t)g_ascii_strtoll(id, NULL, 10));
+    const char *params[3] = {who_id(&w), w.admin, id};
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
+                                    "SELECT body, hash FROM rec_minutes_get($1, $2, $3::bigint)", 3,
+                                    params, REC_DB_TIMEOUT_MS, minutes_got, wsi);
+    return 0;
+}
+
+/* --- search, dashboard, archive ---------------------------------------------------- */
+
+static int search_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    char slug[80], q[1024];
+    who_of(wsi, &w);
+    const char *council = arg(wsi, "council", slug, sizeof slug);
+    const char *text = arg(wsi, "q", q, sizeof q);
+    if (!council || !*council)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_MISSING_FIELD, "council", 0);
+    glong n = text && g_utf8_validate(text, -1, NULL) ? g_utf8_strlen(text, -1) : -1;
+    if (n < 1 || n > 200)
+        return pl_http_respond_error(
+            wsi, hr, 400, n == 0 || !text ? PL_ERR_MISSING_FIELD : PL_ERR_BAD_FIELD, "q", 0);
+    const char *params[4] = {who_id(&w), w.admin, council, text};
+    return run(wsi, hr, "SELECT rec_search($1, $2, $3, $4)::text", 4, params, NULL, &w, false);
+}
+
+static int dashboard_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    char id[24];
+    who_of(wsi, &w);
+    if (need_sign_in(wsi, hr, &w) != 0)
+        return 0;
+    if (!arg_id(wsi, "council_id", id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "council_id", 0);
+    const char *params[3] = {w.id, w.admin, id};
+    return run(wsi, hr, "SELECT rec_dashboard($1, $2, $3::bigint)::text", 3, params, NULL, &w,
+               false);
+}
+
+static int archive_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    char slug[80];
+    const char *council = arg(wsi, "council", slug, sizeof slug);
+    if (!council || !*council)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_MISSING_FIELD, "council", 0);
+    const char *params[1] = {council};
+    /* Public and the same for everyone: a proxy may keep it a minute. */
+    hr->cache_control = "public, max-age=60";
+    return run(wsi, hr, "SELECT rec_archive($1)::text", 1, params, NULL, NULL, false);
+}
+
+static int councils_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    hr->cache_control = "public, max-age=60";
+    return run(wsi, hr,
+               "SELECT coalesce(jsonb_agg(jsonb_build_object('slug', slug, 'name', name) ORDER BY "
+               "name), '[]')::text FROM council",
+               0, NULL, NULL, NULL, false);
+}
+
+/* --- petitions -------------------------------------------------------------------- */
+
+static const char *const filters[] = {"status", "area", "agency", "overdue", "q"};
+
+static int petitions_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct who w;
+    char id[24];
+    who_of(wsi, &w);
+    if (need_sign_in(wsi, hr, &w) != 0)
+        return 0;
+    if (!arg_id(wsi, "council_id", id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "council_id", 0);
+    json_t *f = json_object();
+    for (size_t i = 0; i < G_N_ELEMENTS(filters); i++) {
+        char buf[512];
+        const char *v = arg(wsi, filters[i], buf, sizeof buf);
+        if (v && *v && g_utf8_validate(v, -1, NULL))
+            json_object_set_new(f, filters[i],
+                                strcmp(filters[i], "overdue") == 0
+                                    ? json_boolean(strcmp(v, "0") != 0)
+                                    : json_string(v));
+    }
+    char *text = json_dumps(f, JSON_COMPACT);
+    json_decref(f);
+    const char *params[4] = {w.id, w.admin, id, text};
+    run(wsi, hr, "SELECT rec_petition_list($1, $2, $3::bigint, $4::jsonb)::text", 4, params, NULL,
+        &w, false);
+    free(text);
+    return 0;
+}
+
+/* POST bodies: parsed and checked field by field, then one function. */
+static int post_json(struct lws *wsi, struct pl_http_req *hr, enum pl_rec_body body,
+                     const char *sql, const char *event, bool created, bool anonymous)
+{
+    struct who w;
+    who_of(wsi, &w);
+    if (!anonymous && need_sign_in(wsi, hr, &w) != 0)
+        return 0;
+    json_t *doc = json_loadb(hr->req_body->str, hr->req_body->len, JSON_REJECT_DUPLICATES, NULL);
+    if (!doc)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_JSON, NULL, 0);
+    json_t *problems = pl_rec_check(body, doc);
+    if (problems) {
+        json_decref(doc);
+        return refuse_fields(wsi, hr, problems);
+    }
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    const char *params[3] = {anonymous ? NULL : w.id, w.admin, text};
+    if (anonymous)
+        params[1] = "f";
+    run(wsi, hr, sql, 3, params, event, anonymous ? NULL : &w, created);
+    free(text);
+    return 0;
+}
+
+static int public_petition(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char address[64];
+    pl_http_peer(wsi, address, sizeof address);
+    int delay = 0, retry = 0;
+    /* Each accepted petition counts against its address (json_done), as a
+     * failed login does: a form's mistakes do not. */
+    if (pl_throttle_check(srv->throttle_petitions, address, g_get_monotonic_time(), &delay,
+                          &retry) != 0)
+        return pl_http_respond_error(wsi, hr, 429, PL_ERR_RATE_LIMITED, NULL, retry);
+    post_json(wsi, hr, PL_REC_PETITION_PUBLIC, "SELECT rec_petition_add($1, $2, $3::jsonb)::text",
+              "petition_received", true, true);
+    if (hr->api && hr->phase == PH_WAIT)
+        json_object_set_new(hr->api, "throttle", json_string(address));
+    return 0;
+}
+
+/* --- routing ----------------------------------------------------------------------- */
+
+struct route {
+    const char *path;
+    bool post;
+    int (*handle)(struct lws *wsi, struct pl_http_req *hr);
+};
+
+static int notes_post(struct lws *wsi, struct pl_http_req *hr)
+{
+    return post_json(wsi, hr, PL_REC_MINUTES_NOTES,
+                     "SELECT rec_minutes_notes($1, $2, ($3::jsonb->>'session_id')::bigint, "
+                     "$3::jsonb->>'notes')::text",
+                     "minutes_notes_saved", false, false);
+}
+
+static int finalise_post(struct lws *wsi, struct pl_http_req *hr)
+{
+    return post_json(wsi, hr, PL_REC_MINUTES_SESSION,
+                     "SELECT rec_minutes_finalise($1, $2, ($3::jsonb->>'session_id')::bigint)"
+                     "::text",
+                     "minutes_finalised", false, false);
+}
+
+static int petition_post(struct lws *wsi, struct pl_http_req *hr)
+{
+    return post_json(wsi, hr, PL_REC_PETITION_STAFF,
+                     "SELECT rec_petition_add($1, $2, $3::jsonb)::text", "petition_received", true,
+                     false);
+}
+
+static int petition_action_post(struct lws *wsi, struct pl_http_req *hr)
+{
+    return post_json(wsi, hr, PL_REC_PETITION_ACTION,
+                     "SELECT rec_petition_act($1, $2, $3::jsonb)::text", "petition_changed", false,
+                     false);
+}
+
+static const struct route routes[] = {
+    {"/api/documents", false, documents_begin},
+    {"/api/documents", true, upload_begin},
+    {"/api/documents/file", false, file_begin},
+    {"/api/documents/opens", false, opens_begin},
+    {"/api/minutes", false, minutes_begin},
+    {"/api/minutes/notes", true, notes_post},
+    {"/api/minutes/finalise", true, finalise_post},
+    {"/api/petitions", false, petitions_begin},
+    {"/api/petitions", true, petition_post},
+    {"/api/petitions/action", true, petition_action_post},
+    {"/api/search", false, search_begin},
+    {"/api/dashboard", false, dashboard_begin},
+    {"/api/public/councils", false, councils_begin},
+    {"/api/public/archive", false, archive_begin},
+    {"/api/public/petitions", true, public_petition},
+};
+
+bool pl_records_owns(const char *path)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
+        if (strcmp(routes[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+int pl_records_begin(struct lws *wsi, struct pl_http_req *hr, const char *path, bool *mine)
+{
+    *mine = pl_records_owns(path);
+    if (!*mine)
+        return 0;
+    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    const struct route *r = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
+        if (strcmp(routes[i].path, path) == 0 && routes[i].post == post)
+            r = &routes[i];
+    if (!r || (!post && !get))
+        return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
+    if (!post)
+        return r->handle(wsi, hr);
+    if (r->handle == upload_begin)
+        return upload_begin(wsi, hr);
+    /* A page from elsewhere may not write to the record. */
+    if (!pl_http_origin_ok(wsi)) {
+        char address[64];
+        pl_http_peer(wsi, address, sizeof address);
+        pl_seclog(pl_server_from_wsi(wsi)->store, "api_origin_refused", 0, NULL, address, path);
+        return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
+    }
+    hr->req_body = g_string_new(NULL);
+    hr->max_body = REC_MAX_BODY;
+    hr->phase = PH_WAIT;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0)
+        return pl_api_handle(wsi, hr);
+    return 0;
+}
+
+int pl_records_handle(struct lws *wsi, struct pl_http_req *hr)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
+        if (routes[i].post && strcmp(routes[i].path, hr->path) == 0 &&
+            routes[i].handle != upload_begin)
+            return routes[i].handle(wsi, hr);
+    return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
+}

@@ -1,0 +1,270 @@
+/*
+ * Table-driven checks of the records API's bodies. Lengths are counted in
+ * characters (a Vietnamese name is mostly multi-byte), after trimming: a
+ * field of spaces is missing, not filled.
+ */
+#include "records_input.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+enum kind { K_TEXT, K_ID, K_DATE, K_ENUM, K_SLUG };
+
+struct rule {
+    const char *name;
+    enum kind kind;
+    bool required;
+    long min, max;             /* characters for K_TEXT */
+    const char *const *values; /* K_ENUM, NULL-terminated */
+};
+
+static const char *const areas[] = {"land",    "construction",   "transport", "environment",
+                                    "health",  "education",      "social",    "security",
+                                    "economy", "administration", "other",     NULL};
+static const char *const sources[] = {"staff", "meeting", NULL};
+static const char *const actions[] = {"assign",   "answer", "publish", "close",
+                                      "classify", "merge",  NULL};
+static const char *const kinds[] = {"draft", "report", "resolution", "other", NULL};
+static const char *const visibilities[] = {"delegates", "public", NULL};
+
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, K_TEXT, false, 0, 0, NULL                                                            \
+    }
+
+static const struct rule petition_public[] = {
+    {"council", K_SLUG, true, 0, 0, NULL},    {"name", K_TEXT, true, 1, 200, NULL},
+    {"contact", K_TEXT, true, 3, 200, NULL},  {"content", K_TEXT, true, 10, 5000, NULL},
+    {"area", K_ENUM, true, 0, 0, areas},      {"locality", K_TEXT, true, 1, 200, NULL},
+    {"meeting", K_TEXT, false, 0, 200, NULL}, END,
+};
+
+static const struct rule petition_staff[] = {
+    {"council_id", K_ID, true, 0, 0, NULL},     {"source", K_ENUM, false, 0, 0, sources},
+    {"received_on", K_DATE, false, 0, 0, NULL}, {"name", K_TEXT, true, 1, 200, NULL},
+    {"contact", K_TEXT, false, 3, 200, NULL},   {"content", K_TEXT, true, 10, 5000, NULL},
+    {"area", K_ENUM, true, 0, 0, areas},        {"locality", K_TEXT, true, 1, 200, NULL},
+    {"meeting", K_TEXT, false, 0, 200, NULL},   END,
+};
+
+/* The action's own fields are checked after these, by action. */
+static const struct rule petition_action[] = {
+    {"id", K_ID, true, 0, 0, NULL},
+    {"action", K_ENUM, true, 0, 0, actions},
+    {"agency", K_TEXT, false, 1, 200, NULL},
+    {"due_on", K_DATE, false, 0, 0, NULL},
+    {"answer", K_TEXT, false, 1, 10000, NULL},
+    {"note", K_TEXT, false, 0, 2000, NULL},
+    {"area", K_ENUM, false, 0, 0, areas},
+    {"locality", K_TEXT, false, 1, 200, NULL},
+    {"into", K_ID, false, 0, 0, NULL},
+    END,
+};
+
+static const struct rule minutes_notes[] = {
+    {"session_id", K_ID, true, 0, 0, NULL},
+    {"notes", K_TEXT, true, 0, 20000, NULL},
+    END,
+};
+
+static const struct rule minutes_session[] = {
+    {"session_id", K_ID, true, 0, 0, NULL},
+    END,
+};
+
+static const struct rule document[] = {
+    {"session_id", K_ID, false, 0, 0, NULL},
+    {"agenda_item_id", K_ID, false, 0, 0, NULL},
+    {"title", K_TEXT, false, 1, 300, NULL},
+    {"kind", K_ENUM, false, 0, 0, kinds},
+    {"visibility", K_ENUM, false, 0, 0, visibilities},
+    {"replaces", K_ID, false, 0, 0, NULL},
+    END,
+};
+
+int pl_rec_date_ok(const char *s)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !g_ascii_isdigit(s[i]))
+            return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    return y >= 1900 && y <= 2999 && g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y);
+}
+
+static bool slug_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 63 || !(g_ascii_islower(s[0]) || g_ascii_isdigit(s[0])))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(g_ascii_islower(s[i]) || g_ascii_isdigit(s[i]) || s[i] == '-'))
+            return false;
+    return true;
+}
+
+/* A positive id, as a JSON integer or (form fields) decimal text. */
+static bool id_ok(const json_t *v, bool text)
+{
+    if (!text)
+        return json_is_integer(v) && json_integer_value(v) > 0;
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) > 18)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_isdigit(*p))
+            return false;
+    return g_ascii_strtoll(s, NULL, 10) > 0;
+}
+
+/* "missing_field", "bad_field" or NULL (fine). */
+static const char *check_value(const struct rule *r, const json_t *v, bool text)
+{
+    if (r->kind == K_ID)
+        return id_ok(v, text) ? NULL : "bad_field";
+    if (!json_is_string(v))
+        return "bad_field";
+    const char *s = json_string_value(v);
+    if (!g_utf8_validate(s, (gssize)json_string_length(v), NULL) ||
+        strlen(s) != json_string_length(v))
+        return "bad_field";
+    switch (r->kind) {
+    case K_TEXT: {
+        char *t = g_strstrip(g_strdup(s));
+        long n = (long)g_utf8_strlen(t, -1);
+        g_free(t);
+        if (n == 0 && r->min > 0)
+            return "missing_field";
+        return n < r->min || n > r->max ? "bad_field" : NULL;
+    }
+    case K_DATE:
+        return pl_rec_date_ok(s) ? NULL : "bad_field";
+    case K_SLUG:
+        return slug_ok(s) ? NULL : "bad_field";
+    case K_ENUM:
+        for (const char *const *e = r->values; *e; e++)
+            if (strcmp(*e, s) == 0)
+                return NULL;
+        return "bad_field";
+    default:
+        return "bad_field";
+    }
+}
+
+static void add(json_t *out, const char *field, const char *error)
+{
+    json_array_append_new(out, json_pack("{s:s, s:s}", "field", field, "error", error));
+}
+
+/* The fields an action needs (and allows). */
+static void check_action(const json_t *doc, json_t *out)
+{
+    static const struct {
+        const char *action;
+        const char *need[2];
+        const char *allow[2];
+    } steps[] = {
+        {"assign", {"agency", "due_on"}, {NULL, NULL}},
+        {"answer", {"answer", NULL}, {NULL, NULL}},
+        {"publish", {NULL, NULL}, {"note", NULL}},
+        {"close", {NULL, NULL}, {"note", NULL}},
+        {"classify", {NULL, NULL}, {"area", "locality"}},
+        {"merge", {"into", NULL}, {NULL, NULL}},
+    };
+    const char *action = json_string_value(json_object_get(doc, "action"));
+    for (size_t i = 0; action && i < G_N_ELEMENTS(steps); i++) {
+        if (strcmp(steps[i].action, action) != 0)
+            continue;
+        for (int k = 0; k < 2; k++)
+            if (steps[i].need[k] && !json_object_get(doc, steps[i].need[k]))
+                add(out, steps[i].need[k], "missing_field");
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)doc, key, v)
+        {
+            if (strcmp(key, "id") == 0 || strcmp(key, "action") == 0)
+                continue;
+            bool ok = false;
+            for (int k = 0; k < 2; k++)
+                ok |= (steps[i].need[k] && strcmp(key, steps[i].need[k]) == 0) ||
+                      (steps[i].allow[k] && strcmp(key, steps[i].allow[k]) == 0);
+            if (!ok)
+                add(out, key, "unknown_field");
+        }
+        if (strcmp(action, "classify") == 0 && !json_object_get(doc, "area") &&
+            !json_object_get(doc, "locality"))
+            add(out, "area", "missing_field");
+    }
+}
+
+json_t *pl_rec_check(enum pl_rec_body body, const json_t *doc)
+{
+    const struct rule *rules = NULL;
+    switch (body) {
+    case PL_REC_PETITION_PUBLIC:
+        rules = petition_public;
+        break;
+    case PL_REC_PETITION_STAFF:
+        rules = petition_staff;
+        break;
+    case PL_REC_PETITION_ACTION:
+        rules = petition_action;
+        break;
+    case PL_REC_MINUTES_NOTES:
+        rules = minutes_notes;
+        break;
+    case PL_REC_MINUTES_SESSION:
+        rules = minutes_session;
+        break;
+    case PL_REC_DOCUMENT:
+        rules = document;
+        break;
+    }
+    json_t *out = json_array();
+    if (!json_is_object(doc)) {
+        add(out, "", "not_object");
+        return out;
+    }
+    bool text = body == PL_REC_DOCUMENT;
+    for (const struct rule *r = rules; r->name; r++) {
+        const json_t *v = json_object_get(doc, r->name);
+        /* An optional field sent empty is as good as absent. */
+        if (!v || json_is_null(v) ||
+            (!r->required && json_is_string(v) && !*json_string_value(v))) {
+            if (r->required)
+                add(out, r->name, "missing_field");
+            continue;
+        }
+        const char *err = check_value(r, v, text);
+        if (err)
+            add(out, r->name, err);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)doc, key, v)
+    {
+        bool known = false;
+        for (const struct rule *r = rules; r->name && !known; r++)
+            known = strcmp(r->name, key) == 0;
+        if (!known)
+            add(out, key, "unknown_field");
+    }
+    if (body == PL_REC_PETITION_ACTION && json_array_size(out) == 0)
+        check_action(doc, out);
+    if (body == PL_REC_DOCUMENT && json_array_size(out) == 0 && !json_object_get(doc, "replaces")) {
+        if (!json_object_get(doc, "session_id"))
+            add(out, "session_id", "missing_field");
+        const json_t *title = json_object_get(doc, "title");
+        if (!title || !*json_string_value(title))
+            add(out, "title", "missing_field");
+    }
+    if (json_array_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
