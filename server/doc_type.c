@@ -29,7 +29,7 @@ static int starts(const unsigned char *buf, size_t len, const char *magic, size_
 static enum pl_doc_type odf(const unsigned char *head, size_t len)
 {
     static const char prefix[] = "application/vnd.oasis.opendocument.";
-    if (len < 30 || le16(head + 26) != 8 || memcmp(head + 30, "mimetype", 8) != 0)
+    if (len < 38 || le16(head + 26) != 8 || memcmp(head + 30, "mimetype", 8) != 0)
         return PL_DOC_UNKNOWN;
     size_t at = 30 + 8 + le16(head + 28);
     size_t n = sizeof prefix - 1;

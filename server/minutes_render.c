@@ -188,7 +188,8 @@ static const char *item_title(const json_t *rec, const json_t *id, const char **
 static void link(GString *out, const json_t *o)
 {
     const char *v = str(o, "video");
-    if (!*v)
+    /* Only a path on this site (the record makes no other kind). */
+    if (v[0] != '/' || v[1] == '/')
         return;
     g_string_append(out, " <a href=\"");
     esc(out, v);
@@ -352,7 +353,9 @@ char *pl_minutes_html(const json_t *rec, const char *sha256)
         const char *title = item_title(rec, json_object_get(x, "agenda_item_id"), &number);
         g_string_append_printf(out, "<tr><td class=\"n\">%zu</td><td>", i + 1);
         esc(out, str(x, "name"));
-        g_string_append_printf(out, "</td><td>%s</td><td>", turn_kind(str(x, "kind")));
+        g_string_append(out, "</td><td>");
+        esc(out, turn_kind(str(x, "kind")));
+        g_string_append(out, "</td><td>");
         if (*number) {
             esc(out, number);
             g_string_append(out, ". ");
@@ -378,8 +381,12 @@ char *pl_minutes_html(const json_t *rec, const char *sha256)
     {
         g_string_append_printf(out, "<section class=\"vote\"><h3>%zu. ", i + 1);
         esc(out, str(x, "question"));
-        g_string_append_printf(out, "</h3><p>%s; cách tính: %s; mở lúc ", vote_kind(str(x, "kind")),
-                               rule_name(str(x, "rule")));
+        /* The names fall back to the value itself: escaped like it. */
+        g_string_append(out, "</h3><p>");
+        esc(out, vote_kind(str(x, "kind")));
+        g_string_append(out, "; cách tính: ");
+        esc(out, rule_name(str(x, "rule")));
+        g_string_append(out, "; mở lúc ");
         when(out, str(x, "opened_at"), 0);
         if (*str(x, "closed_at")) {
             g_string_append(out, ", kết thúc lúc ");
@@ -399,9 +406,11 @@ char *pl_minutes_html(const json_t *rec, const char *sha256)
             {
                 g_string_append(out, "<tr><td>");
                 esc(out, str(n, "name"));
-                g_string_append_printf(
-                    out, "</td><td>%s%s</td></tr>", choice_name(json_object_get(n, "choice")),
-                    json_is_true(json_object_get(n, "by_secretary")) ? " (thư ký nhập)" : "");
+                g_string_append(out, "</td><td>");
+                esc(out, choice_name(json_object_get(n, "choice")));
+                g_string_append(out, json_is_true(json_object_get(n, "by_secretary"))
+                                         ? " (thư ký nhập)</td></tr>"
+                                         : "</td></tr>");
             }
             g_string_append(out, "</table>");
         }
