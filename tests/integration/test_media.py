@@ -196,6 +196,14 @@ class MediaTest(unittest.TestCase):
         for gap in gaps:  # the pauses between the chair's steps, on the recording's timeline
             self.assertAlmostEqual(gap, 2.5, delta=1.2, msg=chapters)
         self.assertLessEqual(chapters[-1]["offset_ms"], doc["duration_ms"])
+        # The minutes link the turn to the same moment of the recording.
+        st, _, body = self.d.http("GET", f"/api/minutes?session_id={self.session}",
+                                  headers={"Authorization": f"Bearer {self.chair_token}"})
+        turn = json.loads(body)["turns"][0]
+        link = re.fullmatch(rf"/public/\?session={self.session}&sitting={s1}&t=(\d+)",
+                            turn["video"] or "")
+        self.assertTrue(link, turn)
+        self.assertAlmostEqual(int(link.group(1)), chapters[1]["offset_ms"] / 1000, delta=1.5)
         st, headers, vtt = self.get(f"/media/{s1}/chapters.vtt")
         self.assertEqual(headers["content-type"], "text/vtt; charset=utf-8")
         self.assertTrue(vtt.decode().startswith("WEBVTT"))
