@@ -91,12 +91,18 @@ export DATABASE_URL
 
 # Migrations, then demo data on first start (a no-op when data exists).
 "$PLENUMD" seed-demo --database-url "$DATABASE_URL" >/dev/null
+# Demo petitions for the records page and the archive (once; a no-op when
+# the demo council is absent or has petitions).
+psql -X -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f "$root/schema/demo/records.sql" >/dev/null ||
+  die "loading the demo petitions failed"
 
 cat <<EOT
 
   Plenum is starting on http://localhost:$PORT/
 
     Web (hall, chair, delegates):  http://localhost:$PORT/
+    Records (documents, minutes, petitions):  http://localhost:$PORT/records/
+    Public archive:                http://localhost:$PORT/archive/?council=nhi-chieu
     Health:                        http://localhost:$PORT/healthz
     WebSocket:                     ws://localhost:$PORT/ws   (subprotocol plenum.v1)
     Database:                      $db_desc
