@@ -7,31 +7,12 @@
 // The server decides who may do what; a refusal is shown with its message,
 // the field it names and its reason.
 import { el, whoami } from "./live.js";
-import { initPage, showError, showInfo, clearMessage, t } from "./page.js";
+import { initPage, showError, showInfo, clearMessage, getJSON, postJSON, t } from "./page.js";
 import { signinForm, signout } from "./signin.js";
 
 const main = document.getElementById("main");
 const ROLES = ["chair", "vice_chair", "secretary", "delegate", "staff"];
 let me = null;
-
-async function getJSON(path) {
-  const r = await fetch(path, { credentials: "same-origin" });
-  const body = await r.json();
-  if (!r.ok) throw body;
-  return body;
-}
-
-async function postJSON(path, body) {
-  const r = await fetch(path, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const out = await r.json().catch(() => ({ message: t("error.generic") }));
-  if (!r.ok) throw out;
-  return out;
-}
 
 // The server's message, then which field, the reason and the row, in words.
 function refusal(err) {

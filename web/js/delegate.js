@@ -10,6 +10,8 @@ const main = document.getElementById("main");
 let live = null;
 let me = null;
 const recorded = new Map(); // vote id -> {choice, receipt}: acknowledged ballots
+let docs = null; // the session's documents (GET /api/documents), fetched on start and on edits
+let docsFor = 0; // the session they are of
 
 function render() {
   const s = live && live.state;
@@ -41,6 +43,7 @@ function render() {
         ? el("button", { type: "button", class: "big", id: "check-out", onclick: () => act(live, "attendance.check_out") }, t("attendance.check_out"))
         : el("button", { type: "button", class: "big primary", id: "check-in", onclick: () => act(live, "attendance.check_in") }, t("attendance.check_in"))),
     voteCard(s, open),
+    docsCard(active),
     el("section", { class: "card", "aria-labelledby": "speak-h" },
       el("h2", { id: "speak-h" }, t("speak.title")),
       floorView(s, turn),
@@ -57,6 +60,33 @@ function render() {
         el("h2", { id: "res-h" }, t("vote.results")),
         published.map((v) => el("article", { class: "vote-result" }, el("h3", {}, v.question), resultView(s, v))))
       : null].filter(Boolean));
+}
+
+// The session's documents, those of the item under discussion first; each
+// opens in the tablet's PDF viewer (the server records who opened what).
+function docsCard(active) {
+  if (!docs || !docs.length) return null;
+  const mine = active ? docs.filter((d) => d.agenda_item_id === active.id) : [];
+  const rest = docs.filter((d) => !mine.includes(d));
+  const item = (d) => el("li", { "data-doc": d.id },
+    el("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title),
+    d.version > 1 ? el("span", { class: "hint" }, ` (${t("delegate.docs.version", { n: d.version })})`) : null);
+  return el("section", { class: "card", "aria-labelledby": "docs-h", id: "session-docs" },
+    el("h2", { id: "docs-h" }, t("delegate.docs.title")),
+    mine.length ? [el("h3", {}, t("delegate.docs.item")), el("ul", { class: "docs" }, mine.map(item))] : null,
+    rest.length ? [mine.length ? el("h3", {}, t("delegate.docs.other")) : null, el("ul", { class: "docs" }, rest.map(item))] : null);
+}
+
+async function loadDocs(sid) {
+  try {
+    const r = await fetch(`/api/documents?session_id=${sid}`, { credentials: "same-origin" });
+    if (!r.ok) return;
+    docs = (await r.json()).documents;
+    docsFor = sid;
+    render();
+  } catch (_) {
+    /* the list is an aid; the sitting goes on without it */
+  }
 }
 
 function floorView(s, turn) {
@@ -134,6 +164,10 @@ async function start2() {
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
   live.connect();
+  loadDocs(sid);
+  // A new document or version: fetched again every minute and on return to the page.
+  setInterval(() => loadDocs(docsFor || sid), 60000);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) loadDocs(sid); });
   setInterval(() => {
     const c = document.getElementById("clock");
     if (c && live.state && live.state.turn) c.textContent = clock(remaining(live.state.turn, live));

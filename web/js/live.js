@@ -267,7 +267,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (k === "style") for (const [p, val] of Object.entries(v)) e.style.setProperty(p, val);
     else e.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }

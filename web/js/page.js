@@ -73,6 +73,27 @@ export async function act(live, type, fields = {}) {
   }
 }
 
+// JSON over fetch with the sign-in cookie; a refusal is thrown as the
+// server's error body ({error, message, field, fields, reason}).
+export async function getJSON(path) {
+  const r = await fetch(path, { credentials: "same-origin" });
+  const body = await r.json().catch(() => ({ message: t("error.generic") }));
+  if (!r.ok) throw body;
+  return body;
+}
+
+export async function postJSON(path, body) {
+  const r = await fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const out = await r.json().catch(() => ({ message: t("error.generic") }));
+  if (!r.ok) throw out;
+  return out;
+}
+
 export function memberName(state, id) {
   const m = (state.members || []).find((x) => x.person_id === id);
   return m ? m.name : `#${id}`;

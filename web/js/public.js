@@ -163,6 +163,14 @@ async function start() {
   if (!sid) return body.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
   live.connect();
+  // A link from the minutes or the archive: ?sitting=N&t=SECONDS opens that
+  // sitting's recording at that moment.
+  const q = new URLSearchParams(location.search);
+  const at = Number(q.get("sitting"));
+  if (at > 0) {
+    chosenVod = true;
+    play(`/media/${at}/vod.m3u8`, "vod", at, Math.max(0, Number(q.get("t")) || 0) * 1000);
+  }
   setInterval(() => {
     const c = document.getElementById("clock");
     if (c && live.state && live.state.turn) c.textContent = clock(remaining(live.state.turn, live));

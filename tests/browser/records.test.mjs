@@ -1,0 +1,121 @@
+// The records in Chromium: the secretary reads the minutes of a scripted
+// sitting (every turn and vote with its figures), adds notes and finalises
+// them (then frozen, the hash shown, a later edit refused); uploads a
+// document (and sees a disguised file refused); a citizen on the public
+// archive sees only public material, sends a petition (an empty form names
+// every missing field), searches without diacritics; the petition reaches
+// the secretary's list.
+// Usage: node records.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
+import { check, runTest } from "./lib.mjs";
+
+const [base, shots, sid] = process.argv.slice(2);
+await runTest(async (browser) => {
+  const errors = [];
+  const sec = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "vi-VN" })).newPage();
+  sec.on("pageerror", (e) => errors.push(String(e)));
+  await sec.goto(`${base}/records/?session=${sid}`, { waitUntil: "load" });
+  await sec.fill("#login", "thuky");
+  await sec.fill("#password", "plenum-demo");
+  await sec.click("form.signin button[type=submit]");
+
+  // --- the minutes ---
+  await sec.click("#tab-minutes");
+  await sec.waitForSelector("#minutes");
+  check((await sec.textContent("#minutes-state")).includes("dự thảo"), "the minutes are a draft");
+  const turns = await sec.locator("tr.turn").allTextContents();
+  check(turns.length === 2, `two speaking turns listed (${turns.length})`);
+  check(turns[0].includes("Lê Minh Tuấn") && turns[0].includes("Phát biểu"), "the first turn: who and what kind");
+  check(turns[1].includes("Hoàng Thị Mai") && turns[1].includes("Chất vấn"), "the second turn: a question");
+  const votes = await sec.locator("article.vote").allTextContents();
+  check(votes.length === 2, "both votes listed");
+  check(votes[0].includes("Tán thành 3 · Không tán thành 1 · Không biểu quyết 1 · cần ít nhất 16"),
+    `the named vote's figures (${votes[0].slice(0, 160)})`);
+  check(votes[0].includes("Lê Minh Tuấn: Tán thành"), "each delegate's choice in the named vote");
+  check(votes[1].includes("Tán thành 2 · Không tán thành 3"), "the secret ballot's figures");
+  check(!votes[1].includes("Lê Minh Tuấn"), "no name in the secret ballot");
+  await sec.fill("#minutes-notes", "Kỳ họp diễn ra đúng chương trình; đại biểu thống nhất cao.");
+  await sec.click("#minutes-save");
+  await sec.waitForFunction(() => document.querySelector("#message").textContent.includes("Đã lưu ghi chú"));
+  check(true, "notes saved");
+  await sec.click("#minutes-finalise");
+  await sec.waitForSelector("#minutes-confirm");
+  await sec.screenshot({ path: `${shots}/records-minutes-confirm.png`, fullPage: true });
+  await sec.click("#minutes-confirm");
+  await sec.waitForSelector("#minutes-hash");
+  const hash = (await sec.textContent("#minutes-hash")).trim();
+  check(/^[0-9a-f]{64}$/.test(hash), `the finalised minutes show their hash (${hash})`);
+  check(await sec.$eval("#minutes-notes", (t) => t.readOnly), "the notes are read-only once finalised");
+  check((await sec.locator("#minutes-save, #minutes-finalise").count()) === 0, "no more save or finalise");
+  const again = await sec.evaluate(async (s) => {
+    const r = await fetch("/api/minutes/notes", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_id: Number(s), notes: "sửa lại" }) });
+    return [r.status, (await r.json()).reason];
+  }, sid);
+  check(again[0] === 409 && again[1] === "minutes_finalised", `an edit after finalising is refused (${again})`);
+  const printable = await sec.evaluate(async (s) => (await fetch(`/api/minutes?session_id=${s}&format=html`)).text(), sid);
+  check(printable.includes("BIÊN BẢN") && printable.includes(hash), "the printable minutes carry the hash");
+  await sec.screenshot({ path: `${shots}/records-minutes.png`, fullPage: true });
+
+  // --- documents ---
+  await sec.click("#tab-documents");
+  await sec.waitForSelector("#doc-form");
+  await sec.fill("#doc-title", "Báo cáo thẩm tra dự toán");
+  await sec.setInputFiles("#doc-file", { name: "bao-cao.pdf", mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n") });
+  await sec.click("#doc-upload");
+  await sec.waitForSelector('#doc-list tr:has-text("Báo cáo thẩm tra dự toán")');
+  check(true, "an uploaded document is listed");
+  await sec.fill("#doc-title", "Tệp giả mạo");
+  await sec.setInputFiles("#doc-file", { name: "gia-mao.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\x00 not a pdf") });
+  await sec.click("#doc-upload");
+  await sec.waitForFunction(() => !document.querySelector("#message").hidden && document.querySelector("#message").dataset.kind === "error");
+  const refusal = await sec.textContent("#message");
+  check(refusal.includes("không được lưu") && refusal.includes("không khớp"), `a disguised file is refused in words (${refusal})`);
+  check((await sec.locator('#doc-list tr:has-text("Tệp giả mạo")').count()) === 0, "and not listed");
+  await sec.screenshot({ path: `${shots}/records-documents.png`, fullPage: true });
+
+  // --- a citizen on the public archive ---
+  const cit = await (await browser.newContext({ viewport: { width: 414, height: 896 }, locale: "vi-VN" })).newPage();
+  cit.on("pageerror", (e) => errors.push(String(e)));
+  await cit.goto(`${base}/archive/?council=nhi-chieu`, { waitUntil: "load" });
+  await cit.waitForSelector("#petition-form");
+  const page = await cit.textContent("main");
+  check(page.includes("Nghị quyết về quy hoạch sử dụng đất đai"), "a public resolution is in the archive");
+  check(!page.includes("Dự thảo chỉ dành cho đại biểu"), "a delegates-only document is not");
+  check((await cit.textContent(`#minutes-link-${sid}`)).includes("Biên bản"), "the finalised minutes are linked");
+  check(page.includes(hash), "with their hash");
+  check(page.includes("Không được thông qua"), "the published results in words");
+  await cit.click("#p-submit");
+  await cit.waitForFunction(() => document.querySelector("#err-name").textContent !== "");
+  for (const f of ["name", "contact", "content", "area", "locality"])
+    check((await cit.textContent(`#err-${f}`)).length > 0, `an empty form says what is missing: ${f} (${await cit.textContent(`#err-${f}`)})`);
+  await cit.screenshot({ path: `${shots}/archive-petition-errors.png`, fullPage: true });
+  await cit.fill("#p-name", "Trần Văn Bình");
+  await cit.fill("#p-contact", "0912 345 678");
+  await cit.fill("#p-locality", "Tổ dân phố 3");
+  await cit.selectOption("#p-area", "transport");
+  await cit.fill("#p-content", "Đề nghị sửa chữa đường ngõ 5 tổ dân phố 3, mặt đường xuống cấp.");
+  await cit.click("#p-submit");
+  await cit.waitForSelector("#petition-done:not([hidden])");
+  const done = await cit.textContent("#petition-done");
+  const code = (done.match(/KN-\d{6}/) || [""])[0];
+  check(code !== "", `the citizen gets the petition's number (${done})`);
+  check(await cit.$$eval(".field-error", (es) => es.every((e) => e.textContent === "")), "no field errors left");
+  await cit.screenshot({ path: `${shots}/archive-petition-sent.png`, fullPage: true });
+  await cit.fill("#search-q", "quy hoach dat dai");
+  await cit.click("#search-go");
+  await cit.waitForFunction(() => document.querySelector("#search-results").textContent.includes("quy hoạch"));
+  check(true, "search without diacritics finds the resolution");
+  await cit.screenshot({ path: `${shots}/archive.png`, fullPage: true });
+
+  // --- the petition reaches the secretary ---
+  await sec.click("#tab-petitions");
+  await sec.waitForSelector(`article.petition[data-code="${code}"]`);
+  check((await sec.textContent(`article.petition[data-code="${code}"]`)).includes("0912 345 678"), "staff see the citizen's contact");
+  await sec.screenshot({ path: `${shots}/records-petitions.png`, fullPage: true });
+  await sec.click("#tab-dashboard");
+  await sec.waitForSelector("#ward-plan");
+  check((await sec.textContent("#ward-plan")).includes("100%"), "the dashboard shows the ward plan's figures");
+  await sec.screenshot({ path: `${shots}/records-dashboard.png`, fullPage: true });
+  check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
+});

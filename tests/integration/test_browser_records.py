@@ -1,0 +1,104 @@
+"""Runs tests/browser/records.test.mjs (real Chromium via playwright-core)
+against a real plenumd and PostgreSQL, after a scripted sitting driven over
+the WebSocket protocol: the secretary's minutes page, documents, and a
+citizen filing a petition on the public archive."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import council_fixture
+from live_client import FAST_LIMITS, LiveClient, run
+from plenum_testlib import PgCluster, Plenumd, latest_schema, source_dir
+from test_records import PDF, multipart
+
+
+class RecordsBrowserTest(unittest.TestCase):
+    def test_records_pages(self):
+        pg = PgCluster()
+        data = tempfile.mkdtemp(prefix="pltest-records-web-")
+        d = None
+        try:
+            url = council_fixture.demo_db(pg, "browser_records")
+            d = Plenumd(url, extra_args=FAST_LIMITS + ["--data-dir", data])
+            sid = int(pg.psql("SELECT id FROM session", "browser_records"))
+            sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1",
+                                  "browser_records"))
+            mai = int(pg.psql("SELECT id FROM person WHERE login = 'daibieu04'",
+                              "browser_records"))
+            tokens = {login: d.login(login, "plenum-demo")
+                      for login in ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]}
+
+            async def sitting_script():
+                async def client(login):
+                    c = await LiveClient.connect(d, tokens[login], name=login)
+                    await c.ok("join", session_id=sid)
+                    return c
+
+                chair = await client("chutich")
+                await chair.ok("session.open")
+                await chair.ok("sitting.open", sitting_id=sitting)
+                await chair.ok("agenda.next")
+                ds = [await client(f"daibieu{n:02d}") for n in range(3, 8)]
+                for x in ds:
+                    await x.ok("attendance.check_in")
+                await ds[0].ok("speaker.request", kind="speech")
+                await chair.ok("speaker.grant")
+                await asyncio.sleep(1.1)
+                await chair.ok("speaker.end")
+                await chair.ok("speaker.give_floor", person_id=mai, kind="question")
+                await chair.ok("speaker.end")
+                vid = (await chair.ok("vote.prepare", kind="named",
+                                      question="Thông qua Nghị quyết về dự toán ngân sách"))["seq"]
+                await chair.ok("vote.open", vote_id=vid)
+                for x, ch in zip(ds, ["for", "for", "for", "against", "abstain"]):
+                    await x.ok("vote.cast", vote_id=vid, choice=ch)
+                await chair.ok("vote.close", vote_id=vid)
+                await chair.ok("vote.publish", vote_id=vid)
+                s2 = (await chair.ok("vote.prepare", kind="secret", rule="cast_majority",
+                                     question="Bãi nhiệm đại biểu A"))["seq"]
+                await chair.ok("vote.open", vote_id=s2)
+                for i, (x, ch) in enumerate(zip(ds, ["for", "for", "against", "against",
+                                                      "against"])):
+                    await x.ok("vote.cast", vote_id=s2, choice=ch, nonce=f"web{i}" + "x" * 30)
+                await chair.ok("vote.close", vote_id=s2)
+                await chair.ok("vote.publish", vote_id=s2)
+                await chair.ok("sitting.close")
+                await chair.ok("session.close")
+
+            run(sitting_script())
+            for title, vis, kind in (("Nghị quyết về quy hoạch sử dụng đất đai", "public",
+                                      "resolution"),
+                                     ("Dự thảo chỉ dành cho đại biểu", "delegates", "draft")):
+                ctype, body = multipart({"session_id": sid, "title": title, "visibility": vis,
+                                         "kind": kind}, f"{kind}.pdf", PDF + kind.encode())
+                st, _, out = d.http("POST", "/api/documents", body=body, headers={
+                    "Content-Type": ctype, "Content-Length": str(len(body)),
+                    "Authorization": f"Bearer {tokens['thuky']}"})
+                self.assertEqual(st, 201, out)
+
+            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
+            os.makedirs(shots, exist_ok=True)
+            r = subprocess.run(["node", "records.test.mjs", f"http://127.0.0.1:{d.port}", shots,
+                                str(sid)], cwd=os.path.join(source_dir(), "tests", "browser"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=180)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout)
+        finally:
+            if d:
+                code = d.stop()
+                report = d.sanitizer_report()
+                log = d.log()
+                d.cleanup()
+                self.assertEqual(code, 0, log)
+                self.assertIsNone(report, report)
+            pg.destroy()
+            shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()

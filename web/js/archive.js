@@ -1,0 +1,148 @@
+// A council's public archive (open data): past sessions with their published
+// results, resolutions, public documents, finalised minutes and recordings;
+// voters' petitions with their answers; search that works with or without
+// diacritics; and the form a citizen sends a petition with. Anonymous: the
+// server answers only public material (GET /api/public/archive).
+import { el } from "./live.js";
+import { clearMessage, getJSON, initPage, postJSON, resultView, showError, showInfo, t } from "./page.js";
+
+const main = document.getElementById("main");
+const AREAS = ["land", "construction", "transport", "environment", "health", "education", "social",
+  "security", "economy", "administration", "other"];
+const slug = new URLSearchParams(location.search).get("council");
+
+function when(iso) {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString(t("locale"), { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit",
+    month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+function docLinks(list) {
+  return el("ul", { class: "plain" }, list.map((d) => el("li", {},
+    el("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title),
+    ` (${d.file_name}${d.version > 1 ? `, v${d.version}` : ""})`)));
+}
+
+function sessionView(s) {
+  return el("article", { class: "card archive-session", "data-session": s.id },
+    el("h3", {}, s.title),
+    el("p", { class: "hint" }, t("archive.held", { from: when(s.opened_at), to: when(s.closed_at) }),
+      s.location ? ` · ${s.location}` : ""),
+    s.votes.length ? [el("h4", {}, t("vote.results")), s.votes.map((v) =>
+      el("div", { class: "vote-result" }, el("p", { class: "question" }, v.question), resultView(null, v),
+        v.named ? el("p", { class: "hint" }, v.named.map((n) => `${n.name}: ${t(`choice.${n.choice}`)}`).join("; ")) : null))] : null,
+    s.resolutions.length ? [el("h4", {}, t("archive.resolutions")), docLinks(s.resolutions)] : null,
+    s.documents.length ? [el("h4", {}, t("archive.documents")), docLinks(s.documents)] : null,
+    s.minutes ? el("p", { class: "minutes" },
+      el("a", { href: s.minutes.url, target: "_blank", id: `minutes-link-${s.id}` }, t("archive.minutes")),
+      " · ", el("a", { href: s.minutes.json, target: "_blank" }, "JSON"), " · ",
+      t("archive.hash"), " ", el("code", { class: "hash" }, s.minutes.sha256)) : null,
+    s.recordings.length ? [el("h4", {}, t("archive.recordings")), el("ul", { class: "plain" },
+      s.recordings.map((r) => el("li", {}, el("a", { href: r.page }, `${r.title} — ${when(r.opened_at)}`))))] : null);
+}
+
+function petitionView(p) {
+  return el("article", { class: "card petition", "data-code": p.code },
+    el("h3", {}, `${p.code} · ${t(`records.area.${p.area}`)} · ${p.locality}`,
+      p.count > 1 ? ` · ${t("records.pet.count", { n: p.count })}` : ""),
+    el("p", {}, p.content),
+    el("p", { class: "answer" }, el("strong", {}, `${p.agency || ""}: `), p.answer || ""));
+}
+
+// The citizen's form: each field's refusal shown beside it.
+function petitionForm() {
+  const fields = {
+    name: el("input", { id: "p-name", maxlength: 200, autocomplete: "name" }),
+    contact: el("input", { id: "p-contact", maxlength: 200, autocomplete: "tel" }),
+    locality: el("input", { id: "p-locality", maxlength: 200 }),
+    area: el("select", { id: "p-area" }, el("option", { value: "" }, t("archive.pick_area")),
+      AREAS.map((a) => el("option", { value: a }, t(`records.area.${a}`)))),
+    content: el("textarea", { id: "p-content", rows: 5, maxlength: 5000 }),
+  };
+  const errors = {};
+  const done = el("div", { id: "petition-done", role: "status", hidden: true });
+  const form = el("form", { class: "card edit", id: "petition-form", "aria-labelledby": "petition-h", novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    clearMessage();
+    for (const e of Object.values(errors)) e.textContent = "";
+    const doc = { council: slug };
+    for (const [k, e] of Object.entries(fields)) if (e.value.trim()) doc[k] = e.value.trim();
+    try {
+      const p = await postJSON("/api/public/petitions", doc);
+      form.reset();
+      done.hidden = false;
+      done.replaceChildren(el("p", { class: "ok" }, `✔ ${t("archive.sent", { code: p.code })}`));
+      showInfo(t("archive.sent", { code: p.code }));
+    } catch (e) {
+      for (const f of e.fields || []) {
+        if (errors[f.field]) errors[f.field].textContent = t(`archive.err.${f.field}.${f.error}`) === `archive.err.${f.field}.${f.error}`
+          ? t(`records.err.${f.error}`) : t(`archive.err.${f.field}.${f.error}`);
+      }
+      showError(e);
+    }
+  } },
+  el("h2", { id: "petition-h" }, t("archive.petition")),
+  el("p", { class: "hint" }, t("archive.petition_help")),
+  Object.entries(fields).map(([k, e]) => {
+    errors[k] = el("span", { class: "field-error", id: `err-${k}`, role: "alert" });
+    e.setAttribute("aria-describedby", `err-${k}`);
+    return [el("label", { for: e.id }, t(`records.f.${k}`)), e, errors[k]];
+  }),
+  el("button", { type: "submit", class: "primary big", id: "p-submit" }, t("archive.send")));
+  return [form, done];
+}
+
+function searchBox() {
+  const q = el("input", { id: "search-q", type: "search", maxlength: 200, placeholder: t("archive.search_hint") });
+  const out = el("div", { id: "search-results", "aria-live": "polite" });
+  const form = el("form", { class: "row", role: "search", onsubmit: async (ev) => {
+    ev.preventDefault();
+    if (!q.value.trim()) return;
+    try {
+      const r = await getJSON(`/api/search?council=${encodeURIComponent(slug)}&q=${encodeURIComponent(q.value.trim())}`);
+      const n = r.petitions.length + r.documents.length + r.minutes.length;
+      out.replaceChildren(...[el("p", {}, t("archive.found", { n })),
+        r.documents.length ? el("ul", { class: "plain" }, r.documents.map((d) => el("li", {}, `${t("archive.documents")}: `, el("a", { href: d.url, target: "_blank" }, d.title)))) : null,
+        r.minutes.length ? el("ul", { class: "plain" }, r.minutes.map((m) => el("li", {}, `${t("archive.minutes")}: `,
+          el("a", { href: `/api/minutes?session_id=${m.session_id}&format=html`, target: "_blank" }, m.title), ` — ${m.snippet.replace(/<\/?b>/g, "")}`))) : null,
+        r.petitions.length ? el("ul", { class: "plain" }, r.petitions.map((p) => el("li", { class: "found-petition" }, `${p.code}: ${p.content}`))) : null]
+        .filter(Boolean));
+    } catch (e) {
+      showError(e);
+    }
+  } }, el("label", { for: "search-q" }, t("archive.search")), q, el("button", { type: "submit", id: "search-go" }, t("archive.search")));
+  return el("section", { class: "card", "aria-labelledby": "search-h" }, el("h2", { id: "search-h" }, t("archive.search")), form, out);
+}
+
+async function load() {
+  clearMessage();
+  if (!slug) {
+    const list = await getJSON("/api/public/councils");
+    return main.replaceChildren(el("section", { class: "card" }, el("h2", {}, t("archive.councils")),
+      el("ul", { class: "plain" }, list.map((c) => el("li", {}, el("a", { href: `?council=${encodeURIComponent(c.slug)}` }, c.name))))));
+  }
+  let a;
+  try {
+    a = await getJSON(`/api/public/archive?council=${encodeURIComponent(slug)}`);
+  } catch (e) {
+    return showError(e);
+  }
+  document.body.dataset.live = "yes";
+  main.replaceChildren(
+    el("h2", { id: "council-name" }, a.council.name),
+    searchBox(),
+    el("section", { "aria-labelledby": "sessions-h", id: "archive-sessions" }, el("h2", { id: "sessions-h" }, t("archive.sessions")),
+      a.sessions.length ? a.sessions.map(sessionView) : el("p", {}, t("archive.no_sessions"))),
+    el("section", { "aria-labelledby": "pets-h", id: "archive-petitions" }, el("h2", { id: "pets-h" }, t("archive.petitions")),
+      a.petitions.length ? a.petitions.map(petitionView) : el("p", {}, t("archive.no_petitions"))),
+    ...petitionForm());
+}
+
+async function start() {
+  await initPage("page.archive");
+  document.getElementById("status")?.remove();
+  load().catch(showError);
+}
+
+window.addEventListener("plenum:lang", () => load().catch(showError));
+start();
