@@ -301,6 +301,7 @@ class SecretBallotTest(unittest.TestCase):
             receipts.append(r["receipt"])
         await chair.ok("vote.close", vote_id=vid)
         await counted(chair, vid)
+        await counted(obs, vid)  # its own connection: the event may reach it a little later
         # No tally before publication; the chair cannot publish past the board.
         counted_ev = [e for e in obs.events if e["name"] == "vote.counted"][0]
         self.assertEqual(set(counted_ev["data"]), {"vote_id", "awaiting", "cast_count"})
