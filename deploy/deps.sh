@@ -29,6 +29,8 @@ run_pkgs=(postgresql-15 postgresql-client-15
 test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core
   gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-libav
   python3-gi gir1.2-gst-rtsp-server-1.0 ffmpeg)
+# Prometheus's own parser reads /metrics in tests/integration/test_metrics.py.
+test_pkgs+=(python3-prometheus-client)
 
 # What `make bench` needs on top: nothing yet (ffmpeg, the peer the media
 # benchmark compares plenumd's recording + HLS with, is in the test set).

@@ -7,6 +7,7 @@
 
 #include "live_sql.h"
 #include "log.h"
+#include "metrics.h"
 #include "proto.h"
 #include "vote.h"
 #include "vote_sql.h"
@@ -37,6 +38,7 @@ struct op {
     GPtrArray *batch;         /* a group commit: the ballot ops it answers */
     char receipt[24];         /* a ballot's receipt, for its reply */
     int outcome;              /* a ballot's enum pl_cast outcome */
+    gint64 t0;                /* when the request arrived (monotonic µs), for /metrics */
 };
 
 struct pl_entry {
@@ -584,6 +586,7 @@ static void reply_ballot(struct op *b, int64_t seq)
                              "outcome", outcomes[b->outcome]);
     if (b->receipt[0])
         json_object_set_new(data, "receipt", json_string(b->receipt));
+    pl_hist_observe(&pl_metrics.vote_ack, g_get_monotonic_time() - b->t0);
     reply_ok(b->client, b->id, data);
 }
 
@@ -682,6 +685,7 @@ static void written(void *user, const PGresult *res, enum pl_err err)
                 reply_ballot(b, op->ch.seq);
         }
     } else if (op->client) {
+        pl_hist_observe(&pl_metrics.event_commit, g_get_monotonic_time() - op->t0);
         reply_ok(op->client, op->id, json_pack("{s:I}", "seq", (json_int_t)op->ch.seq));
     }
     if (op->ch.op == PL_OP_VOTE_CLOSE) {
@@ -936,6 +940,7 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
         op->root = json_incref(req.root);
         op->id = req.id;
         op->type = req.type_name;
+        op->t0 = g_get_monotonic_time();
         g_queue_push_tail(&c->joined->pending, op);
         kick(c->joined);
         break;

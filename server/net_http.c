@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "static_path.h"
 
@@ -189,6 +191,117 @@ int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file
     return 0;
 }
 
+/* GET /metrics: the Prometheus text format (0.0.4). Counters and
+ * histograms from metrics.c, gauges read now: connections by role, sessions
+ * in memory, each sitting's media, the process's memory and descriptors. */
+static int serve_metrics(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    GString *out = g_string_new(NULL);
+    const struct pl_metrics *m = &pl_metrics;
+    unsigned by_role[PL_ROLE_CHAIR + 1], unjoined;
+    pl_ws_count_roles(srv, by_role, &unjoined);
+    g_string_append(out, "# HELP plenum_websocket_connections Open WebSocket connections by the "
+                         "role in the session they joined.\n"
+                         "# TYPE plenum_websocket_connections gauge\n");
+    for (int r = 0; r <= PL_ROLE_CHAIR; r++)
+        g_string_append_printf(out, "plenum_websocket_connections{role=\"%s\"} %u\n",
+                               r == PL_ROLE_NONE ? "observer" : pl_role_name((enum pl_role)r),
+                               by_role[r]);
+    g_string_append_printf(out, "plenum_websocket_connections{role=\"not_joined\"} %u\n", unjoined);
+    const struct {
+        const char *name, *help;
+        uint64_t value;
+    } counters[] = {
+        {"plenum_websocket_messages_in_total", "WebSocket messages received.", m->ws_messages_in},
+        {"plenum_websocket_messages_out_total", "WebSocket frames sent.", m->ws_messages_out},
+        {"plenum_websocket_dropped_total", "Clients dropped for not reading their messages.",
+         m->ws_dropped},
+        {"plenum_http_requests_total", "HTTP requests.", m->http_requests},
+        {"plenum_db_errors_total", "Database statements that failed or timed out.", m->db_errors},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(counters); i++)
+        g_string_append_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name,
+                               counters[i].help, counters[i].name, counters[i].name,
+                               (unsigned long long)counters[i].value);
+    pl_hist_write(out, "plenum_vote_ack_seconds",
+                  "From a ballot's arrival to its acknowledgement after the commit.", &m->vote_ack);
+    pl_hist_write(out, "plenum_db_statement_seconds",
+                  "From a statement queued to its answer from PostgreSQL.", &m->db_statement);
+    pl_hist_write(out, "plenum_event_commit_seconds",
+                  "From a session command's arrival to its event committed and broadcast.",
+                  &m->event_commit);
+    g_string_append_printf(out,
+                           "# HELP plenum_sessions_loaded Sessions held in memory.\n"
+                           "# TYPE plenum_sessions_loaded gauge\nplenum_sessions_loaded %u\n",
+                           pl_hub_sessions(srv->hub));
+    json_t *media = pl_media_status(srv->media);
+    json_t *streams = json_object_get(media, "streams");
+    static const char *const states[] = {"starting", "waiting", "live", "retrying", "stopping"};
+    g_string_append(out, "# HELP plenum_media_stream_state A sitting's media state (1 for the "
+                         "current one).\n# TYPE plenum_media_stream_state gauge\n");
+    size_t i;
+    json_t *st;
+    json_array_foreach(streams, i, st)
+    {
+        const char *state = json_string_value(json_object_get(st, "state"));
+        for (size_t k = 0; k < G_N_ELEMENTS(states); k++)
+            g_string_append_printf(out,
+                                   "plenum_media_stream_state{sitting=\"%lld\",state=\"%s\"} %d\n",
+                                   (long long)json_integer_value(json_object_get(st, "sitting_id")),
+                                   states[k], state && strcmp(state, states[k]) == 0);
+    }
+    const struct {
+        const char *name, *key, *help;
+    } media_gauges[] = {
+        {"plenum_media_bitrate_kbps", "bitrate_kbps", "A sitting's recorded bitrate, kbit/s."},
+        {"plenum_media_dropped_frames", "dropped_frames", "Frames a sitting's encoder dropped."},
+        {"plenum_media_segments", "segments", "Segments a sitting's current run wrote."},
+        {"plenum_media_slate", "slate", "1 while the livestream shows the slate."},
+    };
+    for (size_t k = 0; k < G_N_ELEMENTS(media_gauges); k++) {
+        g_string_append_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", media_gauges[k].name,
+                               media_gauges[k].help, media_gauges[k].name);
+        json_array_foreach(streams, i, st)
+        {
+            json_t *v = json_object_get(st, media_gauges[k].key);
+            g_string_append_printf(out, "%s{sitting=\"%lld\"} %lld\n", media_gauges[k].name,
+                                   (long long)json_integer_value(json_object_get(st, "sitting_id")),
+                                   json_is_boolean(v) ? (long long)json_is_true(v)
+                                                      : (long long)json_integer_value(v));
+        }
+    }
+    json_decref(media);
+    /* The process: resident memory and open descriptors (Linux). */
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    unsigned fds = 0;
+    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+    if (d) {
+        while (g_dir_read_name(d))
+            fds++;
+        g_dir_close(d);
+    }
+    g_string_append_printf(out,
+                           "# HELP plenum_resident_memory_bytes Resident memory of plenumd.\n"
+                           "# TYPE plenum_resident_memory_bytes gauge\n"
+                           "plenum_resident_memory_bytes %lld\n"
+                           "# HELP plenum_open_fds Open file descriptors of plenumd.\n"
+                           "# TYPE plenum_open_fds gauge\nplenum_open_fds %u\n"
+                           "# HELP plenum_uptime_seconds Seconds since plenumd started.\n"
+                           "# TYPE plenum_uptime_seconds gauge\nplenum_uptime_seconds %.3f\n",
+                           (long long)resident * sysconf(_SC_PAGESIZE), fds,
+                           (double)(g_get_monotonic_time() - srv->started_us) / 1e6);
+    pl_http_respond(wsi, hr, 200, "text/plain; version=0.0.4; charset=utf-8", out->str, out->len);
+    g_string_free(out, TRUE);
+    return 0;
+}
+
 int pl_http_serve_file_as(struct lws *wsi, struct pl_http_req *hr, const char *file,
                           const char *mime, const char *headers)
 {
@@ -303,6 +416,7 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         hr->lang = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
                        ? pl_lang_parse(lang)
                        : PL_LANG_VI;
+        pl_metrics.http_requests++;
         const char *path = in;
         /* A decoded %00 would silently cut the path short: refuse it. */
         if (strlen(path) != len)
@@ -319,6 +433,8 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
                 PL_HEALTH_TIMEOUT_MS, health_done, wsi);
             return 0;
         }
+        if (strcmp(path, "/metrics") == 0)
+            return serve_metrics(wsi, hr);
         if (strncmp(path, "/media/", 7) == 0)
             return pl_media_http(wsi, hr, path);
         return serve_static(wsi, hr, path);

@@ -20,6 +20,7 @@
 #include "auth_token.h"
 #include "frame.h"
 #include "log.h"
+#include "metrics.h"
 #include "net_http.h"
 #include "proto.h"
 #include "seclog.h"
@@ -49,6 +50,20 @@ struct pl_ws_conn {
     int refused_in_row;
     char address[64];
 };
+
+void pl_ws_count_roles(const struct pl_server *srv, unsigned by_role[PL_ROLE_CHAIR + 1],
+                       unsigned *unjoined)
+{
+    *unjoined = 0;
+    for (int r = 0; r <= PL_ROLE_CHAIR; r++)
+        by_role[r] = 0;
+    for (const struct pl_ws_conn *c = srv->conns; c; c = c->next) {
+        if (!c->client.joined)
+            (*unjoined)++;
+        else if ((unsigned)c->client.role <= PL_ROLE_CHAIR)
+            by_role[c->client.role]++;
+    }
+}
 
 size_t pl_ws_session_size(void)
 {
@@ -95,6 +110,7 @@ static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
         c->out_bytes + f->len > PL_WS_MAX_QUEUED_BYTES) {
         pl_log_info("dropping a WebSocket client that stopped reading (%u queued)",
                     g_queue_get_length(&c->out));
+        pl_metrics.ws_dropped++;
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
         return;
     }
@@ -163,6 +179,7 @@ static void on_message(struct pl_server *srv, struct pl_ws_conn *c)
         enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_BINARY, NULL, c->lang));
         return;
     }
+    pl_metrics.ws_messages_in++;
     pl_hub_message(srv->hub, &c->client, (const char *)c->rx, c->rx_len);
 }
 
@@ -361,6 +378,7 @@ int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
         c->out_bytes -= f->len;
         int n = lws_write(wsi, pl_frame_payload(f), f->len, LWS_WRITE_TEXT);
         size_t flen = f->len;
+        pl_metrics.ws_messages_out++;
         pl_frame_unref(f);
         if (n < (int)flen)
             return -1;

@@ -73,6 +73,10 @@ size_t pl_http_session_size(void);
  * HTTP answer written, -1 hang up. */
 int pl_ws_confirm_upgrade(struct lws *wsi);
 size_t pl_ws_session_size(void);
+/* Open WebSocket connections by their role in the session they joined
+ * (PL_ROLE_NONE: an observer), and those that joined none. */
+void pl_ws_count_roles(const struct pl_server *srv, unsigned by_role[PL_ROLE_CHAIR + 1],
+                       unsigned *unjoined);
 
 /* Asks every WebSocket connection to close with 1001 (going away). */
 void pl_ws_close_all(struct pl_server *srv);

@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "log.h"
+#include "metrics.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -30,6 +31,7 @@ struct request {
     void *user;
     guint timer; /* timeout source */
     struct pl_store *st;
+    gint64 t0; /* queued at (monotonic µs), for /metrics */
 };
 
 struct pl_store {
@@ -81,6 +83,9 @@ static void complete(struct pl_store *st, struct request *rq, const PGresult *re
         st->busy = NULL;
     pl_store_cb cb = rq->cb;
     void *user = rq->user;
+    pl_hist_observe(&pl_metrics.db_statement, g_get_monotonic_time() - rq->t0);
+    if (err != PL_OK)
+        pl_metrics.db_errors++;
     request_free(rq);
     if (cb) /* NULL: cancelled while on the wire */
         cb(user, res, err);
@@ -375,6 +380,7 @@ static struct request *request_new(struct pl_store *st, const char *sql, int npa
     for (int i = 0; i < nparams; i++)
         rq->params[i] = g_strdup(params[i]);
     rq->cb = cb;
+    rq->t0 = g_get_monotonic_time();
     rq->user = user;
     rq->st = st;
     rq->timer = g_timeout_add((guint)MAX(timeout_ms, 1), on_timeout, rq);

@@ -1,0 +1,103 @@
+"""GET /metrics (issue 10) scraped from a real plenumd with real clients and
+parsed by Prometheus's own text-format parser: connections by role, message
+counters, the vote acknowledgement and database histograms, process
+figures."""
+
+import asyncio
+import unittest
+
+from prometheus_client.parser import text_string_to_metric_families
+
+import council_fixture
+from live_client import FAST_LIMITS, LiveClient, run
+from plenum_testlib import PgCluster, Plenumd
+
+
+class MetricsTest(unittest.TestCase):
+    def test_scraped_and_parsed(self):
+        pg = PgCluster()
+        d = None
+        try:
+            url = council_fixture.demo_db(pg, "metrics")
+            d = Plenumd(url, extra_args=FAST_LIMITS)
+            sid = int(pg.psql("SELECT id FROM session", "metrics"))
+            sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "metrics"))
+            tokens = {l: d.login(l, "plenum-demo") for l in ("chutich", "daibieu03", "daibieu04")}
+
+            def scrape():
+                st, headers, body = d.http("GET", "/metrics")
+                self.assertEqual(st, 200)
+                ctype = {k.lower(): v for k, v in headers.items()}["content-type"]
+                self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+                fams = {f.name: f for f in text_string_to_metric_families(body.decode())}
+                return fams
+
+            def value(fams, name, **labels):
+                """The sample called name (a histogram's _bucket/_count, a
+                counter's _total) with these labels."""
+                for fam in fams.values():
+                    for s in fam.samples:
+                        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                            return s.value
+                raise AssertionError(f"{name} {labels} not in /metrics")
+
+            before = scrape()
+            self.assertEqual(value(before, "plenum_websocket_connections", role="chair"), 0)
+            self.assertEqual(before["plenum_vote_ack_seconds"].type, "histogram")
+
+            async def sitting_with_a_vote():
+                async def client(login):
+                    c = await LiveClient.connect(d, tokens.get(login), name=login or "obs")
+                    await c.ok("join", session_id=sid)
+                    return c
+
+                chair = await client("chutich")
+                ds = [await client("daibieu03"), await client("daibieu04")]
+                obs = await client(None)
+                await chair.ok("session.open")
+                await chair.ok("sitting.open", sitting_id=sitting)
+                await chair.ok("agenda.next")
+                for x in ds:
+                    await x.ok("attendance.check_in")
+                vid = (await chair.ok("vote.prepare", kind="open", question="Q"))["seq"]
+                await chair.ok("vote.open", vote_id=vid)
+                for x in ds:
+                    await x.ok("vote.cast", vote_id=vid, choice="for")
+                fams = scrape()  # while the clients are connected
+                await obs.close()
+                return fams
+
+            during = run(sitting_with_a_vote())
+            self.assertEqual(value(during, "plenum_websocket_connections", role="chair"), 1)
+            self.assertEqual(value(during, "plenum_websocket_connections", role="delegate"), 2)
+            self.assertEqual(value(during, "plenum_websocket_connections", role="observer"), 1)
+            self.assertEqual(value(during, "plenum_vote_ack_seconds_count"), 2)
+            self.assertEqual(value(during, "plenum_vote_ack_seconds_bucket", le="+Inf"), 2)
+            self.assertGreaterEqual(value(during, "plenum_websocket_messages_in_total"), 10)
+            self.assertGreater(value(during, "plenum_websocket_messages_out_total"),
+                               value(during, "plenum_websocket_messages_in_total"))
+            self.assertGreater(value(during, "plenum_db_statement_seconds_count"),
+                               value(before, "plenum_db_statement_seconds_count"))
+            self.assertGreaterEqual(value(during, "plenum_event_commit_seconds_count"), 4)
+            self.assertEqual(value(during, "plenum_sessions_loaded"), 1)
+            self.assertGreater(value(during, "plenum_resident_memory_bytes"), 1 << 20)
+            self.assertGreater(value(during, "plenum_open_fds"), 3)
+            # Buckets are cumulative and end with the count.
+            buckets = [s.value for s in during["plenum_db_statement_seconds"].samples
+                       if s.name.endswith("_bucket")]
+            self.assertEqual(buckets, sorted(buckets))
+            self.assertEqual(buckets[-1], value(during, "plenum_db_statement_seconds_count"))
+            after = scrape()
+            self.assertEqual(value(after, "plenum_websocket_connections", role="chair"), 0)
+        finally:
+            if d:
+                code = d.stop()
+                report = d.sanitizer_report()
+                d.cleanup()
+                self.assertEqual(code, 0)
+                self.assertIsNone(report, report)
+            pg.destroy()
+
+
+if __name__ == "__main__":
+    unittest.main()
