@@ -32,6 +32,8 @@ bench:
 		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) --json build/bench/vote.json
 	@/usr/bin/python3 tests/bench/media_bench.py build/release/plenumd \
 		--seconds $(or $(MEDIA_SECONDS),60) --json build/bench/media.json
+	@cd tests/integration && PLENUMD=$(CURDIR)/build/release/plenumd PL_SOURCE_DIR=$(CURDIR) \
+		/usr/bin/python3 -m unittest test_nodes 2>&1 | grep "cross-node"
 	@echo "figures in build/bench/vote.json and media.json; record them in docs/benchmarks.md"
 
 format:

@@ -57,6 +57,7 @@ struct pl_entry {
     bool stale;             /* memory may lag the database: reload first */
     bool reload_now;        /* stale, and reload even with no command waiting */
     uint64_t store_request; /* the write or reload in flight */
+    int64_t notified_seq;   /* the newest seq PostgreSQL said was committed (any node) */
 };
 
 /* A session being loaded for clients that asked to join it. */
@@ -248,12 +249,37 @@ static void loading_free(gpointer p)
     g_free(ld);
 }
 
+/* Another node (or this one) committed event seq of a session: a node
+ * that holds the session and is behind reloads it, which sends its clients
+ * the events they missed (schema/010_nodes.sql notifies every commit). */
+static void on_event_notify(void *user, const char *channel, const char *payload)
+{
+    (void)channel;
+    struct pl_hub *hub = user;
+    long long sid = 0, seq = 0;
+    if (!payload || sscanf(payload, "%lld %lld", &sid, &seq) != 2)
+        return;
+    int64_t key = sid;
+    struct pl_entry *e = g_hash_table_lookup(hub->entries, &key);
+    if (!e || seq <= e->notified_seq)
+        return;
+    e->notified_seq = seq;
+    kick(e);
+}
+
+/* After a reconnect, anything notified meanwhile was missed. */
+static void on_store_connected(void *user)
+{
+    pl_hub_refresh(user, -1, -1);
+}
+
 struct pl_hub *pl_hub_new(struct pl_store *store)
 {
     struct pl_hub *hub = g_new0(struct pl_hub, 1);
     hub->store = store;
     hub->entries = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, entry_free);
     hub->loading = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, loading_free);
+    pl_store_listen(store, PL_EVENT_CHANNEL, on_event_notify, on_store_connected, hub);
     return hub;
 }
 
@@ -284,7 +310,8 @@ void pl_hub_refresh(struct pl_hub *hub, int64_t session_id, int64_t council_id)
     g_hash_table_iter_init(&it, hub->entries);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         struct pl_entry *e = value;
-        if (e->id != session_id && e->live->council_id != council_id)
+        /* session_id < 0: every session (after a reconnect). */
+        if (session_id >= 0 && e->id != session_id && e->live->council_id != council_id)
             continue;
         e->stale = true;
         e->reload_now = true;
@@ -833,6 +860,12 @@ static void start_count(struct pl_entry *e, struct op *op)
 /* Runs the next pending command if none is being written. */
 static void kick(struct pl_entry *e)
 {
+    /* Behind what the database committed (another node wrote): reload,
+     * between writes, even with nothing waiting. */
+    if (!e->busy && !e->store_request && e->notified_seq > e->live->seq) {
+        e->stale = true;
+        e->reload_now = true;
+    }
     while (!e->busy && !e->store_request) {
         if (e->stale) {
             char param[24];

@@ -44,6 +44,11 @@ struct pl_client {
     int64_t loading; /* session id whose load this client waits for, 0 if none */
 };
 
+/* The channel on which PostgreSQL announces each committed session event,
+ * payload "<session id> <seq>" (schema/010_nodes.sql): several plenumd
+ * nodes on one database stay in step through it. */
+#define PL_EVENT_CHANNEL "plenum_session_event"
+
 /* store is borrowed and outlives the hub. */
 struct pl_hub *pl_hub_new(struct pl_store *store);
 void pl_hub_free(struct pl_hub *hub);
@@ -68,7 +73,7 @@ void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c);
 /* The database changed behind the hub (the admin page edited a session or
  * a council's people): reload session_id and every session of council_id
  * that is in memory now, and send their clients the events committed
- * meanwhile. 0 matches nothing. */
+ * meanwhile. 0 matches nothing; a session_id below 0 matches every session. */
 void pl_hub_refresh(struct pl_hub *hub, int64_t session_id, int64_t council_id);
 
 /* Sessions in memory (for health and tests). */

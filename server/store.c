@@ -50,10 +50,13 @@ struct pl_store {
     struct request *busy; /* in flight on the connection, or NULL */
     PGresult *result;     /* the result of busy collected so far */
     uint64_t next_handle;
-    char *listen_channel; /* NULL: no LISTEN */
-    pl_store_notify_cb on_notify;
-    pl_store_connected_cb on_connected;
-    void *listen_user;
+    struct listener {
+        char *channel; /* owned */
+        pl_store_notify_cb on_notify;
+        pl_store_connected_cb on_connected;
+        void *user;
+    } listeners[PL_STORE_MAX_LISTENERS];
+    int n_listeners;
 };
 
 static void start_connect(struct pl_store *st);
@@ -193,15 +196,16 @@ static void connect_poll(struct pl_store *st)
         st->was_up = 1;
         st->outage_logged = 0;
         watch(st, G_IO_IN);
-        if (st->listen_channel) {
+        for (int i = 0; i < st->n_listeners; i++) {
             /* LISTEN goes first, before anything queued while connecting. */
             char sql[96];
-            g_snprintf(sql, sizeof sql, "LISTEN %s", st->listen_channel);
+            g_snprintf(sql, sizeof sql, "LISTEN %s", st->listeners[i].channel);
             g_queue_push_head(&st->queue, request_new(st, sql, 0, NULL, 5000, NULL, NULL));
         }
         kick(st);
-        if (st->on_connected)
-            st->on_connected(st->listen_user);
+        for (int i = 0; i < st->n_listeners; i++)
+            if (st->listeners[i].on_connected)
+                st->listeners[i].on_connected(st->listeners[i].user);
         return;
     case PGRES_POLLING_FAILED:
     default:
@@ -257,8 +261,9 @@ static void read_results(struct pl_store *st)
     }
     PGnotify *n;
     while ((n = PQnotifies(st->conn)) != NULL) {
-        if (st->on_notify)
-            st->on_notify(st->listen_user, n->relname, n->extra);
+        for (int i = 0; i < st->n_listeners; i++)
+            if (strcmp(st->listeners[i].channel, n->relname) == 0 && st->listeners[i].on_notify)
+                st->listeners[i].on_notify(st->listeners[i].user, n->relname, n->extra);
         PQfreemem(n);
         if (st->state != ST_READY)
             return; /* defensive: never read from a connection that was dropped */
@@ -364,7 +369,8 @@ void pl_store_free(struct pl_store *st)
     if (st->conn)
         PQfinish(st->conn);
     g_free(st->conninfo);
-    g_free(st->listen_channel);
+    for (int i = 0; i < st->n_listeners; i++)
+        g_free(st->listeners[i].channel);
     g_free(st);
 }
 
@@ -421,11 +427,15 @@ void pl_store_cancel(struct pl_store *st, uint64_t handle)
 void pl_store_listen(struct pl_store *st, const char *channel, pl_store_notify_cb on_notify,
                      pl_store_connected_cb on_connected, void *user)
 {
-    g_free(st->listen_channel);
-    st->listen_channel = g_strdup(channel);
-    st->on_notify = on_notify;
-    st->on_connected = on_connected;
-    st->listen_user = user;
+    if (st->n_listeners == PL_STORE_MAX_LISTENERS) {
+        pl_log_error("too many LISTEN channels (%s not listened to)", channel);
+        return;
+    }
+    struct listener *l = &st->listeners[st->n_listeners++];
+    l->channel = g_strdup(channel);
+    l->on_notify = on_notify;
+    l->on_connected = on_connected;
+    l->user = user;
     if (st->state == ST_READY) {
         char sql[96];
         g_snprintf(sql, sizeof sql, "LISTEN %s", channel);

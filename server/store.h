@@ -55,8 +55,10 @@ typedef void (*pl_store_notify_cb)(void *user, const char *channel, const char *
  * notified while the connection was down was missed, so reload state. */
 typedef void (*pl_store_connected_cb)(void *user);
 
-/* Listens on channel on every connection from now on. One listener per
- * store; channel is copied (an SQL identifier: [a-z_]+). */
+/* Listens on channel on every connection from now on. Up to
+ * PL_STORE_MAX_LISTENERS channels per store, one callback each; channel is
+ * copied (an SQL identifier: [a-z_]+). */
+#define PL_STORE_MAX_LISTENERS 4
 void pl_store_listen(struct pl_store *st, const char *channel, pl_store_notify_cb on_notify,
                      pl_store_connected_cb on_connected, void *user);
 
