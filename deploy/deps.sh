@@ -47,6 +47,7 @@ test) pkgs+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
 bench)
   pkgs+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}")
   want=test # and the test set's npm packages
+  bench=1   # and the bench's (the Node ws peer)
   ;;
 *)
   echo "deps.sh: unknown set '$want' (use build, run, test or bench)" >&2
@@ -83,6 +84,8 @@ npm_deps() {
   npm_dir "$root/web" hls.js "the pages' npm packages"
   [[ "$want" == test ]] || return 0
   npm_dir "$root/tests/browser" playwright-core "the browser tests' npm packages"
+  [[ -n "${bench:-}" ]] || return 0
+  npm_dir "$root/tests/bench" ws "the fan-out benchmark's peer (ws)"
 }
 
 missing=()

@@ -65,6 +65,11 @@ void pl_ws_count_roles(const struct pl_server *srv, unsigned by_role[PL_ROLE_CHA
     }
 }
 
+/* How deep we are in lws callbacks: a frame is written at once only from
+ * outside them (a broadcast after a commit), never in the middle of lws
+ * parsing or writing. */
+static int in_lws;
+
 size_t pl_ws_session_size(void)
 {
     return sizeof(struct pl_ws_conn);
@@ -112,6 +117,19 @@ static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
                     g_queue_get_length(&c->out));
         pl_metrics.ws_dropped++;
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    /* Nothing waiting and the socket can take it: write now. Asking for a
+     * writeable callback instead costs a poll-set change per client per
+     * broadcast, and GLib's main loop pays for each with a walk over every
+     * descriptor it watches: quadratic in the number of clients (measured:
+     * 10,000 observers took 0.6 s p50 per state change that way). lws
+     * keeps whatever the kernel does not take and sends it first. */
+    if (!in_lws && g_queue_is_empty(&c->out) && !c->close_code && !lws_send_pipe_choked(c->wsi)) {
+        int n = lws_write(c->wsi, pl_frame_payload(f), f->len, LWS_WRITE_TEXT);
+        pl_metrics.ws_messages_out++;
+        if (n < (int)f->len)
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
         return;
     }
     g_queue_push_tail(&c->out, pl_frame_ref(f));
@@ -347,8 +365,20 @@ static int receive(struct lws *wsi, struct pl_ws_conn *c, const void *in, size_t
     return 0;
 }
 
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len);
+
 int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                    size_t len)
+{
+    in_lws++;
+    int rc = ws_callback(wsi, reason, user, in, len);
+    in_lws--;
+    return rc;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len)
 {
     struct pl_ws_conn *c = user;
     struct pl_server *srv;

@@ -1,0 +1,327 @@
+/*
+ * fanout_load: a C load generator (libwebsockets client, one thread, lws's
+ * own poll loop) for broadcast fan-out: N observers on one or more nodes,
+ * one chair stepping the agenda, and how long each step takes to reach
+ * every observer.
+ *
+ * Usage: fanout_load OUT.json SESSION_ID CHAIR_TOKEN CLIENTS EVENTS SLOW URL [URL...]
+ *   URL: ws://HOST:PORT/ws; observers are spread over the URLs in turn, the
+ *   chair uses the first. SLOW: that many extra observers that join and then
+ *   never read again (their TCP windows fill; the server must drop or skip
+ *   them without delaying the others).
+ *
+ * Phases: connect and join every observer (connect rate: all joined over the
+ * time taken), print "JOINED <n>" on stdout and wait for a line on stdin (the
+ * driver measures the server's memory meanwhile), then EVENTS times: the
+ * chair sends agenda.next / agenda.previous, 200 ms apart. The k-th event an
+ * observer receives after that is the k-th step, so its delivery latency is
+ * its arrival minus the moment that step's request was written. The same
+ * program measures the Node.js peer (tests/bench/peer_hub.mjs), which speaks
+ * the same few messages.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define MAXURLS 8
+
+struct conn {
+    struct lws *wsi;
+    int idx;
+    int url;
+    bool chair, slow, joined;
+    char out[512];
+    int out_len;
+    int events; /* events received since the steps began */
+    char *rx;
+    size_t rx_len;
+};
+
+static struct conn *conns;
+static int nobs, nslow, nconn, nevents, njoined, step, steps_acked;
+static int64_t session, t_connect0, t_joined;
+static int64_t *t_step; /* when each step's request was written */
+static double *lat;     /* observers x events, ms; < 0: not received */
+static bool go, done;
+static char chair_token[128];
+static struct {
+    char host[128];
+    int port;
+    char path[64];
+} urls[MAXURLS];
+static int nurls;
+static struct lws_context *ctx;
+
+static int64_t now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static void queue(struct conn *c, const char *text)
+{
+    c->out_len = snprintf(c->out + LWS_PRE, sizeof c->out - LWS_PRE, "%s", text);
+    lws_callback_on_writable(c->wsi);
+}
+
+static void next_step(void)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "{\"type\":\"%s\",\"id\":%d}",
+             step % 2 == 0 ? "agenda.next" : "agenda.previous", 100 + step);
+    queue(&conns[0], msg);
+}
+
+static lws_sorted_usec_list_t step_timer;
+
+static void on_step_timer(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    if (step < nevents)
+        next_step();
+}
+
+static void on_message(struct conn *c, const char *buf, size_t len)
+{
+    if (len > 15 && strncmp(buf, "{\"type\":\"event\"", 15) == 0) {
+        /* An observer's broadcast: only after the steps began. */
+        if (go && !c->chair && !c->slow && c->events < nevents) {
+            lat[(size_t)c->idx * (size_t)nevents + (size_t)c->events] =
+                (double)(now_us() - t_step[c->events]) / 1000.0;
+            c->events++;
+        }
+        return;
+    }
+    json_t *m = json_loadb(buf, len, 0, NULL);
+    if (!m)
+        return;
+    const char *type = json_string_value(json_object_get(m, "type"));
+    int re = (int)json_integer_value(json_object_get(m, "re"));
+    if (type && strcmp(type, "ok") != 0 && strcmp(type, "pong") != 0 && re) {
+        fprintf(stderr, "fanout_load: request %d refused: %s\n", re,
+                json_string_value(json_object_get(m, "code")));
+        exit(1);
+    }
+    if (re == 1 && !c->joined) {
+        c->joined = true;
+        if (c->slow) /* from now on it reads nothing */
+            lws_rx_flow_control(c->wsi, 0);
+        if (++njoined == nconn) {
+            t_joined = now_us();
+            printf("JOINED %d %.3f\n", nconn, (double)(t_joined - t_connect0) / 1e6);
+            fflush(stdout);
+        }
+    } else if (re >= 100 && c->chair) {
+        if (++steps_acked < nevents)
+            lws_sul_schedule(ctx, 0, &step_timer, on_step_timer, 200 * 1000);
+    }
+    json_decref(m);
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    (void)user;
+    struct conn *c = (struct conn *)lws_get_opaque_user_data(wsi);
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        if (c->chair && chair_token[0]) {
+            unsigned char **p = (unsigned char **)in, *end = (*p) + len;
+            char auth[160];
+            snprintf(auth, sizeof auth, "Bearer %s", chair_token);
+            if (lws_add_http_header_by_name(wsi, (const unsigned char *)"authorization:",
+                                            (unsigned char *)auth, (int)strlen(auth), p, end))
+                return -1;
+        }
+        break;
+    case LWS_CALLBACK_CLIENT_ESTABLISHED: {
+        char msg[96];
+        snprintf(msg, sizeof msg, "{\"type\":\"join\",\"id\":1,\"session_id\":%lld}",
+                 (long long)session);
+        queue(c, msg);
+        break;
+    }
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        c->rx = realloc(c->rx, c->rx_len + len);
+        memcpy(c->rx + c->rx_len, in, len);
+        c->rx_len += len;
+        if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+            on_message(c, c->rx, c->rx_len);
+            c->rx_len = 0;
+        }
+        break;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        if (c->out_len) {
+            if (c->chair && go && step < nevents &&
+                strncmp(c->out + LWS_PRE, "{\"type\":\"agenda.", 16) == 0)
+                t_step[step++] = now_us();
+            int n = c->out_len;
+            c->out_len = 0;
+            if (lws_write(wsi, (unsigned char *)c->out + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n)
+                return -1;
+        }
+        break;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        fprintf(stderr, "fanout_load: connection %d failed: %s\n", c ? c->idx : -1,
+                in ? (char *)in : "?");
+        exit(1);
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (!done && c && !c->slow) {
+            fprintf(stderr, "fanout_load: connection %d closed early\n", c->idx);
+            exit(1);
+        }
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *v, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+    return v[i < n ? i : n - 1];
+}
+
+static void connect_one(struct conn *c)
+{
+    struct lws_client_connect_info ci;
+    memset(&ci, 0, sizeof ci);
+    ci.context = ctx;
+    ci.address = urls[c->url].host;
+    ci.port = urls[c->url].port;
+    ci.path = urls[c->url].path;
+    ci.host = urls[c->url].host;
+    ci.protocol = "plenum.v1";
+    ci.opaque_user_data = c;
+    c->wsi = lws_client_connect_via_info(&ci);
+    if (!c->wsi) {
+        fprintf(stderr, "fanout_load: could not connect %d\n", c->idx);
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 8) {
+        fprintf(stderr, "usage: fanout_load OUT.json SESSION_ID CHAIR_TOKEN CLIENTS EVENTS SLOW "
+                        "URL [URL...]\n");
+        return 2;
+    }
+    const char *out = argv[1];
+    session = atoll(argv[2]);
+    snprintf(chair_token, sizeof chair_token, "%s", argv[3]);
+    nobs = atoi(argv[4]);
+    nevents = atoi(argv[5]);
+    nslow = atoi(argv[6]);
+    for (int i = 7; i < argc && nurls < MAXURLS; i++, nurls++) {
+        if (sscanf(argv[i], "ws://%127[^:]:%d%63s", urls[nurls].host, &urls[nurls].port,
+                   urls[nurls].path) != 3) {
+            fprintf(stderr, "fanout_load: bad URL %s\n", argv[i]);
+            return 2;
+        }
+    }
+    /* As many descriptors as the hard limit allows. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    lws_set_log_level(LLL_ERR, NULL);
+    nconn = 1 + nobs + nslow; /* the chair is conns[0] */
+    conns = calloc((size_t)nconn, sizeof *conns);
+    t_step = calloc((size_t)nevents, sizeof *t_step);
+    lat = malloc(sizeof *lat * (size_t)(nobs + 1) * (size_t)nevents);
+    for (size_t i = 0; i < (size_t)(nobs + 1) * (size_t)nevents; i++)
+        lat[i] = -1;
+    static const struct lws_protocols protos[] = {{"plenum.v1", callback, 0, 65536, 0, NULL, 0},
+                                                  {NULL, NULL, 0, 0, 0, NULL, 0}};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protos;
+    info.fd_limit_per_thread = (unsigned)nconn + 64;
+    info.timeout_secs = 60;
+    ctx = lws_create_context(&info);
+    if (!ctx)
+        return 1;
+    t_connect0 = now_us();
+    for (int i = 0; i < nconn; i++) {
+        conns[i].idx = i;
+        conns[i].chair = i == 0;
+        conns[i].slow = i > nobs;
+        conns[i].url = i == 0 ? 0 : (i - 1) % nurls;
+        connect_one(&conns[i]);
+        /* Let the handshakes proceed while connecting the rest. */
+        if (i % 100 == 99)
+            for (int k = 0; k < 10; k++)
+                lws_service(ctx, -1);
+    }
+    int64_t deadline = now_us() + 600 * 1000000LL;
+    while (njoined < nconn && now_us() < deadline)
+        lws_service(ctx, 0);
+    if (njoined < nconn) {
+        fprintf(stderr, "fanout_load: only %d of %d joined\n", njoined, nconn);
+        return 1;
+    }
+    /* Wait for the driver (it measures the server's memory while idle). */
+    char line[16];
+    if (!fgets(line, sizeof line, stdin))
+        return 1;
+    go = true;
+    next_step();
+    while (steps_acked < nevents && now_us() < deadline)
+        lws_service(ctx, 0);
+    /* Let the last broadcasts arrive. */
+    int64_t settle = now_us() + 5 * 1000000LL;
+    while (now_us() < settle) {
+        bool all = true;
+        for (int i = 1; i <= nobs && all; i++)
+            all = conns[i].events >= nevents;
+        if (all)
+            break;
+        lws_service(ctx, 0);
+    }
+    done = true;
+    /* Every delivery that arrived; the missing ones are counted. */
+    size_t n = 0, missing = 0;
+    double *all = malloc(sizeof *all * (size_t)nobs * (size_t)nevents);
+    for (int i = 1; i <= nobs; i++)
+        for (int k = 0; k < nevents; k++) {
+            double v = lat[(size_t)i * (size_t)nevents + (size_t)k];
+            if (v < 0)
+                missing++;
+            else
+                all[n++] = v;
+        }
+    qsort(all, n, sizeof *all, cmp);
+    double connect_s = (double)(t_joined - t_connect0) / 1e6;
+    FILE *o = fopen(out, "w");
+    if (!o)
+        return 1;
+    fprintf(o,
+            "{\"observers\": %d, \"slow\": %d, \"events\": %d, \"connect_s\": %.3f, "
+            "\"connects_per_s\": %.0f, \"deliveries\": %zu, \"missing\": %zu, \"p50_ms\": %.2f, "
+            "\"p99_ms\": %.2f, \"max_ms\": %.2f}\n",
+            nobs, nslow, nevents, connect_s, nconn / connect_s, n, missing, pct(all, n, 50),
+            pct(all, n, 99), n ? all[n - 1] : 0.0);
+    fclose(o);
+    free(all);
+    lws_context_destroy(ctx);
+    return missing ? 3 : 0;
+}
