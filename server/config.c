@@ -45,6 +45,9 @@ static const struct opt opts[] = {
      "video bitrate of the encoding (2500)"},
     {"log-level", "PLENUM_LOG_LEVEL", OPT_LEVEL, F(log_level), 0, 0, NULL,
      "error, warn, info or debug (info)"},
+    {"log-format", "PLENUM_LOG_FORMAT", OPT_STR, F(log_format), 0, 0, NULL,
+     "text (PostgreSQL-style lines) or json (one object per line, for journald and log "
+     "shippers) (text)"},
     {"shutdown-grace-ms", "PLENUM_SHUTDOWN_GRACE_MS", OPT_INT, F(shutdown_grace_ms), 0, 60000,
      "milliseconds", "time clients get to close on SIGTERM (1000)"},
     {"tls-cert", "PLENUM_TLS_CERT", OPT_STR, F(tls_cert), 0, 0, NULL,
@@ -189,6 +192,10 @@ static int check_combinations(struct pl_config *cfg, char *err, size_t errlen)
     cfg->media_width = w;
     cfg->media_height = h;
     cfg->media_fps = fps;
+    if (strcmp(cfg->log_format, "text") != 0 && strcmp(cfg->log_format, "json") != 0) {
+        snprintf(err, errlen, "--log-format must be text or json, not \"%.32s\"", cfg->log_format);
+        return -1;
+    }
     if (cfg->ws_hangup_s <= cfg->ws_ping_s) {
         snprintf(err, errlen, "--ws-idle-timeout (%d) must be longer than --ws-ping-interval (%d)",
                  cfg->ws_hangup_s, cfg->ws_ping_s);
@@ -208,6 +215,7 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->data_dir = g_strdup("var/data");
     cfg->media_source = g_strdup("test");
     cfg->media_video = g_strdup("1280x720@30");
+    cfg->log_format = g_strdup("text");
     cfg->media_bitrate_kbps = 2500;
     cfg->log_level = PL_LOG_INFO;
     cfg->shutdown_grace_ms = 1000;

@@ -33,6 +33,7 @@ struct pl_config {
     int media_width, media_height, media_fps;
     int media_bitrate_kbps;
     enum pl_log_level log_level;
+    char *log_format;      /* "text" or "json"; owned */
     int shutdown_grace_ms; /* how long to let clients close on SIGTERM */
 
     /* TLS: both set, or neither (plain HTTP for loopback or behind a proxy). */

@@ -8,6 +8,7 @@
 #define PL_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum pl_log_level {
     PL_LOG_ERROR = 0,
@@ -20,6 +21,8 @@ enum pl_log_level {
 extern enum pl_log_level pl_log_threshold;
 
 void pl_log_set_level(enum pl_log_level level);
+/* JSON lines instead of PostgreSQL-style text (--log-format json). */
+void pl_log_set_json(bool on);
 
 /* Parses "error", "warn", "info" or "debug". Returns 0, or -1 if unknown. */
 int pl_log_parse_level(const char *s, enum pl_log_level *out);

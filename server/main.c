@@ -59,6 +59,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pl_log_set_level(cfg.log_level);
+    pl_log_set_json(strcmp(cfg.log_format, "json") == 0);
     pl_log_route_lws();
 
     if (cfg.command == PL_CMD_HELP) {

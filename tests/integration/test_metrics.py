@@ -98,6 +98,36 @@ class MetricsTest(unittest.TestCase):
                 self.assertIsNone(report, report)
             pg.destroy()
 
+    def test_json_logs(self):
+        """--log-format json: every line plenumd writes is one JSON object
+        with ts, level, pid and msg; security events carry their name."""
+        import json
+        pg = PgCluster()
+        d = None
+        try:
+            d = Plenumd(council_fixture.demo_db(pg, "jsonlogs"),
+                        extra_args=["--log-format", "json"])
+            st, _, _ = d.post_json("/api/login", {"login": "chutich", "password": "wrong"})
+            self.assertEqual(st, 401)
+            d.login("chutich", "plenum-demo")
+        finally:
+            if d:
+                code = d.stop()
+                log = d.log()
+                d.cleanup()
+                self.assertEqual(code, 0, log)
+            pg.destroy()
+        lines = [json.loads(l) for l in log.splitlines() if l.strip()]
+        self.assertGreater(len(lines), 3)
+        for e in lines:
+            self.assertRegex(e["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertIn(e["level"], ("error", "warning", "info", "debug"))
+            self.assertIsInstance(e["pid"], int)
+        events = [e.get("event") for e in lines]
+        self.assertIn("login_failed", events)
+        self.assertIn("login_ok", events)
+        self.assertTrue(any("listening on" in e["msg"] for e in lines))
+
 
 if __name__ == "__main__":
     unittest.main()
