@@ -431,7 +431,9 @@ class AuthTest(unittest.TestCase):
         self.assertGreater(body["retry_after"], 30)
         self.assertEqual(hdrs["retry-after"], str(body["retry_after"]))
         # Slowed from the 2nd failure (lock_after/3): 250 ms, 500 ms, 1 s...
-        self.assertGreater(times[4], times[0] + 0.7)
+        # The fifth answer waits at least 1 s whatever the machine's load (a
+        # comparison with the first attempt's scrypt time flaked under CI load).
+        self.assertGreaterEqual(times[4], 0.99)
         # Even the right password is refused while locked.
         st, _, _ = self.d.post_json("/api/login", {"login": "target",
                                                    "password": "target-password-1"})

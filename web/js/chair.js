@@ -80,8 +80,13 @@ function render() {
           el("button", { type: "button", "aria-pressed": String(s.display && s.display.mode === m), onclick: () => act(live, "display.set", { mode: m }) }, t(`display.mode.${m}`))))),
       el("section", { class: "card wide", "aria-labelledby": "votes-h" },
         el("h2", { id: "votes-h" }, t("vote.title")),
-        voteForm(s),
+        // The form is built once and never moved (moving it would take the
+        // focus from a field being typed in): patch() leaves this slot's
+        // content alone.
+        el("div", { id: "vote-form-slot", "data-keep": "" }),
         el("div", { id: "votes" }, (s.votes || []).slice().reverse().map((v) => voteRow(s, v)))))]);
+  const slot = document.getElementById("vote-form-slot");
+  if (slot && !slot.contains(form)) slot.replaceChildren(voteForm(s));
 }
 
 function voteRow(s, v) {

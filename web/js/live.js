@@ -312,6 +312,9 @@ function update(o, n) {
       if (o.style.cssText !== n.style.cssText) o.style.cssText = n.style.cssText;
     } else if (o.getAttribute(a.name) !== a.value) o.setAttribute(a.name, a.value);
   }
+  // A node marked data-keep holds content managed by its page (a form built
+  // once): its children are left as they are.
+  if (o.hasAttribute("data-keep")) return;
   if (n._on || o._on) {
     for (const type of Object.keys(n._on || {})) if (!(o._on && o._on[type])) o.addEventListener(type, dispatch);
     o._on = n._on || {};
