@@ -455,11 +455,14 @@ int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
         pl_seclog(pl_server_from_wsi(wsi)->store, "api_origin_refused", 0, NULL, address, path);
         return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
     }
-    /* Read the body, then decide (pl_api_handle at BODY_COMPLETION). A POST
-     * that announces no body (no Content-Length, not chunked) gets no
-     * BODY_COMPLETION from lws: decide at once. */
+    /* Read the body, then decide (pl_api_handle at BODY_COMPLETION). */
+    return pl_api_read_body(wsi, hr, admin ? PL_HTTP_MAX_ADMIN_BODY : PL_HTTP_MAX_BODY);
+}
+
+int pl_api_read_body(struct lws *wsi, struct pl_http_req *hr, size_t max)
+{
     hr->req_body = g_string_new(NULL);
-    hr->max_body = admin ? PL_HTTP_MAX_ADMIN_BODY : PL_HTTP_MAX_BODY;
+    hr->max_body = max;
     hr->phase = PH_WAIT;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0)

@@ -86,6 +86,10 @@ void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr);
  * request body is complete (or at once for bodiless methods). */
 int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path);
 int pl_api_handle(struct lws *wsi, struct pl_http_req *hr);
+/* Reads a POST body of up to max bytes, then calls pl_api_handle. A POST
+ * that announces no body (no Content-Length, not chunked) gets no
+ * BODY_COMPLETION from lws: it is decided at once. */
+int pl_api_read_body(struct lws *wsi, struct pl_http_req *hr, size_t max);
 
 /* Helpers of net_api.c for the other route files. */
 struct pl_identity;

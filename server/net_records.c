@@ -94,17 +94,26 @@ static int arg_id(struct lws *wsi, const char *name, char out[24])
 
 /* --- answering ------------------------------------------------------------------- */
 
+/* The start of every store callback here: the request no longer waits; a
+ * failed statement is answered with its refusal and NULL returned. */
+static struct pl_http_req *settled(struct lws *wsi, const PGresult *res, enum pl_err err)
+{
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err == PL_OK)
+        return hr;
+    pl_api_refused(wsi, hr, res, err, false);
+    return NULL;
+}
+
 /* Store callback for a records function returning jsonb: 200 with it, or the
  * refusal. */
 static void json_done(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_refused(wsi, hr, res, err, false);
+    struct pl_http_req *hr = settled(wsi, res, err);
+    if (!hr)
         return;
-    }
     const char *text = PQgetvalue(res, 0, 0);
     int status = hr->api && json_is_true(json_object_get(hr->api, "created")) ? 201 : 200;
     const char *counted = json_string_value(json_object_get(hr->api, "throttle"));
@@ -324,16 +333,10 @@ int pl_records_upload_body(struct lws *wsi, struct pl_http_req *hr, const void *
 static void upload_stored(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    struct pl_upload *up = hr->upload;
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        /* Nothing stored: the file goes too, if this upload brought it. */
-        if (up && up->created && up->final_path)
-            g_unlink(up->final_path);
-        pl_api_refused(wsi, hr, res, err, false);
-        return;
-    }
+    struct pl_upload *up = ((struct pl_http_req *)lws_wsi_user(wsi))->upload;
+    /* Refused, nothing stored: the file goes too, if this upload brought it. */
+    if (err != PL_OK && up && up->created && up->final_path)
+        g_unlink(up->final_path);
     json_done(user, res, err);
 }
 
@@ -456,12 +459,9 @@ int pl_records_upload_done(struct lws *wsi, struct pl_http_req *hr)
 static void file_opened(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_refused(wsi, hr, res, err, false);
+    struct pl_http_req *hr = settled(wsi, res, err);
+    if (!hr)
         return;
-    }
     json_t *d = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
     const char *sha = json_string_value(json_object_get(d, "sha256"));
     const char *name = json_string_value(json_object_get(d, "file_name"));
@@ -541,12 +541,9 @@ enum minutes_format { MF_JSON, MF_HTML, MF_CSV };
 static void minutes_got(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err != PL_OK) {
-        pl_api_refused(wsi, hr, res, err, false);
+    struct pl_http_req *hr = settled(wsi, res, err);
+    if (!hr)
         return;
-    }
     const char *text = PQgetvalue(res, 0, 0);
     const char *sha = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
     enum minutes_format f = (enum minutes_format)json_integer_value(json_object_get(hr->api, "f"));
@@ -814,13 +811,7 @@ int pl_records_begin(struct lws *wsi, struct pl_http_req *hr, const char *path, 
         pl_seclog(pl_server_from_wsi(wsi)->store, "api_origin_refused", 0, NULL, address, path);
         return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
     }
-    hr->req_body = g_string_new(NULL);
-    hr->max_body = REC_MAX_BODY;
-    hr->phase = PH_WAIT;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
-        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0)
-        return pl_api_handle(wsi, hr);
-    return 0;
+    return pl_api_read_body(wsi, hr, REC_MAX_BODY);
 }
 
 int pl_records_handle(struct lws *wsi, struct pl_http_req *hr)
