@@ -508,30 +508,31 @@ static int file_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-static int documents_begin(struct lws *wsi, struct pl_http_req *hr)
+/* A read of one record function taking the requester and one id from the
+ * query (name); signed: only for a signed-in person (else anyone, $1 NULL). */
+static int read_by_id(struct lws *wsi, struct pl_http_req *hr, const char *name, bool signed_only,
+                      const char *sql)
 {
     struct who w;
     char id[24];
     who_of(wsi, &w);
-    if (!arg_id(wsi, "session_id", id))
-        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "session_id", 0);
+    if (signed_only && need_sign_in(wsi, hr, &w) != 0)
+        return 0;
+    if (!arg_id(wsi, name, id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, name, 0);
     const char *params[3] = {who_id(&w), w.admin, id};
-    return run(wsi, hr, "SELECT rec_doc_list($1, $2, $3::bigint)::text", 3, params, NULL, &w,
-               false);
+    return run(wsi, hr, sql, 3, params, NULL, &w, false);
+}
+
+static int documents_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    return read_by_id(wsi, hr, "session_id", false,
+                      "SELECT rec_doc_list($1, $2, $3::bigint)::text");
 }
 
 static int opens_begin(struct lws *wsi, struct pl_http_req *hr)
 {
-    struct who w;
-    char id[24];
-    who_of(wsi, &w);
-    if (need_sign_in(wsi, hr, &w) != 0)
-        return 0;
-    if (!arg_id(wsi, "id", id))
-        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "id", 0);
-    const char *params[3] = {w.id, w.admin, id};
-    return run(wsi, hr, "SELECT rec_doc_opens($1, $2, $3::bigint)::text", 3, params, NULL, &w,
-               false);
+    return read_by_id(wsi, hr, "id", true, "SELECT rec_doc_opens($1, $2, $3::bigint)::text");
 }
 
 /* --- minutes ------------------------------------------------------------------------ */
@@ -614,16 +615,8 @@ static int search_begin(struct lws *wsi, struct pl_http_req *hr)
 
 static int dashboard_begin(struct lws *wsi, struct pl_http_req *hr)
 {
-    struct who w;
-    char id[24];
-    who_of(wsi, &w);
-    if (need_sign_in(wsi, hr, &w) != 0)
-        return 0;
-    if (!arg_id(wsi, "council_id", id))
-        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "council_id", 0);
-    const char *params[3] = {w.id, w.admin, id};
-    return run(wsi, hr, "SELECT rec_dashboard($1, $2, $3::bigint)::text", 3, params, NULL, &w,
-               false);
+    return read_by_id(wsi, hr, "council_id", true,
+                      "SELECT rec_dashboard($1, $2, $3::bigint)::text");
 }
 
 static int archive_begin(struct lws *wsi, struct pl_http_req *hr)
