@@ -31,9 +31,9 @@ test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librs
   python3-gi gir1.2-gst-rtsp-server-1.0 ffmpeg)
 # Prometheus's own parser reads /metrics in tests/integration/test_metrics.py.
 test_pkgs+=(python3-prometheus-client)
-# nginx in front of plenumd and shellcheck on the backup script
-# (tests/integration/test_deploy.py).
-test_pkgs+=(nginx-light shellcheck)
+# nginx in front of plenumd, shellcheck on the backup script and rsync to
+# run it (tests/integration/test_deploy.py).
+test_pkgs+=(nginx-light shellcheck rsync)
 
 # What `make bench` needs on top: nothing yet (ffmpeg, the peer the media
 # benchmark compares plenumd's recording + HLS with, is in the test set).

@@ -13,8 +13,8 @@ backup_dir=${BACKUP_DIR:-/srv/backup/plenum}
 keep_days=${KEEP_DAYS:-30}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
-mkdir -p "$backup_dir"
 umask 077
+mkdir -p "$backup_dir"
 
 # The database first: a consistent snapshot; documents uploaded after it
 # are still on disk below (a row never exists without its file).
@@ -31,6 +31,9 @@ if [ -d "$latest" ]; then
 else
   rsync -a "$data_dir/" "$target/"
 fi
+# rsync -a gave the copy the data directory's own (old) modification time;
+# the rotation below goes by when the copy was made.
+touch "$target"
 ln -sfn "$target" "$latest"
 
 # Rotation.
