@@ -53,6 +53,9 @@ static const struct opt opts[] = {
     {"tls-cert", "PLENUM_TLS_CERT", OPT_STR, F(tls_cert), 0, 0, NULL,
      "PEM certificate chain; with --tls-key enables HTTPS/WSS"},
     {"tls-key", "PLENUM_TLS_KEY", OPT_STR, F(tls_key), 0, 0, NULL, "PEM private key"},
+    {"trusted-proxies", "PLENUM_TRUSTED_PROXIES", OPT_STR, F(trusted_proxies), 0, 0, NULL,
+     "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
+     "(none)"},
     {"allowed-origins", "PLENUM_ALLOWED_ORIGINS", OPT_STR, F(allowed_origins), 0, 0, NULL,
      "comma-separated exact browser Origins (this server's localhost URLs)"},
     {"session-idle-timeout", "PLENUM_SESSION_IDLE_TIMEOUT", OPT_INT, F(session_idle_s), 1,

@@ -42,6 +42,7 @@ struct pl_config {
     /* Comma-separated exact Origins allowed for browsers; owned. NULL: the
      * server's own http(s)://localhost:PORT and 127.0.0.1:PORT. */
     char *allowed_origins;
+    char *trusted_proxies; /* comma-separated IP addresses; owned; NULL: none */
 
     /* Login sessions. */
     int session_idle_s; /* revoked after this long without use */

@@ -5,6 +5,7 @@
  */
 #include "net_http.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,21 @@ void pl_http_peer(struct lws *wsi, char *buf, size_t len)
 {
     buf[0] = '\0';
     lws_get_peer_simple(wsi, buf, len);
+    /* Behind a trusted reverse proxy the client is the last address the
+     * proxy appended to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for);
+     * earlier entries came from the client and prove nothing. */
+    const struct pl_server *srv = pl_server_from_wsi(wsi);
+    bool trusted = false;
+    for (char **p = srv->trusted_proxies; p && *p && !trusted; p++)
+        trusted = strcmp(*p, buf) == 0;
+    char xff[512];
+    if (!trusted || lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) <= 0)
+        return;
+    char *last = strrchr(xff, ',');
+    last = g_strstrip(last ? last + 1 : xff);
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, last, addr) == 1 || inet_pton(AF_INET6, last, addr) == 1)
+        g_strlcpy(buf, last, len);
 }
 
 bool pl_http_origin_ok(struct lws *wsi)

@@ -98,6 +98,11 @@ static int parse_origins(struct pl_server *srv, const struct pl_config *cfg, cha
                                       : g_strdup_printf("%s://localhost:%d,%s://127.0.0.1:%d",
                                                         scheme, cfg->port, scheme, cfg->port);
     srv->allowed_origins = g_strsplit(list, ",", -1);
+    if (cfg->trusted_proxies && *cfg->trusted_proxies) {
+        srv->trusted_proxies = g_strsplit(cfg->trusted_proxies, ",", -1);
+        for (char **p = srv->trusted_proxies; *p; p++)
+            g_strstrip(*p);
+    }
     g_free(list);
     for (char **o = srv->allowed_origins; *o; o++) {
         g_strstrip(*o);
@@ -298,6 +303,8 @@ void pl_server_fini(struct pl_server *srv)
     pl_throttle_free(srv->throttle_petitions);
     srv->throttle_account = srv->throttle_address = srv->throttle_petitions = NULL;
     g_strfreev(srv->allowed_origins);
+    g_strfreev(srv->trusted_proxies);
+    srv->trusted_proxies = NULL;
     srv->allowed_origins = NULL;
     pl_store_free(srv->store);
     srv->store = NULL;

@@ -34,6 +34,7 @@ struct pl_server {
     struct pl_throttle *throttle_address;   /* owned: failed logins per address */
     struct pl_throttle *throttle_petitions; /* owned: citizens' petitions per address */
     char **allowed_origins;                 /* owned, NULL-terminated (g_strsplit) */
+    char **trusted_proxies;                 /* owned, NULL-terminated; NULL: none */
     bool tls;                               /* serving HTTPS/WSS */
     lws_retry_bo_t idle_policy;             /* WebSocket ping and hang-up times */
     char web_root[PATH_MAX];                /* realpath of cfg->web_root */
