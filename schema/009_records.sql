@@ -58,8 +58,13 @@ RETURNS text LANGUAGE sql STABLE AS $$
     SELECT '/public/?session=' || in_session || '&sitting=' || in_sitting || '&t=' ||
            (greatest(0, least(seg.before_ms + seg.duration_ms, seg.before_ms +
                (extract(epoch FROM moment - seg.started_at) * 1000)::bigint)) / 1000)
-    FROM seg WHERE seg.started_at <= moment + interval '1 second'
-    ORDER BY seg.started_at DESC LIMIT 1
+    -- The segment holding the moment; a moment just before the recording's
+    -- first segment (the sitting's opening: the pipeline takes a second or
+    -- two to start) is its start.
+    FROM seg WHERE seg.started_at <= moment + interval '10 seconds'
+    ORDER BY seg.started_at <= moment DESC,
+             CASE WHEN seg.started_at <= moment THEN seg.started_at END DESC NULLS LAST,
+             seg.started_at LIMIT 1
 $$;
 
 -- --- documents ------------------------------------------------------------------

@@ -121,12 +121,18 @@ static void json_done(void *user, const PGresult *res, enum pl_err err)
         pl_throttle_fail(pl_server_from_wsi(wsi)->throttle_petitions, counted,
                          g_get_monotonic_time());
     if (hr->api && json_is_string(json_object_get(hr->api, "event"))) {
-        char address[64], *detail = g_strndup(text, 200);
+        /* Which record changed, by its ids only: the answer may hold a
+         * citizen's name and phone, which the security log must not. */
+        json_t *doc = json_loads(text, 0, NULL);
+        char address[64], detail[96];
+        snprintf(detail, sizeof detail, "id=%lld session_id=%lld",
+                 (long long)json_integer_value(json_object_get(doc, "id")),
+                 (long long)json_integer_value(json_object_get(doc, "session_id")));
+        json_decref(doc);
         pl_http_peer(wsi, address, sizeof address);
         pl_seclog(pl_server_from_wsi(wsi)->store,
                   json_string_value(json_object_get(hr->api, "event")),
                   json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
-        g_free(detail);
     }
     pl_http_respond(wsi, hr, status, "application/json", text, strlen(text));
 }

@@ -199,7 +199,10 @@ class MediaTest(unittest.TestCase):
         # The minutes link the turn to the same moment of the recording.
         st, _, body = self.d.http("GET", f"/api/minutes?session_id={self.session}",
                                   headers={"Authorization": f"Bearer {self.chair_token}"})
-        turn = json.loads(body)["turns"][0]
+        minutes = json.loads(body)
+        self.assertTrue((minutes["sittings"][0]["video"] or "").startswith(
+            f"/public/?session={self.session}&sitting={s1}&t="), minutes["sittings"][0])
+        turn = minutes["turns"][0]
         link = re.fullmatch(rf"/public/\?session={self.session}&sitting={s1}&t=(\d+)",
                             turn["video"] or "")
         self.assertTrue(link, turn)

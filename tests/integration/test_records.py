@@ -541,6 +541,11 @@ class PetitionsTest(unittest.TestCase):
                          ["received", "merged_in", "assign", "assign", "answer", "publish"])
         st, p = c.post("/api/petitions/action", {"id": b["id"], "action": "close"}, "thuky")
         self.assertEqual(p["status"], "closed")
+        # The security log names the records changed, never the citizen.
+        self.assertGreaterEqual(int(c.q("SELECT count(*) FROM security_event WHERE event IN "
+                                        "('petition_received', 'petition_changed')")), 8)
+        self.assertEqual(c.q("SELECT count(*) FROM security_event WHERE detail LIKE '%0912%' "
+                             "OR detail LIKE '%Bình%' OR detail LIKE '%Lan%'"), "0")
         st, r = c.post("/api/petitions/action", {"id": b["id"], "action": "reopen"}, "thuky")
         self.assertEqual((st, r["field"]), (400, "action"))
 
