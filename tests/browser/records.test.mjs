@@ -1,10 +1,11 @@
 // The records in Chromium: the secretary reads the minutes of a scripted
 // sitting (every turn and vote with its figures), adds notes and finalises
 // them (then frozen, the hash shown, a later edit refused); uploads a
-// document (and sees a disguised file refused); a citizen on the public
-// archive sees only public material, sends a petition (an empty form names
-// every missing field), searches without diacritics; the petition reaches
-// the secretary's list.
+// document (and sees a disguised file refused), then a new version of it; a
+// delegate's tablet lists the documents and opens one, and the secretary
+// sees who read it; a citizen on the public archive sees only public
+// material, sends a petition (an empty form names every missing field),
+// searches without diacritics; the petition reaches the secretary's list.
 // Usage: node records.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 import { check, runTest } from "./lib.mjs";
 
@@ -49,9 +50,11 @@ await runTest(async (browser) => {
   const again = await sec.evaluate(async (s) => {
     const r = await fetch("/api/minutes/notes", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ session_id: Number(s), notes: "sửa lại" }) });
-    return [r.status, (await r.json()).reason];
+    const b = await r.json();
+    return [r.status, b.error, b.reason];
   }, sid);
-  check(again[0] === 409 && again[1] === "minutes_finalised", `an edit after finalising is refused (${again})`);
+  check(again[0] === 409 && again[1] === "invalid_state" && again[2] === "minutes_finalised",
+    `an edit after finalising is refused (${again})`);
   const printable = await sec.evaluate(async (s) => (await fetch(`/api/minutes?session_id=${s}&format=html`)).text(), sid);
   check(printable.includes("BIÊN BẢN") && printable.includes(hash), "the printable minutes carry the hash");
   await sec.screenshot({ path: `${shots}/records-minutes.png`, fullPage: true });
@@ -65,6 +68,19 @@ await runTest(async (browser) => {
   await sec.click("#doc-upload");
   await sec.waitForSelector('#doc-list tr:has-text("Báo cáo thẩm tra dự toán")');
   check(true, "an uploaded document is listed");
+  const row = (title) => sec.locator(`#doc-list tr:has-text("${title}")`);
+  const v1 = await row("Báo cáo thẩm tra dự toán").getAttribute("data-doc");
+  check((await row("Báo cáo thẩm tra dự toán").textContent()).includes("v1"), "as version 1");
+  await sec.setInputFiles(`#doc-new-${v1}`, { name: "bao-cao-sua.pdf", mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4\n% sửa theo ý kiến thẩm tra\n%%EOF\n") });
+  await sec.click(`#doc-replace-${v1}`);
+  await sec.waitForSelector(`#doc-list tr[data-doc]:has-text("Báo cáo thẩm tra dự toán"):has(a.old[data-version="1"])`);
+  const v2row = await row("Báo cáo thẩm tra dự toán").textContent();
+  check(v2row.includes("v2") && v2row.includes("Thay thế 1 phiên bản trước"), `a new version replaces it, the old one kept (${v2row.slice(0, 120)})`);
+  const v2 = await row("Báo cáo thẩm tra dự toán").getAttribute("data-doc");
+  check(v2 !== v1, "the new version is a document of its own");
+  const sha = await row("Báo cáo thẩm tra dự toán").locator("code").getAttribute("title");
+  check(/^[0-9a-f]{64}$/.test(sha) && v2row.includes(sha.slice(0, 12)), "its SHA-256 shortened, whole in the title");
   await sec.fill("#doc-title", "Tệp giả mạo");
   await sec.setInputFiles("#doc-file", { name: "gia-mao.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\x00 not a pdf") });
   await sec.click("#doc-upload");
@@ -73,6 +89,39 @@ await runTest(async (browser) => {
   check(refusal.includes("không được lưu") && refusal.includes("không khớp"), `a disguised file is refused in words (${refusal})`);
   check((await sec.locator('#doc-list tr:has-text("Tệp giả mạo")').count()) === 0, "and not listed");
   await sec.screenshot({ path: `${shots}/records-documents.png`, fullPage: true });
+
+  // --- the delegate's tablet: the session's documents ---
+  const delCtx = await browser.newContext({ viewport: { width: 1024, height: 1366 }, locale: "vi-VN" });
+  const del = await delCtx.newPage();
+  del.on("pageerror", (e) => errors.push(String(e)));
+  await del.goto(`${base}/delegate/?session=${sid}`, { waitUntil: "load" });
+  await del.fill("#login", "daibieu03");
+  await del.fill("#password", "plenum-demo");
+  await del.click("form.signin button[type=submit]");
+  await del.waitForSelector("#session-docs");
+  const card = await del.textContent("#session-docs");
+  check(card.includes("Tài liệu kỳ họp") && card.includes("Dự thảo chỉ dành cho đại biểu") &&
+    card.includes("Nghị quyết về quy hoạch sử dụng đất đai"), "the delegate's tablet lists the session's documents, delegates-only ones too");
+  const li = del.locator(`#session-docs li[data-doc="${v2}"]`);
+  check((await li.textContent()).includes("phiên bản 2") && (await li.locator('a.old[data-version="1"]').count()) === 1,
+    "the current version first, the replaced one marked");
+  const draft = del.locator('#session-docs a:has-text("Dự thảo chỉ dành cho đại biểu")');
+  const draftUrl = await draft.getAttribute("href");
+  check(/^\/api\/documents\/file\?id=\d+$/.test(draftUrl) && (await draft.getAttribute("target")) === "_blank",
+    `a document opens in a new tab (${draftUrl})`);
+  const opened = delCtx.waitForEvent("response", (r) => r.url().endsWith(draftUrl));
+  await draft.click();
+  const resp = await opened;
+  check(resp.status() === 200 && (resp.headers()["content-type"] || "").startsWith("application/pdf"),
+    `the tablet's browser gets the PDF (${resp.status()} ${resp.headers()["content-type"]})`);
+  await del.screenshot({ path: `${shots}/delegate-documents.png`, fullPage: true });
+  const draftId = draftUrl.split("=")[1];
+  await sec.click(`#doc-opens-${draftId}`);
+  await sec.waitForFunction((id) => document.querySelector(`#doc-readers-${id}`).textContent !== "", draftId);
+  const readers = await sec.textContent(`#doc-readers-${draftId}`);
+  check(readers.includes("Đã mở: Lê Minh Tuấn") && /Đại biểu chưa mở:.*\S/.test(readers) &&
+    !readers.split("Đại biểu chưa mở:")[1].includes("Lê Minh Tuấn"), `the secretary sees who opened it and who has not (${readers.slice(0, 160)})`);
+  await delCtx.close();
 
   // --- a citizen on the public archive ---
   const cit = await (await browser.newContext({ viewport: { width: 414, height: 896 }, locale: "vi-VN" })).newPage();
@@ -105,7 +154,12 @@ await runTest(async (browser) => {
   await cit.fill("#search-q", "quy hoach dat dai");
   await cit.click("#search-go");
   await cit.waitForFunction(() => document.querySelector("#search-results").textContent.includes("quy hoạch"));
-  check(true, "search without diacritics finds the resolution");
+  check((await cit.textContent("#found-documents")).includes("Nghị quyết về quy hoạch sử dụng đất đai"),
+    "search without diacritics finds the resolution, under the documents");
+  await cit.fill("#search-q", "chi danh cho dai bieu");
+  await cit.click("#search-go");
+  await cit.waitForFunction(() => document.querySelector("#search-results").textContent.includes("Tìm thấy 0"));
+  check(true, "and not the delegates-only document");
   await cit.screenshot({ path: `${shots}/archive.png`, fullPage: true });
 
   // --- the petition reaches the secretary ---

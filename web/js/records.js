@@ -180,10 +180,11 @@ async function documents(body) {
   const rows = list.documents.map((d) => {
     const newer = el("input", { type: "file", id: `doc-new-${d.id}`, "aria-label": t("records.doc.new_version") });
     const who = el("div", { id: `doc-readers-${d.id}` });
+    const older = (d.versions || []).filter((v) => v.id !== d.id); // the replaced ones
     return el("tr", { "data-doc": d.id },
       el("td", {}, el("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title),
-        d.versions.length > 1 ? el("p", { class: "hint" }, t("records.doc.replaces", { n: d.versions.length - 1 }),
-          " ", d.versions.slice(1).map((v) => el("a", { href: v.url, target: "_blank", rel: "noopener", class: "old" }, ` v${v.version}`))) : null,
+        older.length ? el("p", { class: "hint" }, t("records.doc.replaces", { n: older.length }),
+          " ", older.map((v) => el("a", { href: v.url, target: "_blank", rel: "noopener", class: "old", "data-version": v.version }, ` v${v.version}`))) : null,
         who),
       el("td", {}, itemName(d.agenda_item_id)),
       el("td", {}, t(`records.kind.${d.kind}`)),
@@ -224,6 +225,12 @@ async function documents(body) {
 }
 
 // --- minutes --------------------------------------------------------------------------
+
+// The public page at that moment of the recording, in a new tab (the
+// minutes stay open).
+function videoLink(href, text) {
+  return el("a", { href, target: "_blank", rel: "noopener", class: "video", title: t("records.min.video") }, text);
+}
 
 async function minutes(body) {
   const s = session();
@@ -280,8 +287,9 @@ async function minutes(body) {
       el("h4", {}, x.title),
       el("p", {}, x.opened_at ? t("records.min.sitting_times", { from: when(x.opened_at), to: when(x.closed_at),
         present: x.present_count, total: x.total_seats }) : t("records.min.not_held"),
-      x.video ? [" ", el("a", { href: x.video }, t("records.min.video"))] : null),
-      x.opened_at ? el("p", { class: "hint" }, t("records.min.present"), " ", x.present.map((p) => p.name).join(", ") || "—") : null)),
+      x.video ? [" ", videoLink(x.video, t("records.min.video"))] : null),
+      x.opened_at ? el("p", { class: "hint" }, t("records.min.present"), " ", x.present.map((p) => p.name).join(", ") || "—") : null,
+      x.opened_at && x.absent && x.absent.length ? el("p", { class: "hint absent" }, t("records.min.absent"), " ", x.absent.map((p) => p.name).join(", ")) : null)),
     el("h3", {}, t("records.min.agenda")),
     el("ol", { class: "plain" }, m.agenda.map((a) => el("li", {}, `${a.number}. ${a.title}`,
       a.first_active_at ? ` — ${when(a.first_active_at)}` : ""))),
@@ -294,7 +302,7 @@ async function minutes(body) {
           const it = itemTitle(x.agenda_item_id);
           return el("tr", { class: "turn" }, el("td", {}, String(i + 1)), el("td", {}, x.name), el("td", {}, t(`kind.${x.kind}`)),
             el("td", {}, `${it.number}. ${it.title}`), el("td", {}, when(x.started_at, false),
-              x.video ? [" ", el("a", { href: x.video }, "▶")] : null),
+              x.video ? [" ", videoLink(x.video, "▶")] : null),
             el("td", {}, duration(x.duration_s), x.overran ? ` (${t("records.min.overran")})` : ""));
         })))
       : el("p", {}, t("records.min.no_turns")),
@@ -308,7 +316,8 @@ async function minutes(body) {
           abstain: v.result.abstain, threshold: v.result.threshold }))
         : null,
       resultView(null, v),
-      v.named ? el("p", { class: "hint" }, v.named.map((n) => `${n.name}: ${t(`choice.${n.choice}`)}`).join("; ")) : null))
+      v.named ? el("p", { class: "hint" }, v.named.map((n) => `${n.name}: ${t(`choice.${n.choice}`)}`).join("; ")) : null,
+      v.video ? el("p", {}, videoLink(v.video, t("records.min.video"))) : null))
       : el("p", {}, t("records.min.no_votes")),
     el("h3", {}, el("label", { for: "minutes-notes" }, t("records.min.notes"))),
     notes,
