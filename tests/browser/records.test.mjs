@@ -5,7 +5,9 @@
 // delegate's tablet lists the documents and opens one, and the secretary
 // sees who read it; a citizen on the public archive sees only public
 // material, sends a petition (an empty form names every missing field),
-// searches without diacritics; the petition reaches the secretary's list.
+// searches without diacritics; the petition reaches the secretary's list,
+// a duplicate from a voters' meeting (overdue) is merged into it, it is
+// answered and published, and the archive shows the answer.
 // Usage: node records.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 import { check, runTest } from "./lib.mjs";
 
@@ -166,7 +168,67 @@ await runTest(async (browser) => {
   await sec.click("#tab-petitions");
   await sec.waitForSelector(`article.petition[data-code="${code}"]`);
   check((await sec.textContent(`article.petition[data-code="${code}"]`)).includes("0912 345 678"), "staff see the citizen's contact");
+  // One received at a voters' meeting a month ago, given to an agency whose
+  // deadline has passed: flagged overdue, found by the filter.
+  const day = (n) => new Date(Date.now() + n * 86400000).toLocaleDateString("sv-SE", { timeZone: "Asia/Ho_Chi_Minh" });
+  await sec.click("#tab-petitions");
+  await sec.click("#pet-form >> xpath=.. >> summary");
+  await sec.fill("#pn-name", "Nguyễn Thị Hoa");
+  await sec.fill("#pn-locality", "Tổ dân phố 3");
+  await sec.fill("#pn-meeting", "Tiếp xúc cử tri tổ dân phố 3");
+  await sec.fill("#pn-received_on", day(-30));
+  await sec.selectOption("#pn-area", "transport");
+  await sec.fill("#pn-content", "Ngõ 5 tổ dân phố 3 xuống cấp, đề nghị sửa chữa sớm.");
+  await sec.click("#pn-submit");
+  await sec.waitForFunction(() => /Đã lưu kiến nghị KN-\d{6}/.test(document.querySelector("#message").textContent));
+  const dup = (await sec.textContent("#message")).match(/KN-\d{6}/)[0];
+  const dupCard = sec.locator(`article.petition[data-code="${dup}"]`);
+  await dupCard.waitFor();
+  check((await dupCard.textContent()).includes("Hội nghị tiếp xúc cử tri — Tiếp xúc cử tri tổ dân phố 3"), "a petition from a voters' meeting is entered");
+  const dupId = await dupCard.getAttribute("data-petition");
+  await sec.fill(`#pa-agency-${dupId}`, "UBND phường Nhị Chiểu");
+  await sec.fill(`#pa-due-${dupId}`, day(-10));
+  await sec.click(`#pa-assign-${dupId}`);
+  await sec.waitForSelector(`article.petition.overdue[data-code="${dup}"]`);
+  check((await dupCard.textContent()).includes("Quá hạn trả lời"), "given to an agency with a past deadline: flagged overdue");
+  await sec.check("#pet-overdue");
+  await sec.click("#pet-filter");
+  await sec.waitForFunction(() => document.querySelectorAll("article.petition").length === 1);
+  check((await sec.getAttribute("article.petition", "data-code")) === dup, "the overdue filter lists it alone");
+  await sec.uncheck("#pet-overdue");
+  await sec.click("#pet-filter");
+  await sec.waitForSelector(`article.petition[data-code="${code}"]`);
+  // The same request twice: merged into the citizen's, which then counts both.
+  await sec.fill(`#pa-into-${dupId}`, code);
+  await sec.click(`#pa-merge-${dupId}`);
+  await sec.waitForSelector(`article.petition[data-code="${dup}"]:has-text("Đã gộp vào kiến nghị ${code}")`);
+  const main = sec.locator(`article.petition[data-code="${code}"]`);
+  await sec.waitForFunction((c) => document.querySelector(`article.petition[data-code="${c}"]`).textContent.includes("2 cử tri cùng kiến nghị"), code);
+  check(true, "a duplicate merged: the petition counts two voters");
+  const id = await main.getAttribute("data-petition");
+  await sec.fill(`#pa-agency-${id}`, "UBND phường Nhị Chiểu");
+  await sec.fill(`#pa-due-${id}`, day(20));
+  await sec.click(`#pa-assign-${id}`);
+  await sec.waitForSelector(`#pa-answer-${id}`);
+  const reply = "UBND phường đã đưa ngõ 5 vào kế hoạch sửa chữa quý I năm 2027.";
+  await sec.fill(`#pa-answer-${id}`, reply);
+  await sec.click(`#pa-answer-btn-${id}`);
+  await sec.waitForSelector(`#pa-publish-${id}`);
+  await sec.click(`#pa-publish-${id}`);
+  await sec.waitForSelector(`article.petition[data-code="${code}"]:has-text("Đã công khai")`);
+  await main.locator("summary").click();
+  const history = await main.locator("details li").allTextContents();
+  check(history.length === 5 && history[0].includes("Tiếp nhận") && history[history.length - 1].includes("Công khai"),
+    `assigned, answered and published, its history kept (${history.join(" | ")})`);
   await sec.screenshot({ path: `${shots}/records-petitions.png`, fullPage: true });
+  // Another visitor (the archive may be kept a minute in a browser's cache).
+  const later = await (await browser.newContext({ viewport: { width: 414, height: 896 }, locale: "vi-VN" })).newPage();
+  later.on("pageerror", (e) => errors.push(String(e)));
+  await later.goto(`${base}/archive/?council=nhi-chieu`, { waitUntil: "load" });
+  await later.waitForSelector(`#archive-petitions article.petition[data-code="${code}"]`);
+  const pub = await later.textContent(`#archive-petitions article.petition[data-code="${code}"]`);
+  check(pub.includes(reply) && pub.includes("2 cử tri cùng kiến nghị") && !pub.includes("Trần Văn Bình") && !pub.includes("0912"),
+    `the answer is public in the archive, without the citizen's name or contact (${pub.slice(0, 120)})`);
   await sec.click("#tab-dashboard");
   await sec.waitForSelector("#ward-plan");
   check((await sec.textContent("#ward-plan")).includes("100%"), "the dashboard shows the ward plan's figures");
