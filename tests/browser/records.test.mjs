@@ -90,6 +90,16 @@ await runTest(async (browser) => {
   const refusal = await sec.textContent("#message");
   check(refusal.includes("không được lưu") && refusal.includes("không khớp"), `a disguised file is refused in words (${refusal})`);
   check((await sec.locator('#doc-list tr:has-text("Tệp giả mạo")').count()) === 0, "and not listed");
+  await sec.click("#tab-documents"); // a fresh form: the message above goes
+  await sec.waitForFunction(() => document.querySelector("#message").hidden);
+  await sec.fill("#doc-title", "Phụ lục quá lớn");
+  await sec.setInputFiles("#doc-file", { name: "phu-luc.pdf", mimeType: "application/pdf",
+    buffer: Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(1536 * 1024, 0x20), Buffer.from("\n%%EOF\n")]) });
+  await sec.click("#doc-upload");
+  await sec.waitForFunction(() => !document.querySelector("#message").hidden && document.querySelector("#message").dataset.kind === "error");
+  const tooBig = await sec.textContent("#message");
+  check(tooBig.includes("vượt quá dung lượng"), `a file over the limit is refused in words (${tooBig})`);
+  check((await sec.locator('#doc-list tr:has-text("Phụ lục quá lớn")').count()) === 0, "and not listed either");
   await sec.screenshot({ path: `${shots}/records-documents.png`, fullPage: true });
 
   // --- the delegate's tablet: the session's documents ---

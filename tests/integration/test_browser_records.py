@@ -53,7 +53,8 @@ class RecordsBrowserTest(unittest.TestCase):
         d = None
         try:
             url = council_fixture.demo_db(pg, "browser_records")
-            d = Plenumd(url, extra_args=FAST_LIMITS + ["--data-dir", data])
+            # Uploads up to 1 MiB: the page shows a larger file's refusal.
+            d = Plenumd(url, extra_args=FAST_LIMITS + ["--data-dir", data, "--max-upload-mb", "1"])
             sid = int(pg.psql("SELECT id FROM session", "browser_records"))
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1",
                                   "browser_records"))
