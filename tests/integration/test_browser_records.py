@@ -1,19 +1,49 @@
 """Runs tests/browser/records.test.mjs (real Chromium via playwright-core)
 against a real plenumd and PostgreSQL, after a scripted sitting driven over
-the WebSocket protocol: the secretary's minutes page, documents, and a
-citizen filing a petition on the public archive."""
+the WebSocket protocol: the secretary's minutes page, documents, the
+delegate's tablet, and a citizen filing a petition on the public archive.
+Then tests/browser/minutes-video.test.mjs with a sitting recorded from the
+test source: a turn in the minutes opens the recording at its moment."""
 
 import asyncio
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
 from plenum_testlib import PgCluster, Plenumd, latest_schema, source_dir
 from test_records import PDF, multipart
+
+MEDIA = ["--media-source", "test", "--media-video", "320x180@15", "--media-bitrate", "300"]
+
+
+def node(script, d, sid):
+    """Runs a browser test script against d; its output and exit code."""
+    shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
+    os.makedirs(shots, exist_ok=True)
+    r = subprocess.run(["node", script, f"http://127.0.0.1:{d.port}", shots, str(sid)],
+                       cwd=os.path.join(source_dir(), "tests", "browser"),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                       timeout=180)
+    print(r.stdout)
+    return r
+
+
+def stop(d):
+    """Stops plenumd; its exit code and log, and the sanitizers' report or
+    None. The log is read as bytes and decoded leniently: a security-log
+    line carries a write's answer cut at 200 bytes, which can split a
+    Vietnamese letter (Plenumd.log() would raise on it)."""
+    code = d.stop()
+    with open(d.stderr_path, "rb") as f:
+        log = f.read().decode(errors="replace")
+    d.cleanup()
+    bad = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+    return code, log, (log if any(m in log for m in bad) else None)
 
 
 class RecordsBrowserTest(unittest.TestCase):
@@ -23,7 +53,8 @@ class RecordsBrowserTest(unittest.TestCase):
         d = None
         try:
             url = council_fixture.demo_db(pg, "browser_records")
-            d = Plenumd(url, extra_args=FAST_LIMITS + ["--data-dir", data])
+            # Uploads up to 1 MiB: the page shows a larger file's refusal.
+            d = Plenumd(url, extra_args=FAST_LIMITS + ["--data-dir", data, "--max-upload-mb", "1"])
             sid = int(pg.psql("SELECT id FROM session", "browser_records"))
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1",
                                   "browser_records"))
@@ -80,20 +111,64 @@ class RecordsBrowserTest(unittest.TestCase):
                     "Authorization": f"Bearer {tokens['thuky']}"})
                 self.assertEqual(st, 201, out)
 
-            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
-            os.makedirs(shots, exist_ok=True)
-            r = subprocess.run(["node", "records.test.mjs", f"http://127.0.0.1:{d.port}", shots,
-                                str(sid)], cwd=os.path.join(source_dir(), "tests", "browser"),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               timeout=180)
-            print(r.stdout)
+            r = node("records.test.mjs", d, sid)
             self.assertEqual(r.returncode, 0, r.stdout)
         finally:
             if d:
-                code = d.stop()
-                report = d.sanitizer_report()
-                log = d.log()
-                d.cleanup()
+                code, log, report = stop(d)
+                self.assertEqual(code, 0, log)
+                self.assertIsNone(report, report)
+            pg.destroy()
+            shutil.rmtree(data, ignore_errors=True)
+
+    def test_minutes_link_to_recording(self):
+        pg = PgCluster()
+        data = tempfile.mkdtemp(prefix="pltest-records-video-")
+        d = None
+        try:
+            db = "browser_records_video"
+            url = council_fixture.demo_db(pg, db)
+            # Full stacks for leak reports, as in test_media (tests/lsan.supp).
+            lsan = os.environ.get("LSAN_OPTIONS", "")
+            d = Plenumd(url, extra_args=MEDIA + list(FAST_LIMITS) + ["--data-dir", data],
+                        env_extra={"LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"})
+            sid = int(pg.psql("SELECT id FROM session", db))
+            sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", db))
+            speaker = int(pg.psql("SELECT id FROM person WHERE login = 'daibieu05'", db))
+            token = d.login("chutich", "plenum-demo")
+
+            def segments():
+                return int(pg.psql("SELECT count(*) FROM media_segment s JOIN recording r ON "
+                                   f"r.id = s.recording_id WHERE r.sitting_id = {sitting}", db))
+
+            async def script():
+                c = await LiveClient.connect(d, token, name="chair")
+                await c.ok("join", session_id=sid)
+                await c.ok("session.open")
+                await c.ok("sitting.open", sitting_id=sitting)
+                await c.ok("agenda.next")
+                deadline = time.monotonic() + 30
+                while segments() < 4 and time.monotonic() < deadline:
+                    await asyncio.sleep(0.3)
+                self.assertGreaterEqual(segments(), 4, "the sitting is being recorded")
+                await c.ok("speaker.give_floor", person_id=speaker, kind="speech")
+                await asyncio.sleep(3)
+                await c.ok("speaker.end")
+                await asyncio.sleep(1.5)
+                await c.ok("sitting.close")
+                await c.ok("session.close")
+                await c.close()
+
+            run(script())
+            for _ in range(100):  # the recording ends with the sitting
+                if pg.psql("SELECT count(*) FROM recording WHERE ended_at IS NULL", db) == "0":
+                    break
+                time.sleep(0.1)
+            r = node("minutes-video.test.mjs", d, sid)
+            self.assertEqual(r.returncode, 0, r.stdout)
+        finally:
+            if d:
+                code, log, report = stop(d)
                 self.assertEqual(code, 0, log)
                 self.assertIsNone(report, report)
             pg.destroy()

@@ -92,6 +92,13 @@ function petitionForm() {
   return [form, done];
 }
 
+// A search snippet: the server marks the words found with <b>…</b>; shown
+// as <mark>, the rest as text (never parsed as HTML).
+function marked(snippet) {
+  return (snippet || "").split(/(<b>.*?<\/b>)/).map((part) =>
+    (part.startsWith("<b>") ? el("mark", {}, part.slice(3, -4)) : part));
+}
+
 function searchBox() {
   const q = el("input", { id: "search-q", type: "search", maxlength: 200, placeholder: t("archive.search_hint") });
   const out = el("div", { id: "search-results", "aria-live": "polite" });
@@ -101,11 +108,18 @@ function searchBox() {
     try {
       const r = await getJSON(`/api/search?council=${encodeURIComponent(slug)}&q=${encodeURIComponent(q.value.trim())}`);
       const n = r.petitions.length + r.documents.length + r.minutes.length;
+      // One group a kind of material, each with its heading.
+      const group = (kind, list, item) => (list.length
+        ? el("section", { class: "found", id: `found-${kind}` }, el("h3", {}, t(`archive.group.${kind}`)),
+          el("ul", { class: "plain" }, list.map(item)))
+        : null);
       out.replaceChildren(...[el("p", {}, t("archive.found", { n })),
-        r.documents.length ? el("ul", { class: "plain" }, r.documents.map((d) => el("li", {}, `${t("archive.documents")}: `, el("a", { href: d.url, target: "_blank" }, d.title)))) : null,
-        r.minutes.length ? el("ul", { class: "plain" }, r.minutes.map((m) => el("li", {}, `${t("archive.minutes")}: `,
-          el("a", { href: `/api/minutes?session_id=${m.session_id}&format=html`, target: "_blank" }, m.title), ` — ${m.snippet.replace(/<\/?b>/g, "")}`))) : null,
-        r.petitions.length ? el("ul", { class: "plain" }, r.petitions.map((p) => el("li", { class: "found-petition" }, `${p.code}: ${p.content}`))) : null]
+        group("documents", r.documents, (d) => el("li", {}, el("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title))),
+        group("minutes", r.minutes, (m) => el("li", {},
+          el("a", { href: `/api/minutes?session_id=${m.session_id}&format=html`, target: "_blank", rel: "noopener" }, m.title),
+          " — ", marked(m.snippet))),
+        group("petitions", r.petitions, (p) => el("li", { class: "found-petition" }, `${p.code}: ${p.content}`,
+          p.answer ? el("p", { class: "answer" }, `${t("records.f.answer")}: ${p.answer}`) : null))]
         .filter(Boolean));
     } catch (e) {
       showError(e);

@@ -68,9 +68,15 @@ function docsCard(active) {
   if (!docs || !docs.length) return null;
   const mine = active ? docs.filter((d) => d.agenda_item_id === active.id) : [];
   const rest = docs.filter((d) => !mine.includes(d));
+  // The current version first; earlier ones stay readable, marked as replaced.
+  const older = (d) => (d.versions || []).filter((v) => v.id !== d.id);
   const item = (d) => el("li", { "data-doc": d.id },
     el("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title),
-    d.version > 1 ? el("span", { class: "hint" }, ` (${t("delegate.docs.version", { n: d.version })})`) : null);
+    d.version > 1 ? el("span", { class: "hint" }, ` (${t("delegate.docs.version", { n: d.version })})`) : null,
+    older(d).length
+      ? el("span", { class: "hint replaced" }, ` · ${t("delegate.docs.replaced")}`, older(d).map((v) =>
+        [" ", el("a", { href: v.url, target: "_blank", rel: "noopener", class: "old", "data-version": v.version }, `v${v.version}`)]))
+      : null);
   return el("section", { class: "card", "aria-labelledby": "docs-h", id: "session-docs" },
     el("h2", { id: "docs-h" }, t("delegate.docs.title")),
     mine.length ? [el("h3", {}, t("delegate.docs.item")), el("ul", { class: "docs" }, mine.map(item))] : null,

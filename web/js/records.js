@@ -52,6 +52,12 @@ function when(iso, withDate = true) {
   return d.toLocaleString(t("locale"), opts);
 }
 
+// A calendar date ("2026-12-12"), as the reader writes dates.
+function day(ymd) {
+  if (!ymd) return "—";
+  return new Date(`${ymd}T00:00:00Z`).toLocaleDateString(t("locale"), { timeZone: "UTC", day: "2-digit", month: "2-digit", year: "numeric" });
+}
+
 function duration(s) {
   if (s === null || s === undefined) return "—";
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -180,10 +186,11 @@ async function documents(body) {
   const rows = list.documents.map((d) => {
     const newer = el("input", { type: "file", id: `doc-new-${d.id}`, "aria-label": t("records.doc.new_version") });
     const who = el("div", { id: `doc-readers-${d.id}` });
+    const older = (d.versions || []).filter((v) => v.id !== d.id); // the replaced ones
     return el("tr", { "data-doc": d.id },
       el("td", {}, el("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title),
-        d.versions.length > 1 ? el("p", { class: "hint" }, t("records.doc.replaces", { n: d.versions.length - 1 }),
-          " ", d.versions.slice(1).map((v) => el("a", { href: v.url, target: "_blank", rel: "noopener", class: "old" }, ` v${v.version}`))) : null,
+        older.length ? el("p", { class: "hint" }, t("records.doc.replaces", { n: older.length }),
+          " ", older.map((v) => el("a", { href: v.url, target: "_blank", rel: "noopener", class: "old", "data-version": v.version }, ` v${v.version}`))) : null,
         who),
       el("td", {}, itemName(d.agenda_item_id)),
       el("td", {}, t(`records.kind.${d.kind}`)),
@@ -224,6 +231,12 @@ async function documents(body) {
 }
 
 // --- minutes --------------------------------------------------------------------------
+
+// The public page at that moment of the recording, in a new tab (the
+// minutes stay open).
+function videoLink(href, text) {
+  return el("a", { href, target: "_blank", rel: "noopener", class: "video", title: t("records.min.video") }, text);
+}
 
 async function minutes(body) {
   const s = session();
@@ -280,8 +293,9 @@ async function minutes(body) {
       el("h4", {}, x.title),
       el("p", {}, x.opened_at ? t("records.min.sitting_times", { from: when(x.opened_at), to: when(x.closed_at),
         present: x.present_count, total: x.total_seats }) : t("records.min.not_held"),
-      x.video ? [" ", el("a", { href: x.video }, t("records.min.video"))] : null),
-      x.opened_at ? el("p", { class: "hint" }, t("records.min.present"), " ", x.present.map((p) => p.name).join(", ") || "—") : null)),
+      x.video ? [" ", videoLink(x.video, t("records.min.video"))] : null),
+      x.opened_at ? el("p", { class: "hint" }, t("records.min.present"), " ", x.present.map((p) => p.name).join(", ") || "—") : null,
+      x.opened_at && x.absent && x.absent.length ? el("p", { class: "hint absent" }, t("records.min.absent"), " ", x.absent.map((p) => p.name).join(", ")) : null)),
     el("h3", {}, t("records.min.agenda")),
     el("ol", { class: "plain" }, m.agenda.map((a) => el("li", {}, `${a.number}. ${a.title}`,
       a.first_active_at ? ` — ${when(a.first_active_at)}` : ""))),
@@ -294,7 +308,7 @@ async function minutes(body) {
           const it = itemTitle(x.agenda_item_id);
           return el("tr", { class: "turn" }, el("td", {}, String(i + 1)), el("td", {}, x.name), el("td", {}, t(`kind.${x.kind}`)),
             el("td", {}, `${it.number}. ${it.title}`), el("td", {}, when(x.started_at, false),
-              x.video ? [" ", el("a", { href: x.video }, "▶")] : null),
+              x.video ? [" ", videoLink(x.video, "▶")] : null),
             el("td", {}, duration(x.duration_s), x.overran ? ` (${t("records.min.overran")})` : ""));
         })))
       : el("p", {}, t("records.min.no_turns")),
@@ -308,7 +322,8 @@ async function minutes(body) {
           abstain: v.result.abstain, threshold: v.result.threshold }))
         : null,
       resultView(null, v),
-      v.named ? el("p", { class: "hint" }, v.named.map((n) => `${n.name}: ${t(`choice.${n.choice}`)}`).join("; ")) : null))
+      v.named ? el("p", { class: "hint" }, v.named.map((n) => `${n.name}: ${t(`choice.${n.choice}`)}`).join("; ")) : null,
+      v.video ? el("p", {}, videoLink(v.video, t("records.min.video"))) : null))
       : el("p", {}, t("records.min.no_votes")),
     el("h3", {}, el("label", { for: "minutes-notes" }, t("records.min.notes"))),
     notes,
@@ -318,6 +333,23 @@ async function minutes(body) {
 // --- petitions ------------------------------------------------------------------------
 
 const filter = { status: "", area: "", overdue: false, q: "" };
+
+// A petition's code from its id, as the server writes it (KN-000012).
+function petitionCode(id) {
+  return `KN-${String(id).padStart(6, "0")}`;
+}
+
+// What a step of a petition's history was about, briefly: the agency and its
+// deadline, the petition merged into or from, a note (the answer itself is
+// shown above).
+function historyDetail(d) {
+  if (!d) return "";
+  if (d.agency) return `: ${d.agency}${d.due_on ? ` (${t("records.f.due_on")} ${day(d.due_on)})` : ""}`;
+  if (d.into) return ` ${petitionCode(d.into)}`;
+  if (d.from) return `: ${petitionCode(d.from)}`;
+  if (d.note) return `: ${d.note}`;
+  return "";
+}
 
 async function petitions(body) {
   const c = council();
@@ -334,17 +366,18 @@ async function petitions(body) {
       refusal(e);
     }
   };
-  const status = el("select", { id: "pet-status" }, el("option", { value: "" }, t("records.pet.all")),
+  const status = el("select", { id: "pet-status", "aria-label": t("records.f.status") }, el("option", { value: "" }, t("records.pet.all")),
     STATUSES.map((x) => el("option", { value: x, selected: filter.status === x }, t(`records.status.${x}`))));
-  const area = el("select", { id: "pet-area" }, el("option", { value: "" }, t("records.pet.all")),
+  const area = el("select", { id: "pet-area", "aria-label": t("records.f.area") }, el("option", { value: "" }, t("records.pet.all")),
     AREAS.map((x) => el("option", { value: x, selected: filter.area === x }, t(`records.area.${x}`))));
   const overdue = el("input", { type: "checkbox", id: "pet-overdue", checked: filter.overdue });
-  const q = el("input", { id: "pet-q", type: "search", value: filter.q, placeholder: t("records.pet.search") });
+  const q = el("input", { id: "pet-q", type: "search", value: filter.q, placeholder: t("records.pet.search"), "aria-label": t("records.f.q") });
   const filters = el("form", { class: "row card", id: "pet-filters", onsubmit: (ev) => {
     ev.preventDefault();
     Object.assign(filter, { status: status.value, area: area.value, overdue: overdue.checked, q: q.value.trim() });
     petitions(body).catch(refusal);
-  } }, status, area, el("label", { class: "check" }, overdue, t("records.pet.overdue_only")), q,
+  } }, el("label", { for: "pet-status" }, t("records.f.status")), status, el("label", { for: "pet-area" }, t("records.f.area")), area,
+  el("label", { class: "check" }, overdue, t("records.pet.overdue_only")), q,
   el("button", { type: "submit", id: "pet-filter" }, t("records.pet.filter")));
 
   const f = {
@@ -370,21 +403,21 @@ async function petitions(body) {
     el("button", { type: "submit", class: "primary", id: "pn-submit" }, t("records.pet.save"))));
 
   const cards = list.petitions.map((p) => {
-    const agency = el("input", { id: `pa-agency-${p.id}`, value: p.agency || "", placeholder: t("records.f.agency") });
-    const due = el("input", { id: `pa-due-${p.id}`, type: "date", value: p.due_on || "" });
-    const answer = el("textarea", { id: `pa-answer-${p.id}`, rows: 2, placeholder: t("records.f.answer") });
-    const into = el("input", { id: `pa-into-${p.id}`, placeholder: "KN-000001", size: 10 });
+    const agency = el("input", { id: `pa-agency-${p.id}`, value: p.agency || "", placeholder: t("records.f.agency"), "aria-label": t("records.f.agency") });
+    const due = el("input", { id: `pa-due-${p.id}`, type: "date", value: p.due_on || "", "aria-label": t("records.f.due_on"), title: t("records.f.due_on") });
+    const answer = el("textarea", { id: `pa-answer-${p.id}`, rows: 2, placeholder: t("records.f.answer"), "aria-label": t("records.f.answer") });
+    const into = el("input", { id: `pa-into-${p.id}`, placeholder: "KN-000001", size: 10, "aria-label": t("records.f.into") });
     const open = !["merged", "closed"].includes(p.status);
     return el("article", { class: `petition card ${p.overdue ? "overdue" : ""}`, "data-petition": p.id, "data-code": p.code },
-      el("h3", {}, `${p.code} · `, el("span", { class: "status" }, t(`records.status.${p.status}`)),
+      el("h3", {}, `${p.code} · `, el("span", { class: "pet-state" }, t(`records.status.${p.status}`)),
         p.overdue ? el("span", { class: "flag" }, ` ⚠ ${t("records.pet.overdue")}`) : null,
         p.count > 1 ? ` · ${t("records.pet.count", { n: p.count })}` : null),
       el("p", {}, p.content),
       el("p", { class: "hint" }, `${t(`records.area.${p.area}`)} · ${p.locality} · ${p.name}${p.contact ? ` (${p.contact})` : ""} · `,
-        t(`records.source.${p.source}`), p.meeting ? ` — ${p.meeting}` : "", ` · ${p.received_on}`),
-      p.agency ? el("p", {}, t("records.pet.assigned", { agency: p.agency, due: p.due_on || "—" })) : null,
+        t(`records.source.${p.source}`), p.meeting ? ` — ${p.meeting}` : "", ` · ${day(p.received_on)}`),
+      p.agency ? el("p", {}, t("records.pet.assigned", { agency: p.agency, due: day(p.due_on) })) : null,
       p.answer ? el("p", { class: "answer" }, `${t("records.f.answer")}: ${p.answer}`) : null,
-      p.merged_into ? el("p", { class: "hint" }, t("records.pet.merged_into", { id: p.merged_into })) : null,
+      p.merged_into ? el("p", { class: "hint" }, t("records.pet.merged_into", { id: petitionCode(p.merged_into) })) : null,
       open ? el("div", { class: "row" },
         ["received", "assigned"].includes(p.status) ? [agency, due,
           el("button", { type: "button", id: `pa-assign-${p.id}`, onclick: () => act(p.id, { action: "assign", agency: agency.value.trim(), due_on: due.value }) }, t("records.pet.assign"))] : null,
@@ -392,12 +425,13 @@ async function petitions(body) {
           el("button", { type: "button", id: `pa-answer-btn-${p.id}`, onclick: () => act(p.id, { action: "answer", answer: answer.value.trim() }) }, t("records.pet.answer"))] : null,
         p.status === "answered" ? el("button", { type: "button", class: "primary", id: `pa-publish-${p.id}`, onclick: () => act(p.id, { action: "publish" }) }, t("records.pet.publish")) : null,
         into, el("button", { type: "button", id: `pa-merge-${p.id}`, onclick: () => {
-          const n = Number(into.value.replace(/^KN-0*/i, ""));
+          const n = Number(into.value.trim().replace(/^KN-0*/i, ""));
           act(p.id, { action: "merge", into: n });
         } }, t("records.pet.merge")),
         el("button", { type: "button", id: `pa-close-${p.id}`, onclick: () => act(p.id, { action: "close" }) }, t("records.pet.close"))) : null,
       el("details", {}, el("summary", {}, t("records.pet.history")),
-        el("ul", { class: "plain" }, (p.history || []).map((h) => el("li", {}, `${when(h.at)} · ${t(`records.action.${h.action}`)} · ${h.by || t("records.pet.citizen")}`)))));
+        el("ul", { class: "plain" }, (p.history || []).map((h) => el("li", {},
+          `${when(h.at)} · ${t(`records.action.${h.action}`)}${historyDetail(h.detail)} · ${h.by || t("records.pet.citizen")}`)))));
   });
   body.replaceChildren(filters, entry,
     el("section", { id: "pet-list" }, el("p", {}, t("records.pet.total", { n: list.total })), cards));
