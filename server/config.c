@@ -79,6 +79,10 @@ static const struct opt opts[] = {
      1000000, "a count", "refused messages in a row before close 1008 (20)"},
     {"max-connections-per-account", "PLENUM_MAX_CONNECTIONS_PER_ACCOUNT", OPT_INT,
      F(max_conns_per_account), 1, 10000, "a count", "open WebSockets per account (10)"},
+    {"max-connections", "PLENUM_MAX_CONNECTIONS", OPT_INT, F(max_connections), 1, 1000000,
+     "a count", "open WebSockets in all; more are refused with 503 server_full (20000)"},
+    {"ws-max-queue-kib", "PLENUM_WS_MAX_QUEUE_KIB", OPT_INT, F(ws_max_queue_kib), 16, 65536, "KiB",
+     "unsent data a client may fall behind by before it is dropped (1024)"},
     {"ws-ping-interval", "PLENUM_WS_PING_INTERVAL", OPT_INT, F(ws_ping_s), 1, 3600, "seconds",
      "idle time before the server pings a WebSocket (30)"},
     {"ws-idle-timeout", "PLENUM_WS_IDLE_TIMEOUT", OPT_INT, F(ws_hangup_s), 2, 7200, "seconds",
@@ -234,6 +238,8 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->ws_rate_burst = 50;
     cfg->ws_rate_close_after = 20;
     cfg->max_conns_per_account = 10;
+    cfg->max_connections = 20000;
+    cfg->ws_max_queue_kib = 1024;
     cfg->ws_ping_s = 30;
     cfg->ws_hangup_s = 75;
 

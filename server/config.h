@@ -58,6 +58,8 @@ struct pl_config {
     int ws_rate_burst;       /* messages allowed at once */
     int ws_rate_close_after; /* refused messages in a row before close 1008 */
     int max_conns_per_account;
+    int max_connections;    /* open WebSockets in all; more are refused with 503 */
+    int ws_max_queue_kib;   /* unsent bytes a client may hold before it is dropped */
     int ws_ping_s;          /* idle seconds before the server pings */
     int ws_hangup_s;        /* idle seconds before the server hangs up */
     int max_upload_mb;      /* largest session document, MiB */

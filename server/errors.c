@@ -79,6 +79,11 @@ static const struct {
                           "The file's content is not an accepted type or does not match its "
                           "name; nothing was stored.",
                           0},
+    [PL_ERR_SERVER_FULL] = {"server_full",
+                            "Máy chủ đang phục vụ số kết nối tối đa; vui lòng thử lại sau ít phút.",
+                            "The server is serving its maximum of connections; please retry in a "
+                            "few minutes.",
+                            1},
 };
 
 const char *pl_err_code(enum pl_err err)

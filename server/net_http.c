@@ -233,6 +233,8 @@ static int serve_metrics(struct lws *wsi, struct pl_http_req *hr)
         {"plenum_websocket_messages_out_total", "WebSocket frames sent.", m->ws_messages_out},
         {"plenum_websocket_dropped_total", "Clients dropped for not reading their messages.",
          m->ws_dropped},
+        {"plenum_websocket_refused_full_total",
+         "WebSocket upgrades refused because --max-connections were open.", m->ws_refused_full},
         {"plenum_http_requests_total", "HTTP requests.", m->http_requests},
         {"plenum_db_errors_total", "Database statements that failed or timed out.", m->db_errors},
     };
@@ -251,6 +253,14 @@ static int serve_metrics(struct lws *wsi, struct pl_http_req *hr)
                            "# HELP plenum_sessions_loaded Sessions held in memory.\n"
                            "# TYPE plenum_sessions_loaded gauge\nplenum_sessions_loaded %u\n",
                            pl_hub_sessions(srv->hub));
+    g_string_append_printf(out,
+                           "# HELP plenum_database_up 1 while the connection to PostgreSQL is "
+                           "established, 0 during an outage.\n"
+                           "# TYPE plenum_database_up gauge\nplenum_database_up %d\n"
+                           "# HELP plenum_websocket_connections_max --max-connections.\n"
+                           "# TYPE plenum_websocket_connections_max gauge\n"
+                           "plenum_websocket_connections_max %d\n",
+                           pl_store_connected(srv->store), srv->cfg->max_connections);
     json_t *media = pl_media_status(srv->media);
     json_t *streams = json_object_get(media, "streams");
     static const char *const states[] = {"starting", "waiting", "live", "retrying", "stopping"};

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "auth_token.h"
 #include "frame.h"
 #include "log.h"
@@ -26,10 +28,12 @@
 #include "seclog.h"
 #include "server.h"
 
-/* A client whose unsent replies exceed either bound is dropped: one slow
- * reader must never hold memory or delay the others. */
-#define PL_WS_MAX_QUEUED_FRAMES 1024
-#define PL_WS_MAX_QUEUED_BYTES  (4u * 1024 * 1024)
+/* A client whose unsent messages exceed --ws-max-queue-kib is dropped: one
+ * slow reader must never hold memory or delay the others. Each queued
+ * message is counted with this much on top of its bytes (its list link and
+ * reference; the frame itself is shared with the other clients), so a flood
+ * of tiny messages is bounded too. */
+#define PL_WS_FRAME_OVERHEAD 64
 
 struct pl_ws_conn {
     struct pl_client client; /* what the hub sees of this connection */
@@ -48,6 +52,7 @@ struct pl_ws_conn {
     struct pl_identity who; /* owned; meaningful when authenticated */
     struct pl_bucket bucket;
     int refused_in_row;
+    bool dropping; /* over its queue limit: being killed, sends nothing more */
     char address[64];
 };
 
@@ -111,10 +116,14 @@ static void close_soon(struct pl_ws_conn *c, int code, const char *reason)
  * far behind. */
 static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
 {
-    if (g_queue_get_length(&c->out) >= PL_WS_MAX_QUEUED_FRAMES ||
-        c->out_bytes + f->len > PL_WS_MAX_QUEUED_BYTES) {
-        pl_log_info("dropping a WebSocket client that stopped reading (%u queued)",
-                    g_queue_get_length(&c->out));
+    const struct pl_config *cfg = pl_server_from_wsi(c->wsi)->cfg;
+    if (c->dropping)
+        return;
+    if (c->out_bytes + f->len + PL_WS_FRAME_OVERHEAD > (size_t)cfg->ws_max_queue_kib * 1024) {
+        c->dropping = true;
+        pl_log_info("dropping a WebSocket client that stopped reading (%u messages, %zu bytes "
+                    "queued)",
+                    g_queue_get_length(&c->out), c->out_bytes);
         pl_metrics.ws_dropped++;
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
         return;
@@ -128,12 +137,14 @@ static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
     if (!in_lws && g_queue_is_empty(&c->out) && !c->close_code && !lws_send_pipe_choked(c->wsi)) {
         int n = lws_write(c->wsi, pl_frame_payload(f), f->len, LWS_WRITE_TEXT);
         pl_metrics.ws_messages_out++;
-        if (n < (int)f->len)
+        if (n < (int)f->len) { /* lws keeps what the kernel refuses: a failure */
+            c->dropping = true;
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        }
         return;
     }
     g_queue_push_tail(&c->out, pl_frame_ref(f));
-    c->out_bytes += f->len;
+    c->out_bytes += f->len + PL_WS_FRAME_OVERHEAD;
     lws_callback_on_writable(c->wsi);
 }
 
@@ -156,6 +167,40 @@ static void enqueue_text(struct pl_ws_conn *c, char *text)
         return;
     enqueue(c, f);
     pl_frame_unref(f);
+}
+
+/* {"type":"status","database":...}: the database's state as clients should
+ * show it. Caller frees. */
+static char *status_text(bool db_up, enum pl_lang lang)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I}", "type", "status", "database",
+                          db_up ? "available" : "unavailable", "at_ms",
+                          (json_int_t)(g_get_real_time() / 1000));
+    if (!db_up) {
+        json_object_set_new(o, "message", json_string(pl_err_message(PL_ERR_DB_UNAVAILABLE, lang)));
+        json_object_set_new(o, "retryable", json_true());
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+void pl_ws_broadcast_status(struct pl_server *srv, bool db_up)
+{
+    struct pl_frame *f[2] = {NULL, NULL}; /* per language, shared by its clients */
+    for (int l = 0; l < 2; l++) {
+        char *text = status_text(db_up, l == 0 ? PL_LANG_VI : PL_LANG_EN);
+        if (text) {
+            f[l] = pl_frame_new(text, strlen(text));
+            free(text);
+        }
+    }
+    for (struct pl_ws_conn *c = srv->conns; c; c = c->next)
+        if (!c->close_code && f[c->lang == PL_LANG_EN])
+            enqueue(c, f[c->lang == PL_LANG_EN]);
+    for (int l = 0; l < 2; l++)
+        if (f[l])
+            pl_frame_unref(f[l]);
 }
 
 void pl_ws_close_all(struct pl_server *srv)
@@ -242,7 +287,8 @@ static int refuse(struct lws *wsi, unsigned status, enum pl_err err, const char 
 {
     char address[64], lang[64];
     pl_http_peer(wsi, address, sizeof address);
-    pl_seclog(pl_server_from_wsi(wsi)->store, event, person_id, login, address, NULL);
+    if (event) /* NULL: not a security event, and no database write under load */
+        pl_seclog(pl_server_from_wsi(wsi)->store, event, person_id, login, address, NULL);
     enum pl_lang l = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
                          ? pl_lang_parse(lang)
                          : PL_LANG_VI;
@@ -252,13 +298,14 @@ static int refuse(struct lws *wsi, unsigned status, enum pl_err err, const char 
                         pl_err_retryable(err) ? "true" : "false");
     const char *text = status == 401   ? "Unauthorized"
                        : status == 403 ? "Forbidden"
+                       : status == 503 ? "Service Unavailable"
                                        : "Too Many Requests";
     /* HTTP/2 is off (ALPN http/1.1), so the whole answer is one h1 write. */
     unsigned char buf[LWS_PRE + 1024];
     int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
                      "HTTP/1.1 %u %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
-                     "cache-control: no-store\r\nconnection: close\r\n\r\n%s",
-                     status, text, blen, body);
+                     "cache-control: no-store\r\n%sconnection: close\r\n\r\n%s",
+                     status, text, blen, status == 503 ? "retry-after: 30\r\n" : "", body);
     if (n <= 0 || (size_t)n >= sizeof buf - LWS_PRE)
         return -1;
     lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
@@ -273,6 +320,11 @@ int pl_ws_confirm_upgrade(struct lws *wsi)
         return -1;
     if (!pl_http_origin_ok(wsi))
         return refuse(wsi, HTTP_STATUS_FORBIDDEN, PL_ERR_ORIGIN, "ws_refused_origin", NULL, 0);
+    /* Capacity before identity: a full server spends nothing on the token. */
+    if (srv->conn_count >= (unsigned)srv->cfg->max_connections) {
+        pl_metrics.ws_refused_full++;
+        return refuse(wsi, 503, PL_ERR_SERVER_FULL, NULL, NULL, 0);
+    }
     char token[PL_TOKEN_LEN + 1];
     int t = handshake_token(wsi, token);
     if (t == 0)
@@ -317,6 +369,9 @@ static void established(struct lws *wsi, struct pl_ws_conn *c)
     c->client.lang = c->lang;
     c->client.send = client_send;
     link_conn(srv, c);
+    /* A client arriving during an outage learns it before its first refusal. */
+    if (!pl_store_connected(srv->store))
+        enqueue_text(c, status_text(false, c->lang));
     pl_log_debug("WebSocket client connected (%u open, %s)", srv->conn_count,
                  c->authenticated ? c->who.login : "anonymous");
 }
@@ -405,7 +460,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
             }
             break;
         }
-        c->out_bytes -= f->len;
+        c->out_bytes -= f->len + PL_WS_FRAME_OVERHEAD;
         int n = lws_write(wsi, pl_frame_payload(f), f->len, LWS_WRITE_TEXT);
         size_t flen = f->len;
         pl_metrics.ws_messages_out++;

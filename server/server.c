@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,15 @@ bool pl_server_origin_allowed(const struct pl_server *srv, const char *origin)
             return true;
     }
     return false;
+}
+
+/* The store lost or regained PostgreSQL: clients show it (their commands
+ * are refused with db_unavailable meanwhile, never acknowledged). */
+static void on_db_state(void *user, int up)
+{
+    struct pl_server *srv = user;
+    if (srv->lws)
+        pl_ws_broadcast_status(srv, up != 0);
 }
 
 static void session_ended(void *user, int64_t session_id, enum pl_auth_end_reason why)
@@ -189,8 +199,25 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     /* A client that vanishes mid-write must not kill the process. */
     signal(SIGPIPE, SIG_IGN);
 
+    /* Each WebSocket is a descriptor: take the whole hard limit (the soft
+     * one is often 1024), and say so if --max-connections cannot be met. */
+    struct rlimit nofile = {0, 0};
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+        if (nofile.rlim_cur < nofile.rlim_max) {
+            nofile.rlim_cur = nofile.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &nofile);
+            getrlimit(RLIMIT_NOFILE, &nofile);
+        }
+        if (nofile.rlim_cur != RLIM_INFINITY &&
+            (rlim_t)cfg->max_connections + 256 > nofile.rlim_cur)
+            pl_log_warn("--max-connections %d is above what the open-files limit (%llu) allows; "
+                        "raise LimitNOFILE or lower it",
+                        cfg->max_connections, (unsigned long long)nofile.rlim_cur);
+    }
+
     srv->loop = g_main_loop_new(NULL, FALSE);
     srv->store = pl_store_new(cfg->database_url);
+    pl_store_on_state(srv->store, on_db_state, srv);
     srv->auth = pl_auth_new(srv->store, cfg, session_ended, srv);
     if (pl_auth_load(srv->auth, conn, err, errlen) != 0)
         return -1;
@@ -243,6 +270,13 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     info.server_string = "plenumd";
     info.timeout_secs = 10;
     info.retry_and_idle_policy = &srv->idle_policy;
+    /* lws sizes its descriptor tables by this (default: the whole limit,
+     * which can be a million entries): connections plus room for HTTP,
+     * PostgreSQL, media and files. */
+    rlim_t fds = (rlim_t)cfg->max_connections + 1024;
+    if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur > 0 && fds > nofile.rlim_cur)
+        fds = nofile.rlim_cur;
+    info.fd_limit_per_thread = (unsigned)fds;
     if (srv->tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = cfg->tls_cert;

@@ -82,6 +82,10 @@ void pl_ws_count_roles(const struct pl_server *srv, unsigned by_role[PL_ROLE_CHA
 /* Asks every WebSocket connection to close with 1001 (going away). */
 void pl_ws_close_all(struct pl_server *srv);
 
+/* Tells every WebSocket client whether the database is reachable (a
+ * "status" message; see docs/protocol.md). */
+void pl_ws_broadcast_status(struct pl_server *srv, bool db_up);
+
 /* Closes the WebSockets of a sign-in session that ended, with 1008. */
 void pl_ws_close_session(struct pl_server *srv, int64_t session_id, enum pl_auth_end_reason why);
 

@@ -57,6 +57,8 @@ struct pl_store {
         void *user;
     } listeners[PL_STORE_MAX_LISTENERS];
     int n_listeners;
+    pl_store_state_cb on_state; /* may be NULL */
+    void *state_user;
 };
 
 static void start_connect(struct pl_store *st);
@@ -148,6 +150,8 @@ static void connection_lost(struct pl_store *st, const char *why)
     if (!st->outage_logged) {
         pl_log_warn("database unavailable: %s; retrying in the background", why);
         st->outage_logged = 1;
+        if (st->on_state)
+            st->on_state(st->state_user, 0);
     } else {
         pl_log_debug("database still unavailable: %s", why);
     }
@@ -206,6 +210,8 @@ static void connect_poll(struct pl_store *st)
         for (int i = 0; i < st->n_listeners; i++)
             if (st->listeners[i].on_connected)
                 st->listeners[i].on_connected(st->listeners[i].user);
+        if (st->on_state)
+            st->on_state(st->state_user, 1);
         return;
     case PGRES_POLLING_FAILED:
     default:
@@ -441,6 +447,12 @@ void pl_store_listen(struct pl_store *st, const char *channel, pl_store_notify_c
         g_snprintf(sql, sizeof sql, "LISTEN %s", channel);
         pl_store_query(st, sql, 0, NULL, 5000, NULL, NULL);
     }
+}
+
+void pl_store_on_state(struct pl_store *st, pl_store_state_cb cb, void *user)
+{
+    st->on_state = cb;
+    st->state_user = user;
 }
 
 int pl_store_connected(const struct pl_store *st)

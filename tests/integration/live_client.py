@@ -3,6 +3,7 @@ replies, and every event received, in order."""
 
 import asyncio
 import json
+import time
 
 import websockets
 
@@ -13,6 +14,7 @@ class LiveClient:
         self.name = name
         self.events = []          # every event received, in order
         self.notices = []         # unsequenced notices (vote progress)
+        self.statuses = []        # the server's status messages (database state)
         self.replies = {}         # id -> future
         self.next_id = 0
         self.closed = None        # the ConnectionClosed, once closed
@@ -30,7 +32,10 @@ class LiveClient:
             async for text in self.ws:
                 msg = json.loads(text)
                 if msg.get("type") == "event":
+                    msg["_rx_ms"] = time.time() * 1000  # for delivery latency
                     self.events.append(msg)
+                elif msg.get("type") == "status":
+                    self.statuses.append(msg)
                 elif msg.get("type") == "notice":
                     self.notices.append(msg)
                 elif "re" in msg and msg["re"] in self.replies:

@@ -11,6 +11,7 @@ import os
 import secrets
 import signal
 import subprocess
+import time
 import unittest
 
 import council_fixture
@@ -575,9 +576,11 @@ if __name__ == "__main__":
 
 class OutageTest(unittest.TestCase):
     def test_database_outage_during_a_vote(self):
-        """PostgreSQL stops mid-vote: ballots are refused with a retryable
-        db_unavailable (never acknowledged), plenumd stays up, reconnects by
-        itself, and the same ballots are then recorded exactly once."""
+        """PostgreSQL stops for 10 s mid-vote: every client is told (status
+        unavailable, also one connecting meanwhile), ballots and commands are
+        refused with a retryable db_unavailable (never acknowledged), health
+        and /metrics report it, plenumd stays up, reconnects by itself, tells
+        the clients, and the same ballots are then recorded exactly once."""
         own = PgCluster()
         try:
             url = council_fixture.demo_db(own, "outage")
@@ -615,14 +618,46 @@ class OutageTest(unittest.TestCase):
         await ds[0].ok("vote.cast", vote_id=vid, choice="for", nonce=n0)
 
         own.stop()
+        down_at = time.monotonic()
+        # Every client is told at once that nothing is recorded meanwhile.
+        for x in [chair] + ds:
+            for _ in range(100):
+                if x.statuses:
+                    break
+                await asyncio.sleep(0.05)
+            self.assertEqual(x.statuses[-1]["database"], "unavailable", x.name)
+            self.assertTrue(x.statuses[-1]["retryable"])
+        self.assertIn("Cơ sở dữ liệu", chair.statuses[-1]["message"])
+        # One arriving during the outage learns it before asking anything.
+        late = await LiveClient.connect(d, name="late")
+        for _ in range(100):
+            if late.statuses:
+                break
+            await asyncio.sleep(0.05)
+        self.assertEqual(late.statuses[0]["database"], "unavailable")
         nonces = [nonce(), nonce()]
-        for x, n in zip(ds[1:], nonces):
-            r = await x.ask("vote.cast", vote_id=vid, choice="against", nonce=n)
-            self.assertEqual((r["type"], r["code"], r["retryable"]), ("error", "db_unavailable", True))
-        status, h = d.health()
-        self.assertEqual((status, h["database"]["ok"]), (503, False))
+        # Ten seconds down: ballots and the chair's commands are refused,
+        # retryable, never acknowledged; health and metrics say so.
+        while time.monotonic() - down_at < 10:
+            for x, n in zip(ds[1:], nonces):
+                r = await x.ask("vote.cast", vote_id=vid, choice="against", nonce=n)
+                self.assertEqual((r["type"], r["code"], r["retryable"]),
+                                 ("error", "db_unavailable", True))
+            r = await chair.ask("display.set", mode="message", message="Tạm dừng")
+            self.assertEqual((r["type"], r["code"]), ("error", "db_unavailable"))
+            status, h = d.health()
+            self.assertEqual((status, h["database"]["ok"]), (503, False))
+            _, _, body = d.http("GET", "/metrics")
+            self.assertIn("\nplenum_database_up 0\n", body.decode())
+            await asyncio.sleep(1)
 
         own.start()
+        for x in [chair, late] + ds:
+            for _ in range(200):
+                if x.statuses[-1]["database"] == "available":
+                    break
+                await asyncio.sleep(0.05)
+            self.assertEqual(x.statuses[-1]["database"], "available", x.name)
         # The clients retry with the same nonces until the database is back.
         for x, n in zip(ds[1:], nonces):
             for _ in range(100):
@@ -641,5 +676,7 @@ class OutageTest(unittest.TestCase):
         self.assertEqual((tally["result"]["for"], tally["result"]["against"]), (1, 2))
         self.assertEqual(own.psql(f"SELECT count(*) FROM ballot WHERE vote_id = {vid}", "outage"), "3")
         self.assertIn("database connection restored", d.log())
-        for x in [chair] + ds:
+        _, _, body = d.http("GET", "/metrics")
+        self.assertIn("\nplenum_database_up 1\n", body.decode())
+        for x in [chair, late] + ds:
             await x.close()

@@ -12,6 +12,7 @@ export class Live {
     this.state = null; // the snapshot, updated by events
     this.you = null; // {role, is_delegate}
     this.status = "connecting";
+    this.database = "available"; // from the server's status messages
     this.nextId = 1;
     this.pending = new Map(); // id -> {resolve, reject}
     this.offset = 0; // server clock minus ours, ms
@@ -35,9 +36,14 @@ export class Live {
           this.you = r.you;
           this.takeSnapshot(r.snapshot);
         }
-        this.setStatus("live");
+        this.setStatus(this.database === "unavailable" ? "db_down" : "live");
       } catch (e) {
-        this.setStatus("error", e);
+        // Joining during a database outage: say so, and join when it is back
+        // (the server sends status "available"; retry anyway in case).
+        if (e && e.code === "db_unavailable") {
+          this.setStatus("db_down", e);
+          setTimeout(() => this.retryJoin(ws), 3000);
+        } else this.setStatus("error", e);
       }
     };
     ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
@@ -49,6 +55,11 @@ export class Live {
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 5000);
     };
+  }
+
+  async retryJoin(ws) {
+    if (ws !== this.ws || this.state || this.status !== "db_down") return;
+    ws.onopen();
   }
 
   async rejoin() {
@@ -106,6 +117,15 @@ export class Live {
       // The secretary edited the planned session (details, sittings,
       // agenda): take a fresh snapshot rather than patch it.
       if (m.name === "session.edited") this.rejoin();
+    } else if (m.type === "status") {
+      // The server lost or regained its database: nothing is recorded
+      // meanwhile (requests get db_unavailable), so the page must say so.
+      this.database = m.database;
+      if (m.database === "unavailable" && this.status === "live") this.setStatus("db_down");
+      else if (m.database === "available" && this.status === "db_down") {
+        if (this.state) this.setStatus("live");
+        else this.retryJoin(this.ws);
+      }
     } else if (m.type === "notice") {
       if (this.state && m.name === "vote.progress") {
         const v = (this.state.votes || []).find((x) => x.id === m.data.vote_id);
