@@ -1,5 +1,5 @@
 # Thin wrapper: the two README commands and a few helpers. CMake does the build.
-.PHONY: run test build debug bench fuzz format clean
+.PHONY: run test build debug bench fuzz crash format clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -22,6 +22,18 @@ build:
 fuzz:
 	@deploy/deps.sh test
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The long mode of the kill -9 test (make test runs 20): CRASH_ITERATIONS
+# kills at random moments, under the sanitizers; PL_CRASH_SEED replays one run.
+crash:
+	@deploy/deps.sh test
+	@cmake -S . -B build/debug -DCMAKE_BUILD_TYPE=Debug -DPL_SANITIZE=ON -DPL_WERROR=ON >/dev/null
+	@cmake --build build/debug -j$(JOBS) --target plenumd plenumctl
+	@cd tests/integration && PL_CRASH_ITERATIONS=$(or $(CRASH_ITERATIONS),200) \
+		PLENUMD=$(CURDIR)/build/debug/plenumd PLENUMCTL=$(CURDIR)/build/debug/plenumctl \
+		PL_SOURCE_DIR=$(CURDIR) ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		/usr/bin/python3 -m unittest -v test_reliability.CrashTest
 
 bench:
 	@deploy/deps.sh bench

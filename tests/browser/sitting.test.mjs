@@ -7,7 +7,7 @@
 //
 // Usage: node sitting.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 // Prints "RESTART" on stdout when it wants plenumd restarted and waits for
-// a line "RESTARTED" on stdin.
+// a line "RESTARTED" on stdin; likewise "DBSTOP"/"DBSTART" for PostgreSQL.
 import { createInterface } from "node:readline";
 import { check, launch } from "./lib.mjs";
 
@@ -170,6 +170,23 @@ try {
     (t) => document.querySelector("#active-item") && document.querySelector("#active-item").textContent !== t,
     before, { timeout: 15000 });
   check(true, "after the restart the delegate page caught up with the chair's next step");
+
+  // PostgreSQL stops: the pages say plainly that nothing is being recorded
+  // and disable their buttons; when it is back they are live again.
+  console.log("DBSTOP");
+  await nextLine();
+  await delegates[0].waitForSelector('#status[data-state="db_down"]', { timeout: 15000 });
+  await chair.waitForSelector('#status[data-state="db_down"]', { timeout: 15000 });
+  check((await text(delegates[0], "#status")).includes("Mất kết nối cơ sở dữ liệu"),
+    "during a database outage the delegate page says the database is unavailable, in Vietnamese");
+  check(await delegates[0].evaluate(() => document.body.dataset.live === "no"),
+    "and its buttons are disabled (nothing would be recorded)");
+  await delegates[0].screenshot({ path: `${shots}/delegate-db-down.png`, fullPage: true });
+  console.log("DBSTART");
+  await nextLine();
+  await delegates[0].waitForSelector('#status[data-state="live"]', { timeout: 30000 });
+  await chair.waitForSelector('#status[data-state="live"]', { timeout: 30000 });
+  check(true, "when the database is back both pages are live again");
 
   check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
 } catch (e) {

@@ -51,7 +51,11 @@ class LiveClient:
         rid = self.next_id
         fut = asyncio.get_event_loop().create_future()
         self.replies[rid] = fut
-        await self.ws.send(json.dumps(dict(type=type_, id=rid, **fields)))
+        try:
+            await self.ws.send(json.dumps(dict(type=type_, id=rid, **fields)))
+        except BaseException:
+            self.replies.pop(rid, None)  # nobody will wait for it
+            raise
         return await asyncio.wait_for(fut, 20)
 
     async def ok(self, type_, **fields):

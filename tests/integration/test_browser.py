@@ -73,6 +73,10 @@ class SittingBrowserTest(unittest.TestCase):
                     d = Plenumd(url, port=port)
                     node.stdin.write("RESTARTED\n")
                     node.stdin.flush()
+                elif line.strip() in ("DBSTOP", "DBSTART"):
+                    pg.stop() if line.strip() == "DBSTOP" else pg.start()
+                    node.stdin.write("DONE\n")
+                    node.stdin.flush()
             node.wait(timeout=300)
             print("".join(out))
             self.assertEqual(node.returncode, 0, "".join(out))
