@@ -17,11 +17,12 @@ build_pkgs=(
 # What `make run` needs on top: the embedded PostgreSQL 15 server.
 # ... and GStreamer's plugins for recording and livestreaming (x264 is in
 # -ugly, the AAC encoder, mpegtsmux and SRT in -bad, RTSP and V4L2 in -good, ALSA
-# capture in -alsa), a font for the slate, and
+# capture in -alsa), libnice's GStreamer elements (ICE for webrtcbin, the
+# remote participants' connections), a font for the slate, and
 # Node.js's npm for the pages' third-party code (hls.js, web/package.json).
 run_pkgs=(postgresql-15 postgresql-client-15
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-alsa fonts-dejavu-core)
+  gstreamer1.0-plugins-ugly gstreamer1.0-alsa gstreamer1.0-nice fonts-dejavu-core)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
 # fuzzing, Chromium (driven by playwright-core from npm) with fonts that
 # have every Vietnamese diacritic, GStreamer's RTSP server (through
