@@ -89,6 +89,20 @@ static const struct opt opts[] = {
      "idle time before the server hangs up (75)"},
     {"max-upload-mb", "PLENUM_MAX_UPLOAD_MB", OPT_INT, F(max_upload_mb), 1, 2048, "MiB",
      "largest session document accepted (50)"},
+    {"rtc-stun-server", "PLENUM_RTC_STUN_SERVER", OPT_STR, F(rtc_stun), 0, 0, NULL,
+     "STUN server for remote participants, stun://HOST:PORT (none)"},
+    {"rtc-turn-server", "PLENUM_RTC_TURN_SERVER", OPT_STR, F(rtc_turn), 0, 0, NULL,
+     "TURN relay for remote participants, turn://USER:PASSWORD@HOST:PORT (none; see "
+     "deploy/coturn.conf)"},
+    {"rtc-hall-sink", "PLENUM_RTC_HALL_SINK", OPT_STR, F(rtc_hall_sink), 0, 0, NULL,
+     "where the hall's PA takes the program's sound: none, pulse or alsa:DEVICE (none)"},
+    {"rtc-latency-ms", "PLENUM_RTC_LATENCY_MS", OPT_INT, F(rtc_latency_ms), 20, 2000,
+     "milliseconds", "jitter buffer for what remote participants send (100)"},
+    {"rtc-timeout", "PLENUM_RTC_TIMEOUT", OPT_INT, F(rtc_timeout_s), 2, 300, "seconds",
+     "a remote participant whose connection or sound does not come within this is dropped "
+     "(20)"},
+    {"rtc-max-participants", "PLENUM_RTC_MAX_PARTICIPANTS", OPT_INT, F(rtc_max_participants), 1,
+     500, "a count", "remote participants per session (50)"},
     {"petitions-per-hour", "PLENUM_PETITIONS_PER_HOUR", OPT_INT, F(petitions_per_hour), 1, 100000,
      "a count", "citizens' petitions accepted per address per hour (20)"},
 };
@@ -203,6 +217,27 @@ static int check_combinations(struct pl_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--log-format must be text or json, not \"%.32s\"", cfg->log_format);
         return -1;
     }
+    /* These go into a pipeline description: only safe characters. */
+    const char *hall = cfg->rtc_hall_sink;
+    bool hall_ok = strcmp(hall, "none") == 0 || strcmp(hall, "pulse") == 0;
+    if (g_str_has_prefix(hall, "alsa:") && hall[5] && strlen(hall) < 64) {
+        hall_ok = true;
+        for (const char *c = hall + 5; *c; c++)
+            hall_ok = hall_ok && (g_ascii_isalnum(*c) || strchr(":,_-", *c));
+    }
+    if (!hall_ok) {
+        snprintf(err, errlen, "--rtc-hall-sink must be none, pulse or alsa:DEVICE, not \"%.32s\"",
+                 hall);
+        return -1;
+    }
+    if ((cfg->rtc_stun && !g_str_has_prefix(cfg->rtc_stun, "stun://")) ||
+        (cfg->rtc_turn &&
+         (!g_str_has_prefix(cfg->rtc_turn, "turn://") || !strchr(cfg->rtc_turn, '@')))) {
+        snprintf(err, errlen,
+                 "--rtc-stun-server must be stun://HOST:PORT and --rtc-turn-server "
+                 "turn://USER:PASSWORD@HOST:PORT");
+        return -1;
+    }
     if (cfg->ws_hangup_s <= cfg->ws_ping_s) {
         snprintf(err, errlen, "--ws-idle-timeout (%d) must be longer than --ws-ping-interval (%d)",
                  cfg->ws_hangup_s, cfg->ws_ping_s);
@@ -234,6 +269,10 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->max_message_bytes = 64 * 1024;
     cfg->max_upload_mb = 50;
     cfg->petitions_per_hour = 20;
+    cfg->rtc_hall_sink = g_strdup("none");
+    cfg->rtc_latency_ms = 100;
+    cfg->rtc_timeout_s = 20;
+    cfg->rtc_max_participants = 50;
     cfg->ws_rate_per_minute = 100;
     cfg->ws_rate_burst = 50;
     cfg->ws_rate_close_after = 20;

@@ -65,6 +65,14 @@ struct pl_config {
     int max_upload_mb;      /* largest session document, MiB */
     int petitions_per_hour; /* citizens' petitions per address per hour */
 
+    /* Remote participants (media/rtc.c). */
+    char *rtc_stun;           /* stun://HOST:PORT; owned; NULL: none */
+    char *rtc_turn;           /* turn://USER:PASSWORD@HOST:PORT; owned; NULL: none */
+    char *rtc_hall_sink;      /* none, pulse or alsa:DEVICE: the hall's PA; owned */
+    int rtc_latency_ms;       /* jitter buffer of what participants send */
+    int rtc_timeout_s;        /* ICE to complete, sound to arrive */
+    int rtc_max_participants; /* per session */
+
     /* For `admin`: the arguments after the word "admin"; borrowed from argv. */
     int admin_argc;
     char *const *admin_argv;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proto.h"
+#include "rtc.h"
 #include "vote.h"
 #include "vote_sql.h"
 
@@ -74,6 +75,7 @@ struct pl_hub {
     void *observer_user;
     GHashTable *entries; /* int64 id -> struct pl_entry * */
     GHashTable *loading; /* int64 id -> struct loading * */
+    struct pl_rtc *rtc;  /* remote participants' rooms; borrowed, may be NULL */
 };
 
 static void kick(struct pl_entry *e);
@@ -180,6 +182,10 @@ static void broadcast(struct pl_entry *e, const struct ring_event *r)
 static void unsubscribe(struct pl_client *c)
 {
     struct pl_entry *e = c->joined;
+    if (c->rtc) { /* its place in the room goes with the session it leaves */
+        pl_rtc_leave(c->rtc);
+        c->rtc = NULL;
+    }
     if (!e)
         return;
     if (c->prev)
@@ -287,6 +293,11 @@ void pl_hub_observe(struct pl_hub *hub, pl_hub_observer fn, void *user)
 {
     hub->observer = fn;
     hub->observer_user = user;
+}
+
+void pl_hub_set_rtc(struct pl_hub *hub, struct pl_rtc *rtc)
+{
+    hub->rtc = rtc;
 }
 
 void pl_hub_free(struct pl_hub *hub)
@@ -933,6 +944,139 @@ static void kick(struct pl_entry *e)
 
 /* --- messages ------------------------------------------------------------------------ */
 
+/* --- remote participation (rtc.*) ----------------------------------------------- */
+
+/* The room's messages to c; NULL: the room dropped c's connection. */
+static void rtc_send(void *user, char *text)
+{
+    struct pl_client *c = user;
+    if (!text) {
+        c->rtc = NULL;
+        return;
+    }
+    send_text(c, text);
+}
+
+/* A refusal naming the field at fault and why (e.g. sdp, no_bundle). */
+static void refuse_field(struct pl_client *c, const json_t *re, enum pl_err err, const char *field,
+                         const char *reason)
+{
+    char *text = pl_proto_encode_error(re, err, field, c->lang);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!o)
+        return;
+    if (reason)
+        json_object_set_new(o, "reason", json_string(reason));
+    send_text(c, json_dumps(o, JSON_COMPACT));
+    json_decref(o);
+}
+
+static const struct pl_member *live_member(const struct pl_live *l, int64_t person)
+{
+    for (guint i = 0; i < l->members->len; i++) {
+        const struct pl_member *m = &g_array_index(l->members, struct pl_member, i);
+        if (m->person_id == person)
+            return m;
+    }
+    return NULL;
+}
+
+/*
+ * rtc.join / offer / ice / leave: a delegate (or the chair) of the joined
+ * session, while a sitting is open, takes part from afar; rtc.mute: the
+ * chair. No database write: the media follow the committed floor.
+ */
+static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl_request *req)
+{
+    const char *t = req->type_name;
+    if (!hub->rtc) {
+        refuse(c, req->id, PL_ERR_INVALID_STATE, "media_unavailable");
+        return;
+    }
+    if (!c->joined) {
+        refuse(c, req->id, PL_ERR_NOT_JOINED, NULL);
+        return;
+    }
+    const struct pl_live *l = c->joined->live;
+    const struct pl_member *m = live_member(l, c->who->person_id);
+    bool chair = m && (m->role == PL_ROLE_CHAIR || m->role == PL_ROLE_VICE_CHAIR);
+    enum pl_err err = PL_OK;
+    const char *reason = NULL;
+    if (strcmp(t, "rtc.status") == 0) {
+        /* The chair's console: who is connected, how well, muted or not. */
+        if (!chair && !(m && m->role == PL_ROLE_SECRETARY)) {
+            refuse(c, req->id, PL_ERR_FORBIDDEN, "chair_only");
+            return;
+        }
+        reply_ok(c, req->id, pl_rtc_room_status(hub->rtc, l->id));
+        return;
+    }
+    if (strcmp(t, "rtc.mute") == 0) {
+        if (!chair) {
+            refuse(c, req->id, PL_ERR_FORBIDDEN, "chair_only");
+            return;
+        }
+        int64_t person = json_integer_value(json_object_get(req->root, "person_id"));
+        bool muted = json_is_true(json_object_get(req->root, "muted"));
+        if (pl_rtc_mute(hub->rtc, l->id, person, muted) != PL_OK)
+            refuse(c, req->id, PL_ERR_NOT_FOUND, "person_id");
+        else
+            reply_ok(c, req->id, NULL);
+        return;
+    }
+    if (strcmp(t, "rtc.join") == 0) {
+        if (!m || !(m->is_delegate || chair)) {
+            refuse(c, req->id, PL_ERR_FORBIDDEN, "delegates_only");
+            return;
+        }
+        if (!l->open_sitting) {
+            refuse(c, req->id, PL_ERR_INVALID_STATE, "no_open_sitting");
+            return;
+        }
+        if (c->rtc) {
+            refuse(c, req->id, PL_ERR_INVALID_STATE, "already_joined");
+            return;
+        }
+        bool floor = l->turn.id && l->turn.person_id == m->person_id;
+        c->rtc =
+            pl_rtc_join(hub->rtc, l->id, m->person_id, m->name, floor, rtc_send, c, &err, &reason);
+        if (!c->rtc) {
+            refuse(c, req->id, err, reason);
+            return;
+        }
+        reply_ok(c, req->id,
+                 json_pack("{s:o, s:i}", "ice_servers", pl_rtc_ice_servers(hub->rtc), "timeout_s",
+                           pl_rtc_timeout_s(hub->rtc)));
+        return;
+    }
+    if (!c->rtc) {
+        refuse(c, req->id, PL_ERR_INVALID_STATE, "not_in_room");
+        return;
+    }
+    if (strcmp(t, "rtc.leave") == 0) {
+        pl_rtc_leave(c->rtc);
+        c->rtc = NULL;
+        reply_ok(c, req->id, NULL);
+        return;
+    }
+    if (strcmp(t, "rtc.offer") == 0) {
+        const json_t *sdp = json_object_get(req->root, "sdp");
+        err = pl_rtc_offer(c->rtc, json_string_value(sdp), json_string_length(sdp), &reason);
+    } else {
+        const json_t *cand = json_object_get(req->root, "candidate");
+        err = pl_rtc_candidate(
+            c->rtc, json_string_value(cand), json_string_length(cand),
+            (int)json_integer_value(json_object_get(req->root, "sdp_mline_index")), &reason);
+    }
+    if (err == PL_ERR_BAD_FIELD)
+        refuse_field(c, req->id, err, strcmp(t, "rtc.offer") == 0 ? "sdp" : "candidate", reason);
+    else if (err != PL_OK)
+        refuse(c, req->id, err, reason);
+    else
+        reply_ok(c, req->id, NULL);
+}
+
 void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, size_t len)
 {
     struct pl_client_view view = {c->lang, c->who};
@@ -978,6 +1122,9 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
         kick(c->joined);
         break;
     }
+    case PL_REQ_RTC:
+        rtc_request(hub, c, &req);
+        break;
     case PL_REQ__COUNT:
         break;
     }
@@ -995,6 +1142,10 @@ static void forget_client(GQueue *q, struct pl_client *c)
 
 void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c)
 {
+    if (c->rtc) { /* its media go with its connection */
+        pl_rtc_leave(c->rtc);
+        c->rtc = NULL;
+    }
     GHashTableIter it;
     gpointer k, v;
     /* Its queued commands stay queued but reply to no one, and are skipped

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "rtc.h"
 #include "server.h"
 #include "static_path.h"
 
@@ -261,6 +262,11 @@ static int serve_metrics(struct lws *wsi, struct pl_http_req *hr)
                            "# TYPE plenum_websocket_connections_max gauge\n"
                            "plenum_websocket_connections_max %d\n",
                            pl_store_connected(srv->store), srv->cfg->max_connections);
+    g_string_append_printf(out,
+                           "# HELP plenum_rtc_participants Remote participants connected to a "
+                           "room (WebRTC).\n"
+                           "# TYPE plenum_rtc_participants gauge\nplenum_rtc_participants %u\n",
+                           srv->rtc ? pl_rtc_count(srv->rtc, 0) : 0);
     json_t *media = pl_media_status(srv->media);
     json_t *streams = json_object_get(media, "streams");
     static const char *const states[] = {"starting", "waiting", "live", "retrying", "stopping"};

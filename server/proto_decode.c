@@ -74,6 +74,14 @@ static const struct pl_field vote_enter_fields[] = {{"vote_id", PL_F_INT, true, 
                                                     {"person_id", PL_F_INT, true, 0},
                                                     {"choice", PL_F_CHOICE, true, 0},
                                                     {NULL, 0, false, 0}};
+static const struct pl_field rtc_offer_fields[] = {{"sdp", PL_F_STRING, true, 60000},
+                                                   {NULL, 0, false, 0}};
+static const struct pl_field rtc_ice_fields[] = {{"candidate", PL_F_STRING, true, 1024},
+                                                 {"sdp_mline_index", PL_F_INT, true, 0},
+                                                 {"sdp_mid", PL_F_STRING, false, 64},
+                                                 {NULL, 0, false, 0}};
+static const struct pl_field rtc_mute_fields[] = {
+    {"person_id", PL_F_INT, true, 0}, {"muted", PL_F_BOOL, true, 0}, {NULL, 0, false, 0}};
 
 /* Every request the server knows, its fields, and who may send it at the
  * protocol level. Session commands need a signed-in person here; the role in
@@ -115,6 +123,12 @@ static const struct pl_msg_spec specs[] = {
     {"vote.publish", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
     {"vote.cancel", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
     {"vote.tally", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
+    {"rtc.join", PL_REQ_RTC, PL_NEED_PERSON, no_fields},
+    {"rtc.offer", PL_REQ_RTC, PL_NEED_PERSON, rtc_offer_fields},
+    {"rtc.ice", PL_REQ_RTC, PL_NEED_PERSON, rtc_ice_fields},
+    {"rtc.leave", PL_REQ_RTC, PL_NEED_PERSON, no_fields},
+    {"rtc.mute", PL_REQ_RTC, PL_NEED_PERSON, rtc_mute_fields},
+    {"rtc.status", PL_REQ_RTC, PL_NEED_PERSON, no_fields},
 };
 
 /* JSON numbers above 2^53 lose precision in JavaScript clients. */

@@ -20,6 +20,7 @@
 
 #include "kdf_pool.h"
 #include "log.h"
+#include "rtc.h"
 
 /* Subprotocol name clients must ask for on /ws. */
 #define PL_WS_PROTOCOL "plenum.v1"
@@ -83,6 +84,15 @@ bool pl_server_origin_allowed(const struct pl_server *srv, const char *origin)
             return true;
     }
     return false;
+}
+
+/* A committed event: recording follows the sittings, the remote
+ * participants' rooms follow the floor. */
+static void on_committed(void *user, int64_t session_id, const char *name, const json_t *data)
+{
+    struct pl_server *srv = user;
+    pl_media_event(srv->media, session_id, name, data);
+    pl_rtc_event(srv->rtc, session_id, name, data);
 }
 
 /* The store lost or regained PostgreSQL: clients show it (their commands
@@ -208,8 +218,7 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
             setrlimit(RLIMIT_NOFILE, &nofile);
             getrlimit(RLIMIT_NOFILE, &nofile);
         }
-        if (nofile.rlim_cur != RLIM_INFINITY &&
-            (rlim_t)cfg->max_connections + 256 > nofile.rlim_cur)
+        if (nofile.rlim_cur != RLIM_INFINITY && (rlim_t)cfg->max_connections + 64 > nofile.rlim_cur)
             pl_log_warn("--max-connections %d is above what the open-files limit (%llu) allows; "
                         "raise LimitNOFILE or lower it",
                         cfg->max_connections, (unsigned long long)nofile.rlim_cur);
@@ -227,7 +236,9 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
         return -1;
     /* Media follows the sittings: those open now start recording again. */
     srv->media = pl_media_new(cfg, srv->store);
-    pl_hub_observe(srv->hub, pl_media_event, srv->media);
+    srv->rtc = pl_rtc_new(cfg);
+    pl_hub_set_rtc(srv->hub, srv->rtc);
+    pl_hub_observe(srv->hub, on_committed, srv);
     if (pl_media_resume(srv->media, conn, err, errlen) != 0)
         return -1;
     srv->throttle_account = pl_throttle_new(cfg->login_lock_after, cfg->login_lock_s, 8000);
@@ -328,6 +339,8 @@ void pl_server_fini(struct pl_server *srv)
     pl_kdf_pool_stop();
     pl_hub_free(srv->hub);
     srv->hub = NULL;
+    pl_rtc_free(srv->rtc); /* after lws: its clients have left the rooms */
+    srv->rtc = NULL;
     pl_media_free(srv->media);
     srv->media = NULL;
     pl_auth_free(srv->auth);

@@ -30,6 +30,7 @@ struct pl_server {
     struct pl_auth *auth;                   /* owned: the sign-in session cache */
     struct pl_hub *hub;                     /* owned: live sessions and their clients */
     struct pl_media *media;                 /* owned: recording and livestreams */
+    struct pl_rtc *rtc;                     /* owned: remote participants' rooms */
     struct pl_throttle *throttle_account;   /* owned: failed logins per login name */
     struct pl_throttle *throttle_address;   /* owned: failed logins per address */
     struct pl_throttle *throttle_petitions; /* owned: citizens' petitions per address */

@@ -15,6 +15,8 @@ class LiveClient:
         self.events = []          # every event received, in order
         self.notices = []         # unsequenced notices (vote progress)
         self.statuses = []        # the server's status messages (database state)
+        self.other = []           # any other unsolicited message (rtc.*)
+        self.on_other = None      # called with each of those, if set
         self.replies = {}         # id -> future
         self.next_id = 0
         self.closed = None        # the ConnectionClosed, once closed
@@ -36,6 +38,10 @@ class LiveClient:
                     self.events.append(msg)
                 elif msg.get("type") == "status":
                     self.statuses.append(msg)
+                elif "re" not in msg:
+                    self.other.append(msg)
+                    if self.on_other:
+                        self.on_other(msg)
                 elif msg.get("type") == "notice":
                     self.notices.append(msg)
                 elif "re" in msg and msg["re"] in self.replies:
