@@ -18,17 +18,19 @@ build_pkgs=(
 # ... and GStreamer's plugins for recording and livestreaming (x264 is in
 # -ugly, the AAC encoder, mpegtsmux and SRT in -bad, RTSP and V4L2 in -good, ALSA
 # capture in -alsa), libnice's GStreamer elements (ICE for webrtcbin, the
-# remote participants' connections), a font for the slate, and
+# remote participants' connections), libav's decoders (a remote
+# participant's H.264), a font for the slate, and
 # Node.js's npm for the pages' third-party code (hls.js, web/package.json).
 run_pkgs=(postgresql-15 postgresql-client-15
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-alsa gstreamer1.0-nice fonts-dejavu-core)
+  gstreamer1.0-plugins-ugly gstreamer1.0-alsa gstreamer1.0-nice
+  gstreamer1.0-libav fonts-dejavu-core)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
 # fuzzing, Chromium (driven by playwright-core from npm) with fonts that
 # have every Vietnamese diacritic, GStreamer's RTSP server (through
 # Python) to play an IP camera, and ffmpeg to play an RTMP server.
 test_pkgs=(python3 python3-websockets python3-yaml curl openssl zbar-tools librsvg2-bin clang libclang-rt-14-dev chromium fonts-noto-core
-  gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-libav
+  gstreamer1.0-tools gstreamer1.0-plugins-base-apps
   python3-gi gir1.2-gst-rtsp-server-1.0 ffmpeg)
 # Prometheus's own parser reads /metrics in tests/integration/test_metrics.py.
 test_pkgs+=(python3-prometheus-client)

@@ -38,12 +38,12 @@ class LiveClient:
                     self.events.append(msg)
                 elif msg.get("type") == "status":
                     self.statuses.append(msg)
+                elif msg.get("type") == "notice":
+                    self.notices.append(msg)
                 elif "re" not in msg:
                     self.other.append(msg)
                     if self.on_other:
                         self.on_other(msg)
-                elif msg.get("type") == "notice":
-                    self.notices.append(msg)
                 elif "re" in msg and msg["re"] in self.replies:
                     self.replies.pop(msg["re"]).set_result(msg)
         except websockets.ConnectionClosed as e:

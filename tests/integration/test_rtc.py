@@ -21,7 +21,7 @@ from plenum_testlib import PgCluster, Plenumd
 
 pg = None
 PEER = os.environ.get("PL_RTC_PEER") or os.path.join(
-    os.path.dirname(os.environ.get("PLENUMD", "")), "tests", "rtc_peer")
+    os.path.dirname(os.environ.get("PLENUMD", "")), "rtc_peer")
 
 
 def setUpModule():

@@ -12,7 +12,7 @@
  *   --silent   send silence instead of the tone (a participant who is
  *              connected but says nothing)
  *   --no-media negotiate Opus but send nothing (the server must give up)
- *   --clicks   a 10 ms click every second, and print {"type":"click",
+ *   --clicks   a 60 ms click every second, and print {"type":"click",
  *              "sent_ms"} / {"type":"heard","at_ms"} (the latency benchmark)
  */
 #include <stdio.h>
@@ -160,7 +160,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer user)
             db = MAX(db, g_value_get_double(g_value_array_get_nth(arr, i)));
         G_GNUC_END_IGNORE_DEPRECATIONS
         audio_rms_db = db;
-        if (clicks && db > -30.0 && heard_armed) {
+        if (db > -30.0 && heard_armed) { /* a sound after silence */
             heard_armed = FALSE;
             emit(json_pack("{s:s, s:I}", "type", "heard", "at_ms",
                            (json_int_t)(g_get_real_time() / 1000)));
@@ -187,15 +187,21 @@ static gboolean report(gpointer user)
     return G_SOURCE_CONTINUE;
 }
 
-/* Clicks: the tone source is switched on for 10 ms every second. */
+/* Clicks: the tone is switched on for 60 ms every second (the source's
+ * buffers are 10 ms, so a click starts within 10 ms of sent_ms). */
+static gboolean click_off(gpointer user)
+{
+    g_object_set(user, "volume", 0.0, NULL);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean click(gpointer user)
 {
-    GstElement *vol = user;
-    g_object_set(vol, "mute", FALSE, NULL);
+    GstElement *tone = user;
+    g_object_set(tone, "volume", 0.5, NULL);
     emit(json_pack("{s:s, s:I}", "type", "click", "sent_ms",
                    (json_int_t)(g_get_real_time() / 1000)));
-    g_usleep(10000);
-    g_object_set(vol, "mute", TRUE, NULL);
+    g_timeout_add(60, click_off, tone);
     return G_SOURCE_CONTINUE;
 }
 
@@ -270,11 +276,11 @@ int main(int argc, char **argv)
         goto build;
     g_string_append_printf(
         d,
-        "audiotestsrc is-live=true wave=%s freq=1000 volume=0.5 ! volume name=clickvol mute=%s ! "
+        "audiotestsrc name=tone is-live=true wave=%s freq=1000 volume=%s samplesperbuffer=480 ! "
         "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "
         "opusenc frame-size=10 ! rtpopuspay pt=111 ! "
         "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w. ",
-        silent ? "silence" : "sine", clicks ? "true" : "false");
+        silent ? "silence" : "sine", clicks ? "0.0" : "0.5");
     if (!audio_only)
         g_string_append_printf(
             d,
@@ -322,7 +328,7 @@ build:;
     g_io_add_watch(in, G_IO_IN | G_IO_HUP, on_stdin, NULL);
     g_timeout_add(1000, report, NULL);
     if (clicks) {
-        GstElement *vol = gst_bin_get_by_name(GST_BIN(pipe_), "clickvol");
+        GstElement *vol = gst_bin_get_by_name(GST_BIN(pipe_), "tone");
         g_timeout_add(1000, click, vol);
     }
     gst_element_set_state(pipe_, GST_STATE_PLAYING);
