@@ -639,7 +639,8 @@ static bool peer_build(struct pl_rtc_peer *p)
         gst_object_unref(src);
         gst_object_unref(e);
     }
-    g_object_set(p->comp_pad, "alpha", 0.0, "zorder", 1u, NULL);
+    g_object_set(p->comp_pad, "zorder", 1u, NULL);
+    apply_floor(p); /* joining while holding the floor: on air at once */
     GstElement *vout = gst_bin_get_by_name(GST_BIN(bin), "vout");
     GstPad *vsrc = gst_element_get_static_pad(vout, "src");
     gst_pad_add_probe(vsrc, GST_PAD_PROBE_TYPE_BUFFER, count_frame, p, NULL);

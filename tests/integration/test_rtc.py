@@ -229,6 +229,27 @@ class RtcTest(unittest.TestCase):
         self.assertEqual(st["participants"], [])
         await chair.close()
 
+    def test_joining_while_holding_the_floor(self):
+        run(self._join_on_floor(), timeout=180)
+
+    async def _join_on_floor(self):
+        chair = await self.chair()
+        c = await LiveClient.connect(self.d, self.tokens["daibieu04"], name="d4")
+        await c.ok("join", session_id=self.sid)
+        await c.ok("attendance.check_in")
+        await c.ok("speaker.request", kind="speech")
+        await chair.ok("speaker.grant")
+        await c.close()
+        # The floor was given before the media connection: on air at once.
+        r = await Remote.start(self.d, self.tokens["daibieu04"], self.sid, "daibieu04",
+                               args=["--audio-only"])
+        await r.wait_state("connected", on_air=True)
+        await self.wait_level(chair, above=True)
+        await chair.ok("speaker.end")
+        await self.wait_level(chair, above=False)
+        await r.stop()
+        await chair.close()
+
     def test_bad_signalling_is_refused(self):
         run(self._bad(), timeout=120)
 
