@@ -35,8 +35,8 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "log.h"
+#include "rtc_check.h"
 
-#define PL_RTC_SDP_MAX      60000
 #define PL_RTC_PROGRAM_CAPS "video/x-raw,width=640,height=360,framerate=15/1"
 #define PL_RTC_AUDIO_CAPS   "audio/x-raw,rate=48000,channels=2"
 
@@ -781,71 +781,6 @@ static gboolean note_run(gpointer data)
 
 /* --- the offer ------------------------------------------------------------------------- */
 
-/* The offer's payload type for encoding (e.g. "OPUS") in media m, or -1. */
-static int find_pt(const GstSDPMedia *m, const char *encoding)
-{
-    for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
-        const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);
-        if (!a->key || strcmp(a->key, "rtpmap") != 0 || !a->value)
-            continue;
-        int pt = -1;
-        char name[32];
-        if (sscanf(a->value, "%d %31[^/]", &pt, name) == 2 &&
-            g_ascii_strcasecmp(name, encoding) == 0)
-            return pt;
-    }
-    return -1;
-}
-
-/* Checks the offer; fills p's m-lines and payload types. */
-static enum pl_err check_offer(struct pl_rtc_peer *p, const GstSDPMessage *sdp, const char **reason)
-{
-    const char *group = gst_sdp_message_get_attribute_val(sdp, "group");
-    if (!group || !g_str_has_prefix(group, "BUNDLE ")) {
-        *reason = "no_bundle";
-        return PL_ERR_BAD_FIELD;
-    }
-    guint n = gst_sdp_message_medias_len(sdp);
-    if (n == 0 || n > 4) {
-        *reason = n ? "too_many_media" : "no_media";
-        return PL_ERR_BAD_FIELD;
-    }
-    p->audio_mline = p->video_mline = -1;
-    p->audio_pt = p->video_pt = -1;
-    p->video_codec[0] = '\0';
-    for (guint i = 0; i < n; i++) {
-        const GstSDPMedia *m = gst_sdp_message_get_media(sdp, i);
-        const char *kind = gst_sdp_media_get_media(m);
-        const char *mid = gst_sdp_media_get_attribute_val(m, "mid");
-        if (!mid || !strstr(group, mid)) {
-            *reason = "no_bundle";
-            return PL_ERR_BAD_FIELD;
-        }
-        if (kind && strcmp(kind, "audio") == 0 && p->audio_mline < 0) {
-            p->audio_pt = find_pt(m, "OPUS");
-            if (p->audio_pt < 0) {
-                *reason = "unsupported_codec";
-                return PL_ERR_BAD_FIELD;
-            }
-            p->audio_mline = (int)i;
-        } else if (kind && strcmp(kind, "video") == 0 && p->video_mline < 0) {
-            p->video_pt = find_pt(m, "VP8");
-            int h264 = find_pt(m, "H264");
-            if (p->video_pt < 0 && h264 < 0) {
-                *reason = "unsupported_codec";
-                return PL_ERR_BAD_FIELD;
-            }
-            g_strlcpy(p->video_codec, p->video_pt >= 0 ? "VP8" : "H264", sizeof p->video_codec);
-            p->video_mline = (int)i;
-        }
-    }
-    if (p->audio_mline < 0) {
-        *reason = "no_audio";
-        return PL_ERR_BAD_FIELD;
-    }
-    return PL_OK;
-}
-
 enum pl_err pl_rtc_offer(struct pl_rtc_peer *p, const char *text, size_t len, const char **reason)
 {
     *reason = NULL;
@@ -853,26 +788,16 @@ enum pl_err pl_rtc_offer(struct pl_rtc_peer *p, const char *text, size_t len, co
         *reason = "already_offered";
         return PL_ERR_INVALID_STATE;
     }
-    if (len == 0 || len > PL_RTC_SDP_MAX || memchr(text, '\0', len)) {
-        *reason = len ? "too_large" : "malformed_sdp";
-        return PL_ERR_BAD_FIELD;
-    }
+    struct pl_rtc_offer_info info;
     GstSDPMessage *sdp = NULL;
-    char *copy = g_strndup(text, len);
-    if (gst_sdp_message_new_from_text(copy, &sdp) != GST_SDP_OK || !sdp ||
-        gst_sdp_message_medias_len(sdp) == 0 || !gst_sdp_message_get_origin(sdp)->sess_id) {
-        g_free(copy);
-        if (sdp)
-            gst_sdp_message_free(sdp);
-        *reason = "malformed_sdp";
-        return PL_ERR_BAD_FIELD;
-    }
-    g_free(copy);
-    enum pl_err err = check_offer(p, sdp, reason);
-    if (err != PL_OK) {
-        gst_sdp_message_free(sdp);
+    enum pl_err err = pl_rtc_check_offer(text, len, &info, &sdp, reason);
+    if (err != PL_OK)
         return err;
-    }
+    p->audio_mline = info.audio_mline;
+    p->video_mline = info.video_mline;
+    p->audio_pt = info.audio_pt;
+    p->video_pt = info.video_pt;
+    g_strlcpy(p->video_codec, info.video_codec, sizeof p->video_codec);
     if (!peer_build(p)) {
         gst_sdp_message_free(sdp);
         *reason = "media_unavailable";
@@ -898,34 +823,10 @@ enum pl_err pl_rtc_candidate(struct pl_rtc_peer *p, const char *cand, size_t len
         *reason = "no_offer";
         return PL_ERR_INVALID_STATE;
     }
-    if (mline < 0 || mline > 3 || len > 1024 || memchr(cand, '\0', len)) {
-        *reason = "bad_candidate";
-        return PL_ERR_BAD_FIELD;
-    }
-    if (len == 0)
-        return PL_OK; /* the end of the candidates */
-    /* "candidate:<foundation> <component> <udp|tcp> <priority> <address>
-     * <port> typ <type> ...": checked before libnice sees it. */
+    enum pl_err err = pl_rtc_check_candidate(cand, len, mline, reason);
+    if (err != PL_OK || len == 0) /* empty: the end of the candidates */
+        return err;
     char *copy = g_strndup(cand, len);
-    const char *body = g_str_has_prefix(copy, "candidate:") ? copy + strlen("candidate:") : NULL;
-    char **parts = body ? g_strsplit(body, " ", 0) : NULL;
-    guint np = parts ? g_strv_length(parts) : 0;
-    bool ok =
-        np >= 8 && strcmp(parts[6], "typ") == 0 &&
-        (g_ascii_strcasecmp(parts[2], "udp") == 0 || g_ascii_strcasecmp(parts[2], "tcp") == 0);
-    for (const char *c = copy; ok && *c; c++)
-        ok = g_ascii_isprint(*c);
-    if (ok) {
-        char *end;
-        guint64 port = g_ascii_strtoull(parts[5], &end, 10);
-        ok = *end == '\0' && port <= 65535 && strlen(parts[4]) <= 255;
-    }
-    g_strfreev(parts);
-    if (!ok) {
-        g_free(copy);
-        *reason = "bad_candidate";
-        return PL_ERR_BAD_FIELD;
-    }
     g_signal_emit_by_name(p->webrtc, "add-ice-candidate", (guint)mline, copy);
     g_free(copy);
     return PL_OK;
