@@ -79,6 +79,7 @@ struct pl_rtc_peer {
     GstPad *comp_pad;             /* requested from room->comp */
     GstElement *asrc, *vsrc;      /* its appsrcs in room->audio_out/video_out, or NULL */
     int audio_mline, video_mline; /* -1: none */
+    int n_mlines;                 /* in its offer */
     int audio_pt, video_pt;       /* the offer's payload types for Opus, VP8 */
     char video_codec[8];          /* what the participant sends: VP8, H264 or "" */
     bool offered, connected, chair_muted, on_floor;
@@ -795,6 +796,7 @@ enum pl_err pl_rtc_offer(struct pl_rtc_peer *p, const char *text, size_t len, co
         return err;
     p->audio_mline = info.audio_mline;
     p->video_mline = info.video_mline;
+    p->n_mlines = info.n_mlines;
     p->audio_pt = info.audio_pt;
     p->video_pt = info.video_pt;
     g_strlcpy(p->video_codec, info.video_codec, sizeof p->video_codec);
@@ -815,15 +817,15 @@ enum pl_err pl_rtc_offer(struct pl_rtc_peer *p, const char *text, size_t len, co
     return PL_OK;
 }
 
-enum pl_err pl_rtc_candidate(struct pl_rtc_peer *p, const char *cand, size_t len, int mline,
-                             const char **reason)
+enum pl_err pl_rtc_candidate(struct pl_rtc_peer *p, const char *cand, size_t len, const char *mid,
+                             int mline, const char **reason)
 {
     *reason = NULL;
     if (!p->offered) {
         *reason = "no_offer";
         return PL_ERR_INVALID_STATE;
     }
-    enum pl_err err = pl_rtc_check_candidate(cand, len, mline, reason);
+    enum pl_err err = pl_rtc_check_candidate(cand, len, mid, mline, p->n_mlines, reason);
     if (err != PL_OK || len == 0) /* empty: the end of the candidates */
         return err;
     char *copy = g_strndup(cand, len);

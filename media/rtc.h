@@ -63,8 +63,8 @@ struct pl_rtc_peer *pl_rtc_join(struct pl_rtc *r, int64_t session_id, int64_t pe
 enum pl_err pl_rtc_offer(struct pl_rtc_peer *p, const char *sdp, size_t len, const char **reason);
 
 /* A trickled ICE candidate (an empty one ends the candidates). */
-enum pl_err pl_rtc_candidate(struct pl_rtc_peer *p, const char *candidate, size_t len, int mline,
-                             const char **reason);
+enum pl_err pl_rtc_candidate(struct pl_rtc_peer *p, const char *candidate, size_t len,
+                             const char *mid, int mline, const char **reason);
 
 /* Leaves: the participant's elements go to NULL and out of the room, its
  * pads are released; p is freed. */

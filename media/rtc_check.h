@@ -21,6 +21,7 @@
  * in H.264 only is received but gets no picture back), and the codec the
  * participant's picture comes in ("VP8", "H264" or ""). */
 struct pl_rtc_offer_info {
+    int n_mlines;
     int audio_mline, video_mline;
     int audio_pt, video_pt;
     char video_codec[8];
@@ -29,17 +30,18 @@ struct pl_rtc_offer_info {
 /*
  * Checks an SDP offer of len bytes (not NUL-terminated). PL_OK: info is
  * filled and *sdp (if sdp is not NULL) is the parsed offer, the caller's to
- * free (gst_sdp_message_free). Otherwise PL_ERR_BAD_FIELD with *reason one
- * of malformed_sdp, too_large, no_bundle, too_many_media, no_audio,
- * unsupported_codec (static strings).
+ * free (gst_sdp_message_free). Otherwise PL_ERR_BAD_FIELD with *reason a
+ * code of server/sdp_check.h (too_large, malformed_sdp, no_bundle,
+ * missing_fingerprint, unsupported_codec, ...; static strings).
  */
 enum pl_err pl_rtc_check_offer(const char *text, size_t len, struct pl_rtc_offer_info *info,
                                GstSDPMessage **sdp, const char **reason);
 
-/* Checks a trickled candidate line ("candidate:<foundation> <component>
- * <udp|tcp> <priority> <address> <port> typ <type> ...", or empty for the
- * end of candidates) for m-line mline. PL_OK or PL_ERR_BAD_FIELD with
- * *reason "bad_candidate". */
-enum pl_err pl_rtc_check_candidate(const char *cand, size_t len, int mline, const char **reason);
+/* Checks a trickled candidate line (RFC 8839 grammar, or empty for the end
+ * of candidates) for m-line mline of an offer of n_mlines, with its mid
+ * (NULL: absent). PL_OK or PL_ERR_BAD_FIELD with *reason bad_candidate,
+ * bad_mline_index or bad_mid. */
+enum pl_err pl_rtc_check_candidate(const char *cand, size_t len, const char *mid, int mline,
+                                   int n_mlines, const char **reason);
 
 #endif

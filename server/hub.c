@@ -1067,6 +1067,7 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
         const json_t *cand = json_object_get(req->root, "candidate");
         err = pl_rtc_candidate(
             c->rtc, json_string_value(cand), json_string_length(cand),
+            json_string_value(json_object_get(req->root, "sdp_mid")),
             (int)json_integer_value(json_object_get(req->root, "sdp_mline_index")), &reason);
     }
     if (err == PL_ERR_BAD_FIELD)

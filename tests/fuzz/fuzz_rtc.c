@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     } else {
-        enum pl_err err = pl_rtc_check_candidate(text, len, (int)(data[0] >> 1) % 6 - 1, &reason);
+        enum pl_err err =
+            pl_rtc_check_candidate(text, len, NULL, (int)(data[0] >> 1) % 6 - 1, 4, &reason);
         if (!(err == PL_OK && !reason) && !(err == PL_ERR_BAD_FIELD && reason))
             abort();
     }

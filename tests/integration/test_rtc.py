@@ -310,7 +310,10 @@ class RtcTest(unittest.TestCase):
                              ("bad_field", "candidate", "bad_candidate"), cand)
         r = await c.ask("rtc.ice", candidate="candidate:1 1 udp 1 127.0.0.1 9 typ host",
                         sdp_mline_index=7)
-        self.assertEqual(r["reason"], "bad_candidate")
+        self.assertEqual(r["reason"], "bad_mline_index")
+        r = await c.ask("rtc.ice", candidate="candidate:1 1 udp 1 127.0.0.1 9 typ host",
+                        sdp_mline_index=0, sdp_mid="a b")
+        self.assertEqual(r["reason"], "bad_mid")
         await c.ok("rtc.ice", candidate="", sdp_mline_index=0)  # end of candidates
         r = await c.ask("rtc.offer", sdp=base + audio)
         self.assertEqual((r["code"], r["reason"]), ("invalid_state", "already_offered"))

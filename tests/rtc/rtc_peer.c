@@ -313,7 +313,8 @@ build:;
     g_signal_connect(webrtc, "pad-added", G_CALLBACK(on_incoming), NULL);
     if (no_media) {
         GstCaps *opus = gst_caps_from_string(
-            "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111");
+            "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
+            "encoding-params=(string)2");
         GstWebRTCRTPTransceiver *t = NULL;
         g_signal_emit_by_name(webrtc, "add-transceiver",
                               GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, opus, &t);
