@@ -1,5 +1,5 @@
 # Thin wrapper: the two README commands and a few helpers. CMake does the build.
-.PHONY: run test build debug bench fuzz crash format clean
+.PHONY: run test build debug bench soak fuzz crash format clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -51,6 +51,17 @@ bench:
 	@cd tests/integration && PLENUMD=$(CURDIR)/build/release/plenumd PL_SOURCE_DIR=$(CURDIR) \
 		/usr/bin/python3 -m unittest test_nodes 2>&1 | grep "cross-node"
 	@echo "figures in build/bench/vote.json, media.json, fanout.json and rtc.json; record them in docs/benchmarks.md"
+
+# The soak (not in make test): a sitting with delegates and observers coming
+# and going, turns and votes, for SOAK_SECONDS; fails if plenumd's RSS or
+# descriptors grow, or an acknowledged ballot is missing.
+soak:
+	@deploy/deps.sh soak
+	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build build/release -j$(JOBS) --target plenumd
+	@mkdir -p build/soak
+	@/usr/bin/python3 tests/soak/soak.py build/release/plenumd \
+		--seconds $(or $(SOAK_SECONDS),600) --json build/soak/soak.json
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Plenum needs to build, run and test.
 # Does nothing when all are present. Uses apt-get as root, sudo otherwise.
-# Usage: deploy/deps.sh [build|run|test|bench]   (default: test; bench adds
-# what `make bench` compares against)
+# Usage: deploy/deps.sh [build|run|test|bench|soak]   (default: test; bench adds
+# what `make bench` compares against; soak is run plus the WebSocket client)
 set -euo pipefail
 
 want=${1:-test}
@@ -41,11 +41,17 @@ test_pkgs+=(nginx-light shellcheck rsync)
 # What `make bench` needs on top: nothing yet (ffmpeg, the peer the media
 # benchmark compares plenumd's recording + HLS with, is in the test set).
 bench_pkgs=()
+# What `make soak` needs on top of run: Python's WebSocket client.
+soak_pkgs=(python3 python3-websockets)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in
 build) ;;
 run) pkgs+=("${run_pkgs[@]}") ;;
+soak)
+  pkgs+=("${run_pkgs[@]}" "${soak_pkgs[@]}")
+  want=build # and no npm packages: the soak asks for no page that needs them
+  ;;
 test) pkgs+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
 bench)
   pkgs+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}")
@@ -53,7 +59,7 @@ bench)
   bench=1   # and the bench's (the Node ws peer)
   ;;
 *)
-  echo "deps.sh: unknown set '$want' (use build, run, test or bench)" >&2
+  echo "deps.sh: unknown set '$want' (use build, run, test, bench or soak)" >&2
   exit 2
   ;;
 esac
