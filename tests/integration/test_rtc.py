@@ -369,12 +369,14 @@ class RtcTest(unittest.TestCase):
                     break
                 await asyncio.sleep(0.05)
             counts.append((fd_count(pid), thread_count(pid)))
-        base = counts[0]  # after one cycle: GStreamer's pools exist
         print(f"\njoin/leave cycles: fds, threads after each: {counts}", file=sys.stderr)
-        for n, (fds, threads) in enumerate(counts[1:], 1):
-            self.assertLessEqual(fds, base[0] + 2, f"cycle {n}: {counts}")
-            self.assertLessEqual(threads, base[1] + 4, f"cycle {n}: {counts}")
-        self.assertLessEqual(counts[-1][1], base[1] + 2, counts)
+        # GStreamer's and GLib's thread pools keep idle threads for a while
+        # and let them go later, so one count says little: a leak is growth.
+        # The later cycles may not need more than the first ones did.
+        fds = [c[0] for c in counts]
+        threads = [c[1] for c in counts]
+        self.assertLessEqual(max(fds[5:]), max(fds[:5]) + 1, counts)
+        self.assertLessEqual(max(threads[10:]), max(threads[:10]) + 2, counts)
 
 
 def pl_rtc_idle(d):
