@@ -369,19 +369,6 @@ static struct pl_entry *entry_from_doc(struct pl_hub *hub, const json_t *doc, ch
     ring_from_doc(e, doc, 0, false);
     g_hash_table_insert(hub->entries, &e->id, e);
     schedule_overrun(e);
-    /* A vote whose close was committed but whose count was not (the process
-     * died in between: found by the kill -9 test) is counted now; otherwise
-     * it would stay closed, uncounted, for good. */
-    for (guint i = 0; i < live->votes->len; i++) {
-        const struct pl_vote *v = g_ptr_array_index(live->votes, i);
-        if (v->state != PL_VS_CLOSED)
-            continue;
-        struct op *count = g_new0(struct op, 1);
-        count->count_vote = v->id;
-        count->type = "vote.count";
-        g_queue_push_tail(&e->pending, count);
-    }
-    kick(e);
     return e;
 }
 
