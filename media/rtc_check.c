@@ -28,14 +28,13 @@ enum pl_err pl_rtc_check_offer(const char *text, size_t len, struct pl_rtc_offer
     info->audio_pt = info->video_pt = -1;
     if (out)
         *out = NULL;
-    /* The strict check first (server/sdp_check.c: bounds, grammar, bundle,
-     * ICE credentials, fingerprint, setup, codecs), reading only len bytes. */
+    /* The strict check first (server/sdp_check.c: bounds, UTF-8 without
+     * control characters (so no NUL), grammar, bundle, ICE credentials,
+     * fingerprint, setup, codecs), reading only len bytes. */
     struct pl_sdp_summary sum;
     enum pl_sdp_err e = pl_sdp_check_offer(text, len, &sum);
     if (e != PL_SDP_OK)
         return refuse(reason, pl_sdp_err_code(e));
-    if (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL))
-        return refuse(reason, "malformed_sdp");
     const struct pl_sdp_media *a = &sum.media[sum.audio_index];
     info->n_mlines = sum.n_media;
     info->audio_mline = sum.audio_index;
