@@ -369,6 +369,22 @@ static struct pl_entry *entry_from_doc(struct pl_hub *hub, const json_t *doc, ch
     ring_from_doc(e, doc, 0, false);
     g_hash_table_insert(hub->entries, &e->id, e);
     schedule_overrun(e);
+    /* A vote whose close was committed but whose count was not (the process
+     * died in between: found by the kill -9 test, and
+     * test_reliability's test_kill_between_close_and_count) is counted now;
+     * otherwise it would stay closed, uncounted, for good. Another node
+     * counting it at the same moment is harmless: one count commits, the
+     * other's write meets the event log's guard and reloads. */
+    for (guint i = 0; i < live->votes->len; i++) {
+        const struct pl_vote *v = g_ptr_array_index(live->votes, i);
+        if (v->state != PL_VS_CLOSED)
+            continue;
+        struct op *count = g_new0(struct op, 1);
+        count->count_vote = v->id;
+        count->type = "vote.count";
+        g_queue_push_tail(&e->pending, count);
+    }
+    kick(e);
     return e;
 }
 
@@ -588,13 +604,21 @@ static void reloaded(void *user, const PGresult *res, enum pl_err err)
     struct pl_live *live = doc ? pl_live_from_json(doc, msg, sizeof msg) : NULL;
     if (!live) {
         json_decref(doc);
-        /* Still unreachable: try again when the next command comes. */
+        /* Still unreachable: try again when the next command comes (or
+         * the database is back: pl_hub_refresh). A count is kept: nobody
+         * would send it again, and the vote would stay uncounted. */
+        GQueue keep = G_QUEUE_INIT;
         struct op *op;
         while ((op = g_queue_pop_head(&e->pending)) != NULL) {
+            if (op->count_vote) {
+                g_queue_push_tail(&keep, op);
+                continue;
+            }
             if (op->client)
                 refuse(op->client, op->id, PL_ERR_DB_UNAVAILABLE, NULL);
             op_free(op);
         }
+        e->pending = keep;
         return;
     }
     int64_t old = e->live->seq;

@@ -257,14 +257,14 @@ static void kick(struct pl_store *st)
     watch(st, f == 1 ? (G_IO_IN | G_IO_OUT) : G_IO_IN);
 }
 
-/* Reads what arrived; completes the busy request when its results end. */
-static void read_results(struct pl_store *st)
+/* Hands every NOTIFY libpq has parsed to its listener. PQnotifies parses
+ * what is already buffered, so this must also run after results are taken:
+ * a NOTIFY that arrived in the same read as a reply is parsed only after the
+ * reply, and no further readiness would fire for it (another node's event
+ * would then wait for this node's next query: found under load by
+ * test_nodes). Returns false if a callback dropped the connection. */
+static bool deliver_notifies(struct pl_store *st)
 {
-    char line[256];
-    if (!PQconsumeInput(st->conn)) {
-        connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
-        return;
-    }
     PGnotify *n;
     while ((n = PQnotifies(st->conn)) != NULL) {
         for (int i = 0; i < st->n_listeners; i++)
@@ -272,8 +272,32 @@ static void read_results(struct pl_store *st)
                 st->listeners[i].on_notify(st->listeners[i].user, n->relname, n->extra);
         PQfreemem(n);
         if (st->state != ST_READY)
-            return; /* defensive: never read from a connection that was dropped */
+            return false; /* never read from a connection that was dropped */
     }
+    return true;
+}
+
+static void read_results_now(struct pl_store *st);
+
+/* Reads what arrived, completes requests, then delivers any NOTIFY parsed
+ * along the way. */
+static void read_results(struct pl_store *st)
+{
+    read_results_now(st);
+    if (st->state == ST_READY && st->conn)
+        deliver_notifies(st);
+}
+
+/* Reads what arrived; completes the busy request when its results end. */
+static void read_results_now(struct pl_store *st)
+{
+    char line[256];
+    if (!PQconsumeInput(st->conn)) {
+        connection_lost(st, first_line(PQerrorMessage(st->conn), line, sizeof line));
+        return;
+    }
+    if (!deliver_notifies(st))
+        return;
     while (st->busy && !PQisBusy(st->conn)) {
         PGresult *r = PQgetResult(st->conn);
         if (r) {

@@ -36,6 +36,10 @@ class TwoNodesTest(unittest.TestCase):
                          f"WHERE session_id = {sid}", "nodes")
             seqs = [int(x) for x in db.split(",")]
             self.assertEqual(seqs, list(range(1, len(seqs) + 1)))
+        except BaseException:
+            for n in nodes:
+                print("==== NODE", n.port, n.log())
+            raise
         finally:
             for n in nodes:
                 code = n.stop()
