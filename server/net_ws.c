@@ -370,7 +370,7 @@ static void established(struct lws *wsi, struct pl_ws_conn *c)
     c->client.send = client_send;
     link_conn(srv, c);
     /* A client arriving during an outage learns it before its first refusal. */
-    if (!pl_store_connected(srv->store))
+    if (pl_store_in_outage(srv->store))
         enqueue_text(c, status_text(false, c->lang));
     pl_log_debug("WebSocket client connected (%u open, %s)", srv->conn_count,
                  c->authenticated ? c->who.login : "anonymous");

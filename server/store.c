@@ -198,6 +198,9 @@ static void connect_poll(struct pl_store *st)
         else
             pl_log_debug("connected to the database");
         st->was_up = 1;
+        /* Only an outage clients were told of is announced as over: the
+         * first connection at start is no news to anyone. */
+        int was_out = st->outage_logged;
         st->outage_logged = 0;
         watch(st, G_IO_IN);
         for (int i = 0; i < st->n_listeners; i++) {
@@ -210,7 +213,7 @@ static void connect_poll(struct pl_store *st)
         for (int i = 0; i < st->n_listeners; i++)
             if (st->listeners[i].on_connected)
                 st->listeners[i].on_connected(st->listeners[i].user);
-        if (st->on_state)
+        if (st->on_state && was_out)
             st->on_state(st->state_user, 1);
         return;
     case PGRES_POLLING_FAILED:
@@ -482,4 +485,9 @@ void pl_store_on_state(struct pl_store *st, pl_store_state_cb cb, void *user)
 int pl_store_connected(const struct pl_store *st)
 {
     return st->state == ST_READY;
+}
+
+int pl_store_in_outage(const struct pl_store *st)
+{
+    return st->state != ST_READY && st->outage_logged;
 }

@@ -63,12 +63,17 @@ void pl_store_listen(struct pl_store *st, const char *channel, pl_store_notify_c
                      pl_store_connected_cb on_connected, void *user);
 
 /* Called when the database becomes unreachable (up 0: the first failure
- * after being up, or at start) and when the connection is back (up 1), not
- * on every retry. One callback per store; user is borrowed. */
+ * after being up, or at start) and when the connection is back after that
+ * (up 1), not on every retry, nor when the first connection at start
+ * simply succeeds. One callback per store; user is borrowed. */
 typedef void (*pl_store_state_cb)(void *user, int up);
 void pl_store_on_state(struct pl_store *st, pl_store_state_cb cb, void *user);
 
 /* 1 if the connection is established now, else 0. */
 int pl_store_connected(const struct pl_store *st);
+/* 1 during an outage that was announced (up 0 above): the database was
+ * found unreachable and is not back yet. 0 while the first connection at
+ * start is still being made. */
+int pl_store_in_outage(const struct pl_store *st);
 
 #endif
