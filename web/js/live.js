@@ -2,12 +2,15 @@
 // replies, the state kept current from events, resume after a drop.
 // Pages render from `live.state`; while not connected, `live.status` is not
 // "live" and pages show it (stale state is never shown as live).
+// The server's remote participation pushes (rtc.answer, rtc.ice, rtc.state:
+// no `re`, no `seq`) go to `onRtc` when a page gives one (js/remote.js).
 
 export class Live {
-  constructor(sessionId, { onChange, onStatus, lang } = {}) {
+  constructor(sessionId, { onChange, onStatus, onRtc, lang } = {}) {
     this.sessionId = sessionId;
     this.onChange = onChange || (() => {});
     this.onStatus = onStatus || (() => {});
+    this.onRtc = onRtc || (() => {});
     this.lang = lang || "vi";
     this.state = null; // the snapshot, updated by events
     this.you = null; // {role, is_delegate}
@@ -135,6 +138,8 @@ export class Live {
         }
         this.onChange(m);
       }
+    } else if (!("re" in m) && typeof m.type === "string" && m.type.startsWith("rtc.")) {
+      this.onRtc(m);
     } else if ("re" in m && this.pending.has(m.re)) {
       const p = this.pending.get(m.re);
       this.pending.delete(m.re);
