@@ -1,13 +1,16 @@
 // The delegate page: tablet first. Sign in, check in, ask to speak, follow
 // the floor, vote with three large buttons; a vote is shown as recorded only
-// once the server has acknowledged it (after its durable commit).
+// once the server has acknowledged it (after its durable commit). A delegate
+// away from the hall joins remotely on this same page (js/remote.js).
 import { Live, patch, ballotNonce, clock, el, pickSession, remaining, whoami } from "./live.js";
 import { initPage, showStatus, act, clearMessage, memberName, resultView, showInfo, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
+import { Remote } from "./remote.js";
 
 const main = document.getElementById("main");
 let live = null;
+let remote = null; // remote participation: its card is built once
 let me = null;
 const recorded = new Map(); // vote id -> {choice, receipt}: acknowledged ballots
 let docs = null; // the session's documents (GET /api/documents), fetched on start and on edits
@@ -29,6 +32,9 @@ function render() {
         el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
       el("h2", {}, s.title),
       el("p", {}, s.council_name, " · ", t(`session.state.${s.state}`))),
+    // Remote participation: its card (videos playing) is the module's own;
+    // patch() leaves this slot's content alone.
+    el("div", { id: "remote-slot", "data-keep": "" }),
     el("section", { class: "card", "aria-labelledby": "agenda-h" },
       el("h2", { id: "agenda-h" }, t("agenda.active")),
       active ? el("p", { class: "item-title", id: "active-item" }, active.title) : el("p", {}, t("agenda.none")),
@@ -60,6 +66,9 @@ function render() {
         el("h2", { id: "res-h" }, t("vote.results")),
         published.map((v) => el("article", { class: "vote-result" }, el("h3", {}, v.question), resultView(s, v))))
       : null].filter(Boolean));
+  const slot = document.getElementById("remote-slot");
+  if (slot && !slot.contains(remote.card())) slot.replaceChildren(remote.card());
+  remote.update();
 }
 
 // The session's documents, those of the item under discussion first; each
@@ -168,7 +177,16 @@ async function start() {
 async function start2() {
   const sid = await pickSession();
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
-  live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
+  live = new Live(sid, {
+    onChange: render,
+    onStatus: (st, detail) => {
+      showStatus(st, detail);
+      remote.onLiveStatus(st);
+    },
+    onRtc: (m) => remote.onRtc(m),
+    lang: lang(),
+  });
+  remote = new Remote(live);
   live.connect();
   loadDocs(sid);
   // A new document or version: fetched again every minute and on return to the page.
