@@ -11,6 +11,9 @@ const main = document.getElementById("main");
 let live = null;
 let me = null;
 let form = null; // the vote form, built once so typing survives re-renders
+let rtc = null; // the last rtc.status reply while a sitting is open, or null
+let rtcError = null; // its refusal (remote participation off), or null
+const lostBefore = new Map(); // person id -> packets_lost at the previous poll
 
 function btn(id, label, type, fields, cls = "") {
   return el("button", { type: "button", id, class: cls, onclick: () => act(live, type, fields) }, label);
@@ -74,6 +77,7 @@ function render() {
             k < s.queue.length - 1 ? btn(`down-${r.request_id}`, `▼ ${t("chair.down")}`, "speaker.reorder", { request_id: r.request_id, index: k + 1 }) : null,
             btn(`remove-${r.request_id}`, t("chair.remove"), "speaker.remove", { request_id: r.request_id }))))
           : el("p", {}, t("queue.empty"))),
+      openSitting ? rtcPanel() : null,
       el("section", { class: "card", "aria-labelledby": "disp-h" },
         el("h2", { id: "disp-h" }, t("chair.display")),
         el("div", { class: "row" }, ["agenda", "speaker", "queue", "vote", "blank"].map((m) =>
@@ -87,6 +91,89 @@ function render() {
         el("div", { id: "votes" }, (s.votes || []).slice().reverse().map((v) => voteRow(s, v)))))]);
   const slot = document.getElementById("vote-form-slot");
   if (slot && !slot.contains(form)) slot.replaceChildren(voteForm(s));
+}
+
+// Remote participants (rtc.status, polled every 2 s while a sitting is
+// open): who, connected or not, on air, their sound level, the quality of
+// their connection in words, and the chair's mute. Rows are keyed by person
+// so a refresh updates them in place and a Mute button is never replaced
+// between press and release.
+function rtcPanel() {
+  const people = (rtc && rtc.participants) || [];
+  const level = (db) => (db === null || db === undefined || db <= -90 ? t("chair.rtc.silent") : `${Math.round(db)} dB`.replace("-", "−"));
+  const meter = (db) => el("span", { class: "level-bar" },
+    el("span", { class: "meter", style: { "--w": `${typeof db === "number" ? Math.max(0, Math.min(100, ((db + 60) * 100) / 60)) : 0}%` } }));
+  return el("section", { class: "card wide", id: "rtc-panel", "aria-labelledby": "rtc-h" },
+    el("h2", { id: "rtc-h" }, t("chair.rtc.title")),
+    rtcError ? el("p", { class: "warn" }, rtcError.message || t("error.generic")) : null,
+    rtc && rtc.program_level_db !== null
+      ? el("p", { id: "rtc-program-level", "data-db": Math.round(rtc.program_level_db) }, t("chair.rtc.program_level", { level: level(rtc.program_level_db) }))
+      : null,
+    people.length
+      ? el("table", { class: "rtc" },
+        el("thead", {}, el("tr", {}, ["name", "state", "floor", "level", "quality", "action"].map((c) => el("th", { scope: "col" }, t(`chair.rtc.col.${c}`))))),
+        el("tbody", { id: "rtc-list" }, people.map((p) => el("tr", { "data-key": p.person_id, "data-person": p.person_id, "data-state": p.state, "data-on-air": String(p.on_floor && !p.muted), "data-muted": String(p.muted) },
+          el("td", { class: "name" }, p.name),
+          el("td", { class: p.state === "connected" ? "ok" : p.state === "connecting" ? "" : "warn" }, t(`chair.rtc.state.${p.state}`)),
+          el("td", {}, p.on_floor && !p.muted ? el("strong", { class: "on-air" }, t("chair.rtc.on_air")) : p.on_floor ? t("chair.rtc.on_floor") : "—",
+            p.muted ? [" · ", el("span", { class: "warn" }, t("chair.rtc.muted"))] : null),
+          el("td", { class: "level-cell" }, meter(p.audio_level_db), " ", level(p.audio_level_db)),
+          el("td", {}, quality(p)),
+          el("td", {}, el("button", { type: "button", id: `rtc-mute-${p.person_id}`, class: p.muted ? "primary" : "", "aria-pressed": String(p.muted),
+            onclick: () => mute(p.person_id, !currentlyMuted(p.person_id)) }, p.muted ? t("chair.rtc.unmute") : t("chair.rtc.mute")))))))
+      : el("p", {}, t("chair.rtc.none")));
+}
+
+// Good, fair or poor from the losses since the last poll, the jitter and the
+// round trip (0: not measured yet).
+function quality(p) {
+  if (p.state !== "connected") return "—";
+  const lost = Math.max(0, p.packets_lost - (lostBefore.get(p.person_id) ?? p.packets_lost));
+  const rtt = Math.round(p.rtt_ms || 0);
+  const jitter = Math.round(p.jitter_ms || 0);
+  let q = "good";
+  if (lost > 10 || jitter > 50 || rtt > 400) q = "poor";
+  else if (lost > 2 || jitter > 20 || rtt > 150) q = "fair";
+  const details = [t("chair.rtc.lost", { n: p.packets_lost }), t("chair.rtc.jitter", { ms: jitter }), rtt ? t("chair.rtc.rtt", { ms: rtt }) : null];
+  return el("span", { class: `quality ${q}`, "data-quality": q },
+    t(`chair.rtc.q.${q}`), el("span", { class: "hint" }, ` (${details.filter(Boolean).join(", ")})`));
+}
+
+function currentlyMuted(person) {
+  const p = ((rtc && rtc.participants) || []).find((x) => x.person_id === person);
+  return !!(p && p.muted);
+}
+
+async function mute(person, muted) {
+  if (await act(live, "rtc.mute", { person_id: person, muted })) pollRtc();
+}
+
+let rtcPolling = false;
+async function pollRtc() {
+  const s = live && live.state;
+  // The media need no database: shown during an outage too.
+  if (!s || !s.open_sitting_id || !["live", "db_down"].includes(live.status)) {
+    if (rtc || rtcError) {
+      rtc = null;
+      rtcError = null;
+      lostBefore.clear();
+      render();
+    }
+    return;
+  }
+  if (rtcPolling) return;
+  rtcPolling = true;
+  try {
+    const next = await live.request("rtc.status");
+    if (rtc) for (const p of rtc.participants || []) lostBefore.set(p.person_id, p.packets_lost);
+    rtc = next;
+    rtcError = null;
+  } catch (e) {
+    rtcError = e && e.code !== "disconnected" ? e : null;
+  } finally {
+    rtcPolling = false;
+  }
+  render();
 }
 
 function voteRow(s, v) {
@@ -177,6 +264,7 @@ async function start2() {
   live.connect();
   pollMedia();
   setInterval(pollMedia, 5000);
+  setInterval(pollRtc, 2000);
   setInterval(() => {
     const c = document.getElementById("clock");
     if (c && live.state && live.state.turn) c.textContent = clock(remaining(live.state.turn, live));
