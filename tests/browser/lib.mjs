@@ -1,8 +1,9 @@
 // Launches Debian's chromium through playwright-core (no browser download).
 // Background networking is off: this machine's network is closed.
+// extraArgs: more switches (the remote participation test's fake camera).
 import { chromium } from "playwright-core";
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.PL_CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -14,6 +15,7 @@ export async function launch() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }
