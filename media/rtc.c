@@ -58,7 +58,8 @@ struct room {
     GMutex lock;
     GPtrArray *audio_out, *video_out;
     guint bus_watch;
-    double level_db;
+    double level_db;      /* the program's loudest 100 ms lately (peak hold) */
+    gint64 level_at_us;   /* when level_db was set */
     int64_t floor_person; /* 0: nobody */
     GList *peers;         /* struct pl_rtc_peer * */
     bool closing;         /* room_free is dropping the participants */
@@ -85,7 +86,8 @@ struct pl_rtc_peer {
     bool offered, connected, chair_muted, on_floor;
     const char *state; /* static: new, connecting, connected, failed */
     gint64 connected_us, last_audio_us;
-    double audio_db;
+    double audio_db; /* the participant's loudest 100 ms lately (peak hold) */
+    gint64 audio_db_at_us;
     guint watchdog; /* timeout source */
     guint stats_timer;
     GstPromise *stats; /* asked, not yet answered; a reference */
@@ -232,6 +234,22 @@ static double level_db(const GstStructure *s)
     return db;
 }
 
+/*
+ * Meters hold their peak: the consoles ask every 2 s and see one value, and
+ * speech (or a test beep) is loud in bursts; the latest 100 ms alone would
+ * often show a pause. A louder reading replaces the held one at once, a
+ * quieter one only after LEVEL_HOLD_US.
+ */
+#define LEVEL_HOLD_US (2 * G_USEC_PER_SEC)
+
+static void hold_peak(double *held, gint64 *at, double db, gint64 now)
+{
+    if (db >= *held || now - *at > LEVEL_HOLD_US) {
+        *held = db;
+        *at = now;
+    }
+}
+
 static gboolean room_bus(GstBus *bus, GstMessage *msg, gpointer data)
 {
     (void)bus;
@@ -243,14 +261,15 @@ static gboolean room_bus(GstBus *bus, GstMessage *msg, gpointer data)
             break;
         const char *src = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
         double db = level_db(s);
+        gint64 now = g_get_monotonic_time();
         if (strcmp(src, "program-level") == 0) {
-            room->level_db = db;
+            hold_peak(&room->level_db, &room->level_at_us, db, now);
         } else if (g_str_has_prefix(src, "plevel-")) {
             guint64 id = g_ascii_strtoull(src + strlen("plevel-"), NULL, 10);
             struct pl_rtc_peer *p = g_hash_table_lookup(room->rtc->peers, &id);
             if (p) {
-                p->audio_db = db;
-                p->last_audio_us = g_get_monotonic_time();
+                hold_peak(&p->audio_db, &p->audio_db_at_us, db, now);
+                p->last_audio_us = now;
             }
         }
         break;
