@@ -7,10 +7,12 @@ set -euo pipefail
 
 want=${1:-test}
 
-# What the build needs: a C toolchain, CMake, pkg-config and the six libraries.
+# What the build needs: a C toolchain, CMake, pkg-config and the libraries
+# (the fan-out load generator runs lws on libuv: libuv and lws's libuv plugin).
 build_pkgs=(
   build-essential cmake pkg-config
   libwebsockets-dev libglib2.0-dev
+  libuv1-dev libwebsockets-evlib-uv
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libpq-dev libjansson-dev libsrtp2-dev libssl-dev libqrencode-dev
 )
