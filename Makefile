@@ -38,7 +38,7 @@ crash:
 bench:
 	@deploy/deps.sh bench
 	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-	@cmake --build build/release -j$(JOBS) --target plenumd vote_load fanout_load rtc_peer
+	@cmake --build build/release -j$(JOBS) --target plenumd vote_load fanout_load rtc_peer loopback_floor
 	@mkdir -p build/bench
 	@/usr/bin/python3 tests/bench/vote_bench.py build/release/plenumd build/release/vote_load \
 		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) --json build/bench/vote.json
@@ -46,6 +46,7 @@ bench:
 		--seconds $(or $(MEDIA_SECONDS),60) --json build/bench/media.json
 	@/usr/bin/python3 tests/bench/fanout_bench.py build/release/plenumd build/release/fanout_load \
 		--clients $(or $(CLIENTS),10000) --events 20 --slow 10 --json build/bench/fanout.json
+	@build/release/loopback_floor $(or $(CLIENTS),10000) 227 20 | tail -1
 	@/usr/bin/python3 tests/bench/rtc_bench.py build/release/plenumd build/release/rtc_peer \
 		--seconds $(or $(RTC_SECONDS),20) --json build/bench/rtc.json
 	@cd tests/integration && PLENUMD=$(CURDIR)/build/release/plenumd PL_SOURCE_DIR=$(CURDIR) \
