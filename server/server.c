@@ -255,7 +255,16 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
         .name = PL_WS_PROTOCOL,
         .callback = pl_ws_callback,
         .per_session_data_size = pl_ws_session_size(),
-        .rx_buffer_size = 0,
+        /* lws gives each WebSocket a receive buffer of this size for its
+         * whole life (the default is 4 KiB, most of an idle connection's
+         * memory). Longer messages arrive in pieces, which receive() in
+         * net_ws.c joins up to --max-message-bytes; clients send small
+         * commands. */
+        .rx_buffer_size = 512,
+        /* Without this lws would also cut every write into pieces of
+         * rx_buffer_size, sending the rest from later writeable callbacks:
+         * let a snapshot go in one write. */
+        .tx_packet_size = 64 * 1024,
     };
     /* lws pings a WebSocket idle for ws_ping_s and hangs up one idle for
      * ws_hangup_s (no pong, no message). */
