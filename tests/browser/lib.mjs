@@ -43,3 +43,14 @@ export async function runTest(body) {
   }
   process.exit(failed ? 1 : 0);
 }
+
+// The chair's console (signed in, the session not yet open): opens the
+// session and its first sitting and takes up the first agenda item.
+export async function openFirstItem(chair) {
+  await chair.click("#open-session");
+  await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đang họp");
+  await chair.click('button[id^="open-sitting-"]');
+  await chair.waitForSelector("#close-sitting");
+  await chair.click("#next");
+  await chair.waitForSelector(".agenda li[aria-current]");
+}

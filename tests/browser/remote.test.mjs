@@ -8,7 +8,7 @@
 //
 // Usage: node remote.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 // Prints "VOTE <id>" for the caller to check the recorded ballot.
-import { check, launch } from "./lib.mjs";
+import { check, launch, openFirstItem } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 // Two cores shared with other work, Chromium encoding and plenumd mixing
@@ -52,12 +52,7 @@ try {
   // The chair opens the session and a sitting and takes up the first item.
   const chair = await page("chair", "/chair/");
   await signIn(chair, "chutich");
-  await chair.click("#open-session");
-  await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đang họp");
-  await chair.click('button[id^="open-sitting-"]');
-  await chair.waitForSelector("#close-sitting");
-  await chair.click("#next");
-  await chair.waitForSelector(".agenda li[aria-current]");
+  await openFirstItem(chair);
   await chair.waitForSelector("#rtc-panel");
   check((await text(chair, "#rtc-panel")).includes("Chưa có đại biểu nào tham gia từ xa"),
     "the chair's console has a remote participants panel, empty");

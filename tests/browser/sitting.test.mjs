@@ -9,7 +9,7 @@
 // Prints "RESTART" on stdout when it wants plenumd restarted and waits for
 // a line "RESTARTED" on stdin; likewise "DBSTOP"/"DBSTART" for PostgreSQL.
 import { createInterface } from "node:readline";
-import { check, launch } from "./lib.mjs";
+import { check, launch, openFirstItem } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 const lines = createInterface({ input: process.stdin });
@@ -44,12 +44,7 @@ try {
   pages.chair = chair;
   await signIn(chair, "chutich");
   check((await text(chair, "#session-state")) === "Chưa khai mạc", "chair sees the session not yet open");
-  await chair.click("#open-session");
-  await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đang họp");
-  await chair.click('button[id^="open-sitting-"]');
-  await chair.waitForSelector("#close-sitting");
-  await chair.click("#next");
-  await chair.waitForSelector(".agenda li[aria-current]");
+  await openFirstItem(chair);
 
   const display = await page("/display/", { width: 1600, height: 900 });
   await display.waitForSelector('#status[data-state="live"]');
