@@ -53,6 +53,7 @@ struct pl_entry {
     guint overrun_timer;
     guint vote_timer;   /* the open vote's countdown */
     guint notice_timer; /* a progress notice is due */
+    guint orphan_timer; /* a vote closed elsewhere, not yet counted: see count_orphans */
     json_t *notice;     /* the latest progress of the open vote, not yet sent; owned */
     bool notice_public;
     bool stale;             /* memory may lag the database: reload first */
@@ -221,6 +222,8 @@ static void entry_free(gpointer p)
         g_source_remove(e->vote_timer);
     if (e->notice_timer)
         g_source_remove(e->notice_timer);
+    if (e->orphan_timer)
+        g_source_remove(e->orphan_timer);
     json_decref(e->notice);
     if (e->store_request)
         pl_store_cancel(e->hub->store, e->store_request);
@@ -354,6 +357,52 @@ static void ring_from_doc(struct pl_entry *e, const json_t *doc, int64_t after_s
 
 static void schedule_overrun(struct pl_entry *e);
 
+/* Queues a count for every vote that is closed and not counted. A count of
+ * a vote counted meanwhile (by this node or another) does nothing:
+ * pl_vote_check_counted() wants it closed. */
+static void queue_counts(struct pl_entry *e)
+{
+    for (guint i = 0; i < e->live->votes->len; i++) {
+        const struct pl_vote *v = g_ptr_array_index(e->live->votes, i);
+        if (v->state != PL_VS_CLOSED)
+            continue;
+        struct op *count = g_new0(struct op, 1);
+        count->count_vote = v->id;
+        count->type = "vote.count";
+        g_queue_push_tail(&e->pending, count);
+    }
+}
+
+/* How long a vote another node closed may stay uncounted before this node
+ * counts it. The closing node counts at once (milliseconds); this is for
+ * when it died in between and no node restarts to load the session. */
+#define ORPHAN_COUNT_MS 5000
+
+static gboolean on_orphan_count(gpointer data)
+{
+    struct pl_entry *e = data;
+    e->orphan_timer = 0;
+    queue_counts(e);
+    kick(e);
+    return G_SOURCE_REMOVE;
+}
+
+/* After a reload: a closed, uncounted vote is given ORPHAN_COUNT_MS to be
+ * counted by whoever closed it (its vote.counted reloads this node again,
+ * and the timer then finds nothing to do). */
+static void watch_orphans(struct pl_entry *e)
+{
+    if (e->orphan_timer)
+        return;
+    for (guint i = 0; i < e->live->votes->len; i++) {
+        const struct pl_vote *v = g_ptr_array_index(e->live->votes, i);
+        if (v->state == PL_VS_CLOSED) {
+            e->orphan_timer = g_timeout_add(ORPHAN_COUNT_MS, on_orphan_count, e);
+            return;
+        }
+    }
+}
+
 static struct pl_entry *entry_from_doc(struct pl_hub *hub, const json_t *doc, char *err,
                                        size_t errlen)
 {
@@ -375,15 +424,7 @@ static struct pl_entry *entry_from_doc(struct pl_hub *hub, const json_t *doc, ch
      * otherwise it would stay closed, uncounted, for good. Another node
      * counting it at the same moment is harmless: one count commits, the
      * other's write meets the event log's guard and reloads. */
-    for (guint i = 0; i < live->votes->len; i++) {
-        const struct pl_vote *v = g_ptr_array_index(live->votes, i);
-        if (v->state != PL_VS_CLOSED)
-            continue;
-        struct op *count = g_new0(struct op, 1);
-        count->count_vote = v->id;
-        count->type = "vote.count";
-        g_queue_push_tail(&e->pending, count);
-    }
+    queue_counts(e);
     kick(e);
     return e;
 }
@@ -636,6 +677,7 @@ static void reloaded(void *user, const PGresult *res, enum pl_err err)
         c->role = pl_live_role(live, c->who, &delegate);
     }
     schedule_overrun(e);
+    watch_orphans(e);
     kick(e);
 }
 

@@ -5,7 +5,10 @@ is opened on A, cast on B and closed and published on A with B's ballots
 counted. Prints the cross-node delivery latency."""
 
 import asyncio
+import secrets
+import signal
 import statistics
+import subprocess
 import time
 import unittest
 
@@ -47,6 +50,93 @@ class TwoNodesTest(unittest.TestCase):
                 n.cleanup()
                 self.assertEqual(code, 0)
                 self.assertIsNone(report, report)
+            pg.destroy()
+
+    def test_vote_closed_by_a_node_that_dies_is_counted_by_another(self):
+        """Node A closes a secret vote and dies before counting it (a lock on
+        the ballot table holds the count at its first statement); node B,
+        which holds the session and stays up, counts it after its grace
+        period, once, with every ballot."""
+        pg = PgCluster()
+        a = b = holder = None
+        try:
+            url = council_fixture.demo_db(pg, "orphan")
+            a = Plenumd(url, extra_args=FAST_LIMITS)
+            b = Plenumd(url, extra_args=FAST_LIMITS)
+            sid = int(pg.psql("SELECT id FROM session", "orphan"))
+            sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "orphan"))
+            logins = ["chutich"] + [f"daibieu{n:02d}" for n in range(3, 6)]
+            tokens = {l: a.login(l, "plenum-demo") for l in logins}
+            choices = ["for", "against", "abstain"]
+            holder = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", url],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            holder.stdin.write("BEGIN; SELECT count(*) FROM ballot;\n")
+            holder.stdin.flush()
+            self.assertEqual(holder.stdout.readline().strip(), "0")
+
+            async def go():
+                async def client(node, login=None):
+                    c = await LiveClient.connect(node, tokens.get(login), name=f"{login or 'obs'}@{node.port}")
+                    await c.ok("join", session_id=sid)
+                    return c
+
+                chair = await client(a, "chutich")
+                obs_b = await client(b)
+                ds = [await client(b, l) for l in logins[1:]]
+                await chair.ok("session.open")
+                await chair.ok("sitting.open", sitting_id=sitting)
+                await chair.ok("agenda.next")
+                for d in ds:
+                    await d.ok("attendance.check_in")
+                vid = (await chair.ok("vote.prepare", kind="secret", question="Bỏ phiếu kín (nút chết)"))["seq"]
+                opened = (await chair.ok("vote.open", vote_id=vid))["seq"]
+                await obs_b.wait_seq(opened)
+                for d, c in zip(ds, choices):
+                    r = await d.ok("vote.cast", vote_id=vid, choice=c, nonce=secrets.token_urlsafe(24))
+                    self.assertEqual(r["outcome"], "recorded")
+                closed = (await chair.ok("vote.close", vote_id=vid))["seq"]
+                # A's count waits for the lock; B has the close.
+                await obs_b.wait_seq(closed)
+                for _ in range(200):
+                    if pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CLUSTER%' "
+                               "AND wait_event_type = 'Lock'", "orphan") == "1":
+                        break
+                    await asyncio.sleep(0.05)
+                a.proc.send_signal(signal.SIGKILL)
+                a.proc.wait()
+                holder.stdin.write("COMMIT;\n")
+                holder.stdin.close()
+                holder.wait(timeout=30)
+                # B counts it after its grace period (5 s).
+                t0 = time.monotonic()
+                await obs_b.wait_seq(closed + 1, timeout=30)
+                waited = time.monotonic() - t0
+                ev = [e for e in obs_b.events if e["seq"] == closed + 1][0]
+                self.assertEqual(ev["name"], "vote.counted")
+                print(f"\nvote closed on a node that died: counted by the other after {waited:.1f} s")
+                for c in [obs_b] + ds:
+                    await c.close()
+                return vid
+
+            vid = run(go(), timeout=120)
+            self.assertEqual(pg.psql(f"SELECT state FROM vote WHERE session_id = {sid} AND id = {vid}",
+                                     "orphan"), "counted")
+            self.assertEqual(pg.psql(f"SELECT count(*) FROM session_event WHERE session_id = {sid} "
+                                     f"AND name = 'vote.counted'", "orphan"), "1")
+            self.assertEqual(pg.psql(f"SELECT count(*) FROM ballot WHERE session_id = {sid} "
+                                     f"AND vote_id = {vid}", "orphan"), "3")
+        finally:
+            if holder and holder.poll() is None:
+                holder.kill()
+                holder.wait()
+            if holder:
+                holder.stdout.close()
+            for n in (a, b):
+                if n:
+                    n.stop()
+                    report = n.sanitizer_report()
+                    n.cleanup()
+                    self.assertIsNone(report, report)
             pg.destroy()
 
     def scenario(self, a, b, sid, sitting, tokens):
