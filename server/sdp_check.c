@@ -207,30 +207,29 @@ static bool text_ok(struct span s)
 
 /* --- ICE candidates ------------------------------------------------------------------ */
 
-static bool ipv4(struct span s)
+/* An address of family af (AF_INET or AF_INET6), whole. glibc's inet_pton
+ * takes exactly four decimal parts without leading zeros for IPv4, unlike
+ * inet_aton (no "0x7f.1" or "127.1"), and no zone id ("%eth0") for IPv6: a
+ * remote browser's link-local address is of no use to us anyway. */
+static bool ip_address(struct span s, int af)
 {
-    char buf[INET_ADDRSTRLEN];
-    unsigned char bin[4];
-    if (s.n == 0 || s.n >= sizeof buf)
+    char buf[INET6_ADDRSTRLEN];
+    unsigned char bin[16];
+    if (s.n == 0 || s.n >= (af == AF_INET ? INET_ADDRSTRLEN : INET6_ADDRSTRLEN))
         return false;
     memcpy(buf, s.p, s.n);
     buf[s.n] = '\0';
-    /* glibc's inet_pton takes exactly four decimal parts without leading
-     * zeros, unlike inet_aton (no "0x7f.1" or "127.1"). */
-    return inet_pton(AF_INET, buf, bin) == 1;
+    return inet_pton(af, buf, bin) == 1;
+}
+
+static bool ipv4(struct span s)
+{
+    return ip_address(s, AF_INET);
 }
 
 static bool ipv6(struct span s)
 {
-    char buf[INET6_ADDRSTRLEN];
-    unsigned char bin[16];
-    if (s.n == 0 || s.n >= sizeof buf)
-        return false;
-    memcpy(buf, s.p, s.n);
-    buf[s.n] = '\0';
-    /* No zone id ("%eth0"): inet_pton refuses it, and a remote browser's
-     * link-local address is of no use to us anyway. */
-    return inet_pton(AF_INET6, buf, bin) == 1;
+    return ip_address(s, AF_INET6);
 }
 
 /* A browser's mDNS name for a hidden host address: a random UUID in the
