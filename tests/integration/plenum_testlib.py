@@ -239,3 +239,49 @@ class Plenumd:
             os.unlink(self.stderr_path)
         except OSError:
             pass
+
+
+class BallotLock:
+    """Another session holding ACCESS SHARE on the ballot table (a read in a
+    transaction left open), so the first statement of a vote's count
+    (CLUSTER ballot) waits: the window between a vote's close and its count
+    held open for as long as a test needs. release() lets the count go."""
+
+    def __init__(self, pg, dbname):
+        self.pg, self.dbname = pg, dbname
+        self.proc = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", pg.url(dbname)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc.stdin.write("BEGIN; SELECT count(*) FROM ballot;\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline().strip()
+        if not line.isdigit():
+            self.close()
+            raise AssertionError(f"could not lock the ballot table: {line!r}")
+
+    def wait_count_blocked(self, timeout=10):
+        """True once a count's CLUSTER is waiting for this lock."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CLUSTER%' "
+                            "AND wait_event_type = 'Lock'", self.dbname) == "1":
+                return True
+            time.sleep(0.05)
+        return False
+
+    def release(self):
+        self.proc.stdin.write("COMMIT;\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
+    def close(self):
+        """Ends the session whatever state it is in (for finally blocks)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f and not f.closed:
+                try:
+                    f.close()
+                except OSError:
+                    pass

@@ -8,13 +8,12 @@ import asyncio
 import secrets
 import signal
 import statistics
-import subprocess
 import time
 import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd
+from plenum_testlib import BallotLock, PgCluster, Plenumd
 
 
 class TwoNodesTest(unittest.TestCase):
@@ -68,11 +67,7 @@ class TwoNodesTest(unittest.TestCase):
             logins = ["chutich"] + [f"daibieu{n:02d}" for n in range(3, 6)]
             tokens = {l: a.login(l, "plenum-demo") for l in logins}
             choices = ["for", "against", "abstain"]
-            holder = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", url],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            holder.stdin.write("BEGIN; SELECT count(*) FROM ballot;\n")
-            holder.stdin.flush()
-            self.assertEqual(holder.stdout.readline().strip(), "0")
+            holder = BallotLock(pg, "orphan")
 
             async def go():
                 async def client(node, login=None):
@@ -97,16 +92,11 @@ class TwoNodesTest(unittest.TestCase):
                 closed = (await chair.ok("vote.close", vote_id=vid))["seq"]
                 # A's count waits for the lock; B has the close.
                 await obs_b.wait_seq(closed)
-                for _ in range(200):
-                    if pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CLUSTER%' "
-                               "AND wait_event_type = 'Lock'", "orphan") == "1":
-                        break
-                    await asyncio.sleep(0.05)
+                self.assertTrue(await asyncio.to_thread(holder.wait_count_blocked),
+                                "A's count did not reach its CLUSTER")
                 a.proc.send_signal(signal.SIGKILL)
                 a.proc.wait()
-                holder.stdin.write("COMMIT;\n")
-                holder.stdin.close()
-                holder.wait(timeout=30)
+                holder.release()
                 # B counts it after its grace period (5 s).
                 t0 = time.monotonic()
                 await obs_b.wait_seq(closed + 1, timeout=30)
@@ -126,11 +116,8 @@ class TwoNodesTest(unittest.TestCase):
             self.assertEqual(pg.psql(f"SELECT count(*) FROM ballot WHERE session_id = {sid} "
                                      f"AND vote_id = {vid}", "orphan"), "3")
         finally:
-            if holder and holder.poll() is None:
-                holder.kill()
-                holder.wait()
             if holder:
-                holder.stdout.close()
+                holder.close()
             for n in (a, b):
                 if n:
                     n.stop()

@@ -27,7 +27,7 @@ import websockets
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd, run_plenumd
+from plenum_testlib import BallotLock, PgCluster, Plenumd, run_plenumd
 
 pg = None
 
@@ -477,30 +477,15 @@ class CrashTest(unittest.TestCase):
 
             # Another session reads the ballot table and stays in its
             # transaction: the count's CLUSTER waits for its lock.
-            holder = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", url],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            holder.stdin.write("BEGIN; SELECT count(*) FROM ballot;\n")
-            holder.stdin.flush()
-            self.assertEqual(holder.stdout.readline().strip(), "0")
+            holder = BallotLock(pg, db)
             vid = run(before_kill(), timeout=60)
-            waiting = "0"
-            for _ in range(200):
-                waiting = self.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                                    "'CLUSTER%' AND wait_event_type = 'Lock'")
-                if waiting == "1":
-                    break
-                time.sleep(0.05)
-            self.assertEqual(waiting, "1", "the count did not reach its CLUSTER")
+            self.assertTrue(holder.wait_count_blocked(), "the count did not reach its CLUSTER")
             self.assertEqual(self.psql(f"SELECT state FROM vote WHERE session_id = {self.sid} AND id = {vid}"), "closed")
             d.proc.send_signal(signal.SIGKILL)
             d.proc.wait()
             d._stderr.close()
             d.cleanup()
-            holder.stdin.write("COMMIT;\n")
-            holder.stdin.close()
-            holder.wait(timeout=30)
-            holder.stdout.close()
-            holder = None
+            holder.release()
             d = Plenumd(url, extra_args=FAST_LIMITS)
             state = ""
             for _ in range(300):
@@ -525,8 +510,7 @@ class CrashTest(unittest.TestCase):
                                        f"{self.sid} AND name = 'vote.counted'"), "1")
         finally:
             if holder:
-                holder.kill()
-                holder.wait()
+                holder.close()
             code, report = d.stop(), d.sanitizer_report()
             d.cleanup()
             self.assertIsNone(report)
