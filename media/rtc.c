@@ -84,6 +84,7 @@ struct pl_rtc_peer {
     int audio_pt, video_pt;       /* the offer's payload types for Opus, VP8 */
     char video_codec[8];          /* what the participant sends: VP8, H264 or "" */
     bool offered, connected, chair_muted, on_floor;
+    bool host;         /* a meeting's moderator: on air whoever has the floor */
     const char *state; /* static: new, connecting, connected, failed */
     gint64 connected_us, last_audio_us;
     double audio_db; /* the participant's loudest 100 ms lately (peak hold) */
@@ -897,6 +898,14 @@ struct pl_rtc_peer *pl_rtc_join(struct pl_rtc *r, int64_t session_id, int64_t pe
     return p;
 }
 
+void pl_rtc_set_host(struct pl_rtc_peer *p)
+{
+    p->host = true;
+    p->on_floor = true;
+    if (p->bin)
+        apply_floor(p);
+}
+
 static void release(GstElement *owner, GstPad **pad)
 {
     if (!*pad)
@@ -981,7 +990,7 @@ void pl_rtc_event(struct pl_rtc *r, int64_t session_id, const char *name, const 
     room->floor_person = who;
     for (GList *l = room->peers; l; l = l->next) {
         struct pl_rtc_peer *p = l->data;
-        bool on = p->person_id == who;
+        bool on = p->host || p->person_id == who;
         if (on == p->on_floor)
             continue;
         p->on_floor = on;

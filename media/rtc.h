@@ -57,6 +57,10 @@ struct pl_rtc_peer *pl_rtc_join(struct pl_rtc *r, int64_t session_id, int64_t pe
                                 const char *name, bool on_floor, pl_rtc_send_fn send, void *user,
                                 enum pl_err *err, const char **reason);
 
+/* Makes p a host (a voter meeting's moderator): always on air, whoever
+ * holds the floor. */
+void pl_rtc_set_host(struct pl_rtc_peer *p);
+
 /* The participant's SDP offer (untrusted: checked first). On success the
  * answer follows as {"type":"rtc.answer","sdp"}; on refusal *reason is a
  * stable code (static). */

@@ -84,6 +84,12 @@ static const struct {
                             "The server is serving its maximum of connections; please retry in a "
                             "few minutes.",
                             1},
+    [PL_ERR_MEETING_FULL] = {"meeting_full",
+                             "Buổi tiếp xúc cử tri đã đủ số người tham gia tối đa; vui lòng theo "
+                             "dõi trực tiếp hoặc gửi kiến nghị bằng văn bản.",
+                             "The voter meeting holds as many citizens as it may; please follow "
+                             "the livestream or send a written petition.",
+                             1},
 };
 
 const char *pl_err_code(enum pl_err err)

@@ -38,6 +38,7 @@ enum pl_err {
     PL_ERR_FILE_TOO_LARGE,      /* an upload over the size limit */
     PL_ERR_FILE_TYPE,           /* an upload whose content is not an accepted type or its name's */
     PL_ERR_SERVER_FULL,         /* the server holds its maximum of connections; retry later */
+    PL_ERR_MEETING_FULL,        /* the voter meeting holds as many citizens as it may */
     PL_ERR__COUNT
 };
 

@@ -7,6 +7,7 @@
 
 #include "live_sql.h"
 #include "log.h"
+#include "meeting.h"
 #include "metrics.h"
 #include "proto.h"
 #include "rtc.h"
@@ -74,9 +75,10 @@ struct pl_hub {
     struct pl_store *store;
     pl_hub_observer observer; /* told of every committed event; may be NULL */
     void *observer_user;
-    GHashTable *entries; /* int64 id -> struct pl_entry * */
-    GHashTable *loading; /* int64 id -> struct loading * */
-    struct pl_rtc *rtc;  /* remote participants' rooms; borrowed, may be NULL */
+    GHashTable *entries;          /* int64 id -> struct pl_entry * */
+    GHashTable *loading;          /* int64 id -> struct loading * */
+    struct pl_rtc *rtc;           /* remote participants' rooms; borrowed, may be NULL */
+    struct pl_meetings *meetings; /* voter meetings; borrowed, may be NULL */
 };
 
 static void kick(struct pl_entry *e);
@@ -296,6 +298,11 @@ void pl_hub_observe(struct pl_hub *hub, pl_hub_observer fn, void *user)
 {
     hub->observer = fn;
     hub->observer_user = user;
+}
+
+void pl_hub_set_meetings(struct pl_hub *hub, struct pl_meetings *meetings)
+{
+    hub->meetings = meetings;
 }
 
 void pl_hub_set_rtc(struct pl_hub *hub, struct pl_rtc *rtc)
@@ -1060,6 +1067,49 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
         refuse(c, req->id, PL_ERR_INVALID_STATE, "media_unavailable");
         return;
     }
+    enum pl_err err = PL_OK;
+    const char *reason = NULL;
+    bool media =
+        strcmp(t, "rtc.leave") == 0 || strcmp(t, "rtc.offer") == 0 || strcmp(t, "rtc.ice") == 0;
+    if (media && c->rtc) {
+        /* The same for every participant, in a session or a meeting. */
+        if (strcmp(t, "rtc.leave") == 0) {
+            pl_rtc_leave(c->rtc);
+            c->rtc = NULL;
+            reply_ok(c, req->id, NULL);
+            return;
+        }
+        if (strcmp(t, "rtc.offer") == 0) {
+            const json_t *sdp = json_object_get(req->root, "sdp");
+            err = pl_rtc_offer(c->rtc, json_string_value(sdp), json_string_length(sdp), &reason);
+        } else {
+            const json_t *cand = json_object_get(req->root, "candidate");
+            err = pl_rtc_candidate(
+                c->rtc, json_string_value(cand), json_string_length(cand),
+                json_string_value(json_object_get(req->root, "sdp_mid")),
+                (int)json_integer_value(json_object_get(req->root, "sdp_mline_index")), &reason);
+        }
+        if (err == PL_ERR_BAD_FIELD)
+            refuse_field(c, req->id, err, strcmp(t, "rtc.offer") == 0 ? "sdp" : "candidate",
+                         reason);
+        else if (err != PL_OK)
+            refuse(c, req->id, err, reason);
+        else
+            reply_ok(c, req->id, NULL);
+        return;
+    }
+    if (media) {
+        refuse(c, req->id, PL_ERR_INVALID_STATE, "not_in_room");
+        return;
+    }
+    if (hub->meetings && pl_meetings_has(c)) {
+        pl_meetings_rtc(hub->meetings, c, req);
+        return;
+    }
+    if (!c->who) {
+        refuse(c, req->id, PL_ERR_UNAUTHENTICATED, NULL);
+        return;
+    }
     if (!c->joined) {
         refuse(c, req->id, PL_ERR_NOT_JOINED, NULL);
         return;
@@ -1067,8 +1117,6 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
     const struct pl_live *l = c->joined->live;
     const struct pl_member *m = live_member(l, c->who->person_id);
     bool chair = m && (m->role == PL_ROLE_CHAIR || m->role == PL_ROLE_VICE_CHAIR);
-    enum pl_err err = PL_OK;
-    const char *reason = NULL;
     if (strcmp(t, "rtc.status") == 0) {
         /* The chair's console: who is connected, how well, muted or not. */
         if (!chair && !(m && m->role == PL_ROLE_SECRETARY)) {
@@ -1116,32 +1164,6 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
                            pl_rtc_timeout_s(hub->rtc)));
         return;
     }
-    if (!c->rtc) {
-        refuse(c, req->id, PL_ERR_INVALID_STATE, "not_in_room");
-        return;
-    }
-    if (strcmp(t, "rtc.leave") == 0) {
-        pl_rtc_leave(c->rtc);
-        c->rtc = NULL;
-        reply_ok(c, req->id, NULL);
-        return;
-    }
-    if (strcmp(t, "rtc.offer") == 0) {
-        const json_t *sdp = json_object_get(req->root, "sdp");
-        err = pl_rtc_offer(c->rtc, json_string_value(sdp), json_string_length(sdp), &reason);
-    } else {
-        const json_t *cand = json_object_get(req->root, "candidate");
-        err = pl_rtc_candidate(
-            c->rtc, json_string_value(cand), json_string_length(cand),
-            json_string_value(json_object_get(req->root, "sdp_mid")),
-            (int)json_integer_value(json_object_get(req->root, "sdp_mline_index")), &reason);
-    }
-    if (err == PL_ERR_BAD_FIELD)
-        refuse_field(c, req->id, err, strcmp(t, "rtc.offer") == 0 ? "sdp" : "candidate", reason);
-    else if (err != PL_OK)
-        refuse(c, req->id, err, reason);
-    else
-        reply_ok(c, req->id, NULL);
 }
 
 void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, size_t len)
@@ -1168,6 +1190,10 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
             refuse(c, req.id, PL_ERR_INVALID_STATE, "join_in_progress");
             break;
         }
+        if (c->meeting) { /* one at a time: a session or a voter meeting */
+            refuse(c, req.id, PL_ERR_INVALID_STATE, "in_meeting");
+            break;
+        }
         join(hub, c, json_incref(req.root), req.id, req.type_name);
         break;
     case PL_REQ_LEAVE:
@@ -1192,6 +1218,12 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
     case PL_REQ_RTC:
         rtc_request(hub, c, &req);
         break;
+    case PL_REQ_MEETING:
+        if (!hub->meetings)
+            refuse(c, req.id, PL_ERR_INVALID_STATE, "meetings_unavailable");
+        else
+            pl_meetings_request(hub->meetings, c, &req);
+        break;
     case PL_REQ__COUNT:
         break;
     }
@@ -1213,6 +1245,8 @@ void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c)
         pl_rtc_leave(c->rtc);
         c->rtc = NULL;
     }
+    if (hub->meetings)
+        pl_meetings_client_gone(hub->meetings, c);
     GHashTableIter it;
     gpointer k, v;
     /* Its queued commands stay queued but reply to no one, and are skipped

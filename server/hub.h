@@ -31,6 +31,8 @@ struct pl_hub;
 struct pl_entry;
 struct pl_rtc;
 struct pl_rtc_peer;
+struct pl_meetings;
+struct pl_mseat;
 
 struct pl_client {
     /* Set by the transport. */
@@ -42,9 +44,10 @@ struct pl_client {
     struct pl_entry *joined; /* the session watched, NULL if none */
     struct pl_client *prev, *next;
     enum pl_role role;
-    bool full_view;          /* a council member: sees closed sittings */
-    int64_t loading;         /* session id whose load this client waits for, 0 if none */
-    struct pl_rtc_peer *rtc; /* its remote media connection, NULL if none; owned */
+    bool full_view;           /* a council member: sees closed sittings */
+    int64_t loading;          /* session id whose load this client waits for, 0 if none */
+    struct pl_rtc_peer *rtc;  /* its remote media connection, NULL if none; owned */
+    struct pl_mseat *meeting; /* its place in a voter meeting, NULL if none; meeting.c's */
 };
 
 /* The channel on which PostgreSQL announces each committed session event,
@@ -66,6 +69,10 @@ void pl_hub_observe(struct pl_hub *hub, pl_hub_observer fn, void *user);
 /* The remote participants' rooms (borrowed; outlives the hub's clients):
  * rtc.* requests go there. NULL: refused as unavailable. */
 void pl_hub_set_rtc(struct pl_hub *hub, struct pl_rtc *rtc);
+
+/* The voter meetings (borrowed; outlives the hub's clients): meeting.*
+ * requests go there. */
+void pl_hub_set_meetings(struct pl_hub *hub, struct pl_meetings *meetings);
 
 /* Loads every session from the database (start-up, synchronous): the state
  * before any restart comes back exactly. Returns 0, or -1 with err filled. */

@@ -27,6 +27,7 @@ enum pl_req_type {
     PL_REQ_LEAVE,
     PL_REQ_SESSION_CMD, /* any command on the joined session (live.c decides) */
     PL_REQ_RTC,         /* remote participation: signalling, the chair's mute (media/rtc.c) */
+    PL_REQ_MEETING,     /* voter-contact meetings (meeting.c) */
     PL_REQ__COUNT
 };
 

@@ -83,6 +83,25 @@ static const struct pl_field rtc_ice_fields[] = {{"candidate", PL_F_STRING, true
 static const struct pl_field rtc_mute_fields[] = {
     {"person_id", PL_F_INT, true, 0}, {"muted", PL_F_BOOL, true, 0}, {NULL, 0, false, 0}};
 
+static const struct pl_field meeting_join_fields[] = {{"meeting_id", PL_F_INT, true, 0},
+                                                      {"name", PL_F_STRING, false, 400},
+                                                      {"phone", PL_F_STRING, false, 32},
+                                                      {"token", PL_F_STRING, false, 64},
+                                                      {NULL, 0, false, 0}};
+static const struct pl_field meeting_hand_fields[] = {{"raised", PL_F_BOOL, true, 0},
+                                                      {NULL, 0, false, 0}};
+static const struct pl_field guest_fields[] = {{"guest_id", PL_F_INT, true, 0},
+                                               {NULL, 0, false, 0}};
+static const struct pl_field meeting_petition_fields[] = {{"content", PL_F_STRING, true, 20000},
+                                                          {"area", PL_F_STRING, false, 32},
+                                                          {"locality", PL_F_STRING, false, 800},
+                                                          {"contact", PL_F_STRING, false, 800},
+                                                          {NULL, 0, false, 0}};
+static const struct pl_field meeting_create_fields[] = {
+    {"council_id", PL_F_INT, true, 0},      {"title", PL_F_STRING, true, 1200},
+    {"location", PL_F_STRING, false, 1200}, {"planned_start", PL_F_STRING, false, 40},
+    {"capacity", PL_F_INT, false, 0},       {NULL, 0, false, 0}};
+
 /* Every request the server knows, its fields, and who may send it at the
  * protocol level. Session commands need a signed-in person here; the role in
  * the session's council (chair, secretary, delegate) is checked by live.c. */
@@ -123,12 +142,25 @@ static const struct pl_msg_spec specs[] = {
     {"vote.publish", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
     {"vote.cancel", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
     {"vote.tally", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
-    {"rtc.join", PL_REQ_RTC, PL_NEED_PERSON, no_fields},
-    {"rtc.offer", PL_REQ_RTC, PL_NEED_PERSON, rtc_offer_fields},
-    {"rtc.ice", PL_REQ_RTC, PL_NEED_PERSON, rtc_ice_fields},
-    {"rtc.leave", PL_REQ_RTC, PL_NEED_PERSON, no_fields},
+    /* A citizen admitted in a voter meeting has no account: the hub asks
+     * for a signed-in person in a session, meeting.c for the citizen's
+     * place in a meeting. */
+    {"rtc.join", PL_REQ_RTC, PL_NEED_NONE, no_fields},
+    {"rtc.offer", PL_REQ_RTC, PL_NEED_NONE, rtc_offer_fields},
+    {"rtc.ice", PL_REQ_RTC, PL_NEED_NONE, rtc_ice_fields},
+    {"rtc.leave", PL_REQ_RTC, PL_NEED_NONE, no_fields},
     {"rtc.mute", PL_REQ_RTC, PL_NEED_PERSON, rtc_mute_fields},
     {"rtc.status", PL_REQ_RTC, PL_NEED_PERSON, no_fields},
+    {"meeting.join", PL_REQ_MEETING, PL_NEED_NONE, meeting_join_fields},
+    {"meeting.leave", PL_REQ_MEETING, PL_NEED_NONE, no_fields},
+    {"meeting.hand", PL_REQ_MEETING, PL_NEED_NONE, meeting_hand_fields},
+    {"meeting.petition", PL_REQ_MEETING, PL_NEED_NONE, meeting_petition_fields},
+    {"meeting.open", PL_REQ_MEETING, PL_NEED_PERSON, no_fields},
+    {"meeting.close", PL_REQ_MEETING, PL_NEED_PERSON, no_fields},
+    {"meeting.admit", PL_REQ_MEETING, PL_NEED_PERSON, guest_fields},
+    {"meeting.release", PL_REQ_MEETING, PL_NEED_PERSON, guest_fields},
+    {"meeting.remove", PL_REQ_MEETING, PL_NEED_PERSON, guest_fields},
+    {"meeting.create", PL_REQ_MEETING, PL_NEED_PERSON, meeting_create_fields},
 };
 
 /* JSON numbers above 2^53 lose precision in JavaScript clients. */

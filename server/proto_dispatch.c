@@ -62,6 +62,7 @@ char *pl_proto_dispatch(const struct pl_client_view *client, const char *buf, si
     case PL_REQ_LEAVE:
     case PL_REQ_SESSION_CMD:
     case PL_REQ_RTC:
+    case PL_REQ_MEETING:
         /* Handled by the hub; alone, the protocol layer has no session. */
         reply = pl_proto_encode_error(req.id, PL_ERR_NOT_JOINED, NULL, lang);
         break;

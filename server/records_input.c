@@ -42,6 +42,16 @@ static const struct rule petition_public[] = {
     {"meeting", K_TEXT, false, 0, 200, NULL}, END,
 };
 
+/* A citizen in a voter meeting: the name is the one they signed in with,
+ * the contact their phone unless they give another. */
+static const struct rule petition_meeting[] = {
+    {"content", K_TEXT, true, 10, 5000, NULL},
+    {"area", K_ENUM, false, 0, 0, areas},
+    {"locality", K_TEXT, false, 1, 200, NULL},
+    {"contact", K_TEXT, false, 3, 200, NULL},
+    END,
+};
+
 static const struct rule petition_staff[] = {
     {"council_id", K_ID, true, 0, 0, NULL},     {"source", K_ENUM, false, 0, 0, sources},
     {"received_on", K_DATE, false, 0, 0, NULL}, {"name", K_TEXT, true, 1, 200, NULL},
@@ -222,6 +232,9 @@ json_t *pl_rec_check(enum pl_rec_body body, const json_t *doc)
         break;
     case PL_REC_DOCUMENT:
         rules = document;
+        break;
+    case PL_REC_PETITION_MEETING:
+        rules = petition_meeting;
         break;
     }
     json_t *out = json_array();

@@ -11,12 +11,13 @@
 #include <jansson.h>
 
 enum pl_rec_body {
-    PL_REC_PETITION_PUBLIC, /* POST /api/public/petitions */
-    PL_REC_PETITION_STAFF,  /* POST /api/petitions */
-    PL_REC_PETITION_ACTION, /* POST /api/petitions/action */
-    PL_REC_MINUTES_NOTES,   /* POST /api/minutes/notes */
-    PL_REC_MINUTES_SESSION, /* POST /api/minutes/finalise */
-    PL_REC_DOCUMENT,        /* the fields of POST /api/documents, as strings */
+    PL_REC_PETITION_PUBLIC,  /* POST /api/public/petitions */
+    PL_REC_PETITION_STAFF,   /* POST /api/petitions */
+    PL_REC_PETITION_ACTION,  /* POST /api/petitions/action */
+    PL_REC_MINUTES_NOTES,    /* POST /api/minutes/notes */
+    PL_REC_MINUTES_SESSION,  /* POST /api/minutes/finalise */
+    PL_REC_DOCUMENT,         /* the fields of POST /api/documents, as strings */
+    PL_REC_PETITION_MEETING, /* meeting.petition over the WebSocket (meeting.c) */
 };
 
 /* Checks doc against the body's rules. Returns NULL when it is acceptable,

@@ -20,6 +20,7 @@
 
 #include "kdf_pool.h"
 #include "log.h"
+#include "meeting.h"
 #include "rtc.h"
 
 /* Subprotocol name clients must ask for on /ws. */
@@ -238,6 +239,8 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     srv->media = pl_media_new(cfg, srv->store);
     srv->rtc = pl_rtc_new(cfg);
     pl_hub_set_rtc(srv->hub, srv->rtc);
+    srv->meetings = pl_meetings_new(srv->store, srv->rtc);
+    pl_hub_set_meetings(srv->hub, srv->meetings);
     pl_hub_observe(srv->hub, on_committed, srv);
     if (pl_media_resume(srv->media, conn, err, errlen) != 0)
         return -1;
@@ -348,6 +351,8 @@ void pl_server_fini(struct pl_server *srv)
     pl_kdf_pool_stop();
     pl_hub_free(srv->hub);
     srv->hub = NULL;
+    pl_meetings_free(srv->meetings); /* after lws: its clients have left the meetings */
+    srv->meetings = NULL;
     pl_rtc_free(srv->rtc); /* after lws: its clients have left the rooms */
     srv->rtc = NULL;
     pl_media_free(srv->media);

@@ -21,6 +21,7 @@
 #include "store.h"
 
 struct pl_ws_conn;
+struct pl_meetings;
 
 struct pl_server {
     const struct pl_config *cfg;            /* borrowed; outlives the server */
@@ -31,6 +32,7 @@ struct pl_server {
     struct pl_hub *hub;                     /* owned: live sessions and their clients */
     struct pl_media *media;                 /* owned: recording and livestreams */
     struct pl_rtc *rtc;                     /* owned: remote participants' rooms */
+    struct pl_meetings *meetings;           /* owned: voter meetings and their clients */
     struct pl_throttle *throttle_account;   /* owned: failed logins per login name */
     struct pl_throttle *throttle_address;   /* owned: failed logins per address */
     struct pl_throttle *throttle_petitions; /* owned: citizens' petitions per address */

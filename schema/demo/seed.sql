@@ -71,3 +71,10 @@ FROM agenda_item p, (VALUES
     (4, 3, 'Nghị quyết về chương trình giám sát năm 2027', 'Phó Chủ tịch HĐND phường'))
     v(parent_pos, pos, title, presenter)
 WHERE p.parent_id IS NULL AND p.position = v.parent_pos;
+
+-- An online voter-contact meeting before the session (011_meetings.sql):
+-- the public page /meeting/?id=1 lets anyone join it.
+INSERT INTO voter_meeting (council_id, title, location, planned_start, capacity)
+SELECT s.council_id, 'Tiếp xúc cử tri trực tuyến trước Kỳ họp thứ năm',
+       'Nhà văn hoá khu phố 2 và trực tuyến', s.planned_start - interval '7 days', 300
+FROM session s WHERE s.number = 5;

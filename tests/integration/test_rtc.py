@@ -55,9 +55,13 @@ class Remote:
         self.lines = []
 
     @classmethod
-    async def start(cls, d, token, sid, name, args=(), relay_answer=True):
-        c = await LiveClient.connect(d, token, name=name)
-        await c.ok("join", session_id=sid)
+    async def start(cls, d, token, sid, name, args=(), relay_answer=True, client=None):
+        """client: one already in a voter meeting (a citizen), instead of a
+        delegate joining session sid."""
+        c = client
+        if c is None:
+            c = await LiveClient.connect(d, token, name=name)
+            await c.ok("join", session_id=sid)
         r = await c.ok("rtc.join")
         assert isinstance(r["ice_servers"], list), r
         # The peer is a test tool: GStreamer's own allocations left at its
@@ -377,6 +381,81 @@ class RtcTest(unittest.TestCase):
         threads = [c[1] for c in counts]
         self.assertLessEqual(max(fds[5:]), max(fds[:5]) + 1, counts)
         self.assertLessEqual(max(threads[10:]), max(threads[:10]) + 2, counts)
+
+
+class MeetingRtcTest(unittest.TestCase):
+    """A voter-contact meeting's media: a citizen whose hand is raised
+    connects camera and microphone, and is heard in the program only while
+    the moderator has admitted them; the moderator (a host) is always on
+    air."""
+
+    level = RtcTest.level
+    wait_level = RtcTest.wait_level
+
+    @classmethod
+    def setUpClass(cls):
+        url = council_fixture.demo_db(pg, "rtc_meeting")
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        cls.d = Plenumd(url, extra_args=FAST_LIMITS + ["--rtc-timeout", "6"],
+                        env_extra={"ASAN_OPTIONS": asan + ":fast_unwind_on_malloc=0"}
+                        if asan else None)
+        cls.council = int(pg.psql("SELECT id FROM council", "rtc_meeting"))
+        cls.token = cls.d.login("chutich", "plenum-demo")
+
+    @classmethod
+    def tearDownClass(cls):
+        code, report, log = cls.d.stop(), cls.d.sanitizer_report(), cls.d.log()
+        cls.d.cleanup()
+        assert report is None, report
+        assert code == 0, log[-3000:]
+
+    def test_admitted_citizen_is_heard(self):
+        run(self._admitted(), timeout=180)
+
+    async def _admitted(self):
+        mod = await LiveClient.connect(self.d, self.token, name="moderator")
+        m = await mod.ok("meeting.create", council_id=self.council, title="Tiếp xúc cử tri")
+        mid = m["meeting_id"]
+        await mod.ok("meeting.join", meeting_id=mid)
+        await mod.ok("meeting.open")
+        g = await LiveClient.connect(self.d, name="citizen")
+        j = await g.ok("meeting.join", meeting_id=mid, name="Phạm Thị Lan")
+        gid = j["guest"]["guest_id"]
+        r = await g.ask("rtc.join")
+        self.assertEqual((r["code"], r["reason"]), ("invalid_state", "hand_not_raised"))
+        r = await mod.ask("rtc.status")
+        self.assertEqual(r["type"], "ok")
+        await g.ok("meeting.hand", raised=True)
+        cit = await Remote.start(self.d, None, None, "citizen", args=["--audio-only"], client=g)
+        await cit.wait_state("connected")
+        # Connected with a raised hand: not heard yet.
+        await self.wait_level(mod, above=False)
+        st = await mod.ok("rtc.status")
+        (p,) = st["participants"]
+        self.assertEqual((p["person_id"], p["name"], p["on_floor"]), (-gid, "Phạm Thị Lan", False))
+        # Admitted: in the program; released: out again.
+        await mod.ok("meeting.admit", guest_id=gid)
+        await cit.wait_state("connected", on_air=True)
+        lvl = await self.wait_level(mod, above=True)
+        print(f"\nprogram level with the admitted citizen: {lvl:.1f} dBFS", file=sys.stderr)
+        await mod.ok("rtc.mute", person_id=-gid, muted=True)
+        await self.wait_level(mod, above=False)
+        await mod.ok("rtc.mute", person_id=-gid, muted=False)
+        await self.wait_level(mod, above=True)
+        await mod.ok("meeting.release", guest_id=gid)
+        await cit.wait_state("connected", on_air=False)
+        await self.wait_level(mod, above=False)
+        # A citizen may not see the console; closing the meeting ends the room.
+        r = await g.ask("rtc.status")
+        self.assertEqual(r["code"], "unauthenticated")
+        await mod.ok("meeting.close")
+        for _ in range(100):
+            if pl_rtc_idle(self.d):
+                break
+            await asyncio.sleep(0.05)
+        self.assertTrue(pl_rtc_idle(self.d))
+        await cit.stop(leave=False)
+        await mod.close()
 
 
 def pl_rtc_idle(d):
