@@ -10,8 +10,9 @@
 -- plenum_meeting_event ("<meeting id> <seq>"), so every node holding the
 -- meeting sends its clients what another node committed (server/meeting.c).
 --
--- A guest's phone is kept for the council's staff only: it is never in an
--- event and never in what observers or other guests are sent.
+-- A guest's phone is kept for the council's staff only: guest.joined
+-- carries it in the log, and plenumd sends it to staff alone; it is never in
+-- what observers or other citizens are sent.
 
 CREATE TABLE voter_meeting (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -255,8 +256,10 @@ BEGIN
             RETURN jsonb_build_object('reply', jsonb_build_object('guest',
                 meeting_guest_json(g, true), 'meeting', meeting_state(m.id, false)), 'event', NULL);
         END IF;
+        -- The phone is in the record for staff; plenumd strips it from what
+        -- anyone else is sent (server/meeting.c, deliver).
         ev := meeting_emit(m.id, 'guest.joined', jsonb_build_object('guest_id', g.id,
-              'name', g.name));
+              'name', g.name, 'phone', g.phone));
         RETURN jsonb_build_object('reply', jsonb_build_object('guest',
             meeting_guest_json(g, true), 'meeting', meeting_state(m.id, false)), 'event', ev);
     END IF;

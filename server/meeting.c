@@ -302,19 +302,28 @@ static void deliver(struct room *room, const json_t *ev)
     room->seq = seq;
     const char *name = json_string_value(json_object_get(ev, "name"));
     apply_event(room, name ? name : "", json_object_get(ev, "data"));
-    char *text = json_dumps(ev, JSON_COMPACT);
-    struct pl_frame *f = text ? pl_frame_new(text, strlen(text)) : NULL;
-    free(text);
-    if (!f)
-        return;
+    /* A citizen's phone (in guest.joined) is for staff alone. */
+    json_t *pub = json_deep_copy(ev);
+    json_object_del(json_object_get(pub, "data"), "phone");
+    struct pl_frame *frames[2] = {NULL, NULL}; /* staff's, everyone else's */
+    const json_t *src[2] = {ev, pub};
+    for (int k = 0; k < 2; k++) {
+        char *text = json_dumps(src[k], JSON_COMPACT);
+        frames[k] = text ? pl_frame_new(text, strlen(text)) : NULL;
+        free(text);
+    }
+    json_decref(pub);
     for (guint i = 0; i < room->seats->len; i++) {
         struct pl_mseat *s = g_ptr_array_index(room->seats, i);
-        if (seq > s->seq) {
+        struct pl_frame *f = frames[s->staff ? 0 : 1];
+        if (seq > s->seq && f) {
             s->c->send(s->c, f);
             s->seq = seq;
         }
     }
-    pl_frame_unref(f);
+    for (int k = 0; k < 2; k++)
+        if (frames[k])
+            pl_frame_unref(frames[k]);
 }
 
 static void caught_up(void *user, const PGresult *res, enum pl_err err)

@@ -646,6 +646,14 @@ static int councils_begin(struct lws *wsi, struct pl_http_req *hr)
                0, NULL, NULL, NULL, false);
 }
 
+/* The voter-contact meetings, for the meeting page's list (011_meetings.sql). */
+static int meetings_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    hr->cache_control = "no-cache";
+    return run(wsi, hr, "SELECT jsonb_build_object('meetings', meeting_list())::text", 0, NULL,
+               NULL, NULL, false);
+}
+
 /* --- petitions -------------------------------------------------------------------- */
 
 static const char *const filters[] = {"status", "area", "agency", "overdue", "q"};
@@ -774,6 +782,7 @@ static const struct route routes[] = {
     {"/api/search", false, search_begin},
     {"/api/dashboard", false, dashboard_begin},
     {"/api/public/councils", false, councils_begin},
+    {"/api/public/meetings", false, meetings_begin},
     {"/api/public/archive", false, archive_begin},
     {"/api/public/petitions", true, public_petition},
 };

@@ -169,7 +169,11 @@ class MeetingTest(unittest.TestCase):
         for c in (obs, b):
             self.assertGreater(len(c.raw), 3, c.name)  # it did see the rest
             self.assertFalse(any("912 345 678" in t for t in c.raw), c.name)
-        self.assertFalse(any("912 345 678" in json.dumps(e) for e in mod.events))
+        # Staff get it with the citizen's arrival (in the record too).
+        joined = [e for e in mod.events if e["name"] == "guest.joined"]
+        self.assertEqual([e["data"].get("phone") for e in joined], ["+84 912 345 678", None])
+        self.assertEqual([e["data"] for e in obs.events if e["name"] == "guest.joined"], [])
+        self.assertNotIn("phone", json.dumps([e["data"] for e in a.events]))
         for c in (mod, mod2, a, b, obs):
             await c.close()
 

@@ -19,8 +19,14 @@ import { clearMessage, showError } from "./page.js";
 const REASONS = ["ice_timeout", "ice_failed", "no_media", "negotiation_failed", "room_closed"];
 
 export class Remote {
-  constructor(live) {
+  // live: a connection with request() and onRtc (Live, or the voter
+  // meeting's). opts.canJoin says whether joining is possible now (by
+  // default: a sitting is open); opts.keys renames the card's strings
+  // (title, hint, join, not_ready) for another page.
+  constructor(live, opts = {}) {
     this.live = live;
+    this.canJoin = opts.canJoin || (() => !!(live.state && live.state.open_sitting_id));
+    this.keys = { title: "remote.title", hint: "remote.hint", join: "remote.join", not_ready: "remote.no_sitting", ...(opts.keys || {}) };
     this.phase = "idle"; // idle, joining, in_room (see this.server), left, lost, failed
     this.server = null; // the last rtc.state: {state, on_air, muted, reason}
     this.pc = null;
@@ -56,8 +62,8 @@ export class Remote {
     this.controls = el("div", { class: "row", id: "remote-controls" });
     this.stateLine = el("p", { id: "remote-state", role: "status", "aria-live": "polite" });
     this.root = el("section", { class: "card remote", id: "remote", "aria-labelledby": "remote-h" },
-      el("h2", { id: "remote-h", "data-i18n": "remote.title" }, t("remote.title")),
-      el("p", { class: "hint", "data-i18n": "remote.hint" }, t("remote.hint")),
+      el("h2", { id: "remote-h", "data-i18n": this.keys.title }, t(this.keys.title)),
+      el("p", { class: "hint", "data-i18n": this.keys.hint }, t(this.keys.hint)),
       this.views, this.devices, this.controls, this.stateLine);
   }
 
@@ -72,13 +78,12 @@ export class Remote {
   // Redraws the buttons and the state line from what we know; called by the
   // page on each change of the session (a sitting opening, the language).
   update() {
-    const s = this.live.state;
-    const sitting = !!(s && s.open_sitting_id);
+    const sitting = this.canJoin();
     const supported = typeof RTCPeerConnection === "function" && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
     const b = (id, label, onclick, cls = "") => el("button", { type: "button", id, class: cls, onclick }, label);
     patch(this.controls, [
       !this.inRoom && !this.stream && supported ? b("remote-test", t("remote.test"), () => this.startMedia().catch(() => {})) : null,
-      !this.inRoom ? el("button", { type: "button", id: "remote-join", class: "big", disabled: !sitting || !supported, onclick: () => this.join() }, t("remote.join")) : null,
+      !this.inRoom ? el("button", { type: "button", id: "remote-join", class: "big", disabled: !sitting || !supported, onclick: () => this.join() }, t(this.keys.join)) : null,
       this.stream && this.stream.getAudioTracks().length
         ? el("button", { type: "button", id: "remote-mute", "aria-pressed": String(this.micOff), onclick: () => this.setMicOff(!this.micOff) },
           this.micOff ? `🎤 ${t("remote.unmute")}` : `🔇 ${t("remote.mute")}`)
@@ -93,7 +98,7 @@ export class Remote {
     line.dataset.muted = String(this.phase === "in_room" && !!sv.muted);
     const parts = [];
     if (!supported) parts.push(el("span", {}, t("remote.unsupported")));
-    else if (state === "idle" && !sitting) parts.push(el("span", {}, t("remote.no_sitting")));
+    else if (state === "idle" && !sitting) parts.push(el("span", {}, t(this.keys.not_ready)));
     // A camera or microphone problem replaces "not joined"; beside any other state.
     else if (!(state === "idle" && this.problem))
       parts.push(el("span", { class: state === "connected" ? "ok" : ["failed", "closed", "lost"].includes(state) ? "warn" : "" },
@@ -367,7 +372,7 @@ export class Remote {
     if (s === "reconnecting" && this.inRoom) {
       this.rejoin = true;
       this.close("lost");
-    } else if (s === "live" && this.rejoin && this.live.state && this.live.state.open_sitting_id) {
+    } else if (s === "live" && this.rejoin && this.canJoin()) {
       this.join();
     } else this.update();
   }

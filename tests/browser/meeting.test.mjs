@@ -1,0 +1,134 @@
+// The online voter-contact meeting in real Chromium (its fake camera and
+// microphone), against plenumd and PostgreSQL: the chair, signed in, opens
+// the demo meeting on /meeting/; a citizen with no account signs in on the
+// same page with a name and a phone, raises a hand, connects camera and
+// microphone, is invited to speak (on air on their page and on the
+// moderator's list), sends a written petition (its code shown to them and
+// to the moderator), finishes speaking; an observer never sees the phone;
+// the moderator ends the meeting. Screenshots (Vietnamese), one in English.
+//
+// Usage: node meeting.test.mjs BASE_URL SCREENSHOT_DIR MEETING_ID
+// Prints "PETITION <code>" for the caller to check the record.
+import { check, launch } from "./lib.mjs";
+
+const [base, shots, mid] = process.argv.slice(2);
+const WAIT = 60000;
+const PHONE = "0912 345 678";
+
+const browser = await launch(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]);
+let failed = false;
+const problems = [];
+const pages = {};
+
+async function page(name, path, viewport = { width: 1280, height: 900 }) {
+  const ctx = await browser.newContext({ viewport, locale: "vi-VN" });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(WAIT);
+  p.on("pageerror", (e) => problems.push(`${name}: ${e}`));
+  p.on("console", (m) => {
+    if (["warning", "error"].includes(m.type()) && !m.text().includes("401")) console.log(`[${name} console] ${m.text()}`);
+  });
+  p.on("dialog", (d) => d.accept());
+  await p.goto(`${base}${path}`, { waitUntil: "load" });
+  pages[name] = p;
+  return p;
+}
+
+const text = async (p, sel) => (await p.textContent(sel)).trim();
+const t0 = Date.now();
+
+try {
+  // The chair signs in (on the chair's page) and moderates the meeting.
+  const mod = await page("moderator", "/chair/");
+  await mod.fill("#login", "chutich");
+  await mod.fill("#password", "plenum-demo");
+  await mod.click("form.signin button[type=submit]");
+  await mod.waitForSelector('#status[data-state="live"]');
+  await mod.goto(`${base}/meeting/?id=${mid}`);
+  await mod.waitForSelector("#moderator");
+  check((await text(mod, "#mod-h")) === "Điều hành buổi tiếp xúc", "the council's chair gets the moderator's panel");
+  await mod.click("#meeting-open");
+  await mod.waitForSelector('#meeting-state[data-state="open"]');
+  check(true, "the moderator opens the meeting");
+
+  // The list of meetings.
+  const list = await page("list", "/meeting/");
+  await list.waitForSelector("#meeting-list a");
+  check((await text(list, "#meeting-list")).includes("Đang diễn ra"), "the meeting list shows it in progress");
+
+  // A citizen, no account: name and phone.
+  const cit = await page("citizen", `/meeting/?id=${mid}`, { width: 412, height: 915 });
+  await cit.waitForSelector("#guest-form");
+  await cit.screenshot({ path: `${shots}/meeting-citizen-signin.png`, fullPage: true });
+  await cit.fill("#guest-name", "Nguyễn Thị Hoa");
+  await cit.fill("#guest-phone", PHONE);
+  await cit.click("#guest-form button[type=submit]");
+  await cit.waitForSelector('#my-state[data-state="present"]');
+  check((await text(cit, "#me-h")) === "Bạn: Nguyễn Thị Hoa", "the citizen is in the meeting under their name");
+  // The camera card waits for a raised hand.
+  check(await cit.$eval("#remote-slot", (e) => e.hidden), "no camera card before raising a hand");
+  await cit.click("#raise-hand");
+  await cit.waitForSelector('#my-state[data-state="hand"]');
+  check((await text(cit, "#my-state")).includes("thứ 1"), "the citizen's hand is raised, first in line");
+  await cit.click("#remote-join");
+  await cit.waitForSelector('#remote-state[data-state="connected"]');
+  check(true, "the citizen's camera and microphone are connected (WebRTC to plenumd)");
+
+  // The moderator sees the hand and the phone; an observer sees neither phone nor form.
+  await mod.waitForSelector("#hands li");
+  check((await text(mod, "#guests")).includes(PHONE), "the moderator sees the citizen's phone");
+  const obs = await page("observer", `/meeting/?id=${mid}`);
+  await obs.waitForSelector("#hands li");
+  check((await text(obs, "#hands")).includes("Nguyễn Thị Hoa"), "an observer sees the raised hand");
+  check(!(await obs.textContent("body")).includes(PHONE), "an observer never sees the phone");
+  await mod.waitForSelector('#media-list li[data-person]');
+  check(true, "the moderator sees the citizen's media connection");
+
+  // Invited to speak: on air on their page.
+  await mod.click("#admit-next");
+  await cit.waitForSelector('#my-state[data-state="admitted"]');
+  await cit.waitForSelector('#remote-state[data-on-air="true"]');
+  check((await text(cit, "#my-state")).includes("Bạn đang được mời phát biểu"), "the citizen is on air, and told so");
+  await obs.waitForFunction(() => document.querySelector("#meeting-speaker").textContent.includes("Nguyễn Thị Hoa"));
+  check(true, "everyone sees who is speaking");
+  await mod.waitForFunction(() => /đang phát/.test(document.querySelector("#media-list").textContent));
+  check(true, "the moderator's media list shows the citizen on air");
+  await cit.screenshot({ path: `${shots}/meeting-citizen-on-air.png`, fullPage: true });
+  await mod.screenshot({ path: `${shots}/meeting-moderator.png`, fullPage: true });
+
+  // A written petition.
+  await cit.fill("#petition-content", "Đề nghị sửa chữa đèn chiếu sáng trên đường Lê Lợi, khu phố 3.");
+  await cit.selectOption("#petition-area", "transport");
+  await cit.fill("#petition-locality", "Khu phố 3");
+  await cit.click("#petition-form button[type=submit]");
+  await cit.waitForFunction(() => document.querySelector("#petition-done").textContent.includes("KN-"));
+  const code = (await text(cit, "#petition-done")).match(/KN-\d+/)[0];
+  check(true, `the citizen gets the petition's number (${code})`);
+  await mod.waitForFunction((c) => document.querySelector("#petitions").textContent.includes(c), code);
+  check(true, "the moderator sees the petition arrive");
+  console.log(`PETITION ${code}`);
+
+  // The citizen finishes; the moderator ends the meeting.
+  await cit.click("#end-turn");
+  await cit.waitForSelector('#my-state[data-state="present"]');
+  await cit.waitForSelector('#remote-state[data-on-air="false"]');
+  check(true, "finishing the turn takes the citizen off air");
+  await mod.click("#meeting-close");
+  await cit.waitForSelector('#meeting-state[data-state="closed"]');
+  check((await text(cit, "#my-state")).includes("đã kết thúc"), "the citizen's page says the meeting ended");
+  await cit.click('nav button[data-lang="en"]');
+  await cit.waitForFunction(() => document.querySelector("#floor-h").textContent === "Speaking now");
+  check((await text(cit, "#meeting-state")).startsWith("Ended"), "the page in English");
+  await cit.screenshot({ path: `${shots}/meeting-citizen-en.png`, fullPage: true });
+  check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
+  console.log(`voter meeting test: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+} catch (e) {
+  console.error(String(e.stack || e));
+  failed = true;
+  for (const [name, p] of Object.entries(pages)) {
+    await p.screenshot({ path: `${shots}/failure-meeting-${name}.png`, fullPage: true }).catch(() => {});
+    console.error(`${name}: ${(await p.textContent("body").catch(() => "")).slice(0, 600)}`);
+  }
+}
+await browser.close();
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,436 @@
+// The voter-contact meeting page (docs/protocol.md, "Voter-contact
+// meetings"): /meeting/?id=N. Anyone watches; a citizen signs in with a
+// name and an optional phone (no account), raises a hand, connects camera
+// and microphone, speaks when the moderator admits them, and sends written
+// petitions. The council's staff, signed in, see the moderator's panel:
+// open and close, the raised hands in order, admit, end a turn, remove,
+// each citizen's phone, the petitions as they come, the media room.
+//
+// The citizen's token (their only key, to come back as the same citizen
+// after a reload or a dropped connection) is kept for this tab in
+// sessionStorage.
+import { el, patch } from "./live.js";
+import { lang } from "./i18n.js";
+import { clearMessage, getJSON, initPage, showError, showInfo, showStatus, t } from "./page.js";
+import { Remote } from "./remote.js";
+
+const AREAS = ["land", "construction", "transport", "environment", "health", "education", "social", "security", "economy", "administration", "other"];
+
+// The WebSocket to the meeting: requests with replies, the meeting's state
+// kept current from its events, and a rejoin (with the token) after a drop.
+class MeetingLive {
+  constructor(id, { onChange, onStatus, onRtc }) {
+    this.id = id;
+    this.onChange = onChange;
+    this.onStatus = onStatus;
+    this.onRtc = onRtc;
+    this.state = null; // the meeting, as meeting.join gave it, updated by events
+    this.role = null; // guest, moderator, observer
+    this.me = null; // the citizen's own row
+    this.petitions = []; // petition.received events seen (the moderator's list)
+    this.nextId = 1;
+    this.pending = new Map();
+    this.retry = 500;
+    this.status = "connecting";
+  }
+
+  key() {
+    return `plenum.meeting.${this.id}.token`;
+  }
+
+  token() {
+    try {
+      return sessionStorage.getItem(this.key());
+    } catch (_) {
+      return null;
+    }
+  }
+
+  keepToken(tok) {
+    try {
+      if (tok) sessionStorage.setItem(this.key(), tok);
+      else sessionStorage.removeItem(this.key());
+    } catch (_) {
+      /* private mode: the citizen signs in again after a reload */
+    }
+  }
+
+  connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${proto}//${location.host}/ws?lang=${lang()}`, "plenum.v1");
+    this.ws = ws;
+    ws.onopen = async () => {
+      this.retry = 500;
+      const tok = this.token();
+      try {
+        await this.enter(tok ? { token: tok } : {});
+      } catch (e) {
+        // A token that no longer works (removed, the meeting over): watch.
+        if (tok && e && ["forbidden", "missing_field", "invalid_state"].includes(e.code)) {
+          this.keepToken(null);
+          showError(e);
+          await this.enter({}).catch((e2) => this.setStatus("error", e2));
+        } else this.setStatus("error", e);
+      }
+    };
+    ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
+    ws.onclose = () => {
+      for (const p of this.pending.values()) p.reject({ code: "disconnected", message: t("live.reconnecting") });
+      this.pending.clear();
+      this.setStatus("reconnecting");
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(this.retry * 2, 5000);
+    };
+  }
+
+  async enter(fields) {
+    const r = await this.request("meeting.join", { meeting_id: this.id, ...fields });
+    this.role = r.role;
+    this.state = r.meeting;
+    this.me = r.guest || null;
+    if (r.token) this.keepToken(r.token);
+    this.setStatus("live");
+  }
+
+  // From watching to taking part (or back): the server's one place per
+  // connection is left first.
+  async signIn(name, phone) {
+    await this.request("meeting.leave");
+    try {
+      await this.enter(phone ? { name, phone } : { name });
+    } catch (e) {
+      await this.enter({}).catch(() => {});
+      throw e;
+    }
+  }
+
+  async signOut() {
+    this.keepToken(null);
+    await this.request("meeting.leave");
+    await this.enter({});
+  }
+
+  setStatus(s, detail) {
+    this.status = s;
+    this.onStatus(s, detail);
+    this.onChange();
+  }
+
+  request(type, fields = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.ws.send(JSON.stringify({ type, id, ...fields }));
+      } catch (e) {
+        this.pending.delete(id);
+        reject({ code: "disconnected", message: String(e) });
+      }
+    });
+  }
+
+  receive(m) {
+    if (m.type === "event" && m.meeting_id === this.id) {
+      if (!this.state || m.seq <= this.state.seq) return;
+      this.apply(m);
+      this.state.seq = m.seq;
+      this.onChange(m);
+    } else if (!("re" in m) && typeof m.type === "string" && m.type.startsWith("rtc.")) {
+      this.onRtc(m);
+    } else if ("re" in m && this.pending.has(m.re)) {
+      const p = this.pending.get(m.re);
+      this.pending.delete(m.re);
+      if (m.type === "error") p.reject(m);
+      else p.resolve(m.data || {});
+    }
+  }
+
+  guest(id) {
+    return this.state.guests.find((g) => g.guest_id === id);
+  }
+
+  setGuest(id, fields) {
+    const g = this.guest(id);
+    if (g) Object.assign(g, fields);
+    if (this.me && this.me.guest_id === id) Object.assign(this.me, fields);
+  }
+
+  dropGuest(id) {
+    this.state.guests = this.state.guests.filter((g) => g.guest_id !== id);
+    this.state.present = this.state.guests.length;
+  }
+
+  // One event on the meeting's state (docs/protocol.md).
+  apply(m) {
+    const s = this.state;
+    const d = m.data || {};
+    switch (m.name) {
+      case "meeting.opened":
+        s.state = "open";
+        break;
+      case "meeting.closed":
+        s.state = "closed";
+        for (const g of s.guests) g.state = "present";
+        if (this.me) this.me.state = "present";
+        break;
+      case "guest.joined":
+        if (!this.guest(d.guest_id)) s.guests.push({ guest_id: d.guest_id, name: d.name, phone: d.phone, state: "present", hand_at_ms: null, spoke: 0 });
+        s.present = s.guests.length;
+        break;
+      case "guest.left":
+        this.dropGuest(d.guest_id);
+        break;
+      case "guest.removed":
+        this.dropGuest(d.guest_id);
+        if (this.me && this.me.guest_id === d.guest_id) {
+          this.me = null;
+          this.role = "observer";
+          this.keepToken(null);
+          showInfo(t("meeting.removed_you"));
+        }
+        break;
+      case "hand.raised":
+        this.setGuest(d.guest_id, { state: "hand", hand_at_ms: d.hand_at_ms });
+        break;
+      case "hand.lowered":
+      case "guest.released":
+        this.setGuest(d.guest_id, { state: "present", hand_at_ms: null });
+        break;
+      case "guest.admitted":
+        if (d.released) this.setGuest(d.released, { state: "present" });
+        this.setGuest(d.guest_id, { state: "admitted", hand_at_ms: null });
+        break;
+      case "petition.received":
+        this.petitions.unshift({ ...d, at_ms: m.at_ms });
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+// --- the page -------------------------------------------------------------------
+
+const main = document.getElementById("main");
+const params = new URLSearchParams(location.search);
+const meetingId = Number(params.get("id"));
+let live = null;
+let remote = null;
+let rtcStatus = null; // the moderator's last rtc.status
+let rtcTimer = null;
+const slot = el("div", { id: "remote-slot", "data-keep": "" });
+const body = el("div", { id: "meeting-part" });
+
+function when(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString(lang() === "en" ? "en-GB" : "vi-VN", { dateStyle: "full", timeStyle: "short" });
+}
+
+function hands(s) {
+  return s.guests.filter((g) => g.state === "hand").sort((a, b) => a.hand_at_ms - b.hand_at_ms);
+}
+
+function render() {
+  const s = live && live.state;
+  if (!s) return;
+  const onAir = s.guests.find((g) => g.state === "admitted");
+  const queue = hands(s);
+  const head = el("section", { class: "card", "aria-labelledby": "meeting-h" },
+    el("h2", { id: "meeting-h" }, s.title),
+    el("p", {}, s.council, s.location ? ` · ${s.location}` : "", s.planned_start ? ` · ${when(s.planned_start)}` : ""),
+    el("p", { id: "meeting-state", "data-state": s.state, class: s.state === "open" ? "ok" : "" },
+      t(`meeting.state.${s.state}`), " · ", t("meeting.present", { n: s.present, capacity: s.capacity })));
+  const floor = el("section", { class: "card", "aria-labelledby": "floor-h" },
+    el("h2", { id: "floor-h" }, t("meeting.floor")),
+    onAir ? el("p", { class: "speaker", id: "meeting-speaker" }, `🎙 ${onAir.name}`) : el("p", { id: "meeting-speaker" }, t("meeting.nobody")),
+    el("h3", {}, t("meeting.hands", { n: queue.length })),
+    queue.length ? el("ol", { id: "hands" }, queue.map((g) => el("li", { "data-guest": g.guest_id }, g.name))) : el("p", { id: "hands" }, "—"));
+  const parts = [head, floor];
+  // The camera card (kept across redraws) right under what it is for.
+  if (live.role === "moderator") parts.push(moderatorPanel(s, queue, onAir), slot);
+  else if (live.role === "guest" && live.me) parts.push(citizenPanel(s), slot, petitionForm(s));
+  else parts.push(signInForm(s), slot);
+  patch(body, parts);
+  if (remote) remote.update();
+  // Shown once a hand is raised, and while connected (a citizen back in the
+  // audience keeps the connection for the next turn, and sees it).
+  slot.hidden = !remote || (!mediaWanted() && !remote.inRoom);
+}
+
+function mediaWanted() {
+  if (!live || !live.state || live.state.state === "closed") return false;
+  if (live.role === "moderator") return true;
+  return live.role === "guest" && live.me && ["hand", "admitted"].includes(live.me.state);
+}
+
+async function act(type, fields = {}) {
+  clearMessage();
+  try {
+    return await live.request(type, fields);
+  } catch (e) {
+    showError(e);
+    return null;
+  }
+}
+
+function signInForm(s) {
+  const name = el("input", { id: "guest-name", name: "name", autocomplete: "name", required: true, maxlength: 100 });
+  const phone = el("input", { id: "guest-phone", name: "phone", type: "tel", autocomplete: "tel", maxlength: 21 });
+  const form = el("form", { class: "card signin", id: "guest-form", "aria-labelledby": "guest-h" },
+    el("h2", { id: "guest-h" }, t("meeting.join_title")),
+    el("p", { class: "hint" }, t("meeting.join_hint")),
+    el("label", { for: "guest-name" }, t("meeting.name")), name,
+    el("label", { for: "guest-phone" }, t("meeting.phone")), phone,
+    el("p", { class: "hint" }, t("meeting.phone_hint")),
+    el("button", { type: "submit", class: "big primary", disabled: s.state === "closed" }, t("meeting.join")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearMessage();
+    try {
+      await live.signIn(name.value.trim(), phone.value.trim());
+    } catch (e) {
+      showError(e);
+    }
+  });
+  return form;
+}
+
+function citizenPanel(s) {
+  const me = live.me;
+  const b = (id, label, onclick, cls = "big") => el("button", { type: "button", id, class: cls, onclick, disabled: s.state !== "open" }, label);
+  const line = me.state === "admitted" ? el("p", { class: "on-air", id: "my-state", "data-state": "admitted" }, t("meeting.you_on_air"))
+    : me.state === "hand" ? el("p", { id: "my-state", "data-state": "hand" }, t("meeting.you_hand", { n: hands(s).findIndex((g) => g.guest_id === me.guest_id) + 1 }))
+      : el("p", { id: "my-state", "data-state": "present" }, s.state === "open" ? t("meeting.you_present") : t(`meeting.wait.${s.state}`));
+  return el("section", { class: "card", "aria-labelledby": "me-h" },
+    el("h2", { id: "me-h" }, t("meeting.you", { name: me.name })),
+    line,
+    el("div", { class: "row" },
+      me.state === "present" ? b("raise-hand", `✋ ${t("meeting.raise")}`, () => act("meeting.hand", { raised: true })) : null,
+      me.state === "hand" ? b("lower-hand", t("meeting.lower"), () => act("meeting.hand", { raised: false })) : null,
+      me.state === "admitted" ? b("end-turn", t("meeting.end_turn"), () => act("meeting.hand", { raised: false })) : null,
+      el("button", { type: "button", id: "guest-leave", onclick: async () => {
+        if (remote) await remote.leave();
+        await live.signOut().catch(showError);
+      } }, t("meeting.leave"))));
+}
+
+function petitionForm(s) {
+  const content = el("textarea", { id: "petition-content", rows: 5, maxlength: 5000, required: true });
+  const area = el("select", { id: "petition-area" }, AREAS.map((a) => el("option", { value: a, selected: a === "other" }, t(`records.area.${a}`))));
+  const locality = el("input", { id: "petition-locality", maxlength: 200 });
+  const done = el("p", { id: "petition-done", role: "status", "aria-live": "polite" });
+  const form = el("form", { class: "card petition", id: "petition-form", "data-keep": "", "aria-labelledby": "pet-h" },
+    el("h2", { id: "pet-h" }, t("meeting.petition")),
+    el("p", { class: "hint" }, t("meeting.petition_hint")),
+    el("label", { for: "petition-content" }, t("meeting.petition_content")), content,
+    el("label", { for: "petition-area" }, t("meeting.petition_area")), area,
+    el("label", { for: "petition-locality" }, t("meeting.petition_locality")), locality,
+    el("button", { type: "submit", class: "big", disabled: s.state === "closed" }, t("meeting.petition_send")), done);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const fields = { content: content.value.trim(), area: area.value };
+    if (locality.value.trim()) fields.locality = locality.value.trim();
+    const r = await act("meeting.petition", fields);
+    if (r) {
+      done.textContent = t("meeting.petition_received", { code: r.code });
+      content.value = "";
+    }
+  });
+  // Kept across redraws (its text is being typed): built once per sign-in.
+  if (!petitionForm.cached || petitionForm.cached.guest !== live.me.guest_id) petitionForm.cached = { form, guest: live.me.guest_id };
+  return petitionForm.cached.form;
+}
+
+function moderatorPanel(s, queue, onAir) {
+  const b = (id, label, onclick, cls = "", disabled = false) => el("button", { type: "button", id, class: cls, onclick, disabled }, label);
+  const closed = s.state === "closed";
+  const rows = s.guests.slice().sort((a, c) => a.guest_id - c.guest_id).map((g) => el("tr", { "data-guest": g.guest_id },
+    el("td", {}, g.name), el("td", {}, g.phone || "—"), el("td", {}, t(`meeting.guest_state.${g.state}`)), el("td", {}, String(g.spoke || 0)),
+    el("td", {},
+      g.state === "hand" ? b(`admit-${g.guest_id}`, t("meeting.admit"), () => act("meeting.admit", { guest_id: g.guest_id }), "primary", closed) : null,
+      g.state === "admitted" ? b(`release-${g.guest_id}`, t("meeting.release"), () => act("meeting.release", { guest_id: g.guest_id }), "", closed) : null,
+      b(`remove-${g.guest_id}`, t("meeting.remove"), () => {
+        if (confirm(t("meeting.remove_confirm", { name: g.name }))) act("meeting.remove", { guest_id: g.guest_id });
+      }, "danger", closed))));
+  const media = rtcStatus && rtcStatus.participants ? rtcStatus.participants : [];
+  return el("section", { class: "card", id: "moderator", "aria-labelledby": "mod-h" },
+    el("h2", { id: "mod-h" }, t("meeting.moderator")),
+    el("div", { class: "row" },
+      s.state === "planned" ? b("meeting-open", t("meeting.open"), () => act("meeting.open"), "big primary") : null,
+      s.state === "open" ? b("meeting-close", t("meeting.close"), () => {
+        if (confirm(t("meeting.close_confirm"))) act("meeting.close");
+      }, "big") : null,
+      queue.length && s.state === "open" ? b("admit-next", t("meeting.admit_next", { name: queue[0].name }), () => act("meeting.admit", { guest_id: queue[0].guest_id }), "big primary") : null,
+      onAir ? b("release-current", t("meeting.release_name", { name: onAir.name }), () => act("meeting.release", { guest_id: onAir.guest_id }), "big") : null),
+    el("table", { id: "guests" },
+      el("thead", {}, el("tr", {}, ["meeting.col.name", "meeting.col.phone", "meeting.col.state", "meeting.col.spoke", "meeting.col.actions"].map((k) => el("th", {}, t(k))))),
+      el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: 5 }, t("meeting.no_guests"))))),
+    el("h3", {}, t("meeting.media")),
+    media.length
+      ? el("ul", { id: "media-list" }, media.map((p) => el("li", { "data-person": p.person_id },
+        `${p.name} — ${t(`remote.state.${p.state}`)}${p.on_floor ? ` · ${t("meeting.media_on_air")}` : ""}${p.muted ? ` · ${t("meeting.media_muted")}` : ""}`,
+        p.audio_level_db != null && p.audio_level_db > -200 ? ` · ${Math.round(p.audio_level_db)} dB` : "",
+        p.person_id < 0 ? b(`mute-${-p.person_id}`, p.muted ? t("meeting.unmute") : t("meeting.mute"), () => act("rtc.mute", { person_id: p.person_id, muted: !p.muted }).then(pollMedia)) : null)))
+      : el("p", { id: "media-list" }, t("meeting.media_none")),
+    el("h3", {}, t("meeting.petitions", { n: live.petitions.length })),
+    live.petitions.length
+      ? el("ul", { id: "petitions" }, live.petitions.map((p) => el("li", {}, `${p.code} — ${p.name}`)))
+      : el("p", { id: "petitions" }, "—"),
+    el("p", { class: "hint" }, t("meeting.petitions_hint")));
+}
+
+async function pollMedia() {
+  if (!live || live.role !== "moderator" || live.status !== "live") return;
+  try {
+    rtcStatus = await live.request("rtc.status");
+  } catch (_) {
+    rtcStatus = null;
+  }
+  render();
+}
+
+async function showList() {
+  // No meeting chosen: the meetings there are.
+  showStatus("live");
+  let list = [];
+  try {
+    list = (await getJSON("/api/public/meetings")).meetings || [];
+  } catch (e) {
+    showError(e);
+  }
+  main.replaceChildren(el("section", { class: "card", "aria-labelledby": "list-h" },
+    el("h2", { id: "list-h" }, t("meeting.list")),
+    list.length ? el("ul", { id: "meeting-list" }, list.map((m) => el("li", {},
+      el("a", { href: `/meeting/?id=${m.meeting_id}` }, m.title), ` · ${m.council}`, m.planned_start ? ` · ${when(m.planned_start)}` : "",
+      ` · ${t(`meeting.state.${m.state}`)}`))) : el("p", {}, "—")));
+}
+
+async function start() {
+  await initPage("meeting.title");
+  if (!meetingId) return showList();
+  main.replaceChildren(body);
+  live = new MeetingLive(meetingId, {
+    onChange: (m) => {
+      render();
+      // Admitted or released: the media follow (the server's rtc.state says
+      // on air); the meeting closed: out of the room.
+      if (m && m.name === "meeting.closed" && remote) remote.close("closed");
+    },
+    onStatus: (s) => {
+      showStatus(s);
+      if (remote) remote.onLiveStatus(s);
+    },
+    onRtc: (m) => remote && remote.onRtc(m),
+  });
+  remote = new Remote(live, {
+    canJoin: () => mediaWanted(),
+    keys: { title: "meeting.media_title", hint: "meeting.media_hint", join: "meeting.media_join", not_ready: "meeting.media_not_ready" },
+  });
+  slot.replaceChildren(remote.card());
+  live.connect();
+  rtcTimer = setInterval(pollMedia, 2000);
+  window.addEventListener("plenum:lang", render);
+}
+
+start();
+window.addEventListener("beforeunload", () => clearInterval(rtcTimer));
