@@ -21,6 +21,7 @@
 #define RETRY_MAX_MS     30000
 #define MEDIA_TIMEOUT_MS 10000
 #define RESTREAM_RETRY_S 10
+#define MEDIA_AUDIO_CAPS "audio/x-raw,rate=48000,channels=2"
 
 /*
  * A stream is one open sitting's media; a run is one GStreamer pipeline
@@ -102,6 +103,7 @@ struct program {
     char *speaker; /* who has the floor; owned, may be NULL */
     char *result;  /* the last published vote result, for a minute; owned */
     guint result_timer;
+    bool remote_picture; /* the hybrid room's picture replaces the hall's */
 };
 
 struct pl_media {
@@ -700,6 +702,24 @@ static void show_program(struct stream *s, GstElement *pipeline)
     g_string_free(t, TRUE);
 }
 
+/* Which picture an encoded run of the source records: the hall's, or the
+ * hybrid room's while a remote participant is on air. The selector drops
+ * what the other input brings (sync-streams=false), so both keep flowing
+ * and a switch is instant. */
+static void show_picture(struct stream *s, GstElement *pipeline)
+{
+    struct program *pr = g_hash_table_lookup(s->m->programs, &s->session);
+    GstElement *pick = gst_bin_get_by_name(GST_BIN(pipeline), "pick");
+    if (!pick)
+        return; /* the slate, or a passed-through source */
+    GstPad *pad = gst_element_get_static_pad(pick, pr && pr->remote_picture ? "sink_1" : "sink_0");
+    if (pad) {
+        g_object_set(pick, "active-pad", pad, NULL);
+        gst_object_unref(pad);
+    }
+    gst_object_unref(pick);
+}
+
 static void program_free(gpointer p)
 {
     struct program *pr = p;
@@ -967,13 +987,40 @@ static GstElement *build_rtsp(struct run *r)
     return p;
 }
 
-/* Encoded once, H.264 (zero-latency, a keyframe every segment) and AAC:
+/*
+ * Encoded once, H.264 (zero-latency, a keyframe every segment) and AAC:
  * the test source (a test picture with the sitting and a clock, and a
- * quiet tone) or the slate (a plain picture saying the signal is
- * interrupted, with the clock, and silence). Both carry the lower third. */
+ * quiet tone), a capture device, or the slate (a plain picture saying the
+ * signal is interrupted, with the clock, and silence). All carry the lower
+ * third. The source's runs (not the slate's) are also the hall of the
+ * session's hybrid room (rtc.c), through GStreamer's inter elements:
+ *
+ *   hall picture ─► tee ─► input-selector "pick" ─► overlays ─► x264enc ─► mux
+ *                   │            ▲ sink_1: the room's program picture
+ *                   │            │ (intervideosrc "pl-room-v-SID"), chosen
+ *                   │            │ while a remote participant is on air
+ *                   └─► leaky queue ─► intervideosink "pl-hall-v-SID"
+ *   hall sound ───► tee ─► audiomixer "amix" ─► voaacenc ─► mux
+ *                   │            ▲ the remote participants' sound, muted
+ *                   │            │ unless on the floor (interaudiosrc
+ *                   │            │ "pl-remote-a-SID"; silence without a room)
+ *                   └─► leaky queue ─► interaudiosink "pl-hall-a-SID"
+ *
+ * The hall is taken before the overlays: the room's picture comes back
+ * into this pipeline while a remote participant speaks, and the overlays
+ * (who speaks, the item, the clock) are then put on it once, here; and
+ * remote participants see the hall without text over it. SID is the
+ * session's id: rooms are per session, streams per sitting. The leaky
+ * queues mean a slow or absent room never stalls the recording; the inter
+ * sources give black or silence when nothing feeds them.
+ */
+#define HALL_QUEUE                                                                                 \
+    "queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=200000000"
+
 static GstElement *build_encoded(struct run *r, GError **err)
 {
     const struct pl_config *c = r->s->m->cfg;
+    long long sid = (long long)r->s->session;
     /* A capture device: the camera's picture, scaled and paced to the
      * program's format; the sound card's, or silence. pl_media_source_valid()
      * allows only digits in the names, so they are safe in the description. */
@@ -993,8 +1040,37 @@ static GstElement *build_encoded(struct run *r, GError **err)
         audio = g_strdup_printf("audiotestsrc is-live=true wave=%s freq=440 volume=0.02",
                                 r->slate ? "silence" : "sine");
     }
+    /* One raw format on both inputs of the selector: a switch is then no
+     * renegotiation of the encoder. */
+    char *vcaps = g_strdup_printf("video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,"
+                                  "pixel-aspect-ratio=1/1",
+                                  c->media_width, c->media_height, c->media_fps);
+    char *picture = NULL, *sound = NULL;
+    if (r->slate) {
+        picture = g_strdup_printf("%s ! videoconvert ! %s", video, vcaps);
+        sound = g_strdup_printf("%s ! audioconvert ! audioresample ! " MEDIA_AUDIO_CAPS, audio);
+    } else {
+        picture = g_strdup_printf(
+            "%s ! videoconvert ! %s ! tee name=hallv "
+            "hallv. ! " HALL_QUEUE " ! intervideosink channel=pl-hall-v-%lld sync=false "
+            "async=false "
+            "intervideosrc channel=pl-room-v-%lld ! videoconvert ! videoscale ! videorate ! %s ! "
+            "queue max-size-time=1000000000 ! pick.sink_1 "
+            "hallv. ! queue max-size-time=1000000000 ! pick.sink_0 "
+            "input-selector name=pick sync-streams=false",
+            video, vcaps, sid, sid, vcaps);
+        sound = g_strdup_printf(
+            "%s ! audioconvert ! audioresample ! " MEDIA_AUDIO_CAPS " ! tee name=halla "
+            "halla. ! " HALL_QUEUE " ! interaudiosink channel=pl-hall-a-%lld sync=false "
+            "async=false "
+            "halla. ! queue max-size-time=1000000000 ! amix. "
+            "interaudiosrc channel=pl-remote-a-%lld ! audioconvert ! audioresample "
+            "! " MEDIA_AUDIO_CAPS " ! queue max-size-time=1000000000 ! amix. "
+            "audiomixer name=amix latency=50000000 ! " MEDIA_AUDIO_CAPS,
+            audio, sid, sid);
+    }
     char *desc = g_strdup_printf(
-        "%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 "
+        "%s "
         "! textoverlay name=notice valignment=center halignment=center line-alignment=center "
         "font-desc=\"Sans Bold 28\" shaded-background=true silent=%s "
         "! textoverlay name=title valignment=top halignment=left font-desc=\"Sans 20\" "
@@ -1004,11 +1080,13 @@ static GstElement *build_encoded(struct run *r, GError **err)
         "valignment=bottom font-desc=\"Sans 20\" shaded-background=true ! videoconvert ! "
         "x264enc tune=zerolatency speed-preset=veryfast bitrate=%d key-int-max=%d ! "
         "video/x-h264,profile=main ! h264parse name=vparse ! queue max-size-time=3000000000 ! mux. "
-        "%s ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! voaacenc "
-        "bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! mux. "
+        "%s ! voaacenc bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! mux. "
         "mpegtsmux name=mux ! multifilesink name=files",
-        video, c->media_width, c->media_height, c->media_fps, r->slate ? "false" : "true",
-        c->media_bitrate_kbps, c->media_fps * SEGMENT_S, audio);
+        picture, r->slate ? "false" : "true", c->media_bitrate_kbps, c->media_fps * SEGMENT_S,
+        sound);
+    g_free(vcaps);
+    g_free(picture);
+    g_free(sound);
     GstElement *p = gst_parse_launch(desc, err);
     g_free(desc);
     g_free(video);
@@ -1036,6 +1114,7 @@ static GstElement *build_encoded(struct run *r, GError **err)
     gst_object_unref(out);
     gst_object_unref(vparse);
     show_program(r->s, p);
+    show_picture(r->s, p);
     return p;
 }
 
@@ -1392,9 +1471,8 @@ static gboolean result_over(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* Follows the events the lower third shows; true if it changed. */
-static bool follow_program(struct pl_media *m, int64_t session_id, const char *name,
-                           const json_t *data)
+/* The session's program (made on first use; m->programs owns it). */
+static struct program *program_of(struct pl_media *m, int64_t session_id)
 {
     struct program *pr = g_hash_table_lookup(m->programs, &session_id);
     if (!pr) {
@@ -1403,6 +1481,14 @@ static bool follow_program(struct pl_media *m, int64_t session_id, const char *n
         *key = session_id;
         g_hash_table_insert(m->programs, key, pr);
     }
+    return pr;
+}
+
+/* Follows the events the lower third shows; true if it changed. */
+static bool follow_program(struct pl_media *m, int64_t session_id, const char *name,
+                           const json_t *data)
+{
+    struct program *pr = program_of(m, session_id);
     if (strcmp(name, "agenda.activated") == 0) {
         g_free(pr->item);
         pr->item = g_strdup(json_string_value(json_object_get(data, "title")));
@@ -1443,6 +1529,26 @@ static bool follow_program(struct pl_media *m, int64_t session_id, const char *n
         return false;
     }
     return false;
+}
+
+void pl_media_remote_picture(struct pl_media *m, int64_t session_id, bool remote)
+{
+    if (m->off || session_id <= 0)
+        return;
+    struct program *pr = program_of(m, session_id);
+    if (pr->remote_picture == remote)
+        return;
+    pr->remote_picture = remote;
+    pl_log_info("recording of session %lld shows the %s picture", (long long)session_id,
+                remote ? "remote speaker's" : "hall's");
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, m->streams);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        struct stream *s = v;
+        if (s->session == session_id && s->src && !s->passthrough)
+            show_picture(s, s->src->pipeline);
+    }
 }
 
 void pl_media_event(void *media, int64_t session_id, const char *name, const json_t *data)

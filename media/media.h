@@ -68,6 +68,19 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen);
  * sitting.closed and session.closed stop it. */
 void pl_media_event(void *media, int64_t session_id, const char *name, const json_t *data);
 
+/*
+ * Hybrid sittings (rtc.c's room): the hybrid room tells, through server.c,
+ * whether a remote participant is on air in session_id; while one is, the
+ * recording and the livestream of the session's encoded sittings show the
+ * room's program picture (channel "pl-room-v-<session id>") instead of the
+ * hall's. Their sound needs no switch: the room's mix of the remote
+ * participants ("pl-remote-a-<session id>") is always mixed in, and is
+ * silent unless someone is on the floor. Passed-through sources (RTSP,
+ * SRT) are recorded as they come: a remote speaker reaches them only
+ * through the hall's PA (--rtc-hall-sink) and the hall's sound desk.
+ */
+void pl_media_remote_picture(struct pl_media *m, int64_t session_id, bool remote);
+
 /* {"source", "streams": [{"sitting_id", "state", "public", "segments",
  * "bitrate_kbps", "dropped_frames", "error", "source", "slate", "path":
  * "encode"|"passthrough", "restream"?: {"url", "state": "starting"|

@@ -51,6 +51,7 @@ struct room {
     int64_t session_id;
     GstElement *pipe;              /* owned */
     GstElement *mix, *comp, *atee; /* references to elements of pipe */
+    GstElement *rmix;              /* the remote participants' sound alone; a reference */
     GstElement *aenc, *venc;       /* appsinks of the shared encodings; references */
     GstElement *vencoder;          /* vp8enc, asked for key frames; a reference */
     /* Who takes the shared encodings: appsrcs (references), read by the
@@ -61,6 +62,7 @@ struct room {
     double level_db;      /* the program's loudest 100 ms lately (peak hold) */
     gint64 level_at_us;   /* when level_db was set */
     int64_t floor_person; /* 0: nobody */
+    bool remote_picture;  /* a participant's picture is on air (told to the recording) */
     GList *peers;         /* struct pl_rtc_peer * */
     bool closing;         /* room_free is dropping the participants */
 };
@@ -77,6 +79,7 @@ struct pl_rtc_peer {
     GstElement *webrtc;           /* in bin */
     GstElement *volume;           /* in bin: the participant's sound into the mix */
     GstPad *mix_pad;              /* requested from room->mix */
+    GstPad *rmix_pad;             /* requested from room->rmix */
     GstPad *comp_pad;             /* requested from room->comp */
     GstElement *asrc, *vsrc;      /* its appsrcs in room->audio_out/video_out, or NULL */
     int audio_mline, video_mline; /* -1: none */
@@ -104,6 +107,8 @@ struct pl_rtc {
     GHashTable *rooms; /* int64 session id -> struct room * (owned) */
     GHashTable *peers; /* guint64 id -> struct pl_rtc_peer * (borrowed) */
     guint64 next_id;
+    pl_rtc_picture_fn picture; /* may be NULL */
+    void *picture_user;
 };
 
 /* --- notes from GStreamer's threads to the main loop ------------------------------ */
@@ -317,24 +322,39 @@ static struct room *room_new(struct pl_rtc *rtc, int64_t session_id, int64_t flo
     const struct pl_config *cfg = rtc->cfg;
     gst_init(NULL, NULL); /* once; media.c does not when recording is off */
     GString *d = g_string_new(NULL);
-    /* The hall: until the hall's own feed is mixed in here (see
-     * docs/architecture.md), a silent test sound and a test picture. */
-    g_string_append(
-        d, "audiomixer name=mix latency=20000000 ! " PL_RTC_AUDIO_CAPS
-           " ! tee name=atee allow-not-linked=true "
-           "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! " PL_RTC_AUDIO_CAPS
-           " ! mix. "
-           "atee. ! queue leaky=downstream max-size-time=200000000 ! "
-           "level name=program-level interval=100000000 ! fakesink sync=false async=false "
-           "atee. ! queue leaky=downstream max-size-time=200000000 ! audioconvert ! "
-           "opusenc frame-size=20 bitrate=64000 ! appsink name=aenc sync=false async=false "
-           "max-buffers=10 drop=true "
-           "compositor name=comp background=black ! " PL_RTC_PROGRAM_CAPS
-           " ! videoconvert ! queue leaky=downstream max-size-time=200000000 ! "
-           "vp8enc deadline=1 cpu-used=8 threads=2 target-bitrate=600000 keyframe-max-dist=30 "
-           "lag-in-frames=0 name=vencoder ! appsink name=venc sync=false async=false "
-           "max-buffers=10 drop=true "
-           "videotestsrc is-live=true pattern=smpte ! " PL_RTC_PROGRAM_CAPS " ! comp. ");
+    long long sid = (long long)session_id;
+    /* The hall comes from media.c's encoded recording of the session's
+     * sitting (see the diagram at the top); the inter sources give silence
+     * and black while nothing feeds them (recording off, or a passed-
+     * through source). The sinks towards media.c sit behind leaky queues
+     * and never wait on the clock: a recording that is not there costs the
+     * room nothing. */
+    g_string_append_printf(
+        d,
+        "audiomixer name=mix latency=20000000 ! " PL_RTC_AUDIO_CAPS
+        " ! tee name=atee allow-not-linked=true "
+        "interaudiosrc channel=pl-hall-a-%lld period-time=10000000 ! audioconvert ! "
+        "audioresample ! " PL_RTC_AUDIO_CAPS " ! mix. "
+        "atee. ! queue leaky=downstream max-size-time=200000000 ! "
+        "level name=program-level interval=100000000 ! fakesink sync=false async=false "
+        "atee. ! queue leaky=downstream max-size-time=200000000 ! audioconvert ! "
+        "opusenc frame-size=20 bitrate=64000 ! appsink name=aenc sync=false async=false "
+        "max-buffers=10 drop=true "
+        "audiomixer name=rmix latency=20000000 ! " PL_RTC_AUDIO_CAPS
+        " ! queue leaky=downstream max-size-time=200000000 ! "
+        "interaudiosink channel=pl-remote-a-%lld sync=false async=false "
+        "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! " PL_RTC_AUDIO_CAPS
+        " ! rmix. "
+        "compositor name=comp background=black ! " PL_RTC_PROGRAM_CAPS
+        " ! tee name=vtee vtee. ! videoconvert ! queue leaky=downstream max-size-time=200000000 ! "
+        "vp8enc deadline=1 cpu-used=8 threads=2 target-bitrate=600000 keyframe-max-dist=30 "
+        "lag-in-frames=0 name=vencoder ! appsink name=venc sync=false async=false "
+        "max-buffers=10 drop=true "
+        "vtee. ! queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! "
+        "intervideosink channel=pl-room-v-%lld sync=false async=false "
+        "intervideosrc channel=pl-hall-v-%lld ! videoconvert ! videoscale ! videorate "
+        "! " PL_RTC_PROGRAM_CAPS " ! comp. ",
+        sid, sid, sid, sid);
     if (cfg->rtc_hall_sink && strcmp(cfg->rtc_hall_sink, "none") != 0) {
         /* The hall's PA: the program's sound, late rather than never. */
         if (g_str_has_prefix(cfg->rtc_hall_sink, "alsa:"))
@@ -365,6 +385,7 @@ static struct room *room_new(struct pl_rtc *rtc, int64_t session_id, int64_t flo
     room->mix = gst_bin_get_by_name(GST_BIN(pipe), "mix");
     room->comp = gst_bin_get_by_name(GST_BIN(pipe), "comp");
     room->atee = gst_bin_get_by_name(GST_BIN(pipe), "atee");
+    room->rmix = gst_bin_get_by_name(GST_BIN(pipe), "rmix");
     room->aenc = gst_bin_get_by_name(GST_BIN(pipe), "aenc");
     room->venc = gst_bin_get_by_name(GST_BIN(pipe), "venc");
     room->vencoder = gst_bin_get_by_name(GST_BIN(pipe), "vencoder");
@@ -397,7 +418,7 @@ static void room_free(gpointer data)
     g_ptr_array_unref(room->audio_out);
     g_ptr_array_unref(room->video_out);
     g_mutex_clear(&room->lock);
-    GstElement *borrowed[] = {room->mix,  room->comp, room->atee,
+    GstElement *borrowed[] = {room->mix,  room->comp, room->atee,    room->rmix,
                               room->aenc, room->venc, room->vencoder};
     for (size_t i = 0; i < G_N_ELEMENTS(borrowed); i++)
         if (borrowed[i])
@@ -409,14 +430,33 @@ static void room_free(gpointer data)
 
 /* --- a participant's media ------------------------------------------------------------ */
 
+/* Tells the recording (pl_rtc_on_picture) whether a participant's picture
+ * is on air in room now; only changes. */
+static void room_picture(struct room *room)
+{
+    bool on = false;
+    for (GList *l = room->peers; l && !on; l = l->next) {
+        const struct pl_rtc_peer *p = l->data;
+        on = p->bin && p->on_floor && !p->chair_muted && p->video_mline >= 0;
+    }
+    if (on == room->remote_picture)
+        return;
+    room->remote_picture = on;
+    if (room->rtc->picture)
+        room->rtc->picture(room->rtc->picture_user, room->session_id, on);
+}
+
 /* What the program does with p: heard and seen only while on the floor and
- * not muted by the chair. */
+ * not muted by the chair. One volume serves both mixes (the program's and
+ * the remote participants' alone, for the recording), so they never
+ * disagree about who is heard. */
 static void apply_floor(struct pl_rtc_peer *p)
 {
     bool on_air = p->on_floor && !p->chair_muted;
     g_object_set(p->volume, "mute", !on_air, NULL);
     if (p->comp_pad)
         g_object_set(p->comp_pad, "alpha", on_air ? 1.0 : 0.0, NULL);
+    room_picture(p->room);
 }
 
 static GstPadProbeReturn count_decoded(GstPad *pad, GstPadProbeInfo *info, gpointer data)
@@ -609,14 +649,16 @@ static gboolean watchdog(gpointer data)
 static bool peer_build(struct pl_rtc_peer *p)
 {
     const struct pl_config *cfg = p->rtc->cfg;
-    char *d = g_strdup_printf(
-        "webrtcbin name=webrtc bundle-policy=max-bundle latency=%d "
-        "audioconvert name=ain ! audioresample ! " PL_RTC_AUDIO_CAPS
-        " ! level name=plevel-%" G_GUINT64_FORMAT " interval=200000000 ! "
-        "volume name=vol mute=true ! queue name=aout max-size-time=100000000 leaky=downstream "
-        "videoconvert name=vin ! videoscale ! videorate ! " PL_RTC_PROGRAM_CAPS
-        " ! queue name=vout max-size-time=200000000 leaky=downstream",
-        cfg->rtc_latency_ms, p->id);
+    char *d =
+        g_strdup_printf("webrtcbin name=webrtc bundle-policy=max-bundle latency=%d "
+                        "audioconvert name=ain ! audioresample ! " PL_RTC_AUDIO_CAPS
+                        " ! level name=plevel-%" G_GUINT64_FORMAT " interval=200000000 ! "
+                        "volume name=vol mute=true ! tee name=ptee "
+                        "ptee. ! queue name=aout max-size-time=100000000 leaky=downstream "
+                        "ptee. ! queue name=rout max-size-time=100000000 leaky=downstream "
+                        "videoconvert name=vin ! videoscale ! videorate ! " PL_RTC_PROGRAM_CAPS
+                        " ! queue name=vout max-size-time=200000000 leaky=downstream",
+                        cfg->rtc_latency_ms, p->id);
     GError *err = NULL;
     GstElement *bin = gst_parse_bin_from_description(d, FALSE, &err);
     g_free(d);
@@ -647,6 +689,7 @@ static bool peer_build(struct pl_rtc_peer *p)
         GstElement *mixer;
         GstPad **pad;
     } outs[] = {{"aout", "asrc", p->room->mix, &p->mix_pad},
+                {"rout", "rsrc", p->room->rmix, &p->rmix_pad},
                 {"vout", "vsrc", p->room->comp, &p->comp_pad}};
     gst_bin_add(GST_BIN(p->room->pipe), bin);
     for (size_t i = 0; i < G_N_ELEMENTS(outs); i++) {
@@ -949,6 +992,7 @@ static void peer_free(struct pl_rtc_peer *p)
         g_clear_object(&p->asrc);
         g_clear_object(&p->vsrc);
         release(room->mix, &p->mix_pad);
+        release(room->rmix, &p->rmix_pad);
         release(room->comp, &p->comp_pad);
         g_signal_handlers_disconnect_by_data(p->webrtc, p);
         gst_element_set_state(p->bin, GST_STATE_NULL);
@@ -959,6 +1003,7 @@ static void peer_free(struct pl_rtc_peer *p)
     }
     g_free(p->name);
     g_free(p);
+    room_picture(room);
 }
 
 void pl_rtc_leave(struct pl_rtc_peer *p)
@@ -1075,6 +1120,12 @@ unsigned pl_rtc_count(const struct pl_rtc *r, int64_t session_id)
 int pl_rtc_timeout_s(const struct pl_rtc *r)
 {
     return r->cfg->rtc_timeout_s;
+}
+
+void pl_rtc_on_picture(struct pl_rtc *r, pl_rtc_picture_fn fn, void *user)
+{
+    r->picture = fn;
+    r->picture_user = user;
 }
 
 json_t *pl_rtc_ice_servers(const struct pl_rtc *r)

@@ -37,11 +37,21 @@ struct pl_rtc_peer;
  * connection. */
 typedef void (*pl_rtc_send_fn)(void *user, char *text);
 
+/* Whether a remote participant's picture is on air in session_id's room
+ * (on the floor, not muted, sending video): server.c passes it to the
+ * recording (pl_media_remote_picture), which then shows the room's
+ * program picture. Called on the loop thread, on changes only. */
+typedef void (*pl_rtc_picture_fn)(void *user, int64_t session_id, bool remote);
+
 /* cfg is borrowed and outlives the rtc. */
 struct pl_rtc *pl_rtc_new(const struct pl_config *cfg);
 
 /* Tears every room down (participants get nothing more). NULL is fine. */
 void pl_rtc_free(struct pl_rtc *r);
+
+/* Who is told of pl_rtc_picture_fn changes (one observer; user borrowed,
+ * outlives the rtc). */
+void pl_rtc_on_picture(struct pl_rtc *r, pl_rtc_picture_fn fn, void *user);
 
 /* The ICE servers for clients (RTCPeerConnection's iceServers), a new
  * reference. */

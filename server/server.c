@@ -96,6 +96,16 @@ static void on_committed(void *user, int64_t session_id, const char *name, const
     pl_rtc_event(srv->rtc, session_id, name, data);
 }
 
+/* A remote participant's picture went on or off air in a session's hybrid
+ * room: the recording shows the room's picture meanwhile. The two modules
+ * know nothing of each other; the sound needs no call (see media.h). */
+static void on_rtc_picture(void *user, int64_t session_id, bool remote)
+{
+    struct pl_server *srv = user;
+    if (srv->media && session_id > 0) /* meetings (negative ids) are not recorded */
+        pl_media_remote_picture(srv->media, session_id, remote);
+}
+
 /* The store lost or regained PostgreSQL: clients show it (their commands
  * are refused with db_unavailable meanwhile, never acknowledged). */
 static void on_db_state(void *user, int up)
@@ -238,6 +248,7 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     /* Media follows the sittings: those open now start recording again. */
     srv->media = pl_media_new(cfg, srv->store);
     srv->rtc = pl_rtc_new(cfg);
+    pl_rtc_on_picture(srv->rtc, on_rtc_picture, srv);
     pl_hub_set_rtc(srv->hub, srv->rtc);
     srv->meetings = pl_meetings_new(srv->store, srv->rtc);
     pl_hub_set_meetings(srv->hub, srv->meetings);
