@@ -10,9 +10,16 @@ sends nothing being dropped after --rtc-timeout, and 20 join/leave cycles
 leaving no descriptor or thread behind."""
 
 import asyncio
+import glob
 import json
 import os
+import re
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 import council_fixture
@@ -204,6 +211,13 @@ class RtcTest(unittest.TestCase):
             await asyncio.sleep(0.1)
         self.assertGreater(p["audio_level_db"], -30, p)
         self.assertGreater(p["video_frames"], 10, p)
+        # Without a recording (--media-source none) nothing feeds the hall:
+        # the peer sees black (HybridRecordingTest sees the recording's).
+        for _ in range(300):
+            if r.stats and r.stats["video_frames"] > 15 and r.stats["video_luma"] >= 0:
+                break
+            await asyncio.sleep(0.1)
+        self.assertLess(r.stats["video_luma"], 40, r.stats)
         # The chair grants the floor: the tone is in the program mix.
         await r.c.ok("speaker.request", kind="speech")
         await chair.ok("speaker.grant")
@@ -381,6 +395,154 @@ class RtcTest(unittest.TestCase):
         threads = [c[1] for c in counts]
         self.assertLessEqual(max(fds[5:]), max(fds[:5]) + 1, counts)
         self.assertLessEqual(max(threads[10:]), max(threads[:10]) + 2, counts)
+
+
+MEDIA = ["--media-source", "test", "--media-video", "320x180@15", "--media-bitrate", "300"]
+
+
+def segment_levels(path):
+    """The sound of an MPEG-TS segment, decoded by real GStreamer elements:
+    the loudest channel's RMS (dBFS) of every 100 ms."""
+    r = subprocess.run(["gst-launch-1.0", "-m", "filesrc", f"location={path}", "!", "tsdemux",
+                        "!", "aacparse", "!", "avdec_aac", "!", "audioconvert", "!", "level",
+                        "interval=100000000", "!", "fakesink"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout[-2000:]
+    out = []
+    for m in re.finditer(r"rms=\(GValueArray\)< ([^>]*) >", r.stdout):
+        out.append(max(float(x) for x in m.group(1).split(",")))
+    assert out, r.stdout[-2000:]
+    return out
+
+
+def segment_luma(path):
+    """The mean brightness (0-255) of a segment's last picture."""
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={path}", "!", "tsdemux",
+                        "!", "h264parse", "!", "avdec_h264", "!", "videoconvert", "!",
+                        "videoscale", "!", "video/x-raw,format=GRAY8,width=320,height=180", "!",
+                        "multifilesink", f"location={d}/f-%05d.raw", "max-files=1"],
+                       check=True, timeout=60)
+        name = sorted(n for n in os.listdir(d) if n.startswith("f-"))[-1]
+        with open(os.path.join(d, name), "rb") as f:
+            data = f.read()
+    return sum(data) / len(data)
+
+
+class HybridRecordingTest(unittest.TestCase):
+    """The hall and the remote speaker cross between the recording and the
+    room (media.c and rtc.c through GStreamer's inter elements): with the
+    test source recording (a smpte picture, a 440 Hz sine at -37 dBFS) the
+    remote delegate receives the hall's picture and sound; while the chair
+    gives them the floor, their 1 kHz tone (-9 dBFS) and their picture (a
+    ball on black) are in the recorded segments, and after the floor ends
+    they are not."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = "rtc_rec"
+        url = council_fixture.demo_db(pg, cls.db)
+        cls.data = tempfile.mkdtemp(prefix="pltest-rtcrec-")
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        lsan = os.environ.get("LSAN_OPTIONS", "")
+        env = {"LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"}
+        if asan:
+            env["ASAN_OPTIONS"] = asan + ":fast_unwind_on_malloc=0"
+        cls.d = Plenumd(url, extra_args=MEDIA + FAST_LIMITS + ["--rtc-timeout", "6",
+                                                               "--data-dir", cls.data],
+                        env_extra=env)
+        cls.sid = int(pg.psql("SELECT id FROM session", cls.db))
+        cls.sit = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", cls.db))
+        cls.tokens = {l: cls.d.login(l, "plenum-demo") for l in ("chutich", "daibieu03")}
+        run(RtcTest._open.__func__(cls))
+
+    @classmethod
+    def tearDownClass(cls):
+        code, report, log = cls.d.stop(), cls.d.sanitizer_report(), cls.d.log()
+        cls.d.cleanup()
+        shutil.rmtree(cls.data, ignore_errors=True)
+        assert report is None, report
+        assert code == 0, log[-3000:]
+
+    def segments(self):
+        """The sitting's segment files, oldest first."""
+        files = glob.glob(os.path.join(self.data, "media", "*", f"sitting-{self.sit}",
+                                       "seg-*.ts"))
+        return sorted(files, key=os.path.getmtime)
+
+    async def program_level(self, chair):
+        st = await chair.ok("rtc.status")
+        return st["program_level_db"] if st["program_level_db"] is not None else -200
+
+    async def wait_program(self, chair, pred, what, timeout=20):
+        lvl = None
+        for _ in range(int(timeout / 0.1)):
+            lvl = await self.program_level(chair)
+            if pred(lvl):
+                return lvl
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"program level never {what} (last {lvl})")
+
+    def test_remote_speaker_in_the_recording(self):
+        run(self._recording(), timeout=240)
+
+    async def _recording(self):
+        chair = await LiveClient.connect(self.d, self.tokens["chutich"], name="chair")
+        await chair.ok("join", session_id=self.sid)
+        r = await Remote.start(self.d, self.tokens["daibieu03"], self.sid, "daibieu03")
+        await r.c.ok("attendance.check_in")
+        await r.wait_state("connected")
+        # The hall comes from the recording: its sine in the program (not
+        # the room's silence), its test picture at the peer (not black).
+        hall = await self.wait_program(chair, lambda l: -45 < l < -25, "the hall's sine")
+        for _ in range(300):
+            if r.stats and r.stats["video_frames"] > 15 and r.stats["video_luma"] > 60:
+                break
+            await asyncio.sleep(0.1)
+        print(f"\nhall in the room: program {hall:.1f} dBFS, picture at the peer {r.stats}",
+              file=sys.stderr)
+        self.assertGreater(r.stats["video_luma"], 60, r.stats)
+
+        # The floor: from a second after the speaker is heard in the room.
+        await r.c.ok("speaker.request", kind="speech")
+        await chair.ok("speaker.grant")
+        await r.wait_state("connected", on_air=True)
+        await self.wait_program(chair, lambda l: l > -20, "the remote tone")
+        await asyncio.sleep(1.5)
+        before = set(self.segments())
+        await asyncio.sleep(5)
+        during = [f for f in self.segments() if f not in before][:-1]  # the last is open
+        await chair.ok("speaker.end")
+        await r.wait_state("connected", on_air=False)
+        await self.wait_program(chair, lambda l: l < -25, "back to the hall")
+        await asyncio.sleep(2)
+        before = set(self.segments())
+        await asyncio.sleep(4)
+        after = [f for f in self.segments() if f not in before][:-1]
+        self.assertGreaterEqual(len(during), 3, during)
+        self.assertGreaterEqual(len(after), 2, after)
+
+        during_db = [statistics.median(segment_levels(f)) for f in during]
+        after_db = [max(segment_levels(f)) for f in after]
+        during_luma = [segment_luma(f) for f in during]
+        after_luma = [segment_luma(f) for f in after]
+        print(f"recorded while on the floor: {[round(x, 1) for x in during_db]} dBFS, "
+              f"luma {[round(x) for x in during_luma]}; after: "
+              f"{[round(x, 1) for x in after_db]} dBFS, luma {[round(x) for x in after_luma]}",
+              file=sys.stderr)
+        # The tone (-9 dBFS) is in every segment recorded while on the
+        # floor; after, the hall's sine alone (-37 dBFS).
+        for db in during_db:
+            self.assertGreater(db, -20, during_db)
+        for db in after_db:
+            self.assertLess(db, -28, after_db)
+        # The picture: the speaker's ball on black, then the hall's bars.
+        for luma in during_luma:
+            self.assertLess(luma, 50, during_luma)
+        for luma in after_luma:
+            self.assertGreater(luma, 70, after_luma)
+        await r.stop()
+        await chair.close()
 
 
 class MeetingRtcTest(unittest.TestCase):

@@ -5,7 +5,8 @@
  * {"type":"offer","sdp"} and {"type":"ice","candidate","sdp_mline_index"}
  * on stdout, and reads {"type":"answer","sdp"} and {"type":"ice",...} on
  * stdin; the test relays them over plenumd's real /ws signalling. Every
- * second it prints {"type":"stats","video_frames","audio_buffers",
+ * second it prints {"type":"stats","video_frames","video_luma" (the mean
+ * brightness of the last picture, 0-255, or -1),"audio_buffers",
  * "audio_rms_db","ice"} about the program it receives back.
  *
  * Usage: rtc_peer [--audio-only] [--silent] [--h264] [--clicks] [--no-media]
@@ -28,6 +29,7 @@
 static GstElement *pipe_, *webrtc;
 static GMainLoop *loop;
 static gint video_frames, audio_buffers;
+static gint video_luma = -1; /* mean brightness of the last picture, 0-255; -1: none yet */
 static gdouble audio_rms_db = -200.0;
 static gboolean clicks;
 static gboolean heard_armed = TRUE;
@@ -94,7 +96,26 @@ static GstPadProbeReturn count_audio(GstPad *pad, GstPadProbeInfo *info, gpointe
     return GST_PAD_PROBE_OK;
 }
 
-/* A decoded stream of the program: video is counted, audio measured. */
+/* The mean brightness of a decoded picture (GRAY8), sampled: tells a test
+ * which picture the program carries (black, a test pattern...). */
+static GstPadProbeReturn measure_luma(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+    (void)pad, (void)user;
+    GstMapInfo map;
+    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!gst_buffer_map(b, &map, GST_MAP_READ))
+        return GST_PAD_PROBE_OK;
+    guint64 sum = 0, n = 0;
+    for (gsize i = 0; i < map.size; i += 7, n++)
+        sum += map.data[i];
+    gst_buffer_unmap(b, &map);
+    if (n)
+        g_atomic_int_set(&video_luma, (gint)(sum / n));
+    return GST_PAD_PROBE_OK;
+}
+
+/* A decoded stream of the program: video is counted and its brightness
+ * measured, audio measured. */
 static void on_decoded(GstElement *dec, GstPad *pad, gpointer user)
 {
     (void)dec, (void)user;
@@ -104,8 +125,15 @@ static void on_decoded(GstElement *dec, GstPad *pad, gpointer user)
     const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
     GstElement *bin;
     if (g_str_has_prefix(name, "video/")) {
-        bin = gst_parse_bin_from_description("queue ! fakesink sync=false", TRUE, NULL);
+        bin = gst_parse_bin_from_description(
+            "queue ! videoconvert ! video/x-raw,format=GRAY8 ! fakesink name=luma sync=false", TRUE,
+            NULL);
         gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_video, NULL, NULL);
+        GstElement *luma = gst_bin_get_by_name(GST_BIN(bin), "luma");
+        GstPad *in = gst_element_get_static_pad(luma, "sink");
+        gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, measure_luma, NULL, NULL);
+        gst_object_unref(in);
+        gst_object_unref(luma);
     } else {
         bin = gst_parse_bin_from_description(
             "queue ! audioconvert ! level name=heard interval=20000000 ! fakesink sync=false", TRUE,
@@ -180,10 +208,10 @@ static gboolean report(gpointer user)
     (void)user;
     GstWebRTCICEConnectionState ice = 0;
     g_object_get(webrtc, "ice-connection-state", &ice, NULL);
-    emit(json_pack("{s:s, s:i, s:i, s:f, s:i}", "type", "stats", "video_frames",
-                   g_atomic_int_get(&video_frames), "audio_buffers",
-                   g_atomic_int_get(&audio_buffers), "audio_rms_db", audio_rms_db, "ice",
-                   (int)ice));
+    emit(json_pack("{s:s, s:i, s:i, s:i, s:f, s:i}", "type", "stats", "video_frames",
+                   g_atomic_int_get(&video_frames), "video_luma", g_atomic_int_get(&video_luma),
+                   "audio_buffers", g_atomic_int_get(&audio_buffers), "audio_rms_db", audio_rms_db,
+                   "ice", (int)ice));
     return G_SOURCE_CONTINUE;
 }
 
