@@ -17,6 +17,11 @@
  * delivers nothing, a slate run ("signal interrupted") fills the livestream
  * and the recording notes the gap.
  *
+ * Hybrid sittings: an encoded run (test source, capture device) is also the
+ * hall of the session's WebRTC room (rtc.c): its raw picture and sound go
+ * to the room, and the room's remote speaker comes back into the recording
+ * (see pl_media_remote_picture and media.c's build_encoded).
+ *
  * Loop thread only. GStreamer's streaming threads never touch this state:
  * everything arrives through the bus watch on the main loop.
  */

@@ -7,15 +7,27 @@
  *                   ▲   ▲                  ├──────► opusenc ─► appsink "aenc"
  *   participant's   │   │                  └──────► hall PA sink (option)
  *   sound (muted unless on the floor)
- *   hall picture ─► compositor "comp" ─► vp8enc ─► appsink "venc"
- *                   ▲ participant's picture (hidden unless on the floor)
+ *          └──────► audiomixer "rmix" ─► interaudiosink "pl-remote-a-SID"
+ *   hall picture ─► compositor "comp" ─► tee ─► vp8enc ─► appsink "venc"
+ *                   ▲                      └──► intervideosink "pl-room-v-SID"
+ *                   participant's picture (hidden unless on the floor)
+ *
+ * The hall is the session's recording (media.c, when it encodes): its raw
+ * sound and picture arrive through interaudiosrc "pl-hall-a-SID" and
+ * intervideosrc "pl-hall-v-SID", silence and black when nothing feeds them
+ * (recording off, or a passed-through source). "rmix" mixes the
+ * participants alone, through the same volume as "mix", for the recording
+ * to mix with the hall (the hall itself must not go back: an echo); the
+ * program picture goes back to the recording, which shows it while a
+ * participant's picture is on air (pl_rtc_on_picture). SID: the session's
+ * id; the two pipelines never link by pads, so neither waits on the other.
  *
  * and per participant a bin holding its webrtcbin, the decoders of what it
- * sends (plugged by decodebin as its streams appear), its branch into the
- * mixers (level "plevel-ID" ─► volume), and its return branches from the
- * shared encodings (appsrc ─► leaky queue ─► RTP payloader ─► webrtcbin;
- * the appsinks hand each encoded buffer to every appsrc), so one slow or
- * broken peer drops its own packets and never stalls the room.
+ * sends (plugged by decodebin as its streams appear), its branches into the
+ * mixers (level "plevel-ID" ─► volume ─► tee, to "mix" and "rmix"), and its return branches from
+ * the shared encodings (appsrc ─► leaky queue ─► RTP payloader ─► webrtcbin; the appsinks hand each
+ * encoded buffer to every appsrc), so one slow or broken peer drops its own packets and never
+ * stalls the room.
  *
  * Threads: webrtcbin answers promises and emits candidates and state on its
  * own thread, pads appear on streaming threads. Those callbacks only touch
