@@ -1041,7 +1041,7 @@ static GstElement *build_encoded(struct run *r, GError **err)
                                 r->slate ? "silence" : "sine");
     }
     /* One raw format on both inputs of the selector: a switch is then no
-     * renegotiation of the encoder. */
+     * renegotiation downstream. */
     char *vcaps = g_strdup_printf("video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,"
                                   "pixel-aspect-ratio=1/1",
                                   c->media_width, c->media_height, c->media_fps);
@@ -1054,9 +1054,11 @@ static GstElement *build_encoded(struct run *r, GError **err)
             "%s ! videoconvert ! %s ! tee name=hallv "
             "hallv. ! " HALL_QUEUE " ! intervideosink channel=pl-hall-v-%lld sync=false "
             "async=false "
+            /* In this order: input-selector names its pads by count,
+             * whatever name is asked for; the hall must be sink_0. */
+            "hallv. ! queue max-size-time=1000000000 ! pick.sink_0 "
             "intervideosrc channel=pl-room-v-%lld ! videoconvert ! videoscale ! videorate ! %s ! "
             "queue max-size-time=1000000000 ! pick.sink_1 "
-            "hallv. ! queue max-size-time=1000000000 ! pick.sink_0 "
             "input-selector name=pick sync-streams=false",
             video, vcaps, sid, sid, vcaps);
         sound = g_strdup_printf(
@@ -1114,7 +1116,6 @@ static GstElement *build_encoded(struct run *r, GError **err)
     gst_object_unref(out);
     gst_object_unref(vparse);
     show_program(r->s, p);
-    show_picture(r->s, p);
     return p;
 }
 
@@ -1159,8 +1160,13 @@ static struct run *run_start(struct stream *s, bool slate)
         GstBus *bus = gst_element_get_bus(r->pipeline);
         r->bus_watch = gst_bus_add_watch(bus, on_bus, r);
         gst_object_unref(bus);
-        if (gst_element_set_state(r->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE)
+        if (gst_element_set_state(r->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE) {
+            /* After the state change: input-selector forgets a choice made
+             * before it, and would take whichever input brought the first
+             * picture (the room's black one, often). */
+            show_picture(s, r->pipeline);
             return r;
+        }
     }
     /* A device that is not there fails the state change itself; the
      * reason is on the bus. */

@@ -4,10 +4,11 @@
  * A room (one per live session with remote participants) is one pipeline:
  *
  *   hall sound ─► audiomixer "mix" ─► tee "atee" ─► level "program-level"
- *                   ▲   ▲                  ├──────► opusenc ─► appsink "aenc"
- *   participant's   │   │                  └──────► hall PA sink (option)
+ *                   ▲   ▲                  └──────► opusenc ─► appsink "aenc"
+ *   participant's   │   │
  *   sound (muted unless on the floor)
- *          └──────► audiomixer "rmix" ─► interaudiosink "pl-remote-a-SID"
+ *          └──────► audiomixer "rmix" ─► tee "rtee" ─► interaudiosink "pl-remote-a-SID"
+ *                                                  └──► hall PA sink (option)
  *   hall picture ─► compositor "comp" ─► tee ─► vp8enc ─► appsink "venc"
  *                   ▲                      └──► intervideosink "pl-room-v-SID"
  *                   participant's picture (hidden unless on the floor)
@@ -17,7 +18,8 @@
  * intervideosrc "pl-hall-v-SID", silence and black when nothing feeds them
  * (recording off, or a passed-through source). "rmix" mixes the
  * participants alone, through the same volume as "mix", for the recording
- * to mix with the hall (the hall itself must not go back: an echo); the
+ * to mix with the hall and for the hall's PA (the hall itself must not go
+ * back to either: an echo, or feedback through the hall's microphones); the
  * program picture goes back to the recording, which shows it while a
  * participant's picture is on air (pl_rtc_on_picture). SID: the session's
  * id; the two pipelines never link by pads, so neither waits on the other.
@@ -353,7 +355,8 @@ static struct room *room_new(struct pl_rtc *rtc, int64_t session_id, int64_t flo
         "opusenc frame-size=20 bitrate=64000 ! appsink name=aenc sync=false async=false "
         "max-buffers=10 drop=true "
         "audiomixer name=rmix latency=20000000 ! " PL_RTC_AUDIO_CAPS
-        " ! queue leaky=downstream max-size-time=200000000 ! "
+        " ! tee name=rtee allow-not-linked=true "
+        "rtee. ! queue leaky=downstream max-size-time=200000000 ! "
         "interaudiosink channel=pl-remote-a-%lld sync=false async=false "
         "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! " PL_RTC_AUDIO_CAPS
         " ! rmix. "
@@ -368,14 +371,16 @@ static struct room *room_new(struct pl_rtc *rtc, int64_t session_id, int64_t flo
         "! " PL_RTC_PROGRAM_CAPS " ! comp. ",
         sid, sid, sid, sid);
     if (cfg->rtc_hall_sink && strcmp(cfg->rtc_hall_sink, "none") != 0) {
-        /* The hall's PA: the program's sound, late rather than never. */
+        /* The hall's PA: the remote participants' sound alone (the hall's
+         * own, now in the program, would feed back through its
+         * microphones), late rather than never. */
         if (g_str_has_prefix(cfg->rtc_hall_sink, "alsa:"))
             g_string_append_printf(d,
-                                   "atee. ! queue leaky=downstream max-size-time=200000000 ! "
+                                   "rtee. ! queue leaky=downstream max-size-time=200000000 ! "
                                    "audioconvert ! audioresample ! alsasink device=%s sync=false ",
                                    cfg->rtc_hall_sink + strlen("alsa:"));
         else if (strcmp(cfg->rtc_hall_sink, "pulse") == 0)
-            g_string_append(d, "atee. ! queue leaky=downstream max-size-time=200000000 ! "
+            g_string_append(d, "rtee. ! queue leaky=downstream max-size-time=200000000 ! "
                                "audioconvert ! audioresample ! pulsesink sync=false ");
     }
     GError *err = NULL;

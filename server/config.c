@@ -95,7 +95,8 @@ static const struct opt opts[] = {
      "TURN relay for remote participants, turn://USER:PASSWORD@HOST:PORT (none; see "
      "deploy/coturn.conf)"},
     {"rtc-hall-sink", "PLENUM_RTC_HALL_SINK", OPT_STR, F(rtc_hall_sink), 0, 0, NULL,
-     "where the hall's PA takes the program's sound: none, pulse or alsa:DEVICE (none)"},
+     "where the hall's PA takes the remote participants' sound: none, pulse or alsa:DEVICE "
+     "(none)"},
     {"rtc-latency-ms", "PLENUM_RTC_LATENCY_MS", OPT_INT, F(rtc_latency_ms), 20, 2000,
      "milliseconds", "jitter buffer for what remote participants send (100)"},
     {"rtc-timeout", "PLENUM_RTC_TIMEOUT", OPT_INT, F(rtc_timeout_s), 2, 300, "seconds",
