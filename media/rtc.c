@@ -375,10 +375,8 @@ static struct room *room_new(struct pl_rtc *rtc, int64_t session_id, int64_t flo
          * own, now in the program, would feed back through its
          * microphones), late rather than never. */
         if (g_str_has_prefix(cfg->rtc_hall_sink, "alsa:"))
-            g_string_append_printf(d,
-                                   "rtee. ! queue leaky=downstream max-size-time=200000000 ! "
-                                   "audioconvert ! audioresample ! alsasink device=%s sync=false ",
-                                   cfg->rtc_hall_sink + strlen("alsa:"));
+            g_string_append(d, "rtee. ! queue leaky=downstream max-size-time=200000000 ! "
+                               "audioconvert ! audioresample ! alsasink name=hallpa sync=false ");
         else if (strcmp(cfg->rtc_hall_sink, "pulse") == 0)
             g_string_append(d, "rtee. ! queue leaky=downstream max-size-time=200000000 ! "
                                "audioconvert ! audioresample ! pulsesink sync=false ");
@@ -392,6 +390,13 @@ static struct room *room_new(struct pl_rtc *rtc, int64_t session_id, int64_t flo
         if (pipe)
             gst_object_unref(pipe);
         return NULL;
+    }
+    GstElement *pa = gst_bin_get_by_name(GST_BIN(pipe), "hallpa");
+    if (pa) {
+        /* Set here, not in the description: an ALSA device name may hold
+         * characters the description would read as syntax. */
+        g_object_set(pa, "device", cfg->rtc_hall_sink + strlen("alsa:"), NULL);
+        gst_object_unref(pa);
     }
     struct room *room = g_new0(struct room, 1);
     room->rtc = rtc;

@@ -218,13 +218,15 @@ static int check_combinations(struct pl_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--log-format must be text or json, not \"%.32s\"", cfg->log_format);
         return -1;
     }
-    /* These go into a pipeline description: only safe characters. */
+    /* An ALSA device name as ALSA writes them ("hw:1,0", "plughw:CARD=PCH",
+     * "file:FILE=/var/lib/plenum/pa.raw,FORMAT=raw"); set as a property,
+     * never parsed as a pipeline description, but kept to these characters. */
     const char *hall = cfg->rtc_hall_sink;
     bool hall_ok = strcmp(hall, "none") == 0 || strcmp(hall, "pulse") == 0;
-    if (g_str_has_prefix(hall, "alsa:") && hall[5] && strlen(hall) < 64) {
+    if (g_str_has_prefix(hall, "alsa:") && hall[5] && strlen(hall) < 200) {
         hall_ok = true;
         for (const char *c = hall + 5; *c; c++)
-            hall_ok = hall_ok && (g_ascii_isalnum(*c) || strchr(":,_-", *c));
+            hall_ok = hall_ok && (g_ascii_isalnum(*c) || strchr(":,_-=/.", *c));
     }
     if (!hall_ok) {
         snprintf(err, errlen, "--rtc-hall-sink must be none, pulse or alsa:DEVICE, not \"%.32s\"",
