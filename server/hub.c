@@ -88,16 +88,43 @@ static int64_t now_ms(void)
     return g_get_real_time() / 1000;
 }
 
-static void send_text(struct pl_client *c, char *text)
+void pl_client_send_text(struct pl_client *c, char *text)
 {
-    if (!text || !c)
+    if (!text || !c) {
+        free(text);
         return;
+    }
     struct pl_frame *f = pl_frame_new(text, strlen(text));
     free(text);
     if (f) {
         c->send(c, f);
         pl_frame_unref(f);
     }
+}
+
+void pl_client_reply(struct pl_client *c, const json_t *re, json_t *data)
+{
+    if (!c) {
+        json_decref(data);
+        return;
+    }
+    pl_client_send_text(c, pl_proto_encode_ok(re, data));
+}
+
+void pl_client_refuse(struct pl_client *c, const json_t *re, enum pl_err err, const char *field,
+                      const char *reason)
+{
+    if (!c)
+        return;
+    char *text = pl_proto_encode_error(re, err, field, c->lang);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!o)
+        return;
+    if (reason && *reason)
+        json_object_set_new(o, "reason", json_string(reason));
+    pl_client_send_text(c, json_dumps(o, JSON_COMPACT));
+    json_decref(o);
 }
 
 static void op_free(struct op *op)
@@ -470,12 +497,12 @@ int pl_hub_load(struct pl_hub *hub, PGconn *conn, char *err, size_t errlen)
 
 static void reply_ok(struct pl_client *c, const json_t *re, json_t *data)
 {
-    send_text(c, pl_proto_encode_ok(re, data));
+    pl_client_reply(c, re, data);
 }
 
 static void refuse(struct pl_client *c, const json_t *re, enum pl_err err, const char *reason)
 {
-    send_text(c, pl_proto_encode_refusal(re, err, reason, c->lang));
+    pl_client_send_text(c, pl_proto_encode_refusal(re, err, reason, c->lang));
 }
 
 /* Completes a join or resume on a loaded session. */
@@ -1019,30 +1046,14 @@ static void kick(struct pl_entry *e)
 
 /* --- remote participation (rtc.*) ----------------------------------------------- */
 
-/* The room's messages to c; NULL: the room dropped c's connection. */
-static void rtc_send(void *user, char *text)
+void pl_client_rtc_send(void *user, char *text)
 {
     struct pl_client *c = user;
     if (!text) {
         c->rtc = NULL;
         return;
     }
-    send_text(c, text);
-}
-
-/* A refusal naming the field at fault and why (e.g. sdp, no_bundle). */
-static void refuse_field(struct pl_client *c, const json_t *re, enum pl_err err, const char *field,
-                         const char *reason)
-{
-    char *text = pl_proto_encode_error(re, err, field, c->lang);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    if (!o)
-        return;
-    if (reason)
-        json_object_set_new(o, "reason", json_string(reason));
-    send_text(c, json_dumps(o, JSON_COMPACT));
-    json_decref(o);
+    pl_client_send_text(c, text);
 }
 
 static const struct pl_member *live_member(const struct pl_live *l, int64_t person)
@@ -1090,8 +1101,8 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
                 (int)json_integer_value(json_object_get(req->root, "sdp_mline_index")), &reason);
         }
         if (err == PL_ERR_BAD_FIELD)
-            refuse_field(c, req->id, err, strcmp(t, "rtc.offer") == 0 ? "sdp" : "candidate",
-                         reason);
+            pl_client_refuse(c, req->id, err, strcmp(t, "rtc.offer") == 0 ? "sdp" : "candidate",
+                             reason);
         else if (err != PL_OK)
             refuse(c, req->id, err, reason);
         else
@@ -1153,8 +1164,8 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
             return;
         }
         bool floor = l->turn.id && l->turn.person_id == m->person_id;
-        c->rtc =
-            pl_rtc_join(hub->rtc, l->id, m->person_id, m->name, floor, rtc_send, c, &err, &reason);
+        c->rtc = pl_rtc_join(hub->rtc, l->id, m->person_id, m->name, floor, pl_client_rtc_send, c,
+                             &err, &reason);
         if (!c->rtc) {
             refuse(c, req->id, err, reason);
             return;
@@ -1175,14 +1186,14 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
     if (err == PL_OK)
         err = pl_proto_allowed(&view, req.need);
     if (err != PL_OK) {
-        send_text(c, pl_proto_encode_error(req.id, err, field, c->lang));
+        pl_client_send_text(c, pl_proto_encode_error(req.id, err, field, c->lang));
         pl_request_clear(&req);
         return;
     }
     switch (req.type) {
     case PL_REQ_PING:
     case PL_REQ_WHOAMI:
-        send_text(c, pl_proto_dispatch(&view, buf, len));
+        pl_client_send_text(c, pl_proto_dispatch(&view, buf, len));
         break;
     case PL_REQ_JOIN:
     case PL_REQ_RESUME:

@@ -50,6 +50,19 @@ struct pl_client {
     struct pl_mseat *meeting; /* its place in a voter meeting, NULL if none; meeting.c's */
 };
 
+/* Replies to c, which may be NULL (gone: nothing is sent). send_text takes
+ * text (malloc'd, freed here); reply sends {"type":"ok","re","data"} taking
+ * the reference to data (NULL: none); refuse sends an error with the field
+ * at fault and a stable reason (either may be NULL). */
+void pl_client_send_text(struct pl_client *c, char *text);
+void pl_client_reply(struct pl_client *c, const json_t *re, json_t *data);
+void pl_client_refuse(struct pl_client *c, const json_t *re, enum pl_err err, const char *field,
+                      const char *reason);
+
+/* A client's media room sends it text through this (user: the client;
+ * text NULL: the room dropped its media connection). */
+void pl_client_rtc_send(void *user, char *text);
+
 /* The channel on which PostgreSQL announces each committed session event,
  * payload "<session id> <seq>" (schema/010_nodes.sql): several plenumd
  * nodes on one database stay in step through it. */

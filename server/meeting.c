@@ -70,46 +70,6 @@ static void catch_up(struct room *room);
 
 /* --- replies ------------------------------------------------------------------------ */
 
-static void send_text(struct pl_client *c, char *text)
-{
-    if (!c || !text) {
-        free(text);
-        return;
-    }
-    struct pl_frame *f = pl_frame_new(text, strlen(text));
-    free(text);
-    if (f) {
-        c->send(c, f);
-        pl_frame_unref(f);
-    }
-}
-
-static void reply_ok(struct pl_client *c, const json_t *re, json_t *data)
-{
-    if (!c) {
-        json_decref(data);
-        return;
-    }
-    send_text(c, pl_proto_encode_ok(re, data));
-}
-
-/* A refusal with the field at fault (may be NULL) and a stable reason. */
-static void refuse(struct pl_client *c, const json_t *re, enum pl_err err, const char *field,
-                   const char *reason)
-{
-    if (!c)
-        return;
-    char *text = pl_proto_encode_error(re, err, field, c->lang);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    if (!o)
-        return;
-    if (reason && *reason)
-        json_object_set_new(o, "reason", json_string(reason));
-    send_text(c, json_dumps(o, JSON_COMPACT));
-    json_decref(o);
-}
-
 /* A statement that failed: a refusal raised by meeting_do (admin_refuse:
  * SQLSTATE P0001, the code as message, the field and the reason), or the
  * database's failure. */
@@ -120,15 +80,15 @@ static void refuse_db(struct pl_client *c, const json_t *re, const PGresult *res
     if (state && code && strcmp(state, "P0001") == 0) {
         for (int e = 1; e < PL_ERR__COUNT; e++) {
             if (strcmp(pl_err_code(e), code) == 0) {
-                refuse(c, re, e, PQresultErrorField(res, PG_DIAG_COLUMN_NAME),
-                       PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+                pl_client_refuse(c, re, e, PQresultErrorField(res, PG_DIAG_COLUMN_NAME),
+                                 PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
                 return;
             }
         }
     }
     if (res)
         pl_log_error("meeting statement failed: %s", PQresultErrorMessage(res));
-    refuse(c, re, err == PL_OK ? PL_ERR_INTERNAL : err, NULL, NULL);
+    pl_client_refuse(c, re, err == PL_OK ? PL_ERR_INTERNAL : err, NULL, NULL);
 }
 
 /* --- tokens -------------------------------------------------------------------------- */
@@ -505,13 +465,13 @@ static void joined(void *user, const PGresult *res, enum pl_err err)
     }
     if (err != PL_OK || (err == PL_OK && PQntuples(res) == 0)) {
         if (err == PL_OK)
-            refuse(c, p->re, PL_ERR_NOT_FOUND, "meeting_id", NULL);
+            pl_client_refuse(c, p->re, PL_ERR_NOT_FOUND, "meeting_id", NULL);
         else
             refuse_db(c, p->re, res, err);
         goto out;
     }
     if (!json_is_object(state)) {
-        refuse(c, p->re, PL_ERR_INTERNAL, NULL, NULL);
+        pl_client_refuse(c, p->re, PL_ERR_INTERNAL, NULL, NULL);
         goto out;
     }
     if (!c || c->meeting || c->joined) {
@@ -520,7 +480,7 @@ static void joined(void *user, const PGresult *res, enum pl_err err)
         if (p->sign_in && json_is_object(json_object_get(o, "event")))
             sign_out(m, p->meeting_id, p->token_hash);
         if (c)
-            refuse(c, p->re, PL_ERR_INVALID_STATE, NULL, "already_in_meeting");
+            pl_client_refuse(c, p->re, PL_ERR_INVALID_STATE, NULL, "already_in_meeting");
         goto out;
     }
     struct room *room = room_get(m, p->meeting_id, state);
@@ -551,7 +511,7 @@ static void joined(void *user, const PGresult *res, enum pl_err err)
         json_object_set(data, "guest", guest);
         json_object_set_new(data, "token", json_string(p->token));
     }
-    reply_ok(c, p->re, data);
+    pl_client_reply(c, p->re, data);
 out:
     json_decref(o);
     pending_free(p);
@@ -601,31 +561,31 @@ static void join(struct pl_meetings *m, struct pl_client *c, const struct pl_req
     const char *phone = json_string_value(json_object_get(root, "phone"));
     const char *token = json_string_value(json_object_get(root, "token"));
     if (c->joined) {
-        refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "in_session");
+        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "in_session");
         return;
     }
     if (c->meeting || any_pending_join(m, c)) {
-        refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "already_in_meeting");
+        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "already_in_meeting");
         return;
     }
     if (id <= 0) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "meeting_id", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "meeting_id", NULL);
         return;
     }
     if (name && !text_ok(name, 1, 100)) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "name", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "name", NULL);
         return;
     }
     if (phone && *phone && !phone_ok(phone)) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "phone", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "phone", NULL);
         return;
     }
     if (token && !token_ok(token)) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "token", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "token", NULL);
         return;
     }
     if (phone && !name && !token) {
-        refuse(c, req->id, PL_ERR_MISSING_FIELD, "name", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_MISSING_FIELD, "name", NULL);
         return;
     }
     struct pending *p = pending_new(m, c, req->id, "meeting.join", id);
@@ -640,7 +600,7 @@ static void join(struct pl_meetings *m, struct pl_client *c, const struct pl_req
             if (RAND_bytes(raw, sizeof raw) != 1) {
                 m->pending = g_list_remove(m->pending, p);
                 pending_free(p);
-                refuse(c, req->id, PL_ERR_INTERNAL, NULL, NULL);
+                pl_client_refuse(c, req->id, PL_ERR_INTERNAL, NULL, NULL);
                 return;
             }
             hex(raw, sizeof raw, p->token);
@@ -678,7 +638,7 @@ static void done(void *user, const PGresult *res, enum pl_err err)
     if (err != PL_OK) {
         refuse_db(p->c, p->re, res, err);
     } else if (!o) {
-        refuse(p->c, p->re, PL_ERR_INTERNAL, NULL, NULL);
+        pl_client_refuse(p->c, p->re, PL_ERR_INTERNAL, NULL, NULL);
     } else {
         /* The event first: the one who asked sees it like everyone, then
          * the answer. */
@@ -688,7 +648,7 @@ static void done(void *user, const PGresult *res, enum pl_err err)
         if (p->c && p->c->meeting && strcmp(p->type, "meeting.petition") == 0)
             p->c->meeting->petitions++;
         json_t *reply = json_object_get(o, "reply");
-        reply_ok(p->c, p->re, json_is_null(reply) ? NULL : json_incref(reply));
+        pl_client_reply(p->c, p->re, json_is_null(reply) ? NULL : json_incref(reply));
     }
     json_decref(o);
     pending_free(p);
@@ -702,22 +662,22 @@ static void create(struct pl_meetings *m, struct pl_client *c, const struct pl_r
     const char *start = json_string_value(json_object_get(root, "planned_start"));
     const json_t *cap = json_object_get(root, "capacity");
     if (!text_ok(title, 1, 300)) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "title", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "title", NULL);
         return;
     }
     if (location && *location && !text_ok(location, 1, 300)) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "location", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "location", NULL);
         return;
     }
     GDateTime *t = start ? g_date_time_new_from_iso8601(start, NULL) : NULL;
     if (start && !t) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "planned_start", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "planned_start", NULL);
         return;
     }
     if (t)
         g_date_time_unref(t);
     if (cap && (json_integer_value(cap) < 1 || json_integer_value(cap) > 10000)) {
-        refuse(c, req->id, PL_ERR_BAD_FIELD, "capacity", NULL);
+        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "capacity", NULL);
         return;
     }
     json_t *doc = json_deep_copy(root);
@@ -732,7 +692,7 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
 {
     struct pl_mseat *s = c->meeting;
     if (s->petitions >= MAX_PETITIONS) {
-        refuse(c, req->id, PL_ERR_RATE_LIMITED, NULL, "too_many_petitions");
+        pl_client_refuse(c, req->id, PL_ERR_RATE_LIMITED, NULL, "too_many_petitions");
         return;
     }
     json_t *doc = json_deep_copy(req->root);
@@ -742,9 +702,10 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
     if (problems) {
         json_t *first = json_array_get(problems, 0);
         const char *e = json_string_value(json_object_get(first, "error"));
-        refuse(c, req->id,
-               e && strcmp(e, "missing_field") == 0 ? PL_ERR_MISSING_FIELD : PL_ERR_BAD_FIELD,
-               json_string_value(json_object_get(first, "field")), NULL);
+        pl_client_refuse(c, req->id,
+                         e && strcmp(e, "missing_field") == 0 ? PL_ERR_MISSING_FIELD
+                                                              : PL_ERR_BAD_FIELD,
+                         json_string_value(json_object_get(first, "field")), NULL);
         json_decref(problems);
         json_decref(doc);
         return;
@@ -768,18 +729,18 @@ void pl_meetings_request(struct pl_meetings *m, struct pl_client *c, const struc
     }
     struct pl_mseat *s = c->meeting;
     if (!s) {
-        refuse(c, req->id, PL_ERR_NOT_JOINED, NULL, "not_in_meeting");
+        pl_client_refuse(c, req->id, PL_ERR_NOT_JOINED, NULL, "not_in_meeting");
         return;
     }
     if (strcmp(t, "meeting.leave") == 0) {
         seat_drop(m, c);
-        reply_ok(c, req->id, NULL);
+        pl_client_reply(c, req->id, NULL);
         return;
     }
     int64_t mid = s->room->id;
     if (strcmp(t, "meeting.hand") == 0 || strcmp(t, "meeting.petition") == 0) {
         if (!s->guest_id) {
-            refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "guests_only");
+            pl_client_refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "guests_only");
             return;
         }
         if (strcmp(t, "meeting.petition") == 0) {
@@ -806,79 +767,68 @@ void pl_meetings_request(struct pl_meetings *m, struct pl_client *c, const struc
 
 /* --- media --------------------------------------------------------------------------- */
 
-/* The room's messages to c; NULL: the room dropped c's connection. */
-static void media_send(void *user, char *text)
-{
-    struct pl_client *c = user;
-    if (!text) {
-        c->rtc = NULL;
-        return;
-    }
-    send_text(c, text);
-}
-
 void pl_meetings_rtc(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)
 {
     const char *t = req->type_name;
     struct pl_mseat *s = c->meeting;
     struct room *room = s->room;
     if (!m->rtc) {
-        refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "media_unavailable");
+        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "media_unavailable");
         return;
     }
     if (strcmp(t, "rtc.status") == 0 || strcmp(t, "rtc.mute") == 0) {
         if (!s->staff) {
-            refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "moderator_only");
+            pl_client_refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "moderator_only");
             return;
         }
         if (strcmp(t, "rtc.status") == 0) {
-            reply_ok(c, req->id, pl_rtc_room_status(m->rtc, -room->id));
+            pl_client_reply(c, req->id, pl_rtc_room_status(m->rtc, -room->id));
             return;
         }
         int64_t pid = json_integer_value(json_object_get(req->root, "person_id"));
         bool muted = json_is_true(json_object_get(req->root, "muted"));
         if (pl_rtc_mute(m->rtc, -room->id, pid, muted) != PL_OK)
-            refuse(c, req->id, PL_ERR_NOT_FOUND, "person_id", NULL);
+            pl_client_refuse(c, req->id, PL_ERR_NOT_FOUND, "person_id", NULL);
         else
-            reply_ok(c, req->id, NULL);
+            pl_client_reply(c, req->id, NULL);
         return;
     }
     /* rtc.join (the rest is the hub's, for any participant). */
     if (room->closed) {
-        refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "meeting_closed");
+        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "meeting_closed");
         return;
     }
     if (!s->staff) {
         if (!s->guest_id) {
-            refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "guests_only");
+            pl_client_refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "guests_only");
             return;
         }
         /* A citizen connects their camera and microphone once they ask to
          * speak, so they are ready when admitted. */
         if (!room->open || (strcmp(s->state, "hand") != 0 && strcmp(s->state, "admitted") != 0)) {
-            refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "hand_not_raised");
+            pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "hand_not_raised");
             return;
         }
     }
     if (c->rtc) {
-        refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "already_joined");
+        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "already_joined");
         return;
     }
     int64_t pid = s->staff ? c->who->person_id : guest_pid(s->guest_id);
     bool on_air = s->staff || s->guest_id == room->on_air;
     enum pl_err err = PL_OK;
     const char *reason = NULL;
-    c->rtc = pl_rtc_join(m->rtc, -room->id, pid, s->name ? s->name : "?", on_air, media_send, c,
-                         &err, &reason);
+    c->rtc = pl_rtc_join(m->rtc, -room->id, pid, s->name ? s->name : "?", on_air,
+                         pl_client_rtc_send, c, &err, &reason);
     if (!c->rtc) {
-        refuse(c, req->id, err, NULL, reason);
+        pl_client_refuse(c, req->id, err, NULL, reason);
         return;
     }
     if (s->staff)
         pl_rtc_set_host(c->rtc);
-    reply_ok(c, req->id,
-             json_pack("{s:o, s:i}", "ice_servers", pl_rtc_ice_servers(m->rtc), "timeout_s",
-                       pl_rtc_timeout_s(m->rtc)));
+    pl_client_reply(c, req->id,
+                    json_pack("{s:o, s:i}", "ice_servers", pl_rtc_ice_servers(m->rtc), "timeout_s",
+                              pl_rtc_timeout_s(m->rtc)));
 }
 
 /* --- life ---------------------------------------------------------------------------- */
