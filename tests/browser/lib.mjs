@@ -20,6 +20,25 @@ export async function launch(extraArgs = []) {
   });
 }
 
+// Opens url in a new browser context (its own cookies) as `name`: page
+// errors go into problems, the page's warnings and errors to the output
+// (the sign-in page's expected 401 aside), confirm() dialogs accepted if
+// asked (else Playwright dismisses them); the page is kept in pages[name]
+// for the failure screenshots.
+export async function openPage(browser, { name, url, viewport = { width: 1280, height: 900 }, wait, problems, pages, acceptDialogs = false }) {
+  const ctx = await browser.newContext({ viewport, locale: "vi-VN" });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(wait);
+  p.on("pageerror", (e) => problems.push(`${name}: ${e}`));
+  p.on("console", (m) => {
+    if (["warning", "error"].includes(m.type()) && !m.text().includes("401")) console.log(`[${name} console] ${m.text()}`);
+  });
+  if (acceptDialogs) p.on("dialog", (d) => d.accept());
+  await p.goto(url, { waitUntil: "load" });
+  pages[name] = p;
+  return p;
+}
+
 export function check(cond, what) {
   if (!cond) {
     throw new Error(`check failed: ${what}`);

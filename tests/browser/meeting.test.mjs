@@ -9,7 +9,7 @@
 //
 // Usage: node meeting.test.mjs BASE_URL SCREENSHOT_DIR MEETING_ID
 // Prints "PETITION <code>" for the caller to check the record.
-import { check, launch } from "./lib.mjs";
+import { check, launch, openPage } from "./lib.mjs";
 
 const [base, shots, mid] = process.argv.slice(2);
 const WAIT = 60000;
@@ -20,19 +20,7 @@ let failed = false;
 const problems = [];
 const pages = {};
 
-async function page(name, path, viewport = { width: 1280, height: 900 }) {
-  const ctx = await browser.newContext({ viewport, locale: "vi-VN" });
-  const p = await ctx.newPage();
-  p.setDefaultTimeout(WAIT);
-  p.on("pageerror", (e) => problems.push(`${name}: ${e}`));
-  p.on("console", (m) => {
-    if (["warning", "error"].includes(m.type()) && !m.text().includes("401")) console.log(`[${name} console] ${m.text()}`);
-  });
-  p.on("dialog", (d) => d.accept());
-  await p.goto(`${base}${path}`, { waitUntil: "load" });
-  pages[name] = p;
-  return p;
-}
+const page = (name, path, viewport) => openPage(browser, { name, url: `${base}${path}`, viewport, wait: WAIT, problems, pages, acceptDialogs: true });
 
 const text = async (p, sel) => (await p.textContent(sel)).trim();
 const t0 = Date.now();

@@ -8,7 +8,7 @@
 //
 // Usage: node remote.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 // Prints "VOTE <id>" for the caller to check the recorded ballot.
-import { check, launch, openFirstItem } from "./lib.mjs";
+import { check, launch, openFirstItem, openPage } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 // Two cores shared with other work, Chromium encoding and plenumd mixing
@@ -23,20 +23,8 @@ let failed = false;
 const problems = [];
 const pages = {};
 
-async function page(name, path, viewport = { width: 1280, height: 900 }) {
-  const ctx = await browser.newContext({ viewport, locale: "vi-VN" });
-  const p = await ctx.newPage();
-  p.setDefaultTimeout(WAIT);
-  p.on("pageerror", (e) => problems.push(`${name}: ${e}`));
-  // The page's own warnings (a refused candidate, ...) help whoever reads a
-  // failure; the sign-in page's 401 from /api/session is expected.
-  p.on("console", (m) => {
-    if (["warning", "error"].includes(m.type()) && !m.text().includes("401")) console.log(`[${name} console] ${m.text()}`);
-  });
-  await p.goto(`${base}${path}?session=${sid}`, { waitUntil: "load" });
-  pages[name] = p;
-  return p;
-}
+const page = (name, path, viewport) =>
+  openPage(browser, { name, url: `${base}${path}?session=${sid}`, viewport, wait: WAIT, problems, pages });
 
 async function signIn(p, login) {
   await p.fill("#login", login);

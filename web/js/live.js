@@ -27,27 +27,9 @@ export class Live {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}/ws?lang=${this.lang}`, "plenum.v1");
     this.ws = ws;
-    ws.onopen = async () => {
+    ws.onopen = () => {
       this.retry = 500;
-      try {
-        if (this.state) {
-          const r = await this.request("resume", { session_id: this.sessionId, seq: this.state.seq });
-          if (r.snapshot) this.takeSnapshot(r.snapshot);
-          this.you = r.you;
-        } else {
-          const r = await this.request("join", { session_id: this.sessionId });
-          this.you = r.you;
-          this.takeSnapshot(r.snapshot);
-        }
-        this.setStatus(this.database === "unavailable" ? "db_down" : "live");
-      } catch (e) {
-        // Joining during a database outage: say so, and join when it is back
-        // (the server sends status "available"; retry anyway in case).
-        if (e && e.code === "db_unavailable") {
-          this.setStatus("db_down", e);
-          setTimeout(() => this.retryJoin(ws), 3000);
-        } else this.setStatus("error", e);
-      }
+      this.opened(ws);
     };
     ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
     ws.onclose = () => {
@@ -60,9 +42,33 @@ export class Live {
     };
   }
 
+  // The socket is open: join the session, or resume it after a drop. A
+  // subclass for something else to join (js/meeting.js) overrides this.
+  async opened(ws) {
+    try {
+      if (this.state) {
+        const r = await this.request("resume", { session_id: this.sessionId, seq: this.state.seq });
+        if (r.snapshot) this.takeSnapshot(r.snapshot);
+        this.you = r.you;
+      } else {
+        const r = await this.request("join", { session_id: this.sessionId });
+        this.you = r.you;
+        this.takeSnapshot(r.snapshot);
+      }
+      this.setStatus(this.database === "unavailable" ? "db_down" : "live");
+    } catch (e) {
+      // Joining during a database outage: say so, and join when it is back
+      // (the server sends status "available"; retry anyway in case).
+      if (e && e.code === "db_unavailable") {
+        this.setStatus("db_down", e);
+        setTimeout(() => this.retryJoin(ws), 3000);
+      } else this.setStatus("error", e);
+    }
+  }
+
   async retryJoin(ws) {
     if (ws !== this.ws || this.state || this.status !== "db_down") return;
-    ws.onopen();
+    this.opened(ws);
   }
 
   async rejoin() {

@@ -9,29 +9,24 @@
 // The citizen's token (their only key, to come back as the same citizen
 // after a reload or a dropped connection) is kept for this tab in
 // sessionStorage.
-import { el, patch } from "./live.js";
+import { Live, el, patch } from "./live.js";
 import { lang } from "./i18n.js";
-import { clearMessage, getJSON, initPage, showError, showInfo, showStatus, t } from "./page.js";
+import { act as pageAct, clearMessage, getJSON, initPage, showError, showInfo, showStatus, t } from "./page.js";
 import { Remote } from "./remote.js";
 
 const AREAS = ["land", "construction", "transport", "environment", "health", "education", "social", "security", "economy", "administration", "other"];
 
-// The WebSocket to the meeting: requests with replies, the meeting's state
-// kept current from its events, and a rejoin (with the token) after a drop.
-class MeetingLive {
-  constructor(id, { onChange, onStatus, onRtc }) {
+// The WebSocket to the meeting: Live's connection (requests and their
+// replies, the server's status, rtc.* pushes, reconnecting with backoff),
+// joining a meeting instead of a session; the meeting's state kept current
+// from its events, and a rejoin (with the citizen's token) after a drop.
+class MeetingLive extends Live {
+  constructor(id, opts) {
+    super(null, { ...opts, lang: lang() });
     this.id = id;
-    this.onChange = onChange;
-    this.onStatus = onStatus;
-    this.onRtc = onRtc;
-    this.state = null; // the meeting, as meeting.join gave it, updated by events
     this.role = null; // guest, moderator, observer
     this.me = null; // the citizen's own row
     this.petitions = []; // petition.received events seen (the moderator's list)
-    this.nextId = 1;
-    this.pending = new Map();
-    this.retry = 500;
-    this.status = "connecting";
   }
 
   key() {
@@ -55,32 +50,18 @@ class MeetingLive {
     }
   }
 
-  connect() {
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${proto}//${location.host}/ws?lang=${lang()}`, "plenum.v1");
-    this.ws = ws;
-    ws.onopen = async () => {
-      this.retry = 500;
-      const tok = this.token();
-      try {
-        await this.enter(tok ? { token: tok } : {});
-      } catch (e) {
-        // A token that no longer works (removed, the meeting over): watch.
-        if (tok && e && ["forbidden", "missing_field", "invalid_state"].includes(e.code)) {
-          this.keepToken(null);
-          showError(e);
-          await this.enter({}).catch((e2) => this.setStatus("error", e2));
-        } else this.setStatus("error", e);
-      }
-    };
-    ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
-    ws.onclose = () => {
-      for (const p of this.pending.values()) p.reject({ code: "disconnected", message: t("live.reconnecting") });
-      this.pending.clear();
-      this.setStatus("reconnecting");
-      setTimeout(() => this.connect(), this.retry);
-      this.retry = Math.min(this.retry * 2, 5000);
-    };
+  async opened() {
+    const tok = this.token();
+    try {
+      await this.enter(tok ? { token: tok } : {});
+    } catch (e) {
+      // A token that no longer works (removed, the meeting over): watch.
+      if (tok && e && ["forbidden", "missing_field", "invalid_state"].includes(e.code)) {
+        this.keepToken(null);
+        showError(e);
+        await this.enter({}).catch((e2) => this.setStatus("error", e2));
+      } else this.setStatus("error", e);
+    }
   }
 
   async enter(fields) {
@@ -110,39 +91,13 @@ class MeetingLive {
     await this.enter({});
   }
 
-  setStatus(s, detail) {
-    this.status = s;
-    this.onStatus(s, detail);
-    this.onChange();
-  }
-
-  request(type, fields = {}) {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      try {
-        this.ws.send(JSON.stringify({ type, id, ...fields }));
-      } catch (e) {
-        this.pending.delete(id);
-        reject({ code: "disconnected", message: String(e) });
-      }
-    });
-  }
-
   receive(m) {
     if (m.type === "event" && m.meeting_id === this.id) {
       if (!this.state || m.seq <= this.state.seq) return;
       this.apply(m);
       this.state.seq = m.seq;
       this.onChange(m);
-    } else if (!("re" in m) && typeof m.type === "string" && m.type.startsWith("rtc.")) {
-      this.onRtc(m);
-    } else if ("re" in m && this.pending.has(m.re)) {
-      const p = this.pending.get(m.re);
-      this.pending.delete(m.re);
-      if (m.type === "error") p.reject(m);
-      else p.resolve(m.data || {});
-    }
+    } else super.receive(m);
   }
 
   guest(id) {
@@ -263,14 +218,8 @@ function mediaWanted() {
   return live.role === "guest" && live.me && ["hand", "admitted"].includes(live.me.state);
 }
 
-async function act(type, fields = {}) {
-  clearMessage();
-  try {
-    return await live.request(type, fields);
-  } catch (e) {
-    showError(e);
-    return null;
-  }
+function act(type, fields = {}) {
+  return pageAct(live, type, fields);
 }
 
 function signInForm(s) {
