@@ -240,6 +240,43 @@ class Plenumd:
         except OSError:
             pass
 
+    def finish(self):
+        """Stops plenumd and removes its files; raises AssertionError if the
+        sanitizers reported anything or it did not exit with 0. Returns its
+        log."""
+        code, report, log = self.stop(), self.sanitizer_report(), self.log()
+        self.cleanup()
+        assert report is None, report
+        assert code == 0, log[-3000:]
+        return log
+
+
+def full_stacks_env():
+    """env_extra for a plenumd that loads webrtcbin: LeakSanitizer gets whole
+    stacks (GLib's quark block, leaked on purpose once webrtcbin's plugins
+    load, is suppressed by tests/lsan.supp only with the whole stack)."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return {"ASAN_OPTIONS": asan + ":fast_unwind_on_malloc=0"} if asan else None
+
+
+def run_browser_script(script, *args, timeout=420):
+    """Runs tests/browser/<script> with node (Chromium through
+    playwright-core), prints its output and returns the CompletedProcess."""
+    started = time.monotonic()
+    r = subprocess.run(["node", script, *map(str, args)],
+                       cwd=os.path.join(source_dir(), "tests", "browser"),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout)
+    print(r.stdout)
+    print(f"{script}: {time.monotonic() - started:.1f} s")
+    return r
+
+
+def screenshots_dir():
+    shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
+    os.makedirs(shots, exist_ok=True)
+    return shots
+
 
 class BallotLock:
     """Another session holding ACCESS SHARE on the ballot table (a read in a

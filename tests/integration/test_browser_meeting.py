@@ -6,14 +6,12 @@ petition — while the chair moderates on the same page. Real plenumd (its
 GStreamer room) and PostgreSQL; the petition and the meeting's events are
 checked in the record; screenshots to the build dir."""
 
-import os
 import re
-import subprocess
-import time
 import unittest
 
 import council_fixture
-from plenum_testlib import PgCluster, Plenumd, source_dir
+from plenum_testlib import (PgCluster, Plenumd, full_stacks_env, run_browser_script,
+                            screenshots_dir)
 
 
 class MeetingBrowserTest(unittest.TestCase):
@@ -24,19 +22,11 @@ class MeetingBrowserTest(unittest.TestCase):
             db = "browser_meeting"
             url = council_fixture.demo_db(pg, db)
             mid = pg.psql("SELECT id FROM voter_meeting", db)
-            asan = os.environ.get("ASAN_OPTIONS", "")
-            d = Plenumd(url, extra_args=["--rtc-timeout", "40"],
-                        env_extra={"ASAN_OPTIONS": asan + ":fast_unwind_on_malloc=0"}
-                        if asan else None)
-            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
-            os.makedirs(shots, exist_ok=True)
-            started = time.monotonic()
-            r = subprocess.run(["node", "meeting.test.mjs", f"http://127.0.0.1:{d.port}", shots, mid],
-                               cwd=os.path.join(source_dir(), "tests", "browser"),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               timeout=420)
-            print(r.stdout)
-            print(f"voter meeting browser test: {time.monotonic() - started:.1f} s")
+            # A generous --rtc-timeout: two shared cores run Chromium's
+            # encoders and the room.
+            d = Plenumd(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
+            r = run_browser_script("meeting.test.mjs", f"http://127.0.0.1:{d.port}",
+                                   screenshots_dir(), mid)
             self.assertEqual(r.returncode, 0, r.stdout)
             code = re.search(r"^PETITION (KN-\d+)$", r.stdout, re.M).group(1)
             row = pg.psql("SELECT source || '|' || name || '|' || contact || '|' || area || '|' "
@@ -48,15 +38,10 @@ class MeetingBrowserTest(unittest.TestCase):
             self.assertEqual(names, "meeting.opened,guest.joined,hand.raised,guest.admitted,"
                                     "petition.received,guest.released,meeting.closed")
         finally:
-            if d:
-                code = d.stop()
-                report = d.sanitizer_report()
-                log = d.log()
-                d.cleanup()
-                pg.destroy()
-                self.assertIsNone(report, report)
-                self.assertEqual(code, 0, log[-3000:])
-            else:
+            try:
+                if d:
+                    d.finish()
+            finally:
                 pg.destroy()
 
 

@@ -6,12 +6,11 @@ room) and PostgreSQL; screenshots to the build dir."""
 
 import os
 import re
-import subprocess
-import time
 import unittest
 
 import council_fixture
-from plenum_testlib import PgCluster, Plenumd, source_dir
+from plenum_testlib import (PgCluster, Plenumd, full_stacks_env, run_browser_script,
+                            screenshots_dir)
 
 
 class RemoteBrowserTest(unittest.TestCase):
@@ -22,23 +21,11 @@ class RemoteBrowserTest(unittest.TestCase):
             db = "browser_rtc"
             url = council_fixture.demo_db(pg, db)
             sid = pg.psql("SELECT id FROM session", db)
-            # Full stacks for LeakSanitizer: GLib's quark block, leaked on
-            # purpose once webrtcbin's plugins load, is suppressed only with
-            # the whole stack (see test_rtc.py). A generous --rtc-timeout:
-            # two shared cores run Chromium's encoders and the room.
-            asan = os.environ.get("ASAN_OPTIONS", "")
-            d = Plenumd(url, extra_args=["--rtc-timeout", "40"],
-                        env_extra={"ASAN_OPTIONS": asan + ":fast_unwind_on_malloc=0"}
-                        if asan else None)
-            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
-            os.makedirs(shots, exist_ok=True)
-            started = time.monotonic()
-            r = subprocess.run(["node", "remote.test.mjs", f"http://127.0.0.1:{d.port}", shots, sid],
-                               cwd=os.path.join(source_dir(), "tests", "browser"),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               timeout=420)
-            print(r.stdout)
-            print(f"remote browser test: {time.monotonic() - started:.1f} s")
+            # A generous --rtc-timeout: two shared cores run Chromium's
+            # encoders and the room.
+            d = Plenumd(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
+            r = run_browser_script("remote.test.mjs", f"http://127.0.0.1:{d.port}",
+                                   screenshots_dir(), sid)
             self.assertEqual(r.returncode, 0, r.stdout)
             # The ballot cast from the remote delegate's page is in the record.
             vote = re.search(r"^VOTE (\d+)$", r.stdout, re.M).group(1)
@@ -50,17 +37,14 @@ class RemoteBrowserTest(unittest.TestCase):
                              f"FROM vote WHERE session_id = {sid} AND id = {vote}", db)
             self.assertEqual(result, "1|0|0")
         finally:
-            if d:
-                code = d.stop()
-                report = d.sanitizer_report()
-                log = d.log()
-                if os.environ.get("PL_RTC_LOG"):
-                    with open(os.environ["PL_RTC_LOG"], "w") as f:
-                        f.write(log)
-                d.cleanup()
-                self.assertIsNone(report)
-                self.assertEqual(code, 0, log[-3000:])
-            pg.destroy()
+            try:
+                if d:
+                    if os.environ.get("PL_RTC_LOG"):
+                        with open(os.environ["PL_RTC_LOG"], "w") as f:
+                            f.write(d.log())
+                    d.finish()
+            finally:
+                pg.destroy()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd
+from plenum_testlib import PgCluster, Plenumd, full_stacks_env
 
 pg = None
 PEER = os.environ.get("PL_RTC_PEER") or os.path.join(
@@ -557,19 +557,14 @@ class MeetingRtcTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         url = council_fixture.demo_db(pg, "rtc_meeting")
-        asan = os.environ.get("ASAN_OPTIONS", "")
         cls.d = Plenumd(url, extra_args=FAST_LIMITS + ["--rtc-timeout", "6"],
-                        env_extra={"ASAN_OPTIONS": asan + ":fast_unwind_on_malloc=0"}
-                        if asan else None)
+                        env_extra=full_stacks_env())
         cls.council = int(pg.psql("SELECT id FROM council", "rtc_meeting"))
         cls.token = cls.d.login("chutich", "plenum-demo")
 
     @classmethod
     def tearDownClass(cls):
-        code, report, log = cls.d.stop(), cls.d.sanitizer_report(), cls.d.log()
-        cls.d.cleanup()
-        assert report is None, report
-        assert code == 0, log[-3000:]
+        cls.d.finish()
 
     def test_admitted_citizen_is_heard(self):
         run(self._admitted(), timeout=180)
