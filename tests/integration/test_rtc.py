@@ -483,6 +483,22 @@ class HybridRecordingTest(unittest.TestCase):
             await asyncio.sleep(0.1)
         raise AssertionError(f"program level never {what} (last {lvl})")
 
+    async def wait_segment(self, pred, what, timeout=30):
+        """Waits until a segment closed from now on has a last picture whose
+        brightness satisfies pred; prints how long that took."""
+        t0 = time.monotonic()
+        seen = set(self.segments())
+        while time.monotonic() - t0 < timeout:
+            closed = [f for f in self.segments()[:-1] if f not in seen]
+            for f in closed:
+                seen.add(f)
+                if pred(segment_luma(f)):
+                    print(f"\n{what} in the recording after {time.monotonic() - t0:.1f} s",
+                          file=sys.stderr)
+                    return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"no recorded segment with {what} within {timeout} s")
+
     def test_remote_speaker_in_the_recording(self):
         run(self._recording(), timeout=240)
 
@@ -508,14 +524,17 @@ class HybridRecordingTest(unittest.TestCase):
         await chair.ok("speaker.grant")
         await r.wait_state("connected", on_air=True)
         await self.wait_program(chair, lambda l: l > -20, "the remote tone")
-        await asyncio.sleep(1.5)
+        # The picture switches once the room's composed picture reaches the
+        # recording, which on a loaded machine lags the sound: wait for the
+        # first segment showing it, then judge the ones after.
+        await self.wait_segment(lambda luma: luma < 50, "the speaker's picture")
         before = set(self.segments())
         await asyncio.sleep(5)
         during = [f for f in self.segments() if f not in before][:-1]  # the last is open
         await chair.ok("speaker.end")
         await r.wait_state("connected", on_air=False)
         await self.wait_program(chair, lambda l: l < -25, "back to the hall")
-        await asyncio.sleep(2)
+        await self.wait_segment(lambda luma: luma > 70, "the hall's picture again")
         before = set(self.segments())
         await asyncio.sleep(4)
         after = [f for f in self.segments() if f not in before][:-1]
