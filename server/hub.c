@@ -29,18 +29,18 @@ struct ring_event {
 
 /* A command waiting for its turn in a session's pipeline. */
 struct op {
-    struct pl_client *client; /* NULL once the client has gone */
-    json_t *root;             /* the request; owned */
-    json_t *id;               /* borrowed from root */
-    const char *type;         /* static storage */
-    bool system_overrun;      /* the overrun timer, not a client */
-    bool system_vote_close;   /* a vote's countdown, not a client */
-    int64_t count_vote;       /* a system op counting this closed vote */
-    struct pl_change ch;      /* decided, being written */
-    GPtrArray *batch;         /* a group commit: the ballot ops it answers */
-    char receipt[24];         /* a ballot's receipt, for its reply */
-    int outcome;              /* a ballot's enum pl_cast outcome */
-    gint64 t0;                /* when the request arrived (monotonic µs), for /metrics */
+    struct pl_client_ref *from; /* who asked: a reference (NULL: the system); see op_client */
+    json_t *root;               /* the request; owned */
+    json_t *id;                 /* borrowed from root */
+    const char *type;           /* static storage */
+    bool system_overrun;        /* the overrun timer, not a client */
+    bool system_vote_close;     /* a vote's countdown, not a client */
+    int64_t count_vote;         /* a system op counting this closed vote */
+    struct pl_change ch;        /* decided, being written */
+    GPtrArray *batch;           /* a group commit: the ballot ops it answers */
+    char receipt[24];           /* a ballot's receipt, for its reply */
+    int outcome;                /* a ballot's enum pl_cast outcome */
+    gint64 t0;                  /* when the request arrived (monotonic µs), for /metrics */
 };
 
 struct pl_entry {
@@ -82,6 +82,50 @@ struct pl_hub {
 };
 
 static void kick(struct pl_entry *e);
+
+/* --- client references ------------------------------------------------------------ */
+
+struct pl_client_ref *pl_client_hold(struct pl_client *c)
+{
+    if (!c->self) {
+        c->self = g_new0(struct pl_client_ref, 1);
+        c->self->client = c;
+        c->self->refs = 1; /* the client's own */
+    }
+    c->self->refs++;
+    return c->self;
+}
+
+void pl_client_release(struct pl_client_ref *r)
+{
+    if (r && --r->refs == 0)
+        g_free(r);
+}
+
+struct pl_client *pl_client_get(const struct pl_client_ref *r)
+{
+    return r ? r->client : NULL;
+}
+
+unsigned pl_client_pending(const struct pl_client *c)
+{
+    return c->self ? c->self->refs - 1 : 0;
+}
+
+void pl_client_forget(struct pl_client *c)
+{
+    if (!c->self)
+        return;
+    c->self->client = NULL;
+    pl_client_release(c->self);
+    c->self = NULL;
+}
+
+/* The client that asked op, if it is still there. */
+static struct pl_client *op_client(const struct op *op)
+{
+    return pl_client_get(op->from);
+}
 
 static int64_t now_ms(void)
 {
@@ -132,6 +176,7 @@ static void op_free(struct op *op)
     if (!op)
         return;
     json_decref(op->root);
+    pl_client_release(op->from);
     pl_change_clear(&op->ch);
     if (op->batch)
         g_ptr_array_free(op->batch, TRUE);
@@ -279,8 +324,8 @@ static void loading_free(gpointer p)
         pl_store_cancel(ld->hub->store, ld->store_request);
     for (guint i = 0; i < ld->waiters->len; i++) {
         struct op *op = g_ptr_array_index(ld->waiters, i);
-        if (op->client)
-            op->client->loading = 0;
+        if (op_client(op))
+            op_client(op)->loading = 0;
         op_free(op);
     }
     g_ptr_array_free(ld->waiters, TRUE);
@@ -502,6 +547,8 @@ static void reply_ok(struct pl_client *c, const json_t *re, json_t *data)
 
 static void refuse(struct pl_client *c, const json_t *re, enum pl_err err, const char *reason)
 {
+    if (!c) /* gone: nobody to tell */
+        return;
     pl_client_send_text(c, pl_proto_encode_refusal(re, err, reason, c->lang));
 }
 
@@ -516,6 +563,13 @@ static void join_now(struct pl_entry *e, struct pl_client *c, const json_t *req,
         refuse(c, re, c->who ? PL_ERR_FORBIDDEN : PL_ERR_UNAUTHENTICATED, "closed_session");
         return;
     }
+    int64_t from = json_integer_value(json_object_get(req, "seq"));
+    if (resume && (from < 0 || from > e->live->seq)) {
+        /* Refused before anything changes: a client joined to a session
+         * stays joined to it as it was. */
+        refuse(c, re, PL_ERR_BAD_FIELD, "seq");
+        return;
+    }
     subscribe(e, c);
     int64_t now = now_ms();
     json_t *who = json_pack("{s:s, s:b}", "role", pl_role_name(c->role), "is_delegate", delegate);
@@ -523,13 +577,6 @@ static void join_now(struct pl_entry *e, struct pl_client *c, const json_t *req,
         reply_ok(c, re,
                  json_pack("{s:o, s:o}", "you", who, "snapshot",
                            pl_live_snapshot(e->live, c->full_view, now)));
-        return;
-    }
-    int64_t from = json_integer_value(json_object_get(req, "seq"));
-    if (from < 0 || from > e->live->seq) {
-        json_decref(who);
-        unsubscribe(c);
-        refuse(c, re, PL_ERR_BAD_FIELD, "seq");
         return;
     }
     struct ring_event *first = g_queue_peek_head(&e->ring);
@@ -570,15 +617,16 @@ static void loaded(void *user, const PGresult *res, enum pl_err err)
     json_decref(doc);
     for (guint i = 0; i < ld->waiters->len; i++) {
         struct op *op = g_ptr_array_index(ld->waiters, i);
-        if (!op->client)
+        struct pl_client *c = op_client(op);
+        if (!c)
             continue;
-        op->client->loading = 0;
+        c->loading = 0;
         if (e)
-            join_now(e, op->client, op->root, op->id, strcmp(op->type, "resume") == 0);
+            join_now(e, c, op->root, op->id, strcmp(op->type, "resume") == 0);
         else if (err != PL_OK)
-            refuse(op->client, op->id, err, NULL);
+            refuse(c, op->id, err, NULL);
         else
-            refuse(op->client, op->id, PL_ERR_NOT_FOUND, "session_id");
+            refuse(c, op->id, PL_ERR_NOT_FOUND, "session_id");
     }
     g_hash_table_remove(hub->loading, &ld->id); /* frees ld and the ops */
 }
@@ -613,7 +661,7 @@ static void join(struct pl_hub *hub, struct pl_client *c, json_t *root, json_t *
             pl_store_query(hub->store, pl_live_load_sql, 1, p, WRITE_TIMEOUT_MS, loaded, ld);
     }
     struct op *op = g_new0(struct op, 1);
-    op->client = c;
+    op->from = pl_client_hold(c);
     op->root = root;
     op->id = re;
     op->type = type;
@@ -689,8 +737,8 @@ static void reloaded(void *user, const PGresult *res, enum pl_err err)
                 g_queue_push_tail(&keep, op);
                 continue;
             }
-            if (op->client)
-                refuse(op->client, op->id, PL_ERR_DB_UNAVAILABLE, NULL);
+            if (op_client(op))
+                refuse(op_client(op), op->id, PL_ERR_DB_UNAVAILABLE, NULL);
             op_free(op);
         }
         e->pending = keep;
@@ -725,7 +773,7 @@ static void reply_ballot(struct op *b, int64_t seq)
     if (b->receipt[0])
         json_object_set_new(data, "receipt", json_string(b->receipt));
     pl_hist_observe(&pl_metrics.vote_ack, g_get_monotonic_time() - b->t0);
-    reply_ok(b->client, b->id, data);
+    reply_ok(op_client(b), b->id, data);
 }
 
 /* Progress of a vote is broadcast at most this often, however many groups
@@ -786,14 +834,14 @@ static void written(void *user, const PGresult *res, enum pl_err err)
             pl_log_error("could not write %s for session %lld: %s", op->type, (long long)e->id,
                          res ? PQresultErrorMessage(res) : "no result");
         }
-        if (op->client)
-            refuse(op->client, op->id, err, NULL);
+        if (op_client(op))
+            refuse(op_client(op), op->id, err, NULL);
         for (guint i = 0; op->batch && i < op->batch->len; i++) {
             /* Not acknowledged: the voter retries with the same nonce, and
              * if this write did commit, the retry is answered as a repeat. */
             struct op *b = g_ptr_array_index(op->batch, i);
-            if (b->client)
-                refuse(b->client, b->id, err, NULL);
+            if (op_client(b))
+                refuse(op_client(b), b->id, err, NULL);
         }
         op_free(op);
         kick(e);
@@ -819,12 +867,12 @@ static void written(void *user, const PGresult *res, enum pl_err err)
     if (op->batch) {
         for (guint i = 0; i < op->batch->len; i++) {
             struct op *b = g_ptr_array_index(op->batch, i);
-            if (b->client)
+            if (op_client(b))
                 reply_ballot(b, op->ch.seq);
         }
-    } else if (op->client) {
+    } else if (op_client(op)) {
         pl_hist_observe(&pl_metrics.event_commit, g_get_monotonic_time() - op->t0);
-        reply_ok(op->client, op->id, json_pack("{s:I}", "seq", (json_int_t)op->ch.seq));
+        reply_ok(op_client(op), op->id, json_pack("{s:I}", "seq", (json_int_t)op->ch.seq));
     }
     if (op->ch.op == PL_OP_VOTE_CLOSE) {
         /* Count at once, before anything queued after the close. */
@@ -867,16 +915,17 @@ static void start_batch(struct pl_entry *e)
         if (!is_ballot(op))
             break;
         g_queue_pop_head(&e->pending);
-        if (!op->client) {
+        struct pl_client *from = op_client(op);
+        if (!from) { /* its client left before its turn: nothing was acknowledged */
             op_free(op);
             continue;
         }
         struct pl_cast *c = g_new0(struct pl_cast, 1);
         const char *reason = NULL;
-        enum pl_err err = pl_vote_check_cast(e->live, op->client->who, op->type, op->root, in_batch,
+        enum pl_err err = pl_vote_check_cast(e->live, from->who, op->type, op->root, in_batch,
                                              vote_id, c, &reason);
         if (err != PL_OK) {
-            refuse(op->client, op->id, err, reason);
+            refuse(from, op->id, err, reason);
             op_free(op);
             g_free(c);
             continue;
@@ -1008,7 +1057,8 @@ static void kick(struct pl_entry *e)
             write_change(e, op);
             return;
         }
-        if (!op->client && !op->system_overrun) {
+        struct pl_client *from = op_client(op);
+        if (!from && !op->system_overrun) {
             op_free(op); /* its client left before its turn */
             continue;
         }
@@ -1020,18 +1070,17 @@ static void kick(struct pl_entry *e)
                 continue;
             }
         } else {
-            err = pl_live_check(e->live, op->client->who, op->type, op->root, now_ms(), &op->ch,
-                                &reason);
+            err = pl_live_check(e->live, from->who, op->type, op->root, now_ms(), &op->ch, &reason);
         }
         if (err != PL_OK) {
-            refuse(op->client, op->id, err, reason);
+            refuse(from, op->id, err, reason);
             op_free(op);
             continue;
         }
         if (!op->ch.event) {
             /* A read-only request (vote.tally): answered from memory. */
             struct pl_vote *v = pl_vote_find(e->live, op->ch.vote_id);
-            reply_ok(op->client, op->id,
+            reply_ok(from, op->id,
                      json_pack("{s:I, s:s, s:O}", "vote_id", (json_int_t)v->id, "state",
                                pl_vote_state_name(v->state), "result", v->result));
             op_free(op);
@@ -1217,7 +1266,7 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
             break;
         }
         struct op *op = g_new0(struct op, 1);
-        op->client = c;
+        op->from = pl_client_hold(c);
         op->root = json_incref(req.root);
         op->id = req.id;
         op->type = req.type_name;
@@ -1241,15 +1290,6 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
     pl_request_clear(&req);
 }
 
-static void forget_client(GQueue *q, struct pl_client *c)
-{
-    for (GList *l = q->head; l; l = l->next) {
-        struct op *op = l->data;
-        if (op->client == c)
-            op->client = NULL;
-    }
-}
-
 void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c)
 {
     if (c->rtc) { /* its media go with its connection */
@@ -1258,25 +1298,11 @@ void pl_hub_client_gone(struct pl_hub *hub, struct pl_client *c)
     }
     if (hub->meetings)
         pl_meetings_client_gone(hub->meetings, c);
-    GHashTableIter it;
-    gpointer k, v;
-    /* Its queued commands stay queued but reply to no one, and are skipped
-     * when their turn comes; one already being written completes. */
-    g_hash_table_iter_init(&it, hub->entries);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        struct pl_entry *e = v;
-        forget_client(&e->pending, c);
-        if (e->busy && e->busy->client == c)
-            e->busy->client = NULL;
-    }
-    if (c->loading) {
-        struct loading *ld = g_hash_table_lookup(hub->loading, &c->loading);
-        for (guint i = 0; ld && i < ld->waiters->len; i++) {
-            struct op *op = g_ptr_array_index(ld->waiters, i);
-            if (op->client == c)
-                op->client = NULL;
-        }
-        c->loading = 0;
-    }
+    /* Its commands, wherever they are (queued, in a group commit being
+     * written, waiting for a session to load), hold references that now
+     * answer no one: a queued one is skipped when its turn comes, one being
+     * written completes. */
+    pl_client_forget(c);
+    c->loading = 0;
     unsubscribe(c);
 }

@@ -34,6 +34,8 @@ struct pl_rtc_peer;
 struct pl_meetings;
 struct pl_mseat;
 
+struct pl_client_ref;
+
 struct pl_client {
     /* Set by the transport. */
     const struct pl_identity *who; /* NULL: anonymous observer; owned by the transport */
@@ -44,11 +46,42 @@ struct pl_client {
     struct pl_entry *joined; /* the session watched, NULL if none */
     struct pl_client *prev, *next;
     enum pl_role role;
-    bool full_view;           /* a council member: sees closed sittings */
-    int64_t loading;          /* session id whose load this client waits for, 0 if none */
-    struct pl_rtc_peer *rtc;  /* its remote media connection, NULL if none; owned */
-    struct pl_mseat *meeting; /* its place in a voter meeting, NULL if none; meeting.c's */
+    bool full_view;             /* a council member: sees closed sittings */
+    int64_t loading;            /* session id whose load this client waits for, 0 if none */
+    struct pl_rtc_peer *rtc;    /* its remote media connection, NULL if none; owned */
+    struct pl_mseat *meeting;   /* its place in a voter meeting, NULL if none; meeting.c's */
+    struct pl_client_ref *self; /* the client's own reference, made on first hold; owned */
 };
+
+/*
+ * A counted handle on a client, for whoever answers it later: a command
+ * waiting for its turn or for the database, a ballot in a group commit, a
+ * join waiting for a session to load, a meeting statement. A client can go
+ * away (a clean close, a TCP drop) at any moment between a request and its
+ * answer, and the transport frees it then; so nothing that outlives the
+ * current loop turn keeps a struct pl_client *, only a reference, and asks
+ * pl_client_get() for the client when it answers: NULL once it has gone.
+ *
+ * The client holds one reference while it lives (c->self) and
+ * pl_hub_client_gone() clears it; each holder holds one more. Loop thread
+ * only, like everything of the hub.
+ */
+struct pl_client_ref {
+    struct pl_client *client; /* NULL once gone; borrowed */
+    unsigned refs;
+};
+
+/* A new reference to c (never NULL). */
+struct pl_client_ref *pl_client_hold(struct pl_client *c);
+/* Drops one reference (r may be NULL). */
+void pl_client_release(struct pl_client_ref *r);
+/* The client, or NULL once it has gone (r may be NULL). */
+struct pl_client *pl_client_get(const struct pl_client_ref *r);
+/* How many requests of c are still to be answered (references held on it). */
+unsigned pl_client_pending(const struct pl_client *c);
+/* The transport's client is going: every reference now answers NULL. Called
+ * by pl_hub_client_gone; the transport must call that before freeing c. */
+void pl_client_forget(struct pl_client *c);
 
 /* Replies to c, which may be NULL (gone: nothing is sent). send_text takes
  * text (malloc'd, freed here); reply sends {"type":"ok","re","data"} taking

@@ -49,9 +49,9 @@ struct pl_mseat {
 /* A statement in flight for a client. */
 struct pending {
     struct pl_meetings *m;
-    struct pl_client *c; /* NULL once the client has gone */
-    json_t *re;          /* the request's id; owned, may be NULL */
-    const char *type;    /* static storage */
+    struct pl_client_ref *from; /* who asked (NULL: nobody); see pl_client_get */
+    json_t *re;                 /* the request's id; owned, may be NULL */
+    const char *type;           /* static storage */
     int64_t meeting_id;
     bool sign_in;        /* a citizen's meeting.join */
     char token[65];      /* a sign-in: the token given back to the citizen */
@@ -350,6 +350,7 @@ static void on_connected(void *user)
 static void pending_free(struct pending *p)
 {
     json_decref(p->re);
+    pl_client_release(p->from);
     g_free(p);
 }
 
@@ -358,7 +359,7 @@ static struct pending *pending_new(struct pl_meetings *m, struct pl_client *c, c
 {
     struct pending *p = g_new0(struct pending, 1);
     p->m = m;
-    p->c = c;
+    p->from = c ? pl_client_hold(c) : NULL;
     p->re = json_incref((json_t *)re);
     p->type = type;
     p->meeting_id = meeting_id;
@@ -435,11 +436,8 @@ bool pl_meetings_has(const struct pl_client *c)
 
 void pl_meetings_client_gone(struct pl_meetings *m, struct pl_client *c)
 {
-    for (GList *l = m->pending; l; l = l->next) {
-        struct pending *p = l->data;
-        if (p->c == c)
-            p->c = NULL;
-    }
+    /* Its statements in flight answer no one: their references to it now
+     * say it has gone (pl_client_forget, right after this). */
     seat_drop(m, c);
 }
 
@@ -450,7 +448,7 @@ static void joined(void *user, const PGresult *res, enum pl_err err)
     struct pending *p = user;
     struct pl_meetings *m = p->m;
     m->pending = g_list_remove(m->pending, p);
-    struct pl_client *c = p->c;
+    struct pl_client *c = pl_client_get(p->from);
     json_t *o =
         err == PL_OK && PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
     json_t *state = NULL, *guest = NULL;
@@ -547,7 +545,7 @@ static bool any_pending_join(const struct pl_meetings *m, const struct pl_client
 {
     for (GList *l = m->pending; l; l = l->next) {
         const struct pending *p = l->data;
-        if (p->c == c && strcmp(p->type, "meeting.join") == 0)
+        if (pl_client_get(p->from) == c && strcmp(p->type, "meeting.join") == 0)
             return true;
     }
     return false;
@@ -633,22 +631,23 @@ static void done(void *user, const PGresult *res, enum pl_err err)
     struct pending *p = user;
     struct pl_meetings *m = p->m;
     m->pending = g_list_remove(m->pending, p);
+    struct pl_client *c = pl_client_get(p->from); /* NULL: gone, answer no one */
     json_t *o =
         err == PL_OK && PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
     if (err != PL_OK) {
-        refuse_db(p->c, p->re, res, err);
+        refuse_db(c, p->re, res, err);
     } else if (!o) {
-        pl_client_refuse(p->c, p->re, PL_ERR_INTERNAL, NULL, NULL);
+        pl_client_refuse(c, p->re, PL_ERR_INTERNAL, NULL, NULL);
     } else {
         /* The event first: the one who asked sees it like everyone, then
          * the answer. */
         struct room *room = g_hash_table_lookup(m->rooms, &p->meeting_id);
         if (room && json_is_object(json_object_get(o, "event")))
             deliver(room, json_object_get(o, "event"));
-        if (p->c && p->c->meeting && strcmp(p->type, "meeting.petition") == 0)
-            p->c->meeting->petitions++;
+        if (c && c->meeting && strcmp(p->type, "meeting.petition") == 0)
+            c->meeting->petitions++;
         json_t *reply = json_object_get(o, "reply");
-        pl_client_reply(p->c, p->re, json_is_null(reply) ? NULL : json_incref(reply));
+        pl_client_reply(c, p->re, json_is_null(reply) ? NULL : json_incref(reply));
     }
     json_decref(o);
     pending_free(p);

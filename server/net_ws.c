@@ -34,6 +34,10 @@
  * reference; the frame itself is shared with the other clients), so a flood
  * of tiny messages is bounded too. */
 #define PL_WS_FRAME_OVERHEAD 64
+/* The longest a connection closing for the rate limit waits for the answers
+ * to its earlier requests (they wait for the database: at most its write
+ * timeout). */
+#define CLOSE_WAIT_S 15
 
 struct pl_ws_conn {
     struct pl_client client; /* what the hub sees of this connection */
@@ -47,6 +51,7 @@ struct pl_ws_conn {
     bool rx_skip;             /* the current message was refused by the rate limit */
     int close_code;           /* non-zero: close with this on the next writeable */
     const char *close_reason; /* static storage */
+    bool answer_first;        /* closing, but the requests it sent are answered first */
     enum pl_lang lang;
     bool authenticated;
     struct pl_identity who; /* owned; meaningful when authenticated */
@@ -153,7 +158,7 @@ static void client_send(struct pl_client *client, struct pl_frame *f)
 {
     struct pl_ws_conn *c =
         (struct pl_ws_conn *)((char *)client - offsetof(struct pl_ws_conn, client));
-    if (!c->close_code)
+    if (!c->close_code || c->answer_first)
         enqueue(c, f);
 }
 
@@ -376,28 +381,46 @@ static void established(struct lws *wsi, struct pl_ws_conn *c)
                  c->authenticated ? c->who.login : "anonymous");
 }
 
+/* A message over the rate limit: not processed, refused with its own id
+ * (the client can tell which request to send again). Too many in a row
+ * close the connection with 1008, after the refusals already queued: a
+ * burst gets every answer and refusal before the close. */
+static void rate_refuse(struct pl_server *srv, struct pl_ws_conn *c)
+{
+    json_t *re = c->rx_binary ? NULL : pl_proto_peek_id((const char *)c->rx, c->rx_len);
+    enqueue_text(c, pl_proto_encode_error(re, PL_ERR_RATE_LIMITED, NULL, c->lang));
+    json_decref(re);
+    if (++c->refused_in_row >= srv->cfg->ws_rate_close_after) {
+        pl_seclog(srv->store, "ws_closed_rate_limit", c->who.person_id, c->who.login, c->address,
+                  NULL);
+        /* Its requests still in the hub (waiting for the database) are
+         * answered before the close; a database that never answers does
+         * not keep the connection: it goes after CLOSE_WAIT_S whatever. */
+        c->answer_first = true;
+        close_soon(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit exceeded");
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_WAIT_S);
+    }
+}
+
 static int receive(struct lws *wsi, struct pl_ws_conn *c, const void *in, size_t len)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
+    /* Closing (after the rate limit, a sign-in that ended): what is queued
+     * still goes out, nothing more is read. */
+    if (c->close_code)
+        return 0;
     if (lws_is_first_fragment(wsi)) {
         c->rx_len = 0;
         c->rx_binary = lws_frame_is_binary(wsi);
         c->rx_skip = false;
-        /* The rate limit counts messages, decided at their first fragment. */
+        /* The rate limit counts messages, decided at their first fragment;
+         * a refused message is still read to its end (within the size
+         * limit), so its refusal can name its id. */
         if (!pl_bucket_take(&c->bucket, srv->cfg->ws_rate_per_minute / 60.0,
-                            srv->cfg->ws_rate_burst, g_get_monotonic_time())) {
+                            srv->cfg->ws_rate_burst, g_get_monotonic_time()))
             c->rx_skip = true;
-            if (++c->refused_in_row >= srv->cfg->ws_rate_close_after) {
-                pl_seclog(srv->store, "ws_closed_rate_limit", c->who.person_id, c->who.login,
-                          c->address, NULL);
-                lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-                                 (unsigned char *)"rate limit exceeded", 19);
-                return -1;
-            }
-            enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_RATE_LIMITED, NULL, c->lang));
-        } else {
+        else
             c->refused_in_row = 0;
-        }
     }
     if (c->rx_len + len > (size_t)srv->cfg->max_message_bytes) {
         pl_log_info("closing a WebSocket client that sent a message over %d bytes",
@@ -406,15 +429,16 @@ static int receive(struct lws *wsi, struct pl_ws_conn *c, const void *in, size_t
                          (unsigned char *)"message too large", 17);
         return -1;
     }
-    if (c->rx_skip)
-        return 0;
     if (len) {
         c->rx = g_realloc(c->rx, c->rx_len + len);
         memcpy(c->rx + c->rx_len, in, len);
         c->rx_len += len;
     }
     if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
-        on_message(srv, c);
+        if (c->rx_skip)
+            rate_refuse(srv, c);
+        else
+            on_message(srv, c);
         c->rx_len = 0;
     }
     return 0;
@@ -453,7 +477,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         /* Queued replies go out before a close (an error, then the close). */
         struct pl_frame *f = g_queue_pop_head(&c->out);
         if (!f) {
-            if (c->close_code) {
+            /* Closing once everything is said: the queue is empty and, for
+             * a rate-limit close, the hub holds no request of it (the
+             * answer to the last one asks for this callback again). */
+            if (c->close_code && !(c->answer_first && pl_client_pending(&c->client))) {
                 lws_close_reason(wsi, (enum lws_close_status)c->close_code,
                                  (unsigned char *)c->close_reason, strlen(c->close_reason));
                 return -1;
@@ -467,7 +494,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         pl_frame_unref(f);
         if (n < (int)flen)
             return -1;
-        if (!g_queue_is_empty(&c->out) || c->close_code)
+        if (!g_queue_is_empty(&c->out) ||
+            (c->close_code && !(c->answer_first && pl_client_pending(&c->client))))
             lws_callback_on_writable(wsi);
         break;
     }

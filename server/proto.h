@@ -61,6 +61,11 @@ struct pl_request {
 enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req, char *field,
                             size_t fieldlen);
 
+/* The id of a message, if it is a JSON object with a valid id (a new
+ * reference, or NULL): for a refusal of a message that is not processed
+ * (over the rate limit) to name its request. */
+json_t *pl_proto_peek_id(const char *buf, size_t len);
+
 /* Releases what req owns. NULL is fine. */
 void pl_request_clear(struct pl_request *req);
 

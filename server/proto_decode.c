@@ -203,6 +203,17 @@ static void set_field(char *field, size_t fieldlen, const char *name)
         snprintf(field, fieldlen, "%s", name);
 }
 
+json_t *pl_proto_peek_id(const char *buf, size_t len)
+{
+    if (len > PL_PROTO_MAX_MESSAGE)
+        return NULL;
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+    json_t *id = json_is_object(root) ? json_object_get(root, "id") : NULL;
+    id = id && valid_id(id) ? json_incref(id) : NULL;
+    json_decref(root);
+    return id;
+}
+
 enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req, char *field,
                             size_t fieldlen)
 {

@@ -429,7 +429,8 @@ class CrashTest(unittest.TestCase):
               file=sys.stderr)
         d = Plenumd(url, extra_args=FAST_LIMITS)
         self.summary = {"acked": 0, "committed_unacked": 0, "lost_in_flight": 0,
-                        "closed_before_kill": 0, "counted_after_restart": 0}
+                        "closed_before_kill": 0, "counted_after_restart": 0,
+                        "gone_after_ballot": 0}
         try:
             run(self._prepare(d), timeout=120)
             for it in range(self.ITERATIONS):
@@ -444,7 +445,8 @@ class CrashTest(unittest.TestCase):
               f"kill) {self.summary['committed_unacked']}, sent but not committed "
               f"{self.summary['lost_in_flight']}; votes closed before the kill "
               f"{self.summary['closed_before_kill']} (closed but not yet counted, counted by "
-              f"the restarted plenumd: {self.summary['counted_after_restart']})", file=sys.stderr)
+              f"the restarted plenumd: {self.summary['counted_after_restart']}); voters gone "
+              f"right after their ballot {self.summary['gone_after_ballot']}", file=sys.stderr)
 
     def test_kill_between_close_and_count(self):
         """The window the random kills found once: the close of a secret vote
@@ -545,6 +547,14 @@ class CrashTest(unittest.TestCase):
         async def cast(v, l):
             await asyncio.sleep(rng.random() * 0.3)
             try:
+                if rng.random() < 0.2:
+                    # A tablet that sends its ballot and vanishes before the
+                    # answer (issue 19): the server must live on to be killed.
+                    await v.ws.send(json.dumps(dict(type="vote.cast", id=10**9, vote_id=vid,
+                                                    choice=choice[l], nonce=nonces[l])))
+                    v.ws.transport.abort()
+                    self.summary["gone_after_ballot"] += 1
+                    return
                 r = await v.ask("vote.cast", vote_id=vid, choice=choice[l], nonce=nonces[l])
                 if r["type"] == "ok":
                     acked[l] = r["data"].get("receipt")  # named votes have none

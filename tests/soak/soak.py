@@ -13,7 +13,9 @@ does happens at once and over and over:
     hidden events), and runs a vote every 10-20 s, each cast by every
     delegate present when it opened (absent ones reconnect to vote): named,
     secret, open, election and confidence votes, some with changes, retries,
-    a countdown or a cancellation;
+    a countdown or a cancellation; some tablets send their ballot and vanish
+    before the answer (closed or reset), then send it again from a new
+    connection (it must be recorded once: `duplicate` if the first committed);
   - a second chair connection grants, pauses, extends and ends speaking
     turns (short time limits, so turns overrun and the server's timers fire);
   - anonymous observers come and go (join, resume, or neither; clean or
@@ -439,6 +441,18 @@ class Delegate:
         # A vote with a countdown may close before a slow tablet's ballot:
         # vote_closed is then the right answer, and nothing is stored.
         exp = ("vote_closed",) if timed else ()
+        if self.rng.random() < 0.08:
+            # The tablet sends its ballot and is gone before the answer
+            # (closed or dropped: issue 19): plenumd must survive it, and the
+            # same ballot sent again from a new connection is then recorded
+            # or, if the first one committed, answered as its duplicate.
+            await self.c.ws.send(json.dumps(dict(type="vote.cast", id=10**9, vote_id=vid,
+                                                 choice=choice, **extra)))
+            self.t.update()
+            await s.close(self.c, abrupt=self.rng.random() < 0.5)
+            s.ops["ballot_then_gone"] += 1
+            self.c = None
+            await self.come()
         data = await s.ask(self.c, "vote.cast", expected=exp, vote_id=vid, choice=choice, **extra)
         acked = None
         if data is not None:
