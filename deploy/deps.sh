@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Plenum needs to build, run and test.
 # Does nothing when all are present. Uses apt-get as root, sudo otherwise.
-# Usage: deploy/deps.sh [build|run|test|bench|soak]   (default: test; bench adds
-# what `make bench` compares against; soak is run plus the WebSocket client)
+# Usage: deploy/deps.sh [--list] [build|run|test|bench|soak]   (default: test;
+# bench adds what `make bench` compares against; soak is run plus the
+# WebSocket client). --list prints the set's Debian packages and installs
+# nothing (tests/integration/test_deps.py checks that everything the code
+# and the tests use comes from them).
 set -euo pipefail
 
+list=
+if [[ "${1:-}" == --list ]]; then
+  list=1
+  shift
+fi
 want=${1:-test}
 
 # What the build needs: a C toolchain, CMake, pkg-config and the libraries
@@ -19,13 +27,15 @@ build_pkgs=(
 # What `make run` needs on top: the embedded PostgreSQL 15 server.
 # ... and GStreamer's plugins for recording and livestreaming (x264 is in
 # -ugly, the AAC encoder, mpegtsmux and SRT in -bad, RTSP and V4L2 in -good, ALSA
-# capture in -alsa), libnice's GStreamer elements (ICE for webrtcbin, the
+# capture in -alsa, the slate's and the program's text and clock overlays
+# (textoverlay, clockoverlay: Pango) in -x, which is only a Recommends of the
+# others), libnice's GStreamer elements (ICE for webrtcbin, the
 # remote participants' connections), libav's decoders (a remote
 # participant's H.264), a font for the slate, and
 # Node.js's npm for the pages' third-party code (hls.js, web/package.json).
 run_pkgs=(postgresql-15 postgresql-client-15
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-alsa gstreamer1.0-nice
+  gstreamer1.0-plugins-ugly gstreamer1.0-alsa gstreamer1.0-x gstreamer1.0-nice
   gstreamer1.0-libav fonts-dejavu-core)
 # What `make test` needs on top: a real WebSocket client, curl, clang for
 # fuzzing, Chromium (driven by playwright-core from npm) with fonts that
@@ -40,9 +50,10 @@ test_pkgs+=(python3-prometheus-client)
 # run it (tests/integration/test_deploy.py).
 test_pkgs+=(nginx-light shellcheck rsync)
 
-# What `make bench` needs on top: nothing yet (ffmpeg, the peer the media
-# benchmark compares plenumd's recording + HLS with, is in the test set).
-bench_pkgs=()
+# What `make bench` needs on top: perf (vote_bench.py's profile of plenumd;
+# ffmpeg, the peer the media benchmark compares plenumd's recording + HLS
+# with, is in the test set).
+bench_pkgs=(linux-perf)
 # What `make soak` needs on top of run: Python's WebSocket client.
 soak_pkgs=(python3 python3-websockets)
 
@@ -78,6 +89,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ "$want" != build ]]; then
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+
+if [[ -n "$list" ]]; then
+  # Node.js: Debian's unless the machine has its own (then that one).
+  if [[ "$want" != build ]]; then
+    for p in nodejs npm; do
+      [[ " ${pkgs[*]} " == *" $p "* ]] || pkgs+=("$p")
+    done
+  fi
+  printf '%s\n' "${pkgs[@]}"
+  exit 0
 fi
 
 # npm packages, pinned by their package-lock.json: the pages' (web/) for
