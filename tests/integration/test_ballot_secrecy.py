@@ -67,6 +67,28 @@ def spearman(xs, ys):
     return 1 - 6 * d2 / (n * (n * n - 1))
 
 
+class HeldBallotTable:
+    """Holds a SHARE lock on the ballot table for `seconds` from another
+    connection, so that the group commit being written waits and every
+    ballot sent meanwhile queues behind it: they are then decided together,
+    in one group commit."""
+
+    def __init__(self, s, seconds=1.5):
+        self.proc = subprocess.Popen(
+            ["psql", "-X", "-q", "-d", s.url, "-c",
+             f"BEGIN; LOCK TABLE ballot IN SHARE MODE; SELECT pg_sleep({seconds}); COMMIT;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):  # until the lock is granted
+            if s.q("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                   "WHERE c.relname = 'ballot' AND l.mode = 'ShareLock' AND l.granted") == "1":
+                return
+            time.sleep(0.02)
+        raise AssertionError("could not lock the ballot table")
+
+    def wait(self):
+        self.proc.wait(timeout=30)
+
+
 def play(name, scenario):
     s = Demo(name)
     try:
@@ -293,16 +315,23 @@ class NonceTest(unittest.TestCase):
             s.stop()
 
     async def _batch(self, s):
-        chair, ds = await s.start(20)
+        chair, ds = await s.start(21)
+        blocker, ds = ds[20], ds[:20]
         vid = (await chair.ok("vote.prepare", kind="secret", question="Trùng mã cùng lúc"))["seq"]
         await chair.ok("vote.open", vote_id=vid)
-        # Ten pairs of delegates share a nonce; all twenty send at once, so
-        # most pairs are decided in the same group commit (the first ballot
-        # to arrive is written alone, the others queue behind it).
+        # Ten pairs of delegates share a nonce. One more ballot is written
+        # first and waits for a lock; the twenty sent meanwhile queue behind
+        # it and are decided in one group commit.
+        held = HeldBallotTable(s)
+        first = asyncio.ensure_future(blocker.ask("vote.cast", vote_id=vid, choice="for",
+                                                  nonce=nonce()))
+        await asyncio.sleep(0.3)
         nonces = [nonce() for _ in range(10)]
         replies = await asyncio.gather(*(
             d.ask("vote.cast", vote_id=vid, choice="for" if i % 2 else "against",
                   nonce=nonces[i // 2]) for i, d in enumerate(ds)))
+        held.wait()
+        self.assertEqual((await first)["type"], "ok")
         acked = []
         for k in range(10):
             pair = replies[2 * k:2 * k + 2]
@@ -313,10 +342,11 @@ class NonceTest(unittest.TestCase):
         counts = s.q(f"SELECT (SELECT count(*) FROM ballot WHERE vote_id = {vid}) || ' ' || "
                      f"(SELECT count(*) FROM vote_participation WHERE vote_id = {vid}) || ' ' "
                      f"|| (SELECT count(*) FROM ballot_receipt WHERE vote_id = {vid})")
-        self.assertEqual(counts, "10 10 10")
+        self.assertEqual(counts, "11 11 11")
         batches = s.q(f"SELECT count(DISTINCT xmin::text) FROM vote_participation "
-                      f"WHERE vote_id = {vid}")
+                      f"WHERE vote_id = {vid} AND person_id <> {s.person[blocker.name]}")
         print(f"\n10 recorded ballots were written in {batches} group commit(s)")
+        self.assertEqual(batches, "1")
         # The refused ones vote with nonces of their own.
         again = [d for d, r in zip(ds, replies) if r["type"] == "error"]
         rs = await asyncio.gather(*(d.ask("vote.cast", vote_id=vid, choice="abstain",
@@ -326,7 +356,49 @@ class NonceTest(unittest.TestCase):
         await chair.ok("vote.close", vote_id=vid)
         await counted(chair, vid)
         tally = await chair.ok("vote.tally", vote_id=vid)
-        self.assertEqual((tally["result"]["cast"], tally["result"]["abstain"]), (20, 10))
+        self.assertEqual((tally["result"]["cast"], tally["result"]["abstain"]), (21, 10))
+        for x in [chair, blocker] + ds:
+            await x.close()
+
+    def test_change_within_one_group_commit(self):
+        s = Demo("change_batch")
+        try:
+            run(self._change(s))
+        finally:
+            s.stop()
+
+    async def _change(self, s):
+        """A voter's ballot and its change decided in the same group commit
+        are one row with the latest choice (new ballots are no longer
+        upserted, so the two must not be two writes of one key)."""
+        chair, ds = await s.start(8)
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Đổi ý",
+                              allow_change=True))["seq"]
+        await chair.ok("vote.open", vote_id=vid)
+        n = nonce()
+        # One ballot is written first and waits for a lock; the others,
+        # sent meanwhile, are decided in one group commit.
+        held = HeldBallotTable(s)
+        first = asyncio.ensure_future(ds[1].ask("vote.cast", vote_id=vid, choice="for",
+                                                nonce=nonce()))
+        await asyncio.sleep(0.3)
+        rs = await asyncio.gather(
+            *(d.ask("vote.cast", vote_id=vid, choice="for", nonce=nonce()) for d in ds[2:]),
+            ds[0].ask("vote.cast", vote_id=vid, choice="for", nonce=n),
+            ds[0].ask("vote.cast", vote_id=vid, choice="against", nonce=n))
+        held.wait()
+        self.assertEqual((await first)["type"], "ok")
+        self.assertTrue(all(r["type"] == "ok" for r in rs), rs)
+        self.assertEqual(s.q(f"SELECT count(DISTINCT xmin::text) FROM vote_participation "
+                             f"WHERE vote_id = {vid} AND person_id <> "
+                             f"{s.person[ds[1].name]}"), "1")  # one group commit
+        self.assertEqual([r["data"]["outcome"] for r in rs[-2:]], ["recorded", "changed"])
+        self.assertEqual(rs[-1]["data"]["receipt"], rs[-2]["data"]["receipt"])
+        await chair.ok("vote.close", vote_id=vid)
+        await counted(chair, vid)
+        tally = await chair.ok("vote.tally", vote_id=vid)
+        self.assertEqual((tally["result"]["cast"], tally["result"]["for"],
+                          tally["result"]["against"]), (8, 7, 1))
         for x in [chair] + ds:
             await x.close()
 
