@@ -90,6 +90,12 @@ static const struct {
                              "The voter meeting holds as many citizens as it may; please follow "
                              "the livestream or send a written petition.",
                              1},
+    [PL_ERR_NONCE_IN_USE] = {"nonce_in_use",
+                             "Mã phiếu (nonce) này đã thuộc về phiếu của người khác; phiếu chưa "
+                             "được ghi nhận, hãy bỏ phiếu lại với mã mới.",
+                             "This ballot nonce already belongs to someone else's ballot; nothing "
+                             "was recorded, vote again with a new nonce.",
+                             0},
 };
 
 const char *pl_err_code(enum pl_err err)

@@ -36,6 +36,7 @@ struct op {
     bool system_overrun;        /* the overrun timer, not a client */
     bool system_vote_close;     /* a vote's countdown, not a client */
     int64_t count_vote;         /* a system op counting this closed vote */
+    int compact_step;           /* counting: the next of pl_vote_compact to run */
     struct pl_change ch;        /* decided, being written */
     GPtrArray *batch;           /* a group commit: the ballot ops it answers */
     char receipt[24];           /* a ballot's receipt, for its reply */
@@ -821,10 +822,14 @@ static void written(void *user, const PGresult *res, enum pl_err err)
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
         const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
         /* 40001: the event log's guard saw a newer event; 23505 on its key:
-         * a concurrent writer (an edit from the admin page) took the seq. */
+         * a concurrent writer (an edit from the admin page) took the seq; on
+         * a ballot's or receipt's key: another node recorded a ballot with
+         * the same nonce, which memory, once reloaded, will refuse. */
         bool raced = state && (strcmp(state, "40001") == 0 ||
                                (strcmp(state, "23505") == 0 && constraint &&
-                                strcmp(constraint, "session_event_pkey") == 0));
+                                (strcmp(constraint, "session_event_pkey") == 0 ||
+                                 strcmp(constraint, "ballot_pkey") == 0 ||
+                                 strcmp(constraint, "ballot_receipt_pkey") == 0)));
         if (err == PL_ERR_DB_UNAVAILABLE || raced) {
             /* Unknown outcome, or another writer got there first: memory may
              * be behind the database. Reload before the next command. */
@@ -874,8 +879,12 @@ static void written(void *user, const PGresult *res, enum pl_err err)
         pl_hist_observe(&pl_metrics.event_commit, g_get_monotonic_time() - op->t0);
         reply_ok(op_client(op), op->id, json_pack("{s:I}", "seq", (json_int_t)op->ch.seq));
     }
-    if (op->ch.op == PL_OP_VOTE_CLOSE) {
-        /* Count at once, before anything queued after the close. */
+    const struct pl_vote *ended = pl_vote_find(e->live, op->ch.vote_id);
+    if (op->ch.op == PL_OP_VOTE_CLOSE ||
+        (op->ch.op == PL_OP_VOTE_CANCEL && ended && pl_vote_is_secret(ended->kind))) {
+        /* Count at once, before anything queued after the close; a secret
+         * vote cancelled is not counted, but its rows are compacted the
+         * same way (start_count). */
         struct op *count = g_new0(struct op, 1);
         count->count_vote = op->ch.vote_id;
         count->type = "vote.count";
@@ -946,6 +955,18 @@ static void start_batch(struct pl_entry *e)
             cast_free(c); /* a repeat within the batch: answered with it */
             continue;
         }
+        struct pl_cast *first = again ? g_hash_table_lookup(in_batch, &c->person_id) : NULL;
+        if (first) {
+            /* A change of a ballot decided in this batch: one row per voter
+             * is written, with the latest choice (first keeps its outcome,
+             * which says whether the row is inserted or updated). */
+            g_free(first->choice);
+            first->choice = c->choice;
+            c->choice = NULL;
+            memcpy(first->commit, c->commit, sizeof first->commit);
+            cast_free(c);
+            continue;
+        }
         g_ptr_array_add(batch->ch.casts, c);
         g_hash_table_insert(in_batch, &c->person_id, c);
     }
@@ -989,32 +1010,56 @@ static void count_read(void *user, const PGresult *res, enum pl_err err)
     write_change(e, op);
 }
 
-static void count_shuffled(void *user, const PGresult *res, enum pl_err err)
+static void count_compacted(void *user, const PGresult *res, enum pl_err err);
+
+/* Runs op's next step: a step of pl_vote_compact, then the read of what is
+ * stored (count_read), unless the vote was cancelled (nothing to count). */
+static void count_next(struct pl_entry *e, struct op *op)
 {
-    struct pl_entry *e = user;
-    struct op *op = e->busy;
     char sid[24], vid[24];
     snprintf(sid, sizeof sid, "%lld", (long long)e->id);
     snprintf(vid, sizeof vid, "%lld", (long long)op->count_vote);
     const char *p[2] = {sid, vid};
-    if (err != PL_OK)
-        pl_log_warn("could not rewrite the ballot table in key order: %s", pl_err_code(err));
+    if (op->compact_step < PL_VOTE_COMPACT_STEPS) {
+        const struct pl_vote_compact_step *st = &pl_vote_compact[op->compact_step];
+        e->store_request = pl_store_query(e->hub->store, st->sql, st->nparams, p,
+                                          WRITE_TIMEOUT_MS * 3, count_compacted, e);
+        return;
+    }
+    const struct pl_vote *v = pl_vote_find(e->live, op->count_vote);
+    if (!v || v->state != PL_VS_CLOSED) {
+        e->busy = NULL;
+        op_free(op);
+        kick(e);
+        return;
+    }
     e->store_request =
         pl_store_query(e->hub->store, pl_vote_stored_sql, 2, p, WRITE_TIMEOUT_MS, count_read, e);
 }
 
-/* Counts a closed vote: rewrite the ballots in key order (secret kinds),
- * read what is stored, count, then write the result like any change. */
+static void count_compacted(void *user, const PGresult *res, enum pl_err err)
+{
+    struct pl_entry *e = user;
+    struct op *op = e->busy;
+    (void)res;
+    e->store_request = 0;
+    /* Not fatal to the count: the dead versions stay in the pages until
+     * the next secret vote's compaction (or a VACUUM FULL) drops them. */
+    if (err != PL_OK)
+        pl_log_warn("could not %s: %s", pl_vote_compact[op->compact_step].what, pl_err_code(err));
+    op->compact_step++;
+    count_next(e, op);
+}
+
+/* Counts a closed vote: for secret kinds first drop every trace of when each
+ * ballot arrived (pl_vote_compact; the close already rewrote the ballots),
+ * then read what is stored, count, and write the result like any change. */
 static void start_count(struct pl_entry *e, struct op *op)
 {
     struct pl_vote *v = pl_vote_find(e->live, op->count_vote);
     e->busy = op;
-    if (v && pl_vote_is_secret(v->kind)) {
-        e->store_request = pl_store_query(e->hub->store, pl_vote_shuffle_sql, 0, NULL,
-                                          WRITE_TIMEOUT_MS * 3, count_shuffled, e);
-        return;
-    }
-    count_shuffled(e, NULL, PL_OK);
+    op->compact_step = v && pl_vote_is_secret(v->kind) ? 0 : PL_VOTE_COMPACT_STEPS;
+    count_next(e, op);
 }
 
 /* Runs the next pending command if none is being written. */

@@ -43,7 +43,8 @@ char *pl_proto_encode_ok(const json_t *re, json_t *data)
 char *pl_proto_encode_refusal(const json_t *re, enum pl_err err, const char *reason,
                               enum pl_lang lang)
 {
-    bool is_field = err == PL_ERR_NOT_FOUND || err == PL_ERR_BAD_FIELD;
+    bool is_field =
+        err == PL_ERR_NOT_FOUND || err == PL_ERR_BAD_FIELD || err == PL_ERR_NONCE_IN_USE;
     char *text = pl_proto_encode_error(re, err, is_field ? reason : NULL, lang);
     if (!text || is_field || !reason)
         return text;

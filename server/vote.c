@@ -519,6 +519,34 @@ static bool valid_nonce(const char *s)
     return true;
 }
 
+/*
+ * Whether check (the hash of a nonce) already belongs to a voter other than
+ * voter: among those who voted, or among the ballots decided in this batch.
+ * A nonce is its voter's own: the ballot key and the receipt derive from it
+ * alone, so a second voter with the same nonce would share one ballot.
+ * Costs O(voters + batch) per ballot: a council has at most a few hundred
+ * seats.
+ */
+static bool nonce_taken(const struct pl_vote *v, GHashTable *batch, int64_t voter,
+                        const unsigned char check[32])
+{
+    GHashTableIter it;
+    gpointer k, val;
+    g_hash_table_iter_init(&it, v->voted);
+    while (g_hash_table_iter_next(&it, &k, &val)) {
+        const struct pl_voted *vd = val;
+        if (*(const int64_t *)k != voter && memcmp(vd->check, check, 32) == 0)
+            return true;
+    }
+    g_hash_table_iter_init(&it, batch);
+    while (g_hash_table_iter_next(&it, &k, &val)) {
+        const struct pl_cast *b = val;
+        if (b->person_id != voter && b->secret && memcmp(b->check, check, 32) == 0)
+            return true;
+    }
+    return false;
+}
+
 void pl_cast_clear(struct pl_cast *c)
 {
     /* A secret choice does not outlive its write, not even in freed memory. */
@@ -588,6 +616,10 @@ enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity
             c->receipt[o++] = b32[r[i] & 31];
         }
         c->receipt[o] = '\0';
+        if (nonce_taken(v, batch, voter, c->check)) {
+            pl_cast_clear(c);
+            PL_REFUSE(PL_ERR_NONCE_IN_USE, "nonce");
+        }
         const unsigned char *prev_check = in_batch ? in_batch->check
                                           : before ? before->check
                                                    : NULL;

@@ -11,7 +11,11 @@
  * voted). Without the nonce, which is never stored, no row links to another.
  * The server keeps only the participation check and commitment in memory, so
  * a retry or an allowed change can be recognised; the choice is forgotten
- * once committed.
+ * once committed. A nonce is its voter's own: one whose check another voter
+ * holds is refused (PL_ERR_NONCE_IN_USE), or two voters would share one
+ * ballot and receipt. The database's bookkeeping (xmin, ctid) links a group
+ * commit's voters to its ballots while the vote is open; closing rewrites
+ * the ballots so that nothing does afterwards (vote_sql.h, pl_vote_compact).
  *
  * Like live.c: plain C; vote_check decides against memory, the change is
  * written (vote_sql.c) and applied after commit.
@@ -110,8 +114,11 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
 /*
  * Decides one ballot (vote.cast, or vote.enter by the secretary) into c,
  * taking into account the ballots already decided in the same batch
- * (batch_voted: person id -> struct pl_cast *). On PL_OK the caller adds c
- * to the batch. Release c with pl_cast_clear.
+ * (batch_voted: person id -> struct pl_cast *). A secret ballot whose nonce
+ * another voter used, committed or in the batch, is PL_ERR_NONCE_IN_USE. On
+ * PL_OK the caller adds c to the batch (a PL_CAST_CHANGED of a ballot of the
+ * same batch is merged into that one: one row per voter). Release c with
+ * pl_cast_clear.
  */
 enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity *who,
                                const char *type, const json_t *req, GHashTable *batch_voted,

@@ -27,7 +27,38 @@ const char *pl_vote_stored_sql_for_audit(void)
     return pl_vote_stored_sql;
 }
 
-const char pl_vote_shuffle_sql[] = "CLUSTER ballot USING ballot_pkey";
+/* Each in its own transaction (CLUSTER may not share one with the rewrite:
+ * the dead versions must be committed dead before they can be dropped). */
+const struct pl_vote_compact_step pl_vote_compact[PL_VOTE_COMPACT_STEPS] = {
+    {"rewrite who voted in person order",
+     "WITH d AS (DELETE FROM vote_participation WHERE session_id = $1 AND vote_id = $2"
+     " RETURNING person_id, nonce_check, commitment) INSERT INTO vote_participation"
+     " (session_id, vote_id, person_id, nonce_check, commitment) SELECT $1, $2, person_id,"
+     " nonce_check, commitment FROM d ORDER BY person_id",
+     2},
+    {"rewrite the ballot table", "CLUSTER ballot USING ballot_pkey", 0},
+    {"rewrite the receipt table", "CLUSTER ballot_receipt USING ballot_receipt_pkey", 0},
+    {"rewrite the participation table", "CLUSTER vote_participation USING vote_participation_pkey",
+     0},
+};
+
+/* The CTEs that replace vote id's ballots and receipts by copies inserted in
+ * one statement in key order: every copy gets this transaction's xmin and
+ * one cmin, and new ctids in key order, so nothing of the transaction (and
+ * so the group of voters) that first wrote a ballot stays on it. The dead
+ * originals are dropped by pl_vote_compact after the commit. */
+static void rewrite_ballots(GString *s, int id)
+{
+    g_string_append_printf(
+        s,
+        ", bd AS (DELETE FROM ballot WHERE session_id = $1 AND vote_id = $%d RETURNING "
+        "ballot_key, choice), bi AS (INSERT INTO ballot (session_id, vote_id, ballot_key, choice) "
+        "SELECT $1, $%d, ballot_key, choice FROM bd ORDER BY ballot_key)"
+        ", rd AS (DELETE FROM ballot_receipt WHERE session_id = $1 AND vote_id = $%d RETURNING "
+        "receipt), ri AS (INSERT INTO ballot_receipt (session_id, vote_id, receipt) SELECT $1, "
+        "$%d, receipt FROM rd ORDER BY receipt)",
+        id, id, id, id);
+}
 
 static json_t *hexs(const unsigned char b[32])
 {
@@ -91,7 +122,8 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
                                a, a, b, id);
         break;
     case PL_OP_VOTE_CASTS: {
-        json_t *people = json_array(), *ballots = json_array(), *receipts = json_array();
+        json_t *people = json_array(), *ballots = json_array(), *changed = json_array(),
+               *receipts = json_array();
         for (guint i = 0; i < ch->casts->len; i++) {
             const struct pl_cast *cs = g_ptr_array_index(ch->casts, i);
             if (cs->outcome == PL_CAST_DUPLICATE)
@@ -108,7 +140,10 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
             json_array_append_new(
                 people, json_pack("{s:I, s:o, s:o}", "person_id", (json_int_t)cs->person_id,
                                   "nonce_check", hexs(cs->check), "commitment", hexs(cs->commit)));
-            json_array_append_new(ballots,
+            /* A new ballot is inserted and must not meet a row with its key
+             * (nonce_taken() makes sure; the primary key would refuse the
+             * batch); only a change, by the nonce's own voter, updates. */
+            json_array_append_new(cs->outcome == PL_CAST_NEW ? ballots : changed,
                                   json_pack("{s:o, s:o}", "k", hexs(cs->key), "choice", choice));
             if (cs->outcome == PL_CAST_NEW)
                 json_array_append_new(receipts, json_string(cs->receipt));
@@ -116,6 +151,7 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
         if (!v || !pl_vote_is_secret(v->kind)) {
             a = pl_param_json(p, people);
             json_decref(ballots);
+            json_decref(changed);
             json_decref(receipts);
             g_string_append_printf(
                 s,
@@ -129,10 +165,12 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
             break;
         }
         shuffle(ballots);
+        shuffle(changed);
         shuffle(receipts);
         a = pl_param_json(p, people);
         b = pl_param_json(p, ballots);
         c = pl_param_json(p, receipts);
+        int d = pl_param_json(p, changed);
         g_string_append_printf(
             s,
             ", x AS (INSERT INTO vote_participation (session_id, vote_id, person_id, nonce_check, "
@@ -142,11 +180,13 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
             "person_id) DO UPDATE SET commitment = EXCLUDED.commitment)"
             ", y AS (INSERT INTO ballot (session_id, vote_id, ballot_key, choice) SELECT $1, $%d, "
             "decode(b.k, 'hex'), b.choice FROM jsonb_to_recordset($%d::jsonb) AS b(k text, choice "
-            "jsonb) ON CONFLICT (session_id, vote_id, ballot_key) DO UPDATE SET choice = "
-            "EXCLUDED.choice)"
+            "jsonb))"
+            ", u AS (UPDATE ballot SET choice = b.choice FROM jsonb_to_recordset($%d::jsonb) AS "
+            "b(k text, choice jsonb) WHERE session_id = $1 AND vote_id = $%d AND ballot_key = "
+            "decode(b.k, 'hex'))"
             ", z AS (INSERT INTO ballot_receipt (session_id, vote_id, receipt) SELECT $1, $%d, r "
-            "FROM jsonb_array_elements_text($%d::jsonb) AS r ON CONFLICT DO NOTHING)",
-            id, a, id, b, id, c);
+            "FROM jsonb_array_elements_text($%d::jsonb) AS r)",
+            id, a, id, b, d, id, id, c);
         break;
     }
     case PL_OP_VOTE_CLOSE:
@@ -154,6 +194,8 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
                                ", x AS (UPDATE vote SET state = 'closed', closed_at = " T
                                " WHERE session_id = $1 AND id = $%d)",
                                id);
+        if (v && pl_vote_is_secret(v->kind))
+            rewrite_ballots(s, id);
         break;
     case PL_OP_VOTE_COUNTED:
         a = pl_param_json(p, json_incref(ch->result));
@@ -185,6 +227,8 @@ void pl_vote_sql(const struct pl_live *l, const struct pl_change *ch, GString *s
                                ", x AS (UPDATE vote SET state = 'cancelled', closed_at = "
                                "coalesce(closed_at, " T ") WHERE session_id = $1 AND id = $%d)",
                                id);
+        if (v && pl_vote_is_secret(v->kind))
+            rewrite_ballots(s, id); /* cancelled while open: its ballots stay, unlinked */
         break;
     default:
         break;

@@ -1,8 +1,8 @@
 /*
  * The database side of votes (store layer): the CTEs that write a vote
  * change inside the statement of live_sql.c, the query that reads what a
- * closed vote holds for counting, and the statement that rewrites the ballot
- * table in key order.
+ * closed vote holds for counting, and the statements that leave a closed
+ * secret vote's rows without a trace of who cast which ballot when.
  */
 #ifndef PL_VOTE_SQL_H
 #define PL_VOTE_SQL_H
@@ -21,9 +21,23 @@ extern const char pl_vote_stored_sql[];
  * without the hub). */
 const char *pl_vote_stored_sql_for_audit(void);
 
-/* Rewrites the ballots in key order (no trace of arrival order remains in
- * the table's pages). */
-extern const char pl_vote_shuffle_sql[];
+/*
+ * What happens after a secret vote's close (or cancel) has committed, which
+ * rewrote the vote's ballots and receipts in key order in its own
+ * transaction: the participation rows are rewritten in person order (who
+ * voted, not when), then the three tables are rewritten without the dead
+ * row versions that still carry the xmin of the transaction each ballot
+ * arrived in. Run in order, each as one statement; nparams: 0, or 2 for
+ * $1 session, $2 vote. CLUSTER takes an exclusive lock on the whole table
+ * for as long as the rewrite lasts.
+ */
+struct pl_vote_compact_step {
+    const char *what; /* for the log: "could not %s" */
+    const char *sql;
+    int nparams;
+};
+#define PL_VOTE_COMPACT_STEPS 4
+extern const struct pl_vote_compact_step pl_vote_compact[PL_VOTE_COMPACT_STEPS];
 
 /* For the session document: the votes of session $1 with what the server
  * remembers of each voter. */

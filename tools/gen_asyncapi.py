@@ -44,7 +44,7 @@ R["display.set"] = ("chair", {"mode": (s(16, MODES), True), "message": (s(500), 
 
 R["vote.prepare"] = ("chair", {"kind": (s(16, ["open", "named", "secret", "election", "confidence"]), True), "question": (s(2000), True), "item_id": (ID, False), "rule": (s(32, ["total_majority", "present_majority", "cast_majority", "total_two_thirds", "cast_two_thirds"]), False), "seats": ({"type": "integer", "minimum": 1}, False), "candidates": ({"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["id", "name"], "properties": {"id": ID, "name": {"type": "string"}}}}, False), "mode": (s(16, ["choose", "mark"]), False), "allow_change": ({"type": "boolean"}, False), "live_named": ({"type": "boolean"}, False), "late_checkin": ({"type": "boolean"}, False), "duration_s": ({"type": "integer", "minimum": 0}, False), "board": ({"type": "array", "maxItems": 15, "items": ID}, False)}, "Prepare a vote on an agenda item (default: the active one); its id is the seq of the vote.prepared event.")
 R["vote.open"] = ("chair", {"vote_id": (ID, True)}, "Open a prepared vote; the delegates present now are eligible.")
-R["vote.cast"] = ("delegate", {"vote_id": (ID, True), "choice": ({"oneOf": [s(16, ["for", "against", "abstain"]), {"type": "object"}]}, True), "nonce": ({"type": "string", "minLength": 22, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}, False)}, "Cast (or repeat) a ballot; secret kinds need a random nonce of at least 128 bits. Acknowledged only once committed.")
+R["vote.cast"] = ("delegate", {"vote_id": (ID, True), "choice": ({"oneOf": [s(16, ["for", "against", "abstain"]), {"type": "object"}]}, True), "nonce": ({"type": "string", "minLength": 22, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}, False)}, "Cast (or repeat) a ballot; secret kinds need a random nonce of at least 128 bits, the voter's own (one another voter already used is refused with nonce_in_use). Acknowledged only once committed.")
 R["vote.enter"] = ("secretary", {"vote_id": (ID, True), "person_id": (ID, True), "choice": (s(16, ["for", "against", "abstain"]), True)}, "Enter the choice of a present delegate without a device (open and named votes).")
 R["vote.close"] = ("chair", {"vote_id": (ID, True)}, "Close the vote; it is counted at once.")
 R["vote.confirm"] = ("counting board", {"vote_id": (ID, True)}, "A counting-board member confirms the count; more than half of the board publishes it.")
@@ -98,7 +98,7 @@ msgs["Pong"] = {"messageId": "pong", "name": "pong", "title": "pong", "summary":
 CODES = ["bad_json", "not_object", "missing_field", "bad_field", "unknown_field", "unknown_type", "too_large",
          "binary_not_supported", "db_unavailable", "internal", "rate_limited", "unauthenticated", "forbidden",
          "session_ended", "not_joined", "not_found", "invalid_state", "conflict", "vote_closed",
-         "not_eligible", "already_voted", "bad_choice"]
+         "not_eligible", "already_voted", "bad_choice", "nonce_in_use"]
 msgs["Error"] = {"messageId": "error", "name": "error", "title": "error", "summary": "Failure reply: nothing changed.",
                  "payload": {"type": "object", "required": ["type", "re", "code", "message", "retryable"], "properties": {
                      "type": {"type": "string", "const": "error"},

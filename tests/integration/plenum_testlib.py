@@ -280,9 +280,10 @@ def screenshots_dir():
 
 class BallotLock:
     """Another session holding ACCESS SHARE on the ballot table (a read in a
-    transaction left open), so the first statement of a vote's count
-    (CLUSTER ballot) waits: the window between a vote's close and its count
-    held open for as long as a test needs. release() lets the count go."""
+    transaction left open), so a secret vote's count waits at its CLUSTER
+    ballot (after rewriting the participation rows, before reading): the
+    window between a vote's close and its count held open for as long as a
+    test needs. release() lets the count go."""
 
     def __init__(self, pg, dbname):
         self.pg, self.dbname = pg, dbname

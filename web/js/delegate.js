@@ -2,8 +2,8 @@
 // the floor, vote with three large buttons; a vote is shown as recorded only
 // once the server has acknowledged it (after its durable commit). A delegate
 // away from the hall joins remotely on this same page (js/remote.js).
-import { Live, patch, ballotNonce, clock, el, pickSession, remaining, whoami } from "./live.js";
-import { initPage, showStatus, act, clearMessage, memberName, resultView, showInfo, t } from "./page.js";
+import { Live, patch, ballotNonce, forgetNonces, clock, el, pickSession, remaining, whoami } from "./live.js";
+import { initPage, showStatus, act, clearMessage, memberName, resultView, showError, showInfo, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
 import { Remote } from "./remote.js";
@@ -152,8 +152,20 @@ function voteCard(s, v) {
 async function cast(v, choice) {
   const secret = ["secret", "election", "confidence"].includes(v.kind);
   const fields = { vote_id: v.id, choice };
-  if (secret) fields.nonce = ballotNonce(v.id);
-  const r = await act(live, "vote.cast", fields);
+  if (secret) fields.nonce = ballotNonce(me.id, v.id);
+  clearMessage();
+  let r = null;
+  try {
+    r = await live.request("vote.cast", fields);
+  } catch (e) {
+    if (secret && e && e.code === "nonce_in_use") {
+      // Someone else's nonce (never recorded for us): once more with a new one.
+      forgetNonces(me.id, v.id);
+      r = await act(live, "vote.cast", { ...fields, nonce: ballotNonce(me.id, v.id) });
+    } else {
+      showError(e);
+    }
+  }
   if (r) {
     // Only now, with the server's acknowledgement of a committed ballot.
     recorded.set(v.id, { receipt: r.receipt });

@@ -262,10 +262,16 @@ export function clock(ms) {
   return neg ? `−${t}` : t;
 }
 
-// A ballot nonce: 128 random bits, base64url, kept per vote in
+// A ballot nonce: 144 random bits, base64url, kept per person and vote in
 // sessionStorage so that a retry sends the same one.
-export function ballotNonce(voteId) {
-  const key = `plenum.nonce.${voteId}`;
+const NONCE_PREFIX = "plenum.nonce.";
+
+export function ballotNonce(personId, voteId) {
+  // A nonce is its voter's own (the server refuses one another person holds:
+  // nonce_in_use): kept per person and vote, so a retry of the same ballot
+  // sends it again, and the next person to sign in on this tablet gets a
+  // fresh one.
+  const key = `${NONCE_PREFIX}${personId}.${voteId}`;
   let n = sessionStorage.getItem(key);
   if (!n) {
     const b = new Uint8Array(18);
@@ -274,6 +280,17 @@ export function ballotNonce(voteId) {
     sessionStorage.setItem(key, n);
   }
   return n;
+}
+
+// Forgets one ballot's nonce (it belonged to someone else: the next call
+// makes a new one), or, without arguments, every nonce kept on this tab
+// (at sign-out: whoever can read them could find those ballots' keys).
+export function forgetNonces(personId, voteId) {
+  const one = personId !== undefined ? `${NONCE_PREFIX}${personId}.${voteId}` : null;
+  for (let i = sessionStorage.length - 1; i >= 0; i--) {
+    const k = sessionStorage.key(i);
+    if (k && (one ? k === one : k.startsWith(NONCE_PREFIX))) sessionStorage.removeItem(k);
+  }
 }
 
 // Small DOM helper: el("button", {class: "big", onclick}, "text", child...)

@@ -1,6 +1,6 @@
 // Sign-in for the delegate and chair pages: password or one-time code.
 // The server sets an HttpOnly cookie, which the WebSocket then carries.
-import { el } from "./live.js";
+import { el, forgetNonces } from "./live.js";
 import { t } from "./i18n.js";
 import { showError } from "./page.js";
 
@@ -36,6 +36,7 @@ export function signinForm(onDone) {
 }
 
 export async function signout() {
+  forgetNonces(); // the next person on this tablet gets nonces of their own
   await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
   location.reload();
 }
