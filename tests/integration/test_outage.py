@@ -13,8 +13,10 @@ open and nothing answers, which a crash or a shutdown never shows.
 
 import asyncio
 import json
+import os
 import re
 import secrets
+import subprocess
 import sys
 import time
 import unittest
@@ -240,6 +242,27 @@ class HungDatabaseTest(unittest.TestCase):
         print(f"vote.cast retried with its nonce: {got['outcome']}", file=sys.stderr)
         for c in (chair, voter):
             await c.close()
+
+    def test_plenumctl_resends_with_the_same_key(self):
+        """plenumctl gives a session command a key and, while --timeout
+        allows, sends it again as it was after outcome_unknown or
+        db_unavailable: done once, reported ok."""
+        pg.freeze()
+        ctl = subprocess.Popen(
+            [os.environ["PLENUMCTL"], "--url", f"ws://127.0.0.1:{self.d.port}",
+             "--token", self.tokens["big001"], "--timeout", "30", "send", str(self.sid),
+             "display.set", "mode=message", "message=Qua plenumctl"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)  # answered outcome_unknown, then db_unavailable while hung
+        pg.thaw()
+        out, err = ctl.communicate(timeout=60)
+        self.assertEqual(ctl.returncode, 0, err)
+        reply = json.loads(out.strip().splitlines()[-1])
+        self.assertEqual(reply["type"], "ok", reply)
+        time.sleep(0.5)
+        self.assertEqual(self.psql(f"SELECT count(*) FROM session_event WHERE session_id = "
+                                   f"{self.sid} AND data->>'message' = 'Qua plenumctl'"), "1")
+        print(f"\nplenumctl display.set through a 4 s hang: {reply['data']}", file=sys.stderr)
 
 
 if __name__ == "__main__":
