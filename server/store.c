@@ -39,6 +39,9 @@
  * (outcome unknown). */
 #define STATEMENT_MARGIN_MS 1000
 #define STATEMENT_MIN_MS    500
+/* libpq ignores connect_timeout for PQconnectPoll: a connection attempt to a
+ * hung server would wait for ever. */
+#define CONNECT_TIMEOUT_MS 5000
 
 enum conn_state { ST_DOWN, ST_CONNECTING, ST_READY };
 
@@ -65,7 +68,8 @@ struct pl_store {
     GIOCondition watched; /* what fd_watch waits for */
     int watched_fd;
     guint reconnect_timer;
-    guint fail_idle; /* idle source that fails requests queued while DOWN */
+    guint connect_timer; /* bounds a connection attempt, 0 when none */
+    guint fail_idle;     /* idle source that fails requests queued while DOWN */
     int backoff_ms;
     int was_up;           /* for "connection restored" vs first connect */
     int outage_logged;    /* log an outage once, not once per retry */
@@ -176,6 +180,10 @@ static gboolean on_reconnect_timer(gpointer data)
 static void connection_lost(struct pl_store *st, const char *why)
 {
     unwatch(st);
+    if (st->connect_timer) {
+        g_source_remove(st->connect_timer);
+        st->connect_timer = 0;
+    }
     if (st->conn) {
         PQfinish(st->conn);
         st->conn = NULL;
@@ -224,6 +232,10 @@ static void connect_poll(struct pl_store *st)
         watch(st, G_IO_OUT);
         return;
     case PGRES_POLLING_OK:
+        if (st->connect_timer) {
+            g_source_remove(st->connect_timer);
+            st->connect_timer = 0;
+        }
         if (PQsetnonblocking(st->conn, 1) != 0) {
             connection_lost(st, "could not make the connection non-blocking");
             return;
@@ -264,6 +276,16 @@ static void connect_poll(struct pl_store *st)
     }
 }
 
+static gboolean on_connect_timeout(gpointer data)
+{
+    struct pl_store *st = data;
+    st->connect_timer = 0;
+    if (st->state == ST_CONNECTING)
+        connection_lost(
+            st, "no answer to a connection attempt within " G_STRINGIFY(CONNECT_TIMEOUT_MS) " ms");
+    return G_SOURCE_REMOVE;
+}
+
 static void start_connect(struct pl_store *st)
 {
     const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
@@ -276,6 +298,7 @@ static void start_connect(struct pl_store *st)
         return;
     }
     st->state = ST_CONNECTING;
+    st->connect_timer = g_timeout_add(CONNECT_TIMEOUT_MS, on_connect_timeout, st);
     /* libpq's contract: after PQconnectStart, wait for writability first. */
     watch(st, G_IO_OUT);
 }
@@ -488,6 +511,8 @@ void pl_store_free(struct pl_store *st)
     unwatch(st);
     if (st->reconnect_timer)
         g_source_remove(st->reconnect_timer);
+    if (st->connect_timer)
+        g_source_remove(st->connect_timer);
     if (st->fail_idle)
         g_source_remove(st->fail_idle);
     struct request *rq;
