@@ -16,6 +16,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -209,6 +210,36 @@ class HungDatabaseTest(unittest.TestCase):
         self.assertEqual(seqs, sorted(set(seqs)))
         for c in (chair, observer):
             await c.close()
+
+    def test_command_lost_in_the_hang_is_done_by_the_retry(self):
+        run(self._lost())
+
+    async def _lost(self):
+        """The other half of outcome_unknown: the statement never commits
+        (its backend is killed while the server hangs: PostgreSQL restarts
+        after the crash); the retry with the same key then does it, once."""
+        chair = await self.client("big001")
+        # plenumd's two connections: the probe's last statement is SELECT 1.
+        rows = self.psql("SELECT pid, query FROM pg_stat_activity WHERE application_name = "
+                         "'plenumd' AND query <> 'SELECT 1'").splitlines()
+        self.assertEqual(len(rows), 1, rows)
+        backend = int(rows[0].split("|")[0])
+        k = key()
+        pg.freeze()
+        r = await chair.ask("display.set", mode="message", message="Mất giữa chừng", key=k)
+        self.assertEqual(r.get("code"), "outcome_unknown", r)
+        os.kill(backend, signal.SIGKILL)  # never runs the statement it holds
+        await self.thaw([chair])
+        got = await self.until_ok(chair, "display.set", mode="message",
+                                  message="Mất giữa chừng", key=k)
+        self.assertFalse(got.get("repeated"), got)
+        again = await chair.ok("display.set", mode="message", message="Mất giữa chừng", key=k)
+        self.assertEqual((again["seq"], again.get("repeated")), (got["seq"], True))
+        self.assertEqual(self.psql(f"SELECT count(*) FROM session_event WHERE session_id = "
+                                   f"{self.sid} AND data->>'message' = 'Mất giữa chừng'"), "1")
+        print(f"\ndisplay.set lost in the hang: the retry did it (seq {got['seq']})",
+              file=sys.stderr)
+        await chair.close()
 
     def test_ballot_sent_during_hang_is_outcome_unknown_and_counted_once(self):
         run(self._ballot())
