@@ -91,6 +91,7 @@ struct pl_store {
     struct pl_store *probe;   /* the liveness probe's own store; owned, NULL in a probe */
     guint probe_timer;
     uint64_t probe_request; /* the probe waiting for its answer, 0 if none */
+    gint64 probe_sent_us;   /* when it was sent (monotonic) */
 };
 
 static void start_connect(struct pl_store *st);
@@ -477,9 +478,11 @@ static void probe_answered(void *user, const PGresult *res, enum pl_err err)
     struct pl_store *st = user;
     st->probe_request = 0;
     /* Sent on a live connection and not answered in time: the server is
-     * hung. A probe connection that failed outright (db_unavailable) says
-     * nothing the main connection will not find out by itself. */
-    if (err == PL_ERR_OUTCOME_UNKNOWN && st->state == ST_READY)
+     * hung. A probe connection that failed outright (db_unavailable, or its
+     * backend ended while the probe waited) says nothing the main
+     * connection will not find out by itself. */
+    bool waited = g_get_monotonic_time() - st->probe_sent_us >= (PROBE_TIMEOUT_MS - 10) * 1000;
+    if (err == PL_ERR_OUTCOME_UNKNOWN && waited && st->state == ST_READY)
         connection_lost(
             st, "no answer to a liveness probe within " G_STRINGIFY(PROBE_TIMEOUT_MS) " ms");
 }
@@ -487,9 +490,11 @@ static void probe_answered(void *user, const PGresult *res, enum pl_err err)
 static gboolean on_probe_timer(gpointer data)
 {
     struct pl_store *st = data;
-    if (!st->probe_request && pl_store_connected(st->probe))
+    if (!st->probe_request && pl_store_connected(st->probe)) {
+        st->probe_sent_us = g_get_monotonic_time();
         st->probe_request =
             pl_store_query(st->probe, "SELECT 1", 0, NULL, PROBE_TIMEOUT_MS, probe_answered, st);
+    }
     return G_SOURCE_CONTINUE;
 }
 
