@@ -175,8 +175,10 @@ class HungDatabaseTest(unittest.TestCase):
              f"name = 'display.changed' AND data->>'message' = 'Treo giữa chừng'",
              "display.changed"),
         )
+        used = []
         for type_, fields, count_sql, event in cases:
             k = key()
+            used.append(k)
             pg.freeze()
             t = time.monotonic()
             r = await chair.ask(type_, key=k, **fields)
@@ -203,6 +205,11 @@ class HungDatabaseTest(unittest.TestCase):
             print(f"{type_} retried with its key: seq {first['seq']}, "
                   f"{'committed when the database resumed' if first.get('repeated') else 'done by the retry'}",
                   file=sys.stderr)
+        # A key names one action: used again for another request type it is
+        # refused, and nothing is done.
+        r = await chair.ask("display.set", mode="blank", key=used[0])
+        self.assertEqual((r.get("code"), r.get("field"), r.get("reason")),
+                         ("duplicate", "key", "key_used"), r)
         # The event log is gap-free and every client saw each event once.
         top = int(self.psql(f"SELECT max(seq) FROM session_event WHERE session_id = {self.sid}"))
         await observer.wait_seq(top)
