@@ -96,6 +96,13 @@ static const struct {
                              "This ballot nonce already belongs to someone else's ballot; nothing "
                              "was recorded, vote again with a new nonce.",
                              0},
+    [PL_ERR_OUTCOME_UNKNOWN] =
+        {"outcome_unknown",
+         "Cơ sở dữ liệu không phản hồi nên chưa rõ thao tác đã được ghi nhận "
+         "hay chưa; hãy gửi lại đúng yêu cầu này (cùng khóa) để biết kết quả.",
+         "The database stopped answering, so the request may or may not "
+         "have been recorded; send it again with the same key to find out.",
+         1},
 };
 
 const char *pl_err_code(enum pl_err err)
@@ -117,6 +124,11 @@ int pl_err_retryable(enum pl_err err)
     if ((unsigned)err >= PL_ERR__COUNT)
         return 0;
     return table[err].retryable;
+}
+
+int pl_err_database(enum pl_err err)
+{
+    return err == PL_ERR_DB_UNAVAILABLE || err == PL_ERR_OUTCOME_UNKNOWN;
 }
 
 enum pl_lang pl_lang_parse(const char *tag)

@@ -40,6 +40,7 @@ enum pl_err {
     PL_ERR_SERVER_FULL,         /* the server holds its maximum of connections; retry later */
     PL_ERR_MEETING_FULL,        /* the voter meeting holds as many citizens as it may */
     PL_ERR_NONCE_IN_USE,        /* a secret ballot's nonce already belongs to another voter */
+    PL_ERR_OUTCOME_UNKNOWN,     /* sent to the database, no answer: may or may not have committed */
     PL_ERR__COUNT
 };
 
@@ -53,6 +54,11 @@ const char *pl_err_message(enum pl_err err, enum pl_lang lang);
 
 /* Whether retrying the same request later may succeed. */
 int pl_err_retryable(enum pl_err err);
+
+/* Whether err means the database did not answer: db_unavailable (nothing
+ * was written) or outcome_unknown (a statement was sent and may have
+ * committed). HTTP answers both with 503. */
+int pl_err_database(enum pl_err err);
 
 /* Parses a language tag ("vi", "en", "en-US", Accept-Language lists):
  * English if the first tag is English, Vietnamese otherwise (the default). */

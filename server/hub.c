@@ -42,6 +42,7 @@ struct op {
     char receipt[24];           /* a ballot's receipt, for its reply */
     int outcome;                /* a ballot's enum pl_cast outcome */
     gint64 t0;                  /* when the request arrived (monotonic µs), for /metrics */
+    bool key_retried;           /* its key was found taken once: decided again after a reload */
 };
 
 struct pl_entry {
@@ -624,8 +625,8 @@ static void loaded(void *user, const PGresult *res, enum pl_err err)
         c->loading = 0;
         if (e)
             join_now(e, c, op->root, op->id, strcmp(op->type, "resume") == 0);
-        else if (err != PL_OK)
-            refuse(c, op->id, err, NULL);
+        else if (err != PL_OK) /* a read: whether it "committed" means nothing */
+            refuse(c, op->id, pl_err_database(err) ? PL_ERR_DB_UNAVAILABLE : err, NULL);
         else
             refuse(c, op->id, PL_ERR_NOT_FOUND, "session_id");
     }
@@ -830,11 +831,26 @@ static void written(void *user, const PGresult *res, enum pl_err err)
                                 (strcmp(constraint, "session_event_pkey") == 0 ||
                                  strcmp(constraint, "ballot_pkey") == 0 ||
                                  strcmp(constraint, "ballot_receipt_pkey") == 0)));
-        if (err == PL_ERR_DB_UNAVAILABLE || raced) {
-            /* Unknown outcome, or another writer got there first: memory may
-             * be behind the database. Reload before the next command. */
+        if (state && strcmp(state, "23505") == 0 && constraint &&
+            strcmp(constraint, "command_key_pkey") == 0 && op_client(op) && !op->key_retried) {
+            /* Its key committed meanwhile: an earlier attempt that was
+             * answered outcome_unknown and went through when the database
+             * resumed. Reload, then the retry is answered as a repeat. */
             e->stale = true;
-            err = err == PL_ERR_DB_UNAVAILABLE ? err : PL_ERR_CONFLICT;
+            op->key_retried = true;
+            pl_change_clear(&op->ch);
+            g_queue_push_head(&e->pending, op);
+            kick(e);
+            return;
+        }
+        if (pl_err_database(err) || raced) {
+            /* Not written (db_unavailable), unknown outcome, or another
+             * writer got there first: memory may be behind the database.
+             * Reload before the next command; a retry with the same
+             * idempotency key (or nonce) is then answered from what did
+             * commit. */
+            e->stale = true;
+            err = pl_err_database(err) ? err : PL_ERR_CONFLICT;
         } else {
             pl_log_error("could not write %s for session %lld: %s", op->type, (long long)e->id,
                          res ? PQresultErrorMessage(res) : "no result");
@@ -842,8 +858,9 @@ static void written(void *user, const PGresult *res, enum pl_err err)
         if (op_client(op))
             refuse(op_client(op), op->id, err, NULL);
         for (guint i = 0; op->batch && i < op->batch->len; i++) {
-            /* Not acknowledged: the voter retries with the same nonce, and
-             * if this write did commit, the retry is answered as a repeat. */
+            /* Not acknowledged (outcome_unknown: perhaps written): the voter
+             * retries with the same nonce, and if this write did commit,
+             * the retry is answered as a repeat. */
             struct op *b = g_ptr_array_index(op->batch, i);
             if (op_client(b))
                 refuse(op_client(b), b->id, err, NULL);
@@ -1062,6 +1079,27 @@ static void start_count(struct pl_entry *e, struct op *op)
     count_next(e, op);
 }
 
+/* A command sent again with the idempotency key of one that committed (the
+ * first attempt's answer was lost, or was outcome_unknown): answers as the
+ * first was answered, with its seq, and does nothing. A key used before
+ * for another request type is refused. Returns false if the key is new or
+ * absent: the command is decided as usual. */
+static bool repeated(struct pl_entry *e, struct op *op)
+{
+    struct pl_client *from = op_client(op); /* here for its turn: not gone */
+    const char *key = json_string_value(json_object_get(op->root, "key"));
+    const char *type = NULL;
+    int64_t seq =
+        key && from && from->who ? pl_live_key_seq(e->live, from->who->person_id, key, &type) : 0;
+    if (!seq)
+        return false;
+    if (strcmp(type, op->type) != 0)
+        pl_client_refuse(from, op->id, PL_ERR_DUPLICATE, "key", "key_used");
+    else
+        reply_ok(from, op->id, json_pack("{s:I, s:b}", "seq", (json_int_t)seq, "repeated", 1));
+    return true;
+}
+
 /* Runs the next pending command if none is being written. */
 static void kick(struct pl_entry *e)
 {
@@ -1107,6 +1145,10 @@ static void kick(struct pl_entry *e)
             op_free(op); /* its client left before its turn */
             continue;
         }
+        if (!op->system_overrun && repeated(e, op)) {
+            op_free(op);
+            continue;
+        }
         const char *reason = NULL;
         enum pl_err err = PL_OK;
         if (op->system_overrun) {
@@ -1130,6 +1172,11 @@ static void kick(struct pl_entry *e)
                                pl_vote_state_name(v->state), "result", v->result));
             op_free(op);
             continue;
+        }
+        const char *key = json_string_value(json_object_get(op->root, "key"));
+        if (key && from) {
+            op->ch.key = g_strdup(key);
+            op->ch.key_type = op->type;
         }
         write_change(e, op);
         return;

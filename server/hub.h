@@ -6,8 +6,12 @@
  * one statement (live_sql.c, store.c) -> on commit only: apply to memory,
  * encode the event once, send it to every client of the session, reply ok.
  * A failed write changes nothing in memory; a write whose outcome is unknown
- * (the connection dropped) makes the session reload from the database before
- * its next command, and events committed meanwhile are broadcast then.
+ * (the connection dropped or the database hung after it was sent: answered
+ * outcome_unknown, never db_unavailable) makes the session reload from the
+ * database before its next command, and events committed meanwhile are
+ * broadcast then. A command carrying an idempotency key ("key") whose key
+ * already committed is answered with the first attempt's seq and not done
+ * again (schema/014_idempotency.sql).
  *
  * The transport (net_ws.c) embeds a struct pl_client per connection. Loop
  * thread only.

@@ -72,6 +72,7 @@ struct pl_live *pl_live_new(void)
     l->present = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     l->speeches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     l->votes = g_ptr_array_new_with_free_func((GDestroyNotify)pl_vote_free);
+    l->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_strlcpy(l->display_mode, "agenda", sizeof l->display_mode);
     return l;
 }
@@ -90,6 +91,7 @@ void pl_live_free(struct pl_live *l)
     g_hash_table_destroy(l->speeches);
     g_free(l->display_message);
     g_ptr_array_free(l->votes, TRUE);
+    g_hash_table_destroy(l->keys);
     g_free(l);
 }
 
@@ -102,7 +104,34 @@ void pl_change_clear(struct pl_change *ch)
         g_ptr_array_free(ch->casts, TRUE);
     json_decref(ch->result);
     json_decref(ch->eligible);
+    g_free(ch->key);
     memset(ch, 0, sizeof *ch);
+}
+
+/* A command done with an idempotency key: what a retry is answered with. */
+struct pl_key_done {
+    int64_t seq;
+    char type[32];
+};
+
+static void key_record(struct pl_live *l, int64_t person, const char *key, const char *type,
+                       int64_t seq)
+{
+    struct pl_key_done *k = g_new0(struct pl_key_done, 1);
+    k->seq = seq;
+    g_strlcpy(k->type, type, sizeof k->type);
+    g_hash_table_replace(l->keys, g_strdup_printf("%lld %s", (long long)person, key), k);
+}
+
+int64_t pl_live_key_seq(const struct pl_live *l, int64_t person, const char *key, const char **type)
+{
+    char *name = g_strdup_printf("%lld %s", (long long)person, key);
+    const struct pl_key_done *k = g_hash_table_lookup(l->keys, name);
+    g_free(name);
+    if (!k)
+        return 0;
+    *type = k->type;
+    return k->seq;
 }
 
 /* --- lookups ------------------------------------------------------------------- */
@@ -327,6 +356,15 @@ struct pl_live *pl_live_from_json(const json_t *doc, char *err, size_t errlen)
             g_array_append_val(l->items, *it);
     }
     g_array_free(all, TRUE); /* no clear func: the items moved into l->items */
+    /* [person id, key, request type, seq] of each keyed command. */
+    json_array_foreach(json_object_get(doc, "keys"), i, v)
+    {
+        const char *key = json_string_value(json_array_get(v, 1));
+        const char *type = json_string_value(json_array_get(v, 2));
+        if (key && type)
+            key_record(l, json_integer_value(json_array_get(v, 0)), key, type,
+                       json_integer_value(json_array_get(v, 3)));
+    }
 
     json_array_foreach(json_object_get(doc, "present"), i, v)
     {
@@ -1075,6 +1113,8 @@ bool pl_live_check_overrun(const struct pl_live *l, int64_t now_ms, struct pl_ch
 void pl_live_apply(struct pl_live *l, struct pl_change *ch)
 {
     int idx;
+    if (ch->key && ch->event)
+        key_record(l, ch->actor_id, ch->key, ch->key_type, ch->seq);
     switch (ch->op) {
     case PL_OP_SESSION_OPEN:
         l->state = PL_OPEN;

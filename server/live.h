@@ -111,6 +111,9 @@ struct pl_live {
     char *display_message; /* NULL unless mode is "message" */
     int64_t seq;           /* the last committed event */
     GPtrArray *votes;      /* struct pl_vote * (vote.h), in creation order; owned */
+    /* Commands that committed with an idempotency key: "<person id> <key>"
+     * -> struct pl_key_done (live.c); both owned. */
+    GHashTable *keys;
 };
 
 enum pl_op {
@@ -168,6 +171,10 @@ struct pl_change {
     json_t *eligible; /* open: person ids; owned */
     char digest[65];  /* counted: the ballot chain of a secret vote */
     bool publish;     /* confirm: this confirmation publishes */
+    /* The request's idempotency key (owned, NULL if none) and type (static
+     * storage): written with the event, recorded in live->keys on apply. */
+    char *key;
+    const char *key_type;
 };
 
 struct pl_live *pl_live_new(void);
@@ -193,6 +200,12 @@ enum pl_err pl_live_check(const struct pl_live *live, const struct pl_identity *
 
 /* Decides the system's overrun flag on the current turn, if it is due. */
 bool pl_live_check_overrun(const struct pl_live *live, int64_t now_ms, struct pl_change *ch);
+
+/* The seq of the command that person sent with idempotency key key and that
+ * committed, with its request type in *type (borrowed from live); 0 if no
+ * command with that key committed. */
+int64_t pl_live_key_seq(const struct pl_live *live, int64_t person, const char *key,
+                        const char **type);
 
 /* Applies a committed change and sets live->seq to ch->seq. May move what ch
  * owns (a new vote) into the state. */

@@ -10,6 +10,8 @@
 
 const char pl_live_load_sql[] =
     "SELECT jsonb_build_object("
+    "'keys', coalesce((SELECT jsonb_agg(jsonb_build_array(person_id, key, type, seq))"
+    " FROM command_key WHERE session_id = $1), '[]'),"
     "'session', (SELECT jsonb_build_object('id', s.id, 'council_id', c.id, 'council_name', c.name,"
     " 'title', s.title, 'number', s.number, 'total_seats', c.total_seats, 'quorum_num',"
     " c.quorum_num, 'quorum_den', c.quorum_den, 'kind', s.kind, 'visibility', s.visibility,"
@@ -84,6 +86,15 @@ char *pl_live_change_sql(const struct pl_live *l, const struct pl_change *ch, GP
                     "public, data) VALUES ($1, $2, " T ", $4, $5, $6, $7::jsonb))"
                   : "WITH ev AS (SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, "
                     "$6::boolean, $7::jsonb)");
+    if (ch->key && ch->event) {
+        /* Commits with the event, or not at all; a second commit of the same
+         * key is refused by the table's key (command_key_pkey). */
+        int k = pl_param(p, g_strdup(ch->key)), t = pl_param(p, g_strdup(ch->key_type));
+        g_string_append_printf(s,
+                               ", k AS (INSERT INTO command_key (session_id, person_id, key, type, "
+                               "seq) VALUES ($1, $4, $%d, $%d, $2))",
+                               k, t);
+    }
     int a, b, c, d, e, f;
     switch (ch->op) {
     case PL_OP_SESSION_OPEN:

@@ -109,7 +109,7 @@ static void session_created(void *user, const PGresult *res, enum pl_err err)
     struct pl_server *srv = op->srv;
     op->hr->db_request = 0;
     if (err != PL_OK) {
-        finish_error(op, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+        finish_error(op, pl_err_database(err) ? 503 : 500, err, NULL, 0);
         return;
     }
     if (PQntuples(res) != 1) {
@@ -210,7 +210,7 @@ static void person_found(void *user, const PGresult *res, enum pl_err err)
     struct pl_login_op *op = user;
     op->hr->db_request = 0;
     if (err != PL_OK) {
-        finish_error(op, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+        finish_error(op, pl_err_database(err) ? 503 : 500, err, NULL, 0);
         return;
     }
     const char *hash = NULL;
@@ -290,7 +290,7 @@ static void logged_out(void *user, const PGresult *res, enum pl_err err)
     struct pl_server *srv = pl_server_from_wsi(wsi);
     hr->db_request = 0;
     if (err != PL_OK) {
-        pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+        pl_http_respond_error(wsi, hr, pl_err_database(err) ? 503 : 500, err, NULL, 0);
         return;
     }
     if (PQntuples(res) != 1) {
@@ -346,7 +346,7 @@ static int logout_begin(struct lws *wsi, struct pl_http_req *hr)
 
 void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err)
 {
-    pl_http_respond_error(wsi, hr, err == PL_ERR_DB_UNAVAILABLE ? 503 : 500, err, NULL, 0);
+    pl_http_respond_error(wsi, hr, pl_err_database(err) ? 503 : 500, err, NULL, 0);
 }
 
 struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err)

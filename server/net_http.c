@@ -172,8 +172,11 @@ static void health_done(void *user, const PGresult *res, enum pl_err err)
         json_object_set_new(db, "latency_ms",
                             json_real((double)(g_get_monotonic_time() - hr->db_t0) / 1000.0));
     } else {
+        /* A read: outcome_unknown (sent, no answer) is just unavailable. */
         json_object_set_new(db, "error",
-                            json_string(pl_err_code(err == PL_OK ? PL_ERR_INTERNAL : err)));
+                            json_string(pl_err_code(err == PL_OK           ? PL_ERR_INTERNAL
+                                                    : pl_err_database(err) ? PL_ERR_DB_UNAVAILABLE
+                                                                           : err)));
     }
     int healthy = db_ok && version == srv->schema_version;
     json_t *root =

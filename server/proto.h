@@ -18,6 +18,10 @@
 #define PL_PROTO_MAX_MESSAGE (64 * 1024)
 /* The longest string request id. */
 #define PL_PROTO_MAX_ID_LEN 64
+/* An idempotency key ("key", docs/protocol.md "Retrying safely"): 8 to 64
+ * characters of A-Z a-z 0-9 _ - (schema/014_idempotency.sql checks it too). */
+#define PL_PROTO_KEY_MIN 8
+#define PL_PROTO_KEY_MAX 64
 
 enum pl_req_type {
     PL_REQ_PING = 0,

@@ -197,6 +197,28 @@ static bool type_matches(const json_t *v, const struct pl_field *f)
     return false;
 }
 
+/* Whether a request type takes an idempotency key ("key"): every session
+ * command that changes state. Not ballots (their nonce, or the person and
+ * choice, already make a retry a duplicate) nor vote.tally (it only reads).
+ * A rule rather than a column of specs[]: it covers session commands added
+ * later without another edit. */
+static bool takes_key(const struct pl_msg_spec *spec)
+{
+    return spec->req == PL_REQ_SESSION_CMD && strcmp(spec->type, "vote.cast") != 0 &&
+           strcmp(spec->type, "vote.enter") != 0 && strcmp(spec->type, "vote.tally") != 0;
+}
+
+static bool valid_key(const json_t *v)
+{
+    if (!json_is_string(v))
+        return false;
+    size_t n = json_string_length(v);
+    const char *s = json_string_value(v);
+    if (n < PL_PROTO_KEY_MIN || n > PL_PROTO_KEY_MAX || strlen(s) != n)
+        return false;
+    return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 static void set_field(char *field, size_t fieldlen, const char *name)
 {
     if (fieldlen)
@@ -269,6 +291,13 @@ enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req,
     {
         if (strcmp(key, "type") == 0 || strcmp(key, "id") == 0)
             continue;
+        if (strcmp(key, "key") == 0 && takes_key(spec)) {
+            if (!valid_key(value)) {
+                set_field(field, fieldlen, key);
+                return PL_ERR_BAD_FIELD;
+            }
+            continue;
+        }
         const struct pl_field *f = spec->fields;
         while (f->name && strcmp(f->name, key) != 0)
             f++;

@@ -4,8 +4,16 @@
  * States: DOWN (no connection; a reconnect timer is pending) -> CONNECTING
  * (PQconnectPoll driven by socket readiness) -> READY (idle or running the
  * head of the queue). Any connection failure goes back to DOWN, fails the
- * queued requests with PL_ERR_DB_UNAVAILABLE and schedules a reconnect with
- * exponential backoff (100 ms doubling up to 2 s).
+ * request on the wire with PL_ERR_OUTCOME_UNKNOWN and the queued ones with
+ * PL_ERR_DB_UNAVAILABLE, and schedules a reconnect with exponential backoff
+ * (100 ms doubling up to 2 s).
+ *
+ * A hung server (processes stopped, a network path that silently drops)
+ * keeps its socket open and answers nothing: no error ever comes. A second
+ * connection, the probe (a store of its own, without a probe), sends
+ * SELECT 1 every PROBE_INTERVAL_MS; one unanswered for PROBE_TIMEOUT_MS
+ * drops the main connection as lost, so an outage is announced, and
+ * requests refused at once, within PROBE_INTERVAL_MS + PROBE_TIMEOUT_MS.
  */
 #include "store.h"
 
@@ -19,6 +27,21 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+/* Liveness: a probe is sent this often while none is outstanding, and the
+ * database is declared hung when one waits this long (1.5 s at most from a
+ * hang to the outage: docs/reliability.md promises 2 s). SELECT 1 takes
+ * well under a millisecond on a live server, also a loaded one. */
+#define PROBE_INTERVAL_MS 250
+#define PROBE_TIMEOUT_MS  1250
+/* PostgreSQL's statement_timeout is set this much below the time plenumd
+ * waits for the statement: a statement that is merely slow is cancelled by
+ * the server (a definite "not written") before plenumd would give up on it
+ * (outcome unknown). */
+#define STATEMENT_MARGIN_MS 1000
+#define STATEMENT_MIN_MS    500
+/* libpq ignores connect_timeout for PQconnectPoll: a connection attempt to a
+ * hung server would wait for ever. */
+#define CONNECT_TIMEOUT_MS 5000
 
 enum conn_state { ST_DOWN, ST_CONNECTING, ST_READY };
 
@@ -31,7 +54,10 @@ struct request {
     void *user;
     guint timer; /* timeout source */
     struct pl_store *st;
-    gint64 t0; /* queued at (monotonic µs), for /metrics */
+    gint64 t0;      /* queued at (monotonic µs), for /metrics */
+    int timeout_ms; /* as given to pl_store_query() */
+    bool sent;      /* handed to libpq: from then on it may commit */
+    bool internal;  /* the store's own (LISTEN, SET): no statement_timeout before it */
 };
 
 struct pl_store {
@@ -42,7 +68,8 @@ struct pl_store {
     GIOCondition watched; /* what fd_watch waits for */
     int watched_fd;
     guint reconnect_timer;
-    guint fail_idle; /* idle source that fails requests queued while DOWN */
+    guint connect_timer; /* bounds a connection attempt, 0 when none */
+    guint fail_idle;     /* idle source that fails requests queued while DOWN */
     int backoff_ms;
     int was_up;           /* for "connection restored" vs first connect */
     int outage_logged;    /* log an outage once, not once per retry */
@@ -59,6 +86,12 @@ struct pl_store {
     int n_listeners;
     pl_store_state_cb on_state; /* may be NULL */
     void *state_user;
+    int statement_timeout_ms; /* set on this connection; 0: not yet */
+    bool quiet;               /* the probe's store: no warnings, no metrics */
+    struct pl_store *probe;   /* the liveness probe's own store; owned, NULL in a probe */
+    guint probe_timer;
+    uint64_t probe_request; /* the probe waiting for its answer, 0 if none */
+    gint64 probe_sent_us;   /* when it was sent (monotonic) */
 };
 
 static void start_connect(struct pl_store *st);
@@ -88,9 +121,11 @@ static void complete(struct pl_store *st, struct request *rq, const PGresult *re
         st->busy = NULL;
     pl_store_cb cb = rq->cb;
     void *user = rq->user;
-    pl_hist_observe(&pl_metrics.db_statement, g_get_monotonic_time() - rq->t0);
-    if (err != PL_OK)
-        pl_metrics.db_errors++;
+    if (!st->quiet && !rq->internal) {
+        pl_hist_observe(&pl_metrics.db_statement, g_get_monotonic_time() - rq->t0);
+        if (err != PL_OK)
+            pl_metrics.db_errors++;
+    }
     request_free(rq);
     if (cb) /* NULL: cancelled while on the wire */
         cb(user, res, err);
@@ -124,10 +159,13 @@ static gboolean fail_queued(gpointer data)
 {
     struct pl_store *st = data;
     st->fail_idle = 0;
-    /* Only requests not on the wire can be failed here; with the connection
-     * DOWN there is none on the wire. */
-    while (st->state != ST_READY && !g_queue_is_empty(&st->queue))
-        complete(st, g_queue_peek_head(&st->queue), NULL, PL_ERR_DB_UNAVAILABLE);
+    /* With the connection gone nothing is on the wire any more. The one
+     * that was (sent) may have committed: only those never sent are known
+     * not written. */
+    while (st->state != ST_READY && !g_queue_is_empty(&st->queue)) {
+        struct request *rq = g_queue_peek_head(&st->queue);
+        complete(st, rq, NULL, rq->sent ? PL_ERR_OUTCOME_UNKNOWN : PL_ERR_DB_UNAVAILABLE);
+    }
     return G_SOURCE_REMOVE;
 }
 
@@ -143,11 +181,19 @@ static gboolean on_reconnect_timer(gpointer data)
 static void connection_lost(struct pl_store *st, const char *why)
 {
     unwatch(st);
+    if (st->connect_timer) {
+        g_source_remove(st->connect_timer);
+        st->connect_timer = 0;
+    }
     if (st->conn) {
         PQfinish(st->conn);
         st->conn = NULL;
     }
-    if (!st->outage_logged) {
+    st->statement_timeout_ms = 0;
+    if (!st->outage_logged && st->quiet) {
+        pl_log_debug("liveness probe: database unavailable: %s", why);
+        st->outage_logged = 1;
+    } else if (!st->outage_logged) {
         pl_log_warn("database unavailable: %s; retrying in the background", why);
         st->outage_logged = 1;
         if (st->on_state)
@@ -187,13 +233,19 @@ static void connect_poll(struct pl_store *st)
         watch(st, G_IO_OUT);
         return;
     case PGRES_POLLING_OK:
+        if (st->connect_timer) {
+            g_source_remove(st->connect_timer);
+            st->connect_timer = 0;
+        }
         if (PQsetnonblocking(st->conn, 1) != 0) {
             connection_lost(st, "could not make the connection non-blocking");
             return;
         }
         st->state = ST_READY;
         st->backoff_ms = BACKOFF_MIN_MS;
-        if (st->was_up)
+        if (st->quiet)
+            pl_log_debug("liveness probe connected");
+        else if (st->was_up)
             pl_log_info("database connection restored");
         else
             pl_log_debug("connected to the database");
@@ -207,7 +259,9 @@ static void connect_poll(struct pl_store *st)
             /* LISTEN goes first, before anything queued while connecting. */
             char sql[96];
             g_snprintf(sql, sizeof sql, "LISTEN %s", st->listeners[i].channel);
-            g_queue_push_head(&st->queue, request_new(st, sql, 0, NULL, 5000, NULL, NULL));
+            struct request *rq = request_new(st, sql, 0, NULL, 5000, NULL, NULL);
+            rq->internal = true;
+            g_queue_push_head(&st->queue, rq);
         }
         kick(st);
         for (int i = 0; i < st->n_listeners; i++)
@@ -223,6 +277,16 @@ static void connect_poll(struct pl_store *st)
     }
 }
 
+static gboolean on_connect_timeout(gpointer data)
+{
+    struct pl_store *st = data;
+    st->connect_timer = 0;
+    if (st->state == ST_CONNECTING)
+        connection_lost(
+            st, "no answer to a connection attempt within " G_STRINGIFY(CONNECT_TIMEOUT_MS) " ms");
+    return G_SOURCE_REMOVE;
+}
+
 static void start_connect(struct pl_store *st)
 {
     const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
@@ -235,16 +299,33 @@ static void start_connect(struct pl_store *st)
         return;
     }
     st->state = ST_CONNECTING;
+    st->connect_timer = g_timeout_add(CONNECT_TIMEOUT_MS, on_connect_timeout, st);
     /* libpq's contract: after PQconnectStart, wait for writability first. */
     watch(st, G_IO_OUT);
 }
 
-/* Sends the head of the queue if the connection is idle. */
+/* The server-side statement_timeout for rq: below plenumd's own wait. */
+static int statement_timeout_for(const struct request *rq)
+{
+    return MAX(rq->timeout_ms - STATEMENT_MARGIN_MS, STATEMENT_MIN_MS);
+}
+
+/* Sends the head of the queue if the connection is idle. A statement whose
+ * wait differs from the connection's statement_timeout is preceded by a SET
+ * (one round trip, only when the kind of statement changes). */
 static void kick(struct pl_store *st)
 {
     if (st->state != ST_READY || st->busy || g_queue_is_empty(&st->queue))
         return;
     struct request *rq = g_queue_peek_head(&st->queue);
+    if (!rq->internal && !st->quiet && statement_timeout_for(rq) != st->statement_timeout_ms) {
+        char sql[64];
+        st->statement_timeout_ms = statement_timeout_for(rq);
+        g_snprintf(sql, sizeof sql, "SET statement_timeout = %d", st->statement_timeout_ms);
+        rq = request_new(st, sql, 0, NULL, 5000, NULL, NULL);
+        rq->internal = true;
+        g_queue_push_head(&st->queue, rq);
+    }
     if (!PQsendQueryParams(st->conn, rq->sql, rq->nparams, NULL, (const char *const *)rq->params,
                            NULL, NULL, 0)) {
         char line[256];
@@ -252,6 +333,7 @@ static void kick(struct pl_store *st)
         return;
     }
     st->busy = rq;
+    rq->sent = true;
     int f = PQflush(st->conn);
     if (f < 0) {
         connection_lost(st, "could not send to the database");
@@ -320,8 +402,11 @@ static void read_results_now(struct pl_store *st)
             return;
         }
         ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-            err = PL_ERR_INTERNAL;
+            /* 57014: cancelled by statement_timeout, rolled back: known
+             * not written, like a statement never sent. */
+            err = state && strcmp(state, "57014") == 0 ? PL_ERR_DB_UNAVAILABLE : PL_ERR_INTERNAL;
         complete(st, st->busy, res, err);
         PQclear(res);
         kick(st);
@@ -365,8 +450,9 @@ static gboolean on_timeout(gpointer data)
     rq->timer = 0;
     if (st->busy == rq) {
         /* A statement that does not answer in time means a hung or
-         * unreachable server: drop the connection rather than wait on it. */
-        complete(st, rq, NULL, PL_ERR_DB_UNAVAILABLE);
+         * unreachable server: drop the connection rather than wait on it.
+         * It was sent, so it may yet commit there. */
+        complete(st, rq, NULL, PL_ERR_OUTCOME_UNKNOWN);
         connection_lost(st, "a statement timed out");
     } else {
         complete(st, rq, NULL, PL_ERR_DB_UNAVAILABLE);
@@ -374,14 +460,49 @@ static gboolean on_timeout(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-struct pl_store *pl_store_new(const char *conninfo)
+static struct pl_store *store_new(const char *conninfo, bool quiet)
 {
     struct pl_store *st = g_new0(struct pl_store, 1);
     st->conninfo = g_strdup(conninfo);
     st->backoff_ms = BACKOFF_MIN_MS;
     st->next_handle = 1;
+    st->quiet = quiet;
     g_queue_init(&st->queue);
     start_connect(st);
+    return st;
+}
+
+static void probe_answered(void *user, const PGresult *res, enum pl_err err)
+{
+    (void)res;
+    struct pl_store *st = user;
+    st->probe_request = 0;
+    /* Sent on a live connection and not answered in time: the server is
+     * hung. A probe connection that failed outright (db_unavailable, or its
+     * backend ended while the probe waited) says nothing the main
+     * connection will not find out by itself. */
+    bool waited = g_get_monotonic_time() - st->probe_sent_us >= (PROBE_TIMEOUT_MS - 10) * 1000;
+    if (err == PL_ERR_OUTCOME_UNKNOWN && waited && st->state == ST_READY)
+        connection_lost(
+            st, "no answer to a liveness probe within " G_STRINGIFY(PROBE_TIMEOUT_MS) " ms");
+}
+
+static gboolean on_probe_timer(gpointer data)
+{
+    struct pl_store *st = data;
+    if (!st->probe_request && pl_store_connected(st->probe)) {
+        st->probe_sent_us = g_get_monotonic_time();
+        st->probe_request =
+            pl_store_query(st->probe, "SELECT 1", 0, NULL, PROBE_TIMEOUT_MS, probe_answered, st);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+struct pl_store *pl_store_new(const char *conninfo)
+{
+    struct pl_store *st = store_new(conninfo, false);
+    st->probe = store_new(conninfo, true);
+    st->probe_timer = g_timeout_add(PROBE_INTERVAL_MS, on_probe_timer, st);
     return st;
 }
 
@@ -389,9 +510,14 @@ void pl_store_free(struct pl_store *st)
 {
     if (!st)
         return;
+    if (st->probe_timer)
+        g_source_remove(st->probe_timer);
+    pl_store_free(st->probe); /* drops the probe's pending callback too */
     unwatch(st);
     if (st->reconnect_timer)
         g_source_remove(st->reconnect_timer);
+    if (st->connect_timer)
+        g_source_remove(st->connect_timer);
     if (st->fail_idle)
         g_source_remove(st->fail_idle);
     struct request *rq;
@@ -420,6 +546,7 @@ static struct request *request_new(struct pl_store *st, const char *sql, int npa
         rq->params[i] = g_strdup(params[i]);
     rq->cb = cb;
     rq->t0 = g_get_monotonic_time();
+    rq->timeout_ms = timeout_ms;
     rq->user = user;
     rq->st = st;
     rq->timer = g_timeout_add((guint)MAX(timeout_ms, 1), on_timeout, rq);
@@ -431,7 +558,10 @@ uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
 {
     struct request *rq = request_new(st, sql, nparams, params, timeout_ms, cb, user);
     g_queue_push_tail(&st->queue, rq);
-    if (st->state == ST_DOWN) {
+    /* Known down (also while reconnecting after an outage was announced: a
+     * hung server lets a connection attempt wait for its whole timeout):
+     * refuse at once rather than wait. */
+    if (st->state == ST_DOWN || (st->state == ST_CONNECTING && st->outage_logged)) {
         if (!st->fail_idle)
             st->fail_idle = g_idle_add(fail_queued, st);
     } else {
@@ -472,7 +602,10 @@ void pl_store_listen(struct pl_store *st, const char *channel, pl_store_notify_c
     if (st->state == ST_READY) {
         char sql[96];
         g_snprintf(sql, sizeof sql, "LISTEN %s", channel);
-        pl_store_query(st, sql, 0, NULL, 5000, NULL, NULL);
+        struct request *rq = request_new(st, sql, 0, NULL, 5000, NULL, NULL);
+        rq->internal = true;
+        g_queue_push_tail(&st->queue, rq);
+        kick(st);
     }
 }
 

@@ -6,7 +6,14 @@
  * Failure model: while the database is unreachable, queries fail at once with
  * PL_ERR_DB_UNAVAILABLE (retryable) instead of waiting; the store keeps
  * trying to reconnect in the background. Nothing is ever reported as done
- * unless PostgreSQL answered it.
+ * unless PostgreSQL answered it. A statement that was sent and got no answer
+ * (the connection dropped, the server hung, its timeout passed) is reported
+ * as PL_ERR_OUTCOME_UNKNOWN: it may have committed, or may still commit when
+ * a hung server resumes. A hung server is detected by a liveness probe on a
+ * second connection (SELECT 1, 1.25 s at most) within 1.5 s, with no
+ * statement of the caller's needed. PostgreSQL's statement_timeout is kept
+ * 1 s below each statement's own timeout, so a slow statement is cancelled
+ * by the server (PL_ERR_DB_UNAVAILABLE: rolled back) rather than abandoned.
  */
 #ifndef PL_STORE_H
 #define PL_STORE_H
@@ -21,16 +28,20 @@ struct pl_store;
 
 /*
  * Completion callback. err is PL_OK when the statement succeeded (res is its
- * result); PL_ERR_DB_UNAVAILABLE when the connection was down, lost or timed
- * out (res NULL); PL_ERR_INTERNAL when PostgreSQL refused the statement (res
- * is the error result, for PQresultErrorField). res is owned by the store and
- * valid only during the call. Called on the loop, never from inside
- * pl_store_query() itself.
+ * result); PL_ERR_DB_UNAVAILABLE when it is known not to have been done: the
+ * connection was down before it was sent, or the server cancelled it at its
+ * statement_timeout (res NULL, or the error result); PL_ERR_OUTCOME_UNKNOWN
+ * when it was sent and no answer came (connection lost, server hung, timed
+ * out; res NULL): a write may or may not have committed; PL_ERR_INTERNAL
+ * when PostgreSQL refused the statement (res is the error result, for
+ * PQresultErrorField). res is owned by the store and valid only during the
+ * call. Called on the loop, never from inside pl_store_query() itself.
  */
 typedef void (*pl_store_cb)(void *user, const PGresult *res, enum pl_err err);
 
-/* Creates a store and starts connecting in the background. conninfo is
- * copied. Returns NULL only on allocation failure. */
+/* Creates a store and starts connecting in the background (two
+ * connections: the store's and its liveness probe's). conninfo is copied.
+ * Returns NULL only on allocation failure. */
 struct pl_store *pl_store_new(const char *conninfo);
 
 /* Closes the connection and frees the store. Pending callbacks are dropped
@@ -39,8 +50,9 @@ void pl_store_free(struct pl_store *st);
 
 /*
  * Queues one statement with text parameters (copied). The callback runs
- * exactly once unless cancelled, at the latest timeout_ms after this call.
- * Returns a non-zero handle for pl_store_cancel().
+ * exactly once unless cancelled, at the latest timeout_ms after this call;
+ * at once (PL_ERR_DB_UNAVAILABLE) during an announced outage. Returns a
+ * non-zero handle for pl_store_cancel().
  */
 uint64_t pl_store_query(struct pl_store *st, const char *sql, int nparams,
                         const char *const *params, int timeout_ms, pl_store_cb cb, void *user);

@@ -32,7 +32,7 @@
 #define MAX_OUT     (64 * 1024)        /* the server's limit on one message */
 #define MAX_IN      (16 * 1024 * 1024) /* a snapshot is big, but never this big */
 #define TICK_US     (100 * 1000)       /* how often the loop wakes to check time and signals */
-#define RETRY_US    (1000 * 1000)      /* pause before resending a rate-limited request */
+#define RETRY_US    (1000 * 1000)      /* pause before resending a request not done */
 #define US_PER_S    1000000
 #define DEFAULT_URL "ws://127.0.0.1:8080"
 
@@ -65,6 +65,11 @@ static const char usage_text[] =
     "  -h, --help          print this help\n"
     "\n"
     "key:=JSON sends a JSON value as is: candidates:='[{\"id\":1,\"name\":\"A\"}]'.\n"
+    "Session commands that change state get a fresh idempotency key (key=...\n"
+    "overrides it). A reply db_unavailable, or outcome_unknown for a request\n"
+    "with a key or a ballot, is retried every second with the very same request\n"
+    "while --timeout allows; if the outcome stays unknown, outcome_unknown is\n"
+    "what is reported (send it again later with the same key=...).\n"
     "key=value: an integer value is sent as a JSON integer, true/false as booleans,\n"
     "anything else as a string. In run scripts, quote as in sh\n"
     "(display.set mode=message message='Nghỉ giải lao'); blank lines and lines\n"
@@ -482,13 +487,62 @@ static int report_refusal(const json_t *r, const char *where, const char *type)
     return RC_REFUSED;
 }
 
+/* Session commands that change state take an idempotency key (the
+ * server's rule, server/proto_decode.c takes_key): all but ballots, whose
+ * nonce or choice already make a retry safe, and vote.tally. */
+static bool takes_key(const char *type)
+{
+    static const char *const groups[] = {"session.", "sitting.", "agenda.",  "attendance.",
+                                         "speaker.", "timer.",   "display.", "vote."};
+    for (size_t i = 0; i < G_N_ELEMENTS(groups); i++)
+        if (g_str_has_prefix(type, groups[i]))
+            return strcmp(type, "vote.cast") != 0 && strcmp(type, "vote.enter") != 0 &&
+                   strcmp(type, "vote.tally") != 0;
+    return false;
+}
+
+/* A fresh key: 16 characters, base64url of 96 random bits. Caller frees. */
+static char *new_key(void)
+{
+    unsigned char b[12];
+    if (getentropy(b, sizeof b) != 0)
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (unsigned char)g_random_int();
+    char *k = g_base64_encode(b, sizeof b);
+    for (char *p = k; *p; p++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    return k;
+}
+
+/* Whether the reply says nothing was done, or perhaps something was, and
+ * sending req again as it is (same key, same nonce) is safe. */
+static bool resend(const json_t *m, const json_t *req)
+{
+    const char *type = json_string_value(json_object_get(req, "type"));
+    if (has(m, "code", "rate_limited") || has(m, "code", "db_unavailable"))
+        return true;
+    return has(m, "code", "outcome_unknown") &&
+           (json_object_get(req, "key") || strcmp(type, "vote.cast") == 0 ||
+            strcmp(type, "vote.enter") == 0);
+}
+
 /* Sends one request and waits for its reply; events arriving meanwhile are
- * dropped (watch prints those after its join). A rate_limited refusal means
- * nothing was done, so the request goes again a second later while time
- * allows. Returns the reply, or NULL after saying why there is none. */
+ * dropped (watch prints those after its join). A session command gets an
+ * idempotency key first. A refusal that means nothing was done
+ * (rate_limited, db_unavailable) or that the outcome is unknown (with a key
+ * or a ballot: safe to send again) sends the same request again a second
+ * later while time allows; once an attempt was outcome_unknown, a later
+ * db_unavailable is not reported as "nothing recorded" but the unknown
+ * outcome is. Returns the reply, or NULL after saying why there is none. */
 static json_t *request(struct client *c, const struct opts *o, json_t *req, int64_t deadline)
 {
     const char *type = json_string_value(json_object_get(req, "type"));
+    if (takes_key(type) && !json_object_get(req, "key")) {
+        char *k = new_key();
+        json_object_set_new(req, "key", json_string(k));
+        g_free(k);
+    }
+    json_t *unknown = NULL; /* the first outcome_unknown reply; owned */
     for (;;) {
         json_int_t id = ++c->next_id;
         json_object_set_new(req, "id", json_integer(id));
@@ -497,6 +551,7 @@ static json_t *request(struct client *c, const struct opts *o, json_t *req, int6
             fprintf(stderr, "plenumctl: the %s request is over the server's limit of %d bytes\n",
                     type, MAX_OUT);
             free(text);
+            json_decref(unknown);
             return NULL;
         }
         queue_text(c, text, strlen(text));
@@ -507,6 +562,7 @@ static json_t *request(struct client *c, const struct opts *o, json_t *req, int6
                 enum stop s = step(c, deadline);
                 if (s != GO) {
                     report_stop(c, s, o, "waiting for the reply to ", type);
+                    json_decref(unknown);
                     return NULL;
                 }
                 continue;
@@ -515,8 +571,16 @@ static json_t *request(struct client *c, const struct opts *o, json_t *req, int6
             /* re is null when the server could not read our id: still ours. */
             bool ours = (json_is_integer(re) && json_integer_value(re) == id) ||
                         (json_is_null(re) && has(m, "type", "error"));
-            if (ours && (!has(m, "code", "rate_limited") || now_us() + RETRY_US >= deadline))
+            if (ours && has(m, "code", "outcome_unknown") && !unknown)
+                unknown = json_incref(m);
+            if (ours && (!resend(m, req) || now_us() + RETRY_US >= deadline)) {
+                if (unknown && has(m, "code", "db_unavailable")) {
+                    json_decref(m);
+                    return unknown;
+                }
+                json_decref(unknown);
                 return m;
+            }
             if (ours)
                 resend_at = now_us() + RETRY_US;
             json_decref(m);

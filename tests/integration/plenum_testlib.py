@@ -10,6 +10,7 @@ are removed afterwards, so tests never touch var/.
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -63,6 +64,41 @@ class PgCluster:
     def stop(self, mode="fast"):
         _as_pg([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-m", mode, "-w", "stop"])
 
+    def pids(self):
+        """The postmaster's pid and its children's (every backend and
+        auxiliary process of this cluster)."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            pm = int(f.readline())
+        kids = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/status") as f:
+                    m = re.search(r"^PPid:\s+(\d+)$", f.read(), re.M)
+            except OSError:
+                continue
+            if m and int(m.group(1)) == pm:
+                kids.append(int(d))
+        return pm, kids
+
+    def freeze(self):
+        """Stops every process of the cluster with SIGSTOP (as its owner): a
+        hung server, whose sockets stay open and answer nothing. The
+        postmaster first, so that it forks nothing new meanwhile."""
+        pm, _ = self.pids()
+        _as_pg(["kill", "-STOP", str(pm)])
+        _, kids = self.pids()
+        if kids:
+            _as_pg(["kill", "-STOP"] + [str(k) for k in kids])
+        self.frozen = True
+
+    def thaw(self):
+        """Undoes freeze(): SIGCONT to the cluster's processes."""
+        pm, kids = self.pids()
+        _as_pg(["kill", "-CONT"] + [str(k) for k in kids] + [str(pm)])
+        self.frozen = False
+
     def url(self, dbname="postgres"):
         return f"postgresql:///{dbname}?host={self.sock}&user=plenum"
 
@@ -78,6 +114,8 @@ class PgCluster:
         return self.url(name)
 
     def destroy(self):
+        if getattr(self, "frozen", False):
+            self.thaw()
         try:
             self.stop("immediate")
         except subprocess.CalledProcessError:

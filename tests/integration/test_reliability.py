@@ -541,8 +541,12 @@ class CrashTest(unittest.TestCase):
         vid = (await chair.ok("vote.prepare", kind=kind, question=f"Mất điện lần {it + 1}"))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         nonces = {l: nonce() for l in logins}
+        seed_key = secrets.token_hex(4)
         choice = {l: rng.choice(CHOICES) for l in logins}
         acked, acked_seqs, close_acked = {}, [], []
+        # Requests answered db_unavailable ("nothing was recorded"): none of
+        # them may be found committed after the kill.
+        not_written = {"casts": [], "messages": []}
 
         async def cast(v, l):
             await asyncio.sleep(rng.random() * 0.3)
@@ -558,15 +562,20 @@ class CrashTest(unittest.TestCase):
                 r = await v.ask("vote.cast", vote_id=vid, choice=choice[l], nonce=nonces[l])
                 if r["type"] == "ok":
                     acked[l] = r["data"].get("receipt")  # named votes have none
+                elif r.get("code") == "db_unavailable":
+                    not_written["casts"].append(l)
             except (ConnectionError, asyncio.TimeoutError, websockets.ConnectionClosed):
                 pass
 
         async def chair_acts():
             try:
                 for k in range(rng.randrange(3, 12)):
-                    r = await chair.ask("display.set", mode="message", message=f"{it}.{k}")
+                    r = await chair.ask("display.set", mode="message", message=f"{it}.{k}",
+                                        key=f"crash-{it}-{k}-{seed_key}")
                     if r["type"] == "ok":
                         acked_seqs.append(r["data"]["seq"])
+                    elif r.get("code") == "db_unavailable":
+                        not_written["messages"].append(f"{it}.{k}")
                 if rng.random() < 0.4:
                     r = await chair.ask("vote.close", vote_id=vid)
                     if r["type"] == "ok":
@@ -596,6 +605,10 @@ class CrashTest(unittest.TestCase):
                 self.assertLessEqual(c.events[-1]["seq"], top, f"{c.name} saw an uncommitted event")
         for s in acked_seqs + close_acked:
             self.assertLessEqual(s, top)
+        for m in not_written["messages"]:
+            self.assertEqual(self.psql(f"SELECT count(*) FROM session_event WHERE session_id = "
+                                       f"{self.sid} AND data->>'message' = '{m}'"), "0",
+                             f"display.set {m} answered db_unavailable but committed")
         if kind == "named":
             rows = self.psql(f"SELECT p.login, r.choice #>> '{{}}' FROM vote_record r JOIN person p "
                              f"ON p.id = r.person_id WHERE r.session_id = {self.sid} "
@@ -611,6 +624,8 @@ class CrashTest(unittest.TestCase):
         # Every acknowledged ballot is there; whatever is there was sent,
         # with the choice sent (nothing invented, nothing altered).
         self.assertTrue(set(acked) <= set(recorded), set(acked) - set(recorded))
+        self.assertFalse(set(not_written["casts"]) & set(recorded),
+                         "a ballot answered db_unavailable was recorded")
         for l, c in recorded.items():
             if c is not None:
                 self.assertEqual(c, choice[l], l)

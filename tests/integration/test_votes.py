@@ -643,7 +643,8 @@ class OutageTest(unittest.TestCase):
                 r = await x.ask("vote.cast", vote_id=vid, choice="against", nonce=n)
                 self.assertEqual((r["type"], r["code"], r["retryable"]),
                                  ("error", "db_unavailable", True))
-            r = await chair.ask("display.set", mode="message", message="Tạm dừng")
+            r = await chair.ask("display.set", mode="message", message="Tạm dừng",
+                                key=secrets.token_urlsafe(12))
             self.assertEqual((r["type"], r["code"]), ("error", "db_unavailable"))
             status, h = d.health()
             self.assertEqual((status, h["database"]["ok"]), (503, False))
@@ -667,6 +668,12 @@ class OutageTest(unittest.TestCase):
                 self.assertEqual(r["code"], "db_unavailable")
                 await asyncio.sleep(0.1)
             self.assertEqual(r["type"], "ok", r)
+            # Refused db_unavailable every time: none of those attempts was
+            # recorded, so the retry records it now.
+            self.assertEqual(r["data"]["outcome"], "recorded", r)
+        # Nothing answered db_unavailable committed: no "Tạm dừng" event.
+        self.assertEqual(own.psql("SELECT count(*) FROM session_event WHERE "
+                                  "data->>'message' = 'Tạm dừng'", "outage"), "0")
         # The first ballot, acknowledged before the outage, is still there once.
         r = await ds[0].ask("vote.cast", vote_id=vid, choice="for", nonce=n0)
         self.assertEqual(r["data"]["outcome"], "duplicate")

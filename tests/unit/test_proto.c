@@ -90,6 +90,47 @@ int main(void)
     free(out);
     free(buf);
 
+    /* The idempotency key: on session commands that change state only,
+     * 8 to 64 characters of A-Z a-z 0-9 _ -. */
+    const struct {
+        const char *text;
+        enum pl_err want;
+        const char *field;
+    } keys[] = {
+        {"{\"type\":\"display.set\",\"id\":1,\"mode\":\"blank\",\"key\":\"q3ZbT0kE9x-_\"}", PL_OK,
+         ""},
+        {"{\"type\":\"vote.prepare\",\"id\":1,\"kind\":\"open\",\"question\":\"Q\",\"key\":"
+         "\"12345678\"}",
+         PL_OK, ""},
+        {"{\"type\":\"display.set\",\"id\":1,\"mode\":\"blank\",\"key\":\"1234567\"}",
+         PL_ERR_BAD_FIELD, "key"},
+        {"{\"type\":\"display.set\",\"id\":1,\"mode\":\"blank\",\"key\":\"abc+defgh\"}",
+         PL_ERR_BAD_FIELD, "key"},
+        {"{\"type\":\"display.set\",\"id\":1,\"mode\":\"blank\",\"key\":12345678}",
+         PL_ERR_BAD_FIELD, "key"},
+        {"{\"type\":\"display.set\",\"id\":1,\"mode\":\"blank\",\"key\":"
+         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+         PL_ERR_BAD_FIELD, "key"},
+        {"{\"type\":\"vote.cast\",\"id\":1,\"vote_id\":2,\"choice\":\"for\",\"key\":"
+         "\"12345678\"}",
+         PL_ERR_UNKNOWN_FIELD, "key"},
+        {"{\"type\":\"vote.tally\",\"id\":1,\"vote_id\":2,\"key\":\"12345678\"}",
+         PL_ERR_UNKNOWN_FIELD, "key"},
+        {"{\"type\":\"ping\",\"id\":1,\"key\":\"12345678\"}", PL_ERR_UNKNOWN_FIELD, "key"},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        struct pl_request req;
+        char field[64];
+        CHECK(pl_proto_decode(keys[i].text, strlen(keys[i].text), &req, field, sizeof field) ==
+              keys[i].want);
+        CHECK_STR(field, keys[i].field);
+        pl_request_clear(&req);
+    }
+    CHECK_STR(pl_err_code(PL_ERR_OUTCOME_UNKNOWN), "outcome_unknown");
+    CHECK(pl_err_retryable(PL_ERR_OUTCOME_UNKNOWN));
+    CHECK(pl_err_database(PL_ERR_OUTCOME_UNKNOWN) && pl_err_database(PL_ERR_DB_UNAVAILABLE));
+    CHECK(!pl_err_database(PL_ERR_CONFLICT));
+
     /* Every error code has a code string and messages in both languages. */
     for (int e = 0; e < PL_ERR__COUNT; e++) {
         CHECK(strlen(pl_err_code((enum pl_err)e)) > 0);

@@ -106,6 +106,19 @@ export class Live {
     });
   }
 
+  // Resolves once the connection is live and the server's database
+  // available again, or after ms (act() then sends a request again).
+  ready(ms) {
+    const start = Date.now();
+    return new Promise((resolve) => {
+      const poll = () => {
+        if ((this.status === "live" && this.database === "available") || Date.now() - start > ms) resolve();
+        else setTimeout(poll, 200);
+      };
+      setTimeout(poll, 200);
+    });
+  }
+
   now() {
     return Date.now() + this.offset;
   }

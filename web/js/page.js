@@ -62,14 +62,53 @@ export function clearMessage() {
   if (box) box.hidden = true;
 }
 
-// Runs an action, showing its refusal; returns the reply data or null.
+// A fresh idempotency key for one action: 16 random characters (base64url
+// of 96 bits). See docs/protocol.md, "Retrying safely".
+export function newKey() {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+// Session commands that change state take a key; ballots are made safe to
+// retry by their nonce or choice, and vote.tally only reads.
+const SESSION_GROUPS = ["session.", "sitting.", "agenda.", "attendance.", "speaker.", "timer.", "display.", "vote."];
+function takesKey(type) {
+  return SESSION_GROUPS.some((g) => type.startsWith(g)) && !["vote.cast", "vote.enter", "vote.tally"].includes(type);
+}
+
+// Whether a request whose answer did not come may be sent again as it was:
+// with its key, or a ballot (same nonce, same choice).
+function safeToResend(type) {
+  return takesKey(type) || type === "vote.cast" || type === "vote.enter";
+}
+
+// Runs an action, showing its refusal; returns the reply data or null. An
+// action that reached the server and whose outcome is unknown (the database
+// stopped answering: outcome_unknown; or the connection dropped before the
+// answer) is sent again, the very same request with the same key, once the
+// database and the connection are back: the answer then says whether it had
+// been recorded ({repeated: true}, or a ballot's "duplicate") or is done
+// now. A new key could do it twice. db_unavailable means nothing was
+// recorded: shown, and the person may simply press again.
 export async function act(live, type, fields = {}) {
   clearMessage();
-  try {
-    return await live.request(type, fields);
-  } catch (e) {
-    showError(e);
-    return null;
+  const request = takesKey(type) ? { ...fields, key: newKey() } : fields;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await live.request(type, request);
+      if (attempt) clearMessage();
+      return r;
+    } catch (e) {
+      const unknown = e && (e.code === "outcome_unknown" || e.code === "disconnected");
+      if (unknown && safeToResend(type) && attempt < 5) {
+        showInfo(t("error.checking"));
+        await live.ready(30000);
+        continue;
+      }
+      showError(e);
+      return null;
+    }
   }
 }
 
