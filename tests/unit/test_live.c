@@ -111,6 +111,12 @@ int main(void)
     CHECK(act(l, 1, "agenda.next", NULL, 1000, NULL) == PL_OK); /* skips done 201 */
     CHECK(l->active_item == 202);
 
+    /* Only a delegate checked in to the sitting may ask for the floor. */
+    CHECK(act(l, 6, "speaker.request", "{\"kind\":\"order\"}", 2000, &why) == PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "not_present");
+    CHECK(act(l, 6, "attendance.check_in", NULL, 2000, NULL) == PL_OK);
+    CHECK(act(l, 1, "attendance.check_in", NULL, 2000, NULL) == PL_OK);
+
     /* Queue: points of order first (in their order), then the rest. */
     CHECK(act(l, 4, "speaker.request", "{\"kind\":\"speech\"}", 2000, NULL) == PL_OK);
     CHECK(act(l, 5, "speaker.request", "{\"kind\":\"order\"}", 2000, NULL) == PL_OK);
@@ -169,9 +175,13 @@ int main(void)
     CHECK(act(l, 1, "speaker.grant", NULL, 530000, NULL) == PL_OK);
     CHECK(l->turn.person_id == 4 && l->turn.limit_s == 180); /* a second speech */
     CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":99}", 530000, &why) == PL_ERR_NOT_FOUND);
-    CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":7,\"kind\":\"answer\"}", 540000, NULL) ==
+    /* The floor is the delegates': not staff's. */
+    CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":7,\"kind\":\"answer\"}", 540000, &why) ==
+          PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "not_a_delegate");
+    CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":2,\"kind\":\"answer\"}", 540000, NULL) ==
           PL_OK);
-    CHECK(l->turn.person_id == 7 && l->turn.limit_s == 300);
+    CHECK(l->turn.person_id == 2 && l->turn.limit_s == 300);
 
     /* Visibility: a closed sitting hides its events and snapshot from
      * observers. */
