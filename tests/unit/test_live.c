@@ -209,6 +209,34 @@ int main(void)
     CHECK(act(l, 1, "display.set", "{\"mode\":\"message\",\"message\":\"Giải lao\"}", 620000,
               NULL) == PL_OK);
     CHECK_STR(l->display_mode, "message");
+
+    /* Council rules on votes: no vote below the quorum (nobody is checked
+     * in to this new sitting: 0 of 21), and a secret ballot needs a board
+     * of the council's size (3 unless the document says otherwise). */
+    CHECK(l->board_size == 3);
+    CHECK(act(l, 1, "vote.prepare", "{\"kind\":\"open\",\"question\":\"Q\"}", 620000, NULL) ==
+          PL_OK);
+    int64_t vid = l->seq;
+    char vreq[64];
+    snprintf(vreq, sizeof vreq, "{\"vote_id\":%lld}", (long long)vid);
+    CHECK(act(l, 1, "vote.open", vreq, 620000, &why) == PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "no_quorum");
+    json_t *vj = json_loads(vreq, 0, NULL);
+    json_t *detail = pl_live_refusal_detail(l, "vote.open", vj, why);
+    CHECK(json_integer_value(json_object_get(detail, "present")) == 0 &&
+          json_integer_value(json_object_get(detail, "needed")) == 21 &&
+          json_integer_value(json_object_get(detail, "total_seats")) == 31);
+    json_decref(detail);
+    json_decref(vj);
+    CHECK(act(l, 1, "vote.prepare", "{\"kind\":\"secret\",\"question\":\"Q\",\"board\":[4,5]}",
+              620000, &why) == PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "counting_board_required");
+    CHECK(act(l, 1, "vote.prepare", "{\"kind\":\"secret\",\"question\":\"Q\",\"board\":[4,5,6]}",
+              620000, NULL) == PL_OK);
+    snprintf(vreq, sizeof vreq, "{\"vote_id\":%lld}", (long long)l->seq);
+    CHECK(act(l, 1, "vote.publish", vreq, 620000, &why) == PL_ERR_INVALID_STATE);
+    CHECK(pl_live_refusal_detail(l, "vote.publish", NULL, "not_counted") == NULL);
+
     CHECK(act(l, 1, "session.close", NULL, 630000, &why) == PL_ERR_INVALID_STATE);
     CHECK_STR(why, "sitting_open");
     CHECK(act(l, 1, "sitting.close", NULL, 640000, NULL) == PL_OK);
