@@ -385,7 +385,7 @@ class MinutesTest(unittest.TestCase):
         self.assertIn("default-src 'none'", h["content-security-policy"])
         for s in ("Cộng hòa xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc",
                   "BIÊN BẢN", "Hội đồng nhân dân phường Nhị Chiểu", "Lê Minh Tuấn",
-                  "Chất vấn", "Không được thông qua", "BẢN DỰ THẢO", "Có mặt 5/30"):
+                  "Chất vấn", "Không được thông qua", "BẢN DỰ THẢO", "Có mặt 20/30"):
             self.assertIn(s, html)
         st, h, csv = c.get(f"/api/minutes?session_id={c.session}&format=csv", "thuky")
         lines = csv.decode().strip().split("\r\n")
