@@ -554,6 +554,28 @@ static void refuse(struct pl_client *c, const json_t *re, enum pl_err err, const
     pl_client_send_text(c, pl_proto_encode_refusal(re, err, reason, c->lang));
 }
 
+/* refuse(), with the numbers behind the reason as "detail" (taken; NULL:
+ * none), so a client can say "19 present, 20 needed". */
+static void refuse_detail(struct pl_client *c, const json_t *re, enum pl_err err,
+                          const char *reason, json_t *detail)
+{
+    if (!c) { /* gone: nobody to tell */
+        json_decref(detail);
+        return;
+    }
+    char *text = pl_proto_encode_refusal(re, err, reason, c->lang);
+    json_t *o = text && detail ? json_loads(text, 0, NULL) : NULL;
+    if (o) {
+        free(text);
+        json_object_set_new(o, "detail", detail);
+        text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+    } else {
+        json_decref(detail);
+    }
+    pl_client_send_text(c, text);
+}
+
 /* Completes a join or resume on a loaded session. */
 static void join_now(struct pl_entry *e, struct pl_client *c, const json_t *req, const json_t *re,
                      bool resume)
@@ -813,6 +835,39 @@ static void queue_notice(struct pl_entry *e, const json_t *data, bool public)
         e->notice_timer = g_timeout_add(NOTICE_INTERVAL_MS, send_notice, e);
 }
 
+/* Tells a delegate, on each of their connections, that the secretary has
+ * entered a ballot for them (vote.enter): nobody votes in someone's name
+ * unseen. Open kinds only, so the choice is no secret from its voter. */
+static void tell_entered(struct pl_entry *e, const struct pl_change *ch)
+{
+    for (guint i = 0; ch->casts && i < ch->casts->len; i++) {
+        const struct pl_cast *cs = g_ptr_array_index(ch->casts, i);
+        if (!cs->entered_by || cs->outcome == PL_CAST_DUPLICATE)
+            continue;
+        const char *by = "";
+        for (guint m = 0; m < e->live->members->len; m++) {
+            const struct pl_member *mb = &g_array_index(e->live->members, struct pl_member, m);
+            if (mb->person_id == cs->entered_by)
+                by = mb->name;
+        }
+        json_t *n =
+            json_pack("{s:s, s:I, s:s, s:{s:I, s:I, s:o, s:I, s:s}}", "type", "notice",
+                      "session_id", (json_int_t)e->id, "name", "vote.entered", "data", "vote_id",
+                      (json_int_t)ch->vote_id, "person_id", (json_int_t)cs->person_id, "choice",
+                      json_loads(cs->choice, JSON_DECODE_ANY, NULL), "entered_by",
+                      (json_int_t)cs->entered_by, "entered_by_name", by);
+        char *text = n ? json_dumps(n, JSON_COMPACT) : NULL;
+        json_decref(n);
+        struct pl_frame *f = text ? pl_frame_new(text, strlen(text)) : NULL;
+        free(text);
+        for (struct pl_client *c = e->clients; f && c; c = c->next) {
+            if (c->who && c->who->person_id == cs->person_id)
+                c->send(c, f);
+        }
+        pl_frame_unref(f);
+    }
+}
+
 static void written(void *user, const PGresult *res, enum pl_err err)
 {
     struct pl_entry *e = user;
@@ -885,6 +940,7 @@ static void written(void *user, const PGresult *res, enum pl_err err)
         observe(e, op->ch.event, op->ch.data);
     } else if (op->ch.op == PL_OP_VOTE_CASTS) {
         queue_notice(e, op->ch.data, op->ch.public);
+        tell_entered(e, &op->ch);
     }
     if (op->batch) {
         for (guint i = 0; i < op->batch->len; i++) {
@@ -1160,7 +1216,8 @@ static void kick(struct pl_entry *e)
             err = pl_live_check(e->live, from->who, op->type, op->root, now_ms(), &op->ch, &reason);
         }
         if (err != PL_OK) {
-            refuse(from, op->id, err, reason);
+            refuse_detail(from, op->id, err, reason,
+                          pl_live_refusal_detail(e->live, op->type, op->root, reason));
             op_free(op);
             continue;
         }

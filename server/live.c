@@ -196,10 +196,35 @@ bool pl_live_public_now(const struct pl_live *l)
     return !(s && s->closed);
 }
 
-static int quorum(const struct pl_live *l)
+int pl_live_quorum(const struct pl_live *l)
 {
     /* At least num/den of the total: ceil(total * num / den). */
     return (l->total_seats * l->quorum_num + l->quorum_den - 1) / l->quorum_den;
+}
+
+static int quorum(const struct pl_live *l)
+{
+    return pl_live_quorum(l);
+}
+
+json_t *pl_live_refusal_detail(const struct pl_live *l, const char *type, const json_t *req,
+                               const char *reason)
+{
+    if (!reason)
+        return NULL;
+    if (strcmp(reason, "no_quorum") == 0)
+        return json_pack("{s:i, s:i, s:i}", "present", (int)g_hash_table_size(l->present), "needed",
+                         quorum(l), "total_seats", l->total_seats);
+    if (strcmp(reason, "counting_board_required") == 0) {
+        size_t given = json_array_size(json_object_get(req, "board"));
+        if (strcmp(type, "vote.prepare") != 0) {
+            const struct pl_vote *v =
+                pl_vote_find(l, json_integer_value(json_object_get(req, "vote_id")));
+            given = v ? v->board->len : 0;
+        }
+        return json_pack("{s:i, s:i}", "board_size", l->board_size, "given", (int)given);
+    }
+    return NULL;
 }
 
 static int speeches(const struct pl_live *l, int64_t item_id, int64_t person)
@@ -285,6 +310,9 @@ struct pl_live *pl_live_from_json(const json_t *doc, char *err, size_t errlen)
     l->total_seats = (int)jint(s, "total_seats");
     l->quorum_num = (int)jint(s, "quorum_num");
     l->quorum_den = (int)jint(s, "quorum_den");
+    l->board_size = (int)jint(s, "counting_board_size");
+    if (l->board_size <= 0)
+        l->board_size = 3; /* a commune's board: the smallest the law knows */
     if (l->quorum_den <= 0 || l->total_seats <= 0) {
         snprintf(err, errlen, "session %lld has a bad council size or quorum", (long long)l->id);
         pl_live_free(l);
@@ -531,6 +559,7 @@ json_t *pl_live_snapshot(const struct pl_live *l, bool full, int64_t now_ms)
         state_name(l->state), "total_seats", l->total_seats, "quorum_num", l->quorum_num,
         "quorum_den", l->quorum_den, "limits", limits, "sittings", sittings, "agenda", items,
         "members", members, "seq", (json_int_t)l->seq, "server_ms", (json_int_t)now_ms);
+    json_object_set_new(snap, "counting_board_size", json_integer(l->board_size));
     json_object_set_new(snap, "open_sitting_id",
                         l->open_sitting ? json_integer(l->open_sitting) : json_null());
     json_t *votes = json_array();
@@ -920,6 +949,9 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
             PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
         if (!l->active_item)
             PL_REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
+        /* Only a delegate checked in to this sitting may ask for the floor. */
+        if (!g_hash_table_contains(l->present, &who->person_id))
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_present");
         for (guint i = 0; i < l->queue->len; i++) {
             const struct pl_speaker_request *r =
                 &g_array_index(l->queue, struct pl_speaker_request, i);
@@ -1029,8 +1061,13 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (strcmp(type, "speaker.give_floor") == 0) {
         int64_t person = opt_int(req, "person_id", 0);
-        if (!member(l, person))
+        const struct pl_member *m = member(l, person);
+        if (!m)
             PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
+        /* The floor of the council is its delegates' (staff and the
+         * secretary hold no seat). */
+        if (!m->is_delegate)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
         const char *k = json_string_value(json_object_get(req, "kind"));
         int kind = k ? kind_parse(k) : PL_KIND_SPEECH;
         if (kind < 0)

@@ -95,6 +95,7 @@ struct pl_live {
     int64_t id, council_id;
     char *council_name, *title;
     int number, total_seats, quorum_num, quorum_den;
+    int board_size;             /* the counting board of a secret-kind vote: exactly this many */
     bool extraordinary, closed; /* closed: a session not open to the public */
     enum pl_state state;
     int limits[PL_KIND__COUNT + 1];
@@ -226,6 +227,17 @@ int64_t pl_live_deadline(const struct pl_live *live);
 
 /* Whether events now are public (not inside a closed sitting or session). */
 bool pl_live_public_now(const struct pl_live *live);
+
+/* How many delegates must be present for a vote to open: at least
+ * quorum_num/quorum_den of the total seats, rounded up. */
+int pl_live_quorum(const struct pl_live *live);
+
+/* The numbers behind a refusal that has them, for the client to show
+ * ("no_quorum": present, needed, total_seats; "counting_board_required":
+ * board_size, given); NULL for any other reason. type and req are the
+ * refused request. New reference. */
+json_t *pl_live_refusal_detail(const struct pl_live *live, const char *type, const json_t *req,
+                               const char *reason);
 
 /* The chair, or a vice-chair acting as chair: runs the sitting. */
 bool pl_role_runs_sitting(enum pl_role r);

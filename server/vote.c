@@ -147,6 +147,7 @@ struct pl_vote *pl_vote_from_json(const json_t *o)
             vd->choice = json_dumps(choice, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
         unhex(json_string_value(json_object_get(x, "check")), vd->check);
         unhex(json_string_value(json_object_get(x, "commit")), vd->commit);
+        vd->entered_by = jint(x, "entered_by");
         int64_t *k = g_new(int64_t, 1);
         *k = jint(x, "person_id");
         g_hash_table_insert(v->voted, k, vd);
@@ -296,6 +297,12 @@ static enum pl_err prepare(const struct pl_live *l, const json_t *req, struct pl
         }
         g_array_append_val(v->board, p);
     }
+    /* A secret ballot is counted by the council's counting board, of the
+     * size its rules set: not fewer, not more. */
+    if (pl_vote_is_secret((enum pl_vote_kind)kind) && (int)v->board->len != l->board_size) {
+        pl_vote_free(v);
+        PL_REFUSE(PL_ERR_INVALID_STATE, "counting_board_required");
+    }
     v->kind = (enum pl_vote_kind)kind;
     v->question = g_strdup(q);
     v->rule = kind == PL_VOTE_ELECTION || kind == PL_VOTE_CONFIDENCE ? PL_RULE_TOTAL_MAJORITY
@@ -380,6 +387,15 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
             if (((struct pl_vote *)g_ptr_array_index(l->votes, i))->state == PL_VS_OPEN)
                 PL_REFUSE(PL_ERR_INVALID_STATE, "another_vote_open");
         }
+        /* A vote prepared before the council's board size changed (or
+         * written by an older version) is checked again here. */
+        if (pl_vote_is_secret(v->kind) && (int)v->board->len != l->board_size)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "counting_board_required");
+        /* No vote below the quorum (DOMAIN.md, Sessions). There is no chair
+         * override: the rule is the council's, and a sitting without its
+         * quorum does not decide. */
+        if ((int)g_hash_table_size(l->present) < pl_live_quorum(l))
+            PL_REFUSE(PL_ERR_INVALID_STATE, "no_quorum");
         /* Eligible: the delegates present when the vote opens. */
         ch->eligible = json_array();
         GHashTableIter it;
@@ -409,7 +425,9 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     if (strcmp(type, "vote.publish") == 0) {
         if (v->state != PL_VS_COUNTED)
             PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
-        if (v->board->len)
+        /* A secret-kind result is announced by its board's confirmations,
+         * never by the chair alone, even if it somehow has no board. */
+        if (v->board->len || pl_vote_is_secret(v->kind))
             PL_REFUSE(PL_ERR_INVALID_STATE, "board_must_confirm");
         ch->op = PL_OP_VOTE_PUBLISH;
         ch->event = "vote.published";
@@ -644,6 +662,14 @@ enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity
         return PL_OK;
     }
     const char *prev = in_batch ? in_batch->choice : before ? before->choice : NULL;
+    int64_t prev_entered_by = in_batch ? in_batch->entered_by : before ? before->entered_by : 0;
+    /* The secretary enters a ballot only for a delegate who has not cast
+     * one: never over (nor a repeat of) the delegate's own, whatever the
+     * vote's options. */
+    if (prev && manual && !prev_entered_by) {
+        pl_cast_clear(c);
+        PL_REFUSE(PL_ERR_ALREADY_VOTED, "cast_by_delegate");
+    }
     if (prev) {
         if (strcmp(prev, choice) == 0) {
             c->outcome = PL_CAST_DUPLICATE;
@@ -651,7 +677,8 @@ enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity
         }
         if (!v->allow_change) {
             pl_cast_clear(c);
-            PL_REFUSE(PL_ERR_ALREADY_VOTED, "change_not_allowed");
+            PL_REFUSE(PL_ERR_ALREADY_VOTED,
+                      prev_entered_by && !manual ? "entered_by_secretary" : "change_not_allowed");
         }
         c->outcome = PL_CAST_CHANGED;
         return PL_OK;
@@ -795,6 +822,7 @@ void pl_vote_apply(struct pl_live *l, struct pl_change *ch)
                 memcpy(vd->commit, c->commit, 32);
             } else {
                 vd->choice = g_strdup(c->choice);
+                vd->entered_by = c->entered_by;
             }
             int64_t *k = g_new(int64_t, 1);
             *k = c->person_id;
@@ -871,9 +899,10 @@ bool pl_vote_check_counted(const struct pl_live *l, int64_t vote_id, const json_
     ch->result = pl_vote_count(l, v, stored, ch->digest);
     ch->event = "vote.counted";
     /* No tally before publication: only that counting is done. */
-    ch->data = json_pack("{s:I, s:s, s:i}", "vote_id", (json_int_t)vote_id, "awaiting",
-                         v->board->len ? "board" : "chair", "cast_count",
-                         (int)json_integer_value(json_object_get(ch->result, "cast")));
+    ch->data =
+        json_pack("{s:I, s:s, s:i}", "vote_id", (json_int_t)vote_id, "awaiting",
+                  v->board->len || pl_vote_is_secret(v->kind) ? "board" : "chair", "cast_count",
+                  (int)json_integer_value(json_object_get(ch->result, "cast")));
     return true;
 }
 

@@ -58,6 +58,7 @@ struct pl_voted {
     char *choice;             /* open kinds: canonical JSON; NULL for secret kinds */
     unsigned char check[32];  /* secret kinds: SHA-256("check" | nonce) */
     unsigned char commit[32]; /* secret kinds: HMAC-SHA-256(nonce, choice) */
+    int64_t entered_by; /* open kinds: the secretary who entered it; 0: the delegate cast it */
 };
 
 struct pl_vote {

@@ -49,7 +49,8 @@ extern const struct pl_vote_compact_step pl_vote_compact[PL_VOTE_COMPACT_STEPS];
     " 'opened_ms', (extract(epoch FROM v.opened_at) * 1000)::bigint,"                              \
     " 'closes_ms', (extract(epoch FROM v.closes_at) * 1000)::bigint, 'result', v.result,"          \
     " 'voted', CASE WHEN v.kind IN ('open', 'named') THEN coalesce((SELECT"                        \
-    " jsonb_agg(jsonb_build_object('person_id', r.person_id, 'choice', r.choice)) FROM"            \
+    " jsonb_agg(jsonb_build_object('person_id', r.person_id, 'choice', r.choice, 'entered_by',"    \
+    " coalesce(r.entered_by, 0))) FROM"                                                            \
     " vote_record r WHERE r.session_id = v.session_id AND r.vote_id = v.id), '[]') ELSE"           \
     " coalesce((SELECT jsonb_agg(jsonb_build_object('person_id', p.person_id, 'check',"            \
     " encode(p.nonce_check, 'hex'), 'commit', encode(p.commitment, 'hex'))) FROM"                  \

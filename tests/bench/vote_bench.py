@@ -27,7 +27,7 @@ import council_fixture  # noqa: E402
 from plenum_testlib import PgCluster, Plenumd  # noqa: E402
 
 
-def bench(d, sid, tokens, n, rounds, vote_load):
+def bench(d, sid, tokens, n, rounds, vote_load, board):
     """Runs the C load generator against plenumd; returns its figures."""
     import subprocess
     import tempfile
@@ -43,7 +43,7 @@ def bench(d, sid, tokens, n, rounds, vote_load):
                                      "-o", os.environ["PL_BENCH_PERF"]],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         r = subprocess.run([vote_load, "127.0.0.1", str(d.port), str(sid), f.name, str(rounds),
-                            out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            out, json.dumps(board)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            timeout=600)
         if prof:
             import signal
@@ -72,12 +72,12 @@ def main():
     pg = PgCluster(durable=True)
     try:
         url = council_fixture.demo_db(pg, "bench")
-        sid, tokens, _ = council_fixture.big_council(pg, "bench", args.delegates + 1)
+        sid, tokens, people = council_fixture.big_council(pg, "bench", args.delegates + 1)
         d = Plenumd(url, extra_args=["--ws-rate-per-minute", "600000", "--ws-rate-burst",
                                      "100000", "--log-level", "warn"])
         try:
             res = bench(d, sid, tokens, args.delegates, args.rounds,
-                        os.path.abspath(args.vote_load))
+                        os.path.abspath(args.vote_load), council_fixture.big_board(people))
         finally:
             d.stop()
             d.cleanup()

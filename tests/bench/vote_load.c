@@ -2,7 +2,9 @@
  * vote_load: a C load generator for plenumd's votes (libwebsockets client,
  * one thread, lws's own poll loop), so the client is not what is measured.
  *
- * Usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json
+ * Usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json BOARD
+ * BOARD: the counting board's person ids as a JSON array ("[2,3,4]"): a
+ * secret vote is prepared only with a board of the council's size.
  * TOKENS_FILE: the chair's token on the first line, one delegate's per line
  * after. Every delegate joins the session and checks in; then round 0 opens
  * a secret vote in which each delegate casts at a random moment within one
@@ -38,6 +40,7 @@ static struct conn conns[MAXC];
 static int nconn, ndone, phase, round_no, rounds, ballots_acked;
 static int64_t vote_id, round_start_us, sustained_us;
 static const char *host;
+static const char *board = "[]"; /* JSON array of person ids, from the command line */
 static int port;
 static int64_t session;
 static struct lws_context *ctx;
@@ -83,7 +86,9 @@ static void start_round(void)
 {
     ballots_acked = 0;
     queue(&conns[0],
-          "{\"type\":\"vote.prepare\",\"id\":10,\"kind\":\"secret\",\"question\":\"load\"}");
+          "{\"type\":\"vote.prepare\",\"id\":10,\"kind\":\"secret\",\"question\":\"load\","
+          "\"board\":%s}",
+          board);
 }
 
 static void on_chair_reply(json_t *m)
@@ -229,10 +234,12 @@ static double pct(double *v, int n, double p)
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fprintf(stderr, "usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json\n");
+    if (argc != 8) {
+        fprintf(stderr,
+                "usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json BOARD\n");
         return 2;
     }
+    board = argv[7];
     host = argv[1];
     port = atoi(argv[2]);
     session = atoll(argv[3]);

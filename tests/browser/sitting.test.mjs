@@ -1,7 +1,9 @@
 // A whole sitting in real Chromium (issue 6): the chair opens a sitting,
 // three delegates in separate browser contexts check in, one asks to speak
 // and gets the floor (the countdown shows on the hall display), the chair
-// runs a named vote and a secret ballot, the delegates vote, the display and
+// is refused a vote below the quorum (in words) until the secretary has
+// checked in enough delegates, runs a named vote and a secret ballot (its
+// counting board, three of the delegates, confirms it), the delegates vote, the display and
 // the public page show the published results; a delegate's page survives a
 // server restart and catches up. Screenshots (Vietnamese) of every page.
 //
@@ -72,6 +74,26 @@ try {
   check(true, "the secretary marks a delegate present; the chair sees 4/30");
   check((await text(chair, "#quorum")).includes("Chưa đủ"), "the chair sees the quorum is not met, in words");
 
+  // Below the quorum no vote opens: the chair is told why, in words.
+  await chair.fill("#vote-question", "Biểu quyết khi chưa đủ đại biểu");
+  await chair.selectOption("#vote-kind", "open");
+  await chair.click("#vote-prepare");
+  const early = await chair.waitForSelector('button[id^="vote-open-"]');
+  const earlyId = (await early.getAttribute("id")).replace("vote-open-", "");
+  await early.click();
+  await chair.waitForSelector('#message[data-reason="no_quorum"]:not([hidden])');
+  const refusal = await text(chair, "#message");
+  check(refusal.includes("Chưa đủ số đại biểu có mặt") && refusal.includes("4/30") && refusal.includes("cần ít nhất 20"),
+    `the chair sees why the vote did not open: present and needed (${refusal})`);
+  await chair.click(`#vote-cancel-${earlyId}`);
+  await chair.waitForSelector(`article[data-vote="${earlyId}"][data-state="cancelled"]`);
+  // The secretary checks in sixteen more delegates: 20 of 30, the quorum.
+  for (let n = 5; n <= 20; n++) {
+    await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
+    await chair.waitForFunction((k) => document.querySelector("#attendance").textContent.includes(`${k}/30`), n);
+  }
+  check(!(await text(chair, "#quorum")).includes("Chưa đủ"), "with 20 of 30 present the chair sees the quorum met");
+
   // A delegate asks to speak; the chair gives the floor; the display counts down.
   await delegates[0].selectOption("#kind", "speech");
   await delegates[0].click("#request");
@@ -90,6 +112,13 @@ try {
   async function runVote(kind, question, choices, byHand = 0) {
     await chair.fill("#vote-question", question);
     await chair.selectOption("#vote-kind", kind);
+    const secretKind = ["secret", "election", "confidence"].includes(kind);
+    if (secretKind) {
+      // The counting board: the ward's three, here the three delegates' pages.
+      for (const name of ["Lê Minh Tuấn", "Hoàng Thị Mai", "Vũ Đức Anh"]) {
+        await chair.locator("#vote-board label", { hasText: name }).locator("input").check();
+      }
+    }
     await chair.click("#vote-prepare");
     const open = await chair.waitForSelector('button[id^="vote-open-"]');
     const id = (await open.getAttribute("id")).replace("vote-open-", "");
@@ -126,8 +155,20 @@ try {
     const cast = delegates.length + byHand;
     await chair.waitForFunction(([v, n]) => document.querySelector(`#count-${v}`).textContent.startsWith(`Đã có ${n}/`), [id, cast]);
     await chair.click(`#vote-close-${id}`);
-    const publish = await chair.waitForSelector(`#vote-publish-${id}`);
-    await publish.click();
+    if (secretKind) {
+      // No publish button for the chair: two of the three on the board
+      // look at the count and confirm it, and it is announced.
+      await chair.waitForSelector(`article[data-vote="${id}"][data-state="counted"]`);
+      check(!(await chair.$(`#vote-publish-${id}`)), `${kind}: the chair cannot publish past the counting board`);
+      for (const d of delegates.slice(0, 2)) {
+        await d.click(`#tally-${id}`);
+        await d.waitForSelector(`#board-card article[data-vote="${id}"] .result`);
+        await d.click(`#confirm-${id}`);
+      }
+    } else {
+      const publish = await chair.waitForSelector(`#vote-publish-${id}`);
+      await publish.click();
+    }
     await chair.waitForSelector(`article[data-vote="${id}"][data-state="published"]`);
     return seen;
   }

@@ -21,10 +21,12 @@ def demo_db(pg, name):
 def big_council(pg, db, delegates):
     """Adds a council of `delegates` seats (big001 is the chair, all hold a
     seat), a secretary, one open session with an open sitting and an active
-    agenda item. Returns (session_id, {login: token}, {login: person_id})."""
+    agenda item. Its counting board has 3 members (big_board(): big002 to
+    big004), not a province's 7, so that small councils can hold a secret
+    ballot too. Returns (session_id, {login: token}, {login: person_id})."""
     pg.psql(f"""
-        INSERT INTO council (slug, name, level, total_seats)
-            VALUES ('big', 'HĐND thành phố Thử', 'province', {delegates});
+        INSERT INTO council (slug, name, level, total_seats, counting_board_size)
+            VALUES ('big', 'HĐND thành phố Thử', 'province', {delegates}, 3);
         INSERT INTO person (login, display_name)
             SELECT 'big' || lpad(n::text, 3, '0'), 'Đại biểu số ' || n
             FROM generate_series(1, {delegates}) n;
@@ -55,3 +57,33 @@ def big_council(pg, db, delegates):
     pg.psql(f"INSERT INTO auth_session (token_sha256, person_id, method, expires_at) "
             f"VALUES {rows}", db)
     return sid, tokens, people
+
+
+def big_board(people):
+    """The person ids of big_council's counting board (big002 to big004)."""
+    return [people[f"big{n:03d}"] for n in range(2, 5)]
+
+
+# The demo council's quorum: two-thirds of 30 seats. No vote opens below it.
+DEMO_QUORUM = 20
+# Who the secretary checks in to make up the quorum, in this order: seats
+# from the top, so tests that use daibieu03.. as their voters keep them.
+QUORUM_FILL = ["chutich", "phochutich"] + [f"daibieu{n:02d}" for n in range(30, 2, -1)]
+# A counting board of the demo council's size (3, a ward's), for secret
+# ballots, elections and confidence votes.
+DEMO_BOARD = ["daibieu25", "daibieu26", "daibieu27"]
+
+
+async def fill_quorum(secretary, person, present, needed=DEMO_QUORUM, skip=()):
+    """Has the secretary check in (attendance.set) demo delegates not in
+    `skip` until `needed` are present, `present` being there already.
+    Returns the logins checked in."""
+    added = []
+    for login in QUORUM_FILL:
+        if present + len(added) >= needed:
+            break
+        if login in skip:
+            continue
+        await secretary.ok("attendance.set", person_id=person[login], present=True)
+        added.append(login)
+    return added

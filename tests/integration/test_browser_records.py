@@ -60,8 +60,11 @@ class RecordsBrowserTest(unittest.TestCase):
                                   "browser_records"))
             mai = int(pg.psql("SELECT id FROM person WHERE login = 'daibieu04'",
                               "browser_records"))
+            person = {k: int(v) for k, v in (r.split("|") for r in pg.psql(
+                "SELECT login, id FROM person", "browser_records").splitlines())}
             tokens = {login: d.login(login, "plenum-demo")
-                      for login in ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]}
+                      for login in ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]
+                      + council_fixture.DEMO_BOARD}
 
             async def sitting_script():
                 async def client(login):
@@ -76,6 +79,10 @@ class RecordsBrowserTest(unittest.TestCase):
                 ds = [await client(f"daibieu{n:02d}") for n in range(3, 8)]
                 for x in ds:
                     await x.ok("attendance.check_in")
+                sec = await client("thuky")  # makes up the quorum: 20 of 30
+                await council_fixture.fill_quorum(sec, person, len(ds),
+                                                  skip=[f"daibieu{n:02d}" for n in range(3, 8)])
+                await sec.close()
                 await ds[0].ok("speaker.request", kind="speech")
                 await chair.ok("speaker.grant")
                 await asyncio.sleep(1.1)
@@ -90,13 +97,17 @@ class RecordsBrowserTest(unittest.TestCase):
                 await chair.ok("vote.close", vote_id=vid)
                 await chair.ok("vote.publish", vote_id=vid)
                 s2 = (await chair.ok("vote.prepare", kind="secret", rule="cast_majority",
-                                     question="Bãi nhiệm đại biểu A"))["seq"]
+                                     question="Bãi nhiệm đại biểu A",
+                                     board=[person[l] for l in council_fixture.DEMO_BOARD]))["seq"]
                 await chair.ok("vote.open", vote_id=s2)
                 for i, (x, ch) in enumerate(zip(ds, ["for", "for", "against", "against",
                                                       "against"])):
                     await x.ok("vote.cast", vote_id=s2, choice=ch, nonce=f"web{i}" + "x" * 30)
                 await chair.ok("vote.close", vote_id=s2)
-                await chair.ok("vote.publish", vote_id=s2)
+                for login in council_fixture.DEMO_BOARD[:2]:  # a majority of the board
+                    b = await client(login)
+                    await b.ok("vote.confirm", vote_id=s2)
+                    await b.close()
                 await chair.ok("sitting.close")
                 await chair.ok("session.close")
 

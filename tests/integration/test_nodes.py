@@ -29,9 +29,11 @@ class TwoNodesTest(unittest.TestCase):
             sid = int(pg.psql("SELECT id FROM session", "nodes"))
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "nodes"))
             # Signed in on A, used on B: sign-ins travel through NOTIFY too.
-            logins = ["chutich"] + [f"daibieu{n:02d}" for n in range(3, 8)]
+            logins = ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]
             tokens = {l: a.login(l, "plenum-demo") for l in logins}
-            self.scenario(a, b, sid, sitting, tokens)
+            person = {k: int(v) for k, v in (
+                r.split("|") for r in pg.psql("SELECT login, id FROM person", "nodes").splitlines())}
+            self.scenario(a, b, sid, sitting, tokens, person)
             for n in nodes:
                 self.assertIsNone(n.sanitizer_report(), n.log())
             db = pg.psql(f"SELECT string_agg(seq::text, ',' ORDER BY seq) FROM session_event "
@@ -65,7 +67,9 @@ class TwoNodesTest(unittest.TestCase):
             sid = int(pg.psql("SELECT id FROM session", "orphan"))
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "orphan"))
             logins = ["chutich"] + [f"daibieu{n:02d}" for n in range(3, 6)]
-            tokens = {l: a.login(l, "plenum-demo") for l in logins}
+            tokens = {l: a.login(l, "plenum-demo") for l in logins + ["thuky"]}
+            person = {k: int(v) for k, v in (
+                r.split("|") for r in pg.psql("SELECT login, id FROM person", "orphan").splitlines())}
             choices = ["for", "against", "abstain"]
             holder = BallotLock(pg, "orphan")
 
@@ -83,7 +87,12 @@ class TwoNodesTest(unittest.TestCase):
                 await chair.ok("agenda.next")
                 for d in ds:
                     await d.ok("attendance.check_in")
-                vid = (await chair.ok("vote.prepare", kind="secret", question="Bỏ phiếu kín (nút chết)"))["seq"]
+                # The quorum (20 of 30), made up by the secretary on A.
+                sec = await client(a, "thuky")
+                await council_fixture.fill_quorum(sec, person, len(ds), skip=logins)
+                await sec.close()
+                vid = (await chair.ok("vote.prepare", kind="secret", question="Bỏ phiếu kín (nút chết)",
+                                      board=[person[l] for l in council_fixture.DEMO_BOARD]))["seq"]
                 opened = (await chair.ok("vote.open", vote_id=vid))["seq"]
                 await obs_b.wait_seq(opened)
                 for d, c in zip(ds, choices):
@@ -126,7 +135,7 @@ class TwoNodesTest(unittest.TestCase):
                     self.assertIsNone(report, report)
             pg.destroy()
 
-    def scenario(self, a, b, sid, sitting, tokens):
+    def scenario(self, a, b, sid, sitting, tokens, person):
         async def client(node, login=None):
             c = await LiveClient.connect(node, tokens.get(login), name=f"{login or 'obs'}@{node.port}")
             await c.ok("join", session_id=sid)
@@ -154,6 +163,12 @@ class TwoNodesTest(unittest.TestCase):
             await seen(ds[-1], "agenda.activated")
             for d in ds:
                 await d.ok("attendance.check_in")
+            # The quorum (20 of 30), made up by the secretary on A.
+            sec = await client(a, "thuky")
+            await council_fixture.fill_quorum(sec, person, len(ds),
+                                              skip=[f"daibieu{n:02d}" for n in range(3, 8)])
+            await sec.close()
+            await obs_b.wait_seq(max(chair.seqs()))
             await chair.wait_seq(max(obs_b.seqs()))
             # An open vote: opened on A, cast on B, closed and published on A.
             vid = (await chair.ok("vote.prepare", kind="named",

@@ -79,10 +79,13 @@ class PlenumctlTest(unittest.TestCase):
                          ["session.opened", "sitting.opened", "agenda.activated",
                           "display.changed", "attendance.changed", "queue.changed"])
         self.assertEqual(events[3]["data"]["message"], "Nghỉ giải lao 15 phút")
-        # Arrays with key:=JSON: an election with candidates.
+        # Arrays with key:=JSON: an election with candidates and its
+        # counting board (the demo ward's: 3).
+        board = pg.psql("SELECT json_agg(id ORDER BY id) FROM person WHERE login IN "
+                        "('daibieu25', 'daibieu26', 'daibieu27')", "ctl")
         r = self.ctl("--token", chair, "send", self.sid, "vote.prepare", "kind=election",
                      "question=Bầu thử", "seats=1",
-                     'candidates:=[{"id":1,"name":"A"},{"id":2,"name":"B"}]')
+                     'candidates:=[{"id":1,"name":"A"},{"id":2,"name":"B"}]', f"board:={board}")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         # A refused request: exit 3 with the error on stdout.
         r = self.ctl("--token", chair, "send", self.sid, "sitting.open",

@@ -50,9 +50,15 @@ class HonestyTest(unittest.TestCase):
             # Still joined: it acts, and hears the session.
             seq = (await v.ok("attendance.check_in"))["seq"]
             await v.wait_seq(seq)
+            # The quorum (20 of 30) for the vote below.
+            for n in range(3, 22):
+                o = await LiveClient.connect(self.d, self.tokens[f"big{n:03d}"], name=f"{n}")
+                await o.ok("join", session_id=self.sid)
+                await o.ok("attendance.check_in")
+                await o.close()
             vid = (await chair.ok("vote.prepare", kind="open", question="Vẫn ở đây"))["seq"]
             await chair.ok("vote.open", vote_id=vid)
-            await v.wait_seq(vid + 1)
+            await v.wait_seq(vid + 1)  # vote.opened
             r = await v.ask("vote.cast", vote_id=vid, choice="for")
             self.assertEqual(r["type"], "ok", r)
             # A resume of another session that does not exist changes nothing either.

@@ -276,8 +276,10 @@ class DocumentsTest(unittest.TestCase):
 
 
 def script_sitting(c):
-    """A short sitting: 5 delegates check in, two speaking turns, a named vote
-    (3 for, 1 against, 1 abstain) and a secret ballot (2 for, 3 against)."""
+    """A short sitting: 5 delegates check in and the secretary checks in 15
+    more (the quorum, 20 of 30), two speaking turns, a named vote (3 for,
+    1 against, 1 abstain) and a secret ballot (2 for, 3 against) counted by
+    the demo board (confirm_secret publishes it)."""
 
     async def go():
         chair = await c.client("chutich")
@@ -287,6 +289,10 @@ def script_sitting(c):
         ds = [await c.client(f"daibieu{n:02d}") for n in range(3, 8)]
         for d in ds:
             await d.ok("attendance.check_in")
+        sec = await c.client("thuky")
+        await council_fixture.fill_quorum(sec, c.person, len(ds),
+                                          skip=[f"daibieu{n:02d}" for n in range(3, 8)])
+        await sec.close()
         await ds[0].ok("speaker.request", kind="speech")
         await chair.ok("speaker.grant")
         await asyncio.sleep(1.2)
@@ -302,7 +308,8 @@ def script_sitting(c):
         await chair.ok("vote.close", vote_id=vid)
         await chair.ok("vote.publish", vote_id=vid)
         sid = (await chair.ok("vote.prepare", kind="secret", rule="cast_majority",
-                              question="Bãi nhiệm đại biểu A"))["seq"]
+                              question="Bãi nhiệm đại biểu A",
+                              board=[c.person[l] for l in council_fixture.DEMO_BOARD]))["seq"]
         await chair.ok("vote.open", vote_id=sid)
         for i, (d, choice) in enumerate(zip(ds, ["for", "for", "against", "against", "against"])):
             await d.ok("vote.cast", vote_id=sid, choice=choice, nonce=f"n{i}" + "x" * 30)
@@ -310,6 +317,15 @@ def script_sitting(c):
         return chair, ds, vid, sid
 
     return go()
+
+
+async def confirm_secret(c, vote_id):
+    """Two of the demo board's three confirm the counted secret ballot: it
+    is published (the chair cannot publish a secret ballot)."""
+    for login in council_fixture.DEMO_BOARD[:2]:
+        b = await c.client(login)
+        await b.ok("vote.confirm", vote_id=vote_id)
+        await b.close()
 
 
 class MinutesTest(unittest.TestCase):
@@ -323,9 +339,8 @@ class MinutesTest(unittest.TestCase):
     def _run(self, c):
         async def sitting():
             chair, ds, vid, sid = await script_sitting(c)
-            # Secret ballots need the counting board's confirmation first;
-            # the demo council has none, so the chair publishes at once.
-            await chair.ok("vote.publish", vote_id=sid)
+            # A secret ballot is published by its counting board.
+            await confirm_secret(c, sid)
             return vid, sid
 
         vid, sid = run(sitting())
@@ -333,8 +348,8 @@ class MinutesTest(unittest.TestCase):
         self.assertEqual(st, 200, m)
         self.assertIsNone(m["finalised_at"])
         sit = m["sittings"][0]
-        self.assertEqual((sit["present_count"], sit["total_seats"]), (5, 30))
-        self.assertEqual(len(sit["absent"]), 30 - 5)
+        self.assertEqual((sit["present_count"], sit["total_seats"]), (20, 30))
+        self.assertEqual(len(sit["absent"]), 30 - 20)
         self.assertEqual(len(m["sittings"]), 2)
         self.assertIsNotNone(m["agenda"][0]["first_active_at"])
         self.assertEqual(m["agenda"][0]["number"], "1")
@@ -348,7 +363,7 @@ class MinutesTest(unittest.TestCase):
         self.assertEqual((named["result"]["for"], named["result"]["against"],
                           named["result"]["abstain"], named["result"]["threshold"],
                           named["result"]["passed"], named["eligible_count"]),
-                         (3, 1, 1, 16, False, 5))
+                         (3, 1, 1, 16, False, 20))
         self.assertEqual(sorted(n["choice"] for n in named["named"]),
                          ["abstain", "against", "for", "for", "for"])
         secret = votes[sid]
@@ -370,7 +385,7 @@ class MinutesTest(unittest.TestCase):
         self.assertIn("default-src 'none'", h["content-security-policy"])
         for s in ("Cộng hòa xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc",
                   "BIÊN BẢN", "Hội đồng nhân dân phường Nhị Chiểu", "Lê Minh Tuấn",
-                  "Chất vấn", "Không được thông qua", "BẢN DỰ THẢO", "Có mặt 5/30"):
+                  "Chất vấn", "Không được thông qua", "BẢN DỰ THẢO", "Có mặt 20/30"):
             self.assertIn(s, html)
         st, h, csv = c.get(f"/api/minutes?session_id={c.session}&format=csv", "thuky")
         lines = csv.decode().strip().split("\r\n")
@@ -649,7 +664,7 @@ class SearchAndArchiveTest(unittest.TestCase):
 
         async def sitting():
             chair, ds, vid, sid = await script_sitting(c)
-            await chair.ok("vote.publish", vote_id=sid)
+            await confirm_secret(c, sid)
             # A vote left counted, not published: not in the archive.
             uid = (await chair.ok("vote.prepare", kind="open", question="Biểu quyết nội bộ"))["seq"]
             await chair.ok("vote.open", vote_id=uid)

@@ -467,7 +467,8 @@ class CrashTest(unittest.TestCase):
                 voters = [await self._client(d, l) for l in logins]
                 for v in voters:
                     await v.ok("attendance.check_in")
-                vid = (await chair.ok("vote.prepare", kind="secret", question="Đóng rồi mất điện"))["seq"]
+                vid = (await chair.ok("vote.prepare", kind="secret", question="Đóng rồi mất điện",
+                                      board=council_fixture.big_board(self.people)))["seq"]
                 await chair.ok("vote.open", vote_id=vid)
                 for v, l in zip(voters, logins):
                     r = await v.ok("vote.cast", vote_id=vid, choice=choice[l], nonce=nonce())
@@ -538,7 +539,9 @@ class CrashTest(unittest.TestCase):
         chair = await self._client(d, "big001")
         voters = [await self._client(d, l) for l in logins]
         kind = "secret" if it % 2 else "named"
-        vid = (await chair.ok("vote.prepare", kind=kind, question=f"Mất điện lần {it + 1}"))["seq"]
+        board = {"board": council_fixture.big_board(self.people)} if kind == "secret" else {}
+        vid = (await chair.ok("vote.prepare", kind=kind, question=f"Mất điện lần {it + 1}",
+                              **board))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         nonces = {l: nonce() for l in logins}
         seed_key = secrets.token_hex(4)

@@ -61,14 +61,24 @@ class Demo:
 
     async def start(self, present):
         """Opens the session and a sitting, activates an item, checks in
-        daibieu03.. for `present` delegates; returns (chair, delegates)."""
+        daibieu03.. for `present` delegates, and has the secretary check in
+        others from the top seats down to make up the quorum (20: no vote
+        opens below it); returns (chair, delegates)."""
         chair = await self.client("chutich")
         await chair.ok("session.open")
         await chair.ok("sitting.open", sitting_id=self.sitting)
         await chair.ok("agenda.next")
-        ds = [await self.client(f"daibieu{n:02d}") for n in range(3, 3 + present)]
+        logins = [f"daibieu{n:02d}" for n in range(3, 3 + present)]
+        ds = [await self.client(l) for l in logins]
         await asyncio.gather(*(d.ok("attendance.check_in") for d in ds))
+        if present < council_fixture.DEMO_QUORUM:
+            sec = await self.client("thuky")
+            await council_fixture.fill_quorum(sec, self.person, present, skip=logins)
+            await sec.close()
         return chair, ds
+
+    def board(self):
+        return [self.person[l] for l in council_fixture.DEMO_BOARD]
 
     def stop(self):
         code = self.d.stop()
@@ -95,6 +105,12 @@ async def counted(chair, vote_id):
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"vote {vote_id} not counted")
+
+
+async def confirm(board, vote_id):
+    """A majority of the counting board (2 of 3) confirms: published."""
+    for b in board[:len(board) // 2 + 1]:
+        await b.ok("vote.confirm", vote_id=vote_id)
 
 
 async def run_vote(chair, voters, choices, **prepare):
@@ -227,10 +243,11 @@ class MotionTest(unittest.TestCase):
 
     async def _bad(self, s):
         chair, ds = await s.start(3)
-        late = await s.client("daibieu20")
+        late = await s.client("daibieu06")  # absent: the quorum is made up from the top
         obs = await s.client(None)
         sec = await s.client("thuky")
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Kín"))["seq"]
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Kín",
+                              board=s.board()))["seq"]
         r = await ds[0].ask("vote.cast", vote_id=vid, choice="for", nonce=nonce())
         self.assertEqual((r["code"], r["reason"]), ("vote_closed", "vote_not_open"))
         await chair.ok("vote.open", vote_id=vid)
@@ -382,24 +399,26 @@ class SecretBallotTest(unittest.TestCase):
     async def _election(self, s):
         chair, ds = await s.start(28)
         obs = await s.client(None)
+        board = ds[:3]  # the counting board votes too: it is made of delegates
+        bids = [s.person[f"daibieu{n:02d}"] for n in (3, 4, 5)]
         cands = [{"id": 101, "name": "Ứng viên A"}, {"id": 102, "name": "Ứng viên B"},
                  {"id": 103, "name": "Ứng viên C"}]
         # 2 seats, 30 total: 16 votes needed. A 20, B 17, C 3: A and B elected.
         choices = [{"choose": [101, 102]}] * 17 + [{"choose": [101, 103]}] * 3
         vid, replies = await run_vote(chair, ds[:20], choices, kind="election",
                                       question="Bầu Phó Chủ tịch UBND", seats=2,
-                                      candidates=cands)
+                                      candidates=cands, board=bids)
         self.assertTrue(all(r["type"] == "ok" for r in replies), replies)
-        await chair.ok("vote.publish", vote_id=vid)
+        await confirm(board, vid)
         res = (await published(obs, vid))["result"]
         self.assertEqual((res["elected"], res["tie"], res["threshold"]), ([101, 102], None, 16))
         # A 22, B 17, C 17: A elected, B and C tied for the last seat: re-vote.
         choices = ([{"choose": [101, 102]}] * 11 + [{"choose": [101, 103]}] * 11 +
                    [{"choose": [102, 103]}] * 6)
         vid, replies = await run_vote(chair, ds, choices, kind="election", question="Bầu lại",
-                                      seats=2, candidates=cands)
+                                      seats=2, candidates=cands, board=bids)
         self.assertTrue(all(r["type"] == "ok" for r in replies), replies)
-        await chair.ok("vote.publish", vote_id=vid)
+        await confirm(board, vid)
         res = (await published(obs, vid))["result"]
         self.assertEqual(res["elected"], [101])
         self.assertEqual(sorted(res["tie"]), [102, 103])
@@ -408,14 +427,14 @@ class SecretBallotTest(unittest.TestCase):
         marks = [{"marks": {"101": "for", "102": "against", "103": "against"}}] * 16 + \
                 [{"marks": {"101": "against", "102": "for", "103": "against"}}] * 4
         vid, replies = await run_vote(chair, ds[:20], marks, kind="election", question="Đánh dấu",
-                                      seats=1, mode="mark", candidates=cands)
+                                      seats=1, mode="mark", candidates=cands, board=bids)
         self.assertTrue(all(r["type"] == "ok" for r in replies), replies)
-        await chair.ok("vote.publish", vote_id=vid)
+        await confirm(board, vid)
         res = (await published(obs, vid))["result"]
         self.assertEqual(res["elected"], [101])
         # A bad election ballot: more candidates than seats, unknown candidate.
         v3 = (await chair.ok("vote.prepare", kind="election", question="Sai", seats=1,
-                             candidates=cands))["seq"]
+                             candidates=cands, board=bids))["seq"]
         await chair.ok("vote.open", vote_id=v3)
         for bad in ({"choose": [101, 102]}, {"choose": [999]}, {"choose": [101, 101]}, "for"):
             r = await ds[0].ask("vote.cast", vote_id=v3, choice=bad, nonce=nonce())
@@ -430,8 +449,8 @@ class SecretBallotTest(unittest.TestCase):
                                         "202": "low",
                                         "203": "confidence" if i < 6 else "high"}})
         vid, _ = await run_vote(chair, ds[:20], ratings, kind="confidence",
-                                question="Lấy phiếu tín nhiệm", candidates=people)
-        await chair.ok("vote.publish", vote_id=vid)
+                                question="Lấy phiếu tín nhiệm", candidates=people, board=bids)
+        await confirm(board, vid)
         res = (await published(obs, vid))["result"]
         flags = {p["id"]: (p["low"], p["low_over_half"], p["low_two_thirds"]) for p in res["persons"]}
         self.assertEqual(flags, {201: (16, True, False), 202: (20, True, True),
@@ -449,7 +468,7 @@ class LoadTest(unittest.TestCase):
         sid, tokens, people = council_fixture.big_council(pg, db, 300)
         d = Plenumd(url, extra_args=FAST)
         try:
-            run(self._load(d, sid, tokens, db))
+            run(self._load(d, sid, tokens, people, db))
         finally:
             code = d.stop()
             report = d.sanitizer_report()
@@ -458,7 +477,7 @@ class LoadTest(unittest.TestCase):
             self.assertEqual(code, 0, log)
             self.assertIsNone(report)
 
-    async def _load(self, d, sid, tokens, db):
+    async def _load(self, d, sid, tokens, people, db):
         async def client(login):
             c = await LiveClient.connect(d, tokens[login], name=login)
             await c.ok("join", session_id=sid)
@@ -466,7 +485,8 @@ class LoadTest(unittest.TestCase):
         chair = await client("big001")
         voters = [await client(f"big{n:03d}") for n in range(2, 301)]
         await asyncio.gather(*(v.ok("attendance.check_in") for v in voters))
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Tải"))["seq"]
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Tải",
+                              board=council_fixture.big_board(people)))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         replies = await asyncio.gather(*(
             v.ask("vote.cast", vote_id=vid, choice="for", nonce=nonce()) for v in voters))
@@ -519,7 +539,8 @@ class LoadTest(unittest.TestCase):
         logins = [f"big{n:03d}" for n in range(2, 201)]
         voters = [await client(d, l) for l in logins]
         await asyncio.gather(*(v.ok("attendance.check_in") for v in voters))
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Mất điện"))["seq"]
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Mất điện",
+                              board=council_fixture.big_board(people)))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         nonces = {l: nonce() for l in logins}
         acked = {}
@@ -612,7 +633,14 @@ class OutageTest(unittest.TestCase):
         await chair.ok("agenda.next")
         for x in ds:
             await x.ok("attendance.check_in")
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Mất kết nối"))["seq"]
+        person = {k: int(v) for k, v in (
+            l.split("|") for l in own.psql("SELECT login, id FROM person", "outage").splitlines())}
+        sec = await client("thuky")
+        await council_fixture.fill_quorum(sec, person, len(ds),
+                                          skip=[f"daibieu{n:02d}" for n in range(3, 6)])
+        await sec.close()
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Mất kết nối",
+                              board=[person[l] for l in council_fixture.DEMO_BOARD]))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         n0 = nonce()
         await ds[0].ok("vote.cast", vote_id=vid, choice="for", nonce=n0)

@@ -71,7 +71,8 @@ SECRET_KINDS = ("secret", "election", "confidence")
 EXPECTED = {
     "attendance.check_in": {"no_open_sitting"},
     "attendance.check_out": {"no_open_sitting", "not_present"},
-    "speaker.request": {"no_open_sitting", "no_active_item", "already_queued"},
+    # not_present: a new sitting began and the delegate has not checked in yet.
+    "speaker.request": {"no_open_sitting", "no_active_item", "already_queued", "not_present"},
     "speaker.withdraw": {"no_open_sitting", "no_active_item", "not_queued"},
     "speaker.grant": {"no_open_sitting", "queue_empty"},
     "speaker.give_floor": {"no_open_sitting"},
@@ -80,6 +81,8 @@ EXPECTED = {
     "timer.resume": {"no_open_sitting", "no_current_speaker", "not_paused"},
     "timer.extend": {"no_open_sitting", "no_current_speaker"},
     "agenda.next": {"no_next_item"},
+    # Right after a new sitting opens, until enough delegates check in again.
+    "vote.open": {"no_quorum"},
 }
 # Short turns, so that some overrun and the floor.overrun timer fires.
 LIMITS = {"speech": 6, "second_speech": 4, "question": 5, "answer": 5, "reply": 4,
@@ -552,6 +555,9 @@ class ChairScript:
         if prep["kind"] == "confidence":
             prep["candidates"] = [{"id": 201, "name": "Chủ tịch UBND"},
                                   {"id": 202, "name": "Phó Chủ tịch UBND"}]
+        secret = prep["kind"] in SECRET_KINDS
+        if secret:
+            prep["board"] = council_fixture.big_board(s.people)
         mark = len(self.c.events)
         data = await s.ask(self.c, "vote.prepare", **prep)
         if data is None:
@@ -564,6 +570,10 @@ class ChairScript:
             return
         opened = await s.ask(self.c, "vote.open", vote_id=vid)
         if opened is None:
+            # Below the quorum (a sitting just began): not held.
+            await s.ask(self.c, "vote.cancel", vote_id=vid)
+            s.ops["votes_cancelled"] += 1
+            s.votes.append({"id": vid, "kind": prep["kind"], "state": "cancelled"})
             return
         # Who may vote: the delegates present at the vote.opened event, as
         # this connection's events say; the event's own count must agree.
@@ -597,7 +607,15 @@ class ChairScript:
                    f"acknowledged")
         if await self.wait_event("vote.counted", vid, mark, 10) is None:
             return
-        await s.ask(self.c, "vote.publish", vote_id=vid)
+        if secret:
+            # Announced by a majority of the counting board (2 of 3).
+            for login in ("big002", "big003"):
+                b = await s.connect(s.tokens[login], name=f"board-{login}")
+                await s.ask(b, "join", session_id=s.sid)
+                await s.ask(b, "vote.confirm", vote_id=vid)
+                await s.close(b)
+        else:
+            await s.ask(self.c, "vote.publish", vote_id=vid)
         await self.wait_event("vote.published", vid, mark, 10)
         s.ops["votes"] += 1
         s.ops[f"votes_{prep['kind']}"] += 1

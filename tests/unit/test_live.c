@@ -111,6 +111,12 @@ int main(void)
     CHECK(act(l, 1, "agenda.next", NULL, 1000, NULL) == PL_OK); /* skips done 201 */
     CHECK(l->active_item == 202);
 
+    /* Only a delegate checked in to the sitting may ask for the floor. */
+    CHECK(act(l, 6, "speaker.request", "{\"kind\":\"order\"}", 2000, &why) == PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "not_present");
+    CHECK(act(l, 6, "attendance.check_in", NULL, 2000, NULL) == PL_OK);
+    CHECK(act(l, 1, "attendance.check_in", NULL, 2000, NULL) == PL_OK);
+
     /* Queue: points of order first (in their order), then the rest. */
     CHECK(act(l, 4, "speaker.request", "{\"kind\":\"speech\"}", 2000, NULL) == PL_OK);
     CHECK(act(l, 5, "speaker.request", "{\"kind\":\"order\"}", 2000, NULL) == PL_OK);
@@ -169,9 +175,13 @@ int main(void)
     CHECK(act(l, 1, "speaker.grant", NULL, 530000, NULL) == PL_OK);
     CHECK(l->turn.person_id == 4 && l->turn.limit_s == 180); /* a second speech */
     CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":99}", 530000, &why) == PL_ERR_NOT_FOUND);
-    CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":7,\"kind\":\"answer\"}", 540000, NULL) ==
+    /* The floor is the delegates': not staff's. */
+    CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":7,\"kind\":\"answer\"}", 540000, &why) ==
+          PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "not_a_delegate");
+    CHECK(act(l, 1, "speaker.give_floor", "{\"person_id\":2,\"kind\":\"answer\"}", 540000, NULL) ==
           PL_OK);
-    CHECK(l->turn.person_id == 7 && l->turn.limit_s == 300);
+    CHECK(l->turn.person_id == 2 && l->turn.limit_s == 300);
 
     /* Visibility: a closed sitting hides its events and snapshot from
      * observers. */
@@ -199,6 +209,34 @@ int main(void)
     CHECK(act(l, 1, "display.set", "{\"mode\":\"message\",\"message\":\"Giải lao\"}", 620000,
               NULL) == PL_OK);
     CHECK_STR(l->display_mode, "message");
+
+    /* Council rules on votes: no vote below the quorum (nobody is checked
+     * in to this new sitting: 0 of 21), and a secret ballot needs a board
+     * of the council's size (3 unless the document says otherwise). */
+    CHECK(l->board_size == 3);
+    CHECK(act(l, 1, "vote.prepare", "{\"kind\":\"open\",\"question\":\"Q\"}", 620000, NULL) ==
+          PL_OK);
+    int64_t vid = l->seq;
+    char vreq[64];
+    snprintf(vreq, sizeof vreq, "{\"vote_id\":%lld}", (long long)vid);
+    CHECK(act(l, 1, "vote.open", vreq, 620000, &why) == PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "no_quorum");
+    json_t *vj = json_loads(vreq, 0, NULL);
+    json_t *detail = pl_live_refusal_detail(l, "vote.open", vj, why);
+    CHECK(json_integer_value(json_object_get(detail, "present")) == 0 &&
+          json_integer_value(json_object_get(detail, "needed")) == 21 &&
+          json_integer_value(json_object_get(detail, "total_seats")) == 31);
+    json_decref(detail);
+    json_decref(vj);
+    CHECK(act(l, 1, "vote.prepare", "{\"kind\":\"secret\",\"question\":\"Q\",\"board\":[4,5]}",
+              620000, &why) == PL_ERR_INVALID_STATE);
+    CHECK_STR(why, "counting_board_required");
+    CHECK(act(l, 1, "vote.prepare", "{\"kind\":\"secret\",\"question\":\"Q\",\"board\":[4,5,6]}",
+              620000, NULL) == PL_OK);
+    snprintf(vreq, sizeof vreq, "{\"vote_id\":%lld}", (long long)l->seq);
+    CHECK(act(l, 1, "vote.publish", vreq, 620000, &why) == PL_ERR_INVALID_STATE);
+    CHECK(pl_live_refusal_detail(l, "vote.publish", NULL, "not_counted") == NULL);
+
     CHECK(act(l, 1, "session.close", NULL, 630000, &why) == PL_ERR_INVALID_STATE);
     CHECK_STR(why, "sitting_open");
     CHECK(act(l, 1, "sitting.close", NULL, 640000, NULL) == PL_OK);

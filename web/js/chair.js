@@ -176,6 +176,9 @@ async function pollRtc() {
   render();
 }
 
+// Counted by a counting board, which publishes the result (the chair cannot).
+const SECRET_KINDS = ["secret", "election", "confidence"];
+
 function voteRow(s, v) {
   return el("article", { class: "vote-row", "data-vote": v.id, "data-state": v.state },
     el("h3", {}, v.question),
@@ -184,8 +187,9 @@ function voteRow(s, v) {
     el("div", { class: "row" },
       v.state === "prepared" ? btn(`vote-open-${v.id}`, t("vote.open"), "vote.open", { vote_id: v.id }, "primary") : null,
       v.state === "open" ? btn(`vote-close-${v.id}`, t("vote.close"), "vote.close", { vote_id: v.id }, "primary") : null,
-      v.state === "counted" && !(v.board || []).length ? btn(`vote-publish-${v.id}`, t("vote.publish"), "vote.publish", { vote_id: v.id }, "primary") : null,
+      v.state === "counted" && !(v.board || []).length && !SECRET_KINDS.includes(v.kind) ? btn(`vote-publish-${v.id}`, t("vote.publish"), "vote.publish", { vote_id: v.id }, "primary") : null,
       ["prepared", "open", "closed", "counted"].includes(v.state) ? btn(`vote-cancel-${v.id}`, t("vote.cancel"), "vote.cancel", { vote_id: v.id }) : null),
+    v.state === "counted" && SECRET_KINDS.includes(v.kind) ? el("p", { class: "hint" }, t("vote.awaiting_board")) : null,
     v.state === "published" ? resultView(s, v) : null);
 }
 
@@ -199,6 +203,13 @@ function voteForm(s) {
   const change = el("input", { id: "vote-change", type: "checkbox" });
   const liveNamed = el("input", { id: "vote-live", type: "checkbox" });
   const duration = el("input", { id: "vote-duration", type: "number", min: 0, value: 0 });
+  // The counting board (secret kinds): exactly the council's number of
+  // delegates, none of them a candidate; the server checks both.
+  const boardSize = s.counting_board_size || 3;
+  const board = el("fieldset", { id: "vote-board" },
+    el("legend", {}, t("vote.board", { n: boardSize })),
+    (s.members || []).filter((m) => m.is_delegate).map((m) =>
+      el("label", { class: "check" }, el("input", { type: "checkbox", id: `board-${m.person_id}`, value: m.person_id }), m.name)));
   form = el("form", { class: "vote-form", id: "vote-form" },
     el("h3", {}, t("vote.prepare")),
     el("label", { for: "vote-question" }, t("vote.question")), question,
@@ -209,12 +220,14 @@ function voteForm(s) {
     el("label", { class: "check" }, change, t("vote.allow_change")),
     el("label", { class: "check" }, liveNamed, t("vote.live_named")),
     el("label", { for: "vote-duration" }, t("vote.duration")), duration,
+    board,
     el("button", { type: "submit", class: "primary", id: "vote-prepare" }, t("vote.prepare")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const fields = { kind: kind.value, question: question.value.trim(), allow_change: change.checked, live_named: liveNamed.checked };
     if (!["election", "confidence"].includes(kind.value)) fields.rule = rule.value;
     if (Number(duration.value) > 0) fields.duration_s = Number(duration.value);
+    if (SECRET_KINDS.includes(kind.value)) fields.board = Array.from(board.querySelectorAll("input:checked"), (i) => Number(i.value));
     if (["election", "confidence"].includes(kind.value)) {
       fields.candidates = cands.value.split("\n").map((x) => x.trim()).filter(Boolean).map((name, i) => ({ id: i + 1, name }));
       if (kind.value === "election") fields.seats = Number(seats.value);

@@ -12,7 +12,9 @@ const main = document.getElementById("main");
 let live = null;
 let remote = null; // remote participation: its card is built once
 let me = null;
-const recorded = new Map(); // vote id -> {choice, receipt}: acknowledged ballots
+const recorded = new Map(); // vote id -> {choice, receipt, entered_by_name}: acknowledged ballots
+const confirmed = new Set(); // votes whose count this delegate, on the board, confirmed
+const tallies = new Map(); // vote id -> the counted result, seen by a board member
 let docs = null; // the session's documents (GET /api/documents), fetched on start and on edits
 let docsFor = 0; // the session they are of
 
@@ -49,6 +51,7 @@ function render() {
         ? el("button", { type: "button", class: "big", id: "check-out", onclick: () => act(live, "attendance.check_out") }, t("attendance.check_out"))
         : el("button", { type: "button", class: "big primary", id: "check-in", onclick: () => act(live, "attendance.check_in") }, t("attendance.check_in"))),
     voteCard(s, open),
+    boardCard(s),
     docsCard(active),
     el("section", { class: "card", "aria-labelledby": "speak-h" },
       el("h2", { id: "speak-h" }, t("speak.title")),
@@ -124,7 +127,11 @@ function voteCard(s, v) {
   const kids = [el("h2", { id: "vote-h" }, t("vote.open_now")),
     el("p", { class: "question" }, v.question),
     el("p", {}, t(`vote.kind.${v.kind}`), " · ", t("vote.count", { cast: v.cast_count, eligible: v.eligible_count }))];
-  if (mine) {
+  if (mine && mine.entered_by_name) {
+    // Entered for this delegate by the secretary: said plainly, with the choice.
+    kids.push(el("p", { class: "recorded", role: "status", id: "entered" },
+      `✔ ${t("vote.entered_for_you", { name: mine.entered_by_name, choice: t(`choice.${mine.choice}`) })}`));
+  } else if (mine) {
     kids.push(el("p", { class: "recorded", role: "status", id: "recorded" }, `✔ ${t("vote.recorded")}`));
     if (mine.receipt) kids.push(el("p", { class: "receipt" }, t("vote.receipt", { receipt: mine.receipt })));
   } else if (v.kind === "election") {
@@ -147,6 +154,37 @@ function voteCard(s, v) {
       ["for", "against", "abstain"].map((c) => el("button", { type: "button", class: `vote ${c}`, "data-choice": c, onclick: () => cast(v, c) }, t(`choice.${c}`)))));
   }
   return el("section", { class: "card vote-card", "aria-labelledby": "vote-h" }, kids);
+}
+
+// A member of a counting board sees the count of a counted secret ballot
+// and confirms it; the result is announced once a majority has.
+function boardCard(s) {
+  const mine = (s.votes || []).filter((v) => v.state === "counted" && (v.board || []).includes(me.id));
+  if (!mine.length) return null;
+  return el("section", { class: "card", "aria-labelledby": "board-h", id: "board-card" },
+    el("h2", { id: "board-h" }, t("board.title")),
+    mine.map((v) => el("article", { "data-vote": v.id },
+      el("h3", {}, v.question),
+      tallies.has(v.id)
+        ? resultView(s, { ...v, state: "published", result: tallies.get(v.id) })
+        : el("button", { type: "button", id: `tally-${v.id}`, onclick: async () => {
+          const r = await act(live, "vote.tally", { vote_id: v.id });
+          if (r) { tallies.set(v.id, r.result); render(); }
+        } }, t("board.tally")),
+      confirmed.has(v.id)
+        ? el("p", { class: "recorded", id: `confirmed-${v.id}` }, `✔ ${t("board.confirmed")}`)
+        : el("button", { type: "button", class: "big primary", id: `confirm-${v.id}`, onclick: async () => {
+          if (await act(live, "vote.confirm", { vote_id: v.id })) { confirmed.add(v.id); render(); }
+        } }, t("board.confirm")))));
+}
+
+// A notice that the secretary entered this delegate's ballot.
+function onChange(m) {
+  if (m && m.type === "notice" && m.name === "vote.entered" && m.data.person_id === me.id) {
+    recorded.set(m.data.vote_id, { choice: m.data.choice, entered_by_name: m.data.entered_by_name });
+    showInfo(t("vote.entered_for_you", { name: m.data.entered_by_name, choice: t(`choice.${m.data.choice}`) }));
+  }
+  render();
 }
 
 async function cast(v, choice) {
@@ -190,7 +228,7 @@ async function start2() {
   const sid = await pickSession();
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, {
-    onChange: render,
+    onChange,
     onStatus: (st, detail) => {
       showStatus(st, detail);
       remote.onLiveStatus(st);

@@ -8,6 +8,11 @@ export function lang() {
   return current;
 }
 
+// Whether the current language has a string for key.
+export function has(key) {
+  return key in strings;
+}
+
 export function t(key, vars = {}) {
   const s = strings[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));

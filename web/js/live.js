@@ -156,6 +156,9 @@ export class Live {
           if (m.data.named) v.named = m.data.named;
         }
         this.onChange(m);
+      } else if (this.state && m.name === "vote.entered") {
+        // The secretary entered a ballot for this delegate: the page says so.
+        this.onChange(m);
       }
     } else if (!("re" in m) && typeof m.type === "string" && m.type.startsWith("rtc.")) {
       this.onRtc(m);

@@ -1,6 +1,6 @@
 // What every page shares: the language, the header with the connection
 // state, refusals shown with the server's own message, vote results.
-import { apply as applyI18n, initialLang, lang, setLang, t } from "./i18n.js";
+import { apply as applyI18n, has, initialLang, lang, setLang, t } from "./i18n.js";
 import { el } from "./live.js";
 
 export async function initPage(titleKey) {
@@ -40,12 +40,21 @@ export function showStatus(s) {
   e.textContent = t(`live.${s}`);
 }
 
-// Shows a refusal with the server's message (in the connection's language).
+// The words for a refusal: the page's own for a reason it knows (with the
+// numbers of the refusal's detail, e.g. no_quorum's present and needed),
+// otherwise the server's message (in the connection's language).
+export function refusalText(err) {
+  if (err && err.reason && has(`refusal.${err.reason}`)) return t(`refusal.${err.reason}`, err.detail || {});
+  return err && err.message ? err.message : t("error.generic");
+}
+
+// Shows a refusal in words.
 export function showError(err) {
   const box = document.getElementById("message");
   if (!box) return;
   box.dataset.kind = "error";
-  box.textContent = err && err.message ? err.message : t("error.generic");
+  box.dataset.reason = (err && err.reason) || "";
+  box.textContent = refusalText(err);
   box.hidden = false;
 }
 
