@@ -39,6 +39,9 @@ enum pl_err {
     PL_ERR_FILE_TYPE,           /* an upload whose content is not an accepted type or its name's */
     PL_ERR_SERVER_FULL,         /* the server holds its maximum of connections; retry later */
     PL_ERR_MEETING_FULL,        /* the voter meeting holds as many citizens as it may */
+    PL_ERR_STANDING,            /* the person acted on has equal or higher standing */
+    PL_ERR_OTHER_COUNCIL,       /* the person also sits in a council the requester does not run */
+    PL_ERR_NEEDS_RESET,         /* a sign-in code for someone who signed in: reset first */
     PL_ERR__COUNT
 };
 
