@@ -158,6 +158,9 @@ class AccessTest(unittest.TestCase):
             access = json.loads(raw)["access"]
             self.assertIn({"kind": "code_issued", "person": "Đại biểu Mới", "by": "Phạm Thu Hà"},
                           [{k: a[k] for k in ("kind", "person", "by")} for a in access])
+            st, _, html = self.d.http("GET", f"/api/minutes?session_id={sid}&format=html",
+                                      headers={"Authorization": f"Bearer {sec}"})
+            self.assertIn("Cấp mã đăng nhập một lần", html.decode())
         finally:
             self.q(f"UPDATE session SET state = 'planned', opened_at = NULL WHERE id = {sid}")
 

@@ -525,6 +525,7 @@ class AccessToRecordsTest(unittest.TestCase):
         # CSV and HTML come from the same view.
         st, _, html = c.get(f"/api/minutes?session_id={c.session}&format=html")
         self.assertNotIn("Xuânhòa", html.decode())
+        self.assertIn("Phiên họp kín: diễn biến chỉ dành cho đại biểu", html.decode())
         # Search: no hit, no snippet, for the public; members find it.
         st, r = c.get_json("/api/search?council=nhi-chieu&q=" + urllib.parse.quote("Xuânhòa"))
         self.assertEqual((st, r["minutes"]), (200, []))
