@@ -401,6 +401,14 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
             THEN x.j || '{"present": [], "absent": [], "present_count": null, "video": null}'
             ELSE x.j END ORDER BY x.n), '[]') AS j
         FROM jsonb_array_elements(rec->'sittings') WITH ORDINALITY x(j, n)),
+    -- When an item was first taken up, for the public from public events
+    -- only (an item taken up only in a closed sitting has none).
+    agenda AS (
+        SELECT coalesce(jsonb_agg(CASE WHEN reader = 'public' THEN x.j || jsonb_build_object(
+            'first_active_at', (SELECT min(e.at) FROM session_event e WHERE e.session_id = sid
+                AND e.name = 'agenda.activated' AND e.public
+                AND e.data->>'item_id' = x.j->>'id')) ELSE x.j END ORDER BY x.n), '[]') AS j
+        FROM jsonb_array_elements(rec->'agenda') WITH ORDINALITY x(j, n)),
     turns AS (
         SELECT coalesce(jsonb_agg(x.j ORDER BY x.n), '[]') AS j
         FROM jsonb_array_elements(rec->'turns') WITH ORDINALITY x(j, n)
@@ -417,8 +425,8 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
             FROM vote v WHERE v.session_id = sid AND v.id = (x.j->>'id')::bigint),
             '{"vote": false}') AS seen) y)
     SELECT CASE WHEN reader = 'public' THEN rec - 'access' ELSE rec END
-        || jsonb_build_object('sittings', (SELECT j FROM sittings), 'turns', (SELECT j FROM turns),
-                              'votes', (SELECT j FROM votes))
+        || jsonb_build_object('sittings', (SELECT j FROM sittings), 'agenda', (SELECT j FROM agenda),
+                              'turns', (SELECT j FROM turns), 'votes', (SELECT j FROM votes))
         || CASE WHEN reader = 'public' OR rec ? 'access' THEN '{}'::jsonb
            ELSE jsonb_strip_nulls(jsonb_build_object('access', (SELECT jsonb_agg(jsonb_build_object(
                 'kind', a.kind, 'at', a.at, 'person_id', a.person_id,

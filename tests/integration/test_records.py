@@ -470,6 +470,7 @@ class AccessToRecordsTest(unittest.TestCase):
             await chair.ok("vote.publish", vote_id=sid)
             await chair.ok("sitting.close")
             await chair.ok("sitting.open", sitting_id=c.sittings[1])
+            await chair.ok("agenda.next")  # an item first taken up behind closed doors
             for d in ds:
                 await d.ask("attendance.check_in")
             await ds[3].ok("speaker.request", kind="speech")
@@ -517,6 +518,9 @@ class AccessToRecordsTest(unittest.TestCase):
         self.assertEqual((closed["present"], closed["absent"]), ([], []))
         self.assertIsNone(closed["present_count"])
         self.assertEqual([t["sitting_id"] for t in pub["turns"]], [c.sittings[0]] * 2)
+        taken_up = lambda m: {a["id"] for a in m["agenda"] if a["first_active_at"]}
+        self.assertEqual(len(taken_up(full)), 2)
+        self.assertEqual(len(taken_up(pub)), 1)
         self.assertNotIn("Xuânhòa", text)
         self.assertNotIn(str(kv), [str(v["id"]) for v in pub["votes"]])
         cancelled = [v for v in pub["votes"] if v["id"] == ks]
