@@ -229,9 +229,10 @@ static const struct {
 };
 
 /* Answers a failed admin or records statement: a refusal raised by
- * schema/005_admin.sql or 009_records.sql (SQLSTATE P0001, see there) with its code, field, reason
- * and row; anything else as a database failure. rows: for an import, the answer also lists the
- * refused row as "rows", as the checks made here do. */
+ * schema/005_admin.sql, 009_records.sql or 015_access.sql (SQLSTATE P0001, see there) with its
+ * code, field, reason and row, or the person it concerns ("person_id", DETAIL 'person N');
+ * anything else as a database failure. rows: for an import, the answer also lists the refused
+ * row as "rows", as the checks made here do. */
 void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
                     bool rows)
 {
