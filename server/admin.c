@@ -409,6 +409,10 @@ done:
 
 /* --- sign-in codes ------------------------------------------------------------- */
 
+/* The operator's codes (trusted with everything, see docs/security.md): no
+ * standing rule, but, as on the admin page, a new code ends the person's
+ * older unused ones and is in access_audit, which the person and the
+ * minutes see. */
 static int cmd_codes(PGconn *c, struct args *a, FILE *out)
 {
     const char *slug;
@@ -460,8 +464,12 @@ static int cmd_codes(PGconn *c, struct args *a, FILE *out)
         snprintf(mins, sizeof mins, "%ld", minutes);
         const char *q[3] = {hex, PQgetvalue(r, i, 0), mins};
         if (exec_ok(c,
-                    "INSERT INTO signin_code (code_sha256, person_id, created_by, expires_at) "
-                    "VALUES ($1, $2, 'admin-cli', now() + make_interval(mins => $3))",
+                    "WITH old AS (UPDATE signin_code SET expires_at = now() WHERE person_id = "
+                    "$2::bigint AND used_at IS NULL AND expires_at > now()), seen AS (INSERT "
+                    "INTO access_audit (kind, person_id, by_label) VALUES ('code_issued', "
+                    "$2::bigint, 'admin-cli')) INSERT INTO signin_code (code_sha256, person_id, "
+                    "created_by, expires_at) VALUES ($1, $2::bigint, 'admin-cli', now() + "
+                    "make_interval(mins => $3::int))",
                     3, q, "creating a sign-in code") != 0) {
             g_string_free(text, TRUE);
             g_free(exps);

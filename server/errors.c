@@ -103,6 +103,25 @@ static const struct {
          "The database stopped answering, so the request may or may not "
          "have been recorded; send it again with the same key to find out.",
          1},
+    [PL_ERR_STANDING] = {"standing_too_high",
+                         "Người này có cấp bậc ngang hoặc cao hơn bạn; bạn không thể cấp mã đăng "
+                         "nhập hay thay đổi tài khoản của họ.",
+                         "This person's standing is equal to or higher than yours; you cannot "
+                         "issue them a sign-in code or change their account.",
+                         0},
+    [PL_ERR_OTHER_COUNCIL] = {"other_council",
+                              "Người này còn thuộc một Hội đồng khác mà bạn không quản lý; cần "
+                              "quyền ở mọi Hội đồng của họ.",
+                              "This person also belongs to another council you do not manage; "
+                              "it needs the right over every council they belong to.",
+                              0},
+    [PL_ERR_NEEDS_RESET] = {"needs_reset",
+                            "Người này đã có mật khẩu hoặc đã đăng nhập; quản trị viên cần đặt "
+                            "lại tài khoản trước khi cấp mã đăng nhập.",
+                            "This person already has a password or has signed in; an "
+                            "administrator must reset the account before a sign-in code is "
+                            "issued.",
+                            0},
 };
 
 const char *pl_err_code(enum pl_err err)

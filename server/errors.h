@@ -41,6 +41,9 @@ enum pl_err {
     PL_ERR_MEETING_FULL,        /* the voter meeting holds as many citizens as it may */
     PL_ERR_NONCE_IN_USE,        /* a secret ballot's nonce already belongs to another voter */
     PL_ERR_OUTCOME_UNKNOWN,     /* sent to the database, no answer: may or may not have committed */
+    PL_ERR_STANDING,            /* the person acted on has equal or higher standing */
+    PL_ERR_OTHER_COUNCIL,       /* the person also sits in a council the requester does not run */
+    PL_ERR_NEEDS_RESET,         /* a sign-in code for someone who signed in: reset first */
     PL_ERR__COUNT
 };
 

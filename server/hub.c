@@ -576,6 +576,54 @@ static void refuse_detail(struct pl_client *c, const json_t *re, enum pl_err err
     pl_client_send_text(c, text);
 }
 
+/* --- vote.tally ------------------------------------------------------------------ */
+
+/* A vote.tally waiting for the database. */
+struct tally_ask {
+    struct pl_client_ref *from; /* who asked: a reference */
+    json_t *re;                 /* the request's id; owned */
+};
+
+static void tally_answered(void *user, const PGresult *res, enum pl_err err)
+{
+    struct tally_ask *t = user;
+    struct pl_client *c = pl_client_get(t->from);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (c && err == PL_OK) {
+        pl_client_reply(c, t->re, json_loads(PQgetvalue(res, 0, 0), 0, NULL));
+    } else if (c && state && strcmp(state, "P0001") == 0) {
+        /* vote_tally_for's refusal: its code and reason (005_admin style). */
+        const char *code = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        enum pl_err refusal = PL_ERR_FORBIDDEN;
+        for (int k = 0; k < PL_ERR__COUNT; k++)
+            if (code && strcmp(pl_err_code((enum pl_err)k), code) == 0)
+                refusal = (enum pl_err)k;
+        refuse(c, t->re, refusal, PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+    } else if (c) {
+        refuse(c, t->re, err == PL_OK ? PL_ERR_INTERNAL : err, NULL);
+    }
+    pl_client_release(t->from);
+    json_decref(t->re);
+    g_free(t);
+}
+
+/* Answers vote.tally with what vote_tally_for (schema/015_access.sql) lets
+ * the asker see. The vote's row is written in the transaction of each of
+ * its events, so the database is never behind memory. */
+static void ask_tally(struct pl_entry *e, struct pl_client *from, const struct op *op)
+{
+    struct tally_ask *t = g_new0(struct tally_ask, 1);
+    t->from = pl_client_hold(from);
+    t->re = json_incref(op->id);
+    char person[24], session[24], vote[24];
+    snprintf(person, sizeof person, "%lld", (long long)(from->who ? from->who->person_id : 0));
+    snprintf(session, sizeof session, "%lld", (long long)e->id);
+    snprintf(vote, sizeof vote, "%lld", (long long)op->ch.vote_id);
+    const char *p[4] = {person, from->who && from->who->is_admin ? "t" : "f", session, vote};
+    pl_store_query(e->hub->store, "SELECT vote_tally_for($1, $2, $3, $4)::text", 4, p,
+                   WRITE_TIMEOUT_MS, tally_answered, t);
+}
+
 /* Completes a join or resume on a loaded session. */
 static void join_now(struct pl_entry *e, struct pl_client *c, const json_t *req, const json_t *re,
                      bool resume)
@@ -1222,11 +1270,8 @@ static void kick(struct pl_entry *e)
             continue;
         }
         if (!op->ch.event) {
-            /* A read-only request (vote.tally): answered from memory. */
-            struct pl_vote *v = pl_vote_find(e->live, op->ch.vote_id);
-            reply_ok(from, op->id,
-                     json_pack("{s:I, s:s, s:O}", "vote_id", (json_int_t)v->id, "state",
-                               pl_vote_state_name(v->state), "result", v->result));
+            /* A read-only request (vote.tally): answered by the database. */
+            ask_tally(e, from, op);
             op_free(op);
             continue;
         }

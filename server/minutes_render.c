@@ -6,6 +6,7 @@
  */
 #include "minutes_render.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <glib.h>
@@ -301,7 +302,19 @@ char *pl_minutes_html(const json_t *rec, const char *sha256)
         g_string_append(out, "<h3>");
         esc(out, str(x, "title"));
         g_string_append(out, "</h3><p>");
-        if (*str(x, "opened_at")) {
+        /* The public view of a sitting closed to the public has no count
+         * (schema/015_access.sql): say so rather than print 0. */
+        bool members_only = json_is_null(json_object_get(x, "present_count"));
+        if (*str(x, "opened_at") && members_only) {
+            g_string_append(out, "Khai mạc lúc ");
+            when(out, str(x, "opened_at"), 1);
+            if (*str(x, "closed_at")) {
+                g_string_append(out, ", kết thúc lúc ");
+                when(out, str(x, "closed_at"), 1);
+            }
+            g_string_append(out, ". Phiên họp kín: diễn biến chỉ dành cho đại biểu.</p>\n");
+            continue;
+        } else if (*str(x, "opened_at")) {
             g_string_append(out, "Khai mạc lúc ");
             when(out, str(x, "opened_at"), 1);
             if (*str(x, "closed_at")) {
@@ -420,6 +433,28 @@ char *pl_minutes_html(const json_t *rec, const char *sha256)
             g_string_append(out, "</code></p>");
         }
         g_string_append(out, "</section>\n");
+    }
+
+    /* Members' copy only: sign-in codes made and resets done for the
+     * council's people while the session was open (schema/015_access.sql). */
+    const json_t *access = json_object_get(rec, "access");
+    if (json_array_size(access)) {
+        g_string_append(out, "<h2>Nhật ký cấp mã đăng nhập và đặt lại tài khoản</h2>\n"
+                             "<table><tr><th>Thời điểm</th><th>Việc</th><th>Cho</th>"
+                             "<th>Người thực hiện</th></tr>");
+        json_array_foreach(access, i, x)
+        {
+            g_string_append(out, "<tr><td>");
+            when(out, str(x, "at"), 1);
+            g_string_append(out, strcmp(str(x, "kind"), "reset") == 0
+                                     ? "</td><td>Đặt lại tài khoản</td><td>"
+                                     : "</td><td>Cấp mã đăng nhập một lần</td><td>");
+            esc(out, str(x, "person"));
+            g_string_append(out, "</td><td>");
+            esc(out, str(x, "by"));
+            g_string_append(out, "</td></tr>");
+        }
+        g_string_append(out, "</table>\n");
     }
 
     g_string_append(out, "<h2>V. Ghi chú của thư ký</h2>\n<p class=\"notes\">");

@@ -29,13 +29,6 @@
 
 /* --- administration: people and printed sign-in codes --------------------------- */
 
-/* Who may manage whom: an administrator anyone; the chair, a vice-chair or
- * the secretary of a council its members. $1: the requester, $2: is admin. */
-#define MANAGES(person)                                                                            \
-    "($2::boolean OR EXISTS (SELECT 1 FROM membership mine JOIN membership theirs USING "          \
-    "(council_id) WHERE mine.person_id = $1::bigint AND mine.role IN ('chair', 'vice_chair', "     \
-    "'secretary') AND theirs.person_id = " person "))"
-
 /* GET /api/admin/people: the councils the requester manages, with their
  * members, roles and contact details, and the roles the requester may
  * give there (admin_grantable). */
@@ -68,9 +61,12 @@ static int people_list(struct lws *wsi, struct pl_http_req *hr)
 static void codes_stored(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = pl_api_answered(wsi, err);
-    if (!hr)
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_refused(wsi, hr, res, err, false);
         return;
+    }
     json_t *out = json_object_get(hr->api, "codes");
     size_t i;
     json_t *c;
@@ -81,11 +77,19 @@ static void codes_stored(void *user, const PGresult *res, enum pl_err err)
         json_object_set_new(c, "qr_svg", svg ? json_string(svg) : json_null());
         g_free(svg);
     }
-    char address[64], detail[48];
+    char address[64];
     pl_http_peer(wsi, address, sizeof address);
-    snprintf(detail, sizeof detail, "count=%zu", json_array_size(out));
+    /* Whom the codes are for, so the log answers "who could sign in as X". */
+    GString *detail = g_string_new(NULL);
+    g_string_printf(detail, "count=%zu person=", json_array_size(out));
+    json_array_foreach(out, i, c)
+    {
+        g_string_append_printf(detail, "%s%lld", i ? "," : "",
+                               (long long)json_integer_value(json_object_get(c, "person_id")));
+    }
     pl_seclog(pl_server_from_wsi(wsi)->store, "codes_issued",
-              json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
+              json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail->str);
+    g_string_free(detail, TRUE);
     char *text = json_dumps(out, JSON_COMPACT);
     pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
     OPENSSL_cleanse(text, strlen(text));
@@ -95,12 +99,10 @@ static void codes_stored(void *user, const PGresult *res, enum pl_err err)
 static void codes_allowed(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
-    struct pl_http_req *hr = pl_api_answered(wsi, err);
-    if (!hr)
-        return;
-    size_t wanted = json_array_size(json_object_get(hr->api, "person_ids"));
-    if ((size_t)PQntuples(res) != wanted) {
-        pl_http_respond_error(wsi, hr, 403, PL_ERR_FORBIDDEN, "person_ids", 0);
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_refused(wsi, hr, res, err, false);
         return;
     }
     /* Codes are made here, stored as SHA-256 only, and shown once. */
@@ -123,25 +125,29 @@ static void codes_allowed(void *user, const PGresult *res, enum pl_err err)
     json_object_set_new(hr->api, "codes", codes);
     char *r = json_dumps(rows, JSON_COMPACT);
     json_decref(rows);
-    char ttl[16], by[32];
+    char ttl[16], by[32], pid[24];
     snprintf(ttl, sizeof ttl, "%lld",
              (long long)json_integer_value(json_object_get(hr->api, "ttl")));
     snprintf(by, sizeof by, "person:%lld",
              (long long)json_integer_value(json_object_get(hr->api, "by")));
-    const char *params[3] = {r, ttl, by};
+    snprintf(pid, sizeof pid, "%lld",
+             (long long)json_integer_value(json_object_get(hr->api, "by")));
+    /* Checked again as they are stored (someone may have signed in since),
+     * older unused codes of each person end, each code is audited. */
+    const char *params[5] = {pid, json_is_true(json_object_get(hr->api, "admin")) ? "t" : "f", r,
+                             ttl, by};
     hr->db_request = pl_store_query(
         pl_server_from_wsi(wsi)->store,
-        "WITH x AS (INSERT INTO signin_code (code_sha256, person_id, created_by, expires_at) "
-        "SELECT decode(c.h, 'hex'), c.p, $3, now() + make_interval(mins => $2::int) FROM "
-        "jsonb_to_recordset($1::jsonb) AS c(h text, p bigint) RETURNING expires_at) "
-        "SELECT to_char(min(expires_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-        "FROM x",
-        3, params, ADMIN_DB_TIMEOUT_MS, codes_stored, wsi);
+        "SELECT to_char(admin_code_store($1, $2, $3::jsonb, $4::int, $5) AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+        5, params, ADMIN_DB_TIMEOUT_MS, codes_stored, wsi);
     free(r);
 }
 
 /* POST /api/admin/codes {"person_ids": [...], "ttl_minutes": 120}: one-time
- * sign-in codes, each with its QR code, for people the requester manages. */
+ * sign-in codes, each with its QR code, for people the requester may have
+ * them for (admin_code_check, schema/015_access.sql: lower standing in every
+ * council they sit in, no password, not signed in since their last reset). */
 static int codes_begin(struct lws *wsi, struct pl_http_req *hr)
 {
     struct pl_identity who = {0};
@@ -186,20 +192,17 @@ static int codes_begin(struct lws *wsi, struct pl_http_req *hr)
         pl_identity_clear(&who);
         return pl_http_respond_error(wsi, hr, 400, err, field, 0);
     }
-    hr->api = json_pack("{s:O, s:I, s:I}", "person_ids", ids, "ttl",
+    hr->api = json_pack("{s:O, s:I, s:I, s:b}", "person_ids", ids, "ttl",
                         (json_int_t)(ttl ? json_integer_value(ttl) : 120), "by",
-                        (json_int_t)who.person_id);
+                        (json_int_t)who.person_id, "admin", who.is_admin);
     char *list = json_dumps(ids, JSON_COMPACT);
     char pid[24];
     snprintf(pid, sizeof pid, "%lld", (long long)who.person_id);
     const char *params[3] = {pid, who.is_admin ? "t" : "f", list};
-    hr->db_request = pl_store_query(
-        pl_server_from_wsi(wsi)->store,
-        "SELECT p.id, p.display_name, p.login, (SELECT min(m.seat_no)::text FROM membership m "
-        "WHERE m.person_id = p.id) FROM person p WHERE p.id IN (SELECT "
-        "jsonb_array_elements_text($3::jsonb)::bigint) AND NOT p.disabled AND " MANAGES(
-            "p.id") " ORDER BY 4 NULLS LAST, 2",
-        3, params, ADMIN_DB_TIMEOUT_MS, codes_allowed, wsi);
+    hr->db_request =
+        pl_store_query(pl_server_from_wsi(wsi)->store,
+                       "SELECT id, name, login, seat_no FROM admin_code_check($1, $2, $3::jsonb)",
+                       3, params, ADMIN_DB_TIMEOUT_MS, codes_allowed, wsi);
     free(list);
     json_decref(body);
     pl_identity_clear(&who);
@@ -220,12 +223,16 @@ static const struct {
     {"bad_field", PL_ERR_BAD_FIELD, 400},
     {"missing_field", PL_ERR_MISSING_FIELD, 400},
     {"unauthenticated", PL_ERR_UNAUTHENTICATED, 401},
+    {"standing_too_high", PL_ERR_STANDING, 403},
+    {"other_council", PL_ERR_OTHER_COUNCIL, 403},
+    {"needs_reset", PL_ERR_NEEDS_RESET, 403},
 };
 
 /* Answers a failed admin or records statement: a refusal raised by
- * schema/005_admin.sql or 009_records.sql (SQLSTATE P0001, see there) with its code, field, reason
- * and row; anything else as a database failure. rows: for an import, the answer also lists the
- * refused row as "rows", as the checks made here do. */
+ * schema/005_admin.sql, 009_records.sql or 015_access.sql (SQLSTATE P0001, see there) with its
+ * code, field, reason and row, or the person it concerns ("person_id", DETAIL 'person N');
+ * anything else as a database failure. rows: for an import, the answer also lists the refused
+ * row as "rows", as the checks made here do. */
 void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
                     bool rows)
 {
@@ -250,9 +257,12 @@ void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res
     const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
     json_t *extra = NULL;
     int row = 0;
+    long long person = 0;
     if (detail && sscanf(detail, "row %d", &row) == 1 && rows)
         extra = json_pack("{s:i, s:[{s:i, s:s?, s:s}]}", "row", row, "rows", "row", row, "field",
                           field && *field ? field : NULL, "error", code);
+    else if (detail && sscanf(detail, "person %lld", &person) == 1)
+        extra = json_pack("{s:I}", "person_id", (json_int_t)person); /* whom it concerns */
     pl_http_respond_refusal(wsi, hr, refusals[k].status, refusals[k].err, field, reason, extra);
     json_decref(extra);
 }
@@ -472,12 +482,84 @@ static int session_begin(struct lws *wsi, struct pl_http_req *hr)
                     false);
 }
 
+/* --- resets and the person's own notices ------------------------------------------ */
+
+static void reset_done(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = lws_wsi_user(wsi);
+    hr->db_request = 0;
+    if (err != PL_OK) {
+        pl_api_refused(wsi, hr, res, err, false);
+        return;
+    }
+    const char *result = PQgetvalue(res, 0, 0);
+    char address[64], detail[48];
+    pl_http_peer(wsi, address, sizeof address);
+    snprintf(detail, sizeof detail, "person=%lld",
+             (long long)json_integer_value(json_object_get(hr->api, "person_id")));
+    pl_seclog(pl_server_from_wsi(wsi)->store, "person_reset",
+              json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
+    pl_http_respond(wsi, hr, 200, "application/json", result, strlen(result));
+}
+
+/* POST /api/admin/reset {"person_id": N}: an administrator clears a
+ * person's password and ends their sign-ins and codes, so that a new
+ * sign-in code may be made for them (admin_reset_person). */
+static int reset_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct requester r;
+    if (need_sign_in(wsi, hr, &r) != 0)
+        return 0;
+    json_t *doc = body_json(hr);
+    json_t *pid = json_object_get(doc, "person_id");
+    enum pl_err err = PL_OK;
+    if (!json_is_object(doc))
+        err = PL_ERR_BAD_JSON;
+    else if (!pid)
+        err = PL_ERR_MISSING_FIELD;
+    else if (json_object_size(doc) != 1)
+        err = PL_ERR_UNKNOWN_FIELD;
+    else if (!json_is_integer(pid) || json_integer_value(pid) <= 0)
+        err = PL_ERR_BAD_FIELD;
+    if (err != PL_OK) {
+        json_decref(doc);
+        return bad_body(wsi, hr, err, err == PL_ERR_BAD_JSON ? NULL : "person_id");
+    }
+    char target[24];
+    snprintf(target, sizeof target, "%lld", (long long)json_integer_value(pid));
+    hr->api = json_pack("{s:I, s:O}", "by", (json_int_t)g_ascii_strtoll(r.id, NULL, 10),
+                        "person_id", pid);
+    json_decref(doc);
+    const char *params[3] = {r.id, r.admin, target};
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
+                                    "SELECT admin_reset_person($1, $2, $3::bigint)::text", 3,
+                                    params, ADMIN_DB_TIMEOUT_MS, reset_done, wsi);
+    return 0;
+}
+
+/* GET /api/account/notices: the sign-in codes made and resets done for the
+ * signed-in person, newest first, so nobody is signed in as them unseen. */
+static int notices_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct requester r;
+    if (need_sign_in(wsi, hr, &r) != 0)
+        return 0;
+    const char *params[1] = {r.id};
+    hr->phase = PH_WAIT;
+    hr->db_request =
+        pl_store_query(pl_server_from_wsi(wsi)->store, "SELECT access_notices($1)::text", 1, params,
+                       ADMIN_DB_TIMEOUT_MS, pl_api_json_answered, wsi);
+    return 0;
+}
+
 /* --- routing ------------------------------------------------------------------- */
 
 static const struct pl_admin_route routes[] = {
     {"/api/admin/people", false, people_list},      {"/api/admin/codes", true, codes_begin},
     {"/api/admin/person", true, person_begin},      {"/api/admin/import", true, import_begin},
     {"/api/admin/sessions", false, sessions_begin}, {"/api/admin/session", true, session_begin},
+    {"/api/admin/reset", true, reset_begin},        {"/api/account/notices", false, notices_begin},
 };
 
 const struct pl_admin_route *pl_admin_route(const char *path)

@@ -1,6 +1,7 @@
 // The admin page in Chromium: the secretary signs in, sees the council's
-// people with their roles, makes sign-in codes for three delegates and gets
-// printable cards with QR codes; a code from a card signs a delegate in.
+// people with their roles, is refused a sign-in code for the chair, makes
+// codes for three delegates who have no password yet and gets printable
+// cards with QR codes; a code from a card signs a delegate in.
 // Then the secretary adds and edits a person (a refusal names the field),
 // imports a CSV file (every bad row listed, then a good file), creates a
 // session with sittings and a two-level agenda, and edits that agenda while
@@ -23,6 +24,15 @@ await runTest(async (browser) => {
   check((await p.locator("#status").count()) === 0, "no live-connection badge on a page without one");
   check((await p.locator(people).count()) === 31, "31 people of the council listed");
   check((await p.textContent(`${people}:first-child`)).includes("Chủ tịch"), "roles in Vietnamese");
+  // Never a code for the chair: the refusal says why and for whom.
+  const chair = p.locator("tr", { hasText: "Nguyễn Văn Thành" }).locator("input[type=checkbox]");
+  await chair.check();
+  await p.click('button[id^="codes-"]');
+  await p.waitForSelector('#message[data-kind="error"]:not([hidden])');
+  const refused = await p.textContent("#message");
+  check(refused.includes("cấp bậc") && refused.includes("Nguyễn Văn Thành"), `no code for the chair (${refused})`);
+  check((await p.locator(".code-card").count()) === 0, "no card made");
+  await chair.uncheck();
   for (const name of ["Lê Minh Tuấn", "Hoàng Thị Mai", "Vũ Đức Anh"])
     await p.locator("tr", { hasText: name }).locator("input[type=checkbox]").check();
   await p.click('button[id^="codes-"]');

@@ -449,6 +449,161 @@ class MinutesTest(unittest.TestCase):
         self.assertEqual(c.get("/api/minutes?session_id=999999", "thuky")[0], 404)
 
 
+def wait_vote_state(c, vote_id, state, timeout=10):
+    import time
+    end = time.time() + timeout
+    while time.time() < end:
+        if c.q(f"SELECT state FROM vote WHERE session_id = {c.session} AND id = {vote_id}") == state:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"vote {vote_id} never became {state}")
+
+
+class AccessToRecordsTest(unittest.TestCase):
+    """Issue 20 items 2 and 3: public output shows only what was public when
+    it happened, and a vote's tally and named choices follow one rule."""
+
+    def test_closed_sitting_stays_closed_in_final_minutes_and_search(self):
+        c = Council("records_closed_sitting")
+        try:
+            self._closed(c)
+        finally:
+            c.stop()
+
+    def _closed(self, c):
+        # The second sitting is closed to the public (through the admin API,
+        # so the running server knows).
+        titles = c.q("SELECT title FROM sitting ORDER BY ordinal").splitlines()
+        st, r = c.post("/api/admin/session", {
+            "council_id": c.council, "id": c.session, "sittings": [
+                {"id": c.sittings[0], "title": titles[0], "visibility": "public"},
+                {"id": c.sittings[1], "title": titles[1], "visibility": "closed"}]}, "thuky")
+        self.assertEqual(st, 200, r)
+
+        async def sitting():
+            chair, ds, vid, sid = await script_sitting(c)
+            await chair.ok("vote.publish", vote_id=sid)
+            await chair.ok("sitting.close")
+            await chair.ok("sitting.open", sitting_id=c.sittings[1])
+            await chair.ok("agenda.next")  # an item first taken up behind closed doors
+            for d in ds:
+                await d.ask("attendance.check_in")
+            await ds[3].ok("speaker.request", kind="speech")
+            await chair.ok("speaker.grant")
+            await asyncio.sleep(0.3)
+            await chair.ok("speaker.end")
+            kv = (await chair.ok("vote.prepare", kind="named",
+                                 question="Phương án nhân sự Xuânhòa"))["seq"]
+            await chair.ok("vote.open", vote_id=kv)
+            for d, choice in zip(ds, ["for", "against", "for", "for", "for"]):
+                await d.ok("vote.cast", vote_id=kv, choice=choice)
+            await chair.ok("vote.close", vote_id=kv)
+            await chair.ok("vote.publish", vote_id=kv)
+            ks = (await chair.ok("vote.prepare", kind="secret", question="Bỏ phiếu kín Thuậnphong"))["seq"]
+            await chair.ok("vote.open", vote_id=ks)
+            for i, d in enumerate(ds):
+                await d.ok("vote.cast", vote_id=ks, choice="against", nonce=f"k{i}" + "y" * 30)
+            await chair.ok("vote.close", vote_id=ks)
+            return chair, vid, sid, kv, ks
+
+        chair, vid, sid, kv, ks = run(sitting())
+        wait_vote_state(c, ks, "counted")
+
+        async def finish():
+            chair = await c.client("chutich")
+            await chair.ok("vote.cancel", vote_id=ks)
+            await chair.ok("sitting.close")
+            await chair.ok("session.close")
+
+        run(finish())
+        st, fin = c.post("/api/minutes/finalise", {"session_id": c.session}, "thuky")
+        self.assertEqual(st, 200, fin)
+        # Members keep the whole record.
+        st, full = c.get_json(f"/api/minutes?session_id={c.session}", "daibieu05")
+        self.assertEqual(st, 200, full)
+        self.assertIn(kv, [v["id"] for v in full["votes"]])
+        self.assertEqual(len(full["turns"]), 3)
+        # The public sees the public sitting only.
+        st, h, body = c.get(f"/api/minutes?session_id={c.session}")
+        self.assertEqual(st, 200)
+        self.assertEqual(h["x-content-sha256"], hashlib.sha256(body).hexdigest())
+        pub = json.loads(body)
+        text = body.decode()
+        closed = [s for s in pub["sittings"] if s["id"] == c.sittings[1]][0]
+        self.assertEqual((closed["present"], closed["absent"]), ([], []))
+        self.assertIsNone(closed["present_count"])
+        self.assertEqual([t["sitting_id"] for t in pub["turns"]], [c.sittings[0]] * 2)
+        taken_up = lambda m: {a["id"] for a in m["agenda"] if a["first_active_at"]}
+        self.assertEqual(len(taken_up(full)), 2)
+        self.assertEqual(len(taken_up(pub)), 1)
+        self.assertNotIn("Xuânhòa", text)
+        self.assertNotIn(str(kv), [str(v["id"]) for v in pub["votes"]])
+        cancelled = [v for v in pub["votes"] if v["id"] == ks]
+        self.assertTrue(all(v["result"] is None for v in cancelled), cancelled)
+        self.assertEqual(sorted(v["id"] for v in pub["votes"] if v["result"]), sorted([vid, sid]))
+        # CSV and HTML come from the same view.
+        st, _, html = c.get(f"/api/minutes?session_id={c.session}&format=html")
+        self.assertNotIn("Xuânhòa", html.decode())
+        self.assertIn("Phiên họp kín: diễn biến chỉ dành cho đại biểu", html.decode())
+        # Search: no hit, no snippet, for the public; members find it.
+        st, r = c.get_json("/api/search?council=nhi-chieu&q=" + urllib.parse.quote("Xuânhòa"))
+        self.assertEqual((st, r["minutes"]), (200, []))
+        st, r = c.get_json("/api/search?council=nhi-chieu&q=Thuanphong")
+        self.assertEqual(r["minutes"], [])
+        st, r = c.get_json("/api/search?council=nhi-chieu&q=ngan%20sach")
+        self.assertEqual(len(r["minutes"]), 1)
+        self.assertNotIn("Xuânhòa", json.dumps(r, ensure_ascii=False))
+        st, r = c.get_json("/api/search?council=nhi-chieu&q=Xuanhoa", "daibieu05")
+        self.assertEqual(len(r["minutes"]), 1)
+        # Open data: the closed sitting's vote is not in the archive either.
+        st, a = c.get_json("/api/public/archive?council=nhi-chieu")
+        self.assertNotIn("Xuânhòa", json.dumps(a, ensure_ascii=False))
+        self.assertEqual(a["sessions"][0]["minutes"]["sha256"], h["x-content-sha256"])
+
+    def test_draft_minutes_follow_the_tally_rule(self):
+        c = Council("records_draft_rule")
+        try:
+            self._draft(c)
+        finally:
+            c.stop()
+
+    def _draft(self, c):
+        async def sitting():
+            chair, ds, vid, sid = await script_sitting(c)
+            return chair, ds, vid, sid
+
+        chair, ds, vid, sid = run(sitting())
+        wait_vote_state(c, sid, "counted")
+
+        async def named_open():
+            chair = await c.client("chutich")
+            dele = await c.client("daibieu05")
+            nv = (await chair.ok("vote.prepare", kind="named", question="Biểu quyết đang mở"))["seq"]
+            await chair.ok("vote.open", vote_id=nv)
+            await dele.ok("vote.cast", vote_id=nv, choice="against")
+            r = await dele.ask("vote.tally", vote_id=sid)
+            t = await chair.ok("vote.tally", vote_id=sid)
+            return nv, r, t
+
+        nv, refused, tally = run(named_open())
+        self.assertEqual(refused["type"], "error")
+        self.assertEqual(refused["code"], "forbidden")
+        self.assertEqual((tally["result"]["for"], tally["result"]["against"]), (2, 3))
+        st, m = c.get_json(f"/api/minutes?session_id={c.session}", "daibieu05")
+        self.assertEqual(st, 200, m)
+        votes = {v["id"]: v for v in m["votes"]}
+        # What vote.tally refuses a delegate, the minutes refuse too.
+        self.assertIsNone(votes[sid]["result"])
+        self.assertIsNone(votes[sid]["ballot_digest"])
+        self.assertIsNone(votes[nv]["named"])
+        self.assertIsNone(votes[nv]["result"])
+        self.assertEqual(votes[vid]["result"]["for"], 3)  # published: for everyone
+        st, m = c.get_json(f"/api/minutes?session_id={c.session}", "chutich")
+        votes = {v["id"]: v for v in m["votes"]}
+        self.assertEqual(votes[sid]["result"], tally["result"])
+        self.assertIsNone(votes[nv]["named"])
+
+
 class PetitionsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

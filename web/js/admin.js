@@ -13,6 +13,7 @@ import { signinForm, signout } from "./signin.js";
 const main = document.getElementById("main");
 const ROLES = ["chair", "vice_chair", "secretary", "delegate", "staff"];
 let me = null;
+const names = new Map(); // person id -> name, to say whom a refusal concerns
 
 // The server's message, then which field, the reason and the row, in words.
 function refusal(err) {
@@ -20,6 +21,7 @@ function refusal(err) {
   if (err.field) parts.push(t("admin.about", { field: fieldName(err.field) }));
   if (err.reason) parts.push(t(`admin.reason.${err.reason}`));
   if (err.row) parts.push(t("admin.row", { row: err.row }));
+  if (err.person_id) parts.push(t("admin.concerns", { name: names.get(err.person_id) || `#${err.person_id}` }));
   showError({ message: parts.join(" — ") });
 }
 
@@ -38,6 +40,7 @@ async function load() {
     return showError(e);
   }
   document.body.dataset.live = "yes";
+  for (const c of people) for (const p of c.people) names.set(p.person_id, p.name);
   main.replaceChildren(
     el("section", { class: "card no-print" },
       el("p", {}, t("signin.signed_in", { name: me.display_name }), " ",
@@ -58,7 +61,9 @@ function council(c, s) {
     return el("tr", {}, el("td", {}, box), el("td", {}, p.seat_no || ""), el("td", {}, p.name),
       el("td", {}, p.login), el("td", {}, t(`role.${p.role}`)), el("td", {}, p.disabled ? t("admin.disabled") : ""),
       el("td", {}, el("button", { type: "button", id: `edit-${p.person_id}`, "aria-label": t("admin.edit_who", { name: p.name }),
-        onclick: () => personForm(form, c, p) }, t("admin.edit"))));
+        onclick: () => personForm(form, c, p) }, t("admin.edit")),
+        me.is_admin ? el("button", { type: "button", class: "link", id: `reset-${p.person_id}`,
+          "aria-label": t("admin.reset_who", { name: p.name }), onclick: () => reset(p) }, t("admin.reset")) : null));
   });
   const ttl = el("input", { id: `ttl-${c.council_id}`, type: "number", min: 1, max: 10080, value: 120 });
   return el("div", {},
@@ -319,6 +324,20 @@ function items(list, depth, redraw, k, parentList = null, parentIndex = -1) {
 }
 
 // --- printed codes --------------------------------------------------------------
+
+// An administrator's reset (POST /api/admin/reset): the person's password and
+// sign-ins end, so a new one-time code may be printed for them. They are told
+// at their next sign-in, and it is in the security log.
+async function reset(p) {
+  clearMessage();
+  if (!window.confirm(t("admin.reset_confirm", { name: p.name }))) return;
+  try {
+    await postJSON("/api/admin/reset", { person_id: p.person_id });
+  } catch (e) {
+    return refusal(e);
+  }
+  showInfo(t("admin.reset_done", { name: p.name }));
+}
 
 async function issue(ids, ttl) {
   clearMessage();

@@ -2,7 +2,7 @@
 // The server sets an HttpOnly cookie, which the WebSocket then carries.
 import { el, forgetNonces } from "./live.js";
 import { t } from "./i18n.js";
-import { showError } from "./page.js";
+import { showError, showInfo } from "./page.js";
 
 export function signinForm(onDone) {
   const login = el("input", { id: "login", name: "login", autocomplete: "username", required: true });
@@ -31,6 +31,7 @@ export function signinForm(onDone) {
     const data = await r.json();
     if (!r.ok) return showError(data);
     onDone(data.person);
+    showAccessNotices();
   });
   return form;
 }
@@ -39,4 +40,21 @@ export async function signout() {
   forgetNonces(); // the next person on this tablet gets nonces of their own
   await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
   location.reload();
+}
+
+// Sign-in codes made and resets done for this person since their previous
+// sign-in (GET /api/account/notices): nobody signs in as them unseen.
+async function showAccessNotices() {
+  let out;
+  try {
+    const r = await fetch("/api/account/notices", { credentials: "same-origin" });
+    if (!r.ok) return;
+    out = await r.json();
+  } catch {
+    return;
+  }
+  const fresh = (out.notices || []).filter((n) => n.new);
+  if (!fresh.length) return;
+  const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN");
+  showInfo(fresh.map((n) => t(`signin.notice.${n.kind}`, { by: n.by, time: when(n.at) })).join(" "));
 }
