@@ -227,8 +227,9 @@ class HungDatabaseTest(unittest.TestCase):
         after the crash); the retry with the same key then does it, once."""
         chair = await self.client("big001")
         # plenumd's two connections: the probe's last statement is SELECT 1.
+        # (a probe that has not sent its first one yet shows no query).
         rows = self.psql("SELECT pid, query FROM pg_stat_activity WHERE application_name = "
-                         "'plenumd' AND query <> 'SELECT 1'").splitlines()
+                         "'plenumd' AND query NOT IN ('SELECT 1', '')").splitlines()
         self.assertEqual(len(rows), 1, rows)
         backend = int(rows[0].split("|")[0])
         k = key()
@@ -255,7 +256,12 @@ class HungDatabaseTest(unittest.TestCase):
         chair = await self.client("big001")
         voter = await self.client("big002")
         await voter.ok("attendance.check_in")
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Phiếu kín khi treo"))["seq"]
+        for login in ("big003", "big004"):  # the quorum: 3 of 4
+            other = await self.client(login)
+            await other.ok("attendance.check_in")
+            await other.close()
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Phiếu kín khi treo",
+                              board=council_fixture.big_board(self.people)))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         n = nonce()
         pg.freeze()

@@ -482,12 +482,16 @@ class AccessToRecordsTest(unittest.TestCase):
 
         async def sitting():
             chair, ds, vid, sid = await script_sitting(c)
-            await chair.ok("vote.publish", vote_id=sid)
+            await confirm_secret(c, sid)  # published by its counting board
             await chair.ok("sitting.close")
             await chair.ok("sitting.open", sitting_id=c.sittings[1])
             await chair.ok("agenda.next")  # an item first taken up behind closed doors
             for d in ds:
                 await d.ask("attendance.check_in")
+            sec = await c.client("thuky")  # the quorum of this sitting too
+            await council_fixture.fill_quorum(sec, c.person, len(ds),
+                                              skip=[f"daibieu{n:02d}" for n in range(3, 8)])
+            await sec.close()
             await ds[3].ok("speaker.request", kind="speech")
             await chair.ok("speaker.grant")
             await asyncio.sleep(0.3)
@@ -499,7 +503,8 @@ class AccessToRecordsTest(unittest.TestCase):
                 await d.ok("vote.cast", vote_id=kv, choice=choice)
             await chair.ok("vote.close", vote_id=kv)
             await chair.ok("vote.publish", vote_id=kv)
-            ks = (await chair.ok("vote.prepare", kind="secret", question="Bỏ phiếu kín Thuậnphong"))["seq"]
+            ks = (await chair.ok("vote.prepare", kind="secret", question="Bỏ phiếu kín Thuậnphong",
+                                 board=[c.person[l] for l in council_fixture.DEMO_BOARD]))["seq"]
             await chair.ok("vote.open", vote_id=ks)
             for i, d in enumerate(ds):
                 await d.ok("vote.cast", vote_id=ks, choice="against", nonce=f"k{i}" + "y" * 30)
