@@ -90,6 +90,12 @@ static const struct {
                              "The voter meeting holds as many citizens as it may; please follow "
                              "the livestream or send a written petition.",
                              1},
+    [PL_ERR_SERVER_BUSY] = {"server_busy",
+                            "Máy chủ đang bận kiểm tra các lần đăng nhập khác; vui lòng thử lại "
+                            "sau vài giây.",
+                            "The server is busy checking other sign-ins; please retry in a few "
+                            "seconds.",
+                            1},
 };
 
 const char *pl_err_code(enum pl_err err)

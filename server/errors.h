@@ -39,6 +39,7 @@ enum pl_err {
     PL_ERR_FILE_TYPE,           /* an upload whose content is not an accepted type or its name's */
     PL_ERR_SERVER_FULL,         /* the server holds its maximum of connections; retry later */
     PL_ERR_MEETING_FULL,        /* the voter meeting holds as many citizens as it may */
+    PL_ERR_SERVER_BUSY,         /* the password checks queue is full; retry in seconds */
     PL_ERR__COUNT
 };
 

@@ -297,6 +297,56 @@ class MeetingTest(unittest.TestCase):
             await c.close()
 
 
+class PetitionLimitTest(unittest.TestCase):
+    """Issue 20: a citizen's written petitions in a meeting count against
+    the same per-address limit as the public form (--petitions-per-hour),
+    whatever the connection; only an open meeting takes them; each is in
+    the security log."""
+
+    def test_meeting_petitions_share_the_address_limit(self):
+        url = council_fixture.demo_db(pg, "meetings_petitions")
+        d = Plenumd(url, extra_args=FAST_LIMITS + ["--petitions-per-hour", "3"])
+        try:
+            run(self._limit(d, int(pg.psql("SELECT id FROM council", "meetings_petitions")),
+                            d.login("chutich", "plenum-demo")))
+            events = pg.psql("SELECT count(*) FROM security_event WHERE event = "
+                             "'petition_received' AND address = '127.0.0.1'",
+                             "meetings_petitions")
+            self.assertEqual(events, "3")
+        finally:
+            d.finish()
+
+    async def _limit(self, d, council, token):
+        mod = await LiveClient.connect(d, token, name="moderator")
+        m = await mod.ok("meeting.create", council_id=council, title="Hạn mức kiến nghị")
+        mid = m["meeting_id"]
+        await mod.ok("meeting.join", meeting_id=mid)
+        text = "Đề nghị sửa chữa đèn chiếu sáng trên đường Lê Lợi."
+        a = await LiveClient.connect(d, name="a")
+        j = await a.ok("meeting.join", meeting_id=mid, name="Cử tri A")
+        # A planned meeting takes no petitions yet.
+        r = await a.ask("meeting.petition", content=text)
+        self.assertEqual((r.get("code"), r.get("reason")), ("invalid_state", "meeting_not_open"))
+        await mod.ok("meeting.open")
+        for _ in range(3):
+            await a.ok("meeting.petition", content=text)
+        r = await a.ask("meeting.petition", content=text)
+        self.assertEqual(r.get("code"), "rate_limited", r)
+        # Coming back on a new connection changes nothing.
+        await a.close()
+        a = await LiveClient.connect(d, name="a again")
+        await a.ok("meeting.join", meeting_id=mid, token=j["token"])
+        r = await a.ask("meeting.petition", content=text)
+        self.assertEqual(r.get("code"), "rate_limited", r)
+        # Nor does the public form: the same address, the same limit.
+        st, _, body = d.post_json("/api/public/petitions", {
+            "council": "nhi-chieu", "name": "Cử tri A", "contact": "0912 345 678",
+            "content": text, "area": "transport", "locality": "Tổ dân phố 3"})
+        self.assertEqual(st, 429, body)
+        for c in (mod, a):
+            await c.close()
+
+
 class TwoNodesTest(unittest.TestCase):
     """A moderator on one node, citizens on another: each node sends its
     clients every event committed by either, in seq order, once."""

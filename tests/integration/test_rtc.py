@@ -100,7 +100,10 @@ class Remote:
             elif msg["type"] == "ice" and self.relay_answer:
                 r = await self.c.ask("rtc.ice", candidate=msg["candidate"],
                                      sdp_mline_index=msg["sdp_mline_index"])
-                if r["type"] != "ok" and r.get("reason") != "not_in_room":
+                # A link-local address of this host is refused by design
+                # (issue 20); the peer's other candidates carry on.
+                if r["type"] != "ok" and r.get("reason") not in ("not_in_room",
+                                                                 "forbidden_address"):
                     raise AssertionError(f"candidate refused: {r}")
             elif msg["type"] == "stats":
                 self.stats = msg

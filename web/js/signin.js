@@ -1,7 +1,7 @@
 // Sign-in for the delegate and chair pages: password or one-time code.
 // The server sets an HttpOnly cookie, which the WebSocket then carries.
 import { el } from "./live.js";
-import { t } from "./i18n.js";
+import { t, withLang } from "./i18n.js";
 import { showError } from "./page.js";
 
 export function signinForm(onDone) {
@@ -22,7 +22,7 @@ export function signinForm(onDone) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = code.value.trim() ? { code: code.value.trim() } : { login: login.value.trim(), password: password.value };
-    const r = await fetch("/api/login", {
+    const r = await fetch(withLang("/api/login"), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
@@ -36,6 +36,6 @@ export function signinForm(onDone) {
 }
 
 export async function signout() {
-  await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
+  await fetch(withLang("/api/logout"), { method: "POST", credentials: "same-origin" });
   location.reload();
 }
