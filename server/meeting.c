@@ -700,11 +700,6 @@ static void create(struct pl_meetings *m, struct pl_client *c, const struct pl_r
 static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)
 {
     struct pl_mseat *s = c->meeting;
-    if (s->room->closed || !s->room->open) {
-        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, "meeting_id",
-                         s->room->closed ? "meeting_closed" : "meeting_not_open");
-        return;
-    }
     json_t *doc = json_deep_copy(req->root);
     json_object_del(doc, "type");
     json_object_del(doc, "id");
@@ -717,6 +712,13 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
                                                               : PL_ERR_BAD_FIELD,
                          json_string_value(json_object_get(first, "field")), NULL);
         json_decref(problems);
+        json_decref(doc);
+        return;
+    }
+    /* The shape first, then the state: a petition waits for the meeting. */
+    if (s->room->closed || !s->room->open) {
+        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, "meeting_id",
+                         s->room->closed ? "meeting_closed" : "meeting_not_open");
         json_decref(doc);
         return;
     }
