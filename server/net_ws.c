@@ -291,13 +291,11 @@ static int handshake_token(struct lws *wsi, char token[PL_TOKEN_LEN + 1])
 static int refuse(struct lws *wsi, unsigned status, enum pl_err err, const char *event,
                   const char *login, int64_t person_id)
 {
-    char address[64], lang[64];
+    char address[64];
     pl_http_peer(wsi, address, sizeof address);
     if (event) /* NULL: not a security event, and no database write under load */
         pl_seclog(pl_server_from_wsi(wsi)->store, event, person_id, login, address, NULL);
-    enum pl_lang l = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
-                         ? pl_lang_parse(lang)
-                         : PL_LANG_VI;
+    enum pl_lang l = conn_lang(wsi); /* the page's ?lang=, else Accept-Language */
     char body[512];
     int blen = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\",\"retryable\":%s}",
                         pl_err_code(err), pl_err_message(err, l),
