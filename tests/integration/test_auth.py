@@ -444,6 +444,8 @@ class AuthTest(unittest.TestCase):
         st, _, _ = self.d.post_json("/api/login", {"login": "target",
                                                    "password": "target-password-1"})
         self.assertEqual(st, 200)
+        st, _, _ = self.d.post_json("/api/login", {"login": "target", "password": "wrong-9"})
+        self.assertEqual(st, 401)  # counted from nothing again
         events = security_events(self.url)
         self.assertIn("login_backoff:target", events)
         self.assertIn("login_refused_locked:target", events)
