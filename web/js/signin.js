@@ -22,15 +22,26 @@ export function signinForm(onDone) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = code.value.trim() ? { code: code.value.trim() } : { login: login.value.trim(), password: password.value };
-    const r = await fetch(withLang("/api/login"), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    });
-    const data = await r.json();
-    if (!r.ok) return showError(data);
-    onDone(data.person);
+    // A hall signs in at once from one address: a check refused only
+    // because others from here or the queue were busy (rate_limited,
+    // server_busy) is sent again after its Retry-After, twice at most.
+    // A wrong password's "locked" is shown, not retried.
+    for (let attempt = 0; ; attempt++) {
+      const r = await fetch(withLang("/api/login"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+      const data = await r.json().catch(() => ({}));
+      const busy = data.error === "rate_limited" || data.error === "server_busy";
+      if (!r.ok && busy && attempt < 2) {
+        await new Promise((done) => setTimeout(done, 1000 * Math.min(data.retry_after || 1, 5)));
+        continue;
+      }
+      if (!r.ok) return showError(data);
+      return onDone(data.person);
+    }
   });
   return form;
 }
