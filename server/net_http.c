@@ -113,6 +113,10 @@ int pl_http_refuse_now(struct lws *wsi, struct pl_http_req *hr, int status, enum
                                     (const unsigned char *)"no-store", 8, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                     (const unsigned char *)"close", 5, &p, end) ||
+        (pl_server_from_wsi(wsi)->tls &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)"strict-transport-security:",
+                                     (const unsigned char *)PL_HSTS, sizeof PL_HSTS - 1, &p,
+                                     end)) ||
         lws_finalize_http_header(wsi, &p, end)) {
         free(text);
         return -1;
