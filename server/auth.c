@@ -39,7 +39,7 @@ struct pl_auth {
     "s.id, s.token_sha256, s.person_id, p.login, p.display_name, p.is_admin, "                     \
     "(extract(epoch FROM s.created_at) * 1e6)::bigint, "                                           \
     "(extract(epoch FROM s.expires_at) * 1e6)::bigint, "                                           \
-    "(extract(epoch FROM s.last_seen_at) * 1e6)::bigint"
+    "(extract(epoch FROM s.last_seen_at) * 1e6)::bigint, " PL_AUTH_STAFF_SQL
 #define SESSION_FROM                                                                               \
     " FROM auth_session s JOIN person p ON p.id = s.person_id "                                    \
     "WHERE s.revoked_at IS NULL AND s.expires_at > now() AND NOT p.disabled"
@@ -138,6 +138,7 @@ static struct session *from_row(const PGresult *r, int i)
     s->created_us = g_ascii_strtoll(PQgetvalue(r, i, 6), NULL, 10);
     s->expires_us = g_ascii_strtoll(PQgetvalue(r, i, 7), NULL, 10);
     s->last_seen_us = g_ascii_strtoll(PQgetvalue(r, i, 8), NULL, 10);
+    s->who.is_staff = strcmp(PQgetvalue(r, i, 9), "t") == 0;
     return s;
 }
 

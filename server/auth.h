@@ -22,6 +22,12 @@
 
 #define PL_AUTH_CHANNEL "plenum_auth"
 
+/* Whether person p holds a records-keeping role in some council (the roles
+ * of rec_is_staff, schema/009_records.sql): struct pl_identity's is_staff. */
+#define PL_AUTH_STAFF_SQL                                                                          \
+    "EXISTS (SELECT 1 FROM membership m WHERE m.person_id = p.id "                                 \
+    "AND m.role IN ('chair', 'vice_chair', 'secretary', 'staff'))"
+
 enum pl_auth_end_reason { PL_AUTH_SIGNED_OUT, PL_AUTH_EXPIRED, PL_AUTH_REVOKED };
 
 /* Told when a session ends, so its sockets can be closed (1008). */

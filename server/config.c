@@ -56,6 +56,11 @@ static const struct opt opts[] = {
     {"trusted-proxies", "PLENUM_TRUSTED_PROXIES", OPT_STR, F(trusted_proxies), 0, 0, NULL,
      "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
      "(none)"},
+    {"metrics-token", "PLENUM_METRICS_TOKEN", OPT_STR, F(metrics_token), 0, 0, NULL,
+     "bearer token that lets a scraper from another address read /metrics (none: loopback "
+     "only)"},
+    {"metrics-allow", "PLENUM_METRICS_ALLOW", OPT_STR, F(metrics_allow), 0, 0, NULL,
+     "comma-separated addresses that may read /metrics besides loopback (none)"},
     {"allowed-origins", "PLENUM_ALLOWED_ORIGINS", OPT_STR, F(allowed_origins), 0, 0, NULL,
      "comma-separated exact browser Origins (this server's localhost URLs)"},
     {"session-idle-timeout", "PLENUM_SESSION_IDLE_TIMEOUT", OPT_INT, F(session_idle_s), 1,
@@ -63,12 +68,23 @@ static const struct opt opts[] = {
     {"session-max-age", "PLENUM_SESSION_MAX_AGE", OPT_INT, F(session_max_s), 1, 366 * 86400,
      "seconds", "sign-in ends this long after it began (57600)"},
     {"login-lock-after", "PLENUM_LOGIN_LOCK_AFTER", OPT_INT, F(login_lock_after), 1, 1000,
-     "a count", "failed logins per account before a lockout (10)"},
+     "a count",
+     "failed logins per account before its exponential backoff starts (10); the account is "
+     "never locked"},
     {"login-address-lock-after", "PLENUM_LOGIN_ADDRESS_LOCK_AFTER", OPT_INT,
      F(login_address_lock_after), 1, 100000, "a count",
      "failed logins per address before a lockout (50)"},
     {"login-lock-seconds", "PLENUM_LOGIN_LOCK_SECONDS", OPT_INT, F(login_lock_s), 1, 86400,
-     "seconds", "lockout length and counting window (900)"},
+     "seconds", "counting window of failed logins and an address's lockout (900)"},
+    {"login-backoff-max-seconds", "PLENUM_LOGIN_BACKOFF_MAX_SECONDS", OPT_INT,
+     F(login_backoff_max_s), 1, 3600, "seconds",
+     "longest wait an account's backoff imposes on addresses that failed (60; 5 at most for "
+     "an address with no failures)"},
+    {"login-queue", "PLENUM_LOGIN_QUEUE", OPT_INT, F(login_queue), 1, 100000, "a count",
+     "password checks waiting or running; more are refused with 503 server_busy (32)"},
+    {"login-inflight-per-address", "PLENUM_LOGIN_INFLIGHT_PER_ADDRESS", OPT_INT,
+     F(login_inflight_per_address), 1, 1000, "a count",
+     "password checks one address may have in progress; more: 429 rate_limited (4)"},
     {"max-message-bytes", "PLENUM_MAX_MESSAGE_BYTES", OPT_INT, F(max_message_bytes), 256, 1048576,
      "bytes", "largest WebSocket message (65536)"},
     {"ws-rate-per-minute", "PLENUM_WS_RATE_PER_MINUTE", OPT_INT, F(ws_rate_per_minute), 1, 1000000,
@@ -81,6 +97,15 @@ static const struct opt opts[] = {
      F(max_conns_per_account), 1, 10000, "a count", "open WebSockets per account (10)"},
     {"max-connections", "PLENUM_MAX_CONNECTIONS", OPT_INT, F(max_connections), 1, 1000000,
      "a count", "open WebSockets in all; more are refused with 503 server_full (20000)"},
+    {"max-anonymous-per-address", "PLENUM_MAX_ANONYMOUS_PER_ADDRESS", OPT_INT,
+     F(max_anon_per_address), 1, 1000000, "a count",
+     "anonymous WebSockets per address; more are refused with 429 rate_limited (20)"},
+    {"reserved-for-members", "PLENUM_RESERVED_FOR_MEMBERS", OPT_INT, F(reserved_for_members), 0, 90,
+     "a percentage", "share of --max-connections that only signed-in people may take (10)"},
+    {"http-body-timeout", "PLENUM_HTTP_BODY_TIMEOUT", OPT_INT, F(http_body_timeout_s), 1, 3600,
+     "seconds",
+     "an HTTP request body must arrive whole within this, or the connection is "
+     "closed (30)"},
     {"ws-max-queue-kib", "PLENUM_WS_MAX_QUEUE_KIB", OPT_INT, F(ws_max_queue_kib), 16, 65536, "KiB",
      "unsent data a client may fall behind by before it is dropped (1024)"},
     {"ws-ping-interval", "PLENUM_WS_PING_INTERVAL", OPT_INT, F(ws_ping_s), 1, 3600, "seconds",
@@ -110,7 +135,7 @@ static const struct opt opts[] = {
 
 const char *pl_config_usage(void)
 {
-    static char text[8192];
+    static char text[16384];
     if (text[0])
         return text;
     GString *s = g_string_new(
@@ -269,6 +294,12 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->login_lock_after = 10;
     cfg->login_address_lock_after = 50;
     cfg->login_lock_s = 900;
+    cfg->login_backoff_max_s = 60;
+    cfg->login_queue = 32;
+    cfg->login_inflight_per_address = 4;
+    cfg->max_anon_per_address = 20;
+    cfg->reserved_for_members = 10;
+    cfg->http_body_timeout_s = 30;
     cfg->max_message_bytes = 64 * 1024;
     cfg->max_upload_mb = 50;
     cfg->petitions_per_hour = 20;

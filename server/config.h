@@ -43,14 +43,22 @@ struct pl_config {
      * server's own http(s)://localhost:PORT and 127.0.0.1:PORT. */
     char *allowed_origins;
     char *trusted_proxies; /* comma-separated IP addresses; owned; NULL: none */
+    /* Who may read /metrics besides loopback: a bearer token and/or
+     * comma-separated addresses; owned; NULL: none. */
+    char *metrics_token;
+    char *metrics_allow;
 
     /* Login sessions. */
     int session_idle_s; /* revoked after this long without use */
     int session_max_s;  /* absolute lifetime */
-    /* Login attempts: slowed after a third of the lock threshold. */
-    int login_lock_after;         /* failures per account within the window */
-    int login_address_lock_after; /* failures per address within the window */
-    int login_lock_s;             /* lockout and counting window */
+    /* Login attempts (docs/security.md, "Login limits"): an address is
+     * slowed, then locked; an account backs off exponentially, never locks. */
+    int login_lock_after;           /* failures per account before its backoff starts */
+    int login_address_lock_after;   /* failures per address within the window: locked */
+    int login_lock_s;               /* counting window and an address's lockout */
+    int login_backoff_max_s;        /* longest wait an account's backoff imposes */
+    int login_queue;                /* password checks waiting or running in all */
+    int login_inflight_per_address; /* password checks one address may have running */
 
     /* WebSocket limits. */
     int max_message_bytes;   /* larger messages close the socket with 1009 */
@@ -58,12 +66,15 @@ struct pl_config {
     int ws_rate_burst;       /* messages allowed at once */
     int ws_rate_close_after; /* refused messages in a row before close 1008 */
     int max_conns_per_account;
-    int max_connections;    /* open WebSockets in all; more are refused with 503 */
-    int ws_max_queue_kib;   /* unsent bytes a client may hold before it is dropped */
-    int ws_ping_s;          /* idle seconds before the server pings */
-    int ws_hangup_s;        /* idle seconds before the server hangs up */
-    int max_upload_mb;      /* largest session document, MiB */
-    int petitions_per_hour; /* citizens' petitions per address per hour */
+    int max_connections;      /* open WebSockets in all; more are refused with 503 */
+    int max_anon_per_address; /* anonymous WebSockets per address; more: 429 */
+    int reserved_for_members; /* percent of max_connections only signed-in people get */
+    int http_body_timeout_s;  /* a request body must be whole within this */
+    int ws_max_queue_kib;     /* unsent bytes a client may hold before it is dropped */
+    int ws_ping_s;            /* idle seconds before the server pings */
+    int ws_hangup_s;          /* idle seconds before the server hangs up */
+    int max_upload_mb;        /* largest session document, MiB */
+    int petitions_per_hour;   /* citizens' petitions per address per hour */
 
     /* Remote participants (media/rtc.c). */
     char *rtc_stun;           /* stun://HOST:PORT; owned; NULL: none */

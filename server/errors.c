@@ -122,6 +122,12 @@ static const struct {
                             "administrator must reset the account before a sign-in code is "
                             "issued.",
                             0},
+    [PL_ERR_SERVER_BUSY] = {"server_busy",
+                            "Máy chủ đang bận kiểm tra các lần đăng nhập khác; vui lòng thử lại "
+                            "sau vài giây.",
+                            "The server is busy checking other sign-ins; please retry in a few "
+                            "seconds.",
+                            1},
 };
 
 const char *pl_err_code(enum pl_err err)

@@ -44,6 +44,7 @@ enum pl_err {
     PL_ERR_STANDING,            /* the person acted on has equal or higher standing */
     PL_ERR_OTHER_COUNCIL,       /* the person also sits in a council the requester does not run */
     PL_ERR_NEEDS_RESET,         /* a sign-in code for someone who signed in: reset first */
+    PL_ERR_SERVER_BUSY,         /* the password checks queue is full; retry in seconds */
     PL_ERR__COUNT
 };
 

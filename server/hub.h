@@ -44,6 +44,9 @@ struct pl_client {
     /* Set by the transport. */
     const struct pl_identity *who; /* NULL: anonymous observer; owned by the transport */
     enum pl_lang lang;
+    /* The peer's address (after a trusted proxy's X-Forwarded-For), for
+     * per-address limits and the security log; owned by the transport. */
+    const char *address;
     /* Queues a frame to this client, taking a new reference. */
     void (*send)(struct pl_client *c, struct pl_frame *f);
     /* Managed by the hub. */

@@ -15,6 +15,10 @@ struct pl_identity {
     char *login;
     char *display_name;
     bool is_admin;
+    /* Holds a records-keeping role (chair, vice-chair, secretary, staff) in
+     * some council, as of sign-in: lets the transport refuse an upload at
+     * its headers. The database still decides per council. */
+    bool is_staff;
 };
 
 void pl_identity_copy(struct pl_identity *dst, const struct pl_identity *src);

@@ -23,6 +23,8 @@ struct pl_kdf_job {
 };
 
 static GThreadPool *pool;
+/* Reservations and jobs not yet delivered back; main loop only. */
+static int outstanding, max_outstanding;
 
 static void job_free(struct pl_kdf_job *job)
 {
@@ -38,6 +40,7 @@ static void job_free(struct pl_kdf_job *job)
 static gboolean deliver(gpointer data)
 {
     struct pl_kdf_job *job = data;
+    outstanding--;
     if (!job->cancelled)
         job->cb(job->user, job->result);
     job_free(job);
@@ -59,8 +62,9 @@ static void work(gpointer data, gpointer unused)
     g_main_context_invoke(NULL, deliver, job);
 }
 
-void pl_kdf_pool_start(int threads)
+void pl_kdf_pool_start(int threads, int max_jobs)
 {
+    max_outstanding = max_jobs;
     if (!pool)
         pool = g_thread_pool_new(work, NULL, threads, FALSE, NULL);
 }
@@ -71,6 +75,20 @@ void pl_kdf_pool_stop(void)
         g_thread_pool_free(pool, FALSE, TRUE);
         pool = NULL;
     }
+}
+
+int pl_kdf_reserve(void)
+{
+    if (outstanding >= max_outstanding)
+        return -1;
+    outstanding++;
+    return 0;
+}
+
+void pl_kdf_release(void)
+{
+    if (outstanding > 0)
+        outstanding--;
 }
 
 struct pl_kdf_job *pl_kdf_verify(const char *password, const char *encoded, pl_kdf_cb cb,

@@ -13,8 +13,20 @@ struct pl_kdf_job;
  * the main loop thread. */
 typedef void (*pl_kdf_cb)(void *user, int result);
 
-/* Starts the pool (threads run concurrently at most). Call once. */
-void pl_kdf_pool_start(int threads);
+/* Starts the pool (threads run concurrently at most; max_jobs waiting or
+ * running at most, see pl_kdf_reserve). Call once. */
+void pl_kdf_pool_start(int threads, int max_jobs);
+
+/*
+ * Reserves a place for one verification: 0, or -1 when max_jobs are
+ * already waiting or running (refuse the login then: a queue without bound
+ * lets anyone make every real login wait behind their guesses). A
+ * reservation is used by pl_kdf_verify or given back by pl_kdf_release; a
+ * verification holds its place until its result is back on the loop, even
+ * if cancelled (its scrypt still runs). Main loop only.
+ */
+int pl_kdf_reserve(void);
+void pl_kdf_release(void);
 
 /* Waits for running jobs and stops the pool; pending callbacks are dropped. */
 void pl_kdf_pool_stop(void);
@@ -23,7 +35,8 @@ void pl_kdf_pool_stop(void);
  * Verifies password against encoded (both copied; the copy of the password
  * is wiped after use). encoded NULL verifies against a dummy hash of the
  * same cost, so an unknown account takes as long as a wrong password.
- * Returns the job, valid until its callback runs or it is cancelled.
+ * Uses a reservation made with pl_kdf_reserve. Returns the job, valid
+ * until its callback runs or it is cancelled.
  */
 struct pl_kdf_job *pl_kdf_verify(const char *password, const char *encoded, pl_kdf_cb cb,
                                  void *user);

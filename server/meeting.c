@@ -12,13 +12,12 @@
 
 #include "hub.h"
 #include "log.h"
+#include "rate_limit.h"
 #include "records_input.h"
 #include "rtc.h"
+#include "seclog.h"
 
 #define DB_TIMEOUT_MS 10000
-/* Written petitions one connection may send: a citizen has a few things to
- * say, a script has many. */
-#define MAX_PETITIONS 10
 
 /* A meeting some client of this node is in. */
 struct room {
@@ -43,7 +42,6 @@ struct pl_mseat {
     char *name;          /* the citizen's, or the staff member's display name */
     char token_hash[65]; /* the citizen's */
     int64_t seq;         /* the events up to this were in what the client got */
-    int petitions;
 };
 
 /* A statement in flight for a client. */
@@ -57,13 +55,15 @@ struct pending {
     char token[65];      /* a sign-in: the token given back to the citizen */
     char token_hash[65]; /* a sign-in: its hash */
     uint64_t handle;     /* the statement's, for pl_store_cancel */
+    char address[64];    /* a petition: its sender's, counted against it; "" otherwise */
 };
 
 struct pl_meetings {
     struct pl_store *store;
     struct pl_rtc *rtc;
-    GHashTable *rooms; /* int64 id -> struct room * */
-    GList *pending;    /* struct pending * */
+    struct pl_throttle *petitions; /* borrowed: petitions per address (public form too) */
+    GHashTable *rooms;             /* int64 id -> struct room * */
+    GList *pending;                /* struct pending * */
 };
 
 static void catch_up(struct room *room);
@@ -634,6 +634,8 @@ static void done(void *user, const PGresult *res, enum pl_err err)
     struct pl_client *c = pl_client_get(p->from); /* NULL: gone, answer no one */
     json_t *o =
         err == PL_OK && PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+    if ((err != PL_OK || !o) && p->address[0])
+        pl_throttle_forgive(m->petitions, p->address); /* refused: it does not count */
     if (err != PL_OK) {
         refuse_db(c, p->re, res, err);
     } else if (!o) {
@@ -644,8 +646,16 @@ static void done(void *user, const PGresult *res, enum pl_err err)
         struct room *room = g_hash_table_lookup(m->rooms, &p->meeting_id);
         if (room && json_is_object(json_object_get(o, "event")))
             deliver(room, json_object_get(o, "event"));
-        if (c && c->meeting && strcmp(p->type, "meeting.petition") == 0)
-            c->meeting->petitions++;
+        if (p->address[0]) {
+            /* Ids only: the petition's text and the citizen's contact stay
+             * in the records. */
+            char detail[96];
+            snprintf(detail, sizeof detail, "id=%lld meeting_id=%lld",
+                     (long long)json_integer_value(
+                         json_object_get(json_object_get(o, "reply"), "petition_id")),
+                     (long long)p->meeting_id);
+            pl_seclog(m->store, "petition_received", 0, NULL, p->address, detail);
+        }
         json_t *reply = json_object_get(o, "reply");
         pl_client_reply(c, p->re, json_is_null(reply) ? NULL : json_incref(reply));
     }
@@ -690,10 +700,6 @@ static void create(struct pl_meetings *m, struct pl_client *c, const struct pl_r
 static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)
 {
     struct pl_mseat *s = c->meeting;
-    if (s->petitions >= MAX_PETITIONS) {
-        pl_client_refuse(c, req->id, PL_ERR_RATE_LIMITED, NULL, "too_many_petitions");
-        return;
-    }
     json_t *doc = json_deep_copy(req->root);
     json_object_del(doc, "type");
     json_object_del(doc, "id");
@@ -709,9 +715,28 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
         json_decref(doc);
         return;
     }
+    /* The shape first, then the state: a petition waits for the meeting. */
+    if (s->room->closed || !s->room->open) {
+        pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, "meeting_id",
+                         s->room->closed ? "meeting_closed" : "meeting_not_open");
+        json_decref(doc);
+        return;
+    }
+    /* The public form's limit, per address whatever the connection; counted
+     * now so petitions sent at once cannot outrun it, taken back if refused. */
+    const char *address = c->address ? c->address : "";
+    int delay = 0, retry = 0;
+    if (pl_throttle_check(m->petitions, address, g_get_monotonic_time(), &delay, &retry) != 0) {
+        pl_seclog(m->store, "petition_refused_limit", 0, NULL, address, "source=meeting");
+        pl_client_refuse(c, req->id, PL_ERR_RATE_LIMITED, NULL, "too_many_petitions");
+        json_decref(doc);
+        return;
+    }
+    pl_throttle_fail(m->petitions, address, g_get_monotonic_time());
     json_object_set_new(doc, "action", json_string("petition"));
     json_object_set_new(doc, "meeting_id", json_integer(s->room->id));
     struct pending *p = pending_new(m, c, req->id, req->type_name, s->room->id);
+    g_strlcpy(p->address, address, sizeof p->address);
     run_do(p, 0, false, s->token_hash, doc, done);
 }
 
@@ -832,11 +857,13 @@ void pl_meetings_rtc(struct pl_meetings *m, struct pl_client *c, const struct pl
 
 /* --- life ---------------------------------------------------------------------------- */
 
-struct pl_meetings *pl_meetings_new(struct pl_store *store, struct pl_rtc *rtc)
+struct pl_meetings *pl_meetings_new(struct pl_store *store, struct pl_rtc *rtc,
+                                    struct pl_throttle *petitions)
 {
     struct pl_meetings *m = g_new0(struct pl_meetings, 1);
     m->store = store;
     m->rtc = rtc;
+    m->petitions = petitions;
     m->rooms = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, room_free);
     pl_store_listen(store, PL_MEETING_CHANNEL, on_notify, on_connected, m);
     return m;

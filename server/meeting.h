@@ -35,8 +35,13 @@ struct pl_meetings;
  * payload "<meeting id> <seq>". */
 #define PL_MEETING_CHANNEL "plenum_meeting_event"
 
-/* store is borrowed and outlives the meetings; rtc may be NULL (no media). */
-struct pl_meetings *pl_meetings_new(struct pl_store *store, struct pl_rtc *rtc);
+struct pl_throttle;
+
+/* store is borrowed and outlives the meetings; rtc may be NULL (no media).
+ * petitions (borrowed, outlives the meetings) counts written petitions per
+ * address: the same limit as the public petition form's. */
+struct pl_meetings *pl_meetings_new(struct pl_store *store, struct pl_rtc *rtc,
+                                    struct pl_throttle *petitions);
 
 /* Frees everything; clients still in a meeting must have gone first. NULL
  * is fine. */

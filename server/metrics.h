@@ -20,10 +20,12 @@ struct pl_histogram {
 };
 
 struct pl_metrics {
-    uint64_t ws_messages_in;  /* complete messages received */
-    uint64_t ws_messages_out; /* frames written */
-    uint64_t ws_dropped;      /* clients dropped for a full outgoing queue */
-    uint64_t ws_refused_full; /* upgrades refused at --max-connections */
+    uint64_t ws_messages_in;     /* complete messages received */
+    uint64_t ws_messages_out;    /* frames written */
+    uint64_t ws_dropped;         /* clients dropped for a full outgoing queue */
+    uint64_t ws_refused_full;    /* upgrades refused at --max-connections */
+    uint64_t ws_refused_address; /* anonymous upgrades refused at --max-anonymous-per-address */
+    uint64_t http_body_timeouts; /* requests closed at --http-body-timeout */
     uint64_t http_requests;
     uint64_t db_errors;               /* statements that failed (unreachable, refused, timed out) */
     struct pl_histogram vote_ack;     /* ballot received to acknowledged (after commit) */

@@ -3,9 +3,16 @@
  *
  * A login runs as a chain of asynchronous steps on the loop, owned by the
  * HTTP request (hr->op) and cancelled with it if the client goes away:
- *   throttle check (maybe a delay) -> look the person up (store) ->
+ *   limits (below; maybe a delay) -> look the person up (store) ->
  *   verify the password on the KDF pool -> insert the session (store) ->
  *   cache it, set the cookie, answer.
+ * The limits (docs/security.md, "Login limits") are decided and the attempt
+ * counted as a failure before anything is hashed, so guesses sent in
+ * parallel are counted like guesses sent one by one; a success takes its
+ * count back. In order: checks in flight from the address
+ * (--login-inflight-per-address, 429 rate_limited), a place in the KDF
+ * queue (--login-queue, 503 server_busy), the address's lockout (429
+ * locked), the account's backoff gate (429 locked, Retry-After).
  * A sign-in code is checked and consumed in the same statement that creates
  * the session, so a code is used exactly once. Failures never say whether
  * the account exists, and an unknown account costs a dummy scrypt run.
@@ -42,7 +49,34 @@ struct pl_login_op {
     unsigned char token_hash[32];
     struct pl_kdf_job *kdf;
     guint delay_timer;
+    bool reserved;        /* holds a KDF place not yet used by pl_kdf_verify */
+    bool inflight;        /* counted in srv->login_inflight under address */
+    bool started_backoff; /* this attempt started the account's backoff */
+    bool address_locked;  /* this attempt locked its address */
 };
+
+/* The checks in flight from address: +1 or -1. */
+static void inflight_add(struct pl_server *srv, const char *address, int delta)
+{
+    gpointer n = g_hash_table_lookup(srv->login_inflight, address);
+    int now = GPOINTER_TO_INT(n) + delta;
+    if (now <= 0)
+        g_hash_table_remove(srv->login_inflight, address);
+    else
+        g_hash_table_replace(srv->login_inflight, g_strdup(address), GINT_TO_POINTER(now));
+}
+
+/* The login is answered (or abandoned): its unused place in the KDF queue
+ * and its count in flight go at once, not when the connection closes. */
+static void op_settle(struct pl_login_op *op)
+{
+    if (op->reserved)
+        pl_kdf_release();
+    op->reserved = false;
+    if (op->inflight && op->srv->login_inflight)
+        inflight_add(op->srv, op->address, -1);
+    op->inflight = false;
+}
 
 static void op_free(struct pl_login_op *op)
 {
@@ -52,6 +86,7 @@ static void op_free(struct pl_login_op *op)
         pl_kdf_cancel(op->kdf);
     if (op->delay_timer)
         g_source_remove(op->delay_timer);
+    op_settle(op);
     pl_login_input_clear(&op->in);
     pl_identity_clear(&op->who);
     OPENSSL_cleanse(op->token, sizeof op->token);
@@ -68,6 +103,7 @@ void pl_api_cancel(struct pl_http_req *hr)
 static void finish_error(struct pl_login_op *op, int status, enum pl_err err, const char *field,
                          int retry_after)
 {
+    op_settle(op);
     pl_http_respond_error(op->wsi, op->hr, status, err, field, retry_after);
 }
 
@@ -76,15 +112,14 @@ static const char *seclog_login(const struct pl_login_op *op)
     return op->in.by_code ? "(code)" : op->in.login;
 }
 
+/* The attempt was counted as a failure when it began: only log and answer. */
 static void login_failed(struct pl_login_op *op, const char *why)
 {
     struct pl_server *srv = op->srv;
-    int64_t now = g_get_monotonic_time();
-    int locked = pl_throttle_fail(srv->throttle_address, op->address, now);
-    if (!op->in.by_code)
-        locked |= pl_throttle_fail(srv->throttle_account, op->in.login, now);
-    pl_seclog(srv->store, locked ? "login_locked" : "login_failed", op->who.person_id,
-              seclog_login(op), op->address, why);
+    const char *event = op->address_locked    ? "login_locked"
+                        : op->started_backoff ? "login_backoff"
+                                              : "login_failed";
+    pl_seclog(srv->store, event, op->who.person_id, seclog_login(op), op->address, why);
     finish_error(op, 401, PL_ERR_INVALID_CREDENTIALS, NULL, 0);
 }
 
@@ -126,9 +161,11 @@ static void session_created(void *user, const PGresult *res, enum pl_err err)
         op->who.login = g_strdup(PQgetvalue(res, 0, 4));
         op->who.display_name = g_strdup(PQgetvalue(res, 0, 5));
         op->who.is_admin = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+        op->who.is_staff = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
     } else {
-        pl_throttle_reset(srv->throttle_account, op->in.login);
+        pl_backoff_reset(srv->throttle_account, op->in.login);
     }
+    pl_throttle_forgive(srv->throttle_address, op->address);
     pl_auth_add(srv->auth, op->who.session_id, op->token_hash, &op->who, created, expires);
     pl_seclog(srv->store, "login_ok", op->who.person_id, op->who.login, op->address,
               op->in.by_code ? "method=code" : "method=password");
@@ -142,6 +179,7 @@ static void session_created(void *user, const PGresult *res, enum pl_err err)
     op->hr->set_cookie = g_strdup_printf(
         PL_COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", op->token,
         (long long)((expires - created) / 1000000), srv->tls ? "; Secure" : "");
+    op_settle(op);
     pl_http_respond(op->wsi, op->hr, 200, "application/json", text, strlen(text));
     OPENSSL_cleanse(text, strlen(text));
     free(text);
@@ -190,7 +228,7 @@ static void create_session(struct pl_login_op *op)
         "nullif($5, '') FROM c RETURNING id, person_id, created_at, expires_at) "
         "SELECT s.id, (extract(epoch FROM s.created_at) * 1e6)::bigint, "
         "(extract(epoch FROM s.expires_at) * 1e6)::bigint, p.id, p.login, p.display_name, "
-        "p.is_admin, pg_notify('" PL_AUTH_CHANNEL "', 'new ' || s.id) "
+        "p.is_admin, " PL_AUTH_STAFF_SQL ", pg_notify('" PL_AUTH_CHANNEL "', 'new ' || s.id) "
         "FROM s JOIN person p ON p.id = s.person_id",
         5, params, API_DB_TIMEOUT_MS, session_created, op);
 }
@@ -219,9 +257,11 @@ static void person_found(void *user, const PGresult *res, enum pl_err err)
         op->who.login = g_strdup(op->in.login);
         op->who.display_name = g_strdup(PQgetvalue(res, 0, 3));
         op->who.is_admin = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+        op->who.is_staff = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
         hash = PQgetvalue(res, 0, 1);
     }
     /* NULL hash: an unknown or disabled account still costs one scrypt. */
+    op->reserved = false; /* the job holds the place now */
     op->kdf = pl_kdf_verify(op->in.password, hash, password_checked, op);
     pl_login_input_clear(&op->in);
 }
@@ -235,7 +275,8 @@ static void login_proceed(struct pl_login_op *op)
     const char *params[1] = {op->in.login};
     op->hr->db_request = pl_store_query(
         op->srv->store,
-        "SELECT id, password_hash, disabled, display_name, is_admin FROM person WHERE login = $1",
+        "SELECT id, password_hash, disabled, display_name, is_admin, " PL_AUTH_STAFF_SQL
+        " FROM person p WHERE login = $1",
         1, params, API_DB_TIMEOUT_MS, person_found, op);
 }
 
@@ -245,6 +286,15 @@ static gboolean delay_done(gpointer data)
     op->delay_timer = 0;
     login_proceed(op);
     return G_SOURCE_REMOVE;
+}
+
+/* 429 locked: the address is locked or the account's gate is closed. */
+static int refuse_locked(struct pl_login_op *op, int retry_after)
+{
+    pl_seclog(op->srv->store, "login_refused_locked", 0, seclog_login(op), op->address, NULL);
+    pl_login_input_clear(&op->in);
+    op_settle(op);
+    return pl_http_respond_error(op->wsi, op->hr, 429, PL_ERR_LOCKED, NULL, MAX(retry_after, 1));
 }
 
 static int login_begin(struct lws *wsi, struct pl_http_req *hr)
@@ -266,16 +316,32 @@ static int login_begin(struct lws *wsi, struct pl_http_req *hr)
         return pl_http_respond_error(wsi, hr, 400, err, field, 0);
 
     int64_t now = g_get_monotonic_time();
-    int d1 = 0, d2 = 0, r1 = 0, r2 = 0;
-    int locked = pl_throttle_check(srv->throttle_address, op->address, now, &d1, &r1);
-    if (!op->in.by_code)
-        locked |= pl_throttle_check(srv->throttle_account, op->in.login, now, &d2, &r2);
-    if (locked) {
-        pl_seclog(srv->store, "login_refused_locked", 0, seclog_login(op), op->address, NULL);
+    if (GPOINTER_TO_INT(g_hash_table_lookup(srv->login_inflight, op->address)) >=
+        srv->cfg->login_inflight_per_address) {
         pl_login_input_clear(&op->in);
-        return pl_http_respond_error(wsi, hr, 429, PL_ERR_LOCKED, NULL, MAX(r1, r2));
+        return pl_http_respond_error(wsi, hr, 429, PL_ERR_RATE_LIMITED, NULL, 1);
     }
-    int delay = MAX(d1, d2);
+    if (!op->in.by_code) {
+        if (pl_kdf_reserve() != 0) {
+            pl_log_debug("login refused: %d password checks queued", srv->cfg->login_queue);
+            pl_login_input_clear(&op->in);
+            return pl_http_respond_error(wsi, hr, 503, PL_ERR_SERVER_BUSY, NULL, 2);
+        }
+        op->reserved = true;
+    }
+    int delay = 0, retry = 0;
+    if (pl_throttle_check(srv->throttle_address, op->address, now, &delay, &retry) != 0)
+        return refuse_locked(op, retry);
+    if (!op->in.by_code) {
+        /* Clean: this address has no failures; it goes through its own gate. */
+        bool clean = pl_throttle_failures(srv->throttle_address, op->address, now) == 0;
+        if (pl_backoff_try(srv->throttle_account, op->in.login, clean, now, &retry,
+                           &op->started_backoff) != 0)
+            return refuse_locked(op, retry);
+    }
+    op->address_locked = pl_throttle_fail(srv->throttle_address, op->address, now) != 0;
+    inflight_add(srv, op->address, 1);
+    op->inflight = true;
     if (delay > 0)
         op->delay_timer = g_timeout_add((guint)delay, delay_done, op);
     else
@@ -474,9 +540,9 @@ int pl_api_handle(struct lws *wsi, struct pl_http_req *hr)
 {
     if (strcmp(hr->path, "/api/logout") == 0)
         return logout_begin(wsi, hr);
-    char ctype[64];
+    char ctype[128];
     if (lws_hdr_copy(wsi, ctype, sizeof ctype, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
-        strncmp(ctype, "application/json", 16) != 0)
+        !pl_http_is_json(ctype))
         return pl_http_respond_error(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL, 0);
     if (pl_records_owns(hr->path))
         return pl_records_handle(wsi, hr);

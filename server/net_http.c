@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -91,6 +92,44 @@ int pl_http_respond_refusal(struct lws *wsi, struct pl_http_req *hr, int status,
     return respond_json_error(wsi, hr, status, o);
 }
 
+int pl_http_refuse_now(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
+                       const char *field)
+{
+    json_t *o = json_pack("{s:s, s:s, s:b}", "error", pl_err_code(err), "message",
+                          pl_err_message(err, hr->lang), "retryable", pl_err_retryable(err));
+    if (o && field && *field)
+        json_object_set_new(o, "field", json_string(field));
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text)
+        return -1;
+    size_t len = strlen(text);
+    unsigned char buf[LWS_PRE + 2048];
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+    if (len > 1024 ||
+        lws_add_http_common_headers(wsi, (unsigned)status, "application/json", (lws_filepos_t)len,
+                                    &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)"no-store", 8, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                    (const unsigned char *)"close", 5, &p, end) ||
+        (pl_server_from_wsi(wsi)->tls &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)"strict-transport-security:",
+                                     (const unsigned char *)PL_HSTS, sizeof PL_HSTS - 1, &p,
+                                     end)) ||
+        lws_finalize_http_header(wsi, &p, end)) {
+        free(text);
+        return -1;
+    }
+    memcpy(p, text, len);
+    p += len;
+    free(text);
+    /* Headers and body in one write (HTTP/1.1 only here): the connection
+     * closes right after, so nothing may stay queued. */
+    lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
+    return -1;
+}
+
 static int respond_status(struct lws *wsi, struct pl_http_req *hr, int status)
 {
     char body[128];
@@ -123,6 +162,20 @@ void pl_http_peer(struct lws *wsi, char *buf, size_t len)
         g_strlcpy(buf, last, len);
 }
 
+bool pl_http_is_json(const char *ctype)
+{
+    /* RFC 9110 8.3: media-type = type "/" subtype *( OWS ";" OWS parameter ). */
+    static const char json[] = "application/json";
+    while (*ctype == ' ' || *ctype == '\t')
+        ctype++;
+    if (g_ascii_strncasecmp(ctype, json, sizeof json - 1) != 0)
+        return false;
+    ctype += sizeof json - 1;
+    while (*ctype == ' ' || *ctype == '\t')
+        ctype++;
+    return *ctype == '\0' || *ctype == ';';
+}
+
 bool pl_http_origin_ok(struct lws *wsi)
 {
     char origin[256];
@@ -132,8 +185,40 @@ bool pl_http_origin_ok(struct lws *wsi)
     return pl_server_origin_allowed(pl_server_from_wsi(wsi), origin);
 }
 
+/* A request body not whole by its deadline: one byte every few seconds
+ * would otherwise hold the connection for ever (lws's own timeout restarts
+ * with every byte). */
+static gboolean body_late(gpointer data)
+{
+    struct pl_http_req *hr = data;
+    hr->body_timer = 0;
+    pl_metrics.http_body_timeouts++;
+    char address[64];
+    pl_http_peer(hr->body_wsi, address, sizeof address);
+    pl_log_info("closing a connection from %s: its request body did not arrive within its "
+                "deadline",
+                address);
+    /* Closed at its next byte (lws restarts its own timeout with each one,
+     * which would undo this kill) or at once if none comes. */
+    hr->body_expired = true;
+    lws_set_timeout(hr->body_wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+    return G_SOURCE_REMOVE;
+}
+
+void pl_http_body_deadline(struct lws *wsi, struct pl_http_req *hr, unsigned seconds)
+{
+    if (hr->body_timer)
+        g_source_remove(hr->body_timer);
+    hr->body_wsi = wsi;
+    hr->body_timer = g_timeout_add_seconds(seconds, body_late, hr);
+}
+
 void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr)
 {
+    if (hr->body_timer) {
+        g_source_remove(hr->body_timer);
+        hr->body_timer = 0;
+    }
     if (hr->db_request) {
         pl_store_cancel(pl_server_from_wsi(wsi)->store, hr->db_request);
         hr->db_request = 0;
@@ -211,6 +296,42 @@ int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file
     return 0;
 }
 
+/* Whether a scraper may read /metrics: from loopback (the client's address,
+ * after a trusted proxy's X-Forwarded-For), from an address of
+ * --metrics-allow, or with "Authorization: Bearer <--metrics-token>". The
+ * numbers say how many are connected and who voted when: not for the
+ * internet, with or without a proxy in front. */
+static bool metrics_allowed(struct lws *wsi)
+{
+    const struct pl_config *cfg = pl_server_from_wsi(wsi)->cfg;
+    char address[64];
+    pl_http_peer(wsi, address, sizeof address);
+    struct in6_addr a6;
+    struct in_addr a4;
+    if ((inet_pton(AF_INET, address, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127) ||
+        (inet_pton(AF_INET6, address, &a6) == 1 &&
+         (IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127))))
+        return true;
+    if (cfg->metrics_allow) {
+        char **allow = g_strsplit(cfg->metrics_allow, ",", -1);
+        bool found = false;
+        for (char **p = allow; *p && !found; p++)
+            found = strcmp(g_strstrip(*p), address) == 0;
+        g_strfreev(allow);
+        if (found)
+            return true;
+    }
+    char auth[512];
+    if (!cfg->metrics_token ||
+        lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0 ||
+        g_ascii_strncasecmp(auth, "Bearer ", 7) != 0)
+        return false;
+    const char *given = auth + 7;
+    size_t n = strlen(cfg->metrics_token);
+    /* Constant time in the token's bytes. */
+    return strlen(given) == n && CRYPTO_memcmp(given, cfg->metrics_token, n) == 0;
+}
+
 /* GET /metrics: the Prometheus text format (0.0.4). Counters and
  * histograms from metrics.c, gauges read now: connections by role, sessions
  * in memory, each sitting's media, the process's memory and descriptors. */
@@ -238,7 +359,15 @@ static int serve_metrics(struct lws *wsi, struct pl_http_req *hr)
         {"plenum_websocket_dropped_total", "Clients dropped for not reading their messages.",
          m->ws_dropped},
         {"plenum_websocket_refused_full_total",
-         "WebSocket upgrades refused because --max-connections were open.", m->ws_refused_full},
+         "WebSocket upgrades refused because --max-connections were open (or the anonymous share "
+         "of them).",
+         m->ws_refused_full},
+        {"plenum_websocket_refused_address_total",
+         "Anonymous WebSocket upgrades refused at --max-anonymous-per-address.",
+         m->ws_refused_address},
+        {"plenum_http_body_timeouts_total",
+         "HTTP requests whose body did not arrive within --http-body-timeout.",
+         m->http_body_timeouts},
         {"plenum_http_requests_total", "HTTP requests.", m->http_requests},
         {"plenum_db_errors_total", "Database statements that failed or timed out.", m->db_errors},
     };
@@ -374,7 +503,8 @@ static int serve_static(struct lws *wsi, struct pl_http_req *hr, const char *pat
             return pl_http_serve_file(wsi, hr, file, "no-cache");
         }
     }
-    if (pl_static_resolve(srv->web_root, path, file, sizeof file) != 0)
+    if (pl_static_resolve(srv->web_root, path, file, sizeof file) != 0 ||
+        !pl_static_servable(srv->web_root, file))
         return respond_status(wsi, hr, 404);
     return pl_http_serve_file(wsi, hr, file, "no-cache");
 }
@@ -447,11 +577,20 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         /* A kept-alive connection reuses hr: release the last request's. */
         pl_http_req_clear(wsi, hr);
         memset(hr, 0, sizeof *hr);
+        /* The page's language (?lang=, which the pages send) before the
+         * browser's: a Vietnamese page in an English browser answers in
+         * Vietnamese. */
         char lang[64];
-        hr->lang = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
-                       ? pl_lang_parse(lang)
-                       : PL_LANG_VI;
+        if (lws_get_urlarg_by_name(wsi, "lang=", lang, sizeof lang))
+            hr->lang = pl_lang_parse(lang + strlen("lang="));
+        else
+            hr->lang = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
+                           ? pl_lang_parse(lang)
+                           : PL_LANG_VI;
         pl_metrics.http_requests++;
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+            lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+            pl_http_body_deadline(wsi, hr, (unsigned)srv->cfg->http_body_timeout_s);
         const char *path = in;
         /* A decoded %00 would silently cut the path short: refuse it. */
         if (strlen(path) != len)
@@ -469,13 +608,17 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             return 0;
         }
         if (strcmp(path, "/metrics") == 0)
-            return serve_metrics(wsi, hr);
+            return metrics_allowed(wsi)
+                       ? serve_metrics(wsi, hr)
+                       : pl_http_respond_error(wsi, hr, 403, PL_ERR_FORBIDDEN, NULL, 0);
         if (strncmp(path, "/media/", 7) == 0)
             return pl_media_http(wsi, hr, path);
         return serve_static(wsi, hr, path);
     }
 
     case LWS_CALLBACK_HTTP_BODY:
+        if (hr->body_expired)
+            return -1;
         if (hr->upload)
             return pl_records_upload_body(wsi, hr, in, len);
         if (hr->req_body && !hr->body_too_large) {
@@ -487,6 +630,10 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return 0;
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (hr->body_timer) {
+            g_source_remove(hr->body_timer);
+            hr->body_timer = 0;
+        }
         if (hr->upload && hr->phase == PH_WAIT)
             return pl_records_upload_done(wsi, hr);
         if (hr->req_body && hr->phase == PH_WAIT) {

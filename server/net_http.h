@@ -49,7 +49,15 @@ struct pl_http_req {
     char content_sha256[65];  /* X-Content-SHA256 of the answer, "" for none */
     char *disposition;        /* Content-Disposition of the answer; owned, may be NULL */
     const char *csp;          /* Content-Security-Policy of the answer; static, may be NULL */
+    guint body_timer;         /* the request body's deadline (GLib source), 0 if none */
+    struct lws *body_wsi;     /* the connection body_timer closes; borrowed */
+    bool body_expired;        /* past the deadline: close at the next byte */
 };
+
+/* Sets the deadline by which the request body must be whole (from now),
+ * replacing the one set at the headers (--http-body-timeout); past it the
+ * connection is closed. */
+void pl_http_body_deadline(struct lws *wsi, struct pl_http_req *hr, unsigned seconds);
 
 /* Queues a response; body is copied. Returns 0 (the lws callback's value). */
 int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const char *ctype,
@@ -59,6 +67,12 @@ int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const c
  * with field (may be NULL) and retry_after (0: none). */
 int pl_http_respond_error(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
                           const char *field, int retry_after);
+
+/* Answers at once, from LWS_CALLBACK_HTTP, with the same JSON error body,
+ * and closes the connection without reading the request body (a refused
+ * upload must not be read). Returns -1: the callback's value. */
+int pl_http_refuse_now(struct lws *wsi, struct pl_http_req *hr, int status, enum pl_err err,
+                       const char *field);
 
 /* The same with a reason (a word saying which rule refused, may be NULL)
  * and extra members merged into the body (borrowed, may be NULL). */
@@ -135,6 +149,11 @@ void pl_api_cancel(struct pl_http_req *hr);
 
 /* The peer's address as text, for logs and throttling. */
 void pl_http_peer(struct lws *wsi, char *buf, size_t len);
+
+/* Whether a Content-Type value is exactly the media type application/json
+ * (any case), alone or followed by parameters (";charset=utf-8"): not a
+ * longer type that starts the same ("application/jsonx"). */
+bool pl_http_is_json(const char *ctype);
 
 /* Whether the request's Origin header (if any) is allowed. */
 bool pl_http_origin_ok(struct lws *wsi);

@@ -53,6 +53,7 @@
 struct who {
     char id[24];
     bool signed_in;
+    bool staff; /* an administrator or staff somewhere, as of sign-in */
     const char *admin;
 };
 
@@ -62,6 +63,7 @@ static void who_of(struct lws *wsi, struct who *w)
     w->signed_in = pl_api_signed_in(wsi, &me);
     snprintf(w->id, sizeof w->id, "%lld", (long long)me.person_id);
     w->admin = w->signed_in && me.is_admin ? "t" : "f";
+    w->staff = w->signed_in && (me.is_admin || me.is_staff);
     pl_identity_clear(&me);
 }
 
@@ -290,16 +292,27 @@ static bool multipart(struct lws *wsi)
            g_ascii_strncasecmp(ctype, "multipart/form-data", 19) == 0;
 }
 
+/* Everything that can refuse an upload is decided here, at its headers, and
+ * a refusal closes the connection unread: nobody but staff makes plenumd
+ * read (or write to disk) up to --max-upload-mb. Which council the staff
+ * member keeps is in the form; rec_doc_add decides that at the end. */
 static int upload_begin(struct lws *wsi, struct pl_http_req *hr)
 {
     struct who w;
     who_of(wsi, &w);
-    if (need_sign_in(wsi, hr, &w) != 0)
-        return 0;
+    if (!w.signed_in)
+        return pl_http_refuse_now(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL);
     if (!pl_http_origin_ok(wsi))
-        return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
+        return pl_http_refuse_now(wsi, hr, 403, PL_ERR_ORIGIN, NULL);
+    if (!w.staff) {
+        char address[64];
+        pl_http_peer(wsi, address, sizeof address);
+        pl_seclog(pl_server_from_wsi(wsi)->store, "upload_refused", g_ascii_strtoll(w.id, NULL, 10),
+                  NULL, address, "not_staff");
+        return pl_http_refuse_now(wsi, hr, 403, PL_ERR_FORBIDDEN, NULL);
+    }
     if (!multipart(wsi))
-        return pl_http_respond_error(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL, 0);
+        return pl_http_refuse_now(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL);
     struct pl_upload *up = g_new0(struct pl_upload, 1);
     up->fd = -1;
     up->who = w;
@@ -309,9 +322,16 @@ static int upload_begin(struct lws *wsi, struct pl_http_req *hr)
     /* A body announced larger than the limit plus the form's own bytes is
      * read without being stored. */
     char cl[32];
-    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
-        g_ascii_strtoull(cl, NULL, 10) > up->max + 64 * 1024)
+    uint64_t announced = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
+                             ? g_ascii_strtoull(cl, NULL, 10)
+                             : up->max;
+    if (announced > up->max + 64 * 1024)
         up->too_large = true;
+    /* Staff on a slow line: the deadline grows by a second per 64 KiB
+     * announced (50 MiB: 800 s more), within what may be stored. */
+    pl_http_body_deadline(wsi, hr,
+                          (unsigned)pl_server_from_wsi(wsi)->cfg->http_body_timeout_s +
+                              (unsigned)(MIN(announced, up->max + 64 * 1024) / (64 * 1024)));
     lws_spa_create_info_t info = {0};
     info.param_names = upload_fields;
     info.count_params = (int)G_N_ELEMENTS(upload_fields);

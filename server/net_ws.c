@@ -5,8 +5,9 @@
  * a browser's Origin must be exactly one of the allowed, and a token (the
  * plenum_session cookie or "Authorization: Bearer") must name a live sign-in
  * session; no token makes an anonymous observer. A refusal is an HTTP 403
- * (origin), 401 (token) or 429 (too many connections for the account) and a
- * security-log line.
+ * (origin), 401 (token), 429 (too many connections for the account, or
+ * anonymous ones from the address) or 503 (the server, or the anonymous
+ * share of it, is full), with a security-log line for the first three.
  *
  * Each connection reassembles fragmented text messages (up to
  * --max-message-bytes, else close 1009), passes a token-bucket rate limit
@@ -290,13 +291,11 @@ static int handshake_token(struct lws *wsi, char token[PL_TOKEN_LEN + 1])
 static int refuse(struct lws *wsi, unsigned status, enum pl_err err, const char *event,
                   const char *login, int64_t person_id)
 {
-    char address[64], lang[64];
+    char address[64];
     pl_http_peer(wsi, address, sizeof address);
     if (event) /* NULL: not a security event, and no database write under load */
         pl_seclog(pl_server_from_wsi(wsi)->store, event, person_id, login, address, NULL);
-    enum pl_lang l = lws_hdr_copy(wsi, lang, sizeof lang, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0
-                         ? pl_lang_parse(lang)
-                         : PL_LANG_VI;
+    enum pl_lang l = conn_lang(wsi); /* the page's ?lang=, else Accept-Language */
     char body[512];
     int blen = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\",\"retryable\":%s}",
                         pl_err_code(err), pl_err_message(err, l),
@@ -317,6 +316,41 @@ static int refuse(struct lws *wsi, unsigned status, enum pl_err err, const char 
     return 1;
 }
 
+/*
+ * An anonymous observer's upgrade. The last --reserved-for-members percent
+ * of --max-connections are kept for signed-in people (a crowd of observers
+ * must not shut the delegates out), and one address may hold at most
+ * --max-anonymous-per-address anonymous connections. Counted from
+ * srv->anon_by_address, kept by established() and the close.
+ */
+static int confirm_anonymous(struct lws *wsi, struct pl_server *srv)
+{
+    const struct pl_config *cfg = srv->cfg;
+    unsigned reserved = (unsigned)((int64_t)cfg->max_connections * cfg->reserved_for_members / 100);
+    if (srv->conn_count + reserved >= (unsigned)cfg->max_connections) {
+        pl_metrics.ws_refused_full++;
+        return refuse(wsi, 503, PL_ERR_SERVER_FULL, NULL, NULL, 0);
+    }
+    char address[64];
+    pl_http_peer(wsi, address, sizeof address);
+    if (GPOINTER_TO_INT(g_hash_table_lookup(srv->anon_by_address, address)) >=
+        cfg->max_anon_per_address) {
+        pl_metrics.ws_refused_address++;
+        return refuse(wsi, 429, PL_ERR_RATE_LIMITED, NULL, NULL, 0);
+    }
+    return 0;
+}
+
+/* Anonymous connections from address: +1 or -1. */
+static void anon_add(struct pl_server *srv, const char *address, int delta)
+{
+    int n = GPOINTER_TO_INT(g_hash_table_lookup(srv->anon_by_address, address)) + delta;
+    if (n <= 0)
+        g_hash_table_remove(srv->anon_by_address, address);
+    else
+        g_hash_table_replace(srv->anon_by_address, g_strdup(address), GINT_TO_POINTER(n));
+}
+
 /* Called on the HTTP protocol before any upgrade (see net_http.c). */
 int pl_ws_confirm_upgrade(struct lws *wsi)
 {
@@ -333,7 +367,7 @@ int pl_ws_confirm_upgrade(struct lws *wsi)
     char token[PL_TOKEN_LEN + 1];
     int t = handshake_token(wsi, token);
     if (t == 0)
-        return 0; /* an anonymous observer */
+        return confirm_anonymous(wsi, srv);
     struct pl_identity who = {0};
     if (t < 0 || pl_auth_check(srv->auth, token, &who) != 0)
         return refuse(wsi, HTTP_STATUS_UNAUTHORIZED, PL_ERR_SESSION_ENDED, "ws_refused_token", NULL,
@@ -372,8 +406,11 @@ static void established(struct lws *wsi, struct pl_ws_conn *c)
         c->authenticated = true;
     c->client.who = c->authenticated ? &c->who : NULL;
     c->client.lang = c->lang;
+    c->client.address = c->address;
     c->client.send = client_send;
     link_conn(srv, c);
+    if (!c->authenticated)
+        anon_add(srv, c->address, 1);
     /* A client arriving during an outage learns it before its first refusal. */
     if (pl_store_in_outage(srv->store))
         enqueue_text(c, status_text(false, c->lang));
@@ -505,6 +542,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         if (c->wsi) {
             pl_hub_client_gone(srv->hub, &c->client);
             unlink_conn(srv, c);
+            if (!c->authenticated)
+                anon_add(srv, c->address, -1);
             struct pl_frame *f;
             while ((f = g_queue_pop_head(&c->out)) != NULL)
                 pl_frame_unref(f);

@@ -133,3 +133,103 @@ unsigned pl_throttle_size(const struct pl_throttle *t)
 {
     return g_hash_table_size(t->keys);
 }
+
+void pl_throttle_forgive(struct pl_throttle *t, const char *key)
+{
+    struct entry *e = g_hash_table_lookup(t->keys, key);
+    if (e && e->failures > 0 && --e->failures == 0 && e->locked_until_us == 0)
+        g_hash_table_remove(t->keys, key);
+}
+
+int pl_throttle_failures(struct pl_throttle *t, const char *key, int64_t now_us)
+{
+    struct entry *e = current(t, key, now_us);
+    return e ? e->failures : 0;
+}
+
+/* --- per-account backoff -------------------------------------------------------------- */
+
+struct attempts {
+    int count;          /* attempts in the window, each a failure until reset */
+    int64_t last_us;    /* the last attempt: the window runs from it */
+    int64_t next_us[2]; /* when the gate opens: [0] dirty addresses, [1] clean ones */
+};
+
+struct pl_backoff {
+    GHashTable *keys; /* char * -> struct attempts * */
+    int start_after;
+    int64_t window_us, max_us, clean_max_us;
+};
+
+struct pl_backoff *pl_backoff_new(int start_after, int window_s, int max_s, int clean_max_s)
+{
+    struct pl_backoff *b = g_new0(struct pl_backoff, 1);
+    b->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    b->start_after = start_after;
+    b->window_us = (int64_t)window_s * 1000000;
+    b->max_us = (int64_t)max_s * 1000000;
+    b->clean_max_us = (int64_t)MIN(clean_max_s, max_s) * 1000000;
+    return b;
+}
+
+void pl_backoff_free(struct pl_backoff *b)
+{
+    if (!b)
+        return;
+    g_hash_table_destroy(b->keys);
+    g_free(b);
+}
+
+static bool stale(const struct pl_backoff *b, const struct attempts *a, int64_t now_us)
+{
+    return now_us - a->last_us > b->window_us && a->next_us[0] <= now_us;
+}
+
+int pl_backoff_try(struct pl_backoff *b, const char *key, bool clean, int64_t now_us,
+                   int *retry_after_s, bool *started)
+{
+    *retry_after_s = 0;
+    *started = false;
+    struct attempts *a = g_hash_table_lookup(b->keys, key);
+    if (a && stale(b, a, now_us)) {
+        g_hash_table_remove(b->keys, key);
+        a = NULL;
+    }
+    if (a && a->count >= b->start_after && now_us < a->next_us[clean]) {
+        *retry_after_s = (int)((a->next_us[clean] - now_us + 999999) / 1000000);
+        return 1;
+    }
+    if (!a) {
+        if (g_hash_table_size(b->keys) >= PL_THROTTLE_PRUNE_AT) {
+            GHashTableIter it;
+            gpointer k, v;
+            g_hash_table_iter_init(&it, b->keys);
+            while (g_hash_table_iter_next(&it, &k, &v))
+                if (stale(b, v, now_us))
+                    g_hash_table_iter_remove(&it);
+        }
+        a = g_new0(struct attempts, 1);
+        g_hash_table_insert(b->keys, g_strdup(key), a);
+    }
+    a->count++;
+    a->last_us = now_us;
+    if (a->count >= b->start_after) {
+        /* 1 s, 2 s, 4 s... from the attempt that reaches start_after. */
+        int shift = MIN(a->count - b->start_after, 30);
+        int64_t wait = MIN((int64_t)1000000 << shift, b->max_us);
+        a->next_us[0] = now_us + wait;
+        a->next_us[1] = now_us + MIN(wait, b->clean_max_us);
+        *started = a->count == b->start_after;
+    }
+    return 0;
+}
+
+void pl_backoff_reset(struct pl_backoff *b, const char *key)
+{
+    g_hash_table_remove(b->keys, key);
+}
+
+unsigned pl_backoff_size(const struct pl_backoff *b)
+{
+    return g_hash_table_size(b->keys);
+}

@@ -2,12 +2,16 @@
  * Rate limiting, with time passed in (microseconds, monotonic) so the logic
  * is unit-tested without sleeping:
  * - pl_bucket: a token bucket for messages per connection;
- * - pl_throttle: failed-login counting per key (an account or an address),
- *   with a growing delay and then a lockout.
+ * - pl_throttle: failed-login counting per key (an address), with a
+ *   growing delay and then a lockout;
+ * - pl_backoff: login attempts per account, counted when they start (before
+ *   the password is hashed, so parallel guesses cannot outrun the count),
+ *   with an exponential backoff instead of a lockout.
  */
 #ifndef PL_RATE_LIMIT_H
 #define PL_RATE_LIMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pl_bucket {
@@ -43,7 +47,41 @@ int pl_throttle_fail(struct pl_throttle *t, const char *key, int64_t now_us);
 /* Forgets the key's failures (after a success). */
 void pl_throttle_reset(struct pl_throttle *t, const char *key);
 
+/* Takes back one failure recorded before the outcome was known (an attempt
+ * counted when it started, which then succeeded). */
+void pl_throttle_forgive(struct pl_throttle *t, const char *key);
+
+/* The failures the key has in its current window (0: none recorded). */
+int pl_throttle_failures(struct pl_throttle *t, const char *key, int64_t now_us);
+
 /* Number of keys tracked (bounded: old entries are pruned). */
 unsigned pl_throttle_size(const struct pl_throttle *t);
+
+struct pl_backoff;
+
+/*
+ * Per-account attempts within window_s (from the last one). The first
+ * start_after attempts go at once; from then on attempts are let through one
+ * at a time, spaced by a wait doubling from 1 s with each attempt up to
+ * max_s. Addresses that have failed before ("dirty") and addresses with no
+ * failures ("clean") have separate gates, and the clean gate's wait is at
+ * most clean_max_s: guesses from known addresses push back the guessers,
+ * while the owner from a clean address waits seconds, not max_s.
+ */
+struct pl_backoff *pl_backoff_new(int start_after, int window_s, int max_s, int clean_max_s);
+void pl_backoff_free(struct pl_backoff *b);
+
+/* An attempt for key from a clean or dirty address. Returns 0 and counts
+ * it as a failure until pl_backoff_reset says otherwise (*started: this
+ * attempt started the backoff), or 1 if the gate is closed (*retry_after_s:
+ * when it opens; nothing counted). */
+int pl_backoff_try(struct pl_backoff *b, const char *key, bool clean, int64_t now_us,
+                   int *retry_after_s, bool *started);
+
+/* Forgets key's attempts (a correct password). */
+void pl_backoff_reset(struct pl_backoff *b, const char *key);
+
+/* Number of keys tracked (bounded like pl_throttle's). */
+unsigned pl_backoff_size(const struct pl_backoff *b);
 
 #endif

@@ -254,6 +254,33 @@ static bool address(struct span s)
     return ipv4(s) || ipv6(s) || mdns_name(s);
 }
 
+/* An address plenumd must never send packets to on a client's word: link-local
+ * (169.254.0.0/16, fe80::/10, also IPv4-mapped), where clouds answer their
+ * instance metadata (169.254.169.254, 169.254.170.2), and the other metadata
+ * addresses (AWS fd00:ec2::254, Alibaba 100.100.100.200). A candidate naming
+ * one would make the server's ICE agent probe it for the client. */
+static bool forbidden_address(struct span s)
+{
+    char buf[INET6_ADDRSTRLEN];
+    unsigned char b[16];
+    if (s.n == 0 || s.n >= sizeof buf)
+        return false;
+    memcpy(buf, s.p, s.n);
+    buf[s.n] = '\0';
+    if (inet_pton(AF_INET, buf, b) == 1)
+        return (b[0] == 169 && b[1] == 254) ||
+               (b[0] == 100 && b[1] == 100 && b[2] == 100 && b[3] == 200);
+    if (inet_pton(AF_INET6, buf, b) != 1)
+        return false; /* an mDNS name */
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char aws[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0,    0,
+                                          0,    0, 0,    0,    0, 0, 0x02, 0x54};
+    if (memcmp(b, mapped, 12) == 0)
+        return (b[12] == 169 && b[13] == 254) ||
+               (b[12] == 100 && b[13] == 100 && b[14] == 100 && b[15] == 200);
+    return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || memcmp(b, aws, 16) == 0;
+}
+
 static bool port(struct span s)
 {
     return number(s, 5, 65535, NULL);
@@ -261,7 +288,7 @@ static bool port(struct span s)
 
 /* "candidate:..." (RFC 8839 section 5.1) as in a trickled RTCIceCandidate or after
  * "a=" in an SDP line. */
-static bool candidate(struct span s)
+static bool candidate(struct span s, bool *forbidden)
 {
     static const char prefix[] = "candidate:";
     size_t pn = sizeof prefix - 1;
@@ -286,6 +313,7 @@ static bool candidate(struct span s)
         return false;
     if (!word(&w, &addr) || !address(addr) || !word(&w, &prt) || !port(prt))
         return false;
+    *forbidden = forbidden_address(addr);
     if (!word(&w, &typ) || !eq(typ, "typ") || !word(&w, &type))
         return false;
     if (!eq(type, "host") && !eq(type, "srflx") && !eq(type, "prflx") && !eq(type, "relay"))
@@ -311,6 +339,15 @@ static bool candidate(struct span s)
     return tcp == tcptype;
 }
 
+/* The grammar, then the address the candidate names. */
+static enum pl_sdp_err check_candidate(struct span s)
+{
+    bool forbidden = false;
+    if (!candidate(s, &forbidden))
+        return PL_SDP_BAD_CANDIDATE;
+    return forbidden ? PL_SDP_FORBIDDEN_ADDRESS : PL_SDP_OK;
+}
+
 enum pl_sdp_err pl_ice_check_candidate(const char *cand, size_t len, const char *mid,
                                        int mline_index, int n_mlines)
 {
@@ -328,7 +365,7 @@ enum pl_sdp_err pl_ice_check_candidate(const char *cand, size_t len, const char 
     /* Without either we could not tell which m-line it belongs to. */
     if (mline_index < 0 && !mid)
         return PL_SDP_BAD_MLINE_INDEX;
-    return candidate((struct span){cand, len}) ? PL_SDP_OK : PL_SDP_BAD_CANDIDATE;
+    return check_candidate((struct span){cand, len});
 }
 
 /* --- the offer ----------------------------------------------------------------------- */
@@ -598,7 +635,7 @@ static enum pl_sdp_err attribute(struct span v, struct offer *o, struct msection
         /* A gathered offer carries them: libnice would parse them too. */
         if (!m)
             return PL_SDP_MALFORMED;
-        return candidate(whole) ? PL_SDP_OK : PL_SDP_BAD_CANDIDATE;
+        return check_candidate(whole);
     }
     return PL_SDP_OK; /* extmap, ssrc, rtcp-fb, msid, ...: webrtcbin's business */
 }
@@ -868,6 +905,7 @@ const char *pl_sdp_err_code(enum pl_sdp_err err)
         [PL_SDP_BAD_CANDIDATE] = "bad_candidate",
         [PL_SDP_BAD_MLINE_INDEX] = "bad_mline_index",
         [PL_SDP_BAD_MID] = "bad_mid",
+        [PL_SDP_FORBIDDEN_ADDRESS] = "forbidden_address",
     };
     if ((unsigned)err >= PL_SDP__COUNT || !codes[err])
         return "unknown";

@@ -50,6 +50,8 @@ enum pl_sdp_err {
     PL_SDP_BAD_CANDIDATE,           /* bad_candidate: a candidate's grammar (RFC 8839) */
     PL_SDP_BAD_MLINE_INDEX,         /* bad_mline_index: a candidate's index out of range */
     PL_SDP_BAD_MID,                 /* bad_mid: a candidate's mid is not a short token */
+    PL_SDP_FORBIDDEN_ADDRESS,       /* forbidden_address: a candidate's address is link-local
+                                     * or a cloud metadata address (169.254/16, fe80::/10) */
     PL_SDP__COUNT
 };
 

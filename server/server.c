@@ -21,10 +21,15 @@
 #include "kdf_pool.h"
 #include "log.h"
 #include "meeting.h"
+#include "rate_limit.h"
 #include "rtc.h"
 
 /* Subprotocol name clients must ask for on /ws. */
 #define PL_WS_PROTOCOL "plenum.v1"
+/* The longest an account's backoff holds an attempt from an address that
+ * has no failed logins: the owner signing in while someone guesses waits
+ * seconds at most (docs/security.md, "Login limits"). */
+#define PL_LOGIN_CLEAN_MAX_S 5
 
 static struct lws_protocols protocols[3];
 
@@ -250,15 +255,18 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     srv->rtc = pl_rtc_new(cfg);
     pl_rtc_on_picture(srv->rtc, on_rtc_picture, srv);
     pl_hub_set_rtc(srv->hub, srv->rtc);
-    srv->meetings = pl_meetings_new(srv->store, srv->rtc);
+    srv->throttle_petitions = pl_throttle_new(cfg->petitions_per_hour, 3600, 0);
+    srv->meetings = pl_meetings_new(srv->store, srv->rtc, srv->throttle_petitions);
     pl_hub_set_meetings(srv->hub, srv->meetings);
     pl_hub_observe(srv->hub, on_committed, srv);
     if (pl_media_resume(srv->media, conn, err, errlen) != 0)
         return -1;
-    srv->throttle_account = pl_throttle_new(cfg->login_lock_after, cfg->login_lock_s, 8000);
+    srv->throttle_account = pl_backoff_new(cfg->login_lock_after, cfg->login_lock_s,
+                                           cfg->login_backoff_max_s, PL_LOGIN_CLEAN_MAX_S);
     srv->throttle_address = pl_throttle_new(cfg->login_address_lock_after, cfg->login_lock_s, 8000);
-    srv->throttle_petitions = pl_throttle_new(cfg->petitions_per_hour, 3600, 0);
-    pl_kdf_pool_start(2);
+    srv->login_inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    srv->anon_by_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pl_kdf_pool_start(2, cfg->login_queue);
 
     protocols[0] = (struct lws_protocols){
         .name = "http",
@@ -370,10 +378,17 @@ void pl_server_fini(struct pl_server *srv)
     srv->media = NULL;
     pl_auth_free(srv->auth);
     srv->auth = NULL;
-    pl_throttle_free(srv->throttle_account);
+    pl_backoff_free(srv->throttle_account);
+    if (srv->login_inflight)
+        g_hash_table_destroy(srv->login_inflight);
+    srv->login_inflight = NULL;
+    if (srv->anon_by_address)
+        g_hash_table_destroy(srv->anon_by_address);
+    srv->anon_by_address = NULL;
     pl_throttle_free(srv->throttle_address);
     pl_throttle_free(srv->throttle_petitions);
-    srv->throttle_account = srv->throttle_address = srv->throttle_petitions = NULL;
+    srv->throttle_account = NULL;
+    srv->throttle_address = srv->throttle_petitions = NULL;
     g_strfreev(srv->allowed_origins);
     g_strfreev(srv->trusted_proxies);
     srv->trusted_proxies = NULL;

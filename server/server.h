@@ -33,7 +33,9 @@ struct pl_server {
     struct pl_media *media;                 /* owned: recording and livestreams */
     struct pl_rtc *rtc;                     /* owned: remote participants' rooms */
     struct pl_meetings *meetings;           /* owned: voter meetings and their clients */
-    struct pl_throttle *throttle_account;   /* owned: failed logins per login name */
+    struct pl_backoff *throttle_account;    /* owned: login attempts per login name */
+    GHashTable *login_inflight;             /* owned: address -> password checks running */
+    GHashTable *anon_by_address;            /* owned: address -> anonymous WebSockets open */
     struct pl_throttle *throttle_address;   /* owned: failed logins per address */
     struct pl_throttle *throttle_petitions; /* owned: citizens' petitions per address */
     char **allowed_origins;                 /* owned, NULL-terminated (g_strsplit) */

@@ -84,6 +84,26 @@ int pl_static_resolve(const char *root_real, const char *url_path, char *out, si
     return 0;
 }
 
+bool pl_static_servable(const char *root_real, const char *file)
+{
+    static const char *const assets[] = {"html", "js",   "mjs", "css",   "svg",         "png",
+                                         "jpg",  "jpeg", "ico", "woff2", "webmanifest", "txt"};
+    size_t rn = strlen(root_real);
+    if (strncmp(file, root_real, rn) != 0 || file[rn] != '/')
+        return false;
+    const char *rel = file + rn + 1;
+    const char *slash = strrchr(rel, '/');
+    const char *dot = strrchr(slash ? slash : rel, '.');
+    if (!dot)
+        return false;
+    for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++)
+        if (strcasecmp(dot + 1, assets[i]) == 0)
+            return true;
+    /* Translations only: web/i18n/<lang>.json, not package.json. */
+    return strcasecmp(dot + 1, "json") == 0 && strncmp(rel, "i18n/", 5) == 0 &&
+           !strchr(rel + 5, '/');
+}
+
 const char *pl_static_mime(const char *path)
 {
     static const struct {

@@ -6,6 +6,7 @@
 #ifndef PL_STATIC_PATH_H
 #define PL_STATIC_PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -18,6 +19,15 @@
  * A directory maps to its index.html.
  */
 int pl_static_resolve(const char *root_real, const char *url_path, char *out, size_t outlen);
+
+/*
+ * Whether a resolved file (real path under root_real, as pl_static_resolve
+ * gives it) is one of the pages' assets: by extension (html, js, mjs, css,
+ * svg, png, jpg, jpeg, ico, woff2, webmanifest, txt), and .json only under
+ * i18n/ (the pages' translations). The rest of a web root (README.md,
+ * package.json, source maps, scripts) is not served.
+ */
+bool pl_static_servable(const char *root_real, const char *file);
 
 /* The MIME type for a file name by its extension; static storage. */
 const char *pl_static_mime(const char *path);

@@ -57,10 +57,10 @@ static void check_invariants(const struct pl_live *l)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct pl_identity people[4] = {{1, 1, "c", "C", false},
-                                           {2, 2, "d", "D", false},
-                                           {3, 3, "s", "S", false},
-                                           {4, 4, "e", "E", false}};
+    static struct pl_identity people[4] = {{1, 1, "c", "C", false, false},
+                                           {2, 2, "d", "D", false, false},
+                                           {3, 3, "s", "S", false, false},
+                                           {4, 4, "e", "E", false, false}};
     json_t *doc = json_loads(doc_text, 0, NULL);
     char err[64];
     struct pl_live *l = pl_live_from_json(doc, err, sizeof err);

@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct pl_identity person = {42, 7, "daibieu03", "Lê Minh Tuấn", false};
-    static struct pl_identity admin = {1, 8, "quantri", "Quản trị", true};
+    static struct pl_identity person = {42, 7, "daibieu03", "Lê Minh Tuấn", false, false};
+    static struct pl_identity admin = {1, 8, "quantri", "Quản trị", true, false};
     const struct pl_identity *who[3] = {NULL, &person, &admin};
     for (int i = 0; i < 6; i++) {
         struct pl_client_view c = {(enum pl_lang)(i % 2), who[i / 2]};

@@ -173,6 +173,14 @@ class Plenumd:
         # CPU in every sitting the other tests open.
         if "--media-source" not in extra_args:
             args += ["--media-source", "none"]
+        # Every test client comes from 127.0.0.1: the per-address cap on
+        # anonymous WebSockets and the members' share would refuse the
+        # crowds of observers other tests open. test_abuse.py sets and
+        # tests them.
+        if "--max-anonymous-per-address" not in extra_args:
+            args += ["--max-anonymous-per-address", "1000000"]
+        if "--reserved-for-members" not in extra_args:
+            args += ["--reserved-for-members", "0"]
         args += list(extra_args)
         env = dict(os.environ)
         env.update(env_extra or {})

@@ -46,7 +46,7 @@ class DocsTest(unittest.TestCase):
                 self.assertTrue(f"`{code}`" in self.protocol, f"{code} not in docs/protocol.md")
         enum = self.asyncapi["components"]["messages"]["Error"]["payload"]["properties"]["code"]["enum"]
         http_only = {"invalid_credentials", "locked", "origin_not_allowed", "unsupported_media_type",
-                     "file_too_large", "bad_file_type", "server_full", "ok",
+                     "file_too_large", "bad_file_type", "server_full", "server_busy", "ok",
                      "standing_too_high", "other_council", "needs_reset"}
         self.assertIn("invalid_state", enum)
         for code in self.codes:

@@ -281,12 +281,17 @@ class MeetingTest(unittest.TestCase):
                               ({"title": "T", "planned_start": "tomorrow"}, "planned_start")):
             r = await mod.ask("meeting.create", council_id=self.council, **fields)
             self.assertEqual((r["code"], r.get("field")), ("bad_field", field), fields)
-        # A flood of petitions from one connection stops at ten.
+        # A planned meeting takes no petition (issue 20); once it is open
+        # they are taken, each counted against the address (the limit
+        # itself: PetitionLimitTest).
+        r = await g.ask("meeting.petition", content="Kiến nghị gửi trước khi khai mạc buổi này.")
+        self.assertEqual((r["code"], r.get("reason")), ("invalid_state", "meeting_not_open"))
+        await mod.ok("meeting.open")
         codes = []
-        for i in range(11):
+        for i in range(10):
             r = await g.ask("meeting.petition", content=f"Kiến nghị số {i} về vệ sinh môi trường.")
             codes.append(r.get("code", "ok"))
-        self.assertEqual(codes, ["ok"] * 10 + ["rate_limited"])
+        self.assertEqual(codes, ["ok"] * 10)
         # Nothing was stored of the refused ones; the server is fine.
         self.assertEqual(self.sql(f"SELECT count(*) FROM meeting_guest WHERE meeting_id = {mid}"),
                          "1")
@@ -294,6 +299,56 @@ class MeetingTest(unittest.TestCase):
                                   "AND name = 'Lê Văn Cường'"), "10")
         for c in (x, d3, g, mod):
             await c.ok("ping")
+            await c.close()
+
+
+class PetitionLimitTest(unittest.TestCase):
+    """Issue 20: a citizen's written petitions in a meeting count against
+    the same per-address limit as the public form (--petitions-per-hour),
+    whatever the connection; only an open meeting takes them; each is in
+    the security log."""
+
+    def test_meeting_petitions_share_the_address_limit(self):
+        url = council_fixture.demo_db(pg, "meetings_petitions")
+        d = Plenumd(url, extra_args=FAST_LIMITS + ["--petitions-per-hour", "3"])
+        try:
+            run(self._limit(d, int(pg.psql("SELECT id FROM council", "meetings_petitions")),
+                            d.login("chutich", "plenum-demo")))
+            events = pg.psql("SELECT count(*) FROM security_event WHERE event = "
+                             "'petition_received' AND address = '127.0.0.1'",
+                             "meetings_petitions")
+            self.assertEqual(events, "3")
+        finally:
+            d.finish()
+
+    async def _limit(self, d, council, token):
+        mod = await LiveClient.connect(d, token, name="moderator")
+        m = await mod.ok("meeting.create", council_id=council, title="Hạn mức kiến nghị")
+        mid = m["meeting_id"]
+        await mod.ok("meeting.join", meeting_id=mid)
+        text = "Đề nghị sửa chữa đèn chiếu sáng trên đường Lê Lợi."
+        a = await LiveClient.connect(d, name="a")
+        j = await a.ok("meeting.join", meeting_id=mid, name="Cử tri A")
+        # A planned meeting takes no petitions yet.
+        r = await a.ask("meeting.petition", content=text)
+        self.assertEqual((r.get("code"), r.get("reason")), ("invalid_state", "meeting_not_open"))
+        await mod.ok("meeting.open")
+        for _ in range(3):
+            await a.ok("meeting.petition", content=text)
+        r = await a.ask("meeting.petition", content=text)
+        self.assertEqual(r.get("code"), "rate_limited", r)
+        # Coming back on a new connection changes nothing.
+        await a.close()
+        a = await LiveClient.connect(d, name="a again")
+        await a.ok("meeting.join", meeting_id=mid, token=j["token"])
+        r = await a.ask("meeting.petition", content=text)
+        self.assertEqual(r.get("code"), "rate_limited", r)
+        # Nor does the public form: the same address, the same limit.
+        st, _, body = d.post_json("/api/public/petitions", {
+            "council": "nhi-chieu", "name": "Cử tri A", "contact": "0912 345 678",
+            "content": text, "area": "transport", "locality": "Tổ dân phố 3"})
+        self.assertEqual(st, 429, body)
+        for c in (mod, a):
             await c.close()
 
 

@@ -28,6 +28,15 @@ def setUpModule():
         f.write("console.log(1);")
     with open(os.path.join(web, ".env"), "w") as f:
         f.write("SECRET=1")
+    # What a web root holds besides the pages (web/ has these): never served.
+    for name, text in (("README.md", "# notes"), ("package.json", '{"name": "x"}'),
+                       ("package-lock.json", "{}"), ("js/app.js.map", "{}"),
+                       ("deploy.sh", "#!/bin/sh")):
+        with open(os.path.join(web, name), "w") as f:
+            f.write(text)
+    os.makedirs(os.path.join(web, "i18n"))
+    with open(os.path.join(web, "i18n", "vi.json"), "w") as f:
+        f.write('{"title": "Phiên họp"}')
     with open(os.path.join(base, "secret.txt"), "wb") as f:
         f.write(SECRET)
     os.symlink(os.path.join(base, "secret.txt"), os.path.join(web, "link.txt"))
@@ -103,6 +112,19 @@ class StaticTest(unittest.TestCase):
                 self.assertIn(r.status, (200, 404))
         finally:
             conn.close()
+
+    def test_only_page_assets_are_served(self):
+        """Issue 20: the web root's README.md and package.json are not
+        served; the pages' own files and web/i18n/*.json are."""
+        for path in ("/README.md", "/package.json", "/package-lock.json", "/js/app.js.map",
+                     "/deploy.sh", "/readme.MD", "/i18n/../package.json"):
+            with self.subTest(path=path):
+                status, body = raw_get(path.encode())
+                self.assertEqual(status, 404, f"{path} answered {status}")
+        status, headers, body = d.http("GET", "/i18n/vi.json")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(d.http("GET", "/js/app.js")[0], 200)
 
     def test_traversal_attempts_are_404(self):
         attempts = [

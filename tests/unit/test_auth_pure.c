@@ -149,6 +149,66 @@ static int stop_at_2(void *user, int row, int nfields, char **fields)
     return row == 2 ? 7 : 0;
 }
 
+/* Issue 20: per-account attempts, counted when they start; an exponential
+ * backoff with separate gates for failing and clean addresses, no lock. */
+static void test_backoff(void)
+{
+    struct pl_backoff *b = pl_backoff_new(3, 900, 60, 5);
+    int retry;
+    bool started;
+    int64_t now = 1000000000;
+    /* Three attempts at once (as parallel requests): all let through and
+     * counted before any answer; the third starts the backoff. */
+    CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 0 && !started);
+    CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 0 && !started);
+    CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 0 && started);
+    /* The fourth at once waits 1 s, from a dirty or a clean address. */
+    CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 1 && retry == 1);
+    CHECK(pl_backoff_try(b, "a", true, now, &retry, &started) == 1 && retry == 1);
+    /* Then 2 s, 4 s, ... doubling with each attempt let through. */
+    now += 1000000;
+    CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 0 && !started);
+    CHECK(pl_backoff_try(b, "a", false, now + 1999999, &retry, &started) == 1 && retry == 1);
+    now += 2000000;
+    CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 0);
+    CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 1 && retry == 4);
+    for (int i = 0; i < 10; i++) {
+        now += 3600000000LL / 60; /* a minute: past any wait */
+        CHECK(pl_backoff_try(b, "a", false, now, &retry, &started) == 0);
+    }
+    /* The dirty gate is capped at max_s (60 s), the clean one at 5 s: the
+     * owner from an address with no failures waits seconds. */
+    CHECK(pl_backoff_try(b, "a", false, now + 1000000, &retry, &started) == 1 && retry == 59);
+    CHECK(pl_backoff_try(b, "a", true, now + 1000000, &retry, &started) == 1 && retry == 4);
+    CHECK(pl_backoff_try(b, "a", true, now + 5000000, &retry, &started) == 0);
+    /* A success forgets everything; other accounts were never affected. */
+    CHECK(pl_backoff_try(b, "b", false, now, &retry, &started) == 0);
+    pl_backoff_reset(b, "a");
+    CHECK(pl_backoff_try(b, "a", false, now + 5000001, &retry, &started) == 0 && !started);
+    /* An account quiet for the window starts again from nothing. */
+    for (int i = 0; i < 3; i++)
+        pl_backoff_try(b, "c", false, now, &retry, &started);
+    CHECK(pl_backoff_try(b, "c", false, now, &retry, &started) == 1);
+    CHECK(pl_backoff_try(b, "c", false, now + 901000000LL, &retry, &started) == 0 && !started);
+    /* Memory stays bounded under many accounts once they age out. */
+    char key[32];
+    for (int i = 0; i < 30000; i++) {
+        snprintf(key, sizeof key, "user%d", i);
+        pl_backoff_try(b, key, true, now + (int64_t)i * 100000, &retry, &started);
+    }
+    CHECK(pl_backoff_size(b) < 20000);
+    pl_backoff_free(b);
+    pl_backoff_free(NULL);
+    /* The address side: an attempt counted early can be taken back. */
+    struct pl_throttle *t = pl_throttle_new(50, 900, 8000);
+    pl_throttle_fail(t, "10.0.0.1", now);
+    CHECK(pl_throttle_failures(t, "10.0.0.1", now) == 1);
+    pl_throttle_forgive(t, "10.0.0.1");
+    CHECK(pl_throttle_failures(t, "10.0.0.1", now) == 0 && pl_throttle_size(t) == 0);
+    pl_throttle_forgive(t, "10.0.0.2"); /* nothing to forgive */
+    pl_throttle_free(t);
+}
+
 static void test_csv(void)
 {
     struct rows r = {0};
@@ -191,6 +251,7 @@ int main(void)
     test_codes();
     test_bucket();
     test_throttle();
+    test_backoff();
     test_csv();
     return check_report("test_auth_pure");
 }

@@ -32,6 +32,12 @@ int main(void)
     CHECK_STR(cfg.bind, "127.0.0.1");
     CHECK_STR(cfg.web_root, "/srv/web");
     CHECK(cfg.database_url == NULL);
+    /* Issue 20's limits and their defaults. */
+    CHECK(cfg.login_queue == 32 && cfg.login_inflight_per_address == 4);
+    CHECK(cfg.login_backoff_max_s == 60 && cfg.login_lock_after == 10);
+    CHECK(cfg.max_anon_per_address == 20 && cfg.reserved_for_members == 10);
+    CHECK(cfg.http_body_timeout_s == 30);
+    CHECK(cfg.metrics_token == NULL && cfg.metrics_allow == NULL);
 
     fake_env_port = "9000";
     fake_env_db = "postgresql:///x";
@@ -55,10 +61,18 @@ int main(void)
     fake_env_port = NULL;
 
     char *bad[][3] = {
-        {"plenumd", "--port", "0"},         {"plenumd", "--port", "65536"},
-        {"plenumd", "--port", "80x"},       {"plenumd", "--nope", "1"},
-        {"plenumd", "--log-level", "loud"}, {"plenumd", "--bind", ""},
-        {"plenumd", "frobnicate", "--x"},   {"plenumd", "-p", "1"},
+        {"plenumd", "--port", "0"},
+        {"plenumd", "--port", "65536"},
+        {"plenumd", "--port", "80x"},
+        {"plenumd", "--nope", "1"},
+        {"plenumd", "--log-level", "loud"},
+        {"plenumd", "--bind", ""},
+        {"plenumd", "frobnicate", "--x"},
+        {"plenumd", "-p", "1"},
+        {"plenumd", "--login-queue", "0"},
+        {"plenumd", "--reserved-for-members", "91"},
+        {"plenumd", "--http-body-timeout", "0"},
+        {"plenumd", "--metrics-token", ""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';

@@ -558,18 +558,22 @@ static void test_webrtcbin(void)
           !sum.media[1].disabled);
     CHECK(offer(webrtcbin_h264_offer) == PL_SDP_OK);
     CHECK(sum.media[1].pt == 102 && sum.media[1].codec == PL_SDP_CODEC_H264);
-    /* Its candidates, trickled with an index only: IPv4, IPv6 (a
-     * link-local one without zone too), UDP and both TCP kinds. */
+    /* Its candidates, trickled with an index only: IPv4, IPv6, UDP and both
+     * TCP kinds; its link-local one (without zone) is well formed but
+     * refused for its address (issue 20). */
     static const char *const cands[] = {
         "candidate:1 1 UDP 2015363327 192.0.2.2 53415 typ host",
         "candidate:2 1 TCP 1015021823 192.0.2.2 9 typ host tcptype active",
         "candidate:3 1 TCP 1010827519 192.0.2.2 45311 typ host tcptype passive",
         "candidate:4 1 UDP 2015363583 fd00::2 54044 typ host",
-        "candidate:8 1 TCP 1015022335 fe80::fc:ff:fe00:1 9 typ host tcptype active",
     };
     for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++)
         CHECK(pl_ice_check_candidate(cands[i], strlen(cands[i]), NULL, 0, sum.n_media) ==
               PL_SDP_OK);
+    static const char link_local[] =
+        "candidate:8 1 TCP 1015022335 fe80::fc:ff:fe00:1 9 typ host tcptype active";
+    CHECK(pl_ice_check_candidate(link_local, strlen(link_local), NULL, 0, sum.n_media) ==
+          PL_SDP_FORBIDDEN_ADDRESS);
 }
 
 static void test_codecs(void)
@@ -936,6 +940,42 @@ static void test_candidates(void)
             fprintf(stderr, "refused: %s\n", good[i]);
         CHECK(cand(good[i]) == PL_SDP_OK);
     }
+    /* Well formed, but pointing the server's ICE agent at link-local or
+     * cloud metadata addresses (issue 20): refused with their own code. A
+     * related address (raddr) is only informational: allowed. */
+    static const char *const forbidden[] = {
+        "candidate:1 1 udp 2122260223 169.254.169.254 80 typ host",
+        "candidate:1 1 udp 2122260223 169.254.0.1 9 typ host",
+        "candidate:1 1 udp 2122260223 169.254.170.2 80 typ host",
+        "candidate:1 1 udp 2122260223 169.254.255.255 80 typ host",
+        "candidate:1 1 udp 1677729535 169.254.169.254 80 typ srflx raddr 0.0.0.0 rport 0",
+        "candidate:1 1 udp 33562367 169.254.169.254 80 typ relay raddr 203.0.113.7 rport 1",
+        "candidate:1 1 tcp 1518280447 169.254.169.254 80 typ host tcptype passive",
+        "candidate:1 1 udp 1 fe80::1 9 typ host",
+        "candidate:1 1 udp 1 FE80::abcd:1 9 typ host",
+        "candidate:1 1 udp 1 febf:ffff::1 9 typ host",
+        "candidate:1 1 udp 1 ::ffff:169.254.169.254 80 typ host",
+        "candidate:1 1 udp 1 fd00:ec2::254 80 typ host",
+        "candidate:1 1 udp 1 100.100.100.200 80 typ host",
+        "candidate:1 1 udp 1 ::ffff:100.100.100.200 80 typ host",
+    };
+    for (size_t i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++) {
+        if (cand(forbidden[i]) != PL_SDP_FORBIDDEN_ADDRESS)
+            fprintf(stderr, "not refused: %s\n", forbidden[i]);
+        CHECK(cand(forbidden[i]) == PL_SDP_FORBIDDEN_ADDRESS);
+    }
+    CHECK_STR(pl_sdp_err_code(PL_SDP_FORBIDDEN_ADDRESS), "forbidden_address");
+    /* Their neighbours are fine. */
+    static const char *const near[] = {
+        "candidate:1 1 udp 1 169.253.255.255 9 typ host",
+        "candidate:1 1 udp 1 169.255.0.1 9 typ host",
+        "candidate:1 1 udp 1 fec0::1 9 typ host",
+        "candidate:1 1 udp 1 fd00:ec2::253 9 typ host",
+        "candidate:1 1 udp 1 100.100.100.201 9 typ host",
+        "candidate:1 1 udp 1 203.0.113.7 9 typ srflx raddr 169.254.1.1 rport 9",
+    };
+    for (size_t i = 0; i < sizeof near / sizeof near[0]; i++)
+        CHECK(cand(near[i]) == PL_SDP_OK);
     static const char *const bad[] = {
         "nonsense",
         "candidate:",

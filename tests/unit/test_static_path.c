@@ -96,6 +96,21 @@ int main(void)
     longurl[sizeof longurl - 1] = '\0';
     CHECK(refused(longurl));
 
+    /* Page assets only (issue 20): no README.md, package.json or source
+     * maps, but the translations under i18n/. */
+    static const char *const served[] = {"index.html",   "js/app.js",   "js/m.mjs",
+                                         "css/a.css",    "favicon.svg", "i18n/vi.json",
+                                         "i18n/en.JSON", "img/a.PNG",   "robots.txt"};
+    for (size_t i = 0; i < sizeof served / sizeof served[0]; i++)
+        CHECK(pl_static_servable(root, in_root(served[i])));
+    static const char *const kept[] = {"README.md",     "package.json",   "package-lock.json",
+                                       "js/app.js.map", "i18n/x/vi.json", "js/i18n/vi.json",
+                                       "deploy.sh",     "Makefile",       "a.json"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        CHECK(!pl_static_servable(root, in_root(kept[i])));
+    CHECK(!pl_static_servable(root, outside));
+    CHECK(!pl_static_servable(root, root));
+
     CHECK_STR(pl_static_mime("/a/b.html"), "text/html; charset=utf-8");
     CHECK_STR(pl_static_mime("x.JS"), "text/javascript; charset=utf-8");
     CHECK_STR(pl_static_mime("/a.b/c"), "application/octet-stream");

@@ -13,6 +13,12 @@ export function has(key) {
   return key in strings;
 }
 
+// An API path with the page's language (?lang=): the server answers errors
+// in the language the page shows, not the browser's Accept-Language.
+export function withLang(path) {
+  return `${path}${path.includes("?") ? "&" : "?"}lang=${encodeURIComponent(current)}`;
+}
+
 export function t(key, vars = {}) {
   const s = strings[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));

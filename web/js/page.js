@@ -1,6 +1,6 @@
 // What every page shares: the language, the header with the connection
 // state, refusals shown with the server's own message, vote results.
-import { apply as applyI18n, has, initialLang, lang, setLang, t } from "./i18n.js";
+import { apply as applyI18n, has, initialLang, lang, setLang, t, withLang } from "./i18n.js";
 import { el } from "./live.js";
 
 export async function initPage(titleKey) {
@@ -124,14 +124,14 @@ export async function act(live, type, fields = {}) {
 // JSON over fetch with the sign-in cookie; a refusal is thrown as the
 // server's error body ({error, message, field, fields, reason}).
 export async function getJSON(path) {
-  const r = await fetch(path, { credentials: "same-origin" });
+  const r = await fetch(withLang(path), { credentials: "same-origin" });
   const body = await r.json().catch(() => ({ message: t("error.generic") }));
   if (!r.ok) throw body;
   return body;
 }
 
 export async function postJSON(path, body) {
-  const r = await fetch(path, {
+  const r = await fetch(withLang(path), {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },

@@ -10,6 +10,7 @@
 import { el, whoami } from "./live.js";
 import { clearMessage, getJSON, initPage, postJSON, resultView, showError, showInfo, t } from "./page.js";
 import { signinForm, signout } from "./signin.js";
+import { withLang } from "./i18n.js";
 
 const main = document.getElementById("main");
 const AREAS = ["land", "construction", "transport", "environment", "health", "education", "social",
@@ -143,7 +144,7 @@ async function upload(fields, file) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) if (v !== "" && v !== null && v !== undefined) form.append(k, v);
   form.append("file", file, file.name);
-  const r = await fetch("/api/documents", { method: "POST", credentials: "same-origin", body: form });
+  const r = await fetch(withLang("/api/documents"), { method: "POST", credentials: "same-origin", body: form });
   const out = await r.json().catch(() => ({ message: t("error.generic") }));
   if (!r.ok) throw out;
   return out;

@@ -1,7 +1,7 @@
 // Sign-in for the delegate and chair pages: password or one-time code.
 // The server sets an HttpOnly cookie, which the WebSocket then carries.
 import { el, forgetNonces } from "./live.js";
-import { t } from "./i18n.js";
+import { t, withLang } from "./i18n.js";
 import { showError, showInfo } from "./page.js";
 
 export function signinForm(onDone) {
@@ -22,23 +22,35 @@ export function signinForm(onDone) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = code.value.trim() ? { code: code.value.trim() } : { login: login.value.trim(), password: password.value };
-    const r = await fetch("/api/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    });
-    const data = await r.json();
-    if (!r.ok) return showError(data);
-    onDone(data.person);
-    showAccessNotices();
+    // A hall signs in at once from one address: a check refused only
+    // because others from here or the queue were busy (rate_limited,
+    // server_busy) is sent again after its Retry-After, twice at most.
+    // A wrong password's "locked" is shown, not retried.
+    for (let attempt = 0; ; attempt++) {
+      const r = await fetch(withLang("/api/login"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+      const data = await r.json().catch(() => ({}));
+      const busy = data.error === "rate_limited" || data.error === "server_busy";
+      if (!r.ok && busy && attempt < 2) {
+        await new Promise((done) => setTimeout(done, 1000 * Math.min(data.retry_after || 1, 5)));
+        continue;
+      }
+      if (!r.ok) return showError(data);
+      onDone(data.person);
+      showAccessNotices();
+      return;
+    }
   });
   return form;
 }
 
 export async function signout() {
   forgetNonces(); // the next person on this tablet gets nonces of their own
-  await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
+  await fetch(withLang("/api/logout"), { method: "POST", credentials: "same-origin" });
   location.reload();
 }
 
