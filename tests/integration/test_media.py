@@ -215,6 +215,21 @@ class MediaTest(unittest.TestCase):
         self.assertIn("#EXT-X-PLAYLIST-TYPE:EVENT", vod.decode())
         self.assertNotIn("#EXT-X-ENDLIST", vod.decode())
 
+        # The live playlist is a sliding window of the last 10 segments (a
+        # viewer re-fetches a small file each second however long the
+        # sitting); the VOD playlist holds the whole sitting.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            vod = self.get(f"/media/{s1}/vod.m3u8")[2].decode()
+            if vod.count("#EXTINF") > 12:
+                break
+            time.sleep(0.5)
+        _, live = self.wait_playlist(s1)
+        self.assertGreater(vod.count("#EXTINF"), 12)
+        self.assertLessEqual(live.count("#EXTINF"), 10, live)
+        newest = re.findall(r"^(seg-\S+\.ts)$", live, re.M)
+        self.assertLessEqual(set(newest[:-2]), set(re.findall(r"^(seg-\S+\.ts)$", vod, re.M)))
+
         # kill -9 in the middle of the recording: what was written plays.
         before = q(f"SELECT count(*) FROM media_segment s JOIN recording r ON r.id = "
                    f"s.recording_id WHERE r.sitting_id = {s1}")
