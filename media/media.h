@@ -11,7 +11,8 @@
  * which the VOD playlist and the chapters are built (server/net_media.c).
  *
  * Files: <data-dir>/media/<public|closed>/sitting-<id>/seg-<run>-<n>.ts
- * and live.m3u8 (the last 3 minutes, written by media.c across runs);
+ * and live.m3u8 (a sliding window of the last 10, written by media.c across
+ * runs; the whole sitting is the VOD playlist);
  * <run> is random per pipeline run, so a restart never overwrites a
  * segment. Only public/ is ever served. While a public sitting's source
  * delivers nothing, a slate run ("signal interrupted") fills the livestream

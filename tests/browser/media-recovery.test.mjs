@@ -30,7 +30,7 @@ await runTest(async (browser) => {
     };
   });
   const saysLive = (x) => x.says.includes("Đang phát trực tiếp");
-  await p.waitForFunction(() => document.getElementById("player").currentTime > 1, null, { timeout: 30000 });
+  await p.waitForFunction(() => (document.getElementById("player-caption") || {}).textContent?.includes("Đang phát trực tiếp"), null, { timeout: 30000 });
   const before = await look();
   check(saysLive(before), `playing, the badge says live (${before.says})`);
 

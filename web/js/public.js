@@ -57,7 +57,7 @@ async function play(url, kind, sitting, at = 0) {
   stopPlayer();
   const video = el("video", { id: "player", controls: true, muted: true, playsinline: true, "aria-label": t(`media.${kind}`) });
   video.muted = true; // autoplay is allowed muted; the viewer turns sound on
-  const p = { url, video, kind, sitting, hls: null, Hls: null, timers: [], retries: 0, lastTime: -1, lastMove: Date.now(), stallKicks: 0 };
+  const p = { url, video, kind, sitting, hls: null, Hls: null, timers: [], retries: 0, played: false, lastTime: -1, lastMove: Date.now(), stallKicks: 0 };
   player = p;
   const open = live && live.state && !live.state.hidden && live.state.open_sitting_id;
   document.getElementById("player-box").replaceChildren(video,
@@ -94,12 +94,14 @@ function later(p, fn, ms) {
 // A new hls.js on p's video. No worker: the page's Content-Security-Policy
 // allows scripts from this server only, and hls.js would start its worker
 // from a blob. Two 1-second segments behind the live edge, not hls.js's
-// three: the glass-to-glass goal is 4 s (docs/benchmarks.md). More than 6
-// behind (after a stall), it jumps back to 2 behind: a citizen watches the
-// sitting as it is now, not where the network left them.
+// three: the glass-to-glass goal is 4 s (docs/benchmarks.md). Fallen out
+// of the live window (10 segments) after a stall, hls.js itself goes back
+// to the edge; watch() does so too from 6 s behind. (hls.js's own
+// liveMaxLatencyDurationCount at 6 made it jump ahead into an empty buffer
+// after the start's first rebuffering: a stall that fed itself.)
 function attachHls(p, onParsed) {
   const Hls = p.Hls;
-  const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 6 });
+  const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 2 });
   p.hls = hls;
   if (onParsed) hls.on(Hls.Events.MANIFEST_PARSED, onParsed);
   hls.on(Hls.Events.FRAG_LOADED, () => { p.retries = 0; });
@@ -135,13 +137,15 @@ function watch(p) {
   if (player !== p) return;
   const v = p.video;
   const now = Date.now();
-  if (v.currentTime !== p.lastTime) {
-    p.lastTime = v.currentTime;
+  // Only forward is playing: a seek back (ours, or the viewer's) is not.
+  if (v.currentTime > p.lastTime) {
     p.lastMove = now;
     p.stallKicks = 0;
   }
+  p.lastTime = v.currentTime;
   const moving = !v.paused && now - p.lastMove < 1500 && v.readyState >= 2;
-  const state = moving ? "live" : v.paused && v.readyState >= 2 ? "paused" : p.lastTime > 0 ? "reconnecting" : "starting";
+  if (moving) p.played = true;
+  const state = moving ? "live" : v.paused && v.readyState >= 2 ? "paused" : p.played ? "reconnecting" : "starting";
   const caption = document.getElementById("player-caption");
   if (caption && caption.dataset.state !== state) {
     caption.dataset.state = state;
@@ -159,7 +163,7 @@ function watch(p) {
     rebuild(p);
   } else {
     p.hls.startLoad(-1);
-    if (edge) v.currentTime = edge;
+    if (edge && edge > v.currentTime + 1) v.currentTime = edge;
     v.play().catch(() => {});
   }
 }
