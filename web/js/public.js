@@ -115,7 +115,11 @@ function attachHls(p, onParsed) {
     // Without a playlist yet nothing can be resumed: a new hls.js.
     const delay = Math.min(8000, 1000 * 2 ** p.retries++);
     const fresh = data.type !== Hls.ErrorTypes.NETWORK_ERROR || !hls.levels || !hls.levels.length;
-    later(p, () => (fresh ? rebuild(p) : hls.startLoad(-1)), delay);
+    later(p, () => {
+      if (p.hls !== hls) return; // started over meanwhile (watch())
+      if (fresh) rebuild(p);
+      else hls.startLoad(-1);
+    }, delay);
   });
   hls.loadSource(p.url);
   hls.attachMedia(p.video);
