@@ -713,6 +713,15 @@ class MediaCheckTest(unittest.TestCase):
             self.assertEqual(json.loads(body),
                              {"state": "error", "reason": "missing_elements", "segments": 0})
             self.assertEqual(d.http("GET", f"/media/{sitting}/live.m3u8")[0], 404)
+            # The chair console and the public page say it in words.
+            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
+            os.makedirs(shots, exist_ok=True)
+            r = subprocess.run(["node", "media-error.test.mjs", f"http://127.0.0.1:{d.port}", shots,
+                                str(session)], cwd=os.path.join(source_dir(), "tests", "browser"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=180)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout)
             chair(d, session, ("sitting.close", {}), ("session.close", {}))
         finally:
             code = d.stop()
