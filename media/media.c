@@ -15,8 +15,15 @@
 
 #include "log.h"
 
-#define SEGMENT_S        1   /* HLS segment length: latency vs. files */
-#define LIVE_WINDOW      180 /* segments in the live playlist: 3 minutes */
+#define SEGMENT_S 1 /* HLS segment length: latency vs. files */
+/* Segments in the live playlist: a sliding window, so a viewer re-fetches
+ * about 1 KB a second however long the sitting; the whole sitting is the
+ * VOD playlist, built from the record (server/net_media.c). Ten seconds
+ * hold the players' live position (2 segments behind the edge) with room
+ * for their catching up after a stall (public.js jumps to the edge when
+ * more than 6 behind). */
+#define LIVE_WINDOW      10
+#define START_TIMEOUT_MS 15000 /* a run's first segment: later, the start is an error */
 #define END_TIMEOUT_MS   5000
 #define RETRY_MAX_MS     30000
 #define MEDIA_TIMEOUT_MS 10000
@@ -37,13 +44,14 @@ struct run {
     bool slate;           /* the "signal interrupted" slate, not the source */
     GstElement *pipeline; /* owned */
     guint bus_watch, end_timer;
-    char id[17];     /* random hex, in file names and in the record */
-    GQueue cuts;     /* running times (guint64 *, owned) where segments were cut */
-    bool delivering; /* a first segment opened: the record has this run */
-    bool ending;     /* end of stream sent */
-    guint64 open_rt; /* running time the current segment began at */
-    int index;       /* of the next segment to close */
-    guint64 dropped; /* frames dropped (QoS) */
+    guint start_timer; /* until the first segment opens (encoded runs only) */
+    char id[17];       /* random hex, in file names and in the record */
+    GQueue cuts;       /* running times (guint64 *, owned) where segments were cut */
+    bool delivering;   /* a first segment opened: the record has this run */
+    bool ending;       /* end of stream sent */
+    guint64 open_rt;   /* running time the current segment began at */
+    int index;         /* of the next segment to close */
+    guint64 dropped;   /* frames dropped (QoS) */
 };
 
 /* Restreaming to an RTMP server (the council's YouTube or Facebook page):
@@ -82,13 +90,17 @@ struct stream {
     char *source;       /* see pl_media_source_valid(); owned; NULL until known */
     char *restream_url; /* rtmp(s)://..., or NULL; owned */
     struct restream rs;
-    bool passthrough;  /* the source's H.264/AAC is recorded as it is */
-    bool delivered;    /* the source delivered at least once in this stream */
-    char *dir;         /* absolute; owned */
-    char *rel_dir;     /* relative to the data dir, as recorded; owned */
-    int segments;      /* of the program, in this stream */
-    double kbps;       /* smoothed over the last segments */
-    char *error;       /* the last error, for the status; owned */
+    bool passthrough; /* the source's H.264/AAC is recorded as it is */
+    bool delivered;   /* the source delivered at least once in this stream */
+    char *dir;        /* absolute; owned */
+    char *rel_dir;    /* relative to the data dir, as recorded; owned */
+    int segments;     /* of the program, in this stream */
+    double kbps;      /* smoothed over the last segments */
+    char *error;      /* the last error, for the status; owned */
+    /* Why the stream is in the error state (a stable code, see media.h), or
+     * NULL: not in error (error may still say what happened last, e.g. an
+     * encoder that went away). Static. Cleared when a run delivers. */
+    const char *reason;
     bool stop_wanted;  /* stopping for good (sitting closed), not to retry */
     GQueue live;       /* struct live_seg *, the live window */
     guint64 live_seq;  /* media sequence number of the window's first segment */
@@ -114,6 +126,138 @@ struct pl_media {
     char *public_root;    /* root/public; owned */
     GHashTable *streams;  /* sitting id -> struct stream * */
     GHashTable *programs; /* session id -> struct program * */
+    /* What the start-up check found missing (--media-required off), or
+     * NULL; owned. The streams say it too (reason "missing_elements"). */
+    char *missing;
+    guint start_timeout_ms;
+};
+
+/*
+ * The pipelines' descriptions, and the GStreamer elements each needs.
+ * Every description plenumd hands GStreamer is here or built from these
+ * (encoded_desc()); each table beside them lists the elements they name
+ * (and those the named ones make themselves: rtspsrc's rtpbin), so that
+ * the start-up check (pl_media_missing) asks GStreamer for exactly what the
+ * pipelines will. tests/unit/test_media_elements.c reads every word of
+ * every description and fails on an element missing from its table, or a
+ * table entry without a Debian package in PACKAGES.
+ */
+
+/* The segment files, cut by the cutter's events (build()). */
+#define SEGMENTS_DESC "mpegtsmux name=mux ! multifilesink name=files"
+
+/* H.264 into the muxer: whole access units, so that a keyframe is one
+ * buffer the cutter can see (mpegtsmux would take single NAL units too). */
+#define H264_AU                                                                                    \
+    "h264parse config-interval=-1 ! capsfilter name=vcut "                                         \
+    "caps=video/x-h264,stream-format=byte-stream,alignment=au"
+
+/* SRT (listening or pulling): demuxed (demuxed()), passed through. */
+#define SRT_DESC    "srtsrc name=src ! tsdemux name=demux " SEGMENTS_DESC
+#define DEMUX_VIDEO "queue ! " H264_AU
+#define DEMUX_AUDIO "queue ! aacparse"
+/* RTSP: depayloaded as the camera's streams appear (rtsp_pad()). */
+#define RTSP_DESC  "rtspsrc name=src " SEGMENTS_DESC
+#define RTSP_VIDEO "queue ! rtph264depay ! video/x-h264,stream-format=avc,alignment=au ! " H264_AU
+#define TO_AAC     "audioconvert ! audioresample ! voaacenc bitrate=96000 ! aacparse ! queue"
+static const char *const rtsp_audio[][2] = {
+    {"MPEG4-GENERIC", "rtpmp4gdepay ! aacparse ! queue"},
+    {"PCMA", "rtppcmadepay ! alawdec ! " TO_AAC},
+    {"PCMU", "rtppcmudepay ! mulawdec ! " TO_AAC},
+    {"OPUS", "rtpopusdepay ! opusdec ! " TO_AAC},
+};
+/* The restream: the livestream's segments into FLV, as they are. */
+#define RESTREAM_DESC                                                                              \
+    "appsrc name=in max-bytes=20000000 leaky-type=downstream ! tsdemux name=demux "                \
+    "flvmux name=flv streamable=true ! rtmp2sink name=out"
+#define RESTREAM_VIDEO "h264parse ! queue"
+#define RESTREAM_AUDIO "aacparse ! queue"
+
+/* The encoded program (test source, capture device) and the slate
+ * (encoded_desc()); a capture device adds CAPTURE_ELEMENTS. capsfilter:
+ * what a caps string in a description becomes. */
+static const char *const ENCODED_ELEMENTS[] = {"videotestsrc",
+                                               "audiotestsrc",
+                                               "videoconvert",
+                                               "videoscale",
+                                               "videorate",
+                                               "tee",
+                                               "queue",
+                                               "capsfilter",
+                                               "intervideosink",
+                                               "intervideosrc",
+                                               "input-selector",
+                                               "audioconvert",
+                                               "audioresample",
+                                               "interaudiosink",
+                                               "interaudiosrc",
+                                               "audiomixer",
+                                               "textoverlay",
+                                               "clockoverlay",
+                                               "x264enc",
+                                               "h264parse",
+                                               "voaacenc",
+                                               "aacparse",
+                                               "mpegtsmux",
+                                               "multifilesink",
+                                               NULL};
+static const char *const CAPTURE_ELEMENTS[] = {"v4l2src", "decodebin", "alsasrc", NULL};
+static const char *const SRT_ELEMENTS[] = {"srtsrc",        "tsdemux",  "mpegtsmux",
+                                           "multifilesink", "queue",    "h264parse",
+                                           "capsfilter",    "aacparse", NULL};
+static const char *const RTSP_ELEMENTS[] = {
+    "rtspsrc",      "rtpbin",       "mpegtsmux",     "multifilesink", "queue",
+    "rtph264depay", "capsfilter",   "h264parse",     "rtpmp4gdepay",  "aacparse",
+    "rtppcmadepay", "alawdec",      "rtppcmudepay",  "mulawdec",      "rtpopusdepay",
+    "opusdec",      "audioconvert", "audioresample", "voaacenc",      NULL};
+static const char *const RESTREAM_ELEMENTS[] = {"appsrc", "tsdemux",   "flvmux",   "rtmp2sink",
+                                                "queue",  "h264parse", "aacparse", NULL};
+
+/* Where each element comes from in Debian 12 (checked with dpkg -S on the
+ * plugin files), for the line that says what to install. */
+static const char *const PACKAGES[][2] = {
+    {"textoverlay", "gstreamer1.0-x"},
+    {"clockoverlay", "gstreamer1.0-x"},
+    {"x264enc", "gstreamer1.0-plugins-ugly"},
+    {"alsasrc", "gstreamer1.0-alsa"},
+    {"tee", "libgstreamer1.0-0"},
+    {"queue", "libgstreamer1.0-0"},
+    {"capsfilter", "libgstreamer1.0-0"},
+    {"input-selector", "libgstreamer1.0-0"},
+    {"videotestsrc", "gstreamer1.0-plugins-base"},
+    {"audiotestsrc", "gstreamer1.0-plugins-base"},
+    {"videoconvert", "gstreamer1.0-plugins-base"},
+    {"videoscale", "gstreamer1.0-plugins-base"},
+    {"videorate", "gstreamer1.0-plugins-base"},
+    {"audioconvert", "gstreamer1.0-plugins-base"},
+    {"audioresample", "gstreamer1.0-plugins-base"},
+    {"audiomixer", "gstreamer1.0-plugins-base"},
+    {"decodebin", "gstreamer1.0-plugins-base"},
+    {"opusdec", "gstreamer1.0-plugins-base"},
+    {"appsrc", "gstreamer1.0-plugins-base"},
+    {"aacparse", "gstreamer1.0-plugins-good"},
+    {"multifilesink", "gstreamer1.0-plugins-good"},
+    {"v4l2src", "gstreamer1.0-plugins-good"},
+    {"rtspsrc", "gstreamer1.0-plugins-good"},
+    {"rtpbin", "gstreamer1.0-plugins-good"},
+    {"rtph264depay", "gstreamer1.0-plugins-good"},
+    {"rtpmp4gdepay", "gstreamer1.0-plugins-good"},
+    {"rtppcmadepay", "gstreamer1.0-plugins-good"},
+    {"rtppcmudepay", "gstreamer1.0-plugins-good"},
+    {"rtpopusdepay", "gstreamer1.0-plugins-good"},
+    {"alawdec", "gstreamer1.0-plugins-good"},
+    {"mulawdec", "gstreamer1.0-plugins-good"},
+    {"flvmux", "gstreamer1.0-plugins-good"},
+    {"intervideosink", "gstreamer1.0-plugins-bad"},
+    {"intervideosrc", "gstreamer1.0-plugins-bad"},
+    {"interaudiosink", "gstreamer1.0-plugins-bad"},
+    {"interaudiosrc", "gstreamer1.0-plugins-bad"},
+    {"h264parse", "gstreamer1.0-plugins-bad"},
+    {"voaacenc", "gstreamer1.0-plugins-bad"},
+    {"mpegtsmux", "gstreamer1.0-plugins-bad"},
+    {"tsdemux", "gstreamer1.0-plugins-bad"},
+    {"srtsrc", "gstreamer1.0-plugins-bad"},
+    {"rtmp2sink", "gstreamer1.0-plugins-bad"},
 };
 
 static struct run *run_start(struct stream *s, bool slate);
@@ -269,19 +413,18 @@ static void restream_pad(GstElement *demux, GstPad *pad, gpointer data)
         caps = gst_pad_query_caps(pad, NULL);
     const char *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
     if (strcmp(name, "video/x-h264") == 0)
-        link_branch(data, pad, "flv", "video", "h264parse ! queue");
+        link_branch(data, pad, "flv", "video", RESTREAM_VIDEO);
     else if (strcmp(name, "audio/mpeg") == 0)
-        link_branch(data, pad, "flv", "audio", "aacparse ! queue");
+        link_branch(data, pad, "flv", "audio", RESTREAM_AUDIO);
     gst_caps_unref(caps);
 }
 
 static bool restream_start(struct stream *s)
 {
     GError *e = NULL;
-    GstElement *p = gst_parse_launch(
-        "appsrc name=in max-bytes=20000000 leaky-type=downstream ! tsdemux name=demux "
-        "flvmux name=flv streamable=true ! rtmp2sink name=out",
-        &e);
+    /* Fatal errors: a missing element is a NULL pipeline, not a pipeline
+     * with a hole in it whose named elements are not there. */
+    GstElement *p = gst_parse_launch_full(RESTREAM_DESC, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &e);
     if (!p) {
         g_free(s->rs.error);
         s->rs.error = g_strdup_printf("cannot build the restream: %s", e ? e->message : "?");
@@ -412,6 +555,8 @@ static void run_free(struct run *r)
         g_source_remove(r->bus_watch);
     if (r->end_timer)
         g_source_remove(r->end_timer);
+    if (r->start_timer)
+        g_source_remove(r->start_timer);
     if (r->pipeline) {
         gst_element_set_state(r->pipeline, GST_STATE_NULL);
         gst_object_unref(r->pipeline);
@@ -449,11 +594,16 @@ static void finished(struct stream *s)
     g_hash_table_remove(s->m->streams, &s->sitting); /* frees s */
 }
 
-static void set_error(struct stream *s, const char *what)
+/* what happened, for the log and the status; reason: the stable code of
+ * the error state it puts the stream in, or NULL for an event that is not
+ * an error of the stream (an encoder that went away: "waiting" again). */
+static void set_error(struct stream *s, const char *reason, const char *what)
 {
     pl_log_error("media: sitting %lld: %s", (long long)s->sitting, what);
     g_free(s->error);
     s->error = g_strdup(what);
+    if (reason)
+        s->reason = reason;
 }
 
 /* The slate goes on while a public sitting's source delivers nothing, so
@@ -482,9 +632,10 @@ static void source_down(struct stream *s, bool had_delivered)
     s->retry_timer = g_timeout_add(s->retry_ms, retry_now, s);
 }
 
-/* r is over: its end of stream came, it failed (error: what), or its end
- * timed out. Records the end, frees r and decides what comes next. */
-static void run_over(struct run *r, const char *error)
+/* r is over: its end of stream came, it failed (error: what, reason: its
+ * code), or its end timed out. Records the end, frees r and decides what
+ * comes next. */
+static void run_over(struct run *r, const char *reason, const char *error)
 {
     struct stream *s = r->s;
     bool slate = r->slate, delivered = r->delivering;
@@ -498,7 +649,7 @@ static void run_over(struct run *r, const char *error)
         s->src = NULL;
     run_free(r);
     if (error)
-        set_error(s, error);
+        set_error(s, reason, error);
     if (s->stop_wanted) {
         if (!s->src && !s->slate)
             finished(s);
@@ -506,7 +657,7 @@ static void run_over(struct run *r, const char *error)
     }
     if (!slate) {
         if (!error)
-            set_error(s, "the source ended its stream");
+            set_error(s, NULL, "the source ended its stream");
         source_down(s, delivered);
     }
 }
@@ -517,7 +668,7 @@ static gboolean end_timeout(gpointer data)
     r->end_timer = 0;
     pl_log_warn("media: sitting %lld: no end of stream after %d ms, stopping anyway",
                 (long long)r->s->sitting, END_TIMEOUT_MS);
-    run_over(r, NULL);
+    run_over(r, NULL, NULL);
     return G_SOURCE_REMOVE;
 }
 
@@ -531,12 +682,29 @@ static void run_end(struct run *r)
     r->end_timer = g_timeout_add(END_TIMEOUT_MS, end_timeout, r);
 }
 
+/* An encoded run has not opened its first segment within the bound: a
+ * pipeline that will never play (it would otherwise say "starting" for
+ * ever). It ends as an error, start_timeout, and is retried as any. */
+static gboolean start_timeout(gpointer data)
+{
+    struct run *r = data;
+    r->start_timer = 0;
+    char *what = g_strdup_printf("%sno picture within %u ms of the start (start_timeout)",
+                                 r->slate ? "slate: " : "", r->s->m->start_timeout_ms);
+    run_over(r, "start_timeout", what);
+    g_free(what);
+    return G_SOURCE_REMOVE;
+}
+
 /* r's first segment opened: it is in the record from now on, and a
  * source that delivers takes the slate's place. */
 static void run_delivers(struct run *r, guint64 rt)
 {
     struct stream *s = r->s;
     r->delivering = true;
+    if (r->start_timer)
+        g_source_remove(r->start_timer);
+    r->start_timer = 0;
     record_start(r, wall_of(r, rt));
     if (r->slate) {
         pl_log_info("media: sitting %lld: slate on (run %s)", (long long)s->sitting, r->id);
@@ -546,6 +714,7 @@ static void run_delivers(struct run *r, guint64 rt)
     s->retry_ms = 0;
     g_free(s->error); /* recovered; the gap stays in the record */
     s->error = NULL;
+    s->reason = NULL;
     run_end(s->slate);
     pl_log_info("media: sitting %lld: recording%s (run %s)", (long long)s->sitting,
                 s->public ? " and streaming" : " (closed sitting: not streamed)", r->id);
@@ -558,8 +727,9 @@ static const char *v4l2_device(const char *source)
 }
 
 /* What an error message from r's pipeline says, for the log and the
- * status: which source (not which element) and GStreamer's words. */
-static char *error_text(const struct run *r, GstMessage *msg)
+ * status: which source (not which element) and GStreamer's words; *reason
+ * gets its code (disk_full or source_error). A new string. */
+static char *error_text(const struct run *r, GstMessage *msg, const char **code)
 {
     GError *e = NULL;
     char *debug = NULL;
@@ -584,6 +754,7 @@ static char *error_text(const struct run *r, GstMessage *msg)
     else
         from = g_strdup(g_str_has_prefix(src, "rtsp://") ? "the camera (RTSP)" : "the SRT source");
     const char *slate = r->slate ? "slate: " : "";
+    *code = full ? "disk_full" : "source_error";
     char *what;
     if (full)
         what =
@@ -624,15 +795,16 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
         break;
     }
     case GST_MESSAGE_ERROR: {
-        char *what = error_text(r, msg);
+        const char *reason = NULL;
+        char *what = error_text(r, msg, &reason);
         r->bus_watch = 0; /* removed by returning FALSE */
-        run_over(r, what);
+        run_over(r, reason, what);
         g_free(what);
         return G_SOURCE_REMOVE;
     }
     case GST_MESSAGE_EOS:
         r->bus_watch = 0;
-        run_over(r, NULL);
+        run_over(r, NULL, NULL);
         return G_SOURCE_REMOVE;
     case GST_MESSAGE_APPLICATION: {
         const GstStructure *st = gst_message_get_structure(msg);
@@ -653,7 +825,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
                 g_strdup_printf("the source sends %s; send H.264 video (and AAC sound) in MPEG-TS",
                                 gst_structure_get_string(st, "caps"));
             r->bus_watch = 0;
-            run_over(r, what);
+            run_over(r, "unsupported_format", what);
             g_free(what);
             return G_SOURCE_REMOVE;
         }
@@ -810,12 +982,6 @@ static void cut_at(GstElement *pipeline, GstPad *pad)
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, cut_probe, c, g_free);
 }
 
-/* H.264 into the muxer: whole access units, so that a keyframe is one
- * buffer the cutter can see (mpegtsmux would take single NAL units too). */
-#define H264_AU                                                                                    \
-    "h264parse config-interval=-1 ! capsfilter name=vcut "                                         \
-    "caps=video/x-h264,stream-format=byte-stream,alignment=au"
-
 /* Links pad (a demuxed or depayloaded stream) through branch (a bin
  * description) into a new request pad (template) of the pipeline's element
  * named sink; when the branch has a "vcut" element (H264_AU), the cutter
@@ -826,7 +992,9 @@ static bool link_branch(GstElement *pipeline, GstPad *pad, const char *sink, con
 {
     GstElement *mux = gst_bin_get_by_name(GST_BIN(pipeline), sink);
     GstPad *target = mux ? gst_element_request_pad_simple(mux, template) : NULL;
-    GstElement *bin = target ? gst_parse_bin_from_description(branch, TRUE, NULL) : NULL;
+    GstElement *bin = target ? gst_parse_bin_from_description_full(
+                                   branch, TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL)
+                             : NULL;
     if (bin) {
         gst_bin_add(GST_BIN(pipeline), bin);
         GstPad *in = gst_element_get_static_pad(bin, "sink");
@@ -880,7 +1048,7 @@ static void demuxed(GstElement *demux, GstPad *pad, gpointer data)
                  gst_structure_get_int(st, "mpegversion", &mpegversion) &&
                  (mpegversion == 2 || mpegversion == 4);
     if (!(video || audio) ||
-        !link_branch(data, pad, "mux", "sink_%d", video ? "queue ! " H264_AU : "queue ! aacparse"))
+        !link_branch(data, pad, "mux", "sink_%d", video ? DEMUX_VIDEO : DEMUX_AUDIO))
         post_unsupported(demux, caps);
     gst_caps_unref(caps);
 }
@@ -889,33 +1057,26 @@ static void demuxed(GstElement *demux, GstPad *pad, gpointer data)
  * its H.264 and AAC are recorded and streamed as they are, not re-encoded.
  * Senders must keep SPS/PPS with every keyframe and send 7 TS packets per
  * SRT message (1316 bytes), as SRT encoders do. */
-static GstElement *build_srt(struct run *r)
+static GstElement *build_srt(struct run *r, GError **err)
 {
-    const char *source = r->s->source;
-    bool listener = strncmp(source, "srt://:", 7) == 0;
-    char *uri = g_strdup_printf("%s?mode=%s", source, listener ? "listener" : "caller");
-    GstElement *p = gst_pipeline_new(NULL);
-    GstElement *src = gst_element_factory_make("srtsrc", "src");
-    GstElement *demux = gst_element_factory_make("tsdemux", "demux");
-    GstElement *mux = gst_element_factory_make("mpegtsmux", "mux");
-    GstElement *files = gst_element_factory_make("multifilesink", "files");
-    if (!src || !demux || !mux || !files) {
-        /* A plugin is missing: the elements that were made are floating
-         * and in no bin yet, so they are ours to release. */
-        GstElement *made[] = {src, demux, mux, files};
-        for (size_t i = 0; i < G_N_ELEMENTS(made); i++)
-            if (made[i])
-                gst_object_unref(gst_object_ref_sink(made[i]));
+    GstElement *p = gst_parse_launch_full(SRT_DESC, NULL, GST_PARSE_FLAG_FATAL_ERRORS, err);
+    GstElement *src = p ? gst_bin_get_by_name(GST_BIN(p), "src") : NULL;
+    GstElement *demux = p ? gst_bin_get_by_name(GST_BIN(p), "demux") : NULL;
+    if (src && demux) {
+        const char *source = r->s->source;
+        bool listener = strncmp(source, "srt://:", 7) == 0;
+        char *uri = g_strdup_printf("%s?mode=%s", source, listener ? "listener" : "caller");
+        g_object_set(src, "uri", uri, NULL);
         g_free(uri);
+        g_signal_connect(demux, "pad-added", G_CALLBACK(demuxed), p);
+    } else if (p) {
         gst_object_unref(p);
-        return NULL;
+        p = NULL;
     }
-    g_object_set(src, "uri", uri, NULL);
-    gst_bin_add_many(GST_BIN(p), src, demux, mux, files, NULL);
-    gst_element_link(src, demux);
-    gst_element_link(mux, files);
-    g_signal_connect(demux, "pad-added", G_CALLBACK(demuxed), p);
-    g_free(uri);
+    if (src)
+        gst_object_unref(src);
+    if (demux)
+        gst_object_unref(demux);
     return p;
 }
 
@@ -924,8 +1085,6 @@ static GstElement *build_srt(struct run *r)
  * once to AAC, which every HLS player plays (sound in another format is
  * left out); other video is refused with a message saying what came. Runs
  * on a streaming thread, like demuxed(). */
-#define TO_AAC "audioconvert ! audioresample ! voaacenc bitrate=96000 ! aacparse ! queue"
-
 static void rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
 {
     GstCaps *caps = gst_pad_get_current_caps(pad);
@@ -938,19 +1097,14 @@ static void rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
     bool video =
         media && enc && strcmp(media, "video") == 0 && g_ascii_strcasecmp(enc, "H264") == 0;
     if (video) {
-        /* Whole access units from the depayloader: split across buffers, a
-         * keyframe's slices would come without timestamps. */
-        branch = "queue ! rtph264depay ! video/x-h264,stream-format=avc,alignment=au ! " H264_AU;
+        /* Whole access units from the depayloader (RTSP_VIDEO): split
+         * across buffers, a keyframe's slices would come without
+         * timestamps. */
+        branch = RTSP_VIDEO;
     } else if (media && enc && strcmp(media, "audio") == 0) {
-        static const char *const audio[][2] = {
-            {"MPEG4-GENERIC", "rtpmp4gdepay ! aacparse ! queue"},
-            {"PCMA", "rtppcmadepay ! alawdec ! " TO_AAC},
-            {"PCMU", "rtppcmudepay ! mulawdec ! " TO_AAC},
-            {"OPUS", "rtpopusdepay ! opusdec ! " TO_AAC},
-        };
-        for (size_t i = 0; i < G_N_ELEMENTS(audio) && !branch; i++)
-            if (g_ascii_strcasecmp(enc, audio[i][0]) == 0)
-                branch = audio[i][1];
+        for (size_t i = 0; i < G_N_ELEMENTS(rtsp_audio) && !branch; i++)
+            if (g_ascii_strcasecmp(enc, rtsp_audio[i][0]) == 0)
+                branch = rtsp_audio[i][1];
         if (!branch) { /* a sound we cannot take: the picture alone */
             gst_caps_unref(caps);
             return;
@@ -963,27 +1117,21 @@ static void rtsp_pad(GstElement *src, GstPad *pad, gpointer data)
 
 /* An RTSP source (an IP camera or a hardware encoder), pulled over TCP:
  * interleaved RTP is not lost to a congested LAN, and passes firewalls. */
-static GstElement *build_rtsp(struct run *r)
+static GstElement *build_rtsp(struct run *r, GError **err)
 {
-    GstElement *p = gst_pipeline_new(NULL);
-    GstElement *src = gst_element_factory_make("rtspsrc", "src");
-    GstElement *mux = gst_element_factory_make("mpegtsmux", "mux");
-    GstElement *files = gst_element_factory_make("multifilesink", "files");
-    if (!src || !mux || !files) {
-        GstElement *made[] = {src, mux, files};
-        for (size_t i = 0; i < G_N_ELEMENTS(made); i++)
-            if (made[i]) /* floating and in no bin: ours to release */
-                gst_object_unref(gst_object_ref_sink(made[i]));
-        gst_object_unref(p);
+    GstElement *p = gst_parse_launch_full(RTSP_DESC, NULL, GST_PARSE_FLAG_FATAL_ERRORS, err);
+    GstElement *src = p ? gst_bin_get_by_name(GST_BIN(p), "src") : NULL;
+    if (!src) {
+        if (p)
+            gst_object_unref(p);
         return NULL;
     }
     /* tcp-timeout: a camera that stops answering is an error within 5 s. */
     g_object_set(src, "location", r->s->source, "latency", 300, "tcp-timeout", (guint64)5000000,
                  NULL);
     gst_util_set_object_arg(G_OBJECT(src), "protocols", "tcp");
-    gst_bin_add_many(GST_BIN(p), src, mux, files, NULL);
-    gst_element_link(mux, files);
     g_signal_connect(src, "pad-added", G_CALLBACK(rtsp_pad), p);
+    gst_object_unref(src);
     return p;
 }
 
@@ -1017,15 +1165,15 @@ static GstElement *build_rtsp(struct run *r)
 #define HALL_QUEUE                                                                                 \
     "queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=200000000"
 
-static GstElement *build_encoded(struct run *r, GError **err)
+/* The description of an encoded run (a new string): the slate, or the
+ * program of session sid from dev (a "v4l2:" source's device, NULL for the
+ * test source). */
+static char *encoded_desc(const struct pl_config *c, long long sid, bool slate, const char *dev)
 {
-    const struct pl_config *c = r->s->m->cfg;
-    long long sid = (long long)r->s->session;
     /* A capture device: the camera's picture, scaled and paced to the
      * program's format; the sound card's, or silence. pl_media_source_valid()
      * allows only digits in the names, so they are safe in the description. */
     char *video = NULL, *audio = NULL;
-    const char *dev = r->slate ? NULL : v4l2_device(r->s->source);
     if (dev) {
         const char *q = strchr(dev, '?');
         video = g_strdup_printf(
@@ -1036,9 +1184,9 @@ static GstElement *build_encoded(struct run *r, GError **err)
                   : g_strdup("audiotestsrc is-live=true wave=silence");
     } else {
         video = g_strdup_printf("videotestsrc is-live=true pattern=%s",
-                                r->slate ? "solid-color foreground-color=0xff1d3557" : "smpte");
+                                slate ? "solid-color foreground-color=0xff1d3557" : "smpte");
         audio = g_strdup_printf("audiotestsrc is-live=true wave=%s freq=440 volume=0.02",
-                                r->slate ? "silence" : "sine");
+                                slate ? "silence" : "sine");
     }
     /* One raw format on both inputs of the selector: a switch is then no
      * renegotiation downstream. */
@@ -1046,7 +1194,7 @@ static GstElement *build_encoded(struct run *r, GError **err)
                                   "pixel-aspect-ratio=1/1",
                                   c->media_width, c->media_height, c->media_fps);
     char *picture = NULL, *sound = NULL;
-    if (r->slate) {
+    if (slate) {
         picture = g_strdup_printf("%s ! videoconvert ! %s", video, vcaps);
         sound = g_strdup_printf("%s ! audioconvert ! audioresample ! " MEDIA_AUDIO_CAPS, audio);
     } else {
@@ -1082,40 +1230,58 @@ static GstElement *build_encoded(struct run *r, GError **err)
         "valignment=bottom font-desc=\"Sans 20\" shaded-background=true ! videoconvert ! "
         "x264enc tune=zerolatency speed-preset=veryfast bitrate=%d key-int-max=%d ! "
         "video/x-h264,profile=main ! h264parse name=vparse ! queue max-size-time=3000000000 ! mux. "
-        "%s ! voaacenc bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! mux. "
-        "mpegtsmux name=mux ! multifilesink name=files",
-        picture, r->slate ? "false" : "true", c->media_bitrate_kbps, c->media_fps * SEGMENT_S,
-        sound);
+        "%s ! voaacenc bitrate=96000 ! aacparse ! queue max-size-time=3000000000 ! "
+        "mux. " SEGMENTS_DESC,
+        picture, slate ? "false" : "true", c->media_bitrate_kbps, c->media_fps * SEGMENT_S, sound);
     g_free(vcaps);
     g_free(picture);
     g_free(sound);
-    GstElement *p = gst_parse_launch(desc, err);
-    g_free(desc);
     g_free(video);
     g_free(audio);
+    return desc;
+}
+
+static GstElement *build_encoded(struct run *r, GError **err)
+{
+    char *desc = encoded_desc(r->s->m->cfg, (long long)r->s->session, r->slate,
+                              r->slate ? NULL : v4l2_device(r->s->source));
+    /* Fatal errors: a missing element fails the build (NULL), rather than
+     * giving a pipeline with a hole in it that never plays. */
+    GstElement *p = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, err);
+    g_free(desc);
     if (!p)
         return NULL;
-    /* Set here, not in the description: no quoting of names. */
     GstElement *title = gst_bin_get_by_name(GST_BIN(p), "title");
-    char *text = g_strdup_printf("Plenum · phiên họp %lld", (long long)r->s->sitting);
-    g_object_set(title, "text", text, NULL);
-    g_free(text);
-    gst_object_unref(title);
-    if (r->slate) {
-        /* One picture for every viewer: both languages on it. */
-        GstElement *notice = gst_bin_get_by_name(GST_BIN(p), "notice");
-        g_object_set(notice, "text",
-                     r->s->delivered ? "Tín hiệu tạm gián đoạn\nSignal interrupted"
-                                     : "Đang chờ tín hiệu\nWaiting for the signal",
-                     NULL);
-        gst_object_unref(notice);
-    }
+    GstElement *notice = gst_bin_get_by_name(GST_BIN(p), "notice");
     GstElement *vparse = gst_bin_get_by_name(GST_BIN(p), "vparse");
-    GstPad *out = gst_element_get_static_pad(vparse, "src");
-    cut_at(p, out);
-    gst_object_unref(out);
-    gst_object_unref(vparse);
-    show_program(r->s, p);
+    GstPad *out = vparse ? gst_element_get_static_pad(vparse, "src") : NULL;
+    if (title && notice && out) {
+        /* Set here, not in the description: no quoting of names. */
+        char *text = g_strdup_printf("Plenum · phiên họp %lld", (long long)r->s->sitting);
+        g_object_set(title, "text", text, NULL);
+        g_free(text);
+        /* The slate: one picture for every viewer, both languages on it. */
+        if (r->slate)
+            g_object_set(notice, "text",
+                         r->s->delivered ? "Tín hiệu tạm gián đoạn\nSignal interrupted"
+                                         : "Đang chờ tín hiệu\nWaiting for the signal",
+                         NULL);
+        cut_at(p, out);
+        show_program(r->s, p);
+    } else {
+        g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+                    "the pipeline lacks its title, notice or vparse element");
+        gst_object_unref(p);
+        p = NULL;
+    }
+    if (out)
+        gst_object_unref(out);
+    if (vparse)
+        gst_object_unref(vparse);
+    if (notice)
+        gst_object_unref(notice);
+    if (title)
+        gst_object_unref(title);
     return p;
 }
 
@@ -1124,25 +1290,125 @@ static GstElement *build(struct run *r, GError **err)
     struct stream *s = r->s;
     bool rtsp = !r->slate && g_str_has_prefix(s->source, "rtsp://");
     bool srt = !r->slate && g_str_has_prefix(s->source, "srt://");
-    GstElement *p = rtsp ? build_rtsp(r) : srt ? build_srt(r) : build_encoded(r, err);
-    if (!p) {
-        if (rtsp || srt)
-            g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, "%s",
-                        rtsp
-                            ? "rtspsrc, mpegtsmux or multifilesink is missing "
-                              "(gstreamer1.0-plugins-good, -bad)"
-                            : "srtsrc, tsdemux or mpegtsmux is missing (gstreamer1.0-plugins-bad)");
+    GstElement *p = rtsp ? build_rtsp(r, err) : srt ? build_srt(r, err) : build_encoded(r, err);
+    GstElement *files = p ? gst_bin_get_by_name(GST_BIN(p), "files") : NULL;
+    if (!files) {
+        if (p)
+            gst_object_unref(p);
+        if (err && !*err)
+            g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "the pipeline did not build");
         return NULL;
     }
     /* The files are the segments, cut by the cutter's events; the live
      * playlist is media.c's. */
-    GstElement *files = gst_bin_get_by_name(GST_BIN(p), "files");
     char *loc = g_strdup_printf("%s/seg-%s-%%05d.ts", s->dir, r->id);
     gst_util_set_object_arg(G_OBJECT(files), "next-file", "key-unit-event");
     g_object_set(files, "location", loc, "post-messages", TRUE, "async", FALSE, NULL);
     g_free(loc);
     gst_object_unref(files);
     return p;
+}
+
+/* --- the elements the pipelines need --------------------------------------------- */
+
+static void add_elements(GPtrArray *out, const char *const *list)
+{
+    for (; *list; list++) {
+        bool have = false;
+        for (guint i = 0; i < out->len && !have; i++)
+            have = strcmp(g_ptr_array_index(out, i), *list) == 0;
+        if (!have)
+            g_ptr_array_add(out, (gpointer)*list);
+    }
+}
+
+const char **pl_media_needs(const char *source, bool restream)
+{
+    GPtrArray *out = g_ptr_array_new();
+    if (g_str_has_prefix(source, "srt://"))
+        add_elements(out, SRT_ELEMENTS);
+    else if (g_str_has_prefix(source, "rtsp://"))
+        add_elements(out, RTSP_ELEMENTS);
+    else if (v4l2_device(source))
+        add_elements(out, CAPTURE_ELEMENTS);
+    if (strcmp(source, "none") != 0)
+        add_elements(out, ENCODED_ELEMENTS); /* the program, or the slate */
+    if (restream)
+        add_elements(out, RESTREAM_ELEMENTS);
+    g_ptr_array_add(out, NULL);
+    return (const char **)g_ptr_array_free(out, FALSE);
+}
+
+const char *pl_media_package(const char *element)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(PACKAGES); i++)
+        if (strcmp(PACKAGES[i][0], element) == 0)
+            return PACKAGES[i][1];
+    return NULL;
+}
+
+char *pl_media_missing(const char *source, bool restream)
+{
+    const char **needs = pl_media_needs(source, restream);
+    /* Grouped by package, in the order first met: "textoverlay,
+     * clockoverlay (gstreamer1.0-x)". */
+    GPtrArray *packages = g_ptr_array_new();
+    GString *t = g_string_new(NULL);
+    for (size_t i = 0; needs[i]; i++) {
+        GstElementFactory *f = gst_element_factory_find(needs[i]);
+        if (f) {
+            gst_object_unref(f);
+            continue;
+        }
+        const char *pkg = pl_media_package(needs[i]);
+        bool seen = false;
+        for (guint k = 0; k < packages->len && !seen; k++)
+            seen = g_strcmp0(g_ptr_array_index(packages, k), pkg) == 0;
+        if (!seen)
+            g_ptr_array_add(packages, (gpointer)pkg);
+    }
+    for (guint k = 0; k < packages->len; k++) {
+        const char *pkg = g_ptr_array_index(packages, k);
+        bool first = true;
+        g_string_append(t, k ? "; " : "");
+        for (size_t i = 0; needs[i]; i++) {
+            GstElementFactory *f = gst_element_factory_find(needs[i]);
+            if (f) {
+                gst_object_unref(f);
+                continue;
+            }
+            if (g_strcmp0(pl_media_package(needs[i]), pkg) != 0)
+                continue;
+            g_string_append_printf(t, "%s%s", first ? "" : ", ", needs[i]);
+            first = false;
+        }
+        g_string_append_printf(t, " (Debian package %s)", pkg ? pkg : "unknown");
+    }
+    g_ptr_array_free(packages, TRUE);
+    g_free(needs);
+    return g_string_free(t, t->len == 0);
+}
+
+char *pl_media_descriptions(const struct pl_config *cfg, const char *source, bool restream)
+{
+    GString *t = g_string_new(NULL);
+    if (g_str_has_prefix(source, "srt://")) {
+        g_string_append(t, SRT_DESC "\n" DEMUX_VIDEO "\n" DEMUX_AUDIO "\n");
+    } else if (g_str_has_prefix(source, "rtsp://")) {
+        g_string_append(t, RTSP_DESC "\n" RTSP_VIDEO "\n");
+        for (size_t i = 0; i < G_N_ELEMENTS(rtsp_audio); i++)
+            g_string_append_printf(t, "%s\n", rtsp_audio[i][1]);
+    } else {
+        char *d = encoded_desc(cfg, 1, false, v4l2_device(source));
+        g_string_append_printf(t, "%s\n", d);
+        g_free(d);
+    }
+    char *slate = encoded_desc(cfg, 1, true, NULL);
+    g_string_append_printf(t, "%s\n", slate);
+    g_free(slate);
+    if (restream)
+        g_string_append(t, RESTREAM_DESC "\n" RESTREAM_VIDEO "\n" RESTREAM_AUDIO "\n");
+    return g_string_free(t, FALSE);
 }
 
 /* A new run of s's source (slate: of the slate), started; NULL if it could
@@ -1165,6 +1431,11 @@ static struct run *run_start(struct stream *s, bool slate)
              * before it, and would take whichever input brought the first
              * picture (the room's black one, often). */
             show_picture(s, r->pipeline);
+            /* A source that is passed through waits for its sender as
+             * long as it takes ("waiting", the slate on); what plenumd
+             * encodes itself must play within the bound. */
+            if (slate || !s->passthrough)
+                r->start_timer = g_timeout_add(s->m->start_timeout_ms, start_timeout, r);
             return r;
         }
     }
@@ -1172,7 +1443,8 @@ static struct run *run_start(struct stream *s, bool slate)
      * reason is on the bus. */
     GstBus *bus = r->pipeline ? gst_element_get_bus(r->pipeline) : NULL;
     GstMessage *msg = bus ? gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR) : NULL;
-    char *what = msg ? error_text(r, msg)
+    const char *reason = "build_failed";
+    char *what = msg ? error_text(r, msg, &reason)
                      : g_strdup_printf("%scould not start the pipeline: %s", slate ? "slate: " : "",
                                        err ? err->message : "it refused to play");
     if (msg)
@@ -1181,7 +1453,7 @@ static struct run *run_start(struct stream *s, bool slate)
         gst_object_unref(bus);
     g_clear_error(&err);
     run_free(r);
-    set_error(s, what);
+    set_error(s, reason, what);
     g_free(what);
     if (!slate && !s->stop_wanted)
         source_down(s, false);
@@ -1192,6 +1464,17 @@ static struct run *run_start(struct stream *s, bool slate)
  * a remote source delivers). */
 static void begin(struct stream *s)
 {
+    /* A session may name a source whose elements the start-up check did
+     * not cover (set since): the same check, for this stream. Nothing is
+     * retried: the registry will not change until plenumd restarts. */
+    char *missing = pl_media_missing(s->source, false);
+    if (missing) {
+        char *what = g_strdup_printf("GStreamer elements missing: %s", missing);
+        set_error(s, "missing_elements", what);
+        g_free(what);
+        g_free(missing);
+        return;
+    }
     s->passthrough =
         g_str_has_prefix(s->source, "srt://") || g_str_has_prefix(s->source, "rtsp://");
     if (s->passthrough)
@@ -1237,7 +1520,7 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
     g_hash_table_insert(m->streams, &s->sitting, s);
     if (g_mkdir_with_parents(s->dir, 0750) != 0) {
         char *what = g_strdup_printf("cannot create %s: %s", s->dir, g_strerror(errno));
-        set_error(s, what);
+        set_error(s, "storage", what);
         g_free(what);
         return; /* in the status with its error until the sitting closes */
     }
@@ -1367,6 +1650,10 @@ struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *stor
     m->off = strcmp(cfg->media_source, "none") == 0;
     m->streams = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, stream_free);
     m->programs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, program_free);
+    /* PL_MEDIA_START_TIMEOUT_MS: for the tests only (a bound no pipeline
+     * meets, to see the timeout without a broken pipeline). */
+    const char *bound = g_getenv("PL_MEDIA_START_TIMEOUT_MS");
+    m->start_timeout_ms = bound && atoi(bound) > 0 ? (guint)atoi(bound) : START_TIMEOUT_MS;
     if (!m->off) {
         gst_init(NULL, NULL);
         char *abs = g_canonicalize_filename(cfg->data_dir, NULL);
@@ -1375,6 +1662,55 @@ struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *stor
         g_free(abs);
     }
     return m;
+}
+
+/* Every element the configured media needs (the server's source, the
+ * sources and restreams of the sessions not closed, the slate) is in
+ * GStreamer's registry; else, with --media-required, -1 with err saying
+ * what is missing and from which package; without, one error line in the
+ * log, m->missing, and 0. */
+static int check(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
+{
+    GString *missing = g_string_new(NULL);
+    GPtrArray *sources = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(sources, g_strdup(m->cfg->media_source));
+    bool restream = false;
+    PGresult *r = PQexec(conn, "SELECT DISTINCT coalesce(media_source, ''), media_restream IS NOT "
+                               "NULL FROM session WHERE state <> 'closed'");
+    for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+        if (*PQgetvalue(r, i, 0))
+            g_ptr_array_add(sources, g_strdup(PQgetvalue(r, i, 0)));
+        restream = restream || strcmp(PQgetvalue(r, i, 1), "t") == 0;
+    }
+    PQclear(r);
+    /* One source at a time, each answer once: "textoverlay, clockoverlay
+     * (Debian package gstreamer1.0-x)". */
+    for (guint i = 0; i < sources->len; i++) {
+        char *one = pl_media_missing(g_ptr_array_index(sources, i), restream && i == 0);
+        if (one && !strstr(missing->str, one))
+            g_string_append_printf(missing, "%s%s", missing->len ? "; " : "", one);
+        g_free(one);
+    }
+    g_ptr_array_free(sources, TRUE);
+    if (!missing->len) {
+        g_string_free(missing, TRUE);
+        return 0;
+    }
+    if (m->cfg->media_required) {
+        snprintf(err, errlen,
+                 "media: GStreamer elements missing: %s; plenumd does not start (install the "
+                 "package, or start with --media-required off to hold sittings without recording "
+                 "and livestream)",
+                 missing->str);
+        g_string_free(missing, TRUE);
+        return -1;
+    }
+    pl_log_error("media: GStreamer elements missing: %s; sittings are held without recording "
+                 "and livestream (--media-required off)",
+                 missing->str);
+    m->missing = g_strdup_printf("GStreamer elements missing: %s", missing->str);
+    g_string_free(missing, TRUE);
+    return 0;
 }
 
 int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
@@ -1394,6 +1730,8 @@ int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen)
     PQclear(r);
     if (m->off)
         return 0;
+    if (check(m, conn, err, errlen) != 0)
+        return -1;
     if (g_mkdir_with_parents(m->public_root, 0750) != 0) {
         snprintf(err, errlen, "cannot create %s: %s (set --data-dir)", m->public_root,
                  g_strerror(errno));
@@ -1581,6 +1919,43 @@ void pl_media_event(void *media, int64_t session_id, const char *name, const jso
     }
 }
 
+/* A stream's state (see media.h). */
+static const char *stream_state(const struct stream *s)
+{
+    const struct run *r = s->src;
+    return s->stop_wanted       ? "stopping"
+           : r && r->delivering ? "live"
+           : s->reason          ? "error"
+           : !r                 ? "retrying"
+           : s->passthrough     ? "waiting" /* an SRT listener waits for its sender */
+                                : "starting";
+}
+
+const char *pl_media_state(const struct pl_media *m)
+{
+    return m->off ? "off" : m->missing ? "error" : "ok";
+}
+
+const char *pl_media_public_state(const struct pl_media *m, int64_t sitting_id, int *segments,
+                                  const char **reason)
+{
+    *segments = 0;
+    *reason = NULL;
+    if (m->off)
+        return "off";
+    const struct stream *s = g_hash_table_lookup(m->streams, &sitting_id);
+    if (!s || !s->public)
+        return "none"; /* a closed sitting is indistinguishable from none */
+    *segments = (int)s->live.length;
+    /* The slate is a livestream too: what a viewer would see. */
+    if (s->live.length > 0 && !s->stop_wanted)
+        return "live";
+    const char *state = stream_state(s);
+    if (strcmp(state, "error") == 0)
+        *reason = s->reason;
+    return state;
+}
+
 json_t *pl_media_status(const struct pl_media *m)
 {
     json_t *list = json_array();
@@ -1591,19 +1966,14 @@ json_t *pl_media_status(const struct pl_media *m)
         const struct stream *s = v;
         const struct run *r = s->src;
         char *shown = s->source ? pl_media_source_redacted(s->source) : NULL;
-        /* The source's state: an SRT listener waits for its sender. */
-        const char *state = s->stop_wanted   ? "stopping"
-                            : !r             ? "retrying"
-                            : r->delivering  ? "live"
-                            : s->passthrough ? "waiting"
-                                             : "starting";
         json_array_append_new(
-            list, json_pack("{s:I, s:s, s:b, s:b, s:b, s:i, s:i, s:I, s:s?, s:s?, s:s}",
-                            "sitting_id", (json_int_t)s->sitting, "state", state, "public",
-                            s->public, "recording", r && r->delivering, "slate", s->slate != NULL,
-                            "segments", s->segments, "bitrate_kbps", (int)(s->kbps + 0.5),
-                            "dropped_frames", (json_int_t)(r ? r->dropped : 0), "error", s->error,
-                            "source", shown, "path", s->passthrough ? "passthrough" : "encode"));
+            list, json_pack("{s:I, s:s, s:s?, s:b, s:b, s:b, s:i, s:i, s:I, s:s?, s:s?, s:s}",
+                            "sitting_id", (json_int_t)s->sitting, "state", stream_state(s),
+                            "reason", s->reason, "public", s->public, "recording",
+                            r && r->delivering, "slate", s->slate != NULL, "segments", s->segments,
+                            "bitrate_kbps", (int)(s->kbps + 0.5), "dropped_frames",
+                            (json_int_t)(r ? r->dropped : 0), "error", s->error, "source", shown,
+                            "path", s->passthrough ? "passthrough" : "encode"));
         g_free(shown);
         if (s->restream_url && s->public) {
             char *to = pl_media_restream_redacted(s->restream_url);
@@ -1617,7 +1987,9 @@ json_t *pl_media_status(const struct pl_media *m)
         }
     }
     char *server = pl_media_source_redacted(m->cfg->media_source);
-    json_t *status = json_pack("{s:s, s:o}", "source", server, "streams", list);
+    json_t *status = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "source", server, "state",
+                               pl_media_state(m), "reason", m->missing ? "missing_elements" : NULL,
+                               "error", m->missing, "streams", list);
     g_free(server);
     return status;
 }
@@ -1639,6 +2011,7 @@ void pl_media_free(struct pl_media *m)
         return;
     g_hash_table_destroy(m->streams);
     g_hash_table_destroy(m->programs);
+    g_free(m->missing);
     g_free(m->root);
     g_free(m->public_root);
     g_free(m);

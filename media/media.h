@@ -11,7 +11,8 @@
  * which the VOD playlist and the chapters are built (server/net_media.c).
  *
  * Files: <data-dir>/media/<public|closed>/sitting-<id>/seg-<run>-<n>.ts
- * and live.m3u8 (the last 3 minutes, written by media.c across runs);
+ * and live.m3u8 (a sliding window of the last 10, written by media.c across
+ * runs; the whole sitting is the VOD playlist);
  * <run> is random per pipeline run, so a restart never overwrites a
  * segment. Only public/ is ever served. While a public sitting's source
  * delivers nothing, a slate run ("signal interrupted") fills the livestream
@@ -65,8 +66,13 @@ char *pl_media_source_redacted(const char *s);
 struct pl_media *pl_media_new(const struct pl_config *cfg, struct pl_store *store);
 
 /* At start (synchronous, conn): closes recordings a crash left open
- * (end_reason "interrupted": the gap is in the record), removes stale live
- * playlists, and starts a pipeline for every sitting open now. */
+ * (end_reason "interrupted": the gap is in the record), checks that every
+ * GStreamer element the configured media needs is installed (the server's
+ * source, the sessions' sources and restreams, the slate), removes stale
+ * live playlists, and starts a pipeline for every sitting open now. An
+ * element missing: with cfg->media_required, -1 and err names the elements
+ * and their Debian packages; without, one error line in the log and the
+ * media's state is "error" (reason "missing_elements"). */
 int pl_media_resume(struct pl_media *m, PGconn *conn, char *err, size_t errlen);
 
 /* The hub's observer (pl_hub_observe): sitting.opened starts a pipeline,
@@ -86,11 +92,61 @@ void pl_media_event(void *media, int64_t session_id, const char *name, const jso
  */
 void pl_media_remote_picture(struct pl_media *m, int64_t session_id, bool remote);
 
-/* {"source", "streams": [{"sitting_id", "state", "public", "segments",
- * "bitrate_kbps", "dropped_frames", "error", "source", "slate", "path":
+/*
+ * States. The media as a whole (pl_media_state): "off" (--media-source
+ * none), "ok", or "error" (reason "missing_elements": started with
+ * --media-required off). A stream (one open sitting):
+ *   starting  its pipeline is starting (at most START_TIMEOUT_MS, 15 s)
+ *   waiting   a passed-through source waits for its sender (slate on)
+ *   live      the source is recorded (and streamed if public)
+ *   retrying  the source went away; trying again
+ *   error     it cannot record: "reason" says why, "error" in words;
+ *             retried (but for missing_elements) until a run delivers
+ *   stopping  the sitting closed; the last segments are being closed
+ * Reasons: missing_elements (a GStreamer element is not installed),
+ * build_failed (the pipeline could not be built or refused to play),
+ * start_timeout (no picture within the bound), source_error (the source
+ * or the pipeline failed), disk_full, unsupported_format (a passed-
+ * through source sends other than H.264/AAC), storage (the directory
+ * cannot be made).
+ */
+
+/* {"source", "state", "reason", "error", "streams": [{"sitting_id",
+ * "state", "reason", "public", "segments", "bitrate_kbps",
+ * "dropped_frames", "error", "source", "slate", "path":
  * "encode"|"passthrough", "restream"?: {"url", "state": "starting"|
  * "sending"|"error", "segments", "error"}}]} (new reference). */
 json_t *pl_media_status(const struct pl_media *m);
+
+/* "off", "ok" or "error" (static). */
+const char *pl_media_state(const struct pl_media *m);
+
+/* What a citizen's page may know of sitting_id's livestream (static):
+ * "live" (the live playlist has *segments segments: the program or the
+ * slate), a stream state above but "live", "none" (no stream, or not a
+ * public one: the two are not told apart) or "off"; *reason: the error's
+ * code, or NULL (never the error's words: they name files and hosts). */
+const char *pl_media_public_state(const struct pl_media *m, int64_t sitting_id, int *segments,
+                                  const char **reason);
+
+/* The GStreamer elements a source ("test", "srt://...", see
+ * pl_media_source_valid) needs, with the slate's, and with restream the
+ * RTMP restream's: a new NULL-terminated array (g_free) of static strings. */
+const char **pl_media_needs(const char *source, bool restream);
+
+/* The Debian package element comes from (static), or NULL if unknown. */
+const char *pl_media_package(const char *element);
+
+/* The elements pl_media_needs() lists that GStreamer's registry lacks, as
+ * "textoverlay, clockoverlay (Debian package gstreamer1.0-x)" (a new
+ * string), or NULL when none is. gst_init() must have run. */
+char *pl_media_missing(const char *source, bool restream);
+
+/* Every pipeline description plenumd would give GStreamer for source (and
+ * the slate, and with restream the restream's), one a line: a new string.
+ * For tests/unit/test_media_elements.c, which checks each element they
+ * name is in pl_media_needs(). */
+char *pl_media_descriptions(const struct pl_config *cfg, const char *source, bool restream);
 
 /* The directory of public media files (absolute), or NULL when media is
  * off. Borrowed. */

@@ -13,7 +13,7 @@
  * mistake (and would not fit a unix socket path anyway). */
 #define PL_CONFIG_MAX_STR 4096
 
-enum opt_kind { OPT_INT, OPT_STR, OPT_LEVEL };
+enum opt_kind { OPT_INT, OPT_STR, OPT_LEVEL, OPT_BOOL };
 
 struct opt {
     const char *flag; /* without "--" */
@@ -43,6 +43,10 @@ static const struct opt opts[] = {
      "encoded picture, WIDTHxHEIGHT@FPS (1280x720@30)"},
     {"media-bitrate", "PLENUM_MEDIA_BITRATE", OPT_INT, F(media_bitrate_kbps), 100, 50000, "kbit/s",
      "video bitrate of the encoding (2500)"},
+    {"media-required", "PLENUM_MEDIA_REQUIRED", OPT_BOOL, F(media_required), 0, 0, NULL,
+     "on: a GStreamer element the media needs is missing, plenumd does not start; off: it "
+     "starts, the sittings run without recording or livestream and the media state is error "
+     "(on)"},
     {"log-level", "PLENUM_LOG_LEVEL", OPT_LEVEL, F(log_level), 0, 0, NULL,
      "error, warn, info or debug (info)"},
     {"log-format", "PLENUM_LOG_FORMAT", OPT_STR, F(log_format), 0, 0, NULL,
@@ -183,6 +187,18 @@ static int apply(struct pl_config *cfg, const struct opt *o, const char *value, 
         }
         *(int *)(base + o->offset) = (int)v;
         return 0;
+    case OPT_BOOL: {
+        static const char *const yes[] = {"on", "true", "yes", "1"}, *const no[] = {"off", "false",
+                                                                                    "no", "0"};
+        for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+            if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+                *(bool *)(base + o->offset) = strcmp(value, yes[i]) == 0;
+                return 0;
+            }
+        }
+        snprintf(err, errlen, "%s must be on or off", what);
+        return -1;
+    }
     case OPT_LEVEL:
         if (pl_log_parse_level(value, (enum pl_log_level *)(base + o->offset)) != 0) {
             snprintf(err, errlen, "%s must be one of error, warn, info, debug", what);
@@ -287,6 +303,7 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->media_video = g_strdup("1280x720@30");
     cfg->log_format = g_strdup("text");
     cfg->media_bitrate_kbps = 2500;
+    cfg->media_required = true;
     cfg->log_level = PL_LOG_INFO;
     cfg->shutdown_grace_ms = 1000;
     cfg->session_idle_s = 2 * 3600;

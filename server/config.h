@@ -7,6 +7,7 @@
 #ifndef PL_CONFIG_H
 #define PL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "log.h"
@@ -32,6 +33,10 @@ struct pl_config {
     char *media_video; /* "WxH@FPS"; owned; parsed into the three below */
     int media_width, media_height, media_fps;
     int media_bitrate_kbps;
+    /* A GStreamer element the media needs is missing at start: true, plenumd
+     * does not start; false, it runs the sittings without media (state
+     * "error" with the reason). */
+    bool media_required;
     enum pl_log_level log_level;
     char *log_format;      /* "text" or "json"; owned */
     int shutdown_grace_ms; /* how long to let clients close on SIGTERM */

@@ -401,7 +401,20 @@ static int serve_metrics(struct lws *wsi, struct pl_http_req *hr)
                            srv->rtc ? pl_rtc_count(srv->rtc, 0) : 0);
     json_t *media = pl_media_status(srv->media);
     json_t *streams = json_object_get(media, "streams");
-    static const char *const states[] = {"starting", "waiting", "live", "retrying", "stopping"};
+    static const char *const states[] = {"starting", "waiting", "live",
+                                         "retrying", "error",   "stopping"};
+    const char *overall = pl_media_state(srv->media);
+    g_string_append_printf(out,
+                           "# HELP plenum_media_up 1 while the media can record and stream (every "
+                           "GStreamer element it needs is installed), 0 when not or off.\n"
+                           "# TYPE plenum_media_up gauge\nplenum_media_up %d\n"
+                           "# HELP plenum_media_state The media's state (1 for the current one).\n"
+                           "# TYPE plenum_media_state gauge\n",
+                           strcmp(overall, "ok") == 0);
+    static const char *const overall_states[] = {"ok", "error", "off"};
+    for (size_t k = 0; k < G_N_ELEMENTS(overall_states); k++)
+        g_string_append_printf(out, "plenum_media_state{state=\"%s\"} %d\n", overall_states[k],
+                               strcmp(overall, overall_states[k]) == 0);
     g_string_append(out, "# HELP plenum_media_stream_state A sitting's media state (1 for the "
                          "current one).\n# TYPE plenum_media_stream_state gauge\n");
     size_t i;

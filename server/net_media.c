@@ -10,6 +10,10 @@
  *                    in front can keep it)
  *   chapters.json    the agenda items, speakers and votes on the recording's
  *   chapters.vtt     timeline (WebVTT chapters track)
+ *   state.json       {"state", "reason"?, "segments"}: whether the sitting is
+ *                    streamed now (pl_media_public_state), from memory, no-cache;
+ *                    the public page asks this, not live.m3u8, until it
+ *                    is "live" (a 404 is not a state)
  * Only sittings public when recorded are served (their files live under
  * media/public/); a closed sitting is recorded, never served here.
  */
@@ -182,9 +186,23 @@ int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path)
     const char *root = pl_media_public_root(srv->media);
     char *end = NULL;
     gint64 sitting = g_ascii_strtoll(path + 7, &end, 10);
-    if (!root || sitting <= 0 || !end || *end != '/' || strchr(end + 1, '/'))
+    if (!end || sitting <= 0 || *end != '/' || strchr(end + 1, '/') ||
+        (!root && strcmp(end + 1, "state.json") != 0))
         return pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, NULL, 0);
     const char *name = end + 1;
+    if (strcmp(name, "state.json") == 0) {
+        int segments = 0;
+        const char *reason = NULL;
+        const char *state = pl_media_public_state(srv->media, sitting, &segments, &reason);
+        json_t *doc =
+            json_pack("{s:s, s:s?, s:i}", "state", state, "reason", reason, "segments", segments);
+        char *text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        hr->cache_control = "no-cache";
+        int rc = pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+        free(text);
+        return rc;
+    }
     char dir[64];
     snprintf(dir, sizeof dir, "sitting-%lld", (long long)sitting);
     if (strcmp(name, "live.m3u8") == 0 || segment_name(name)) {

@@ -3,13 +3,19 @@
 // 200 ms the frame on screen is drawn into an 8x6 canvas (one pixel per
 // block of stamp_sender.py's picture), its 48 bits read back as the wall
 // clock of its capture and subtracted from the browser's clock.
+// Then recovery (issue 21): the page's network is cut for 10 s
+// (Playwright's offline emulation) and restored; recovery_ms is the time
+// from the network's return to the first frame on screen again within
+// 1.5 s of the glass-to-glass p50 (the player back at the live edge, by
+// itself).
 // Usage: node latency.mjs BASE_URL SESSION_ID SECONDS  -> JSON on stdout
 import { launch } from "../browser/lib.mjs";
 
 const [base, session, seconds] = process.argv.slice(2);
 const browser = await launch();
 try {
-  const p = await (await browser.newContext()).newPage();
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
   await p.goto(`${base}/public/?session=${session}`, { waitUntil: "load" });
   await p.waitForSelector("#player", { timeout: 30000 });
   await p.waitForFunction(() => document.getElementById("player").currentTime > 1, null, { timeout: 60000 });
@@ -39,7 +45,30 @@ try {
   }, Number(seconds) * 1000);
   samples.sort((a, b) => a - b);
   const q = (f) => samples[Math.min(samples.length - 1, Math.floor(f * samples.length))];
-  console.log(JSON.stringify({ n: samples.length, min: samples[0], p50: q(0.5), p95: q(0.95), max: samples[samples.length - 1], buffered_ahead_ms: ahead }));
+
+  await ctx.setOffline(true);
+  await p.waitForTimeout(10000);
+  await ctx.setOffline(false);
+  const recovery = await p.evaluate(async (target) => {
+    const v = document.getElementById("player");
+    const c = document.createElement("canvas");
+    c.width = 8;
+    c.height = 6;
+    const g = c.getContext("2d", { willReadFrequently: true });
+    const back = Date.now();
+    while (Date.now() - back < 60000) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (v.paused || v.readyState < 2) continue;
+      g.drawImage(v, 0, 0, 8, 6);
+      const px = g.getImageData(0, 0, 8, 6).data;
+      let stamp = 0;
+      for (let i = 47; i >= 0; i--) stamp = stamp * 2 + (px[i * 4] > 128 ? 1 : 0);
+      const lat = Date.now() - stamp;
+      if (lat > 0 && lat < target) return Date.now() - back;
+    }
+    return null;
+  }, q(0.5) + 1500);
+  console.log(JSON.stringify({ n: samples.length, min: samples[0], p50: q(0.5), p95: q(0.95), max: samples[samples.length - 1], buffered_ahead_ms: ahead, recovery_ms: recovery }));
 } finally {
   await browser.close();
 }

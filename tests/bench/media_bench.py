@@ -19,7 +19,10 @@ phases do not share the CPU:
      (stamp_sender.py: 48 bits as blocks, x264 640x360@30 over SRT) pushes to
      plenumd, and the public page plays the livestream in Chromium
      (latency.mjs, hls.js at its default live position): every 200 ms the
-     frame on screen is read back and subtracted from the browser's clock.
+     frame on screen is read back and subtracted from the browser's clock;
+  6. recovery: then the page's network is cut for 10 s and restored, and
+     the time from its return to a frame within 1.5 s of the p50 above is
+     measured (the player back at the live edge by itself).
 
 The senders' own CPU is not counted. Usage:
   media_bench.py PLENUMD [--seconds 60] [--json OUT]
@@ -128,15 +131,61 @@ def announce_latency(d, pg, db, sitting, seconds):
     return out
 
 
+def glass_to_glass(d, pg, db, council, seconds):
+    """Phases 5 and 6: the stamp sender over SRT, the public page in
+    Chromium (latency.mjs): glass-to-glass, then recovery from a 10 s cut."""
+    p_g2g = free_port()
+    g_session = int(pg.psql(f"INSERT INTO session (council_id, number, title, media_source) "
+                            f"VALUES ({council}, 9, 'Bench latency', 'srt://:{p_g2g}') "
+                            f"RETURNING id", db))
+    g_sitting = int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
+                            f"({g_session}, 1, 'Stamp') RETURNING id", db))
+    open_sitting(d, pg, db, g_session, g_sitting)
+    # 640x360: painting 720p frames in Python would take the CPU the
+    # server and the browser need on a small machine.
+    tx = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "stamp_sender.py"),
+                           str(p_g2g), "640x360@30"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    try:
+        wait_segments(d, g_sitting, 5)
+        out = subprocess.run(["node", os.path.join(HERE, "latency.mjs"),
+                              f"http://127.0.0.1:{d.port}", str(g_session),
+                              str(min(30, seconds))], check=True,
+                             stdout=subprocess.PIPE, text=True, timeout=300).stdout
+    finally:
+        tx.terminate()
+        tx.wait()
+    return {"glass_to_glass_ms": json.loads(out.strip().splitlines()[-1])}
+
+
+def report(res, a):
+    pct = lambda x: f"{100 * x:.1f} %" if x is not None else "—"
+    g = res["glass_to_glass_ms"]
+    print(f"| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
+          f"| segment announced after (p50 / max) | glass-to-glass (p50 / p95, n) "
+          f"| back at the live edge after a 10 s cut |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratio = f"{res['ratio']:.2f}×" if res.get("ratio") else "—"
+    print(f"| {res['date']} | {pct(res.get('passthrough_cpu'))} | {pct(res.get('ffmpeg_cpu'))} | "
+          f"{ratio} | {pct(res.get('encode_cpu'))} | {res.get('announce_ms_p50')} ms / "
+          f"{res.get('announce_ms_max')} ms | {g['p50']} ms / {g['p95']} ms, {g['n']} | "
+          f"{g.get('recovery_ms')} ms |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("plenumd")
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--json")
+    ap.add_argument("--only-latency", action="store_true",
+                    help="phases 5 and 6 alone (glass-to-glass and recovery)")
     a = ap.parse_args()
     os.environ["PLENUMD"] = os.path.abspath(a.plenumd)
     os.environ.setdefault("PL_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
-    if not shutil.which("ffmpeg"):
+    if not shutil.which("ffmpeg") and not a.only_latency:
         sys.exit("media_bench: ffmpeg is needed for the comparison (deploy/deps.sh bench)")
     pg = PgCluster(durable=True)
     data = tempfile.mkdtemp(prefix="plbench-media-")
@@ -160,6 +209,10 @@ def main():
         d = Plenumd(pg.url(db), extra_args=["--media-source", "test", "--media-video",
                                             "1280x720@30", "--media-bitrate", "2500",
                                             "--data-dir", data])
+
+        if a.only_latency:
+            res.update(glass_to_glass(d, pg, db, council, a.seconds))
+            return report(res, a)
 
         # 1. pass-through
         open_sitting(d, pg, db, pt_session, pt_sitting)
@@ -210,25 +263,7 @@ def main():
         res["encode_kbps"] = enc["bitrate_kbps"]
         close_sitting(d, enc_session)
 
-        # 5. glass-to-glass, through the public page
-        p_g2g = free_port()
-        g_session = int(pg.psql(f"INSERT INTO session (council_id, number, title, media_source) "
-                                f"VALUES ({council}, 9, 'Bench latency', 'srt://:{p_g2g}') "
-                                f"RETURNING id", db))
-        g_sitting = int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
-                                f"({g_session}, 1, 'Stamp') RETURNING id", db))
-        open_sitting(d, pg, db, g_session, g_sitting)
-        # 640x360: painting 720p frames in Python would take the CPU the
-        # server and the browser need on a small machine.
-        tx = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "stamp_sender.py"),
-                               str(p_g2g), "640x360@30"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-        wait_segments(d, g_sitting, 5)
-        out = subprocess.run(["node", os.path.join(HERE, "latency.mjs"),
-                              f"http://127.0.0.1:{d.port}", str(g_session),
-                              str(min(30, a.seconds))], check=True,
-                             stdout=subprocess.PIPE, text=True, timeout=300).stdout
-        res["glass_to_glass_ms"] = json.loads(out.strip().splitlines()[-1])
+        res.update(glass_to_glass(d, pg, db, council, a.seconds))
     finally:
         if tx:
             tx.terminate()
@@ -240,17 +275,7 @@ def main():
         pg.destroy()
         shutil.rmtree(data, ignore_errors=True)
 
-    pct = lambda x: f"{100 * x:.1f} %"
-    g = res["glass_to_glass_ms"]
-    print(f"| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
-          f"| segment announced after (p50 / max) | glass-to-glass (p50 / p95, n) |")
-    print("|---|---|---|---|---|---|---|")
-    print(f"| {res['date']} | {pct(res['passthrough_cpu'])} | {pct(res['ffmpeg_cpu'])} | "
-          f"{res['ratio']:.2f}× | {pct(res['encode_cpu'])} | {res['announce_ms_p50']} ms / "
-          f"{res['announce_ms_max']} ms | {g['p50']} ms / {g['p95']} ms, {g['n']} |")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+    report(res, a)
 
 
 if __name__ == "__main__":

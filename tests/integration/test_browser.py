@@ -96,7 +96,8 @@ class SittingBrowserTest(unittest.TestCase):
 
 class MediaBrowserTest(unittest.TestCase):
     """The livestream and the archive with real GStreamer pipelines: one
-    sitting is recorded with three chapters and closed, the next is live."""
+    sitting is recorded with three chapters and closed, the next is live;
+    the public player recovers from a network cut by itself."""
 
     def test_media(self):
         import asyncio
@@ -140,6 +141,15 @@ class MediaBrowserTest(unittest.TestCase):
             os.makedirs(shots, exist_ok=True)
             r = subprocess.run(["node", "media.test.mjs", f"http://127.0.0.1:{d.port}", shots,
                                 str(sid)], cwd=os.path.join(source_dir(), "tests", "browser"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=180)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            # The next sitting is live: the public player rides out a 10 s
+            # network cut by itself (issue 21).
+            r = subprocess.run(["node", "media-recovery.test.mjs", f"http://127.0.0.1:{d.port}",
+                                shots, str(sid)],
+                               cwd=os.path.join(source_dir(), "tests", "browser"),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                timeout=180)
             print(r.stdout)

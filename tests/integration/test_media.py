@@ -19,7 +19,7 @@ import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd, free_port
+from plenum_testlib import PgCluster, Plenumd, free_port, plenumd_path, source_dir
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 pg = None
@@ -214,6 +214,21 @@ class MediaTest(unittest.TestCase):
         st, _, vod = self.get(f"/media/{s1}/vod.m3u8")
         self.assertIn("#EXT-X-PLAYLIST-TYPE:EVENT", vod.decode())
         self.assertNotIn("#EXT-X-ENDLIST", vod.decode())
+
+        # The live playlist is a sliding window of the last 10 segments (a
+        # viewer re-fetches a small file each second however long the
+        # sitting); the VOD playlist holds the whole sitting.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            vod = self.get(f"/media/{s1}/vod.m3u8")[2].decode()
+            if vod.count("#EXTINF") > 12:
+                break
+            time.sleep(0.5)
+        _, live = self.wait_playlist(s1)
+        self.assertGreater(vod.count("#EXTINF"), 12)
+        self.assertLessEqual(live.count("#EXTINF"), 10, live)
+        newest = re.findall(r"^(seg-\S+\.ts)$", live, re.M)
+        self.assertLessEqual(set(newest[:-2]), set(re.findall(r"^(seg-\S+\.ts)$", vod, re.M)))
 
         # kill -9 in the middle of the recording: what was written plays.
         before = q(f"SELECT count(*) FROM media_segment s JOIN recording r ON r.id = "
@@ -609,6 +624,143 @@ class MediaTest(unittest.TestCase):
             subprocess.run(["umount", mnt])
             os.rmdir(mnt)
         self.assertTrue(code == 0 and report is None, report)
+
+def registry_without(plugin, into):
+    """GStreamer's environment for a machine without one plugin (e.g.
+    "pango": textoverlay and clockoverlay, package gstreamer1.0-x): a plugin
+    directory of links to every installed plugin but that one, and a
+    registry of its own (the real lookup, nothing faked in plenumd)."""
+    r = subprocess.run(["gst-inspect-1.0", "coreelements"], stdout=subprocess.PIPE, text=True,
+                       check=True)
+    system = os.path.dirname(re.search(r"Filename\s+(\S+)", r.stdout).group(1))
+    plugins = os.path.join(into, "plugins")
+    os.makedirs(plugins)
+    for name in os.listdir(system):
+        if name.endswith(".so") and name != f"libgst{plugin}.so":
+            os.symlink(os.path.join(system, name), os.path.join(plugins, name))
+    return {"GST_PLUGIN_SYSTEM_PATH_1_0": plugins, "GST_PLUGIN_PATH_1_0": "",
+            "GST_PLUGIN_PATH": "", "GST_REGISTRY_1_0": os.path.join(into, "registry.bin")}
+
+
+class MediaCheckTest(unittest.TestCase):
+    """plenumd checks at start that every GStreamer element its media needs
+    is installed (issue 21): here GStreamer's registry has no pango plugin,
+    as on a machine without gstreamer1.0-x."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.url = council_fixture.demo_db(pg, "media_check")
+        cls.tmp = tempfile.mkdtemp(prefix="pltest-media-check-")
+        cls.env = registry_without("pango", cls.tmp)
+        cls.data = os.path.join(cls.tmp, "data")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def q(self, sql):
+        return pg.psql(sql, "media_check")
+
+    def test_missing_element_refuses_to_start(self):
+        # --media-required (the default): one line naming what is missing
+        # and the package, a non-zero exit, and no GLib CRITICAL.
+        env = dict(os.environ)
+        env.update(self.env)
+        r = subprocess.run([plenumd_path(), "serve", "--port", str(free_port()), "--database-url",
+                            self.url, "--web-root", os.path.join(source_dir(), "web"),
+                            "--data-dir", self.data] + MEDIA, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        lines = [l for l in r.stderr.splitlines() if "textoverlay" in l]
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn("clockoverlay", lines[0])
+        self.assertIn("gstreamer1.0-x", lines[0])
+        self.assertIn("--media-required off", lines[0])
+        self.assertNotIn("CRITICAL", r.stderr)
+
+    def test_missing_element_media_not_required(self):
+        # --media-required off: the sittings run without media, and every
+        # place that shows the media says error, with the reason.
+        lsan = os.environ.get("LSAN_OPTIONS", "")
+        env = dict(self.env, LSAN_OPTIONS=lsan + ":fast_unwind_on_malloc=0")
+        d = Plenumd(self.url, extra_args=MEDIA + list(FAST_LIMITS) + [
+            "--data-dir", self.data, "--media-required", "off"], env_extra=env)
+        try:
+            self.assertEqual(len([l for l in d.log().splitlines() if "textoverlay" in l]), 1,
+                             d.log())
+            media = d.health()[1]["media"]
+            self.assertEqual((media["state"], media["reason"]), ("error", "missing_elements"))
+            self.assertIn("textoverlay", media["error"])
+            self.assertIn("gstreamer1.0-x", media["error"])
+            session = int(self.q("SELECT id FROM session"))
+            sitting = int(self.q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
+            chair(d, session, ("session.open", {}), ("sitting.open", {"sitting_id": sitting}))
+            deadline = time.monotonic() + 10
+            stream = None
+            while time.monotonic() < deadline and not stream:
+                streams = d.health()[1]["media"]["streams"]
+                stream = next((x for x in streams if x["sitting_id"] == sitting), None)
+                time.sleep(0.2)
+            self.assertEqual((stream["state"], stream["reason"]), ("error", "missing_elements"),
+                             stream)
+            self.assertIn("textoverlay", stream["error"])
+            metrics = d.http("GET", "/metrics")[2].decode()
+            self.assertIn("plenum_media_up 0", metrics)
+            self.assertIn(f'plenum_media_stream_state{{sitting="{sitting}",state="error"}} 1',
+                          metrics)
+            st, _, body = d.http("GET", f"/media/{sitting}/state.json")
+            self.assertEqual(st, 200)
+            self.assertEqual(json.loads(body),
+                             {"state": "error", "reason": "missing_elements", "segments": 0})
+            self.assertEqual(d.http("GET", f"/media/{sitting}/live.m3u8")[0], 404)
+            # The chair console and the public page say it in words.
+            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
+            os.makedirs(shots, exist_ok=True)
+            r = subprocess.run(["node", "media-error.test.mjs", f"http://127.0.0.1:{d.port}", shots,
+                                str(session)], cwd=os.path.join(source_dir(), "tests", "browser"),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=180)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            chair(d, session, ("sitting.close", {}), ("session.close", {}))
+        finally:
+            code = d.stop()
+            log = d.log()
+            report = d.sanitizer_report()
+            d.cleanup()
+        self.assertNotIn("CRITICAL", log)
+        self.assertTrue(code == 0 and report is None, report)
+
+    def test_start_timeout(self):
+        # A start that does not reach its first segment within the bound is
+        # an error with reason start_timeout, not "starting" for ever (the
+        # bound is shortened for the test: a real pipeline never starts in
+        # 1 ms).
+        lsan = os.environ.get("LSAN_OPTIONS", "")
+        url = council_fixture.demo_db(pg, "media_timeout")
+        d = Plenumd(url, extra_args=MEDIA + list(FAST_LIMITS) + ["--data-dir", self.data],
+                    env_extra={"PL_MEDIA_START_TIMEOUT_MS": "1",
+                               "LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"})
+        try:
+            session = int(pg.psql("SELECT id FROM session", "media_timeout"))
+            sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1",
+                                  "media_timeout"))
+            chair(d, session, ("session.open", {}), ("sitting.open", {"sitting_id": sitting}))
+            deadline = time.monotonic() + 15
+            stream = {}
+            while time.monotonic() < deadline and stream.get("reason") != "start_timeout":
+                streams = d.health()[1]["media"]["streams"]
+                stream = next((x for x in streams if x["sitting_id"] == sitting), {})
+                time.sleep(0.2)
+            self.assertEqual((stream.get("state"), stream.get("reason")),
+                             ("error", "start_timeout"), stream)
+            chair(d, session, ("sitting.close", {}))
+        finally:
+            code = d.stop()
+            report = d.sanitizer_report()
+            d.cleanup()
+        self.assertTrue(code == 0 and report is None, report)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -253,8 +253,12 @@ let media = null;
 function mediaText(sitting) {
   const st = media && media.streams.find((x) => x.sitting_id === sitting);
   if (!media || media.source === "none") return t("media.off");
+  // The media cannot work at all (started with --media-required off): the
+  // reason in words, then GStreamer's (what to install, for the operator).
+  if (!st && media.state === "error") return `⚠ ${t("media.unavailable")}: ${t(`media.reason.${media.reason}`)} · ${media.error}`;
   if (!st) return t("media.state.none");
   const parts = [`${st.state === "live" ? "● " : "⚠ "}${t(`media.state.${st.state}`)}`];
+  if (st.state === "error" && st.reason) parts.push(t(`media.reason.${st.reason}`));
   if (st.state === "live") parts.push(st.public ? t("media.streaming") : t("media.not_streamed"),
     `${(st.bitrate_kbps / 1000).toFixed(1)} Mbit/s`, t("media.dropped", { n: st.dropped_frames }));
   if (st.slate) parts.push(t("media.slate"));

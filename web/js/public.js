@@ -45,8 +45,10 @@ function render() {
 
 // --- the livestream and the recordings ----------------------------------------
 
-// Plays an HLS playlist: natively where the browser can (Safari, phones),
-// else with hls.js (Media Source Extensions), loaded only when needed.
+// Plays an HLS playlist with hls.js wherever the browser has Media Source
+// Extensions (Chromium now claims native HLS too, and its native player
+// ends a livestream for good on a network blip: video.error 4), natively
+// only where it has not (iPhone Safari).
 async function play(url, kind, sitting, at = 0) {
   if (player && player.url === url) {
     if (kind === "vod") player.video.currentTime = at / 1000;
@@ -55,39 +57,124 @@ async function play(url, kind, sitting, at = 0) {
   stopPlayer();
   const video = el("video", { id: "player", controls: true, muted: true, playsinline: true, "aria-label": t(`media.${kind}`) });
   video.muted = true; // autoplay is allowed muted; the viewer turns sound on
-  player = { url, video, kind, sitting, hls: null };
+  const p = { url, video, kind, sitting, hls: null, Hls: null, timers: [], retries: 0, played: false, lastTime: -1, lastMove: Date.now(), stallKicks: 0 };
+  player = p;
   const open = live && live.state && !live.state.hidden && live.state.open_sitting_id;
   document.getElementById("player-box").replaceChildren(video,
-    el("p", { class: "small", id: "player-caption" }, kind === "live" ? `● ${t("media.live")}` : t("media.recording"), " ",
+    el("p", { class: "small", id: "player-caption", "data-state": kind === "live" ? "starting" : "vod" },
+      el("span", { id: "player-badge" }, kind === "live" ? t("media.starting") : t("media.recording")), " ",
       kind === "vod" && open
         ? el("button", { type: "button", id: "back-live", onclick: () => { chosenVod = false; stopPlayer(); waitLive(open); } }, t("media.back_live"))
         : null));
   const seek = () => { if (at) video.currentTime = at / 1000; };
-  if (video.canPlayType("application/vnd.apple.mpegurl")) {
+  const { default: Hls } = await import("/vendor/hls.mjs").catch(() => ({ default: null }));
+  if (player !== p) return;
+  if (Hls && Hls.isSupported()) {
+    p.Hls = Hls;
+    attachHls(p, seek);
+  } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
     video.src = url;
     video.addEventListener("loadedmetadata", seek, { once: true });
+    // The native player gives up on an error: it starts over (at the live
+    // edge) after a pause.
+    video.addEventListener("error", () => later(p, () => { video.src = url; video.play().catch(() => {}); }, 3000));
   } else {
-    const { default: Hls } = await import("/vendor/hls.mjs");
-    if (!Hls.isSupported()) {
-      document.getElementById("player-caption").textContent = t("media.unsupported");
+    document.getElementById("player-badge").textContent = t("media.unsupported");
+    return;
+  }
+  if (kind === "live") p.timers.push(setInterval(() => watch(p), 500));
+  video.play().catch(() => {});
+}
+
+// A timer that dies with its player.
+function later(p, fn, ms) {
+  p.timers.push(setTimeout(() => { if (player === p) fn(); }, ms));
+}
+
+// A new hls.js on p's video. No worker: the page's Content-Security-Policy
+// allows scripts from this server only, and hls.js would start its worker
+// from a blob. Two 1-second segments behind the live edge, not hls.js's
+// three: the glass-to-glass goal is 4 s (docs/benchmarks.md). Fallen out
+// of the live window (10 segments) after a stall, hls.js itself goes back
+// to the edge; watch() does so too from 6 s behind. (hls.js's own
+// liveMaxLatencyDurationCount at 6 made it jump ahead into an empty buffer
+// after the start's first rebuffering: a stall that fed itself.)
+function attachHls(p, onParsed) {
+  const Hls = p.Hls;
+  const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 2 });
+  p.hls = hls;
+  if (onParsed) hls.on(Hls.Events.MANIFEST_PARSED, onParsed);
+  hls.on(Hls.Events.FRAG_LOADED, () => { p.retries = 0; });
+  hls.on(Hls.Events.ERROR, (_, data) => {
+    if (!data.fatal || player !== p || p.hls !== hls) return;
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+      hls.recoverMediaError();
       return;
     }
-    // No worker: the page's Content-Security-Policy allows scripts from this
-    // server only, and hls.js would start its worker from a blob.
-    // Two 1-second segments behind the live edge, not hls.js's three: the
-    // glass-to-glass goal is 4 s (docs/benchmarks.md: 3.7 s with two, 4.0 s
-    // with three); a viewer on a poor connection rebuffers a little sooner.
-    const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 2 });
-    player.hls = hls;
-    hls.on(Hls.Events.MANIFEST_PARSED, seek);
-    hls.loadSource(url);
-    hls.attachMedia(video);
+    // The network (or the server) is gone: try again, 1, 2, 4, 8 s apart.
+    // Without a playlist yet nothing can be resumed: a new hls.js.
+    const delay = Math.min(8000, 1000 * 2 ** p.retries++);
+    const fresh = data.type !== Hls.ErrorTypes.NETWORK_ERROR || !hls.levels || !hls.levels.length;
+    later(p, () => {
+      if (p.hls !== hls) return; // started over meanwhile (watch())
+      if (fresh) rebuild(p);
+      else hls.startLoad(-1);
+    }, delay);
+  });
+  hls.loadSource(p.url);
+  hls.attachMedia(p.video);
+}
+
+// Starts p's hls.js over: a live stream starts at its live edge.
+function rebuild(p) {
+  if (!p.hls) return;
+  p.hls.destroy();
+  p.lastMove = Date.now();
+  attachHls(p, null);
+  p.video.play().catch(() => {});
+}
+
+// Every 500 ms while live: the badge says what the viewer sees (never
+// "live" while the picture stands still); a picture that has not moved for
+// 6 s is reloaded at the live edge, and after 12 s the player starts over.
+function watch(p) {
+  if (player !== p) return;
+  const v = p.video;
+  const now = Date.now();
+  // Only forward is playing: a seek back (ours, or the viewer's) is not.
+  if (v.currentTime > p.lastTime) {
+    p.lastMove = now;
+    p.stallKicks = 0;
   }
-  video.play().catch(() => {});
+  p.lastTime = v.currentTime;
+  const moving = !v.paused && now - p.lastMove < 1500 && v.readyState >= 2;
+  if (moving) p.played = true;
+  const state = moving ? "live" : v.paused && v.readyState >= 2 ? "paused" : p.played ? "reconnecting" : "starting";
+  const caption = document.getElementById("player-caption");
+  if (caption && caption.dataset.state !== state) {
+    caption.dataset.state = state;
+    document.getElementById("player-badge").textContent =
+      state === "live" ? `● ${t("media.live")}` : state === "paused" ? t("media.paused") : state === "reconnecting" ? `⟳ ${t("media.reconnecting")}` : t("media.starting");
+  }
+  if (!p.hls) return;
+  // Behind the live edge by more than hls.js keeps (back from a stall with
+  // old segments): to the edge.
+  const edge = p.hls.liveSyncPosition;
+  if (moving && edge && edge - v.currentTime > 6) v.currentTime = edge;
+  if (v.paused || now - p.lastMove < 6000 * (p.stallKicks + 1)) return;
+  p.stallKicks++;
+  if (p.stallKicks >= 2) {
+    rebuild(p);
+  } else {
+    p.hls.startLoad(-1);
+    if (edge && edge > v.currentTime + 1) v.currentTime = edge;
+    v.play().catch(() => {});
+  }
 }
 
 function stopPlayer() {
   if (!player) return;
+  for (const id of player.timers) { clearTimeout(id); clearInterval(id); }
   if (player.hls) player.hls.destroy();
   player.video.removeAttribute("src");
   player = null;
@@ -110,20 +197,33 @@ function followMedia(s) {
   }
 }
 
+// The livestream's state, from the server's memory (/media/N/state.json):
+// the page never polls a playlist that is not there. While the sitting
+// starts, asked every 2 s; when the server says it cannot stream (error,
+// off), the page says there is no livestream and asks again every 15 s
+// (a source may come back).
 let waiting = 0;
 async function waitLive(sitting) {
   if (waiting === sitting) return;
   waiting = sitting;
-  document.getElementById("player-box").replaceChildren(el("p", {}, t("media.starting")));
+  let shown = "";
+  const say = (key) => {
+    if (shown === key) return;
+    shown = key;
+    document.getElementById("player-box").replaceChildren(el("p", { id: "live-wait", "data-state": key }, t(key)));
+  };
   while (waiting === sitting && live.state && live.state.open_sitting_id === sitting) {
-    const r = await fetch(`/media/${sitting}/live.m3u8`, { cache: "no-store" }).catch(() => null);
-    // Players start a live stream three segments from its end: wait for them.
-    const text = r && r.ok ? await r.text() : "";
-    if ((text.match(/#EXTINF/g) || []).length >= 3) {
+    const r = await fetch(`/media/${sitting}/state.json`, { cache: "no-store" }).catch(() => null);
+    const st = r && r.ok ? await r.json().catch(() => null) : null;
+    if (waiting !== sitting) return;
+    // Players start a live stream a few segments from its end: wait for them.
+    if (st && st.state === "live" && st.segments >= 3) {
       waiting = 0;
       return play(`/media/${sitting}/live.m3u8`, "live", sitting);
     }
-    await new Promise((res) => setTimeout(res, 2000));
+    const down = st && ["error", "off", "none"].includes(st.state);
+    say(down ? "media.no_live_error" : "media.starting");
+    await new Promise((res) => setTimeout(res, down ? 15000 : 2000));
   }
   waiting = 0;
 }
