@@ -145,6 +145,14 @@ try {
   await del.waitForSelector('#remote-state[data-on-air="false"]');
   check(true, "unmuted on air again; off air when the floor ends");
 
+  // The quorum (20 of 30): the secretary checks in nineteen more delegates.
+  const sec = await page("secretary", "/secretary/");
+  await signIn(sec, "thuky");
+  for (let n = 2; n <= 20; n++) {
+    await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
+    await chair.waitForFunction((k) => document.querySelector("#attendance").textContent.includes(`${k}/30`), n);
+  }
+
   // A named vote, cast from the same page.
   await chair.fill("#vote-question", "Thông qua Nghị quyết về kế hoạch đầu tư công năm 2027");
   await chair.selectOption("#vote-kind", "named");
@@ -157,7 +165,7 @@ try {
   await del.click('.vote-card button.vote[data-choice="for"]');
   await del.waitForSelector("#recorded");
   check((await text(del, "#recorded")).includes("đã được ghi nhận"), "the remote delegate's vote is recorded on their page");
-  await chair.waitForFunction((v) => document.querySelector(`#count-${v}`).textContent.startsWith("Đã có 1/1"), vote);
+  await chair.waitForFunction((v) => document.querySelector(`#count-${v}`).textContent.startsWith("Đã có 1/20"), vote);
   await chair.click(`#vote-close-${vote}`);
   await (await chair.waitForSelector(`#vote-publish-${vote}`)).click();
   await chair.waitForSelector(`article[data-vote="${vote}"][data-state="published"] .meter-n`);

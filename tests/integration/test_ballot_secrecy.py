@@ -107,7 +107,7 @@ class SecrecyAfterCloseTest(unittest.TestCase):
         # pairing a query returns can be checked against the truth.
         cands = [{"id": 101 + i, "name": f"Ứng viên {i + 1}"} for i in range(22)]
         vid = (await chair.ok("vote.prepare", kind="election", question="Bầu kín", seats=1,
-                              candidates=cands, allow_change=True))["seq"]
+                              candidates=cands, allow_change=True, board=s.board()))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         cast = []  # (person_id, nonce), in casting order: one voter per transaction
         truth = {}  # person_id -> the choice stored
@@ -233,7 +233,7 @@ class SecrecyAfterCloseTest(unittest.TestCase):
 
     async def _cancelled(self, s):
         chair, ds = await s.start(6)
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Huỷ kín"))["seq"]
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Huỷ kín", board=s.board()))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         for i, d in enumerate(ds):
             await d.ok("vote.cast", vote_id=vid, choice="for" if i % 2 else "against",
@@ -263,7 +263,7 @@ class NonceTest(unittest.TestCase):
     async def _across(self, s):
         chair, ds = await s.start(3)
         a, b = ds[0], ds[1]
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Trùng mã"))["seq"]
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Trùng mã", board=s.board()))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         n = nonce()
         ra = await a.ok("vote.cast", vote_id=vid, choice="for", nonce=n)
@@ -317,7 +317,7 @@ class NonceTest(unittest.TestCase):
     async def _batch(self, s):
         chair, ds = await s.start(21)
         blocker, ds = ds[20], ds[:20]
-        vid = (await chair.ok("vote.prepare", kind="secret", question="Trùng mã cùng lúc"))["seq"]
+        vid = (await chair.ok("vote.prepare", kind="secret", question="Trùng mã cùng lúc", board=s.board()))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         # Ten pairs of delegates share a nonce. One more ballot is written
         # first and waits for a lock; the twenty sent meanwhile queue behind
@@ -373,7 +373,7 @@ class NonceTest(unittest.TestCase):
         upserted, so the two must not be two writes of one key)."""
         chair, ds = await s.start(8)
         vid = (await chair.ok("vote.prepare", kind="secret", question="Đổi ý",
-                              allow_change=True))["seq"]
+                              allow_change=True, board=s.board()))["seq"]
         await chair.ok("vote.open", vote_id=vid)
         n = nonce()
         # One ballot is written first and waits for a lock; the others,
