@@ -76,6 +76,14 @@ class HungDatabaseTest(unittest.TestCase):
         await c.ok("join", session_id=self.sid)
         return c
 
+    async def settle(self, chair):
+        """One command done before the database is hung: a session reload
+        plenumd queued at start (its connections coming up refresh every
+        session) is then behind it. Otherwise the command sent into the
+        hang may wait behind that reload, is never sent, and is rightly
+        answered db_unavailable, not outcome_unknown."""
+        await chair.ok("display.set", mode="agenda", key=key())
+
     async def in_thread(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
@@ -167,6 +175,7 @@ class HungDatabaseTest(unittest.TestCase):
     async def _commands(self):
         chair = await self.client("big001")
         observer = await self.client()
+        await self.settle(chair)
         cases = (
             ("vote.prepare", {"kind": "named", "question": "Treo giữa chừng"},
              "SELECT count(*) FROM vote WHERE question = 'Treo giữa chừng'", "vote.prepared"),
@@ -226,6 +235,7 @@ class HungDatabaseTest(unittest.TestCase):
         (its backend is killed while the server hangs: PostgreSQL restarts
         after the crash); the retry with the same key then does it, once."""
         chair = await self.client("big001")
+        await self.settle(chair)
         # plenumd's two connections: the probe's last statement is SELECT 1.
         # (a probe that has not sent its first one yet shows no query).
         rows = self.psql("SELECT pid, query FROM pg_stat_activity WHERE application_name = "
