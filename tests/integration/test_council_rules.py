@@ -8,9 +8,9 @@ import asyncio
 import secrets
 import unittest
 
-import council_fixture
-from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd
+import test_votes
+from live_client import LiveClient, run
+from plenum_testlib import PgCluster
 
 pg = None
 
@@ -18,6 +18,7 @@ pg = None
 def setUpModule():
     global pg
     pg = PgCluster()
+    test_votes.pg = pg  # Demo reads the module's cluster
 
 
 def tearDownModule():
@@ -28,30 +29,10 @@ def nonce():
     return secrets.token_urlsafe(24)
 
 
-class Council:
-    """The demo council (30 seats, quorum 2/3: 20) with plenumd on it."""
-
-    def __init__(self, db, setup_sql=None):
-        self.db = db
-        self.url = council_fixture.demo_db(pg, db)
-        if setup_sql:
-            pg.psql(setup_sql, db)
-        self.session = int(self.q("SELECT id FROM session"))
-        self.sitting = int(self.q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
-        self.person = {k: int(v) for k, v in (
-            l.split("|") for l in self.q("SELECT login, id FROM person").splitlines())}
-        self.d = Plenumd(self.url, extra_args=FAST_LIMITS)
-        self.tokens = {}
-
-    def q(self, sql):
-        return pg.psql(sql, self.db)
-
-    async def client(self, login=None):
-        if login and login not in self.tokens:
-            self.tokens[login] = self.d.login(login, "plenum-demo")
-        c = await LiveClient.connect(self.d, self.tokens.get(login), name=login or "observer")
-        await c.ok("join", session_id=self.session)
-        return c
+class Council(test_votes.Demo):
+    """The demo council (30 seats, quorum 2/3: 20) with plenumd on it. Unlike
+    test_votes.Demo, start() checks in only whom it is asked to: these tests
+    are about the quorum."""
 
     async def start(self, present):
         """Opens the session and a sitting, activates an item, checks in

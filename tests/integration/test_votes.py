@@ -39,9 +39,13 @@ def nonce():
 class Demo:
     """The demo council (30 seats) with a sitting open and an item active."""
 
-    def __init__(self, db):
+    def __init__(self, db, setup_sql=None):
+        """setup_sql: run on the new database before plenumd starts (a
+        council setting, say)."""
         self.db = db
         self.url = council_fixture.demo_db(pg, db)
+        if setup_sql:
+            pg.psql(setup_sql, db)
         self.session = int(self.q("SELECT id FROM session"))
         self.sitting = int(self.q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
         self.person = {k: int(v) for k, v in (
