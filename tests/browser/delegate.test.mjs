@@ -138,6 +138,11 @@ await runTest(async (browser) => {
     const out = await rect(del, "#check-out");
     check(out.top - buttons.bottom > 300, `the check-out button is far from the vote buttons (${Math.round(out.top - buttons.bottom)} px apart)`);
     await del.screenshot({ path: `${shots}/delegate-vote-phone.png` });
+    // The same moment on a tablet, for docs/screenshots/delegate-vote.png.
+    await del.setViewportSize({ width: 1024, height: 1366 });
+    await del.evaluate(() => window.scrollTo(0, 0));
+    await del.screenshot({ path: `${shots}/delegate-vote-tablet.png` });
+    await del.setViewportSize(PHONE);
 
     // The late arrival: checked in after the opening, told in the card.
     await late.waitForSelector("#vote-ineligible");

@@ -228,7 +228,7 @@ function voteCard(s, v, present) {
   } else if (why) {
     // No ballot to fill in and send only to be refused: the reason instead.
     kids.push(el("p", { class: "ineligible", id: "vote-ineligible", role: "status", "data-reason": why }, t(`vote.ineligible.${why}`)));
-  } else if (v.kind === "election" && v.mode !== "mark") {
+  } else if (v.kind === "election") {
     kids.push(electionBallot(v));
   } else if (v.kind === "confidence") {
     const groups = v.candidates.map((p) => el("fieldset", {}, el("legend", {}, p.name),
