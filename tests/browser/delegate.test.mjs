@@ -155,6 +155,9 @@ await runTest(async (browser) => {
     check((await late.textContent("#vote-ineligible")).includes("điểm danh sau khi biểu quyết bắt đầu"),
       "after a late check-in the card says they checked in after the opening");
     check((await late.$$("#vote-card button.vote")).length === 0, "and shows no vote buttons to press in vain");
+    const note = await rect(late, "#att-vote-note");
+    check(note.top >= 0 && note.bottom <= PHONE.height && (await late.textContent("#att-vote-note")).includes("điểm danh sau khi"),
+      "the reason is also beside the check-in they just pressed, on screen");
     await late.screenshot({ path: `${shots}/delegate-ineligible-phone.png` });
 
     // The eligible delegate votes.

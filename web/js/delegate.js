@@ -27,7 +27,7 @@ let docsFor = 0; // the session they are of
 const picks = new Map(); // election vote id -> Set of chosen candidate ids (not yet sent)
 const castErrors = new Map(); // vote id -> the refusal of this delegate's last ballot, shown in the card
 let alerted = 0; // the open vote already announced
-let focusNext = null; // the id to focus once the next render has it (after one's own action)
+let focusNext = null; // {id, until}: to focus once a render has it (after one's own action), for a few seconds
 
 function render() {
   const s = live && live.state;
@@ -39,12 +39,14 @@ function render() {
   const open = (s.votes || []).find((v) => v.state === "open");
   const published = (s.votes || []).filter((v) => v.state === "published");
   const focus = focusBefore();
+  // Why this delegate has no ballot in the open vote (null: they have one).
+  const why = open && !recorded.has(open.id) ? ineligible(s, open, present) : null;
   // Every section has its slot, present or empty, always in this order:
   // the open vote first (on a phone it is the screen), leaving the sitting
   // far below its buttons.
   const slot = (id, content) => el("div", { id, class: "slot" }, content);
   patch(main, [
-    slot("vote-slot", voteCard(s, open, present)),
+    slot("vote-slot", voteCard(s, open, why)),
     el("section", { class: "card", id: "who-card", "aria-labelledby": "session-h" },
       el("p", { id: "who" }, t("signin.signed_in", { name: me.display_name }), " ",
         el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
@@ -65,7 +67,10 @@ function render() {
       el("p", { id: "att-state", role: "status" }, present ? `✔ ${t("attendance.present")}` : t("attendance.absent")),
       present
         ? el("button", { type: "button", class: "big", id: "check-out", onclick: () => attend("attendance.check_out", "check-in") }, t("attendance.check_out"))
-        : el("button", { type: "button", class: "big primary", id: "check-in", onclick: () => attend("attendance.check_in", "check-out") }, t("attendance.check_in"))),
+        : el("button", { type: "button", class: "big primary", id: "check-in", onclick: () => attend("attendance.check_in", "check-out") }, t("attendance.check_in")),
+      // Checking in during a vote: the answer to "may I vote now?" is here
+      // too, where the delegate pressed, not only in the card at the top.
+      why ? el("p", { class: "ineligible", id: "att-vote-note", "data-reason": why }, t(`vote.ineligible.${why}`)) : null),
     slot("board-slot", boardCard(s)),
     slot("docs-slot", docsCard(active)),
     el("section", { class: "card", id: "speak-card", "aria-labelledby": "speak-h" },
@@ -96,7 +101,7 @@ function render() {
 // of the one pressed (its section is re-rendered when the event arrives).
 async function attend(type, then) {
   if (await act(live, type)) {
-    focusNext = then;
+    focusNext = { id: then, until: Date.now() + 5000 };
     render();
   }
 }
@@ -118,7 +123,8 @@ function focusBefore() {
 // the page's body, which would send a screen reader back to the top.
 const SUCCESSOR = { "check-in": "check-out", "check-out": "check-in", withdraw: "request", request: "withdraw" };
 function keepFocus(before) {
-  const want = focusNext && document.getElementById(focusNext);
+  if (focusNext && Date.now() > focusNext.until) focusNext = null; // its event never came
+  const want = focusNext && document.getElementById(focusNext.id);
   if (want) {
     focusNext = null;
     want.focus();
@@ -211,13 +217,12 @@ function ineligible(s, v, present) {
   return present ? "late" : "absent";
 }
 
-function voteCard(s, v, present) {
+function voteCard(s, v, why) {
   if (!v) return null;
   const mine = recorded.get(v.id);
   const kids = [el("h2", { id: "vote-h", tabindex: "-1" }, t("vote.open_now")),
     el("p", { class: "question", id: "vote-question" }, v.question),
     el("p", {}, t(`vote.kind.${v.kind}`), " · ", t("vote.count", { cast: v.cast_count, eligible: v.eligible_count }))];
-  const why = mine ? null : ineligible(s, v, present);
   if (mine && mine.entered_by_name) {
     // Entered for this delegate by the secretary: said plainly, with the choice.
     kids.push(el("p", { class: "recorded", role: "status", id: "entered" },
