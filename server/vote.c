@@ -183,6 +183,30 @@ static json_t *named_json(const struct pl_vote *v)
     return a;
 }
 
+static gint cmp_id(gconstpointer a, gconstpointer b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The person ids of an open vote's eligible, in ascending order (a
+ * snapshot then reads the same on every node). New reference. */
+static json_t *eligible_json(const struct pl_vote *v)
+{
+    GArray *ids = g_array_sized_new(FALSE, FALSE, sizeof(int64_t), g_hash_table_size(v->eligible));
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, v->eligible);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        g_array_append_val(ids, *(int64_t *)k);
+    g_array_sort(ids, cmp_id);
+    json_t *a = json_array();
+    for (guint i = 0; i < ids->len; i++)
+        json_array_append_new(a, json_integer(g_array_index(ids, int64_t, i)));
+    g_array_free(ids, TRUE);
+    return a;
+}
+
 json_t *pl_vote_json(const struct pl_vote *v, bool with_named)
 {
     json_t *board = json_array();
@@ -199,6 +223,11 @@ json_t *pl_vote_json(const struct pl_vote *v, bool with_named)
         (int)g_hash_table_size(v->eligible), "cast_count", (int)g_hash_table_size(v->voted));
     if (v->closes_ms && v->state == PL_VS_OPEN)
         json_object_set_new(o, "closes_ms", json_integer(v->closes_ms));
+    /* Who may vote (present at the opening) while it is open: a delegate's
+     * page shows a late arrival why there is no ballot before they try. It
+     * says no more than the attendance already public at that moment. */
+    if (v->state == PL_VS_OPEN)
+        json_object_set_new(o, "eligible", eligible_json(v));
     /* Who chose what is public for named votes: live if the chair chose so,
      * otherwise once published. Never for other kinds. */
     if (with_named && v->kind == PL_VOTE_NAMED &&
@@ -404,10 +433,10 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
         ch->op = PL_OP_VOTE_OPEN;
         ch->seconds = v->duration_s;
         ch->event = "vote.opened";
-        ch->data = json_pack("{s:I, s:i, s:o}", "vote_id", (json_int_t)v->id, "eligible_count",
-                             (int)json_array_size(ch->eligible), "closes_ms",
-                             v->duration_s ? json_integer(ch->now_ms + v->duration_s * 1000LL)
-                                           : json_null());
+        ch->data = json_pack(
+            "{s:I, s:i, s:O, s:o}", "vote_id", (json_int_t)v->id, "eligible_count",
+            (int)json_array_size(ch->eligible), "eligible", ch->eligible, "closes_ms",
+            v->duration_s ? json_integer(ch->now_ms + v->duration_s * 1000LL) : json_null());
         return PL_OK;
     }
     if (strcmp(type, "vote.close") == 0) {

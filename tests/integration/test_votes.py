@@ -255,6 +255,17 @@ class MotionTest(unittest.TestCase):
         r = await ds[0].ask("vote.cast", vote_id=vid, choice="for", nonce=nonce())
         self.assertEqual((r["code"], r["reason"]), ("vote_closed", "vote_not_open"))
         await chair.ok("vote.open", vote_id=vid)
+        # Who may vote is public with the opening (the attendance of that
+        # moment), so a delegate's page can say why a late arrival has no
+        # ballot: in the event and in a snapshot's open vote.
+        await obs.wait_seq(vid + 1)
+        opened = next(e for e in obs.events if e["name"] == "vote.opened")["data"]
+        self.assertEqual(len(opened["eligible"]), opened["eligible_count"])
+        self.assertIn(s.person["daibieu03"], opened["eligible"])
+        self.assertNotIn(s.person["daibieu06"], opened["eligible"])
+        snap = (await late.ok("join", session_id=s.session))["snapshot"]
+        open_vote = next(v for v in snap["votes"] if v["id"] == vid)
+        self.assertEqual(open_vote["eligible"], sorted(opened["eligible"]))
         await late.ok("attendance.check_in")  # after the opening, late check-in off
         checks = [
             (late, {"choice": "for", "nonce": nonce()}, "not_eligible"),

@@ -230,7 +230,7 @@ export function apply(s, m) {
       break;
     case "vote.opened":
       if (vote(d.vote_id))
-        Object.assign(vote(d.vote_id), { state: "open", eligible_count: d.eligible_count, closes_ms: d.closes_ms });
+        Object.assign(vote(d.vote_id), { state: "open", eligible_count: d.eligible_count, eligible: d.eligible, closes_ms: d.closes_ms });
       break;
     case "vote.closed":
       if (vote(d.vote_id)) Object.assign(vote(d.vote_id), { state: "closed", cast_count: d.cast_count });
