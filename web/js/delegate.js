@@ -2,7 +2,8 @@
 // the floor, vote with three large buttons; a vote is shown as recorded only
 // once the server has acknowledged it (after its durable commit). A delegate
 // away from the hall joins remotely on this same page (js/remote.js).
-import { Live, patch, ballotNonce, forgetNonces, clock, el, pickSession, remaining, whoami } from "./live.js";
+import { Live, patch, ballotNonce, forgetNonces, clock, el, remaining, whoami } from "./live.js";
+import { chooseSession } from "./picker.js";
 import { initPage, showStatus, act, clearMessage, memberName, resultView, showError, showInfo, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
@@ -225,7 +226,7 @@ async function start() {
 }
 
 async function start2() {
-  const sid = await pickSession();
+  const sid = await chooseSession();
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, {
     onChange,
