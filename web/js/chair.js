@@ -112,8 +112,8 @@ function askCancelVote(v) {
   return { title: t("chair.confirm.cancel_vote.title"), ok: t("chair.confirm.cancel_vote.ok"), body };
 }
 
-// The console: three columns from 1200 px (the session and agenda; the live
-// floor and queue; the votes, the current one first) so that everything
+// The console: three columns from 1200 px (the session and agenda; the
+// attendance, floor and queue; the votes, the current one first) so that everything
 // live is on a laptop's first screen; one column below that.
 function render() {
   const s = live && live.state;
@@ -141,11 +141,6 @@ function render() {
           openSitting ? guarded("close-sitting", t("chair.close_sitting"), "session", "sitting.close", {}, () => askCloseSitting(openSitting)) : null,
           openSitting ? el("p", { id: "media-status", role: "status" }, mediaText(openSitting.id)) : null,
           note("session")),
-        el("section", { class: "card", "aria-labelledby": "att-h" },
-          el("h2", { id: "att-h" }, t("attendance.title")),
-          el("p", { class: "big-number", id: "attendance" }, t("attendance.count", { present: a.present_count, total: a.total_seats })),
-          el("p", { id: "quorum", class: a.quorum_met ? "ok" : "warn" },
-            a.quorum_met ? `✔ ${t("attendance.quorum_met", { quorum: a.quorum })}` : `⚠ ${t("attendance.quorum_not_met", { quorum: a.quorum })}`)),
         el("section", { class: "card", "aria-labelledby": "ag-h" },
           el("h2", { id: "ag-h" }, t("agenda.title")),
           el("div", { class: "row" }, btn("previous", t("chair.previous"), "agenda.previous", {}, "", "agenda"), btn("next", t("chair.next"), "agenda.next", {}, "primary", "agenda")),
@@ -155,6 +150,11 @@ function render() {
             i.id !== s.active_item_id ? btn(`activate-${i.id}`, t("chair.activate"), "agenda.activate", { item_id: i.id }, "", "agenda") : null,
             i.state !== "done" ? btn(`done-${i.id}`, t("chair.done"), "agenda.done", { item_id: i.id }, "", "agenda") : null))))),
       el("div", { class: "col" },
+        el("section", { class: "card", "aria-labelledby": "att-h" },
+          el("h2", { id: "att-h" }, t("attendance.title")),
+          el("p", { class: "big-number", id: "attendance" }, t("attendance.count", { present: a.present_count, total: a.total_seats })),
+          el("p", { id: "quorum", class: a.quorum_met ? "ok" : "warn" },
+            a.quorum_met ? `✔ ${t("attendance.quorum_met", { quorum: a.quorum })}` : `⚠ ${t("attendance.quorum_not_met", { quorum: a.quorum })}`)),
         el("section", { class: "card", id: "floor-card", "aria-labelledby": "floor-h" },
           el("h2", { id: "floor-h" }, t("floor.title")),
           s.turn
