@@ -138,6 +138,8 @@ try {
   // the votes, saying what to do.
   await chair.click("#open-session");
   await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đang họp");
+  await chair.waitForFunction((id) => document.querySelector(`#session-picker option[value="${id}"]`).textContent.endsWith("Đang họp"), s1);
+  check(true, "the picker shows the session open now");
   await chair.click('button[id^="open-sitting-"]');
   await chair.waitForSelector("#close-sitting");
   await chair.fill("#vote-question", "Biểu quyết khi chưa có nội dung");
@@ -222,7 +224,7 @@ try {
   check(await chair.evaluate(() => document.activeElement && document.activeElement.id.startsWith("vote-cancel-")),
     "the focus is back on the button that opened the dialog");
   await confirmDialog(chair, `#vote-cancel-${vote}`, [question], "ok");
-  await chair.waitForSelector(`article[data-vote="${vote}"][data-state="cancelled"]`, { state: "attached" });
+  await chair.waitForSelector(`article[data-vote="${vote}"][data-state="cancelled"]`);
   check(true, "confirmed: the vote is cancelled");
 
   // Closing the sitting says the recording stops; going back keeps it open.

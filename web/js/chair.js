@@ -5,7 +5,7 @@
 import { Live, patch, clock, el, remaining, whoami } from "./live.js";
 import { initPage, showStatus, act, memberName, refusalText, resultView, t } from "./page.js";
 import { has, lang } from "./i18n.js";
-import { chooseSession } from "./picker.js";
+import { chooseSession, showSessionState } from "./picker.js";
 import { signinForm, signout } from "./signin.js";
 
 const main = document.getElementById("main");
@@ -121,8 +121,12 @@ function render() {
   const a = s.attendance || { present_count: 0, total_seats: s.total_seats, quorum: 0, quorum_met: false };
   const openSitting = (s.sittings || []).find((x) => x.id === s.open_sitting_id);
   const votes = (s.votes || []).slice().reverse();
-  const current = votes.filter((v) => !["published", "cancelled"].includes(v.state));
-  const past = votes.filter((v) => ["published", "cancelled"].includes(v.state));
+  // Votes under way, then the one that ended last (its result is still
+  // being read out); older ones folded away below the form.
+  const ended = (v) => ["published", "cancelled"].includes(v.state);
+  const past = votes.filter(ended);
+  const current = votes.filter((v) => !ended(v)).concat(past.slice(0, 1));
+  past.shift();
   patch(main, [
     el("div", { class: "console" },
       el("div", { class: "col" },
@@ -206,6 +210,7 @@ function render() {
             : null)))]);
   const slot = document.getElementById("vote-form-slot");
   if (slot && !slot.contains(form)) slot.replaceChildren(voteForm(s));
+  showSessionState(live.sessionId, s.title, s.state);
 }
 
 // Remote participants (rtc.status, polled every 2 s while a sitting is

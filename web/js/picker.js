@@ -31,3 +31,11 @@ function mountPicker(list, id) {
   const nav = header.querySelector("nav");
   header.insertBefore(box, nav || null);
 }
+
+// Keeps the shown session's line in the picker true to the live state (the
+// list was read once, at load: the session may since have opened or closed).
+export function showSessionState(id, title, state) {
+  const o = document.querySelector(`#session-picker option[value="${id}"]`);
+  const line = `${title} — ${t(`session.state.${state}`)}`;
+  if (o && o.textContent !== line) o.textContent = line;
+}
