@@ -214,6 +214,8 @@ try {
   check(current.y + current.height <= LAPTOP.height, `1366×768: the open vote is on the first screen (${Math.round(current.y)}–${Math.round(current.y + current.height)})`);
   check(await chair.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "1366×768: no sideways scrolling");
   await chair.screenshot({ path: `${shots}/chair.png` });
+  const chairLow = await lowContrast(chair);
+  check(chairLow.length === 0, `the console's texts are all at least 4.5:1 (${chairLow.join(" | ")})`);
   await display.waitForSelector("#display-count");
   await footerOnScreen(display, "a vote open");
 
@@ -236,6 +238,10 @@ try {
   // Closing the session names the sittings never held.
   await confirmDialog(chair, "#close-session", ["Bế mạc kỳ họp?", "chưa diễn ra sẽ không bao giờ được tổ chức"], "cancel");
   check((await text(chair, "#session-state")) === "Đang họp", "cancel in the dialog: the session is still open");
+  // The same in English.
+  await chair.click('button[data-lang="en"]');
+  await confirmDialog(chair, "#close-session", ["Close the session?", "never take place"], "cancel");
+  await chair.click('button[data-lang="vi"]');
   await confirmDialog(chair, "#close-session", ["Bế mạc kỳ họp?"], "ok");
   await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đã bế mạc");
   check(true, "confirmed: the session is closed");
