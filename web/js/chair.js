@@ -1,7 +1,8 @@
 // The chair's console: the session and its sittings, the agenda, attendance
 // and quorum, the speaker queue and timer, the hall display, and votes of
-// every kind. Every control sends one request; refusals show the server's
-// message; the state shown is the server's, kept live by events.
+// every kind. Every control sends one request; a refusal is shown next to
+// the control, in words that say what to do; an irreversible action asks
+// first. The state shown is the server's, kept live by events.
 import { Live, patch, clock, el, remaining, whoami } from "./live.js";
 import { initPage, showStatus, act, memberName, refusalText, resultView, t } from "./page.js";
 import { has, lang } from "./i18n.js";
@@ -113,8 +114,8 @@ function askCancelVote(v) {
 }
 
 // The console: three columns from 1200 px (the session and agenda; the
-// attendance, floor and queue; the votes, the current one first) so that everything
-// live is on a laptop's first screen; one column below that.
+// attendance, floor and queue; the votes, the current one first) so that
+// everything live is on a laptop's first screen; one column below that.
 function render() {
   const s = live && live.state;
   if (!s) return;
