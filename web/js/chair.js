@@ -193,8 +193,7 @@ function render() {
           el("h2", { id: "disp-h" }, t("chair.display")),
           el("div", { class: "row" }, ["agenda", "speaker", "queue", "vote", "blank"].map((m) =>
             el("button", { type: "button", "aria-pressed": String(s.display && s.display.mode === m), onclick: () => run("display", "display.set", { mode: m }) }, t(`display.mode.${m}`)))),
-          note("display")),
-        openSitting ? rtcPanel() : null),
+          note("display"))),
       el("div", { class: "col" },
         el("section", { class: "card", id: "votes-card", "aria-labelledby": "votes-h" },
           el("h2", { id: "votes-h" }, t("vote.title")),
@@ -208,7 +207,9 @@ function render() {
             ? el("details", { id: "votes-past", open: pastOpen, ontoggle: (ev) => { pastOpen = ev.currentTarget.open; } },
               el("summary", {}, t("chair.votes_past", { n: past.length })),
               past.map((v) => voteRow(s, v)))
-            : null)))]);
+            : null)),
+      // Under the live and vote columns: its table needs their width.
+      openSitting ? rtcPanel() : null)]);
   const slot = document.getElementById("vote-form-slot");
   if (slot && !slot.contains(form)) slot.replaceChildren(voteForm(s));
   showSessionState(live.sessionId, s.title, s.state);
