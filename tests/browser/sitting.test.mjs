@@ -81,11 +81,14 @@ try {
   const early = await chair.waitForSelector('button[id^="vote-open-"]');
   const earlyId = (await early.getAttribute("id")).replace("vote-open-", "");
   await early.click();
-  await chair.waitForSelector('#message[data-reason="no_quorum"]:not([hidden])');
-  const refusal = await text(chair, "#message");
+  // Next to the votes (the chair's console shows refusals in place).
+  await chair.waitForSelector('#msg-votes[data-reason="no_quorum"]');
+  const refusal = await text(chair, "#msg-votes");
   check(refusal.includes("Chưa đủ số đại biểu có mặt") && refusal.includes("4/30") && refusal.includes("cần ít nhất 20"),
     `the chair sees why the vote did not open: present and needed (${refusal})`);
+  // Cancelling asks first, in the console's dialog.
   await chair.click(`#vote-cancel-${earlyId}`);
+  await chair.click("dialog#confirm-dialog[open] #confirm-ok");
   await chair.waitForSelector(`article[data-vote="${earlyId}"][data-state="cancelled"]`);
   // The secretary checks in sixteen more delegates: 20 of 30, the quorum.
   for (let n = 5; n <= 20; n++) {

@@ -1,10 +1,12 @@
 // The chair's console: the session and its sittings, the agenda, attendance
 // and quorum, the speaker queue and timer, the hall display, and votes of
-// every kind. Every control sends one request; refusals show the server's
-// message; the state shown is the server's, kept live by events.
-import { Live, patch, clock, el, pickSession, remaining, whoami } from "./live.js";
-import { initPage, showStatus, act, memberName, resultView, t } from "./page.js";
-import { lang } from "./i18n.js";
+// every kind. Every control sends one request; a refusal is shown next to
+// the control, in words that say what to do; an irreversible action asks
+// first. The state shown is the server's, kept live by events.
+import { Live, patch, clock, el, remaining, whoami } from "./live.js";
+import { initPage, showStatus, act, memberName, refusalText, resultView, t } from "./page.js";
+import { has, lang } from "./i18n.js";
+import { chooseSession, showSessionState } from "./picker.js";
 import { signinForm, signout } from "./signin.js";
 
 const main = document.getElementById("main");
@@ -15,82 +17,202 @@ let rtc = null; // the last rtc.status reply while a sitting is open, or null
 let rtcError = null; // its refusal (remote participation off), or null
 const lostBefore = new Map(); // person id -> packets_lost at the previous poll
 
-function btn(id, label, type, fields, cls = "") {
-  return el("button", { type: "button", id, class: cls, onclick: () => act(live, type, fields) }, label);
+// Refusals shown next to the action that was refused, one per part of the
+// console (session, agenda, floor, queue, display, votes, rtc): the chair
+// looks where they pressed, not at the top of the page.
+const notes = {};
+let pastOpen = false; // the finished votes unfolded (kept across renders)
+
+// The words for a refusal: the console's own, saying what to do next, for
+// the reasons and fields a chair can meet; else the page's (refusalText).
+function chairRefusal(e) {
+  if (e && e.reason && has(`chair.refusal.${e.reason}`)) return t(`chair.refusal.${e.reason}`, e.detail || {});
+  if (e && e.code === "bad_field" && e.field && has(`chair.field.${e.field}`)) return t(`chair.field.${e.field}`);
+  return refusalText(e);
 }
 
+async function run(area, type, fields = {}) {
+  for (const k of Object.keys(notes)) delete notes[k];
+  render();
+  const r = await act(live, type, fields, {
+    onError: (e) => {
+      notes[area] = { reason: (e && (e.reason || e.code)) || "", text: chairRefusal(e) };
+      render();
+    },
+  });
+  return r;
+}
+
+// The live region of one part: always there (an alert appearing with its
+// text is announced), empty when there is nothing to say.
+function note(area) {
+  const n = notes[area];
+  return el("p", { id: `msg-${area}`, class: "refusal", role: "alert", "data-reason": n ? n.reason : null }, n ? `⚠ ${n.text}` : "");
+}
+
+function btn(id, label, type, fields, cls = "", area = "session") {
+  return el("button", { type: "button", id, class: cls, onclick: () => run(area, type, fields) }, label);
+}
+
+// An action that cannot be undone: asked first, in a dialog that says what
+// will happen (see confirmAction).
+function guarded(id, label, area, type, fields, ask, cls = "") {
+  return el("button", { type: "button", id, class: cls, onclick: async (ev) => {
+    const opener = ev.currentTarget;
+    if (await confirmAction(ask(), opener)) run(area, type, fields);
+  } }, label);
+}
+
+// A modal <dialog> (focus kept inside, Escape cancels) with the consequence
+// spelled out; Cancel has the focus, so Enter alone changes nothing. Lives
+// outside <main>, which render() rebuilds. Resolves true on the confirm button.
+function confirmAction({ title, body, ok }, opener) {
+  let d = document.getElementById("confirm-dialog");
+  if (!d) {
+    d = el("dialog", { id: "confirm-dialog", class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-body" });
+    document.body.append(d);
+  }
+  d.replaceChildren(
+    el("h2", { id: "confirm-title" }, title),
+    el("div", { id: "confirm-body" }, body.map((x) => el("p", {}, x))),
+    el("div", { class: "row" },
+      el("button", { type: "button", id: "confirm-cancel", value: "cancel", autofocus: true }, t("chair.confirm.cancel")),
+      el("button", { type: "button", id: "confirm-ok", class: "primary danger", value: "ok" }, ok)));
+  return new Promise((resolve) => {
+    const done = (yes) => {
+      d.removeEventListener("close", onClose);
+      if (d.open) d.close();
+      if (opener && opener.isConnected) opener.focus();
+      resolve(yes);
+    };
+    const onClose = () => done(false);
+    d.addEventListener("close", onClose);
+    d.querySelector("#confirm-cancel").addEventListener("click", () => done(false));
+    d.querySelector("#confirm-ok").addEventListener("click", () => done(true));
+    d.showModal();
+    d.querySelector("#confirm-cancel").focus();
+  });
+}
+
+function askCloseSitting(sitting) {
+  return { title: t("chair.confirm.close_sitting.title"), ok: t("chair.close_sitting"),
+    body: [t("chair.confirm.close_sitting.body", { title: sitting.title })] };
+}
+
+function askCloseSession(s) {
+  const unheld = (s.sittings || []).filter((x) => x.state === "planned");
+  const body = [t("chair.confirm.close_session.body", { title: s.title })];
+  if (unheld.length) body.push(t("chair.confirm.close_session.unheld", { n: unheld.length, list: unheld.map((x) => x.title).join("; ") }));
+  return { title: t("chair.confirm.close_session.title"), ok: t("chair.close_session"), body };
+}
+
+function askCancelVote(v) {
+  const body = [t("chair.confirm.cancel_vote.body", { question: v.question })];
+  if (v.state === "open" || v.cast_count) body.push(t("chair.confirm.cancel_vote.ballots", { n: v.cast_count || 0 }));
+  body.push(t("chair.confirm.cancel_vote.again"));
+  return { title: t("chair.confirm.cancel_vote.title"), ok: t("chair.confirm.cancel_vote.ok"), body };
+}
+
+// The console: three columns from 1200 px (the session and agenda; the
+// attendance, floor and queue; the votes, the current one first) so that
+// everything live is on a laptop's first screen; one column below that.
 function render() {
   const s = live && live.state;
   if (!s) return;
   const a = s.attendance || { present_count: 0, total_seats: s.total_seats, quorum: 0, quorum_met: false };
   const openSitting = (s.sittings || []).find((x) => x.id === s.open_sitting_id);
+  const votes = (s.votes || []).slice().reverse();
+  // Votes under way, then the one that ended last (its result is still
+  // being read out); older ones folded away below the form.
+  const ended = (v) => ["published", "cancelled"].includes(v.state);
+  const past = votes.filter(ended);
+  const current = votes.filter((v) => !ended(v)).concat(past.slice(0, 1));
+  past.shift();
   patch(main, [
-    el("div", { class: "grid" },
-      el("section", { class: "card", "aria-labelledby": "sess-h" },
-        el("h2", { id: "sess-h" }, s.title),
-        el("p", {}, t("signin.signed_in", { name: me.display_name }), " ",
-          el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
-        el("p", { id: "session-state" }, t(`session.state.${s.state}`)),
-        s.state === "planned" ? btn("open-session", t("chair.open_session"), "session.open", {}, "primary") : null,
-        s.state === "open" && !openSitting ? btn("close-session", t("chair.close_session"), "session.close") : null,
-        el("ul", { class: "plain" }, (s.sittings || []).map((x) => el("li", {},
-          `${x.title} — ${t(`session.state.${x.state}`)} `,
-          x.state === "planned" && s.state === "open" && !openSitting
-            ? btn(`open-sitting-${x.id}`, t("chair.open_sitting"), "sitting.open", { sitting_id: x.id }, "primary") : null))),
-        openSitting ? btn("close-sitting", t("chair.close_sitting"), "sitting.close") : null,
-        openSitting ? el("p", { id: "media-status", role: "status" }, mediaText(openSitting.id)) : null),
-      el("section", { class: "card", "aria-labelledby": "att-h" },
-        el("h2", { id: "att-h" }, t("attendance.title")),
-        el("p", { class: "big-number", id: "attendance" }, t("attendance.count", { present: a.present_count, total: a.total_seats })),
-        el("p", { id: "quorum", class: a.quorum_met ? "ok" : "warn" },
-          a.quorum_met ? `✔ ${t("attendance.quorum_met", { quorum: a.quorum })}` : `⚠ ${t("attendance.quorum_not_met", { quorum: a.quorum })}`)),
-      el("section", { class: "card wide", "aria-labelledby": "ag-h" },
-        el("h2", { id: "ag-h" }, t("agenda.title")),
-        el("div", { class: "row" }, btn("previous", t("chair.previous"), "agenda.previous"), btn("next", t("chair.next"), "agenda.next", {}, "primary")),
-        el("ol", { class: "agenda" }, (s.agenda || []).map((i) => el("li", { class: `depth${i.depth} ${i.state}`, "aria-current": i.id === s.active_item_id ? "step" : null },
-          el("span", {}, `${i.state === "done" ? "✔ " : i.id === s.active_item_id ? "▶ " : ""}${i.title}`), " ",
-          i.id !== s.active_item_id ? btn(`activate-${i.id}`, t("chair.activate"), "agenda.activate", { item_id: i.id }) : null,
-          i.state !== "done" ? btn(`done-${i.id}`, t("chair.done"), "agenda.done", { item_id: i.id }) : null)))),
-      el("section", { class: "card", "aria-labelledby": "floor-h" },
-        el("h2", { id: "floor-h" }, t("floor.title")),
-        s.turn
-          ? el("div", {},
-            el("p", { class: "speaker" }, `${s.turn.name || memberName(s, s.turn.person_id)} (${t(`kind.${s.turn.kind}`)})`),
-            el("p", { class: "clock", id: "clock" }, clock(remaining(s.turn, live))),
-            el("div", { class: "row" },
-              s.turn.paused ? btn("resume", t("chair.resume"), "timer.resume", {}, "primary") : btn("pause", t("chair.pause"), "timer.pause"),
-              btn("extend", t("chair.extend"), "timer.extend", { seconds: 60 }),
-              btn("end", t("chair.end"), "speaker.end")))
-          : el("p", {}, t("floor.none")),
-        el("div", { class: "row" },
-          el("label", { for: "floor-person" }, t("chair.give_floor")),
-          el("select", { id: "floor-person" }, (s.members || []).map((m) => el("option", { value: m.person_id }, m.name))),
-          el("button", { type: "button", id: "give-floor", onclick: () => act(live, "speaker.give_floor", { person_id: Number(document.getElementById("floor-person").value) }) }, "▶"))),
-      el("section", { class: "card", "aria-labelledby": "queue-h" },
-        el("h2", { id: "queue-h" }, t("queue.title")),
-        (s.queue || []).length ? btn("grant-next", t("chair.grant_next"), "speaker.grant", {}, "primary") : null,
-        (s.queue || []).length
-          ? el("ol", { id: "queue" }, s.queue.map((r, k) => el("li", {},
-            `${r.name} — ${t(`kind.${r.kind}`)} `,
-            btn(`grant-${r.request_id}`, t("chair.grant"), "speaker.grant", { request_id: r.request_id }),
-            k > 0 ? btn(`up-${r.request_id}`, `▲ ${t("chair.up")}`, "speaker.reorder", { request_id: r.request_id, index: k - 1 }) : null,
-            k < s.queue.length - 1 ? btn(`down-${r.request_id}`, `▼ ${t("chair.down")}`, "speaker.reorder", { request_id: r.request_id, index: k + 1 }) : null,
-            btn(`remove-${r.request_id}`, t("chair.remove"), "speaker.remove", { request_id: r.request_id }))))
-          : el("p", {}, t("queue.empty"))),
-      openSitting ? rtcPanel() : null,
-      el("section", { class: "card", "aria-labelledby": "disp-h" },
-        el("h2", { id: "disp-h" }, t("chair.display")),
-        el("div", { class: "row" }, ["agenda", "speaker", "queue", "vote", "blank"].map((m) =>
-          el("button", { type: "button", "aria-pressed": String(s.display && s.display.mode === m), onclick: () => act(live, "display.set", { mode: m }) }, t(`display.mode.${m}`))))),
-      el("section", { class: "card wide", "aria-labelledby": "votes-h" },
-        el("h2", { id: "votes-h" }, t("vote.title")),
-        // The form is built once and never moved (moving it would take the
-        // focus from a field being typed in): patch() leaves this slot's
-        // content alone.
-        el("div", { id: "vote-form-slot", "data-keep": "" }),
-        el("div", { id: "votes" }, (s.votes || []).slice().reverse().map((v) => voteRow(s, v)))))]);
+    el("div", { class: "console" },
+      el("div", { class: "col" },
+        el("section", { class: "card", "aria-labelledby": "sess-h" },
+          el("h2", { id: "sess-h" }, s.title),
+          el("p", {}, t("signin.signed_in", { name: me.display_name }), " ",
+            el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
+          el("p", { id: "session-state" }, t(`session.state.${s.state}`)),
+          s.state === "planned" ? btn("open-session", t("chair.open_session"), "session.open", {}, "primary") : null,
+          s.state === "open" && !openSitting
+            ? guarded("close-session", t("chair.close_session"), "session", "session.close", {}, () => askCloseSession(s)) : null,
+          el("ul", { class: "plain" }, (s.sittings || []).map((x) => el("li", {},
+            `${x.title} — ${t(`session.state.${x.state}`)} `,
+            x.state === "planned" && s.state === "open" && !openSitting
+              ? btn(`open-sitting-${x.id}`, t("chair.open_sitting"), "sitting.open", { sitting_id: x.id }, "primary") : null))),
+          openSitting ? guarded("close-sitting", t("chair.close_sitting"), "session", "sitting.close", {}, () => askCloseSitting(openSitting)) : null,
+          openSitting ? el("p", { id: "media-status", role: "status" }, mediaText(openSitting.id)) : null,
+          note("session")),
+        el("section", { class: "card", "aria-labelledby": "ag-h" },
+          el("h2", { id: "ag-h" }, t("agenda.title")),
+          el("div", { class: "row" }, btn("previous", t("chair.previous"), "agenda.previous", {}, "", "agenda"), btn("next", t("chair.next"), "agenda.next", {}, "primary", "agenda")),
+          note("agenda"),
+          el("ol", { class: "agenda" }, (s.agenda || []).map((i) => el("li", { class: `depth${i.depth} ${i.state}`, "aria-current": i.id === s.active_item_id ? "step" : null },
+            el("span", {}, `${i.state === "done" ? "✔ " : i.id === s.active_item_id ? "▶ " : ""}${i.title}`), " ",
+            i.id !== s.active_item_id ? btn(`activate-${i.id}`, t("chair.activate"), "agenda.activate", { item_id: i.id }, "", "agenda") : null,
+            i.state !== "done" ? btn(`done-${i.id}`, t("chair.done"), "agenda.done", { item_id: i.id }, "", "agenda") : null))))),
+      el("div", { class: "col" },
+        el("section", { class: "card", "aria-labelledby": "att-h" },
+          el("h2", { id: "att-h" }, t("attendance.title")),
+          el("p", { class: "big-number", id: "attendance" }, t("attendance.count", { present: a.present_count, total: a.total_seats })),
+          el("p", { id: "quorum", class: a.quorum_met ? "ok" : "warn" },
+            a.quorum_met ? `✔ ${t("attendance.quorum_met", { quorum: a.quorum })}` : `⚠ ${t("attendance.quorum_not_met", { quorum: a.quorum })}`)),
+        el("section", { class: "card", id: "floor-card", "aria-labelledby": "floor-h" },
+          el("h2", { id: "floor-h" }, t("floor.title")),
+          s.turn
+            ? el("div", {},
+              el("p", { class: "speaker" }, `${s.turn.name || memberName(s, s.turn.person_id)} (${t(`kind.${s.turn.kind}`)})`),
+              el("p", { class: "clock", id: "clock" }, clock(remaining(s.turn, live))),
+              el("div", { class: "row" },
+                s.turn.paused ? btn("resume", t("chair.resume"), "timer.resume", {}, "primary", "floor") : btn("pause", t("chair.pause"), "timer.pause", {}, "", "floor"),
+                btn("extend", t("chair.extend"), "timer.extend", { seconds: 60 }, "", "floor"),
+                btn("end", t("chair.end"), "speaker.end", {}, "", "floor")))
+            : el("p", {}, t("floor.none")),
+          el("div", { class: "row" },
+            el("label", { for: "floor-person" }, t("chair.give_floor")),
+            el("select", { id: "floor-person" }, (s.members || []).map((m) => el("option", { value: m.person_id }, m.name))),
+            el("button", { type: "button", id: "give-floor", "aria-label": t("chair.give_floor_go"),
+              onclick: () => run("floor", "speaker.give_floor", { person_id: Number(document.getElementById("floor-person").value) }) }, "▶")),
+          note("floor")),
+        el("section", { class: "card", id: "queue-card", "aria-labelledby": "queue-h" },
+          el("h2", { id: "queue-h" }, t("queue.title")),
+          (s.queue || []).length ? btn("grant-next", t("chair.grant_next"), "speaker.grant", {}, "primary", "queue") : null,
+          (s.queue || []).length
+            ? el("ol", { id: "queue" }, s.queue.map((r, k) => el("li", {},
+              `${r.name} — ${t(`kind.${r.kind}`)} `,
+              btn(`grant-${r.request_id}`, t("chair.grant"), "speaker.grant", { request_id: r.request_id }, "", "queue"),
+              k > 0 ? btn(`up-${r.request_id}`, `▲ ${t("chair.up")}`, "speaker.reorder", { request_id: r.request_id, index: k - 1 }, "", "queue") : null,
+              k < s.queue.length - 1 ? btn(`down-${r.request_id}`, `▼ ${t("chair.down")}`, "speaker.reorder", { request_id: r.request_id, index: k + 1 }, "", "queue") : null,
+              btn(`remove-${r.request_id}`, t("chair.remove"), "speaker.remove", { request_id: r.request_id }, "", "queue"))))
+            : el("p", {}, t("queue.empty")),
+          note("queue")),
+        el("section", { class: "card", "aria-labelledby": "disp-h" },
+          el("h2", { id: "disp-h" }, t("chair.display")),
+          el("div", { class: "row" }, ["agenda", "speaker", "queue", "vote", "blank"].map((m) =>
+            el("button", { type: "button", "aria-pressed": String(s.display && s.display.mode === m), onclick: () => run("display", "display.set", { mode: m }) }, t(`display.mode.${m}`)))),
+          note("display"))),
+      el("div", { class: "col" },
+        el("section", { class: "card", id: "votes-card", "aria-labelledby": "votes-h" },
+          el("h2", { id: "votes-h" }, t("vote.title")),
+          note("votes"),
+          el("div", { id: "votes" }, current.map((v) => voteRow(s, v))),
+          // The form is built once and never moved (moving it would take the
+          // focus from a field being typed in): patch() leaves this slot's
+          // content alone.
+          el("div", { id: "vote-form-slot", "data-keep": "" }),
+          past.length
+            ? el("details", { id: "votes-past", open: pastOpen, ontoggle: (ev) => { pastOpen = ev.currentTarget.open; } },
+              el("summary", {}, t("chair.votes_past", { n: past.length })),
+              past.map((v) => voteRow(s, v)))
+            : null)),
+      // Under the live and vote columns: its table needs their width.
+      openSitting ? rtcPanel() : null)]);
   const slot = document.getElementById("vote-form-slot");
   if (slot && !slot.contains(form)) slot.replaceChildren(voteForm(s));
+  showSessionState(live.sessionId, s.title, s.state);
 }
 
 // Remote participants (rtc.status, polled every 2 s while a sitting is
@@ -106,6 +228,7 @@ function rtcPanel() {
   return el("section", { class: "card wide", id: "rtc-panel", "aria-labelledby": "rtc-h" },
     el("h2", { id: "rtc-h" }, t("chair.rtc.title")),
     rtcError ? el("p", { class: "warn" }, rtcError.message || t("error.generic")) : null,
+    note("rtc"),
     rtc && rtc.program_level_db !== null
       ? el("p", { id: "rtc-program-level", "data-db": Math.round(rtc.program_level_db) }, t("chair.rtc.program_level", { level: level(rtc.program_level_db) }))
       : null,
@@ -145,7 +268,7 @@ function currentlyMuted(person) {
 }
 
 async function mute(person, muted) {
-  if (await act(live, "rtc.mute", { person_id: person, muted })) pollRtc();
+  if (await run("rtc", "rtc.mute", { person_id: person, muted })) pollRtc();
 }
 
 let rtcPolling = false;
@@ -185,10 +308,11 @@ function voteRow(s, v) {
     el("p", {}, `${t(`vote.kind.${v.kind}`)} · ${t(`rule.name.${v.rule}`)} · ${t(`vote.state.${v.state}`)}`),
     v.state === "open" ? el("p", { class: "big-number", id: `count-${v.id}` }, t("vote.count", { cast: v.cast_count, eligible: v.eligible_count })) : null,
     el("div", { class: "row" },
-      v.state === "prepared" ? btn(`vote-open-${v.id}`, t("vote.open"), "vote.open", { vote_id: v.id }, "primary") : null,
-      v.state === "open" ? btn(`vote-close-${v.id}`, t("vote.close"), "vote.close", { vote_id: v.id }, "primary") : null,
-      v.state === "counted" && !(v.board || []).length && !SECRET_KINDS.includes(v.kind) ? btn(`vote-publish-${v.id}`, t("vote.publish"), "vote.publish", { vote_id: v.id }, "primary") : null,
-      ["prepared", "open", "closed", "counted"].includes(v.state) ? btn(`vote-cancel-${v.id}`, t("vote.cancel"), "vote.cancel", { vote_id: v.id }) : null),
+      v.state === "prepared" ? btn(`vote-open-${v.id}`, t("vote.open"), "vote.open", { vote_id: v.id }, "primary", "votes") : null,
+      v.state === "open" ? btn(`vote-close-${v.id}`, t("vote.close"), "vote.close", { vote_id: v.id }, "primary", "votes") : null,
+      v.state === "counted" && !(v.board || []).length && !SECRET_KINDS.includes(v.kind) ? btn(`vote-publish-${v.id}`, t("vote.publish"), "vote.publish", { vote_id: v.id }, "primary", "votes") : null,
+      ["prepared", "open", "closed", "counted"].includes(v.state)
+        ? guarded(`vote-cancel-${v.id}`, t("vote.cancel"), "votes", "vote.cancel", { vote_id: v.id }, () => askCancelVote(v)) : null),
     v.state === "counted" && SECRET_KINDS.includes(v.kind) ? el("p", { class: "hint" }, t("vote.awaiting_board")) : null,
     v.state === "published" ? resultView(s, v) : null);
 }
@@ -210,18 +334,32 @@ function voteForm(s) {
     el("legend", {}, t("vote.board", { n: boardSize })),
     (s.members || []).filter((m) => m.is_delegate).map((m) =>
       el("label", { class: "check" }, el("input", { type: "checkbox", id: `board-${m.person_id}`, value: m.person_id }), m.name)));
+  const pair = (label, field) => [el("label", { for: field.id }, label), field];
+  const ruleRow = pair(t("vote.rule"), rule);
+  const seatsRow = pair(t("vote.seats"), seats);
+  const candsRow = pair(t("vote.candidates"), cands);
   form = el("form", { class: "vote-form", id: "vote-form" },
     el("h3", {}, t("vote.prepare")),
     el("label", { for: "vote-question" }, t("vote.question")), question,
     el("label", { for: "vote-kind" }, t("vote.kind")), kind,
-    el("label", { for: "vote-rule" }, t("vote.rule")), rule,
-    el("label", { for: "vote-seats" }, t("vote.seats")), seats,
-    el("label", { for: "vote-candidates" }, t("vote.candidates")), cands,
+    ruleRow, seatsRow, candsRow,
     el("label", { class: "check" }, change, t("vote.allow_change")),
     el("label", { class: "check" }, liveNamed, t("vote.live_named")),
     el("label", { for: "vote-duration" }, t("vote.duration")), duration,
     board,
     el("button", { type: "submit", class: "primary", id: "vote-prepare" }, t("vote.prepare")));
+  // Only the fields the kind uses: a rule for the yes/no kinds, seats for an
+  // election, candidates for an election or a confidence vote, a counting
+  // board for the secret kinds (the server ignores or refuses the rest).
+  const fit = () => {
+    const k = kind.value;
+    for (const e of ruleRow) e.hidden = ["election", "confidence"].includes(k);
+    for (const e of seatsRow) e.hidden = k !== "election";
+    for (const e of candsRow) e.hidden = !["election", "confidence"].includes(k);
+    board.hidden = !SECRET_KINDS.includes(k);
+  };
+  kind.addEventListener("change", fit);
+  fit();
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const fields = { kind: kind.value, question: question.value.trim(), allow_change: change.checked, live_named: liveNamed.checked };
@@ -232,7 +370,7 @@ function voteForm(s) {
       fields.candidates = cands.value.split("\n").map((x) => x.trim()).filter(Boolean).map((name, i) => ({ id: i + 1, name }));
       if (kind.value === "election") fields.seats = Number(seats.value);
     }
-    if (await act(live, "vote.prepare", fields)) question.value = "";
+    if (await run("votes", "vote.prepare", fields)) question.value = "";
   });
   return form;
 }
@@ -275,7 +413,7 @@ async function pollMedia() {
 }
 
 async function start2() {
-  const sid = await pickSession();
+  const sid = await chooseSession();
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
   live.connect();

@@ -9,7 +9,8 @@
 // not after pressing. Each section sits in a slot that is always there, so
 // patch() matches sections by place and a re-render keeps the focus (see
 // keepFocus()).
-import { Live, patch, ballotNonce, forgetNonces, clock, el, pickSession, remaining, whoami } from "./live.js";
+import { Live, patch, ballotNonce, forgetNonces, clock, el, remaining, whoami } from "./live.js";
+import { chooseSession } from "./picker.js";
 import { initPage, showStatus, act, clearMessage, memberName, refusalText, resultView, showInfo, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
@@ -367,7 +368,7 @@ async function start() {
 }
 
 async function start2() {
-  const sid = await pickSession();
+  const sid = await chooseSession();
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, {
     onChange,

@@ -1,6 +1,8 @@
 // The hall display: full screen, 16:9, readable from the back of the room.
 // Anonymous (an observer): it shows only public state. The chair chooses
 // what it shows (display.set); a vote in progress shows its count only.
+// A kiosk: no header or language buttons (?lang=en for English); the
+// attendance line stays on screen at 1366×768 and 1920×1080.
 import { Live, patch, clock, el, pickSession, remaining } from "./live.js";
 import { initPage, showStatus, memberName, resultView, t } from "./page.js";
 import { lang } from "./i18n.js";
@@ -42,8 +44,11 @@ function render() {
     if (q.length) parts.push(el("div", { class: "queue-box" }, el("p", { class: "label" }, t("queue.title")),
       el("ol", { id: "display-queue" }, q.map((r) => el("li", {}, `${r.name} — ${t(`kind.${r.kind}`)}`)))));
   }
-  if (s.attendance) parts.push(el("p", { class: "footer" }, t("attendance.count", { present: s.attendance.present_count, total: s.attendance.total_seats })));
-  patch(main, [el("div", { class: "screen" }, parts)]);
+  parts.push(s.attendance ? el("p", { class: "footer", id: "display-attendance" }, t("attendance.count", { present: s.attendance.present_count, total: s.attendance.total_seats })) : null);
+  const foot = parts.pop();
+  // The body scrolls nothing: what does not fit is cut in the middle, never
+  // the attendance line at the bottom.
+  patch(main, [el("div", { class: "screen" }, el("div", { class: "body" }, parts), foot)]);
 }
 
 async function start() {

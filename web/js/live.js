@@ -250,13 +250,32 @@ export function apply(s, m) {
 }
 
 // The first session open now, else the most recent, or ?session=ID.
-export async function pickSession() {
+// The sessions this person may see (GET /api/sessions: public ones, and a
+// signed-in member's closed ones), newest first; [] if the list cannot be had.
+export async function listSessions() {
+  const r = await fetch("/api/sessions", { credentials: "same-origin" }).catch(() => null);
+  if (!r || !r.ok) return [];
+  return r.json().catch(() => []);
+}
+
+// The session a page opens by default: the open one; else the next planned
+// one (the earliest planned start); else the latest. Newest-first alone
+// would open a closed session, or one planned months ahead, instead of the
+// next sitting's (issue 22).
+export function defaultSession(list) {
+  const open = list.find((s) => s.state === "open");
+  if (open) return open;
+  const start = (s) => (s.planned_start ? Date.parse(s.planned_start) : Infinity);
+  const planned = list.filter((s) => s.state === "planned").sort((a, b) => start(a) - start(b) || a.id - b.id);
+  return planned[0] || list[0] || null;
+}
+
+// ?session=N wins (a link, the picker); else the default above.
+export async function pickSession(list = null) {
   const q = new URLSearchParams(location.search).get("session");
   if (q) return Number(q);
-  const r = await fetch("/api/sessions", { credentials: "same-origin" });
-  const list = await r.json();
-  const open = list.find((s) => s.state === "open");
-  return (open || list[0] || {}).id;
+  const s = defaultSession(list || (await listSessions()));
+  return s ? s.id : undefined;
 }
 
 export async function whoami() {

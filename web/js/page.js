@@ -99,8 +99,10 @@ function safeToResend(type) {
 // database and the connection are back: the answer then says whether it had
 // been recorded ({repeated: true}, or a ballot's "duplicate") or is done
 // now. A new key could do it twice. db_unavailable means nothing was
-// recorded: shown, and the person may simply press again.
-export async function act(live, type, fields = {}) {
+// recorded: shown, and the person may simply press again. opts.onError(e),
+// if given, shows a refusal instead (the chair's console: next to the
+// action, in its own words).
+export async function act(live, type, fields = {}, opts = {}) {
   clearMessage();
   const request = takesKey(type) ? { ...fields, key: newKey() } : fields;
   for (let attempt = 0; ; attempt++) {
@@ -115,7 +117,8 @@ export async function act(live, type, fields = {}) {
         await live.ready(30000);
         continue;
       }
-      showError(e);
+      if (opts.onError) opts.onError(e);
+      else showError(e);
       return null;
     }
   }

@@ -1,0 +1,277 @@
+// The chair's console and the hall display (issue 22) in real Chromium:
+// - with no ?session, every page opens the open session, else the next
+//   planned one, else the latest; after the first session closes, the next
+//   one (not the newest) opens; the header's picker lists the others;
+// - closing a sitting or the session and cancelling a vote ask first, in a
+//   dialog that says what will happen; its cancel button changes nothing;
+// - at 1366×768 the floor, the queue and the open vote are on the first
+//   screen; election fields only for elections; a refusal is shown next to
+//   the action in words that say what to do;
+// - the display is a kiosk: no header or language buttons, the attendance
+//   line on screen at 1366×768 and 1920×1080, every text at least 4.5:1.
+// Saves chair.png (the console with a vote open, 1366×768).
+//
+// Usage: node console.test.mjs BASE_URL SCREENSHOT_DIR SESSION1 SESSION2 SESSION3
+import { check, launch, openFirstItem, openPage } from "./lib.mjs";
+
+const [base, shots, ...sessionArgs] = process.argv.slice(2);
+const [s1, s2, s3] = sessionArgs.map(Number);
+const WAIT = 30000;
+const LAPTOP = { width: 1366, height: 768 };
+
+const browser = await launch();
+let failed = false;
+const problems = [];
+const pages = {};
+
+const page = (name, path, viewport = LAPTOP) =>
+  openPage(browser, { name, url: `${base}${path}`, viewport, wait: WAIT, problems, pages });
+
+async function signIn(p, login) {
+  await p.fill("#login", login);
+  await p.fill("#password", "plenum-demo");
+  await p.click("form.signin button[type=submit]");
+  await p.waitForSelector('#status[data-state="live"]');
+}
+
+const text = async (p, sel) => (await p.textContent(sel)).trim();
+const box = (p, sel) => p.locator(sel).first().boundingBox();
+
+// Every visible text of the page against its background, in the page:
+// colours from getComputedStyle (text alpha and the ancestors' opacity
+// included), the background the first opaque one up the tree. Returns the
+// texts below `min`.
+async function lowContrast(p, min = 4.5) {
+  return p.evaluate((minimum) => {
+    const rgba = (c) => {
+      const m = c.match(/rgba?\(([\d.]+)[ ,]+([\d.]+)[ ,]+([\d.]+)(?:[ ,/]+([\d.]+))?/);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : [0, 0, 0, 0];
+    };
+    const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+    const lum = (c) => {
+      const [r, g, b] = c.slice(0, 3).map((v) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const background = (e) => {
+      const layers = [];
+      for (let n = e; n && n.nodeType === 1; n = n.parentElement) {
+        const c = rgba(getComputedStyle(n).backgroundColor);
+        if (c[3] > 0) layers.push(c);
+        if (c[3] === 1) break;
+      }
+      let bg = [255, 255, 255, 1];
+      for (const c of layers.reverse()) bg = over(c, bg);
+      return bg;
+    };
+    const bad = [];
+    for (const e of document.body.querySelectorAll("*")) {
+      const own = Array.from(e.childNodes).some((n) => n.nodeType === 3 && n.data.trim());
+      const r = e.getBoundingClientRect();
+      if (!own || r.width <= 1 || r.height <= 1 || getComputedStyle(e).visibility === "hidden") continue;
+      let alpha = 1;
+      for (let n = e; n && n.nodeType === 1; n = n.parentElement) alpha *= Number(getComputedStyle(n).opacity);
+      const bg = background(e);
+      const fg = rgba(getComputedStyle(e).color);
+      const shown = over([fg[0], fg[1], fg[2], fg[3] * alpha], bg);
+      const [a, b] = [lum(shown), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      if (ratio < minimum) bad.push(`${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}.${e.className} "${e.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+    }
+    return bad;
+  }, min);
+}
+
+async function footerOnScreen(display, what) {
+  for (const size of [LAPTOP, { width: 1920, height: 1080 }]) {
+    await display.setViewportSize(size);
+    await display.waitForTimeout(200);
+    const b = await box(display, "#display-attendance");
+    check(b && b.y >= 0 && b.y + b.height <= size.height,
+      `display (${what}) at ${size.width}×${size.height}: the attendance line is on screen (${b && Math.round(b.y)}–${b && Math.round(b.y + b.height)})`);
+    const scroll = await display.evaluate(() => document.documentElement.scrollHeight - innerHeight);
+    check(scroll <= 0, `display (${what}) at ${size.width}×${size.height}: nothing below the screen (${scroll} px)`);
+    const bad = await lowContrast(display);
+    check(bad.length === 0, `display (${what}) at ${size.width}×${size.height}: every text at least 4.5:1 (${bad.join(" | ")})`);
+  }
+  await display.setViewportSize(LAPTOP);
+}
+
+// The confirmation of an irreversible action: opens it with `button`,
+// checks its words, and answers with `answer` ("cancel" or "ok").
+async function confirmDialog(p, button, words, answer) {
+  await p.click(button);
+  const dlg = await p.waitForSelector("dialog#confirm-dialog[open]");
+  const said = (await dlg.textContent()).trim();
+  for (const w of words) check(said.includes(w), `the dialog for ${button} says "${w}"`);
+  check(await p.evaluate(() => document.activeElement && document.activeElement.id === "confirm-cancel"),
+    `the dialog for ${button} has the focus on its cancel button`);
+  check(await p.evaluate(() => {
+    const d = document.getElementById("confirm-dialog");
+    const title = document.getElementById(d.getAttribute("aria-labelledby"));
+    return d.matches(":modal") && title && title.textContent.length > 0;
+  }), `the dialog for ${button} is modal and has an accessible name`);
+  await p.click(`#confirm-${answer}`);
+  await p.waitForSelector("dialog#confirm-dialog:not([open])", { state: "attached" });
+}
+
+try {
+  const sessions = await (await fetch(`${base}/api/sessions`)).json();
+  const title = (id) => sessions.find((s) => s.id === id).title;
+
+  // Nothing open yet: the next planned session (s1), not the newest (s3).
+  const display = await page("display", "/display/");
+  await display.waitForSelector("#display-item");
+  check((await text(display, ".council")).includes(title(s1)), "the display opens the next planned session, not the newest");
+  check(!(await display.$("header")) && !(await display.$("button[data-lang]")), "the display has no header and no language buttons");
+
+  const chair = await page("chair", "/chair/");
+  await signIn(chair, "chutich");
+  check(Number(await chair.inputValue("#session-picker")) === s1, "the chair's picker shows the next planned session");
+  check((await chair.$$eval("#session-picker option", (o) => o.map((x) => Number(x.value)))).join() === [s3, s2, s1].join(),
+    "the picker lists every session");
+  check((await text(chair, "#sess-h")) === title(s1), "the console shows that session");
+
+  // Open the session and a sitting, no item yet: a vote is refused, next to
+  // the votes, saying what to do.
+  await chair.click("#open-session");
+  await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đang họp");
+  await chair.waitForFunction((id) => document.querySelector(`#session-picker option[value="${id}"]`).textContent.endsWith("Đang họp"), s1);
+  check(true, "the picker shows the session open now");
+  await chair.click('button[id^="open-sitting-"]');
+  await chair.waitForSelector("#close-sitting");
+  await chair.fill("#vote-question", "Biểu quyết khi chưa có nội dung");
+  await chair.click("#vote-prepare");
+  await chair.waitForSelector('#msg-votes[data-reason="no_active_item"]');
+  const refusal = await text(chair, "#msg-votes");
+  check(refusal.includes("Chưa có nội dung nào đang bàn") && refusal.includes("Chuyển đến"),
+    `the refusal says why and what to do (${refusal})`);
+  check(await chair.$eval("#msg-votes", (e) => e.closest("#votes-card") !== null && e.getAttribute("role") === "alert"),
+    "the refusal is in the votes' card, as an alert");
+  const [msg, prep] = [await box(chair, "#msg-votes"), await box(chair, "#vote-prepare")];
+  check(msg.y + msg.height <= LAPTOP.height && Math.abs(msg.x - prep.x) < 400, "the refusal is on screen near the action");
+  check(await chair.$eval("#message", (e) => e.hidden), "no message at the top of the page instead");
+  await chair.click("#next");
+  await chair.waitForSelector(".agenda li[aria-current]");
+  check(!(await chair.$("#msg-votes[data-reason]")), "the refusal goes with the next action");
+
+  // Election fields only where they apply.
+  const shown = async (sel) => chair.isVisible(sel);
+  check(!(await shown("#vote-seats")) && !(await shown("#vote-candidates")) && !(await shown("#vote-board")) && (await shown("#vote-rule")),
+    "an open vote: a rule, no seats, candidates or counting board");
+  await chair.selectOption("#vote-kind", "election");
+  check((await shown("#vote-seats")) && (await shown("#vote-candidates")) && (await shown("#vote-board")) && !(await shown("#vote-rule")),
+    "an election: seats, candidates and the counting board, no rule");
+  await chair.selectOption("#vote-kind", "confidence");
+  check(!(await shown("#vote-seats")) && (await shown("#vote-candidates")), "a confidence vote: the persons, no seats");
+  await chair.selectOption("#vote-kind", "named");
+
+  // Two delegates (the default session on their page too) ask to speak;
+  // the first gets the floor.
+  const delegates = [];
+  for (const login of ["daibieu03", "daibieu04"]) {
+    const d = await page(login, "/delegate/", { width: 1024, height: 768 });
+    await signIn(d, login);
+    check(Number(await d.inputValue("#session-picker")) === s1, `${login}'s page opens the open session`);
+    await d.click("#check-in");
+    await d.waitForFunction(() => document.querySelector("#att-state").textContent.startsWith("✔"));
+    await d.selectOption("#kind", "speech");
+    await d.click("#request");
+    delegates.push(d);
+  }
+  await chair.waitForFunction(() => document.querySelectorAll("#queue li").length === 2);
+  await chair.click("#grant-next");
+  await display.waitForSelector("#display-speaker");
+  await display.waitForSelector("#display-queue li");
+  await footerOnScreen(display, "speaker and queue");
+
+  // The quorum (20 of 30): the secretary checks in eighteen more.
+  const sec = await page("secretary", "/secretary/");
+  await signIn(sec, "thuky");
+  for (let n = 3; n <= 20; n++) {
+    await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
+    await chair.waitForFunction((k) => document.querySelector("#attendance").textContent.includes(`${k}/30`), n);
+  }
+  const question = "Thông qua Nghị quyết về kế hoạch đầu tư công năm 2027";
+  await chair.fill("#vote-question", question);
+  await chair.click("#vote-prepare");
+  const open = await chair.waitForSelector('button[id^="vote-open-"]');
+  const vote = (await open.getAttribute("id")).replace("vote-open-", "");
+  await open.click();
+  await chair.waitForSelector(`#count-${vote}`);
+
+  // The live part on a laptop's first screen.
+  await chair.evaluate(() => window.scrollTo(0, 0));
+  const att = await box(chair, "#quorum");
+  check(att.y + att.height <= LAPTOP.height, `1366×768: attendance and quorum are on the first screen (${Math.round(att.y)})`);
+  const floor = await box(chair, "#floor-card");
+  const queue = await box(chair, "#queue-card");
+  const current = await box(chair, `article[data-vote="${vote}"]`);
+  check(floor.y + floor.height <= LAPTOP.height, `1366×768: the floor card is on the first screen (${Math.round(floor.y)}–${Math.round(floor.y + floor.height)})`);
+  check(queue.y + Math.min(queue.height, 150) <= LAPTOP.height, `1366×768: the queue is on the first screen (from ${Math.round(queue.y)})`);
+  check(current.y + current.height <= LAPTOP.height, `1366×768: the open vote is on the first screen (${Math.round(current.y)}–${Math.round(current.y + current.height)})`);
+  check(await chair.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "1366×768: no sideways scrolling");
+  await chair.screenshot({ path: `${shots}/chair.png` });
+  const chairLow = await lowContrast(chair);
+  check(chairLow.length === 0, `the console's texts are all at least 4.5:1 (${chairLow.join(" | ")})`);
+  await display.waitForSelector("#display-count");
+  await footerOnScreen(display, "a vote open");
+
+  // Cancelling the vote asks first; "go back" keeps it open.
+  await confirmDialog(chair, `#vote-cancel-${vote}`, ["Hủy cuộc biểu quyết?", question, "không được tính"], "cancel");
+  await chair.waitForTimeout(500);
+  check(await chair.$(`article[data-vote="${vote}"][data-state="open"]`), "cancel in the dialog: the vote is still open");
+  check(await chair.evaluate(() => document.activeElement && document.activeElement.id.startsWith("vote-cancel-")),
+    "the focus is back on the button that opened the dialog");
+  await confirmDialog(chair, `#vote-cancel-${vote}`, [question], "ok");
+  await chair.waitForSelector(`article[data-vote="${vote}"][data-state="cancelled"]`);
+  check(true, "confirmed: the vote is cancelled");
+
+  // Closing the sitting says the recording stops; going back keeps it open.
+  const sitting = (await text(chair, "#sess-h ~ ul li")).split(" — ")[0];
+  await confirmDialog(chair, "#close-sitting", ["Kết thúc phiên họp?", sitting, "ghi hình"], "cancel");
+  check(await chair.$("#close-sitting"), "cancel in the dialog: the sitting is still open");
+  await confirmDialog(chair, "#close-sitting", ["ghi hình"], "ok");
+  await chair.waitForSelector("#close-session");
+  // Closing the session names the sittings never held.
+  await confirmDialog(chair, "#close-session", ["Bế mạc kỳ họp?", "chưa diễn ra sẽ không bao giờ được tổ chức"], "cancel");
+  check((await text(chair, "#session-state")) === "Đang họp", "cancel in the dialog: the session is still open");
+  // The same in English.
+  await chair.click('button[data-lang="en"]');
+  await confirmDialog(chair, "#close-session", ["Close the session?", "never take place"], "cancel");
+  await chair.click('button[data-lang="vi"]');
+  await confirmDialog(chair, "#close-session", ["Bế mạc kỳ họp?"], "ok");
+  await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đã bế mạc");
+  check(true, "confirmed: the session is closed");
+
+  // The first session closed: every page opens the next one by default.
+  await chair.goto(`${base}/chair/`);
+  await chair.waitForSelector("#sess-h");
+  check((await text(chair, "#sess-h")) === title(s2) && Number(await chair.inputValue("#session-picker")) === s2,
+    "after the first session closes, the chair opens the next one");
+  await delegates[0].goto(`${base}/delegate/`);
+  await delegates[0].waitForSelector("#session-picker");
+  check(Number(await delegates[0].inputValue("#session-picker")) === s2, "and so does the delegate page");
+  await display.goto(`${base}/display/`);
+  await display.waitForSelector("#display-item");
+  check((await text(display, ".council")).includes(title(s2)), "and so does the display");
+  // The picker opens another session.
+  await chair.selectOption("#session-picker", String(s3));
+  await chair.waitForURL(`**/chair/?session=${s3}`);
+  await chair.waitForFunction((t) => document.querySelector("#sess-h")?.textContent === t, title(s3));
+  check(true, "the picker opens the session chosen");
+
+  check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
+} catch (e) {
+  console.error(String(e.stack || e));
+  failed = true;
+  for (const [name, p] of Object.entries(pages)) {
+    await p.screenshot({ path: `${shots}/failure-console-${name}.png`, fullPage: true }).catch(() => {});
+    console.error(`${name}: ${(await p.textContent("body").catch(() => "")).slice(0, 400)}`);
+  }
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
