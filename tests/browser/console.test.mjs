@@ -239,9 +239,12 @@ try {
   await confirmDialog(chair, "#close-session", ["Bế mạc kỳ họp?", "chưa diễn ra sẽ không bao giờ được tổ chức"], "cancel");
   check((await text(chair, "#session-state")) === "Đang họp", "cancel in the dialog: the session is still open");
   // The same in English.
+  // setLang fetches the strings: wait for the page to be English first.
   await chair.click('button[data-lang="en"]');
+  await chair.waitForFunction(() => document.documentElement.lang === "en");
   await confirmDialog(chair, "#close-session", ["Close the session?", "never take place"], "cancel");
   await chair.click('button[data-lang="vi"]');
+  await chair.waitForFunction(() => document.documentElement.lang === "vi");
   await confirmDialog(chair, "#close-session", ["Bế mạc kỳ họp?"], "ok");
   await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đã bế mạc");
   check(true, "confirmed: the session is closed");
