@@ -126,6 +126,20 @@ await runTest(async (browser) => {
       await sec.context().close();
     }
   }));
+  // The check itself is not vacuous: grey text and an unnamed field put in
+  // the landing page are caught and named.
+  const probe = await browser.newPage();
+  await probe.goto(`${base}/`, { waitUntil: "load" });
+  await probe.evaluate(() => {
+    const p = document.createElement("p");
+    p.textContent = "Chữ xám nhạt";
+    p.style.cssText = "color: #aaa; background: #fff";
+    document.querySelector("main").append(p, document.createElement("input"));
+  });
+  const caught = await axeCheck(probe, "a probe with two planted faults").then(() => "", (e) => e.message);
+  check(caught.includes("color-contrast") && caught.includes("label") && caught.includes("Chữ xám nhạt"),
+    "axeCheck catches a planted contrast fault and an unlabelled field, with the element shown");
+  await probe.close();
   console.log(`a11y: ${checked} page states checked in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
   check(failures.length === 0, `every page state passes WCAG 2.1 A/AA${failures.length ? ":\n" + failures.join("\n") : ""}`);
