@@ -116,7 +116,8 @@ npm_deps() {
   [[ "$want" != build ]] || return 0
   npm_dir "$root/web" hls.js "the pages' npm packages"
   [[ "$want" == test ]] || return 0
-  npm_dir "$root/tests/browser" playwright-core "the browser tests' npm packages"
+  # axe-core as the probe: the newest of them, absent from older copies.
+  npm_dir "$root/tests/browser" axe-core "the browser tests' npm packages"
   [[ -n "${bench:-}" ]] || return 0
   npm_dir "$root/tests/bench" ws "the fan-out benchmark's peer (ws)"
 }

@@ -7,7 +7,7 @@
 // session with sittings and a two-level agenda, and edits that agenda while
 // a citizen's public page watches it change live.
 // Usage: node admin.test.mjs BASE_URL SCREENSHOT_DIR
-import { check, runTest } from "./lib.mjs";
+import { axeCheck, check, runTest } from "./lib.mjs";
 
 const [base, shots] = process.argv.slice(2);
 await runTest(async (browser) => {
@@ -24,6 +24,7 @@ await runTest(async (browser) => {
   check((await p.locator("#status").count()) === 0, "no live-connection badge on a page without one");
   check((await p.locator(people).count()) === 31, "31 people of the council listed");
   check((await p.textContent(`${people}:first-child`)).includes("Chủ tịch"), "roles in Vietnamese");
+  await axeCheck(p, "admin, people and sessions");
   // Never a code for the chair: the refusal says why and for whom.
   const chair = p.locator("tr", { hasText: "Nguyễn Văn Thành" }).locator("input[type=checkbox]");
   await chair.check();
@@ -32,6 +33,7 @@ await runTest(async (browser) => {
   const refused = await p.textContent("#message");
   check(refused.includes("cấp bậc") && refused.includes("Nguyễn Văn Thành"), `no code for the chair (${refused})`);
   check((await p.locator(".code-card").count()) === 0, "no card made");
+  await axeCheck(p, "admin, a refusal shown");
   await chair.uncheck();
   for (const name of ["Lê Minh Tuấn", "Hoàng Thị Mai", "Vũ Đức Anh"])
     await p.locator("tr", { hasText: name }).locator("input[type=checkbox]").check();
@@ -43,12 +45,16 @@ await runTest(async (browser) => {
   const code = (await p.textContent(".code-card .code")).trim();
   const name = (await p.textContent(".code-card .name")).trim();
   await p.screenshot({ path: `${shots}/admin-codes.png`, fullPage: true });
+  await axeCheck(p, "admin, sign-in code cards");
   const d = await (await browser.newContext()).newPage();
   await d.goto(`${base}/delegate/`, { waitUntil: "load" });
+  await d.waitForSelector("#code");
+  await axeCheck(d, "delegate, sign-in with a code");
   await d.fill("#code", code.toLowerCase());
   await d.click("form.signin button[type=submit]");
   await d.waitForSelector('#status[data-state="live"]');
   check((await d.textContent("#who")).includes(name), `a printed code signs ${name} in`);
+  await axeCheck(d, "delegate, signed in by code, no session open");
 
   // --- people: add, refuse with the field named, edit ---
   const cid = (await p.getAttribute('button[id^="add-"]', "id")).slice(4);
@@ -68,6 +74,7 @@ await runTest(async (browser) => {
   await row.locator("button").click();
   await p.fill('[id^="p-"][id$="-name"]', "Trương Thị Mới Sửa");
   await p.locator("form.edit").screenshot({ path: `${shots}/admin-person.png` });
+  await axeCheck(p, "admin, person edit form");
   await p.click('[id^="save-"]:not([id^="save-session"])');
   await p.waitForSelector(`${people} >> text=Trương Thị Mới Sửa`);
   check(true, "an edit is saved and shown");
@@ -80,6 +87,7 @@ await runTest(async (browser) => {
   const bad = await p.locator(`#import-errors-${cid} tbody tr`).allTextContents();
   check(bad.length === 2 && bad[0].startsWith("3") && bad[1].startsWith("4"), `every bad row is listed (${bad.join(" / ")})`);
   check((await p.locator(people).count()) === 32, "nothing imported from a bad file");
+  await axeCheck(p, "admin, CSV rows refused");
   await p.setInputFiles(`#csv-${cid}`, file("login,display_name,role,seat_no\nnhap01,Nhập Một,delegate,32\nnhap02,Nhập Hai,staff,\n"));
   await p.click(`#import-${cid}`);
   await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
@@ -100,6 +108,7 @@ await runTest(async (browser) => {
   await p.click("#add-item-new");
   await p.fill("#item-new-0-2", "Bế mạc");
   await p.locator("#session-new").screenshot({ path: `${shots}/admin-session.png` });
+  await axeCheck(p, "admin, new session with its agenda tree");
   await p.click("#save-session-new");
   await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
   const edit = p.locator('button[id^="edit-session-"]', { hasText: "Sửa" }).first();
@@ -112,6 +121,7 @@ await runTest(async (browser) => {
   await c.waitForSelector('#status[data-state="live"]');
   const agenda = async () => (await c.locator("ol.agenda li").allTextContents()).join(" | ");
   check((await agenda()).includes("Tờ trình về chuyển đổi số"), "the public page shows the new agenda");
+  await axeCheck(c, "public, a planned session");
   await edit.click();
   await p.click(`button[aria-label="Chuyển lên: Bế mạc"]`);
   await p.fill(`#session-${sid} input[value="Khai mạc kỳ họp"]`, "Khai mạc");

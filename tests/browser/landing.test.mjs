@@ -2,7 +2,7 @@
 // diacritics, server / database / live connection all shown as working,
 // English on request, the choice remembered, no console errors or CSP
 // violations. Usage: node landing.test.mjs BASE_URL SCREENSHOT_DIR SCHEMA_VERSION
-import { check, runTest } from "./lib.mjs";
+import { axeCheck, check, runTest } from "./lib.mjs";
 
 const base = process.argv[2];
 const shots = process.argv[3];
@@ -27,6 +27,7 @@ await runTest(async (browser) => {
   check(/^Đã kết nối \(độ trễ [\d.]+ ms\)$/.test(await page.textContent("#st-ws")), "WebSocket pong received");
   check((await page.textContent("h2")) === "Trạng thái hệ thống", "heading in Vietnamese");
   await page.screenshot({ path: `${shots}/landing-vi.png` });
+  await axeCheck(page, "landing (vi)");
 
   await page.click('button[data-lang="en"]');
   await page.waitForFunction(() => document.documentElement.lang === "en");
@@ -34,6 +35,7 @@ await runTest(async (browser) => {
   check((await page.textContent("#st-db")).startsWith("Working normally"), "status text in English");
   check((await page.getAttribute('button[data-lang="en"]', "aria-pressed")) === "true", "English button pressed");
   await page.screenshot({ path: `${shots}/landing-en.png` });
+  await axeCheck(page, "landing (en)");
 
   await page.reload({ waitUntil: "load" });
   await page.waitForFunction(() => document.documentElement.lang === "en");
@@ -45,6 +47,7 @@ await runTest(async (browser) => {
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   check(!overflow, "no horizontal scrolling on a phone");
   await phone.screenshot({ path: `${shots}/landing-phone.png` });
+  await axeCheck(phone, "landing (phone)");
 
   check(problems.length === 0, `no console errors (${problems.join(" | ")})`);
 });

@@ -4,7 +4,7 @@
 // Vietnamese; the public page says there is no livestream and never asks
 // for a live playlist that is not there.
 // Usage: node media-error.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
-import { check, runTest } from "./lib.mjs";
+import { axeCheck, check, runTest } from "./lib.mjs";
 
 const [base, shots, session] = process.argv.slice(2);
 await runTest(async (browser) => {
@@ -20,6 +20,7 @@ await runTest(async (browser) => {
   await pub.waitForTimeout(3000);
   check(playlists.length === 0, `and asks for no playlist (${playlists.join(", ")})`);
   await pub.screenshot({ path: `${shots}/public-media-error.png` });
+  await axeCheck(pub, "public, no livestream (media error)");
 
   const chair = await (await browser.newContext({ locale: "vi-VN" })).newPage();
   chair.on("pageerror", (e) => errors.push(String(e)));
@@ -32,5 +33,6 @@ await runTest(async (browser) => {
   check(status.includes("máy chủ thiếu thành phần GStreamer") && status.includes("gstreamer1.0-x"),
     `the chair sees the error and its reason in words (${status})`);
   await chair.screenshot({ path: `${shots}/chair-media-error.png` });
+  await axeCheck(chair, "chair, media error");
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
 });

@@ -6,7 +6,7 @@
 // again at the live edge within RESUME_BOUND_MS, with no click and no
 // reload. Prints "recovery_ms=N" (network back → playing at the edge).
 // Usage: node media-recovery.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
-import { check, runTest } from "./lib.mjs";
+import { axeCheck, check, runTest } from "./lib.mjs";
 
 const RESUME_BOUND_MS = 20000;
 const EDGE_S = 6; // at most this far behind the newest segment: "the live edge"
@@ -71,5 +71,7 @@ await runTest(async (browser) => {
   check(resumed !== null && resumed <= RESUME_BOUND_MS,
     `the player resumes the live edge by itself in ${resumed} ms (bound ${RESUME_BOUND_MS} ms; ${now.behind && now.behind.toFixed(1)} s behind the newest segment, badge "${now.says}")`);
   console.log(`recovery_ms=${resumed}`);
+  // Checked only now: the offline window is timed and not to be stretched.
+  await axeCheck(p, "public, live again after a network cut");
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
 });

@@ -3,7 +3,7 @@
 // picture advances; the recorded sitting is listed with its chapters, and a
 // chapter jumps the recording to its moment.
 // Usage: node media.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
-import { check, runTest } from "./lib.mjs";
+import { axeCheck, check, runTest } from "./lib.mjs";
 
 const [base, shots, session] = process.argv.slice(2);
 await runTest(async (browser) => {
@@ -23,6 +23,7 @@ await runTest(async (browser) => {
   check(t2 > t1 + 1, `the livestream plays: currentTime ${t1.toFixed(2)} -> ${t2.toFixed(2)}`);
   check((await p.textContent("#player-caption")).includes("trực tiếp"), "it says it is live, in Vietnamese");
   await p.screenshot({ path: `${shots}/public-live.png` });
+  await axeCheck(p, "public, livestream playing");
 
   await p.waitForSelector("ol.chapters li button", { timeout: 30000 });
   const chapters = await p.locator("ol.chapters li button").allTextContents();
@@ -40,6 +41,7 @@ await runTest(async (browser) => {
   check(Math.abs(v1 - offset) < 1.5 && v2 > v1, `the chapter jumps the recording to ${offset.toFixed(1)} s and it plays (${v1.toFixed(2)} -> ${v2.toFixed(2)})`);
   check((await p.textContent("#player-caption")).includes("Bản ghi"), "the player says it is a recording");
   await p.screenshot({ path: `${shots}/public-archive.png`, fullPage: true });
+  await axeCheck(p, "public, a recording at a chapter");
   await p.click("#back-live");
   await p.waitForFunction(() => (document.getElementById("player-caption") || {}).textContent?.includes("trực tiếp"), null, { timeout: 30000 });
   await p.waitForFunction(() => document.getElementById("player").currentTime > 0.5, null, { timeout: 30000 });
@@ -55,5 +57,6 @@ await runTest(async (browser) => {
   await chair.waitForFunction(() => (document.getElementById("media-status") || {}).textContent?.includes("Đang ghi hình"), null, { timeout: 30000 });
   const status = await chair.textContent("#media-status");
   check(/đang phát trực tiếp · [0-9.]+ Mbit\/s · \d+ khung hình bị bỏ/.test(status), `the chair sees the recording live (${status})`);
+  await axeCheck(chair, "chair, recording live");
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
 });

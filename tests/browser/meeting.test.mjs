@@ -9,7 +9,7 @@
 //
 // Usage: node meeting.test.mjs BASE_URL SCREENSHOT_DIR MEETING_ID
 // Prints "PETITION <code>" for the caller to check the record.
-import { check, launch, openPage } from "./lib.mjs";
+import { axeCheck, check, launch, openPage } from "./lib.mjs";
 
 const [base, shots, mid] = process.argv.slice(2);
 const WAIT = 60000;
@@ -38,16 +38,19 @@ try {
   await mod.click("#meeting-open");
   await mod.waitForSelector('#meeting-state[data-state="open"]');
   check(true, "the moderator opens the meeting");
+  await axeCheck(mod, "meeting, moderator, open");
 
   // The list of meetings.
   const list = await page("list", "/meeting/");
   await list.waitForSelector("#meeting-list a");
   check((await text(list, "#meeting-list")).includes("Đang diễn ra"), "the meeting list shows it in progress");
+  await axeCheck(list, "meeting list");
 
   // A citizen, no account: name and phone.
   const cit = await page("citizen", `/meeting/?id=${mid}`, { width: 412, height: 915 });
   await cit.waitForSelector("#guest-form");
   await cit.screenshot({ path: `${shots}/meeting-citizen-signin.png`, fullPage: true });
+  await axeCheck(cit, "meeting, citizen sign-in (phone)");
   await cit.fill("#guest-name", "Nguyễn Thị Hoa");
   await cit.fill("#guest-phone", PHONE);
   await cit.click("#guest-form button[type=submit]");
@@ -61,6 +64,7 @@ try {
   await cit.click("#remote-join");
   await cit.waitForSelector('#remote-state[data-state="connected"]');
   check(true, "the citizen's camera and microphone are connected (WebRTC to plenumd)");
+  await axeCheck(cit, "meeting, citizen hand raised, camera connected (phone)");
 
   // The moderator sees the hand and the phone; an observer sees neither phone nor form.
   await mod.waitForSelector("#hands li");
@@ -69,6 +73,7 @@ try {
   await obs.waitForSelector("#hands li");
   check((await text(obs, "#hands")).includes("Nguyễn Thị Hoa"), "an observer sees the raised hand");
   check(!(await obs.textContent("body")).includes(PHONE), "an observer never sees the phone");
+  await axeCheck(obs, "meeting, observer");
   await mod.waitForSelector('#media-list li[data-person]');
   check(true, "the moderator sees the citizen's media connection");
 
@@ -83,6 +88,8 @@ try {
   check(true, "the moderator's media list shows the citizen on air");
   await cit.screenshot({ path: `${shots}/meeting-citizen-on-air.png`, fullPage: true });
   await mod.screenshot({ path: `${shots}/meeting-moderator.png`, fullPage: true });
+  await axeCheck(cit, "meeting, citizen on air (phone)");
+  await axeCheck(mod, "meeting, moderator, citizen on air");
 
   // A written petition.
   await cit.fill("#petition-content", "Đề nghị sửa chữa đèn chiếu sáng trên đường Lê Lợi, khu phố 3.");
@@ -94,6 +101,8 @@ try {
   check(true, `the citizen gets the petition's number (${code})`);
   await mod.waitForFunction((c) => document.querySelector("#petitions").textContent.includes(c), code);
   check(true, "the moderator sees the petition arrive");
+  await axeCheck(cit, "meeting, petition sent (phone)");
+  await axeCheck(mod, "meeting, moderator with a petition");
   console.log(`PETITION ${code}`);
 
   // The citizen finishes; the moderator ends the meeting.
@@ -108,6 +117,7 @@ try {
   await cit.waitForFunction(() => document.querySelector("#floor-h").textContent === "Speaking now");
   check((await text(cit, "#meeting-state")).startsWith("Ended"), "the page in English");
   await cit.screenshot({ path: `${shots}/meeting-citizen-en.png`, fullPage: true });
+  await axeCheck(cit, "meeting, ended (en, phone)");
   check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
   console.log(`voter meeting test: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 } catch (e) {

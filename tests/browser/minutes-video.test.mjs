@@ -3,7 +3,7 @@
 // sitting's recording (?sitting=N&t=SECONDS); the link opens in a new tab
 // and the public page plays the recording from there.
 // Usage: node minutes-video.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
-import { check, runTest } from "./lib.mjs";
+import { axeCheck, check, runTest } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 await runTest(async (browser) => {
@@ -24,6 +24,7 @@ await runTest(async (browser) => {
   check((await link.getAttribute("target")) === "_blank", "in a new tab, the minutes stay open");
   const at = Number(m[3]);
   check(at >= 2, `some seconds into the recording (${at} s)`);
+  await axeCheck(sec, "records, minutes with video links");
 
   const [pub] = await Promise.all([ctx.waitForEvent("page"), link.click()]);
   pub.on("pageerror", (e) => errors.push(String(e)));
@@ -37,5 +38,6 @@ await runTest(async (browser) => {
   check(Math.abs(t1 - at) < 1.5, `the recording opens at ${at} s (${t1.toFixed(2)})`);
   check((await pub.textContent("#player-caption")).includes("Bản ghi"), "the player says it is a recording");
   await pub.screenshot({ path: `${shots}/minutes-video.png`, fullPage: true });
+  await axeCheck(pub, "public, a recording opened at a turn");
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
 });

@@ -9,7 +9,7 @@
 // a duplicate from a voters' meeting (overdue) is merged into it, it is
 // answered and published, and the archive shows the answer.
 // Usage: node records.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
-import { check, runTest } from "./lib.mjs";
+import { axeCheck, check, runTest } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 await runTest(async (browser) => {
@@ -43,6 +43,7 @@ await runTest(async (browser) => {
   await sec.click("#minutes-finalise");
   await sec.waitForSelector("#minutes-confirm");
   await sec.screenshot({ path: `${shots}/records-minutes-confirm.png`, fullPage: true });
+  await axeCheck(sec, "records, minutes before finalising");
   await sec.click("#minutes-confirm");
   await sec.waitForSelector("#minutes-hash");
   const hash = (await sec.textContent("#minutes-hash")).trim();
@@ -60,6 +61,7 @@ await runTest(async (browser) => {
   const printable = await sec.evaluate(async (s) => (await fetch(`/api/minutes?session_id=${s}&format=html`)).text(), sid);
   check(printable.includes("BIÊN BẢN") && printable.includes(hash), "the printable minutes carry the hash");
   await sec.screenshot({ path: `${shots}/records-minutes.png`, fullPage: true });
+  await axeCheck(sec, "records, finalised minutes");
 
   // --- documents ---
   await sec.click("#tab-documents");
@@ -101,6 +103,7 @@ await runTest(async (browser) => {
   check(tooBig.includes("vượt quá dung lượng"), `a file over the limit is refused in words (${tooBig})`);
   check((await sec.locator('#doc-list tr:has-text("Phụ lục quá lớn")').count()) === 0, "and not listed either");
   await sec.screenshot({ path: `${shots}/records-documents.png`, fullPage: true });
+  await axeCheck(sec, "records, documents with a refusal");
 
   // --- the delegate's tablet: the session's documents ---
   const delCtx = await browser.newContext({ viewport: { width: 1024, height: 1366 }, locale: "vi-VN" });
@@ -127,6 +130,7 @@ await runTest(async (browser) => {
   check(resp.status() === 200 && (resp.headers()["content-type"] || "").startsWith("application/pdf"),
     `the tablet's browser gets the PDF (${resp.status()} ${resp.headers()["content-type"]})`);
   await del.screenshot({ path: `${shots}/delegate-documents.png`, fullPage: true });
+  await axeCheck(del, "delegate, session documents (tablet)");
   const draftId = draftUrl.split("=")[1];
   await sec.click(`#doc-opens-${draftId}`);
   await sec.waitForFunction((id) => document.querySelector(`#doc-readers-${id}`).textContent !== "", draftId);
@@ -146,11 +150,13 @@ await runTest(async (browser) => {
   check((await cit.textContent(`#minutes-link-${sid}`)).includes("Biên bản"), "the finalised minutes are linked");
   check(page.includes(hash), "with their hash");
   check(page.includes("Không được thông qua"), "the published results in words");
+  await axeCheck(cit, "archive (phone)");
   await cit.click("#p-submit");
   await cit.waitForFunction(() => document.querySelector("#err-name").textContent !== "");
   for (const f of ["name", "contact", "content", "area", "locality"])
     check((await cit.textContent(`#err-${f}`)).length > 0, `an empty form says what is missing: ${f} (${await cit.textContent(`#err-${f}`)})`);
   await cit.screenshot({ path: `${shots}/archive-petition-errors.png`, fullPage: true });
+  await axeCheck(cit, "archive, petition form with its refusals (phone)");
   await cit.fill("#p-name", "Trần Văn Bình");
   await cit.fill("#p-contact", "0912 345 678");
   await cit.fill("#p-locality", "Tổ dân phố 3");
@@ -163,6 +169,7 @@ await runTest(async (browser) => {
   check(code !== "", `the citizen gets the petition's number (${done})`);
   check(await cit.$$eval(".field-error", (es) => es.every((e) => e.textContent === "")), "no field errors left");
   await cit.screenshot({ path: `${shots}/archive-petition-sent.png`, fullPage: true });
+  await axeCheck(cit, "archive, petition sent (phone)");
   await cit.fill("#search-q", "quy hoach dat dai");
   await cit.click("#search-go");
   await cit.waitForFunction(() => document.querySelector("#search-results").textContent.includes("quy hoạch"));
@@ -173,6 +180,7 @@ await runTest(async (browser) => {
   await cit.waitForFunction(() => document.querySelector("#search-results").textContent.includes("Tìm thấy 0"));
   check(true, "and not the delegates-only document");
   await cit.screenshot({ path: `${shots}/archive.png`, fullPage: true });
+  await axeCheck(cit, "archive, search results (phone)");
 
   // --- the petition reaches the secretary ---
   await sec.click("#tab-petitions");
@@ -231,6 +239,7 @@ await runTest(async (browser) => {
   check(history.length === 5 && history[0].includes("Tiếp nhận") && history[history.length - 1].includes("Công khai"),
     `assigned, answered and published, its history kept (${history.join(" | ")})`);
   await sec.screenshot({ path: `${shots}/records-petitions.png`, fullPage: true });
+  await axeCheck(sec, "records, petitions with history");
   // Another visitor (the archive may be kept a minute in a browser's cache).
   const later = await (await browser.newContext({ viewport: { width: 414, height: 896 }, locale: "vi-VN" })).newPage();
   later.on("pageerror", (e) => errors.push(String(e)));
@@ -243,5 +252,6 @@ await runTest(async (browser) => {
   await sec.waitForSelector("#ward-plan");
   check((await sec.textContent("#ward-plan")).includes("100%"), "the dashboard shows the ward plan's figures");
   await sec.screenshot({ path: `${shots}/records-dashboard.png`, fullPage: true });
+  await axeCheck(sec, "records, dashboard");
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
 });

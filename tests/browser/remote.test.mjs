@@ -8,7 +8,7 @@
 //
 // Usage: node remote.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 // Prints "VOTE <id>" for the caller to check the recorded ballot.
-import { check, launch, openFirstItem, openPage } from "./lib.mjs";
+import { axeCheck, check, launch, openFirstItem, openPage } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 // Two cores shared with other work, Chromium encoding and plenumd mixing
@@ -44,6 +44,7 @@ try {
   await chair.waitForSelector("#rtc-panel");
   check((await text(chair, "#rtc-panel")).includes("Chưa có đại biểu nào tham gia từ xa"),
     "the chair's console has a remote participants panel, empty");
+    await axeCheck(chair, "chair, item active, remote panel empty");
 
   // The delegate joins remotely.
   const del = await page("delegate", "/delegate/", { width: 1024, height: 1366 });
@@ -51,6 +52,7 @@ try {
   await del.waitForSelector("#remote-join:not([disabled])");
   check((await text(del, "#remote-h")) === "Tham gia từ xa", "the delegate page has the remote card, in Vietnamese");
   await del.screenshot({ path: `${shots}/delegate-remote-idle.png` });
+  await axeCheck(del, "delegate, remote card idle");
   await del.click("#remote-join");
   await del.waitForSelector('#remote-state[data-state="connected"]');
   check((await text(del, "#remote-state")).startsWith("Đã kết nối"), "the delegate page says connected");
@@ -70,6 +72,7 @@ try {
   await del.click("#request");
   await del.waitForSelector("#withdraw");
   check(true, "the remote delegate checked in and asked to speak on the same page");
+  await axeCheck(del, "delegate, connected remotely, asking to speak");
 
   // The chair's console lists the remote participant.
   const row = await chair.waitForSelector('#rtc-list tr[data-state="connected"]');
@@ -96,6 +99,7 @@ try {
   });
   check(true, `the delegate's sound is in the program (${await text(chair, "#rtc-program-level")})`);
   await chair.screenshot({ path: `${shots}/chair-remote.png`, fullPage: true });
+  await axeCheck(chair, "chair, a remote delegate on air");
 
   // The chair mutes them: the Mute button is updated in place, not rebuilt,
   // by the console's refreshes; the delegate's page says so.
@@ -118,6 +122,7 @@ try {
   await del.waitForFunction((a) => document.querySelector("#remote-program").currentTime > a + 1, at);
   check(true, `the program video plays on the delegate page (${dims}, time moving)`);
   await del.screenshot({ path: `${shots}/delegate-remote.png`, fullPage: true });
+  await axeCheck(del, "delegate, on air and muted, program playing");
 
   // Unmuted again, and the floor ends.
   await chair.click(muteSel);
@@ -172,6 +177,8 @@ try {
   const tally = await chair.$$eval(`article[data-vote="${vote}"] .meter-n`, (n) => n.map((x) => x.textContent));
   check(JSON.stringify(tally) === '["1","0","0"]', `the tally: 1 for, 0 against, 0 abstaining (${tally})`);
   await del.waitForSelector(".vote-result");
+  await axeCheck(del, "delegate, remote, published result");
+  await axeCheck(chair, "chair, published result");
   check(await del.$eval('#remote-state', (e) => e.dataset.state === "connected"), "still connected after voting");
   console.log(`VOTE ${vote}`);
 
@@ -184,6 +191,7 @@ try {
   await del.waitForFunction(() => document.querySelector("#remote-h").textContent === "Join remotely");
   check((await text(del, "#remote-state")) === "You left remote participation" && (await text(del, "#remote-join")) === "Join remotely",
     "the card in English");
+    await axeCheck(del, "delegate, left remote participation (en)");
 
   check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
   console.log(`remote participation test: ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -11,7 +11,7 @@
 // Prints "RESTART" on stdout when it wants plenumd restarted and waits for
 // a line "RESTARTED" on stdin; likewise "DBSTOP"/"DBSTART" for PostgreSQL.
 import { createInterface } from "node:readline";
-import { check, launch, openFirstItem } from "./lib.mjs";
+import { axeCheck, check, launch, openFirstItem } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 const lines = createInterface({ input: process.stdin });
@@ -46,12 +46,16 @@ try {
   pages.chair = chair;
   await signIn(chair, "chutich");
   check((await text(chair, "#session-state")) === "Chưa khai mạc", "chair sees the session not yet open");
+  await axeCheck(chair, "chair, session not yet open");
   await openFirstItem(chair);
+  await axeCheck(chair, "chair, sitting open, item active");
 
   const display = await page("/display/", { width: 1600, height: 900 });
   await display.waitForSelector('#status[data-state="live"]');
+  await axeCheck(display, "hall display, agenda");
   const pub = await page("/public/", { width: 390, height: 844 });
   await pub.waitForSelector('#status[data-state="live"]');
+  await axeCheck(pub, "public, live (phone)");
 
   const delegates = [];
   for (const login of ["daibieu03", "daibieu04", "daibieu05"]) {
@@ -61,6 +65,7 @@ try {
     await d.waitForFunction(() => document.querySelector("#att-state").textContent.startsWith("✔"));
     delegates.push(d);
     pages[login] = d;
+    if (delegates.length === 1) await axeCheck(d, "delegate, checked in (tablet)");
   }
   await chair.waitForFunction(() => document.querySelector("#attendance").textContent.includes("3/30"));
   check(true, "three delegates checked in; the chair sees 3/30 present");
@@ -72,6 +77,7 @@ try {
   await huong.locator('button[id^="att-"]').click();
   await chair.waitForFunction(() => document.querySelector("#attendance").textContent.includes("4/30"));
   check(true, "the secretary marks a delegate present; the chair sees 4/30");
+  await axeCheck(sec, "secretary, attendance");
   check((await text(chair, "#quorum")).includes("Chưa đủ"), "the chair sees the quorum is not met, in words");
 
   // Below the quorum no vote opens: the chair is told why, in words.
@@ -86,6 +92,7 @@ try {
   const refusal = await text(chair, "#msg-votes");
   check(refusal.includes("Chưa đủ số đại biểu có mặt") && refusal.includes("4/30") && refusal.includes("cần ít nhất 20"),
     `the chair sees why the vote did not open: present and needed (${refusal})`);
+  await axeCheck(chair, "chair, a vote refused below the quorum");
   // Cancelling asks first, in the console's dialog.
   await chair.click(`#vote-cancel-${earlyId}`);
   await chair.click("dialog#confirm-dialog[open] #confirm-ok");
@@ -101,6 +108,8 @@ try {
   await delegates[0].selectOption("#kind", "speech");
   await delegates[0].click("#request");
   await chair.waitForSelector("#grant-next");
+  await axeCheck(chair, "chair, a request to speak");
+  await axeCheck(delegates[0], "delegate, asking to speak");
   await chair.click("#grant-next");
   await display.waitForSelector("#display-speaker");
   check((await text(display, "#display-speaker")) === "Lê Minh Tuấn", "the display shows the speaker");
@@ -109,6 +118,7 @@ try {
   await display.waitForTimeout(1300);
   check((await text(display, "#clock")) !== c1, "the countdown moves");
   await display.screenshot({ path: `${shots}/display-speaker.png` });
+  await axeCheck(display, "hall display, speaker and countdown");
   await chair.click("#end");
 
   // A named vote.
@@ -127,6 +137,7 @@ try {
     const id = (await open.getAttribute("id")).replace("vote-open-", "");
     await open.click();
     await chair.waitForSelector(`#count-${id}`);
+    await axeCheck(chair, `chair, ${kind} vote open`);
     const seen = [];
     // Mark the last delegate's button before the others vote: the tallies
     // their votes cause must update that page in place, not rebuild it
@@ -143,17 +154,20 @@ try {
         check(await d.$eval(mark, (b) => b.plenumMark === true), `${kind}: the tally updated the page without replacing the vote buttons`);
       }
       if (i === 0 && kind === "named") await d.screenshot({ path: `${shots}/delegate-vote.png`, fullPage: true });
+      if (i === 0) await axeCheck(d, `delegate, ${kind} vote open`);
       await d.click(`button.vote[data-choice="${choices[i]}"]`);
       // Shown only once the server acknowledged the committed ballot.
       await d.waitForSelector("#recorded");
       seen.push({ recorded: await text(d, "#recorded"),
         receipt: (await d.$(".receipt")) ? await text(d, ".receipt") : null });
       if (i === 0) await d.screenshot({ path: `${shots}/delegate-${kind}.png`, fullPage: true });
+      if (i === 0) await axeCheck(d, `delegate, ${kind} vote recorded`);
     }
     if (byHand) {
       // The secretary enters the choice of the delegate without a device.
       await sec.waitForSelector('button[id$="-for"]');
       await sec.locator("tr", { hasText: "Đặng Thị Hương" }).locator('button[id$="-for"]').click();
+      await axeCheck(sec, "secretary, a vote entered by hand");
     }
     const cast = delegates.length + byHand;
     await chair.waitForFunction(([v, n]) => document.querySelector(`#count-${v}`).textContent.startsWith(`Đã có ${n}/`), [id, cast]);
@@ -163,9 +177,11 @@ try {
       // look at the count and confirm it, and it is announced.
       await chair.waitForSelector(`article[data-vote="${id}"][data-state="counted"]`);
       check(!(await chair.$(`#vote-publish-${id}`)), `${kind}: the chair cannot publish past the counting board`);
+      await axeCheck(chair, `chair, ${kind} vote counted, awaiting the board`);
       for (const d of delegates.slice(0, 2)) {
         await d.click(`#tally-${id}`);
         await d.waitForSelector(`#board-card article[data-vote="${id}"] .result`);
+        if (d === delegates[0]) await axeCheck(d, "delegate, the counting board's tally");
         await d.click(`#confirm-${id}`);
       }
     } else {
@@ -184,6 +200,7 @@ try {
   const secret = await runVote("secret", "Bãi nhiệm đại biểu (bỏ phiếu kín)", ["against", "abstain", "against"]);
   check(secret.every((x) => /^Mã xác nhận: [0-9A-Z]{4}-/.test(x.receipt || "")), "each secret ballot gives a receipt");
   await chair.screenshot({ path: `${shots}/chair.png`, fullPage: true });
+  await axeCheck(chair, "chair, results published");
 
   // Results on the display and the public page.
   await chair.click('#disp-h ~ .row button:has-text("Biểu quyết")');
@@ -191,15 +208,18 @@ try {
   check((await text(display, "#display-result")).includes("Bãi nhiệm"), "the display shows the published result");
   await display.waitForSelector("#display-result .meter");
   await display.screenshot({ path: `${shots}/display-result.png` });
+  await axeCheck(display, "hall display, a result");
   await pub.waitForFunction(() => document.querySelectorAll("#public-results article").length === 2);
   check((await text(pub, "#public-results")).includes("Được thông qua") || (await text(pub, "#public-results")).includes("Không được thông qua"),
     "the public page shows both results with passed/not passed in words");
   await pub.screenshot({ path: `${shots}/public.png`, fullPage: true });
+  await axeCheck(pub, "public, results (phone)");
 
   // The server restarts; the delegate's page reconnects, resumes, catches up.
   console.log("RESTART");
   await delegates[0].waitForSelector('#status[data-state="reconnecting"]', { timeout: 15000 });
   check(true, "the delegate page shows it is reconnecting");
+  await axeCheck(delegates[0], "delegate, reconnecting");
   await nextLine();
   await delegates[0].waitForSelector('#status[data-state="live"]', { timeout: 30000 });
   await chair.waitForSelector('#status[data-state="live"]', { timeout: 30000 });
@@ -221,6 +241,8 @@ try {
   check(await delegates[0].evaluate(() => document.body.dataset.live === "no"),
     "and its buttons are disabled (nothing would be recorded)");
   await delegates[0].screenshot({ path: `${shots}/delegate-db-down.png`, fullPage: true });
+  await axeCheck(delegates[0], "delegate, database down");
+  await axeCheck(chair, "chair, database down");
   console.log("DBSTART");
   await nextLine();
   await delegates[0].waitForSelector('#status[data-state="live"]', { timeout: 30000 });
