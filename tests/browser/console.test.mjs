@@ -12,7 +12,7 @@
 // Saves chair.png (the console with a vote open, 1366×768).
 //
 // Usage: node console.test.mjs BASE_URL SCREENSHOT_DIR SESSION1 SESSION2 SESSION3
-import { check, launch, openFirstItem, openPage } from "./lib.mjs";
+import { axeCheck, check, launch, openFirstItem, openPage } from "./lib.mjs";
 
 const [base, shots, ...sessionArgs] = process.argv.slice(2);
 const [s1, s2, s3] = sessionArgs.map(Number);
@@ -95,6 +95,7 @@ async function footerOnScreen(display, what) {
     check(scroll <= 0, `display (${what}) at ${size.width}×${size.height}: nothing below the screen (${scroll} px)`);
     const bad = await lowContrast(display);
     check(bad.length === 0, `display (${what}) at ${size.width}×${size.height}: every text at least 4.5:1 (${bad.join(" | ")})`);
+    await axeCheck(display, `display (${what}) at ${size.width}×${size.height}`);
   }
   await display.setViewportSize(LAPTOP);
 }
@@ -106,6 +107,7 @@ async function confirmDialog(p, button, words, answer) {
   const dlg = await p.waitForSelector("dialog#confirm-dialog[open]");
   const said = (await dlg.textContent()).trim();
   for (const w of words) check(said.includes(w), `the dialog for ${button} says "${w}"`);
+  await axeCheck(p, `the confirmation dialog for ${button}`);
   check(await p.evaluate(() => document.activeElement && document.activeElement.id === "confirm-cancel"),
     `the dialog for ${button} has the focus on its cancel button`);
   check(await p.evaluate(() => {
@@ -214,6 +216,7 @@ try {
   check(current.y + current.height <= LAPTOP.height, `1366×768: the open vote is on the first screen (${Math.round(current.y)}–${Math.round(current.y + current.height)})`);
   check(await chair.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "1366×768: no sideways scrolling");
   await chair.screenshot({ path: `${shots}/chair.png` });
+  await axeCheck(chair, "chair console at 1366×768, a vote open");
   const chairLow = await lowContrast(chair);
   check(chairLow.length === 0, `the console's texts are all at least 4.5:1 (${chairLow.join(" | ")})`);
   await display.waitForSelector("#display-count");

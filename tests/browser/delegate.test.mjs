@@ -11,7 +11,7 @@
 // Usage: node delegate.test.mjs BASE_URL SCREENSHOT_DIR FACTS_JSON
 // (FACTS_JSON: {session, items, board}; the sitting is open, item 1
 // active, twenty present: tests/integration/test_browser_delegate.py).
-import { check, openPage, runTest } from "./lib.mjs";
+import { axeCheck, check, openPage, runTest } from "./lib.mjs";
 
 const [base, shots, factsJson] = process.argv.slice(2);
 const facts = JSON.parse(factsJson);
@@ -139,6 +139,7 @@ await runTest(async (browser) => {
     const out = await rect(del, "#check-out");
     check(out.top - buttons.bottom > 300, `the check-out button is far from the vote buttons (${Math.round(out.top - buttons.bottom)} px apart)`);
     await del.screenshot({ path: `${shots}/delegate-vote-phone.png` });
+    await axeCheck(del, "delegate on a phone, a vote open");
     // The same moment on a tablet, for docs/screenshots/delegate-vote.png.
     await del.setViewportSize({ width: 1024, height: 1366 });
     await del.evaluate(() => window.scrollTo(0, 0));
@@ -160,6 +161,7 @@ await runTest(async (browser) => {
     check(note.top >= 0 && note.bottom <= PHONE.height && (await late.textContent("#att-vote-note")).includes("điểm danh sau khi"),
       "the reason is also beside the check-in they just pressed, on screen");
     await late.screenshot({ path: `${shots}/delegate-ineligible-phone.png` });
+    await axeCheck(late, "delegate on a phone, not eligible for the open vote");
 
     // The eligible delegate votes.
     await del.click('#vote-card button.vote[data-choice="for"]');
@@ -190,6 +192,7 @@ await runTest(async (browser) => {
     check(await del.$eval("#chosen-count", (e) => e.dataset.n === "3") && !(await del.$eval("#pick-2", (i) => i.checked)),
       "a fourth choice is refused: still 3/3");
     await del.screenshot({ path: `${shots}/delegate-election-phone.png`, fullPage: true });
+    await axeCheck(del, "delegate on a phone, an election ballot with every seat chosen");
     // Untick one, tick another: allowed.
     await del.click('label.pick[data-key="4"]');
     await del.waitForSelector('#chosen-count[data-n="2"]');
