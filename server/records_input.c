@@ -134,8 +134,8 @@ static bool id_ok(const json_t *v, bool text)
 }
 
 /* Phone numbers as people write them: spaces, dots and hyphens between
- * digits are kept out of the count. A Vietnamese number is 0 and 9 digits,
- * or +84 (or 84) and the same 9 digits without the 0. */
+ * digits are kept out of the count. A Vietnamese number is 0 and 9 digits
+ * (10 for a landline), or +84 (or 84) and the same digits without the 0. */
 int pl_rec_phone_ok(const char *s)
 {
     char digits[32];
@@ -156,11 +156,17 @@ int pl_rec_phone_ok(const char *s)
         }
     }
     digits[n] = 0;
-    if (plus)
-        return n == 11 && strncmp(digits, "84", 2) == 0 && digits[2] != '0';
-    if (n == 10 && digits[0] == '0')
-        return digits[1] != '0';
-    return n == 11 && strncmp(digits, "84", 2) == 0 && digits[2] != '0';
+    /* The national number after 0 or 84: 9 digits (mobiles), or 10 for a
+     * landline (its area code starts with 2: 024 3825 3456). */
+    const char *national = NULL;
+    if (!plus && digits[0] == '0')
+        national = digits + 1;
+    else if (strncmp(digits, "84", 2) == 0)
+        national = digits + 2;
+    if (!national || national[0] == '0' || national[0] == 0)
+        return 0;
+    size_t len = strlen(national);
+    return len == 9 || (len == 10 && national[0] == '2');
 }
 
 /* An address mail can be sent to: one @, a local part of printable ASCII

@@ -29,8 +29,9 @@ enum pl_rec_body {
  * [{"field": "", "error": "not_object"}]. */
 json_t *pl_rec_check(enum pl_rec_body body, const json_t *doc);
 
-/* A Vietnamese phone number: 0 and 9 digits (the second not 0), or +84 /
- * 84 and those 9 digits; spaces, dots and hyphens allowed between digits. */
+/* A Vietnamese phone number: 0 and 9 digits (the second not 0; 10 digits
+ * for a landline, area code 2x), or +84 / 84 and those digits; spaces, dots
+ * and hyphens allowed between digits. */
 int pl_rec_phone_ok(const char *s);
 
 /* An e-mail address as people type it: local@domain.tld (see the .c). */

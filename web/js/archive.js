@@ -61,8 +61,8 @@ export function phoneOk(s) {
   const v = s.trim();
   if (!/^\+?[0-9][0-9 .-]*$/.test(v)) return false;
   const d = v.replace(/[^0-9]/g, "");
-  if (v.startsWith("+")) return /^84[1-9][0-9]{8}$/.test(d);
-  return /^0[1-9][0-9]{8}$/.test(d) || /^84[1-9][0-9]{8}$/.test(d);
+  const national = !v.startsWith("+") && d.startsWith("0") ? d.slice(1) : d.startsWith("84") ? d.slice(2) : null;
+  return national !== null && (/^[1-9][0-9]{8}$/.test(national) || /^2[0-9]{9}$/.test(national));
 }
 
 export function emailOk(s) {
