@@ -55,7 +55,7 @@ await runTest(async (browser) => {
     check(li.includes(`${nested}.`), `a sub-item shows its number (${li.trim()})`);
   }
   check(await fits(pub), "the public page fits the phone's width");
-  await pub.screenshot({ path: `${shots}/public-before.png`, fullPage: true });
+  await pub.screenshot({ path: `${shots}/citizen-public-before.png`, fullPage: true });
 
   // --- the chair opens the sitting: the livestream plays, muted ---
   const chair = await open(`/chair/?session=${sid}`, { width: 1280, height: 900 });
@@ -77,7 +77,11 @@ await runTest(async (browser) => {
     return b.left >= v.left && b.right <= v.right && b.top >= v.top && b.bottom <= v.bottom;
   });
   check(over, "the button is over the picture");
-  await pub.screenshot({ path: `${shots}/public-live.png`, fullPage: true });
+  await pub.screenshot({ path: `${shots}/citizen-public-live.png`, fullPage: true });
+  await pub.setViewportSize({ width: 1280, height: 900 });
+  await pub.waitForTimeout(300);
+  await pub.screenshot({ path: `${shots}/citizen-public-live-desktop.png` });
+  await pub.setViewportSize(phone);
   await pub.click("#unmute");
   await pub.waitForFunction(() => !document.getElementById("player").muted);
   check(await pub.isHidden("#unmute"), "sound on: the button goes");
@@ -157,7 +161,7 @@ await runTest(async (browser) => {
   check(result.includes("Đã tiếp nhận") && result.includes(lookup.slice(0, 9)), `the status by the lookup code (${result})`);
   check(!result.includes("Lê Thị Thu") && !result.includes("912") && !result.includes("Rác thải"), "nobody's name, contact or words");
   check(await fits(arc), "the status page fits the phone");
-  await arc.screenshot({ path: `${shots}/public-petition.png`, fullPage: true });
+  await arc.screenshot({ path: `${shots}/citizen-petition-status.png`, fullPage: true });
   const wrong = lookup.slice(0, -1) + (lookup.endsWith("A") ? "B" : "A");
   await arc.fill("#lookup-code-input", wrong);
   await arc.click("#lookup-go");
