@@ -763,9 +763,11 @@ static void status_done(void *user, const PGresult *res, enum pl_err err)
     hr->cache_control = "no-store";
     if (PQgetisnull(res, 0, 0)) {
         const char *address = json_string_value(json_object_get(hr->api, "throttle"));
-        if (address)
-            pl_throttle_fail(pl_server_from_wsi(wsi)->throttle_lookups, address,
-                             g_get_monotonic_time());
+        /* Someone guessing codes: the lockout goes in the security log. */
+        if (address && pl_throttle_fail(pl_server_from_wsi(wsi)->throttle_lookups, address,
+                                        g_get_monotonic_time()) == 1)
+            pl_seclog(pl_server_from_wsi(wsi)->store, "petition_lookup_locked", 0, NULL, address,
+                      NULL);
         pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "code", 0);
         return;
     }
@@ -798,11 +800,17 @@ static int petition_status(struct lws *wsi, struct pl_http_req *hr)
             return pl_http_respond_error(wsi, hr, 400, PL_ERR_UNKNOWN_FIELD, field, 0);
         }
     }
-    const char *code = json_string_value(json_object_get(doc, "code"));
-    char buf[64];
-    if (!json_is_object(doc) || !code || !*code) {
+    if (!json_is_object(doc)) {
         json_decref(doc);
-        return pl_http_respond_error(wsi, hr, 400, PL_ERR_MISSING_FIELD, "code", 0);
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_NOT_OBJECT, NULL, 0);
+    }
+    json_t *given = json_object_get(doc, "code");
+    const char *code = json_string_value(given);
+    char buf[64];
+    if (!code || !*code) {
+        enum pl_err e = given && !json_is_string(given) ? PL_ERR_BAD_FIELD : PL_ERR_MISSING_FIELD;
+        json_decref(doc); /* given with it */
+        return pl_http_respond_error(wsi, hr, 400, e, "code", 0);
     }
     /* The shape only (letters, digits, hyphens, spaces; not too long): a
      * well-formed wrong code is a miss like any other. */
@@ -815,6 +823,7 @@ static int petition_status(struct lws *wsi, struct pl_http_req *hr)
     if (!shape)
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "code", 0);
     const char *params[1] = {buf};
+    json_decref(hr->api);
     hr->api = json_pack("{s:s}", "throttle", address);
     hr->phase = PH_WAIT;
     hr->db_request = pl_store_query(srv->store, "SELECT rec_petition_status($1)::text", 1, params,

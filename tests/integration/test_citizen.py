@@ -168,7 +168,11 @@ class CitizenTest(unittest.TestCase):
         st, r = self.post("/api/public/petitions/status", {})
         self.assertEqual((st, r["error"], r["field"]), (400, "missing_field", "code"))
         st, r = self.post("/api/public/petitions/status", {"code": code, "id": 1})
-        self.assertEqual((st, r["error"]), (400, "unknown_field"))
+        self.assertEqual((st, r["error"], r["field"]), (400, "unknown_field", "id"))
+        st, r = self.post("/api/public/petitions/status", {"code": 12})
+        self.assertEqual((st, r["error"], r["field"]), (400, "bad_field", "code"))
+        st, r = self.post("/api/public/petitions/status", [code])
+        self.assertEqual((st, r["error"]), (400, "not_object"))
         # Misses are counted per address: the tenth locks it out, for the
         # right code too.
         n = 4  # the misses so far (3 wrong, 1 staff code)
@@ -177,6 +181,9 @@ class CitizenTest(unittest.TestCase):
             n += 1
         st, r = self.status(code)
         self.assertEqual((st, r["error"]), (429, "rate_limited"))
+        self.assertGreater(r["retry_after"], 0)
+        self.assertEqual(self.c.q("SELECT count(*) FROM security_event "
+                                  "WHERE event = 'petition_lookup_locked'"), "1")
 
     def test_search_finds_codes(self):
         st, p = self.post("/api/public/petitions", citizen(
