@@ -59,10 +59,14 @@ function render() {
       last = null;
       out.replaceChildren();
       if (e.error === "not_found") {
+        // The server's not_found speaks of "items in a session": the
+        // page's own sentence fits a citizen's code better.
         err.textContent = t("lookup.err.not_found");
         code.setAttribute("aria-invalid", "true");
+        showError({ ...e, message: t("lookup.err.not_found") });
+      } else {
+        showError(e); // e.g. rate_limited, in the page's language (?lang=)
       }
-      showError(e);
     }
   } },
   el("h2", { id: "lookup-h" }, t("lookup.title")),
