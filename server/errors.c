@@ -128,6 +128,16 @@ static const struct {
                             "The server is busy checking other sign-ins; please retry in a few "
                             "seconds.",
                             1},
+    [PL_ERR_TOO_LONG] = {"too_long", "Nội dung dài quá giới hạn của trường; không có gì được lưu.",
+                         "The text is longer than the field allows; nothing was saved.", 0},
+    [PL_ERR_BAD_PHONE] = {"bad_phone",
+                          "Số điện thoại không hợp lệ: cần 10 chữ số bắt đầu bằng 0 (hoặc +84 "
+                          "và 9 chữ số).",
+                          "Not a valid phone number: 10 digits starting with 0 (or +84 and 9 "
+                          "digits).",
+                          0},
+    [PL_ERR_BAD_EMAIL] = {"bad_email", "Địa chỉ e-mail không hợp lệ (ví dụ: ten@example.vn).",
+                          "Not a valid e-mail address (e.g. name@example.vn).", 0},
 };
 
 const char *pl_err_code(enum pl_err err)

@@ -45,6 +45,9 @@ enum pl_err {
     PL_ERR_OTHER_COUNCIL,       /* the person also sits in a council the requester does not run */
     PL_ERR_NEEDS_RESET,         /* a sign-in code for someone who signed in: reset first */
     PL_ERR_SERVER_BUSY,         /* the password checks queue is full; retry in seconds */
+    PL_ERR_TOO_LONG,            /* a text field over its limit (HTTP records; refused, never cut) */
+    PL_ERR_BAD_PHONE,           /* a contact that is not a Vietnamese phone number */
+    PL_ERR_BAD_EMAIL,           /* a contact with an @ that is not an e-mail address */
     PL_ERR__COUNT
 };
 

@@ -743,10 +743,121 @@ static int public_petition(struct lws *wsi, struct pl_http_req *hr)
     if (pl_throttle_check(srv->throttle_petitions, address, g_get_monotonic_time(), &delay,
                           &retry) != 0)
         return pl_http_respond_error(wsi, hr, 429, PL_ERR_RATE_LIMITED, NULL, retry);
-    post_json(wsi, hr, PL_REC_PETITION_PUBLIC, "SELECT rec_petition_add($1, $2, $3::jsonb)::text",
-              "petition_received", true, true);
+    post_json(wsi, hr, PL_REC_PETITION_PUBLIC,
+              "SELECT rec_petition_public_add($1, $2, $3::jsonb)::text", "petition_received", true,
+              true);
     if (hr->api && hr->phase == PH_WAIT)
         json_object_set_new(hr->api, "throttle", json_string(address));
+    return 0;
+}
+
+/* The answer to a lookup: a miss (unknown code or wrong secret, one and
+ * the same answer) counts against the address; a hit is answered without
+ * being stored by anyone on the way. */
+static void status_done(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = settled(wsi, res, err);
+    if (!hr)
+        return;
+    hr->cache_control = "no-store";
+    if (PQgetisnull(res, 0, 0)) {
+        const char *address = json_string_value(json_object_get(hr->api, "throttle"));
+        /* Someone guessing codes: the lockout goes in the security log. */
+        if (address && pl_throttle_fail(pl_server_from_wsi(wsi)->throttle_lookups, address,
+                                        g_get_monotonic_time()) == 1)
+            pl_seclog(pl_server_from_wsi(wsi)->store, "petition_lookup_locked", 0, NULL, address,
+                      NULL);
+        pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "code", 0);
+        return;
+    }
+    const char *text = PQgetvalue(res, 0, 0);
+    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+}
+
+/* POST /api/public/petitions/status {"code": "KN-000123-ABCD2345"}: a POST,
+ * so the code stays out of addresses, logs and the browser's history. */
+static int petition_status(struct lws *wsi, struct pl_http_req *hr)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    char address[64];
+    pl_http_peer(wsi, address, sizeof address);
+    int delay = 0, retry = 0;
+    if (pl_throttle_check(srv->throttle_lookups, address, g_get_monotonic_time(), &delay, &retry) !=
+        0)
+        return pl_http_respond_error(wsi, hr, 429, PL_ERR_RATE_LIMITED, NULL, retry);
+    json_t *doc = json_loadb(hr->req_body->str, hr->req_body->len, JSON_REJECT_DUPLICATES, NULL);
+    if (!doc)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_JSON, NULL, 0);
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v)
+    {
+        if (strcmp(key, "code") != 0) {
+            char field[64];
+            g_strlcpy(field, key, sizeof field); /* key dies with doc */
+            json_decref(doc);
+            return pl_http_respond_error(wsi, hr, 400, PL_ERR_UNKNOWN_FIELD, field, 0);
+        }
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_NOT_OBJECT, NULL, 0);
+    }
+    json_t *given = json_object_get(doc, "code");
+    const char *code = json_string_value(given);
+    char buf[64];
+    if (!code || !*code) {
+        enum pl_err e = given && !json_is_string(given) ? PL_ERR_BAD_FIELD : PL_ERR_MISSING_FIELD;
+        json_decref(doc); /* given with it */
+        return pl_http_respond_error(wsi, hr, 400, e, "code", 0);
+    }
+    /* The shape only (letters, digits, hyphens, spaces; not too long): a
+     * well-formed wrong code is a miss like any other. */
+    bool shape =
+        strlen(code) < sizeof buf && strspn(code, "0123456789abcdefghijklmnopqrstuvwxyz"
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ- ") == strlen(code);
+    if (shape)
+        g_strlcpy(buf, code, sizeof buf);
+    json_decref(doc);
+    if (!shape)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "code", 0);
+    const char *params[1] = {buf};
+    json_decref(hr->api);
+    hr->api = json_pack("{s:s}", "throttle", address);
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(srv->store, "SELECT rec_petition_status($1)::text", 1, params,
+                                    REC_DB_TIMEOUT_MS, status_done, wsi);
+    return 0;
+}
+
+static void schedule_done(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = settled(wsi, res, err);
+    if (!hr)
+        return;
+    if (PQgetisnull(res, 0, 0)) {
+        pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "session_id", 0);
+        return;
+    }
+    const char *text = PQgetvalue(res, 0, 0);
+    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+}
+
+/* GET /api/public/schedule?session_id=N: when a public session's public
+ * sittings are planned to start (the public page's "next sitting"). */
+static int schedule_begin(struct lws *wsi, struct pl_http_req *hr)
+{
+    char id[24];
+    if (!arg_id(wsi, "session_id", id))
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "session_id", 0);
+    const char *params[1] = {id};
+    hr->cache_control = "no-cache";
+    hr->phase = PH_WAIT;
+    hr->db_request = pl_store_query(pl_server_from_wsi(wsi)->store,
+                                    "SELECT rec_public_schedule($1::bigint)::text", 1, params,
+                                    REC_DB_TIMEOUT_MS, schedule_done, wsi);
     return 0;
 }
 
@@ -805,6 +916,8 @@ static const struct route routes[] = {
     {"/api/public/meetings", false, meetings_begin},
     {"/api/public/archive", false, archive_begin},
     {"/api/public/petitions", true, public_petition},
+    {"/api/public/petitions/status", true, petition_status},
+    {"/api/public/schedule", false, schedule_begin},
 };
 
 bool pl_records_owns(const char *path)

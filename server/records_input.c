@@ -11,7 +11,9 @@
 
 #include <glib.h>
 
-enum kind { K_TEXT, K_ID, K_DATE, K_ENUM, K_SLUG };
+/* K_CONTACT: a K_TEXT that is a Vietnamese phone number or an e-mail
+ * address (pl_rec_contact_ok). */
+enum kind { K_TEXT, K_ID, K_DATE, K_ENUM, K_SLUG, K_CONTACT };
 
 struct rule {
     const char *name;
@@ -36,10 +38,10 @@ static const char *const visibilities[] = {"delegates", "public", NULL};
     }
 
 static const struct rule petition_public[] = {
-    {"council", K_SLUG, true, 0, 0, NULL},    {"name", K_TEXT, true, 1, 200, NULL},
-    {"contact", K_TEXT, true, 3, 200, NULL},  {"content", K_TEXT, true, 10, 5000, NULL},
-    {"area", K_ENUM, true, 0, 0, areas},      {"locality", K_TEXT, true, 1, 200, NULL},
-    {"meeting", K_TEXT, false, 0, 200, NULL}, END,
+    {"council", K_SLUG, true, 0, 0, NULL},      {"name", K_TEXT, true, 1, 200, NULL},
+    {"contact", K_CONTACT, true, 3, 200, NULL}, {"content", K_TEXT, true, 10, 5000, NULL},
+    {"area", K_ENUM, true, 0, 0, areas},        {"locality", K_TEXT, true, 1, 200, NULL},
+    {"meeting", K_TEXT, false, 0, 200, NULL},   END,
 };
 
 /* A citizen in a voter meeting: the name is the one they signed in with,
@@ -48,16 +50,16 @@ static const struct rule petition_meeting[] = {
     {"content", K_TEXT, true, 10, 5000, NULL},
     {"area", K_ENUM, false, 0, 0, areas},
     {"locality", K_TEXT, false, 1, 200, NULL},
-    {"contact", K_TEXT, false, 3, 200, NULL},
+    {"contact", K_CONTACT, false, 3, 200, NULL},
     END,
 };
 
 static const struct rule petition_staff[] = {
-    {"council_id", K_ID, true, 0, 0, NULL},     {"source", K_ENUM, false, 0, 0, sources},
-    {"received_on", K_DATE, false, 0, 0, NULL}, {"name", K_TEXT, true, 1, 200, NULL},
-    {"contact", K_TEXT, false, 3, 200, NULL},   {"content", K_TEXT, true, 10, 5000, NULL},
-    {"area", K_ENUM, true, 0, 0, areas},        {"locality", K_TEXT, true, 1, 200, NULL},
-    {"meeting", K_TEXT, false, 0, 200, NULL},   END,
+    {"council_id", K_ID, true, 0, 0, NULL},      {"source", K_ENUM, false, 0, 0, sources},
+    {"received_on", K_DATE, false, 0, 0, NULL},  {"name", K_TEXT, true, 1, 200, NULL},
+    {"contact", K_CONTACT, false, 3, 200, NULL}, {"content", K_TEXT, true, 10, 5000, NULL},
+    {"area", K_ENUM, true, 0, 0, areas},         {"locality", K_TEXT, true, 1, 200, NULL},
+    {"meeting", K_TEXT, false, 0, 200, NULL},    END,
 };
 
 /* The action's own fields are checked after these, by action. */
@@ -131,7 +133,80 @@ static bool id_ok(const json_t *v, bool text)
     return g_ascii_strtoll(s, NULL, 10) > 0;
 }
 
-/* "missing_field", "bad_field" or NULL (fine). */
+/* Phone numbers as people write them: spaces, dots and hyphens between
+ * digits are kept out of the count. A Vietnamese number is 0 and 9 digits
+ * (10 for a landline), or +84 (or 84) and the same digits without the 0. */
+int pl_rec_phone_ok(const char *s)
+{
+    char digits[32];
+    size_t n = 0;
+    const char *p = s;
+    while (*p == ' ')
+        p++;
+    bool plus = *p == '+';
+    if (plus)
+        p++;
+    for (; *p; p++) {
+        if (g_ascii_isdigit(*p)) {
+            if (n + 1 >= sizeof digits)
+                return 0;
+            digits[n++] = *p;
+        } else if (!(*p == ' ' || *p == '.' || *p == '-') || n == 0) {
+            return 0; /* a letter, or a separator before any digit */
+        }
+    }
+    digits[n] = 0;
+    /* The national number after 0 or 84: 9 digits (mobiles), or 10 for a
+     * landline (its area code starts with 2: 024 3825 3456). */
+    const char *national = NULL;
+    if (!plus && digits[0] == '0')
+        national = digits + 1;
+    else if (strncmp(digits, "84", 2) == 0)
+        national = digits + 2;
+    if (!national || national[0] == '0' || national[0] == 0)
+        return 0;
+    size_t len = strlen(national);
+    return len == 9 || (len == 10 && national[0] == '2');
+}
+
+/* An address mail can be sent to: one @, a local part of printable ASCII
+ * without spaces, and a domain of at least two dot-separated labels of
+ * letters, digits and hyphens (not at a label's ends). Deliberately not
+ * the whole of RFC 5322: what a citizen types, not what a parser could
+ * accept. */
+int pl_rec_email_ok(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@') || at - s > 64)
+        return 0;
+    for (const char *p = s; p < at; p++)
+        if (!g_ascii_isgraph(*p) || strchr("()<>[]\\,;:\"", *p))
+            return 0;
+    if (s[0] == '.' || at[-1] == '.' || strstr(s, ".."))
+        return 0;
+    const char *d = at + 1;
+    size_t len = strlen(d);
+    if (len < 3 || len > 190)
+        return 0;
+    int labels = 0;
+    for (const char *label = d;;) {
+        const char *end = strchr(label, '.');
+        size_t n = end ? (size_t)(end - label) : strlen(label);
+        if (n == 0 || n > 63 || label[0] == '-' || label[n - 1] == '-')
+            return 0;
+        for (size_t i = 0; i < n; i++)
+            if (!(g_ascii_isalnum(label[i]) || label[i] == '-'))
+                return 0;
+        labels++;
+        if (!end)
+            break;
+        label = end + 1;
+    }
+    return labels >= 2;
+}
+
+/* "missing_field", "bad_field", "too_long", "bad_phone", "bad_email" or
+ * NULL (fine). */
 static const char *check_value(const struct rule *r, const json_t *v, bool text)
 {
     if (r->kind == K_ID)
@@ -143,13 +218,22 @@ static const char *check_value(const struct rule *r, const json_t *v, bool text)
         strlen(s) != json_string_length(v))
         return "bad_field";
     switch (r->kind) {
-    case K_TEXT: {
+    case K_TEXT:
+    case K_CONTACT: {
         char *t = g_strstrip(g_strdup(s));
         long n = (long)g_utf8_strlen(t, -1);
-        g_free(t);
+        const char *err = NULL;
         if (n == 0 && r->min > 0)
-            return "missing_field";
-        return n < r->min || n > r->max ? "bad_field" : NULL;
+            err = "missing_field";
+        else if (n > r->max)
+            err = "too_long"; /* refused, never cut: the page says the limit */
+        else if (r->kind == K_CONTACT)
+            err = strchr(t, '@') ? (pl_rec_email_ok(t) ? NULL : "bad_email")
+                                 : (pl_rec_phone_ok(t) ? NULL : "bad_phone");
+        else if (n < r->min)
+            err = "bad_field";
+        g_free(t);
+        return err;
     }
     case K_DATE:
         return pl_rec_date_ok(s) ? NULL : "bad_field";
@@ -253,7 +337,10 @@ json_t *pl_rec_check(enum pl_rec_body body, const json_t *doc)
             continue;
         }
         const char *err = check_value(r, v, text);
-        if (err)
+        if (err && strcmp(err, "too_long") == 0)
+            json_array_append_new(out, json_pack("{s:s, s:s, s:i}", "field", r->name, "error", err,
+                                                 "max", (int)r->max));
+        else if (err)
             add(out, r->name, err);
     }
     const char *key;

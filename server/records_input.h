@@ -22,11 +22,20 @@ enum pl_rec_body {
 
 /* Checks doc against the body's rules. Returns NULL when it is acceptable,
  * else a new array [{"field": ..., "error": "missing_field" | "bad_field" |
- * "unknown_field"}, ...] in the order of the rules (unknown fields last).
+ * "unknown_field" | "too_long" (with "max", in characters) | "bad_phone" |
+ * "bad_email"}, ...] in the order of the rules (unknown fields last).
  * For PL_REC_DOCUMENT every value is a string (a form field) and numbers
  * are checked as decimal text. A doc that is not an object gives
  * [{"field": "", "error": "not_object"}]. */
 json_t *pl_rec_check(enum pl_rec_body body, const json_t *doc);
+
+/* A Vietnamese phone number: 0 and 9 digits (the second not 0; 10 digits
+ * for a landline, area code 2x), or +84 / 84 and those digits; spaces, dots
+ * and hyphens allowed between digits. */
+int pl_rec_phone_ok(const char *s);
+
+/* An e-mail address as people type it: local@domain.tld (see the .c). */
+int pl_rec_email_ok(const char *s);
 
 /* A calendar date "YYYY-MM-DD" that exists. */
 int pl_rec_date_ok(const char *s);

@@ -257,6 +257,9 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     pl_hub_set_rtc(srv->hub, srv->rtc);
     srv->throttle_petitions = pl_throttle_new(cfg->petitions_per_hour, 3600, 0);
     srv->meetings = pl_meetings_new(srv->store, srv->rtc, srv->throttle_petitions);
+    /* A petition's lookup code has 40 secret bits: 10 misses an address
+     * per 15 minutes keep guessing hopeless (docs/security.md). */
+    srv->throttle_lookups = pl_throttle_new(10, 900, 0);
     pl_hub_set_meetings(srv->hub, srv->meetings);
     pl_hub_observe(srv->hub, on_committed, srv);
     if (pl_media_resume(srv->media, conn, err, errlen) != 0)
@@ -387,6 +390,8 @@ void pl_server_fini(struct pl_server *srv)
     srv->anon_by_address = NULL;
     pl_throttle_free(srv->throttle_address);
     pl_throttle_free(srv->throttle_petitions);
+    pl_throttle_free(srv->throttle_lookups);
+    srv->throttle_lookups = NULL;
     srv->throttle_account = NULL;
     srv->throttle_address = srv->throttle_petitions = NULL;
     g_strfreev(srv->allowed_origins);

@@ -38,6 +38,7 @@ struct pl_server {
     GHashTable *anon_by_address;            /* owned: address -> anonymous WebSockets open */
     struct pl_throttle *throttle_address;   /* owned: failed logins per address */
     struct pl_throttle *throttle_petitions; /* owned: citizens' petitions per address */
+    struct pl_throttle *throttle_lookups;   /* owned: missed petition lookups per address */
     char **allowed_origins;                 /* owned, NULL-terminated (g_strsplit) */
     char **trusted_proxies;                 /* owned, NULL-terminated; NULL: none */
     bool tls;                               /* serving HTTPS/WSS */

@@ -127,7 +127,7 @@ await runTest(async (browser) => {
   await p.fill(`#session-${sid} input[value="Khai mạc kỳ họp"]`, "Khai mạc");
   await p.click(`#save-session-${sid}`);
   await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
-  await c.waitForFunction(() => [...document.querySelectorAll("ol.agenda li")].some((li) => li.textContent.startsWith("Khai mạc") && !li.textContent.includes("kỳ họp")));
+  await c.waitForFunction(() => [...document.querySelectorAll("ol.agenda li")].some((li) => li.textContent.replace(/^[\d.]+\s+/, "").startsWith("Khai mạc") && !li.textContent.includes("kỳ họp")));
   const now = await agenda();
   check(now.indexOf("Bế mạc") < now.indexOf("Thảo luận"), `the reordered agenda reaches the public page live (${now})`);
   check((await c.getAttribute("#status", "data-state")) === "live", "and the page stays live");

@@ -47,7 +47,8 @@ class DocsTest(unittest.TestCase):
         enum = self.asyncapi["components"]["messages"]["Error"]["payload"]["properties"]["code"]["enum"]
         http_only = {"invalid_credentials", "locked", "origin_not_allowed", "unsupported_media_type",
                      "file_too_large", "bad_file_type", "server_full", "server_busy", "ok",
-                     "standing_too_high", "other_council", "needs_reset"}
+                     "standing_too_high", "other_council", "needs_reset",
+                     "too_long", "bad_phone", "bad_email"}
         self.assertIn("invalid_state", enum)
         for code in self.codes:
             if code not in http_only:

@@ -90,7 +90,7 @@ static void test_input(void)
         PL_REC_PETITION_PUBLIC,
         "{\"council\": \"Nhi Chieu\", \"name\": \"  \", \"contact\": \"09\", \"content\": "
         "\"đđđđđđđđđđ\", \"area\": \"weather\", \"locality\": \"x\", \"x\": 1}",
-        "council:bad_field,name:missing_field,contact:bad_field,area:bad_field,x:"
+        "council:bad_field,name:missing_field,contact:bad_phone,area:bad_field,x:"
         "unknown_field");
     CHECK_PROBLEMS(PL_REC_PETITION_PUBLIC, "[1]", ":not_object");
     CHECK_PROBLEMS(PL_REC_PETITION_STAFF,
@@ -163,9 +163,61 @@ static void test_render(void)
     json_decref(rec);
 }
 
+/* A citizen's contact: a Vietnamese phone number as people write it, or an
+ * e-mail address; over-long text is too_long (with its max), never cut. */
+static void test_contact(void)
+{
+    const char *phones[] = {"0912345678",   "0912 345 678",  "0912.345.678",
+                            "0912-345-678", "+84912345678",  "+84 912 345 678",
+                            "84912345678",  "028 3829 1234", " 0912345678"};
+    for (size_t i = 0; i < G_N_ELEMENTS(phones); i++)
+        CHECK(pl_rec_phone_ok(phones[i]));
+    const char *not_phones[] = {"abc",
+                                "",
+                                "091234567",
+                                "09123456789",
+                                "0012345678",
+                                "+840912345678",
+                                "+1 912 345 678",
+                                "0912 345 67a",
+                                ".0912345678",
+                                "+84 0912 345 678",
+                                "++84912345678"};
+    for (size_t i = 0; i < G_N_ELEMENTS(not_phones); i++)
+        CHECK(!pl_rec_phone_ok(not_phones[i]));
+    const char *mails[] = {"ten@example.vn", "ten.ho+kn@so.hanoi.gov.vn", "a@b.co"};
+    for (size_t i = 0; i < G_N_ELEMENTS(mails); i++)
+        CHECK(pl_rec_email_ok(mails[i]));
+    const char *not_mails[] = {
+        "abc@x",   "@example.vn",   "a@@example.vn", "a b@example.vn", "a@-x.vn", "a@x-.vn",
+        "a@x..vn", "a.@example.vn", "a..b@x.vn",     "a@x.vn.",        "a@",      "a(b)@x.vn"};
+    for (size_t i = 0; i < G_N_ELEMENTS(not_mails); i++)
+        CHECK(!pl_rec_email_ok(not_mails[i]));
+    CHECK_PROBLEMS(PL_REC_PETITION_STAFF,
+                   "{\"council_id\": 1, \"name\": \"A\", \"contact\": \"x@y\", "
+                   "\"content\": \"0123456789\", \"area\": \"other\", \"locality\": \"y\"}",
+                   "contact:bad_email");
+    CHECK_PROBLEMS(PL_REC_PETITION_MEETING, "{\"content\": \"0123456789\", \"contact\": \"abc\"}",
+                   "contact:bad_phone");
+    GString *long_text = g_string_new("{\"content\": \"");
+    for (int i = 0; i < 5001; i++)
+        g_string_append(long_text, "đ");
+    g_string_append(long_text, "\"}");
+    json_t *doc = json_loads(long_text->str, 0, NULL);
+    json_t *p = pl_rec_check(PL_REC_PETITION_MEETING, doc);
+    CHECK(p && json_array_size(p) == 1);
+    json_t *first = json_array_get(p, 0);
+    CHECK(strcmp(json_string_value(json_object_get(first, "error")), "too_long") == 0);
+    CHECK(json_integer_value(json_object_get(first, "max")) == 5000);
+    json_decref(p);
+    json_decref(doc);
+    g_string_free(long_text, TRUE);
+}
+
 int main(void)
 {
     test_doc_type();
+    test_contact();
     test_input();
     test_render();
     return check_report("test_records");

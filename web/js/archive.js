@@ -35,7 +35,8 @@ function sessionView(s) {
     s.documents.length ? [el("h4", {}, t("archive.documents")), docLinks(s.documents)] : null,
     s.minutes ? el("p", { class: "minutes" },
       el("a", { href: s.minutes.url, target: "_blank", id: `minutes-link-${s.id}` }, t("archive.minutes")),
-      " · ", el("a", { href: s.minutes.json, target: "_blank" }, "JSON"), " · ",
+      " · ", el("a", { href: s.minutes.json, target: "_blank", type: "application/json" }, t("archive.minutes_json")),
+      " · ", el("a", { href: `/api/minutes?session_id=${s.id}&format=csv`, type: "text/csv", id: `minutes-csv-${s.id}` }, t("archive.minutes_csv")), " · ",
       t("archive.hash"), " ", el("code", { class: "hash" }, s.minutes.sha256)) : null,
     s.recordings.length ? [el("h4", {}, t("archive.recordings")), el("ul", { class: "plain" },
       s.recordings.map((r) => el("li", {}, el("a", { href: r.page }, `${r.title} — ${when(r.opened_at)}`))))] : null);
@@ -49,46 +50,132 @@ function petitionView(p) {
     el("p", { class: "answer" }, el("strong", {}, `${p.agency || ""}: `), p.answer || ""));
 }
 
-// The citizen's form: each field's refusal shown beside it.
+// The limits of the citizen's form, as the server checks them
+// (server/records_input.c): text is counted in characters, never cut.
+const LIMITS = { name: 200, contact: 200, locality: 200, content: 5000 };
+const MIN = { content: 10 };
+
+// The same rules as pl_rec_phone_ok and pl_rec_email_ok on the server, so
+// the citizen hears about a typo before sending (the server checks again).
+export function phoneOk(s) {
+  const v = s.trim();
+  if (!/^\+?[0-9][0-9 .-]*$/.test(v)) return false;
+  const d = v.replace(/[^0-9]/g, "");
+  const national = !v.startsWith("+") && d.startsWith("0") ? d.slice(1) : d.startsWith("84") ? d.slice(2) : null;
+  return national !== null && (/^[1-9][0-9]{8}$/.test(national) || /^2[0-9]{9}$/.test(national));
+}
+
+export function emailOk(s) {
+  const v = s.trim();
+  const at = v.indexOf("@");
+  if (at < 1 || at !== v.lastIndexOf("@") || at > 64) return false;
+  const local = v.slice(0, at);
+  const domain = v.slice(at + 1);
+  if (!/^[!#-'*+\-./0-9=?A-Z^-~]+$/.test(local) || local.startsWith(".") || local.endsWith(".") || local.includes("..")) return false;
+  const labels = domain.split(".");
+  return domain.length >= 3 && domain.length <= 190 && labels.length >= 2 &&
+    labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+}
+
+// What is wrong with one field's value, as the server's error code (or null).
+function problem(k, value) {
+  const v = value.trim();
+  if (!v) return k === "meeting" ? null : "missing_field";
+  if ([...v].length > (LIMITS[k] || Infinity)) return "too_long";
+  if (k === "contact") return v.includes("@") ? (emailOk(v) ? null : "bad_email") : (phoneOk(v) ? null : "bad_phone");
+  if ([...v].length < (MIN[k] || 0)) return "bad_field";
+  return null;
+}
+
+// A field's message for an error code: the field's own words if it has
+// them, else the general ones.
+function fieldMessage(k, code, vars) {
+  const own = `archive.err.${k}.${code}`;
+  if (t(own) !== own) return t(own, vars);
+  return t(`records.err.${code}`, vars);
+}
+
+// The citizen's form: each field's refusal shown beside it, a counter
+// under every text ("120/2000") that turns red over the limit; nothing is
+// cut, the form is refused until it fits.
 function petitionForm() {
   const fields = {
-    name: el("input", { id: "p-name", maxlength: 200, autocomplete: "name" }),
-    contact: el("input", { id: "p-contact", maxlength: 200, autocomplete: "tel" }),
-    locality: el("input", { id: "p-locality", maxlength: 200 }),
-    area: el("select", { id: "p-area" }, el("option", { value: "" }, t("archive.pick_area")),
+    name: el("input", { id: "p-name", autocomplete: "name", required: true }),
+    contact: el("input", { id: "p-contact", autocomplete: "tel", inputmode: "text", required: true }),
+    locality: el("input", { id: "p-locality", required: true }),
+    area: el("select", { id: "p-area", required: true }, el("option", { value: "" }, t("archive.pick_area")),
       AREAS.map((a) => el("option", { value: a }, t(`records.area.${a}`)))),
-    content: el("textarea", { id: "p-content", rows: 5, maxlength: 5000 }),
+    content: el("textarea", { id: "p-content", rows: 5, required: true }),
   };
   const errors = {};
+  const counters = {};
+  const showField = (k, code, vars = {}) => {
+    errors[k].textContent = code ? fieldMessage(k, code, { max: LIMITS[k], ...vars }) : "";
+    fields[k].setAttribute("aria-invalid", code ? "true" : "false");
+  };
+  const count = (k) => {
+    const n = [...fields[k].value].length;
+    counters[k].textContent = t("archive.count", { n, max: LIMITS[k] });
+    counters[k].dataset.over = n > LIMITS[k] ? "yes" : "no";
+  };
   const done = el("div", { id: "petition-done", role: "status", hidden: true });
   const form = el("form", { class: "card edit", id: "petition-form", "aria-labelledby": "petition-h", novalidate: true, onsubmit: async (ev) => {
     ev.preventDefault();
     clearMessage();
-    for (const e of Object.values(errors)) e.textContent = "";
+    done.hidden = true;
+    let first = null;
+    for (const [k, e] of Object.entries(fields)) {
+      const code = problem(k, e.value);
+      showField(k, code);
+      if (code && !first) first = e;
+    }
+    if (first) {
+      first.focus(); // the first field to mend, with its message read out
+      return;
+    }
     const doc = { council: slug };
     for (const [k, e] of Object.entries(fields)) if (e.value.trim()) doc[k] = e.value.trim();
     try {
       const p = await postJSON("/api/public/petitions", doc);
       form.reset();
+      for (const k of Object.keys(LIMITS)) count(k);
       done.hidden = false;
-      done.replaceChildren(el("p", { class: "ok" }, `✔ ${t("archive.sent", { code: p.code })}`));
+      done.replaceChildren(el("p", { class: "ok" }, `✔ ${t("archive.sent", { code: p.code })}`),
+        el("p", {}, t("archive.lookup_code"), " ", el("strong", { class: "lookup-code", id: "lookup-code" }, p.lookup_code)),
+        el("p", { class: "hint" }, t("archive.lookup_help"), " ",
+          el("a", { href: "/public/petition/", id: "lookup-link" }, t("archive.lookup_link"))));
       showInfo(t("archive.sent", { code: p.code }));
+      done.focus();
     } catch (e) {
-      for (const f of e.fields || []) {
-        if (errors[f.field]) errors[f.field].textContent = t(`archive.err.${f.field}.${f.error}`) === `archive.err.${f.field}.${f.error}`
-          ? t(`records.err.${f.error}`) : t(`archive.err.${f.field}.${f.error}`);
-      }
+      for (const f of e.fields || []) if (errors[f.field]) showField(f.field, f.error, f.max ? { max: f.max } : {});
       showError(e);
     }
   } },
   el("h2", { id: "petition-h" }, t("archive.petition")),
   el("p", { class: "hint" }, t("archive.petition_help")),
   Object.entries(fields).map(([k, e]) => {
-    errors[k] = el("span", { class: "field-error", id: `err-${k}`, role: "alert" });
-    e.setAttribute("aria-describedby", `err-${k}`);
-    return [el("label", { for: e.id }, t(`records.f.${k}`)), e, errors[k]];
+    errors[k] = el("span", { class: "field-error", id: `err-${k}`, "aria-live": "polite" });
+    const described = [`err-${k}`];
+    const parts = [el("label", { for: e.id }, t(`records.f.${k}`)), e];
+    if (LIMITS[k]) {
+      counters[k] = el("span", { class: "counter", id: `count-${k}` });
+      described.push(`count-${k}`);
+      parts.push(counters[k]);
+      e.addEventListener("input", () => {
+        count(k);
+        // Over the limit is said at once; other problems wait for the send.
+        if ([...e.value].length > LIMITS[k]) showField(k, "too_long");
+        else if (errors[k].textContent && !problem(k, e.value)) showField(k, null);
+      });
+      count(k);
+    }
+    if (k === "contact") e.addEventListener("blur", () => { if (e.value.trim()) showField(k, problem(k, e.value)); });
+    e.setAttribute("aria-describedby", described.join(" "));
+    parts.push(errors[k]);
+    return el("div", { class: "form-field" }, parts);
   }),
   el("button", { type: "submit", class: "primary big", id: "p-submit" }, t("archive.send")));
+  done.tabIndex = -1;
   return [form, done];
 }
 
@@ -148,8 +235,23 @@ async function load() {
     el("section", { "aria-labelledby": "sessions-h", id: "archive-sessions" }, el("h2", { id: "sessions-h" }, t("archive.sessions")),
       a.sessions.length ? a.sessions.map(sessionView) : el("p", {}, t("archive.no_sessions"))),
     el("section", { "aria-labelledby": "pets-h", id: "archive-petitions" }, el("h2", { id: "pets-h" }, t("archive.petitions")),
-      a.petitions.length ? a.petitions.map(petitionView) : el("p", {}, t("archive.no_petitions"))),
-    ...petitionForm());
+      a.petitions.length ? a.petitions.map(petitionView) : el("p", {}, t("archive.no_petitions")),
+      el("p", {}, el("a", { href: "/public/petition/", id: "status-link" }, t("archive.lookup_link")))),
+    ...petitionForm(),
+    openData());
+}
+
+// The archive as open data: the same material, machine-readable, under
+// the addresses the page itself reads (docs/protocol.md, HTTP API).
+function openData() {
+  const json = `/api/public/archive?council=${encodeURIComponent(slug)}`;
+  return el("section", { class: "card", id: "open-data", "aria-labelledby": "open-data-h" },
+    el("h2", { id: "open-data-h" }, t("archive.open_data")),
+    el("p", { class: "hint" }, t("archive.open_data_help")),
+    el("ul", { class: "plain" },
+      el("li", {}, el("a", { href: json, type: "application/json", id: "open-data-json" }, t("archive.open_data_json"))),
+      el("li", {}, el("a", { href: "/api/public/councils", type: "application/json" }, t("archive.open_data_councils"))),
+      el("li", {}, t("archive.open_data_minutes"))));
 }
 
 async function start() {

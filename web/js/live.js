@@ -5,6 +5,8 @@
 // The server's remote participation pushes (rtc.answer, rtc.ice, rtc.state:
 // no `re`, no `seq`) go to `onRtc` when a page gives one (js/remote.js).
 
+import { lang as pageLang } from "./i18n.js";
+
 export class Live {
   constructor(sessionId, { onChange, onStatus, onRtc, lang } = {}) {
     this.sessionId = sessionId;
@@ -21,6 +23,33 @@ export class Live {
     this.offset = 0; // server clock minus ours, ms
     this.retry = 500;
     this.closedByUs = false;
+    this.hasRtc = Boolean(onRtc);
+    this.relang = false; // the page's language changed: reconnect in it when idle
+    // The server words its refusals in the connection's language (?lang=):
+    // when the reader switches the page's language, the connection follows.
+    window.addEventListener("plenum:lang", () => this.setLang(pageLang()));
+  }
+
+  // A new language for the server's words. The socket is opened again in it
+  // (and the session resumed from the last event) once no request waits for
+  // its answer; a page with a call in progress (remote participation) keeps
+  // its socket, and the new language applies from its next connection.
+  setLang(next) {
+    if (!next || next === this.lang) return;
+    this.lang = next;
+    if (this.hasRtc) return;
+    this.relang = true;
+    this.relangIfIdle();
+  }
+
+  relangIfIdle() {
+    if (!this.relang || this.pending.size || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    this.relang = false;
+    const old = this.ws;
+    old.onclose = null;
+    old.onmessage = null;
+    old.close(1000);
+    this.connect();
   }
 
   connect() {
@@ -30,6 +59,7 @@ export class Live {
     ws.onopen = () => {
       this.retry = 500;
       this.opened(ws);
+      this.relangIfIdle();
     };
     ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
     ws.onclose = () => {
@@ -167,6 +197,7 @@ export class Live {
       this.pending.delete(m.re);
       if (m.type === "error") p.reject(m);
       else p.resolve(m.data || {});
+      this.relangIfIdle();
     }
   }
 }

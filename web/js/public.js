@@ -15,6 +15,62 @@ let live = null;
 let player = null; // {video, hls, sitting, kind: "live"|"vod"}
 let archived = ""; // the sittings the archive list was built for
 let chosenVod = false; // the viewer picked a recording: events must not switch it to live
+let schedule = null; // GET /api/public/schedule: the public sittings' planned times
+let scheduled = ""; // the sittings' states the schedule was read for
+let mediaState = "none"; // what #media-state says: none|starting|playing|paused|reconnecting|vod
+
+// The agenda's numbers as the minutes print them (server/minutes_render.c,
+// rec_minutes_build: the positions from the top, joined by dots: 2.1).
+export function agendaNumbers(items) {
+  const byId = new Map((items || []).map((i) => [i.id, i]));
+  const memo = new Map();
+  const number = (i) => {
+    if (memo.has(i.id)) return memo.get(i.id);
+    const parent = i.parent_id && byId.get(i.parent_id);
+    const n = parent ? `${number(parent)}.${i.position}` : String(i.position);
+    memo.set(i.id, n);
+    return n;
+  };
+  for (const i of items || []) number(i);
+  return memo;
+}
+
+// The one line that says what a viewer gets: the livestream playing, or
+// not, or a recording. The header's badge only says whether the page is
+// connected to the server.
+function setMediaState(state) {
+  mediaState = state;
+  const e = document.getElementById("media-state");
+  if (!e) return;
+  e.dataset.state = state;
+  e.textContent = t(`public.media.${state}`);
+}
+
+function when(iso) {
+  return new Date(iso).toLocaleString(t("locale"), { timeZone: "Asia/Ho_Chi_Minh", weekday: "long", day: "2-digit",
+    month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+// Before a sitting opens: the next public sitting and when it is planned.
+function nextSitting(s) {
+  const box = document.getElementById("next-sitting");
+  if (!box) return;
+  const open = s && !s.hidden && s.open_sitting_id;
+  const next = !open && schedule && schedule.sittings.find((x) => x.state === "planned");
+  box.hidden = !next;
+  if (!next) return box.replaceChildren();
+  box.replaceChildren(el("strong", {}, t("public.next_sitting")), " ", next.title, " — ",
+    next.planned_start ? t("public.planned_at", { at: when(next.planned_start) }) : t("public.not_scheduled"));
+}
+
+async function loadSchedule(s) {
+  const key = (s.sittings || []).map((x) => `${x.id}:${x.state}`).join(",");
+  if (key === scheduled) return;
+  scheduled = key;
+  const r = await fetch(`/api/public/schedule?session_id=${live.sessionId}`, { cache: "no-store" }).catch(() => null);
+  schedule = r && r.ok ? await r.json().catch(() => null) : null;
+  nextSitting(live.state);
+}
 
 function render() {
   const s = live && live.state;
@@ -22,12 +78,15 @@ function render() {
   const head = el("section", { class: "card" }, el("h2", {}, s.title),
     el("p", {}, s.council_name, " · ", t(`session.state.${s.state}`)), el("p", {}, t("public.watch")));
   followMedia(s);
+  loadSchedule(s);
+  nextSitting(s);
   if (s.hidden) {
     body.replaceChildren(head, el("section", { class: "card closed-notice", id: "closed-notice", role: "status" },
       el("p", { class: "big" }, `🔒 ${t("sitting.closed_public")}`)));
     return;
   }
   const published = (s.votes || []).filter((v) => v.state === "published");
+  const numbers = agendaNumbers(s.agenda);
   body.replaceChildren(head,
     el("section", { class: "card", "aria-labelledby": "floor-h" },
       el("h2", { id: "floor-h" }, t("floor.title")),
@@ -36,8 +95,8 @@ function render() {
         : el("p", {}, t("floor.none"))),
     el("section", { class: "card", "aria-labelledby": "ag-h" },
       el("h2", { id: "ag-h" }, t("agenda.title")),
-      el("ol", { class: "agenda" }, (s.agenda || []).map((i) => el("li", { class: `depth${i.depth} ${i.state}`, "aria-current": i.id === s.active_item_id ? "step" : null },
-        `${i.state === "done" ? "✔ " : i.id === s.active_item_id ? "▶ " : ""}${i.title}`)))),
+      el("ol", { class: "agenda numbered", id: "public-agenda" }, (s.agenda || []).map((i) => el("li", { class: `depth${i.depth} ${i.state}`, "aria-current": i.id === s.active_item_id ? "step" : null, "data-number": numbers.get(i.id) },
+        `${i.state === "done" ? "✔ " : i.id === s.active_item_id ? "▶ " : ""}`, el("span", { class: "num" }, `${numbers.get(i.id)}.`), ` ${i.title}`)))),
     el("section", { class: "card", "aria-labelledby": "res-h", id: "public-results" },
       el("h2", { id: "res-h" }, t("vote.results")),
       published.length ? published.map((v) => el("article", { class: "vote-result" }, el("h3", {}, v.question), resultView(s, v))) : el("p", {}, "—")));
@@ -60,7 +119,18 @@ async function play(url, kind, sitting, at = 0) {
   const p = { url, video, kind, sitting, hls: null, Hls: null, timers: [], retries: 0, played: false, lastTime: -1, lastMove: Date.now(), stallKicks: 0 };
   player = p;
   const open = live && live.state && !live.state.hidden && live.state.open_sitting_id;
-  document.getElementById("player-box").replaceChildren(video,
+  // Autoplay is only allowed muted: a button over the picture says so and
+  // turns the sound on, and goes once the sound is on.
+  const unmute = el("button", { type: "button", id: "unmute", class: "unmute", onclick: () => {
+    video.muted = false;
+    video.volume = Math.max(video.volume, 0.5);
+    video.play().catch(() => {});
+    document.getElementById("player")?.focus();
+  } }, `🔇 ${t("public.unmute")}`);
+  const syncMute = () => { unmute.hidden = !video.muted; };
+  video.addEventListener("volumechange", syncMute);
+  setMediaState(kind === "live" ? "starting" : "vod");
+  document.getElementById("player-box").replaceChildren(el("div", { class: "player-wrap" }, video, unmute),
     el("p", { class: "small", id: "player-caption", "data-state": kind === "live" ? "starting" : "vod" },
       el("span", { id: "player-badge" }, kind === "live" ? t("media.starting") : t("media.recording")), " ",
       kind === "vod" && open
@@ -156,6 +226,8 @@ function watch(p) {
     document.getElementById("player-badge").textContent =
       state === "live" ? `● ${t("media.live")}` : state === "paused" ? t("media.paused") : state === "reconnecting" ? `⟳ ${t("media.reconnecting")}` : t("media.starting");
   }
+  const shown = state === "live" ? "playing" : state;
+  if (mediaState !== shown) setMediaState(shown);
   if (!p.hls) return;
   // Behind the live edge by more than hls.js keeps (back from a stall with
   // old segments): to the edge.
@@ -190,6 +262,7 @@ function followMedia(s) {
     stopPlayer();
     document.getElementById("player-box").replaceChildren(el("p", {}, t("media.no_live")));
   }
+  if (!open && !player) setMediaState("none");
   const past = (s.sittings || []).filter((x) => x.state === "closed" && !x.closed).map((x) => x.id).join(",");
   if (past !== archived) {
     archived = past;
@@ -211,6 +284,7 @@ async function waitLive(sitting) {
     if (shown === key) return;
     shown = key;
     document.getElementById("player-box").replaceChildren(el("p", { id: "live-wait", "data-state": key }, t(key)));
+    setMediaState(key === "media.starting" ? "starting" : "none");
   };
   while (waiting === sitting && live.state && live.state.open_sitting_id === sitting) {
     const r = await fetch(`/media/${sitting}/state.json`, { cache: "no-store" }).catch(() => null);
@@ -256,12 +330,20 @@ async function archive(s) {
 async function start() {
   await initPage("page.public");
   media.replaceChildren(el("h2", { id: "media-h" }, t("media.title")),
+    el("p", { id: "media-state", class: "media-state", role: "status", "data-state": "none" }, t("public.media.none")),
+    el("p", { id: "next-sitting", hidden: true }),
     el("div", { id: "player-box" }, el("p", {}, t("media.no_live"))),
     el("div", { id: "archive" }));
   main.replaceChildren(media, body);
   const sid = await pickSession();
   if (!sid) return body.replaceChildren(el("p", {}, t("session.none")));
-  live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
+  // The header says whether the page is connected, in those words: "live"
+  // there read as if the sitting were being streamed.
+  live = new Live(sid, { onChange: render, onStatus: (st, e) => {
+    showStatus(st, e);
+    const badge = document.getElementById("status");
+    if (badge && st === "live") badge.textContent = t("public.connected");
+  }, lang: lang() });
   live.connect();
   // A link from the minutes or the archive: ?sitting=N&t=SECONDS opens that
   // sitting's recording at that moment.
@@ -277,6 +359,11 @@ async function start() {
   }, 250);
   window.addEventListener("plenum:lang", () => {
     document.getElementById("media-h").textContent = t("media.title");
+    setMediaState(mediaState);
+    const unmute = document.getElementById("unmute");
+    if (unmute) unmute.textContent = `🔇 ${t("public.unmute")}`;
+    const badge = document.getElementById("status");
+    if (badge && badge.dataset.state === "live") badge.textContent = t("public.connected");
     archived = ""; // rebuilt in the new language
     render();
   });
