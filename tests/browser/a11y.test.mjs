@@ -73,9 +73,18 @@ await runTest(async (browser) => {
       await go(anon, "/archive/?council=nhi-chieu");
       await anon.waitForSelector("#petition-form");
       await axe(anon, "public archive and petition form");
+      // An empty form is not sent: each field says what is missing.
       await anon.click("#petition-form button[type=submit]");
-      await anon.waitForSelector("#message:not([hidden])");
+      await anon.waitForSelector('#petition-form [aria-invalid="true"]');
       await axe(anon, "petition form with its refusals");
+      // The petition status page, asked for a code that is not there.
+      await go(anon, "/public/petition/");
+      await anon.waitForSelector("#lookup-form");
+      await axe(anon, "petition status page");
+      await anon.fill("#lookup-code-input", "KN-999999-AAAAAAAA");
+      await anon.click("#lookup-go");
+      await anon.waitForFunction(() => document.getElementById("lookup-err").textContent.trim() !== "");
+      await axe(anon, "petition status page, a code not found");
       await go(anon, "/meeting/");
       await anon.waitForSelector("#meeting-list a");
       await axe(anon, "voter meetings list");
