@@ -58,6 +58,30 @@ static int people_list(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
+/* Where a code card's QR code sends the phone that scans it: the first of
+ * the configured --allowed-origins (the address people use), else the
+ * scheme and Host of this request (the address the administrator used).
+ * A Host with anything but host and port characters is not put in a link.
+ * Returns false when there is no usable address (the QR holds the code). */
+static bool public_base(struct lws *wsi, char *out, size_t outlen)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    if (srv->cfg->allowed_origins && srv->allowed_origins && srv->allowed_origins[0] &&
+        *srv->allowed_origins[0]) {
+        g_strlcpy(out, srv->allowed_origins[0], outlen);
+        return true;
+    }
+    char host[256];
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+        return false;
+    for (const char *p = host; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr(".-:[]", *p))
+            return false;
+    }
+    snprintf(out, outlen, "%s://%s", srv->tls ? "https" : "http", host);
+    return true;
+}
+
 static void codes_stored(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
@@ -73,7 +97,16 @@ static void codes_stored(void *user, const PGresult *res, enum pl_err err)
     json_array_foreach(out, i, c)
     {
         json_object_set_new(c, "expires_at", json_string(PQgetvalue(res, 0, 0)));
-        char *svg = pl_qr_svg(json_string_value(json_object_get(c, "code")));
+        /* A link that opens the delegate page with the code filled in
+         * (web/js/signin.js takes it out of the address at once); the code
+         * alone when no address is known. */
+        const char *code = json_string_value(json_object_get(c, "code"));
+        char base[320], *link = public_base(wsi, base, sizeof base)
+                                    ? g_strdup_printf("%s/delegate/?code=%s", base, code)
+                                    : NULL;
+        char *svg = pl_qr_svg(link ? link : code);
+        json_object_set_new(c, "signin_url", link ? json_string(link) : json_null());
+        g_free(link);
         json_object_set_new(c, "qr_svg", svg ? json_string(svg) : json_null());
         g_free(svg);
     }

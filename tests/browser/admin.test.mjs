@@ -43,9 +43,16 @@ await runTest(async (browser) => {
   const code = (await p.textContent(".code-card .code")).trim();
   const name = (await p.textContent(".code-card .name")).trim();
   await p.screenshot({ path: `${shots}/admin-codes.png`, fullPage: true });
+  // The QR code is a link to the delegate page with the code (the API test
+  // decodes the image): opened, the code is filled in and leaves the
+  // address bar at once.
+  const link = await p.getAttribute(".code-card", "data-link");
+  check(link === `${base}/delegate/?code=${code}`, `the card's QR opens the delegate page with its code (${link})`);
   const d = await (await browser.newContext()).newPage();
-  await d.goto(`${base}/delegate/`, { waitUntil: "load" });
-  await d.fill("#code", code.toLowerCase());
+  await d.goto(link, { waitUntil: "load" });
+  await d.waitForSelector("form.signin #code");
+  check((await d.inputValue("#code")) === code, "the code from the link is filled in");
+  check(!d.url().includes("code=") && (await d.evaluate(() => location.href)) === `${base}/delegate/`, `the code is taken out of the address (${d.url()})`);
   await d.click("form.signin button[type=submit]");
   await d.waitForSelector('#status[data-state="live"]');
   check((await d.textContent("#who")).includes(name), `a printed code signs ${name} in`);

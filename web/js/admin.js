@@ -364,7 +364,7 @@ async function issue(ids, ttl) {
   const until = (iso) => new Date(iso).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN");
   document.getElementById("print").hidden = false;
   document.getElementById("cards").replaceChildren(
-    ...codes.map((c) => el("article", { class: "code-card" },
+    ...codes.map((c) => el("article", { class: "code-card", "data-link": c.signin_url || "" },
       el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(c.qr_svg)}`, alt: t("admin.qr_alt", { name: c.name }) }),
       el("div", {},
         el("p", { class: "name" }, c.name),
