@@ -375,7 +375,8 @@ class OneShot extends Live {
 // for (GET /api/admin/sessions); the database decides (forbidden not_staff).
 function createForm(councils) {
   const f = (id, label, attrs = {}, hint = null) => [
-    el("label", { for: id }, t(label)), el("input", { id, name: id, ...attrs }), hint ? el("p", { class: "hint", id: `${id}-hint` }, t(hint)) : null];
+    el("label", { for: id }, t(label)), el("input", { id, name: id, ...attrs, ...(hint ? { "aria-describedby": `${id}-hint` } : {}) }),
+    hint ? el("p", { class: "hint", id: `${id}-hint` }, t(hint)) : null];
   const council = el("select", { id: "new-council", name: "council" }, councils.map((c) => el("option", { value: c.council_id }, c.council)));
   const form = el("form", { class: "card", id: "meeting-create", "aria-labelledby": "create-h" },
     el("h2", { id: "create-h" }, t("meeting.create_title")),
