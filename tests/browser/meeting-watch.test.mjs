@@ -114,6 +114,7 @@ try {
   await watcher.waitForSelector('#remote-state[data-state="connected"]');
   check(await playing(watcher), "the watcher's video plays (frames decoded, time advancing)");
   check((await text(watcher, "#remote-state")).includes("Đang xem"), "the watcher is told they are watching");
+  check((await text(watcher, "#remote-leave")) === "Ngừng xem", "and can stop watching");
   await mod.waitForFunction(() => document.querySelector("#media-watchers").dataset.n === "2");
   check(true, "the moderator sees two people watching (counted, not listed)");
 

@@ -105,7 +105,7 @@ export class Remote {
         ? el("button", { type: "button", id: "remote-mute", "aria-pressed": String(this.micOff), onclick: () => this.setMicOff(!this.micOff) },
           this.micOff ? `🎤 ${t("remote.unmute")}` : `🔇 ${t("remote.mute")}`)
         : null,
-      this.inRoom ? b("remote-leave", t("remote.leave"), () => this.leave(), "big") : null,
+      this.inRoom ? b("remote-leave", t(this.watching ? "remote.stop_watching" : "remote.leave"), () => this.leave(), "big") : null,
     ].filter(Boolean));
     const line = this.stateLine;
     const sv = this.server || {};
