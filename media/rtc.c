@@ -102,6 +102,8 @@ struct pl_rtc_peer {
     char video_codec[8];          /* what the participant sends: VP8, H264 or "" */
     bool offered, connected, chair_muted, on_floor;
     bool host;         /* a meeting's moderator: on air whoever has the floor */
+    bool viewer;       /* its offer sends nothing: it only gets the program */
+    bool watch_only;   /* may only be a viewer (pl_rtc_set_watch_only) */
     const char *state; /* static: new, connecting, connected, failed */
     gint64 connected_us, last_audio_us;
     double audio_db; /* the participant's loudest 100 ms lately (peak hold) */
@@ -459,7 +461,7 @@ static void room_picture(struct room *room)
     bool on = false;
     for (GList *l = room->peers; l && !on; l = l->next) {
         const struct pl_rtc_peer *p = l->data;
-        on = p->bin && p->on_floor && !p->chair_muted && p->video_mline >= 0;
+        on = p->bin && p->on_floor && !p->chair_muted && p->video_mline >= 0 && !p->viewer;
     }
     if (on == room->remote_picture)
         return;
@@ -475,6 +477,8 @@ static void room_picture(struct room *room)
 static void apply_floor(struct pl_rtc_peer *p)
 {
     bool on_air = p->on_floor && !p->chair_muted;
+    if (!p->volume)
+        return; /* a viewer: nothing of it in the mixes */
     g_object_set(p->volume, "mute", !on_air, NULL);
     if (p->comp_pad)
         g_object_set(p->comp_pad, "alpha", on_air ? 1.0 : 0.0, NULL);
@@ -658,6 +662,8 @@ static gboolean watchdog(gpointer data)
         drop(p, "failed", "ice_timeout");
         return G_SOURCE_REMOVE;
     }
+    if (p->viewer)
+        return G_SOURCE_REMOVE; /* connected; it sends no sound to wait for */
     if (now - MAX(p->last_audio_us, p->connected_us) >= limit) {
         drop(p, "failed", "no_media");
         return G_SOURCE_REMOVE;
@@ -671,8 +677,13 @@ static gboolean watchdog(gpointer data)
 static bool peer_build(struct pl_rtc_peer *p)
 {
     const struct pl_config *cfg = p->rtc->cfg;
-    char *d =
-        g_strdup_printf("webrtcbin name=webrtc bundle-policy=max-bundle latency=%d "
+    /* A viewer sends nothing: webrtcbin alone, no branch into the mixers
+     * (a pad there that never gets a buffer would only hold them up). */
+    char *d = p->viewer
+                  ? g_strdup_printf("webrtcbin name=webrtc bundle-policy=max-bundle latency=%d",
+                                    cfg->rtc_latency_ms)
+                  : g_strdup_printf(
+                        "webrtcbin name=webrtc bundle-policy=max-bundle latency=%d "
                         "audioconvert name=ain ! audioresample ! " PL_RTC_AUDIO_CAPS
                         " ! level name=plevel-%" G_GUINT64_FORMAT " interval=200000000 ! "
                         "volume name=vol mute=true ! tee name=ptee "
@@ -704,6 +715,11 @@ static bool peer_build(struct pl_rtc_peer *p)
     g_signal_connect(p->webrtc, "on-ice-candidate", G_CALLBACK(on_candidate), p);
     g_signal_connect(p->webrtc, "notify::ice-connection-state", G_CALLBACK(on_ice_state), p);
     g_signal_connect(p->webrtc, "pad-added", G_CALLBACK(on_incoming), p);
+    gst_bin_add(GST_BIN(p->room->pipe), bin);
+    if (p->viewer) {
+        gst_element_sync_state_with_parent(bin);
+        return true;
+    }
 
     /* Into the mixers: ghost pads out of the bin, request pads on the room. */
     struct {
@@ -713,7 +729,6 @@ static bool peer_build(struct pl_rtc_peer *p)
     } outs[] = {{"aout", "asrc", p->room->mix, &p->mix_pad},
                 {"rout", "rsrc", p->room->rmix, &p->rmix_pad},
                 {"vout", "vsrc", p->room->comp, &p->comp_pad}};
-    gst_bin_add(GST_BIN(p->room->pipe), bin);
     for (size_t i = 0; i < G_N_ELEMENTS(outs); i++) {
         GstElement *e = gst_bin_get_by_name(GST_BIN(bin), outs[i].elem);
         GstPad *src = gst_element_get_static_pad(e, "src");
@@ -809,7 +824,11 @@ static void remote_set(struct pl_rtc_peer *p)
     g_signal_emit_by_name(p->webrtc, "get-transceivers", &trs);
     for (guint i = 0; trs && i < trs->len; i++) {
         GstWebRTCRTPTransceiver *t = g_array_index(trs, GstWebRTCRTPTransceiver *, i);
-        g_object_set(t, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, NULL);
+        /* A viewer's recvonly offer is answered sendonly. */
+        g_object_set(t, "direction",
+                     p->viewer ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
+                               : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                     NULL);
     }
     if (trs)
         g_array_unref(trs);
@@ -879,6 +898,14 @@ enum pl_err pl_rtc_offer(struct pl_rtc_peer *p, const char *text, size_t len, co
     enum pl_err err = pl_rtc_check_offer(text, len, &info, &sdp, reason);
     if (err != PL_OK)
         return err;
+    if (p->watch_only && !info.receive_only) {
+        gst_sdp_message_free(sdp);
+        *reason = "watch_only";
+        return PL_ERR_FORBIDDEN;
+    }
+    p->viewer = info.receive_only;
+    if (p->viewer)
+        p->on_floor = false; /* nothing of it to put on air */
     p->audio_mline = info.audio_mline;
     p->video_mline = info.video_mline;
     p->n_mlines = info.n_mlines;
@@ -963,6 +990,11 @@ struct pl_rtc_peer *pl_rtc_join(struct pl_rtc *r, int64_t session_id, int64_t pe
     return p;
 }
 
+void pl_rtc_set_watch_only(struct pl_rtc_peer *p)
+{
+    p->watch_only = true;
+}
+
 void pl_rtc_set_host(struct pl_rtc_peer *p)
 {
     p->host = true;
@@ -1020,7 +1052,8 @@ static void peer_free(struct pl_rtc_peer *p)
         gst_element_set_state(p->bin, GST_STATE_NULL);
         gst_bin_remove(GST_BIN(room->pipe), p->bin);
         gst_object_unref(p->webrtc);
-        gst_object_unref(p->volume);
+        if (p->volume)
+            gst_object_unref(p->volume);
         gst_object_unref(p->bin);
     }
     g_free(p->name);
@@ -1057,7 +1090,7 @@ void pl_rtc_event(struct pl_rtc *r, int64_t session_id, const char *name, const 
     room->floor_person = who;
     for (GList *l = room->peers; l; l = l->next) {
         struct pl_rtc_peer *p = l->data;
-        bool on = p->host || p->person_id == who;
+        bool on = !p->viewer && (p->host || p->person_id == who); /* a viewer has nothing to air */
         if (on == p->on_floor)
             continue;
         p->on_floor = on;
@@ -1092,14 +1125,14 @@ static json_t *room_json(const struct room *room)
     for (GList *l = room->peers; l; l = l->next) {
         struct pl_rtc_peer *p = l->data;
         json_array_append_new(
-            people,
-            json_pack("{s:I, s:s, s:s, s:b, s:b, s:f, s:i, s:i, s:s, s:I, s:f, s:f}", "person_id",
-                      (json_int_t)p->person_id, "name", p->name, "state", p->state, "on_floor",
-                      p->on_floor, "muted", p->chair_muted, "audio_level_db", p->audio_db,
-                      "video_frames", g_atomic_int_get(&p->video_frames), "video_decoded",
-                      g_atomic_int_get(&p->video_decoded), "video_codec", p->video_codec,
-                      "packets_lost", (json_int_t)p->packets_lost, "jitter_ms", p->jitter_ms,
-                      "rtt_ms", p->rtt_ms));
+            people, json_pack("{s:I, s:s, s:s, s:b, s:b, s:b, s:f, s:i, s:i, s:s, s:I, s:f, s:f}",
+                              "person_id", (json_int_t)p->person_id, "name", p->name, "state",
+                              p->state, "on_floor", p->on_floor, "receive_only", p->viewer, "muted",
+                              p->chair_muted, "audio_level_db", p->audio_db, "video_frames",
+                              g_atomic_int_get(&p->video_frames), "video_decoded",
+                              g_atomic_int_get(&p->video_decoded), "video_codec", p->video_codec,
+                              "packets_lost", (json_int_t)p->packets_lost, "jitter_ms",
+                              p->jitter_ms, "rtt_ms", p->rtt_ms));
     }
     return json_pack("{s:I, s:f, s:o}", "session_id", (json_int_t)room->session_id,
                      "program_level_db", room->level_db, "participants", people);

@@ -71,6 +71,13 @@ struct pl_rtc_peer *pl_rtc_join(struct pl_rtc *r, int64_t session_id, int64_t pe
  * holds the floor. */
 void pl_rtc_set_host(struct pl_rtc_peer *p);
 
+/* p may only watch: its offer must send nothing (every m-line recvonly),
+ * else pl_rtc_offer refuses it (forbidden, watch_only). A voter meeting's
+ * audience. Any participant whose offer sends nothing is a viewer anyway:
+ * it gets the program, is never on air, and is not dropped for sending no
+ * sound. */
+void pl_rtc_set_watch_only(struct pl_rtc_peer *p);
+
 /* The participant's SDP offer (untrusted: checked first). On success the
  * answer follows as {"type":"rtc.answer","sdp"}; on refusal *reason is a
  * stable code (static). */

@@ -39,6 +39,12 @@ enum pl_err pl_rtc_check_offer(const char *text, size_t len, struct pl_rtc_offer
     info->n_mlines = sum.n_media;
     info->audio_mline = sum.audio_index;
     info->audio_pt = a->pt;
+    info->receive_only = true;
+    for (int i = 0; i < sum.n_media; i++) {
+        enum pl_sdp_direction d = sum.media[i].direction;
+        if (sum.media[i].kind != PL_SDP_APPLICATION && d != PL_SDP_RECVONLY && d != PL_SDP_INACTIVE)
+            info->receive_only = false;
+    }
     if (sum.video_index >= 0) {
         const struct pl_sdp_media *v = &sum.media[sum.video_index];
         info->video_mline = sum.video_index;

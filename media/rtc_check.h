@@ -12,6 +12,8 @@
 
 #include "errors.h"
 
+#include <stdbool.h>
+
 #define PL_RTC_SDP_MAX       60000
 #define PL_RTC_CANDIDATE_MAX 1024
 #define PL_RTC_MAX_MEDIA     4
@@ -25,6 +27,7 @@ struct pl_rtc_offer_info {
     int audio_mline, video_mline;
     int audio_pt, video_pt;
     char video_codec[8];
+    bool receive_only; /* sends nothing: every m-line recvonly or inactive (a viewer) */
 };
 
 /*

@@ -368,6 +368,7 @@ static int cmd_import(PGconn *c, struct args *a, FILE *out)
     json_t *rows = pl_admin_csv_rows(buf, len, &errors);
     g_free(buf);
     char *cid = council_id(c, slug);
+    char *known = NULL;
     if (!rows) {
         print_row_errors(errors);
         fail("%s: nothing imported", path);
@@ -376,13 +377,23 @@ static int cmd_import(PGconn *c, struct args *a, FILE *out)
     if (!cid)
         goto done;
     char *text = json_dumps(rows, JSON_COMPACT);
-    const char *p[2] = {cid, text};
-    PGresult *r = PQexecParams(c, "SELECT admin_import(NULL, true, $1, $2::jsonb)::text", 2, NULL,
-                               p, NULL, NULL, 0);
+    known = errors ? json_dumps(errors, JSON_COMPACT) : NULL;
+    const char *p[3] = {cid, text, known ? known : "[]"};
+    PGresult *r =
+        PQexecParams(c, "SELECT admin_import_all(NULL, true, $1, $2::jsonb, $3::jsonb)::text", 3,
+                     NULL, p, NULL, NULL, 0);
     free(text);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *m = PQresultErrorMessage(r);
         const char *row = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+        json_t *list = row && strncmp(row, "rows ", 5) == 0 ? json_loads(row + 5, 0, NULL) : NULL;
+        if (list) { /* every refused row, the database's and ours */
+            print_row_errors(list);
+            json_decref(list);
+            fail("%s: nothing imported", path);
+            PQclear(r);
+            goto done;
+        }
         const char *col = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
         fail("%s: nothing imported: %s%s%s%s%.*s", path, row ? row : "", row ? ": " : "",
              col && *col ? col : "", col && *col ? ": " : "", (int)strcspn(m, "\n"), m);
@@ -402,6 +413,7 @@ static int cmd_import(PGconn *c, struct args *a, FILE *out)
     rc = 0;
 done:
     g_free(cid);
+    free(known);
     json_decref(rows);
     json_decref(errors);
     return rc;

@@ -258,32 +258,52 @@ static int csv_row(void *user, int row, int n, char **f)
         }
         json_object_set_new(doc, col_field[k], val);
     }
-    const char *field = NULL;
-    enum pl_err err = pl_admin_check_person(doc, true, &field);
+    /* Every cell on its own, so that each bad one of the row is listed. */
+    bool whole = true; /* login, name and role good: the database can try it */
+    for (int k = 0; k < COL__N; k++) {
+        json_t *val = json_object_get(doc, col_field[k]);
+        if (!val)
+            continue;
+        json_t *one = json_pack("{s:O}", col_field[k], val);
+        const char *field = NULL;
+        enum pl_err err = pl_admin_check_person(one, true, &field);
+        json_decref(one);
+        if (err == PL_OK)
+            continue;
+        row_error(st, row, col_field[k], err, json_string_value(val));
+        if (k <= COL_ROLE)
+            whole = false;
+        json_object_del(doc, col_field[k]); /* val is gone now */
+    }
+    /* Taken twice in the file: said of the second (and later) rows, each
+     * pointing at the first. */
     const char *login = json_string_value(json_object_get(doc, "login"));
     json_t *seat = json_object_get(doc, "seat_no");
-    if (err == PL_OK && g_hash_table_contains(st->logins, login)) {
-        err = PL_ERR_DUPLICATE;
-        field = "login";
-    }
     char seat_key[24] = "";
     if (json_is_integer(seat))
         g_snprintf(seat_key, sizeof seat_key, "%lld", (long long)json_integer_value(seat));
-    if (err == PL_OK && *seat_key && g_hash_table_contains(st->seats, seat_key)) {
-        err = PL_ERR_DUPLICATE;
-        field = "seat_no";
+    bool dup = false;
+    if (login && g_hash_table_contains(st->logins, login)) {
+        row_error(st, row, "login", PL_ERR_DUPLICATE, login);
+        dup = true;
     }
-    if (err != PL_OK) {
-        json_t *cell = field ? json_object_get(doc, field) : NULL;
-        row_error(st, row, field, err, json_is_string(cell) ? json_string_value(cell) : NULL);
-        json_decref(doc);
-        return 0; /* go on: the page lists every bad row at once */
+    if (*seat_key && g_hash_table_contains(st->seats, seat_key)) {
+        row_error(st, row, "seat_no", PL_ERR_DUPLICATE, seat_key);
+        dup = true;
     }
-    g_hash_table_add(st->logins, g_strdup(login));
+    if (login)
+        g_hash_table_add(st->logins, g_strdup(login));
     if (*seat_key)
         g_hash_table_add(st->seats, g_strdup(seat_key));
-    json_array_append_new(st->rows, doc);
-    return 0;
+    /* The rows the database is asked about too (its taken logins and seats
+     * are listed with these), even those with a bad cell of their own: the
+     * bad cell is left out. A second use of a login or seat is not: it is
+     * already refused, and would only be refused again. */
+    if (whole && !dup)
+        json_array_append_new(st->rows, doc);
+    else
+        json_decref(doc);
+    return 0; /* go on: the page lists every problem of every row at once */
 }
 
 json_t *pl_admin_csv_rows(const char *csv, size_t len, json_t **errors)
@@ -292,26 +312,45 @@ json_t *pl_admin_csv_rows(const char *csv, size_t len, json_t **errors)
     st.logins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     st.seats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     char perr[256];
-    int rc = pl_csv_parse(csv, len, csv_row, &st, perr, sizeof perr);
-    if (rc < 0) {
+    const char *reason = NULL;
+    int bad_row = 0;
+    size_t text_len = 0;
+    enum pl_csv_encoding enc;
+    /* Excel on Windows saves CP1258 or Windows-1252 (or UTF-16): made UTF-8
+     * here, or refused whole, so that no name is stored mangled. */
+    char *text = pl_csv_decode(csv, len, &text_len, &enc, &reason, &bad_row);
+    bool decoded = text != NULL, fatal = !decoded;
+    int rc = decoded ? pl_csv_parse(text, text_len, csv_row, &st, perr, sizeof perr) : 0;
+    g_free(text);
+    if (!decoded) {
+        json_array_append_new(st.errors, json_pack("{s:i, s:s, s:s, s:s}", "row", bad_row, "field",
+                                                   "csv", "error", "bad_field", "reason", reason));
+    } else if (rc < 0) {
         /* "row N: reason" from the reader: the file itself is malformed. */
         int row = 0;
         sscanf(perr, "row %d", &row);
         json_array_append_new(st.errors, json_pack("{s:i, s:s, s:s, s:s}", "row", row, "field",
                                                    "csv", "error", "bad_field", "detail", perr));
+        fatal = true;
+    } else if (rc != 0) {
+        fatal = true; /* the header, or too many rows: the rest cannot be read */
     } else if (json_array_size(st.rows) == 0 && json_array_size(st.errors) == 0) {
         json_array_append_new(st.errors, json_pack("{s:i, s:s, s:s}", "row", 1, "field", "csv",
                                                    "error", "missing_field"));
+        fatal = true;
     }
     g_hash_table_destroy(st.logins);
     g_hash_table_destroy(st.seats);
-    if (json_array_size(st.errors) > 0) {
+    if (fatal) {
         json_decref(st.rows);
         *errors = st.errors;
         return NULL;
     }
-    json_decref(st.errors);
-    *errors = NULL;
+    if (json_array_size(st.errors) == 0) {
+        json_decref(st.errors);
+        st.errors = NULL;
+    }
+    *errors = st.errors;
     return st.rows;
 }
 

@@ -41,10 +41,15 @@ enum pl_err pl_admin_check_person(const json_t *doc, bool in_csv, const char **f
  * optionally seat_no, email, phone, title) into row documents for
  * admin_import(): each row an object with the same fields as a person
  * document plus "row" (its line in the file, the header being 1); an empty
- * cell clears the value. Returns the rows (new reference), or NULL with
- * *errors set to an array of {"row", "field", "error"} (every bad row, at
- * most 100; new reference). Duplicate logins and seats inside the file are
- * errors too.
+ * cell clears the value. Returns the rows (new reference) the database is
+ * to check too, and in *errors (new reference, or NULL) every problem found
+ * here: {"row", "field", "error", "value"?} for each bad cell of each row
+ * (at most 100), and a login or seat used twice in the file. A row with a
+ * bad login, name or role is not in the rows; one with another bad cell is,
+ * without it. Returns NULL (and *errors) when the file itself cannot be
+ * read: its header, its quoting, its text. The file may be UTF-8, UTF-16
+ * with a BOM, CP1258 or Windows-1252 (pl_csv_decode); text that cannot be
+ * read is one error {"row", "field": "csv", "error": "bad_field", "reason"}.
  */
 json_t *pl_admin_csv_rows(const char *csv, size_t len, json_t **errors);
 

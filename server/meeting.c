@@ -822,24 +822,25 @@ void pl_meetings_rtc(struct pl_meetings *m, struct pl_client *c, const struct pl
         pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "meeting_closed");
         return;
     }
+    /* Anyone watches the open meeting's picture and sound (receive-only:
+     * no camera asked for); a citizen connects their camera and microphone
+     * once they ask to speak, so they are ready when admitted. */
+    bool watch_only = false;
     if (!s->staff) {
-        if (!s->guest_id) {
-            pl_client_refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "guests_only");
+        if (!room->open) {
+            pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "meeting_not_open");
             return;
         }
-        /* A citizen connects their camera and microphone once they ask to
-         * speak, so they are ready when admitted. */
-        if (!room->open || (strcmp(s->state, "hand") != 0 && strcmp(s->state, "admitted") != 0)) {
-            pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "hand_not_raised");
-            return;
-        }
+        watch_only =
+            !s->guest_id || (strcmp(s->state, "hand") != 0 && strcmp(s->state, "admitted") != 0);
     }
     if (c->rtc) {
         pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "already_joined");
         return;
     }
-    int64_t pid = s->staff ? c->who->person_id : guest_pid(s->guest_id);
-    bool on_air = s->staff || s->guest_id == room->on_air;
+    /* The audience is person 0 in the room: never on air, nothing to mute. */
+    int64_t pid = s->staff ? c->who->person_id : s->guest_id ? guest_pid(s->guest_id) : 0;
+    bool on_air = s->staff || (s->guest_id && s->guest_id == room->on_air);
     enum pl_err err = PL_OK;
     const char *reason = NULL;
     c->rtc = pl_rtc_join(m->rtc, -room->id, pid, s->name ? s->name : "?", on_air,
@@ -850,6 +851,8 @@ void pl_meetings_rtc(struct pl_meetings *m, struct pl_client *c, const struct pl
     }
     if (s->staff)
         pl_rtc_set_host(c->rtc);
+    if (watch_only)
+        pl_rtc_set_watch_only(c->rtc);
     pl_client_reply(c, req->id,
                     json_pack("{s:o, s:i}", "ice_servers", pl_rtc_ice_servers(m->rtc), "timeout_s",
                               pl_rtc_timeout_s(m->rtc)));

@@ -58,6 +58,30 @@ static int people_list(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
+/* Where a code card's QR code sends the phone that scans it: the first of
+ * the configured --allowed-origins (the address people use), else the
+ * scheme and Host of this request (the address the administrator used).
+ * A Host with anything but host and port characters is not put in a link.
+ * Returns false when there is no usable address (the QR holds the code). */
+static bool public_base(struct lws *wsi, char *out, size_t outlen)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    if (srv->cfg->allowed_origins && srv->allowed_origins && srv->allowed_origins[0] &&
+        *srv->allowed_origins[0]) {
+        g_strlcpy(out, srv->allowed_origins[0], outlen);
+        return true;
+    }
+    char host[256];
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+        return false;
+    for (const char *p = host; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr(".-:[]", *p))
+            return false;
+    }
+    snprintf(out, outlen, "%s://%s", srv->tls ? "https" : "http", host);
+    return true;
+}
+
 static void codes_stored(void *user, const PGresult *res, enum pl_err err)
 {
     struct lws *wsi = user;
@@ -73,7 +97,16 @@ static void codes_stored(void *user, const PGresult *res, enum pl_err err)
     json_array_foreach(out, i, c)
     {
         json_object_set_new(c, "expires_at", json_string(PQgetvalue(res, 0, 0)));
-        char *svg = pl_qr_svg(json_string_value(json_object_get(c, "code")));
+        /* A link that opens the delegate page with the code filled in
+         * (web/js/signin.js takes it out of the address at once); the code
+         * alone when no address is known. */
+        const char *code = json_string_value(json_object_get(c, "code"));
+        char base[320], *link = public_base(wsi, base, sizeof base)
+                                    ? g_strdup_printf("%s/delegate/?code=%s", base, code)
+                                    : NULL;
+        char *svg = pl_qr_svg(link ? link : code);
+        json_object_set_new(c, "signin_url", link ? json_string(link) : json_null());
+        g_free(link);
         json_object_set_new(c, "qr_svg", svg ? json_string(svg) : json_null());
         g_free(svg);
     }
@@ -258,13 +291,19 @@ void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res
     json_t *extra = NULL;
     int row = 0;
     long long person = 0;
-    if (detail && sscanf(detail, "row %d", &row) == 1 && rows)
+    json_t *list =
+        rows && detail && strncmp(detail, "rows ", 5) == 0 ? json_loads(detail + 5, 0, NULL) : NULL;
+    if (json_is_array(list)) /* admin_import_all: every refused row of the file */
+        extra = json_pack("{s:O, s:O}", "row", json_object_get(json_array_get(list, 0), "row"),
+                          "rows", list);
+    else if (detail && sscanf(detail, "row %d", &row) == 1 && rows)
         extra = json_pack("{s:i, s:[{s:i, s:s?, s:s}]}", "row", row, "rows", "row", row, "field",
                           field && *field ? field : NULL, "error", code);
     else if (detail && sscanf(detail, "person %lld", &person) == 1)
         extra = json_pack("{s:I}", "person_id", (json_int_t)person); /* whom it concerns */
     pl_http_respond_refusal(wsi, hr, refusals[k].status, refusals[k].err, field, reason, extra);
     json_decref(extra);
+    json_decref(list);
 }
 
 /* The requester's id and admin flag as the two first parameters of the SQL
@@ -384,8 +423,30 @@ static int person_begin(struct lws *wsi, struct pl_http_req *hr)
 
 /* --- a CSV file of people ------------------------------------------------------ */
 
-/* POST /api/admin/import {"council_id": N, "csv": "..."}: every row checked
- * first (all the bad ones are listed), then all imported or none. */
+/* Standard base64 (what FileReader and btoa give), padded. */
+static bool base64_ok(const char *s)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s), pad = 0;
+    if (n % 4 != 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '=' && i + 2 >= n) {
+            pad++;
+            continue;
+        }
+        if (pad || !(g_ascii_isalnum(c) || c == '+' || c == '/'))
+            return false;
+    }
+    return true;
+}
+
+/* POST /api/admin/import {"council_id": N, "csv": "..." or "csv_base64":
+ * "..." (the file's bytes, any encoding pl_csv_decode reads)}: every row
+ * checked, here and by the database; every problem of every row listed in
+ * one answer; then all imported or none. */
 static int import_begin(struct lws *wsi, struct pl_http_req *hr)
 {
     struct requester r;
@@ -394,26 +455,40 @@ static int import_begin(struct lws *wsi, struct pl_http_req *hr)
     json_t *doc = body_json(hr);
     json_t *council = json_object_get(doc, "council_id");
     json_t *csv = json_object_get(doc, "csv");
+    json_t *raw = json_object_get(doc, "csv_base64");
     enum pl_err err = PL_OK;
     const char *field = NULL;
     if (!json_is_object(doc))
         err = PL_ERR_BAD_JSON;
-    else if (!council || !csv)
+    else if (!council || (!csv && !raw))
         err = PL_ERR_MISSING_FIELD, field = council ? "csv" : "council_id";
     else if (json_object_size(doc) != 2)
         err = PL_ERR_UNKNOWN_FIELD;
     else if (!json_is_integer(council) || json_integer_value(council) <= 0)
         err = PL_ERR_BAD_FIELD, field = "council_id";
-    else if (!json_is_string(csv))
+    else if (csv && !json_is_string(csv))
         err = PL_ERR_BAD_FIELD, field = "csv";
+    else if (raw && !base64_ok(json_string_value(raw)))
+        err = PL_ERR_BAD_FIELD, field = "csv_base64";
     if (err != PL_OK) {
         bad_body(wsi, hr, err, field); /* field may point into doc */
         json_decref(doc);
         return 0;
     }
     json_t *errors = NULL;
-    json_t *rows = pl_admin_csv_rows(json_string_value(csv), json_string_length(csv), &errors);
+    json_t *rows = NULL;
+    if (csv) {
+        rows = pl_admin_csv_rows(json_string_value(csv), json_string_length(csv), &errors);
+    } else {
+        /* The file's bytes as saved (base64): decoded here, whatever the
+         * spreadsheet's encoding (admin_input.c). */
+        gsize n = 0;
+        guchar *bytes = g_base64_decode(json_string_value(raw), &n);
+        rows = pl_admin_csv_rows((const char *)bytes, n, &errors);
+        g_free(bytes);
+    }
     if (!rows) {
+        /* The file itself could not be read: nothing to ask the database. */
         json_t *first = json_array_get(errors, 0);
         const char *code = json_string_value(json_object_get(first, "error"));
         err = PL_ERR_BAD_FIELD;
@@ -423,7 +498,8 @@ static int import_begin(struct lws *wsi, struct pl_http_req *hr)
         json_t *extra =
             json_pack("{s:O, s:o}", "row", json_object_get(first, "row"), "rows", errors);
         pl_http_respond_refusal(wsi, hr, 400, err,
-                                json_string_value(json_object_get(first, "field")), NULL, extra);
+                                json_string_value(json_object_get(first, "field")),
+                                json_string_value(json_object_get(first, "reason")), extra);
         json_decref(extra);
         json_decref(doc);
         return 0;
@@ -433,11 +509,16 @@ static int import_begin(struct lws *wsi, struct pl_http_req *hr)
     json_int_t council_id = json_integer_value(council);
     json_decref(doc);
     char *text = json_dumps(rows, JSON_COMPACT);
+    char *known = errors ? json_dumps(errors, JSON_COMPACT) : NULL;
     json_decref(rows);
-    const char *params[4] = {r.id, r.admin, cid, text};
-    admin_query(wsi, hr, &r, "SELECT admin_import($1, $2, $3, $4::jsonb)::text", 4, params,
-                "people_imported", council_id, true, true);
+    json_decref(errors);
+    /* The database checks the rows too (taken logins and seats) and lists
+     * its refusals with the ones found here, in one answer. */
+    const char *params[5] = {r.id, r.admin, cid, text, known ? known : "[]"};
+    admin_query(wsi, hr, &r, "SELECT admin_import_all($1, $2, $3, $4::jsonb, $5::jsonb)::text", 5,
+                params, "people_imported", council_id, true, true);
     free(text);
+    free(known);
     return 0;
 }
 

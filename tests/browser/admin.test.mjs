@@ -46,11 +46,17 @@ await runTest(async (browser) => {
   const name = (await p.textContent(".code-card .name")).trim();
   await p.screenshot({ path: `${shots}/admin-codes.png`, fullPage: true });
   await axeCheck(p, "admin, sign-in code cards");
+  // The QR code is a link to the delegate page with the code (the API test
+  // decodes the image): opened, the code is filled in and leaves the
+  // address bar at once.
+  const link = await p.getAttribute(".code-card", "data-link");
+  check(link === `${base}/delegate/?code=${code}`, `the card's QR opens the delegate page with its code (${link})`);
   const d = await (await browser.newContext()).newPage();
-  await d.goto(`${base}/delegate/`, { waitUntil: "load" });
-  await d.waitForSelector("#code");
-  await axeCheck(d, "delegate, sign-in with a code");
-  await d.fill("#code", code.toLowerCase());
+  await d.goto(link, { waitUntil: "load" });
+  await d.waitForSelector("form.signin #code");
+  check((await d.inputValue("#code")) === code, "the code from the link is filled in");
+  await axeCheck(d, "delegate, sign-in with a code from the card's link");
+  check(!d.url().includes("code=") && (await d.evaluate(() => location.href)) === `${base}/delegate/`, `the code is taken out of the address (${d.url()})`);
   await d.click("form.signin button[type=submit]");
   await d.waitForSelector('#status[data-state="live"]');
   check((await d.textContent("#who")).includes(name), `a printed code signs ${name} in`);
@@ -93,6 +99,14 @@ await runTest(async (browser) => {
   await p.waitForSelector('#message[data-kind="info"]:not([hidden])');
   check((await p.textContent("#message")).includes("2 người mới"), "a good file is imported");
   check((await p.locator(people).count()) === 34, "the imported people are listed");
+  // Excel on a Vietnamese Windows saves CP1258 (tone marks as separate
+  // bytes): "Đỗ Quang Hùng" arrives whole, not as "��� Quang H�ng".
+  const cp1258 = Buffer.concat([Buffer.from("login,display_name,role,seat_no\r\nnhap01,"),
+    Buffer.from([0xd0, 0xf4, 0xde]), Buffer.from(" Quang Hu"), Buffer.from([0xcc]), Buffer.from("ng,delegate,32\r\n")]);
+  await p.setInputFiles(`#csv-${cid}`, { name: "nguoi-excel.csv", mimeType: "text/csv", buffer: cp1258 });
+  await p.click(`#import-${cid}`);
+  await p.waitForSelector(`${people} >> text=Đỗ Quang Hùng`);
+  check(!(await p.textContent(people.split(" ")[0])).includes("\ufffd"), "a CP1258 file from Excel is imported with its Vietnamese names intact");
 
   // --- a session with sittings and an agenda tree ---
   await p.click(`#new-session-${cid}`);

@@ -56,8 +56,9 @@ try {
   await cit.click("#guest-form button[type=submit]");
   await cit.waitForSelector('#my-state[data-state="present"]');
   check((await text(cit, "#me-h")) === "Bạn: Nguyễn Thị Hoa", "the citizen is in the meeting under their name");
-  // The camera card waits for a raised hand.
-  check(await cit.$eval("#remote-slot", (e) => e.hidden), "no camera card before raising a hand");
+  // The camera waits for a raised hand (watching needs none: the card
+  // offers only that before).
+  check(!(await cit.$("#remote-join")) && !!(await cit.$("#remote-watch")), "no camera button before raising a hand, only watching");
   await cit.click("#raise-hand");
   await cit.waitForSelector('#my-state[data-state="hand"]');
   check((await text(cit, "#my-state")).includes("thứ 1"), "the citizen's hand is raised, first in line");

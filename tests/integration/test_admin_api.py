@@ -85,7 +85,11 @@ class AdminApiTest(unittest.TestCase):
         for c in out:
             self.assertRegex(c["code"], r"^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$")
             self.assertTrue(c["expires_at"].endswith("Z"))
-            self.assertEqual(self.decode_qr(c["qr_svg"]), c["code"])
+            # The QR holds a link to the delegate page with the code (the
+            # request's Host: no --allowed-origins here).
+            self.assertRegex(c["signin_url"], r"^http://(127\.0\.0\.1|localhost):\d+/delegate/\?code=")
+            self.assertEqual(c["signin_url"].split("?code=")[1], c["code"])
+            self.assertEqual(self.decode_qr(c["qr_svg"]), c["signin_url"])
             st, _, body = self.d.post_json("/api/login", {"code": c["code"]})
             self.assertEqual((st, body["person"]["id"]), (200, c["person_id"]))
         # Only hashes are stored; issuing is in the security log.

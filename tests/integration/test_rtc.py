@@ -586,8 +586,9 @@ class HybridRecordingTest(unittest.TestCase):
 class MeetingRtcTest(unittest.TestCase):
     """A voter-contact meeting's media: a citizen whose hand is raised
     connects camera and microphone, and is heard in the program only while
-    the moderator has admitted them; the moderator (a host) is always on
-    air."""
+    the moderator has admitted them (before, they may only watch); the
+    moderator (a host) is always on air. Watching receive-only in Chromium:
+    test_browser_meeting_watch."""
 
     level = RtcTest.level
     wait_level = RtcTest.wait_level
@@ -616,8 +617,22 @@ class MeetingRtcTest(unittest.TestCase):
         g = await LiveClient.connect(self.d, name="citizen")
         j = await g.ok("meeting.join", meeting_id=mid, name="Phạm Thị Lan")
         gid = j["guest"]["guest_id"]
-        r = await g.ask("rtc.join")
-        self.assertEqual((r["code"], r["reason"]), ("invalid_state", "hand_not_raised"))
+        # Before a raised hand a citizen may only watch: in the room, but an
+        # offer that sends (the peer's microphone) is refused.
+        await g.ok("rtc.join")
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        peer = await asyncio.create_subprocess_exec(
+            PEER, "--audio-only", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            env=env)
+        while True:
+            msg = json.loads(await asyncio.wait_for(peer.stdout.readline(), 30))
+            if msg["type"] == "offer":
+                break
+        r = await g.ask("rtc.offer", sdp=msg["sdp"])
+        self.assertEqual((r["code"], r["reason"]), ("forbidden", "watch_only"))
+        peer.kill()
+        await peer.wait()
+        await g.ok("rtc.leave")
         r = await mod.ask("rtc.status")
         self.assertEqual(r["type"], "ok")
         await g.ok("meeting.hand", raised=True)

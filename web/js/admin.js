@@ -9,6 +9,7 @@
 import { el, whoami } from "./live.js";
 import { initPage, showError, showInfo, clearMessage, getJSON, postJSON, t } from "./page.js";
 import { signinForm, signout } from "./signin.js";
+import { has } from "./i18n.js";
 
 const main = document.getElementById("main");
 const ROLES = ["chair", "vice_chair", "secretary", "delegate", "staff"];
@@ -148,6 +149,13 @@ function personForm(box, c, p) {
 const TEMPLATE = "login,display_name,role,seat_no,email,phone,title\r\n" +
   "daibieu31,Nguyễn Văn A,delegate,31,a@example.vn,0912345678,Tổ đại biểu số 1\r\n";
 
+function base64(bytes) {
+  let bin = "";
+  // In slices: String.fromCharCode takes its arguments on the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
 function importCard(c) {
   const file = el("input", { type: "file", id: `csv-${c.council_id}`, accept: ".csv,text/csv" });
   const errors = el("div", { id: `import-errors-${c.council_id}` });
@@ -155,9 +163,12 @@ function importCard(c) {
     clearMessage();
     errors.replaceChildren();
     if (!file.files.length) return showError({ message: t("admin.import_choose") });
-    const csv = await file.files[0].text();
+    // The file's bytes, not file.text(): that reads everything as UTF-8 and
+    // turns a CP1258 or Windows-1252 file from Excel into "�". The server
+    // tells the encodings apart (server/csv.c).
+    const csv_base64 = base64(new Uint8Array(await file.files[0].arrayBuffer()));
     try {
-      const out = await postJSON("/api/admin/import", { council_id: c.council_id, csv });
+      const out = await postJSON("/api/admin/import", { council_id: c.council_id, csv_base64 });
       await load();
       showInfo(t("admin.imported", out));
     } catch (e) {
@@ -165,13 +176,15 @@ function importCard(c) {
       if (e.rows) errors.replaceChildren(el("table", { class: "people errors" },
         el("thead", {}, el("tr", {}, el("th", {}, t("admin.row_h")), el("th", {}, t("admin.field_h")), el("th", {}, t("admin.problem_h")))),
         el("tbody", {}, e.rows.map((r) => el("tr", {}, el("td", {}, r.row), el("td", {}, fieldName(r.field || "")),
-          el("td", {}, t(`admin.err.${r.error}`), r.value ? ` («${r.value}»)` : ""))))));
+          el("td", {}, t(`admin.err.${r.error}`), r.reason && has(`admin.reason.${r.reason}`) ? `: ${t(`admin.reason.${r.reason}`)}` : "",
+            r.value ? ` («${r.value}»)` : ""))))));
     }
   };
   return el("section", { class: "card no-print", "aria-labelledby": `imp-${c.council_id}` },
     el("h2", { id: `imp-${c.council_id}` }, t("admin.import_title")),
     el("p", {}, t("admin.import_help"), " ",
       el("a", { href: `data:text/csv;charset=utf-8,${encodeURIComponent(TEMPLATE)}`, download: "plenum-nguoi.csv" }, t("admin.template"))),
+    el("p", { class: "hint" }, t("admin.import_encodings")),
     el("div", { class: "row" },
       el("label", { for: `csv-${c.council_id}` }, t("admin.file")), file,
       el("button", { type: "button", class: "primary", id: `import-${c.council_id}`, onclick: run }, t("admin.import"))),
@@ -351,7 +364,7 @@ async function issue(ids, ttl) {
   const until = (iso) => new Date(iso).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN");
   document.getElementById("print").hidden = false;
   document.getElementById("cards").replaceChildren(
-    ...codes.map((c) => el("article", { class: "code-card" },
+    ...codes.map((c) => el("article", { class: "code-card", "data-link": c.signin_url || "" },
       el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(c.qr_svg)}`, alt: t("admin.qr_alt", { name: c.name }) }),
       el("div", {},
         el("p", { class: "name" }, c.name),

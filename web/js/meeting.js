@@ -207,9 +207,24 @@ function render() {
   else parts.push(signInForm(s), slot);
   patch(body, parts);
   if (remote) remote.update();
-  // Shown once a hand is raised, and while connected (a citizen back in the
-  // audience keeps the connection for the next turn, and sees it).
-  slot.hidden = !remote || (!mediaWanted() && !remote.inRoom);
+  // Shown while the meeting can be watched (everyone: receive-only, no
+  // camera), once a hand is raised, and while connected (a citizen back in
+  // the audience keeps the connection for the next turn, and sees it).
+  slot.hidden = !remote || (!mediaWanted() && !watchable() && !remote.inRoom);
+}
+
+// Watching needs no camera: the program's picture and sound, receive-only.
+// The audience while the meeting is open; the staff from before it opens.
+function watchable() {
+  if (!live || !live.state || live.state.state === "closed") return false;
+  return live.state.state === "open" || live.role === "moderator";
+}
+
+// The camera card's words for whom it is shown to.
+function mediaHint() {
+  if (live && live.role === "moderator") return "meeting.media_hint_staff";
+  if (live && live.role === "guest" && live.me && ["hand", "admitted"].includes(live.me.state)) return "meeting.media_hint";
+  return "meeting.media_hint_watch";
 }
 
 function mediaWanted() {
@@ -301,7 +316,10 @@ function moderatorPanel(s, queue, onAir) {
       b(`remove-${g.guest_id}`, t("meeting.remove"), () => {
         if (confirm(t("meeting.remove_confirm", { name: g.name }))) act("meeting.remove", { guest_id: g.guest_id });
       }, "danger", closed))));
-  const media = rtcStatus && rtcStatus.participants ? rtcStatus.participants : [];
+  const all = rtcStatus && rtcStatus.participants ? rtcStatus.participants : [];
+  // The audience watching (receive-only) is counted, not listed.
+  const media = all.filter((p) => !p.receive_only);
+  const watchers = all.length - media.length;
   return el("section", { class: "card", id: "moderator", "aria-labelledby": "mod-h" },
     el("h2", { id: "mod-h" }, t("meeting.moderator")),
     el("div", { class: "row" },
@@ -321,6 +339,7 @@ function moderatorPanel(s, queue, onAir) {
         p.audio_level_db != null && p.audio_level_db > -200 ? ` · ${Math.round(p.audio_level_db)} dB` : "",
         p.person_id < 0 ? b(`mute-${-p.person_id}`, p.muted ? t("meeting.unmute") : t("meeting.mute"), () => act("rtc.mute", { person_id: p.person_id, muted: !p.muted }).then(pollMedia)) : null)))
       : el("p", { id: "media-list" }, t("meeting.media_none")),
+    el("p", { id: "media-watchers", "data-n": watchers }, t("meeting.media_watchers", { n: watchers })),
     el("h3", {}, t("meeting.petitions", { n: live.petitions.length })),
     live.petitions.length
       ? el("ul", { id: "petitions" }, live.petitions.map((p) => el("li", {}, `${p.code} — ${p.name}`)))
@@ -338,16 +357,74 @@ async function pollMedia() {
   render();
 }
 
+// A connection for one request outside any meeting (meeting.create).
+class OneShot extends Live {
+  constructor(ready) {
+    super(null, { lang: lang() });
+    this.ready = ready;
+  }
+
+  async opened() {
+    this.setStatus("live");
+    this.ready(this);
+  }
+}
+
+// The council's staff create a meeting here (meeting.create), then moderate
+// it on its page. The councils offered: those the person manages or works
+// for (GET /api/admin/sessions); the database decides (forbidden not_staff).
+function createForm(councils) {
+  const f = (id, label, attrs = {}, hint = null) => [
+    el("label", { for: id }, t(label)), el("input", { id, name: id, ...attrs, ...(hint ? { "aria-describedby": `${id}-hint` } : {}) }),
+    hint ? el("p", { class: "hint", id: `${id}-hint` }, t(hint)) : null];
+  const council = el("select", { id: "new-council", name: "council" }, councils.map((c) => el("option", { value: c.council_id }, c.council)));
+  const form = el("form", { class: "card", id: "meeting-create", "aria-labelledby": "create-h" },
+    el("h2", { id: "create-h" }, t("meeting.create_title")),
+    el("p", { class: "hint" }, t("meeting.create_hint")),
+    councils.length > 1 ? [el("label", { for: "new-council" }, t("meeting.create_council")), council] : null,
+    ...f("new-title", "meeting.create_name", { required: true, maxlength: 300 }),
+    ...f("new-location", "meeting.create_location", { maxlength: 300 }),
+    ...f("new-start", "meeting.create_start", { type: "datetime-local" }),
+    ...f("new-capacity", "meeting.create_capacity", { type: "number", min: 1, max: 10000, value: 300 }, "meeting.create_capacity_hint"),
+    el("button", { type: "submit", class: "big primary", id: "create-meeting" }, t("meeting.create")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearMessage();
+    const v = (id) => form.querySelector(`#${id}`).value.trim();
+    const fields = { council_id: Number(council.value || councils[0].council_id), title: v("new-title") };
+    if (v("new-location")) fields.location = v("new-location");
+    if (v("new-start")) fields.planned_start = new Date(v("new-start")).toISOString();
+    if (v("new-capacity")) fields.capacity = Number(v("new-capacity"));
+    const conn = await new Promise((ready) => new OneShot(ready).connect());
+    try {
+      const r = await conn.request("meeting.create", fields);
+      location.href = `/meeting/?id=${r.meeting_id}`;
+    } catch (e) {
+      showError(e);
+    } finally {
+      conn.close();
+    }
+  });
+  return form;
+}
+
 async function showList() {
-  // No meeting chosen: the meetings there are.
+  // No meeting chosen: the meetings there are, and for the staff a form to
+  // create one.
   showStatus("live");
   let list = [];
+  let mine = [];
   try {
     list = (await getJSON("/api/public/meetings")).meetings || [];
   } catch (e) {
     showError(e);
   }
-  main.replaceChildren(el("section", { class: "card", "aria-labelledby": "list-h" },
+  try {
+    mine = await getJSON("/api/admin/sessions");
+  } catch (_) {
+    mine = []; // not signed in, or nobody's staff: no form
+  }
+  main.replaceChildren(mine.length ? createForm(mine) : "", el("section", { class: "card", "aria-labelledby": "list-h" },
     el("h2", { id: "list-h" }, t("meeting.list")),
     list.length ? el("ul", { id: "meeting-list" }, list.map((m) => el("li", {},
       el("a", { href: `/meeting/?id=${m.meeting_id}` }, m.title), ` · ${m.council}`, m.planned_start ? ` · ${when(m.planned_start)}` : "",
@@ -373,7 +450,9 @@ async function start() {
   });
   remote = new Remote(live, {
     canJoin: () => mediaWanted(),
-    keys: { title: "meeting.media_title", hint: "meeting.media_hint", join: "meeting.media_join", not_ready: "meeting.media_not_ready" },
+    canWatch: () => watchable(),
+    hint: mediaHint,
+    keys: { title: "meeting.live_title", hint: "meeting.media_hint_watch", join: "meeting.media_join", not_ready: "meeting.media_not_ready", watch: "meeting.watch" },
   });
   slot.replaceChildren(remote.card());
   live.connect();

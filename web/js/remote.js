@@ -21,12 +21,17 @@ const REASONS = ["ice_timeout", "ice_failed", "no_media", "negotiation_failed", 
 export class Remote {
   // live: a connection with request() and onRtc (Live, or the voter
   // meeting's). opts.canJoin says whether joining is possible now (by
-  // default: a sitting is open); opts.keys renames the card's strings
-  // (title, hint, join, not_ready) for another page.
+  // default: a sitting is open); opts.canWatch, when given, whether
+  // watching (the program only, receive-only: no camera asked for) is;
+  // opts.keys renames the card's strings (title, hint, join, not_ready,
+  // watch) for another page; opts.hint may return the hint's key instead.
   constructor(live, opts = {}) {
     this.live = live;
     this.canJoin = opts.canJoin || (() => !!(live.state && live.state.open_sitting_id));
-    this.keys = { title: "remote.title", hint: "remote.hint", join: "remote.join", not_ready: "remote.no_sitting", ...(opts.keys || {}) };
+    this.canWatch = opts.canWatch || null;
+    this.hintKey = opts.hint || null;
+    this.watching = false; // in the room to watch only: no camera, no microphone
+    this.keys = { title: "remote.title", hint: "remote.hint", join: "remote.join", not_ready: "remote.no_sitting", watch: "remote.watch", ...(opts.keys || {}) };
     this.phase = "idle"; // idle, joining, in_room (see this.server), left, lost, failed
     this.server = null; // the last rtc.state: {state, on_air, muted, reason}
     this.pc = null;
@@ -61,9 +66,10 @@ export class Remote {
       el("label", { for: "remote-mic", "data-i18n": "remote.microphone" }, t("remote.microphone")), this.mic);
     this.controls = el("div", { class: "row", id: "remote-controls" });
     this.stateLine = el("p", { id: "remote-state", role: "status", "aria-live": "polite" });
+    this.hint = el("p", { class: "hint", id: "remote-hint", "data-i18n": this.keys.hint }, t(this.keys.hint));
     this.root = el("section", { class: "card remote", id: "remote", "aria-labelledby": "remote-h" },
       el("h2", { id: "remote-h", "data-i18n": this.keys.title }, t(this.keys.title)),
-      el("p", { class: "hint", "data-i18n": this.keys.hint }, t(this.keys.hint)),
+      this.hint,
       this.views, this.devices, this.controls, this.stateLine);
   }
 
@@ -79,16 +85,27 @@ export class Remote {
   // page on each change of the session (a sitting opening, the language).
   update() {
     const sitting = this.canJoin();
+    const watchable = !!this.canWatch && this.canWatch() && typeof RTCPeerConnection === "function";
     const supported = typeof RTCPeerConnection === "function" && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
     const b = (id, label, onclick, cls = "") => el("button", { type: "button", id, class: cls, onclick }, label);
+    if (this.hintKey) {
+      const k = this.hintKey();
+      if (this.hint.dataset.i18n !== k || this.hint.textContent !== t(k)) {
+        this.hint.dataset.i18n = k;
+        this.hint.textContent = t(k);
+      }
+    }
+    // A page with watching offers the camera only to whom may use it now.
+    const offerCamera = !this.canWatch || sitting;
     patch(this.controls, [
-      !this.inRoom && !this.stream && supported ? b("remote-test", t("remote.test"), () => this.startMedia().catch(() => {})) : null,
-      !this.inRoom ? el("button", { type: "button", id: "remote-join", class: "big", disabled: !sitting || !supported, onclick: () => this.join() }, t(this.keys.join)) : null,
+      !this.inRoom && watchable ? b("remote-watch", `▶ ${t(this.keys.watch)}`, () => this.watch(), "big primary") : null,
+      !this.inRoom && !this.stream && supported && offerCamera ? b("remote-test", t("remote.test"), () => this.startMedia().catch(() => {})) : null,
+      (!this.inRoom || this.watching) && offerCamera ? el("button", { type: "button", id: "remote-join", class: "big", disabled: !sitting || !supported, onclick: () => this.join() }, t(this.keys.join)) : null,
       this.stream && this.stream.getAudioTracks().length
         ? el("button", { type: "button", id: "remote-mute", "aria-pressed": String(this.micOff), onclick: () => this.setMicOff(!this.micOff) },
           this.micOff ? `🎤 ${t("remote.unmute")}` : `🔇 ${t("remote.mute")}`)
         : null,
-      this.inRoom ? b("remote-leave", t("remote.leave"), () => this.leave(), "big") : null,
+      this.inRoom ? b("remote-leave", t(this.watching ? "remote.stop_watching" : "remote.leave"), () => this.leave(), "big") : null,
     ].filter(Boolean));
     const line = this.stateLine;
     const sv = this.server || {};
@@ -98,7 +115,8 @@ export class Remote {
     line.dataset.muted = String(this.phase === "in_room" && !!sv.muted);
     const parts = [];
     if (!supported) parts.push(el("span", {}, t("remote.unsupported")));
-    else if (state === "idle" && !sitting) parts.push(el("span", {}, t(this.keys.not_ready)));
+    else if (state === "idle" && !sitting && !watchable) parts.push(el("span", {}, t(this.keys.not_ready)));
+    else if (this.watching && state === "connected") parts.push(el("span", { class: "ok" }, t("remote.state.watching")));
     // A camera or microphone problem replaces "not joined"; beside any other state.
     else if (!(state === "idle" && this.problem))
       parts.push(el("span", { class: state === "connected" ? "ok" : ["failed", "closed", "lost"].includes(state) ? "warn" : "" },
@@ -110,6 +128,7 @@ export class Remote {
     // Strings become text nodes first: patch() compares nodes.
     patch(line, Array.from(el("p", {}, parts).childNodes));
     this.views.hidden = !this.stream && !this.inRoom;
+    this.preview.parentElement.hidden = !this.stream; // nothing of ours to preview when watching
     this.devices.hidden = !this.stream;
   }
 
@@ -228,6 +247,8 @@ export class Remote {
   // --- the room ----------------------------------------------------------------------
 
   async join() {
+    // From watching to taking part: out of the room, then in with the camera.
+    if (this.inRoom && this.watching) await this.leave();
     if (this.inRoom) return;
     this.rejoin = false;
     this.phase = "joining";
@@ -265,6 +286,39 @@ export class Remote {
     }
   }
 
+  // Watching only: the program's picture and sound, receive-only, without
+  // asking for a camera or microphone (getUserMedia is never called).
+  async watch() {
+    if (this.inRoom) return;
+    this.rejoin = false;
+    this.watching = true;
+    this.phase = "joining";
+    this.server = null;
+    this.problem = null;
+    this.update();
+    let r;
+    try {
+      r = await this.live.request("rtc.join");
+    } catch (e) {
+      this.watching = false;
+      this.phase = "idle";
+      showError(e);
+      this.update();
+      return;
+    }
+    this.phase = "in_room";
+    this.server = { state: "connecting" };
+    this.update();
+    try {
+      await this.negotiate(r.ice_servers || []);
+    } catch (e) {
+      showError(e && e.message ? e : { message: t("remote.negotiation_error", { name: (e && e.name) || "" }) });
+      this.live.request("rtc.leave").catch(() => {});
+      this.server = { state: "failed", reason: "negotiation_failed" };
+      this.close("failed");
+    }
+  }
+
   async negotiate(iceServers) {
     const pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
@@ -274,7 +328,8 @@ export class Remote {
     this.theirs = [];
     // Sendrecv: the program's sound and picture come back on the same
     // transceivers.
-    for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream);
+    if (this.stream) for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream);
+    else for (const kind of ["audio", "video"]) pc.addTransceiver(kind, { direction: "recvonly" });
     pc.onicecandidate = (ev) => {
       if (pc !== this.pc) return;
       // The end of the candidates is an empty one, sent once.
@@ -362,6 +417,7 @@ export class Remote {
     this.preview.srcObject = null;
     this.program.srcObject = null;
     this.program.controls = false;
+    this.watching = false;
     this.phase = phase;
     this.update();
   }
@@ -370,8 +426,10 @@ export class Remote {
   // us out of the room on the server; once it is back, we join again.
   onLiveStatus(s) {
     if (s === "reconnecting" && this.inRoom) {
-      this.rejoin = true;
+      this.rejoin = this.watching ? "watch" : true;
       this.close("lost");
+    } else if (s === "live" && this.rejoin === "watch" && this.canWatch && this.canWatch()) {
+      this.watch();
     } else if (s === "live" && this.rejoin && this.canJoin()) {
       this.join();
     } else this.update();

@@ -4,6 +4,23 @@ import { el, forgetNonces } from "./live.js";
 import { t, withLang } from "./i18n.js";
 import { showError, showInfo } from "./page.js";
 
+// A code card's QR code opens /delegate/?code=XXXXX-XXXXX. The code is
+// taken out of the address at once, before anything else runs (signed in
+// already or not), so it stays in no history entry, bookmark or shared link;
+// it is single-use and short-lived anyway (docs/security.md).
+const codeFromLink = (() => {
+  try {
+    const u = new URL(location.href);
+    const c = u.searchParams.get("code");
+    if (c === null) return "";
+    u.searchParams.delete("code");
+    history.replaceState(history.state, "", u.pathname + u.search + u.hash);
+    return c.trim().slice(0, 32);
+  } catch (_) {
+    return "";
+  }
+})();
+
 export function signinForm(onDone) {
   const login = el("input", { id: "login", name: "login", autocomplete: "username", required: true });
   const password = el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password" });
@@ -19,6 +36,12 @@ export function signinForm(onDone) {
   code.addEventListener("input", () => {
     login.required = !code.value.trim();
   });
+  if (codeFromLink) {
+    // Filled in from the card's link: one press signs in.
+    code.value = codeFromLink;
+    login.required = false;
+    queueMicrotask(() => form.querySelector("button[type=submit]").focus());
+  }
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = code.value.trim() ? { code: code.value.trim() } : { login: login.value.trim(), password: password.value };
