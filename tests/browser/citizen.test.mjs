@@ -14,7 +14,7 @@
 //   wrong code the same answer as an unknown one, in the page's language.
 // Usage: node citizen.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 // (PL_AGENDA_NUMBERS: the minutes' numbers, in agenda order, as JSON.)
-import { check, openFirstItem, runTest } from "./lib.mjs";
+import { axeCheck, check, openFirstItem, runTest } from "./lib.mjs";
 
 const [base, shots, sid] = process.argv.slice(2);
 const minutesNumbers = JSON.parse(process.env.PL_AGENDA_NUMBERS || "[]");
@@ -56,6 +56,7 @@ await runTest(async (browser) => {
   }
   check(await fits(pub), "the public page fits the phone's width");
   await pub.screenshot({ path: `${shots}/citizen-public-before.png`, fullPage: true });
+  await axeCheck(pub, "public page on a phone, the next sitting announced");
 
   // --- the chair opens the sitting: the livestream plays, muted ---
   const chair = await open(`/chair/?session=${sid}`, { width: 1280, height: 900 });
@@ -78,6 +79,7 @@ await runTest(async (browser) => {
   });
   check(over, "the button is over the picture");
   await pub.screenshot({ path: `${shots}/citizen-public-live.png`, fullPage: true });
+  await axeCheck(pub, "public page on a phone, livestream muted with its unmute button");
   await pub.setViewportSize({ width: 1280, height: 900 });
   await pub.waitForTimeout(300);
   await pub.screenshot({ path: `${shots}/citizen-public-live-desktop.png` });
@@ -140,6 +142,7 @@ await runTest(async (browser) => {
   check(sent.length === 0, "a form with mistakes is not sent");
   check(await arc.evaluate(() => document.activeElement.id) === "p-contact", "the first field to mend has the focus");
   await arc.screenshot({ path: `${shots}/archive-petition-phone-errors.png`, fullPage: true });
+  await axeCheck(arc, "petition form on a phone, with its field messages and counter");
   await arc.fill("#p-contact", "+84 912.345.678");
   await arc.fill("#p-content", "Rác thải tồn đọng ở đầu ngõ 9 tổ dân phố 7 nhiều ngày, đề nghị thu gom.");
   check((await arc.textContent("#count-content")).endsWith("/5000"), "the counter follows");
@@ -162,6 +165,7 @@ await runTest(async (browser) => {
   check(!result.includes("Lê Thị Thu") && !result.includes("912") && !result.includes("Rác thải"), "nobody's name, contact or words");
   check(await fits(arc), "the status page fits the phone");
   await arc.screenshot({ path: `${shots}/citizen-petition-status.png`, fullPage: true });
+  await axeCheck(arc, "petition status page on a phone, a petition found");
   const wrong = lookup.slice(0, -1) + (lookup.endsWith("A") ? "B" : "A");
   await arc.fill("#lookup-code-input", wrong);
   await arc.click("#lookup-go");

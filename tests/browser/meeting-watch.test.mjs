@@ -9,7 +9,7 @@
 // (not black). The camera card's help differs for staff and citizens.
 //
 // Usage: node meeting-watch.test.mjs BASE_URL SCREENSHOT_DIR
-import { check, launch } from "./lib.mjs";
+import { axeCheck, check, launch } from "./lib.mjs";
 
 const [base, shots] = process.argv.slice(2);
 const WAIT = 60000;
@@ -87,6 +87,7 @@ try {
   await mod.waitForSelector('#status[data-state="live"]');
   await mod.goto(`${base}/meeting/`);
   await mod.waitForSelector("#meeting-create");
+  await axeCheck(mod, "voter meetings list, with the staff's form to create one");
   await mod.fill("#new-title", "Tiếp xúc cử tri khu phố 5");
   await mod.fill("#new-location", "Nhà văn hoá khu phố 5");
   await mod.fill("#new-start", "2026-12-20T19:00");
@@ -138,6 +139,8 @@ try {
   check(true, "the watcher sees the admitted citizen's picture");
   await watcher.screenshot({ path: `${shots}/meeting-watcher.png`, fullPage: true });
   await mod.screenshot({ path: `${shots}/meeting-moderator-watching.png`, fullPage: true });
+  await axeCheck(watcher, "voter meeting, a citizen only watching");
+  await axeCheck(mod, "voter meeting, the chair watching without a camera");
   check((await gum(watcher)) === 0, "getUserMedia was never called on the watcher's page");
   check((await gum(mod)) === 0, "nor on the chair's");
   check((await gum(cit)) > 0, "the speaking citizen's camera was asked for");

@@ -84,8 +84,11 @@ class TwoNodesTest(unittest.TestCase):
                 ds = [await client(b, l) for l in logins[1:]]
                 await chair.ok("session.open")
                 await chair.ok("sitting.open", sitting_id=sitting)
-                await chair.ok("agenda.next")
+                item = (await chair.ok("agenda.next"))["seq"]
                 for d in ds:
+                    # As a tablet on B would: act once B has shown the
+                    # session open (A's acknowledgement can come first).
+                    await d.wait_seq(item)
                     await d.ok("attendance.check_in")
                 # The quorum (20 of 30), made up by the secretary on A.
                 sec = await client(a, "thuky")

@@ -12,7 +12,7 @@
 import { Live, patch, ballotNonce, forgetNonces, clock, el, remaining, whoami } from "./live.js";
 import { chooseSession } from "./picker.js";
 import { initPage, showStatus, act, clearMessage, memberName, refusalText, resultView, showInfo, t } from "./page.js";
-import { lang } from "./i18n.js";
+import { lang, withLang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
 import { Remote } from "./remote.js";
 
@@ -183,7 +183,7 @@ function docsCard(active) {
 
 async function loadDocs(sid) {
   try {
-    const r = await fetch(`/api/documents?session_id=${sid}`, { credentials: "same-origin" });
+    const r = await fetch(withLang(`/api/documents?session_id=${sid}`), { credentials: "same-origin" });
     if (!r.ok) return;
     docs = (await r.json()).documents;
     docsFor = sid;

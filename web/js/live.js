@@ -5,7 +5,7 @@
 // The server's remote participation pushes (rtc.answer, rtc.ice, rtc.state:
 // no `re`, no `seq`) go to `onRtc` when a page gives one (js/remote.js).
 
-import { lang as pageLang } from "./i18n.js";
+import { lang as pageLang, withLang } from "./i18n.js";
 
 export class Live {
   constructor(sessionId, { onChange, onStatus, onRtc, lang } = {}) {
@@ -284,7 +284,7 @@ export function apply(s, m) {
 // The sessions this person may see (GET /api/sessions: public ones, and a
 // signed-in member's closed ones), newest first; [] if the list cannot be had.
 export async function listSessions() {
-  const r = await fetch("/api/sessions", { credentials: "same-origin" }).catch(() => null);
+  const r = await fetch(withLang("/api/sessions"), { credentials: "same-origin" }).catch(() => null);
   if (!r || !r.ok) return [];
   return r.json().catch(() => []);
 }
@@ -310,7 +310,7 @@ export async function pickSession(list = null) {
 }
 
 export async function whoami() {
-  const r = await fetch("/api/session", { credentials: "same-origin" });
+  const r = await fetch(withLang("/api/session"), { credentials: "same-origin" });
   return r.ok ? (await r.json()).person : null;
 }
 

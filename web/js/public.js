@@ -6,7 +6,7 @@
 // never restarts.
 import { Live, clock, el, pickSession, remaining } from "./live.js";
 import { initPage, showStatus, memberName, resultView, t } from "./page.js";
-import { lang } from "./i18n.js";
+import { lang, withLang } from "./i18n.js";
 
 const main = document.getElementById("main");
 const media = el("section", { class: "card", id: "media", "aria-labelledby": "media-h" });
@@ -67,7 +67,7 @@ async function loadSchedule(s) {
   const key = (s.sittings || []).map((x) => `${x.id}:${x.state}`).join(",");
   if (key === scheduled) return;
   scheduled = key;
-  const r = await fetch(`/api/public/schedule?session_id=${live.sessionId}`, { cache: "no-store" }).catch(() => null);
+  const r = await fetch(withLang(`/api/public/schedule?session_id=${live.sessionId}`), { cache: "no-store" }).catch(() => null);
   schedule = r && r.ok ? await r.json().catch(() => null) : null;
   nextSitting(live.state);
 }

@@ -242,7 +242,7 @@ function videoLink(href, text) {
 async function minutes(body) {
   const s = session();
   if (!s) return body.replaceChildren(el("p", {}, t("session.none")));
-  const r = await fetch(`/api/minutes?session_id=${s.id}&format=json`, { credentials: "same-origin" });
+  const r = await fetch(withLang(`/api/minutes?session_id=${s.id}&format=json`), { credentials: "same-origin" });
   const m = await r.json();
   if (!r.ok) throw m;
   const hash = r.headers.get("X-Content-SHA256");

@@ -82,7 +82,7 @@ export async function signout() {
 async function showAccessNotices() {
   let out;
   try {
-    const r = await fetch("/api/account/notices", { credentials: "same-origin" });
+    const r = await fetch(withLang("/api/account/notices"), { credentials: "same-origin" });
     if (!r.ok) return;
     out = await r.json();
   } catch {
