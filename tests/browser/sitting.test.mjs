@@ -220,8 +220,20 @@ try {
   await delegates[0].waitForSelector('#status[data-state="reconnecting"]', { timeout: 15000 });
   check(true, "the delegate page shows it is reconnecting");
   await axeCheck(delegates[0], "delegate, reconnecting");
+  // A keyboard user asks to speak while the page reconnects (clicks are
+  // blocked then, keys are not): the page says the request is not sent yet
+  // and sends it once live, where before it went nowhere without a word.
+  await delegates[0].focus("#request");
+  await delegates[0].keyboard.press("Enter");
+  await delegates[0].waitForFunction(() => document.getElementById("message").textContent.includes("trang sẽ tự gửi khi kết nối lại"),
+    null, { timeout: 5000 });
+  check(true, "a request pressed while reconnecting is held, and the page says so");
   await nextLine();
   await delegates[0].waitForSelector('#status[data-state="live"]', { timeout: 30000 });
+  await delegates[0].waitForSelector("#withdraw", { timeout: 30000 });
+  check(true, "once live again, the held request to speak is sent and taken");
+  await delegates[0].click("#withdraw");
+  await delegates[0].waitForSelector("#request");
   await chair.waitForSelector('#status[data-state="live"]', { timeout: 30000 });
   const before = await text(delegates[0], "#active-item");
   await chair.click("#next");

@@ -123,9 +123,16 @@ export class Live {
   }
 
   // Sends a request; resolves with the reply's data, rejects with the error.
+  // A socket that is not open sends nothing: a browser drops what is sent on
+  // a closed one without a word, and the answer would never come. Such a
+  // request fails at once as unsent (act() sends it once the page is live).
   request(type, fields = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+        reject({ code: "disconnected", unsent: true, message: "" });
+        return;
+      }
       this.pending.set(id, { resolve, reject });
       try {
         this.ws.send(JSON.stringify({ type, id, ...fields }));

@@ -112,8 +112,10 @@ export async function act(live, type, fields = {}, opts = {}) {
       return r;
     } catch (e) {
       const unknown = e && (e.code === "outcome_unknown" || e.code === "disconnected");
-      if (unknown && safeToResend(type) && attempt < 5) {
-        showInfo(t("error.checking"));
+      // Never sent (the connection was down): sending it once live is
+      // always safe. Sent but unanswered: only if it can be recognised.
+      if (((e && e.unsent) || (unknown && safeToResend(type))) && attempt < 5) {
+        showInfo(t(e.unsent ? "error.offline_wait" : "error.checking"));
         await live.ready(30000);
         continue;
       }
