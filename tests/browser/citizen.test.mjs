@@ -7,7 +7,7 @@
 // - switched to English, the page's WebSocket is opened again in English
 //   (the server's refusals follow the page, not the browser);
 // - the archive holds on the phone (no horizontal scrolling, fields full
-//   width) and links its open data;
+//   width) and links its open data, as JSON and as CSV;
 // - the petition form: "abc" as a phone refused beside the field, over-long
 //   text counted and refused, never cut; the receipt's lookup code;
 // - the status page: that code shows the status and nobody's details; a
@@ -122,6 +122,11 @@ await runTest(async (browser) => {
   const json = await arc.getAttribute("#open-data-json", "href");
   const data = await arc.evaluate(async (u) => { const r = await fetch(u); return [r.status, r.headers.get("content-type"), (await r.json()).council.slug]; }, json);
   check(data[0] === 200 && data[1].startsWith("application/json") && data[2] === "nhi-chieu", `the open data link gives the archive as JSON (${data})`);
+  for (const [id, head] of [["#open-data-csv-votes", "session_number,"], ["#open-data-csv-petitions", "code,"]]) {
+    const csv = await arc.evaluate(async (u) => { const r = await fetch(u); return [r.status, r.headers.get("content-type"), await r.text()]; },
+      await arc.getAttribute(id, "href"));
+    check(csv[0] === 200 && csv[1].startsWith("text/csv") && csv[2].startsWith(head), `${id}: the archive as CSV too (${csv[0]} ${csv[1]} ${csv[2].slice(0, 40)})`);
+  }
 
   // --- the petition form ---
   const sent = [];
