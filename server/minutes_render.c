@@ -559,3 +559,69 @@ char *pl_minutes_csv(const json_t *rec)
     }
     return g_string_free(out, FALSE);
 }
+
+/* The archive's open data as CSV: what the public archive page shows, and
+ * nothing more (rec_archive answers only published material). Votes carry
+ * their counts, not who voted how (the named lists stay in the JSON, where
+ * the rules made them public); petitions carry no sender's name or contact
+ * (rec_archive never has them). */
+static void archive_votes_csv(GString *out, const json_t *archive)
+{
+    g_string_append(out, "session_number,session_title,question,kind,rule,published_at,"
+                         "threshold,for,against,abstain,cast,outcome\r\n");
+    size_t i, j;
+    const json_t *s, *v;
+    json_array_foreach(json_object_get(archive, "sessions"), i, s)
+    {
+        json_array_foreach(json_object_get(s, "votes"), j, v)
+        {
+            const json_t *r = json_object_get(v, "result");
+            const json_t *passed = json_object_get(r, "passed");
+            num(out, json_object_get(s, "number"), 0);
+            cell(out, str(s, "title"), 0);
+            cell(out, str(v, "question"), 0);
+            cell(out, str(v, "kind"), 0);
+            cell(out, str(v, "rule"), 0);
+            cell(out, str(v, "published_at"), 0);
+            num(out, json_object_get(r, "threshold"), 0);
+            num(out, json_object_get(r, "for"), 0);
+            num(out, json_object_get(r, "against"), 0);
+            num(out, json_object_get(r, "abstain"), 0);
+            num(out, json_object_get(r, "cast"), 0);
+            cell(out,
+                 json_is_boolean(passed) ? (json_is_true(passed) ? "passed" : "not_passed") : "",
+                 1);
+        }
+    }
+}
+
+static void archive_petitions_csv(GString *out, const json_t *archive)
+{
+    g_string_append(out, "code,received_on,area,locality,content,agency,answer,answered_at,"
+                         "published_at,count\r\n");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(archive, "petitions"), i, p)
+    {
+        cell(out, str(p, "code"), 0);
+        cell(out, str(p, "received_on"), 0);
+        cell(out, str(p, "area"), 0);
+        cell(out, str(p, "locality"), 0);
+        cell(out, str(p, "content"), 0);
+        cell(out, str(p, "agency"), 0);
+        cell(out, str(p, "answer"), 0);
+        cell(out, str(p, "answered_at"), 0);
+        cell(out, str(p, "published_at"), 0);
+        num(out, json_object_get(p, "count"), 1);
+    }
+}
+
+char *pl_archive_csv(const json_t *archive, bool petitions)
+{
+    GString *out = g_string_new(NULL);
+    if (petitions)
+        archive_petitions_csv(out, archive);
+    else
+        archive_votes_csv(out, archive);
+    return g_string_free(out, FALSE);
+}

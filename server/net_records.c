@@ -645,16 +645,54 @@ static int dashboard_begin(struct lws *wsi, struct pl_http_req *hr)
                       "SELECT rec_dashboard($1, $2, $3::bigint)::text");
 }
 
+/* The archive as CSV (format=csv): its published votes or its petitions
+ * with published answers (table=votes|petitions), rendered from the same
+ * JSON the page reads, so the two never disagree. */
+static void archive_csv_got(void *user, const PGresult *res, enum pl_err err)
+{
+    struct lws *wsi = user;
+    struct pl_http_req *hr = settled(wsi, res, err);
+    if (!hr)
+        return;
+    bool petitions = json_is_true(json_object_get(hr->api, "petitions"));
+    json_t *archive = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    char *out = pl_archive_csv(archive, petitions);
+    const char *slug =
+        json_string_value(json_object_get(json_object_get(archive, "council"), "slug"));
+    /* Only a plain slug goes inside the quoted file name. */
+    if (slug && strspn(slug, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(slug))
+        slug = NULL;
+    hr->disposition = g_strdup_printf("attachment; filename=\"luu-tru-%s-%s.csv\"",
+                                      slug ? slug : "hdnd", petitions ? "kien-nghi" : "bieu-quyet");
+    json_decref(archive);
+    pl_http_respond(wsi, hr, 200, "text/csv; charset=utf-8", out, strlen(out));
+    g_free(out);
+}
+
 static int archive_begin(struct lws *wsi, struct pl_http_req *hr)
 {
-    char slug[80];
+    /* Each buffer holds any one argument: lws stops at one that does not fit. */
+    char slug[80], fbuf[80], tbuf[80];
     const char *council = arg(wsi, "council", slug, sizeof slug);
     if (!council || !*council)
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_MISSING_FIELD, "council", 0);
+    const char *format = arg(wsi, "format", fbuf, sizeof fbuf);
+    bool csv = format && strcmp(format, "csv") == 0;
+    if (format && !csv && strcmp(format, "json") != 0)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "format", 0);
+    const char *table = csv ? arg(wsi, "table", tbuf, sizeof tbuf) : NULL;
+    if (csv && !table)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_MISSING_FIELD, "table", 0);
+    if (csv && strcmp(table, "votes") != 0 && strcmp(table, "petitions") != 0)
+        return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "table", 0);
     const char *params[1] = {council};
     /* Public and the same for everyone: a proxy may keep it a minute. */
     hr->cache_control = "public, max-age=60";
-    return run(wsi, hr, "SELECT rec_archive($1)::text", 1, params, NULL, NULL, false);
+    if (!csv)
+        return run(wsi, hr, "SELECT rec_archive($1)::text", 1, params, NULL, NULL, false);
+    run_cb(wsi, hr, "SELECT rec_archive($1)::text", 1, params, NULL, NULL, false, archive_csv_got);
+    json_object_set_new(hr->api, "petitions", json_boolean(strcmp(table, "petitions") == 0));
+    return 0;
 }
 
 static int councils_begin(struct lws *wsi, struct pl_http_req *hr)

@@ -7,11 +7,16 @@
 // - switched to English, the page's WebSocket is opened again in English
 //   (the server's refusals follow the page, not the browser);
 // - the archive holds on the phone (no horizontal scrolling, fields full
-//   width) and links its open data;
+//   width) and links its open data, as JSON and as CSV;
 // - the petition form: "abc" as a phone refused beside the field, over-long
 //   text counted and refused, never cut; the receipt's lookup code;
 // - the status page: that code shows the status and nobody's details; a
-//   wrong code the same answer as an unknown one, in the page's language.
+//   wrong code the same answer as an unknown one, in the page's language;
+// - searching the archive for one's own (unpublished) petition number or
+//   lookup code: a pointer to the status page, the code filled in there
+//   (and taken out of the address), not sent until the citizen presses;
+// - locked out after ten misses: how many minutes to wait, beside the field,
+//   and that the council office can help.
 // Usage: node citizen.test.mjs BASE_URL SCREENSHOT_DIR SESSION_ID
 // (PL_AGENDA_NUMBERS: the minutes' numbers, in agenda order, as JSON.)
 import { axeCheck, check, openFirstItem, runTest } from "./lib.mjs";
@@ -117,6 +122,11 @@ await runTest(async (browser) => {
   const json = await arc.getAttribute("#open-data-json", "href");
   const data = await arc.evaluate(async (u) => { const r = await fetch(u); return [r.status, r.headers.get("content-type"), (await r.json()).council.slug]; }, json);
   check(data[0] === 200 && data[1].startsWith("application/json") && data[2] === "nhi-chieu", `the open data link gives the archive as JSON (${data})`);
+  for (const [id, head] of [["#open-data-csv-votes", "session_number,"], ["#open-data-csv-petitions", "code,"]]) {
+    const csv = await arc.evaluate(async (u) => { const r = await fetch(u); return [r.status, r.headers.get("content-type"), await r.text()]; },
+      await arc.getAttribute(id, "href"));
+    check(csv[0] === 200 && csv[1].startsWith("text/csv") && csv[2].startsWith(head), `${id}: the archive as CSV too (${csv[0]} ${csv[1]} ${csv[2].slice(0, 40)})`);
+  }
 
   // --- the petition form ---
   const sent = [];
@@ -183,16 +193,72 @@ await runTest(async (browser) => {
   await arc.fill("#lookup-code-input", wrong);
   await arc.click("#lookup-go");
   await arc.waitForFunction(() => document.getElementById("lookup-err").textContent.includes("No petition"));
+  // --- a citizen searches the archive for their own, unpublished petition ---
+  // The public search does not find it (only published answers are public),
+  // so the page says the query is a petition number and links to the status
+  // page with the code filled in, whatever the results.
+  const srch = await open("/archive/?council=nhi-chieu");
+  await srch.waitForSelector("#search-q");
+  const posted = [];
+  srch.on("request", (r) => { if (r.url().includes("/api/public/petitions/status")) posted.push(r.url()); });
+  for (const query of [lookup.slice(0, 9), ` ${lookup.toLowerCase()} `]) {
+    const want = query.trim().toUpperCase();
+    await srch.fill("#search-q", query);
+    await srch.click("#search-go");
+    await srch.waitForFunction((w) => document.getElementById("search-code-link")?.getAttribute("href").endsWith(`#code=${w}`), want);
+    const listed = await srch.$$eval(".found-petition", (ls) => ls.map((l) => l.textContent));
+    check(!listed.some((l) => l.startsWith(lookup.slice(0, 9))), `the unpublished petition is not listed (${listed.join("; ")})`);
+    const hint = await srch.textContent("#search-code-hint");
+    check(hint.includes("có dạng số kiến nghị") && hint.includes(`Tra cứu tình trạng kiến nghị ${lookup.slice(0, 9)}`),
+      `"${query}": the search says it is a petition number and links to the status page (${hint})`);
+  }
+  await srch.screenshot({ path: `${shots}/archive-search-own-code.png`, fullPage: true });
+  await axeCheck(srch, "archive search for one's own petition code, pointing to the status page");
+  await srch.click("#search-code-link");
+  await srch.waitForSelector("#lookup-form");
+  await srch.waitForSelector("#lookup-prefilled:not([hidden])");
+  check(await srch.inputValue("#lookup-code-input") === lookup, `the status page has the code filled in (${await srch.inputValue("#lookup-code-input")})`);
+  check(!srch.url().includes("code") && !srch.url().includes(lookup.slice(-8)), `and it is gone from the address bar (${srch.url()})`);
+  check(await srch.evaluate(() => document.activeElement.id) === "lookup-code-input", "the field has the focus, to check it");
+  await srch.waitForTimeout(300);
+  check(posted.length === 0, "nothing is looked up until the citizen presses the button");
+  await axeCheck(srch, "petition status page with a code handed over by the archive's search");
+  await srch.click("#lookup-go");
+  await srch.waitForSelector("#lookup-result");
+  check((await srch.textContent("#lookup-result")).includes("Đã tiếp nhận"), "one press: the petition's status");
+  // A bare number handed over: filled in, with a word on the secret part.
+  await srch.goto(`${base}/public/petition/?code=${lookup.slice(0, 9)}`);
+  await srch.waitForSelector("#lookup-prefilled:not([hidden])");
+  check(await srch.inputValue("#lookup-code-input") === lookup.slice(0, 9) && !srch.url().includes("code="), "?code= is taken too, and removed from the address");
+  check((await srch.textContent("#lookup-prefilled")).includes("thêm phần mã bí mật"), "a number alone: asked for the secret part");
+
   // Misses count against the address: the tenth locks it out, and the
-  // server says so in the page's language, not the browser's.
+  // server says so in the page's language, not the browser's: for how long
+  // (Retry-After), beside the field, and that the council office can help.
   let message = "";
+  let refusal = null;
   for (let i = 0; i < 12 && !message.includes("Too many"); i++) {
     await arc.fill("#lookup-code-input", `KN-${String(900000 + i).padStart(6, "0")}-ZZZZZZZZ`);
-    await Promise.all([arc.waitForResponse((r) => r.url().includes("/api/public/petitions/status")), arc.click("#lookup-go")]);
+    [refusal] = await Promise.all([arc.waitForResponse((r) => r.url().includes("/api/public/petitions/status")), arc.click("#lookup-go")]);
     await arc.waitForTimeout(100); // the answer read and shown
     message = await arc.textContent("#message");
   }
-  check(message === "Too many requests; please slow down.", `guessing is locked out, the server's refusal in English (${message})`);
+  const after = Number(refusal.headers()["retry-after"]);
+  const body = await refusal.json();
+  check(refusal.status() === 429 && after > 800 && after <= 900 && body.retry_after === after,
+    `locked out: 429 with Retry-After and retry_after (${refusal.status()} ${after} ${JSON.stringify(body)})`);
+  const wait = await arc.textContent("#lookup-err");
+  check(/Try again in 1[45] min\./.test(wait) && wait.includes("council office"), `beside the field: how long to wait, and the council office (${wait})`);
+  check(message === wait, `the banner says the same, in English (${message})`);
+  await arc.screenshot({ path: `${shots}/citizen-petition-status-locked.png`, fullPage: true });
+  await axeCheck(arc, "petition status page, lookups from this address locked out for a while");
+  await arc.click('nav button[data-lang="vi"]');
+  await arc.waitForSelector("#lookup-form");
+  await arc.fill("#lookup-code-input", lookup);
+  await arc.click("#lookup-go");
+  await arc.waitForFunction(() => document.getElementById("lookup-err").textContent.includes("Thử lại sau"));
+  const viWait = await arc.textContent("#lookup-err");
+  check(/Thử lại sau 1[45] phút\./.test(viWait) && viWait.includes("Văn phòng HĐND"), `in Vietnamese, even for the right code while locked (${viWait})`);
 
   check(problems.length === 0, `no page errors (${problems.join("; ")})`);
 });

@@ -7,6 +7,8 @@ details), the same answer for an unknown code and a wrong secret, misses
 throttled per address; search that finds petitions by code; the public
 sittings' planned times."""
 
+import csv
+import io
 import json
 import re
 import unittest
@@ -182,8 +184,63 @@ class CitizenTest(unittest.TestCase):
         st, r = self.status(code)
         self.assertEqual((st, r["error"]), (429, "rate_limited"))
         self.assertGreater(r["retry_after"], 0)
+        # How long, for the page to say so: the header and the body agree.
+        st, headers, _ = self.c.d.post_json("/api/public/petitions/status", {"code": code},
+                                            headers=self.c.auth(None))
+        wait = int({k.lower(): v for k, v in headers.items()}["retry-after"])
+        self.assertEqual(st, 429)
+        self.assertTrue(800 < wait <= 900, wait)
         self.assertEqual(self.c.q("SELECT count(*) FROM security_event "
                                   "WHERE event = 'petition_lookup_locked'"), "1")
+
+    def test_archive_as_csv(self):
+        """The archive's open data as CSV: the published votes, the petitions
+        whose answer is published (nobody's name or contact; a cell that a
+        spreadsheet would run as a formula is defused); bad asks refused."""
+        ids = []
+        for content in ("=HYPERLINK(\"http://x\") đề nghị sửa cống thoát nước, ngập khi mưa.",
+                        "Đề nghị lắp biển báo, trường học, giờ tan trường đông xe."):
+            st, p = self.post("/api/public/petitions", citizen(
+                name="Võ Thị Lan", contact="lan@example.vn", content=content))
+            self.assertEqual(st, 201, p)
+            ids.append(p)
+        pub = ids[0]
+        self.post("/api/petitions/action", {"id": pub["id"], "action": "assign",
+                  "agency": "UBND phường", "due_on": "2099-01-31"}, login="thuky")
+        self.post("/api/petitions/action", {"id": pub["id"], "action": "answer",
+                  "answer": "Sẽ nạo vét, \"trong\" tháng 7."}, login="thuky")
+        st, _ = self.post("/api/petitions/action", {"id": pub["id"], "action": "publish"},
+                          login="thuky")
+        self.assertEqual(st, 200)
+        base = "/api/public/archive?council=nhi-chieu"
+        st, h, body = self.c.get(base + "&format=csv&table=petitions")
+        self.assertEqual(st, 200, body)
+        self.assertTrue(h["content-type"].startswith("text/csv"), h)
+        self.assertIn('filename="luu-tru-nhi-chieu-kien-nghi.csv"', h["content-disposition"])
+        text = body.decode()
+        rows = list(csv.reader(io.StringIO(text)))
+        self.assertEqual(rows[0][:5], ["code", "received_on", "area", "locality", "content"])
+        mine = [r for r in rows[1:] if r[0] == pub["code"]]
+        self.assertEqual(len(mine), 1, rows)
+        self.assertTrue(mine[0][4].startswith("'=HYPERLINK"), mine[0][4])
+        self.assertEqual(mine[0][6], 'Sẽ nạo vét, "trong" tháng 7.')
+        self.assertNotIn(ids[1]["code"], text)  # not published: not there
+        for private in ("Võ Thị Lan", "lan@example.vn", ids[0]["lookup_code"][10:]):
+            self.assertNotIn(private, text)
+        # The same petitions as the JSON the page reads.
+        st, a = self.c.get_json(base)
+        self.assertEqual([r[0] for r in rows[1:]], [x["code"] for x in a["petitions"]])
+        st, h, body = self.c.get(base + "&format=csv&table=votes")
+        self.assertEqual(st, 200, body)
+        rows = list(csv.reader(io.StringIO(body.decode())))
+        self.assertEqual(rows[0][:3], ["session_number", "session_title", "question"])
+        self.assertEqual([r[2] for r in rows[1:]],
+                         [v["question"] for s in a["sessions"] for v in s["votes"]])
+        for ask, err in (("&format=csv", ("missing_field", "table")),
+                         ("&format=csv&table=people", ("bad_field", "table")),
+                         ("&format=xml", ("bad_field", "format"))):
+            st, r = self.c.get_json(base + ask)
+            self.assertEqual((st, r["error"], r["field"]), (400,) + err, ask)
 
     def test_search_finds_codes(self):
         st, p = self.post("/api/public/petitions", citizen(

@@ -186,6 +186,27 @@ function marked(snippet) {
     (part.startsWith("<b>") ? el("mark", {}, part.slice(3, -4)) : part));
 }
 
+// A search for a petition's number or lookup code (KN-000123, with or
+// without its secret part): the public search finds only petitions whose
+// answer is published, so a citizen looking for their own gets no result.
+// Point them to the status page instead. The hint is the same whatever the
+// results are, so it says nothing about unpublished petitions. The code
+// goes in the link's fragment, which the browser never sends to a server.
+export function petitionCode(s) {
+  const v = s.replace(/\s+/g, "").toUpperCase();
+  const m = /^KN-?(\d{6})(-[0-9A-Z]{4,20})?$/.exec(v);
+  return m ? `KN-${m[1]}${m[2] || ""}` : null;
+}
+
+function codeHint(query) {
+  const code = petitionCode(query);
+  if (!code) return null;
+  return el("div", { class: "found", id: "search-code-hint" },
+    el("p", {}, t("archive.code_hint", { q: code })),
+    el("p", {}, el("a", { href: `/public/petition/#code=${encodeURIComponent(code)}`, id: "search-code-link" },
+      t("archive.code_link", { code: code.slice(0, 9) }))));
+}
+
 function searchBox() {
   const q = el("input", { id: "search-q", type: "search", maxlength: 200, placeholder: t("archive.search_hint") });
   const out = el("div", { id: "search-results", "aria-live": "polite" });
@@ -200,7 +221,7 @@ function searchBox() {
         ? el("section", { class: "found", id: `found-${kind}` }, el("h3", {}, t(`archive.group.${kind}`)),
           el("ul", { class: "plain" }, list.map(item)))
         : null);
-      out.replaceChildren(...[el("p", {}, t("archive.found", { n })),
+      out.replaceChildren(...[el("p", {}, t("archive.found", { n })), codeHint(q.value),
         group("documents", r.documents, (d) => el("li", {}, el("a", { href: d.url, target: "_blank", rel: "noopener" }, d.title))),
         group("minutes", r.minutes, (m) => el("li", {},
           el("a", { href: `/api/minutes?session_id=${m.session_id}&format=html`, target: "_blank", rel: "noopener" }, m.title),
@@ -250,6 +271,9 @@ function openData() {
     el("p", { class: "hint" }, t("archive.open_data_help")),
     el("ul", { class: "plain" },
       el("li", {}, el("a", { href: json, type: "application/json", id: "open-data-json" }, t("archive.open_data_json"))),
+      // The same, as tables a spreadsheet opens (no one's name or contact).
+      el("li", {}, el("a", { href: `${json}&format=csv&table=votes`, type: "text/csv", id: "open-data-csv-votes" }, t("archive.open_data_csv_votes"))),
+      el("li", {}, el("a", { href: `${json}&format=csv&table=petitions`, type: "text/csv", id: "open-data-csv-petitions" }, t("archive.open_data_csv_petitions"))),
       el("li", {}, el("a", { href: "/api/public/councils", type: "application/json" }, t("archive.open_data_councils"))),
       el("li", {}, t("archive.open_data_minutes"))));
 }

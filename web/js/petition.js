@@ -8,6 +8,31 @@ import { clearMessage, initPage, postJSON, showError, t } from "./page.js";
 
 const main = document.getElementById("main");
 let last = null; // the last answer, redrawn in a new language
+let given = takeCode(); // a code handed over by a link, filled in once
+
+// A code handed over in the address (#code=…, as the archive's search links
+// it, or ?code=…): taken out of the address bar at once (replaceState), so it
+// is not left in the history or on the screen to be photographed. It is only
+// filled in, never sent: a link anyone made could otherwise spend this
+// address's allowance of misses (and lock it out) without the citizen
+// pressing anything; one press of the button is little to ask.
+function takeCode() {
+  const query = new URLSearchParams(location.search);
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const code = hash.get("code") || query.get("code");
+  if (!query.has("code") && !hash.has("code")) return null;
+  query.delete("code");
+  const rest = query.toString();
+  history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : ""));
+  // Only the characters a code has, and no more than one could be long.
+  const v = (code || "").replace(/[^0-9A-Za-z-]/g, "").toUpperCase().slice(0, 40);
+  return v || null;
+}
+
+// How long a locked-out address waits, in whole minutes (at least one).
+function minutes(seconds) {
+  return Math.max(1, Math.ceil((Number(seconds) || 0) / 60));
+}
 
 function day(iso) {
   if (!iso) return null;
@@ -38,9 +63,12 @@ function render() {
     required: true, "aria-describedby": "lookup-err lookup-hint" });
   const err = el("span", { class: "field-error", id: "lookup-err", "aria-live": "polite" });
   const out = el("div", { id: "lookup-out" }, last ? view(last) : null);
+  const prefill = el("p", { class: "hint", id: "lookup-prefilled", hidden: true });
   const form = el("form", { class: "card edit", id: "lookup-form", "aria-labelledby": "lookup-h", novalidate: true, onsubmit: async (ev) => {
     ev.preventDefault();
     clearMessage();
+    given = null; // sent: a new language no longer brings the handed-over code back
+    prefill.hidden = true;
     err.textContent = "";
     code.removeAttribute("aria-invalid");
     const v = code.value.replace(/\s+/g, "");
@@ -64,15 +92,27 @@ function render() {
         err.textContent = t("lookup.err.not_found");
         code.setAttribute("aria-invalid", "true");
         showError({ ...e, message: t("lookup.err.not_found") });
+      } else if (e.error === "rate_limited") {
+        // Too many misses from this address: how long to wait, and the
+        // other way to the answer (the council office), beside the field.
+        const m = t("lookup.err.rate_limited", { n: minutes(e.retry_after) });
+        err.textContent = m;
+        showError({ ...e, message: m });
       } else {
-        showError(e); // e.g. rate_limited, in the page's language (?lang=)
+        showError(e); // in the page's language (?lang=)
       }
     }
   } },
   el("h2", { id: "lookup-h" }, t("lookup.title")),
   el("p", { class: "hint", id: "lookup-hint" }, t("lookup.help")),
+  prefill,
   el("div", { class: "form-field" }, el("label", { for: "lookup-code-input" }, t("lookup.code_label")), code, err),
   el("button", { type: "submit", class: "primary big", id: "lookup-go" }, t("lookup.go")));
+  if (given) {
+    code.value = given;
+    prefill.textContent = t(/^KN-\d{6}-/.test(given) ? "lookup.prefilled" : "lookup.prefilled_partial");
+    prefill.hidden = false;
+  }
   main.replaceChildren(form, out,
     el("p", {}, el("a", { href: "/archive/" }, t("lookup.to_archive"))));
 }
@@ -82,6 +122,7 @@ async function start() {
   document.getElementById("status")?.remove();
   document.body.dataset.live = "yes";
   render();
+  if (given) document.getElementById("lookup-code-input").focus(); // to check it, or add the secret part
 }
 
 window.addEventListener("plenum:lang", render);
