@@ -135,13 +135,13 @@ class ImportTest(unittest.TestCase):
         st, out = self.post("/api/admin/import", {"council_id": self.council, "csv": bad})
         self.assertEqual(st, 400, out)
         got = [(r["row"], r["field"], r["error"]) for r in out["rows"]]
-        self.assertEqual(got, [(2, "email", "bad_field"),
-                               (3, "email", "bad_field"), (3, "phone", "bad_field"),
+        self.assertEqual(got, [(2, "email", "bad_email"),
+                               (3, "email", "bad_email"), (3, "phone", "bad_phone"),
                                (4, "seat_no", "duplicate"),
                                (6, "login", "duplicate"),
-                               (8, "email", "bad_field"),
+                               (8, "email", "bad_email"),
                                (9, "seat_no", "duplicate")])
-        self.assertEqual((out["row"], out["field"], out["error"]), (2, "email", "bad_field"))
+        self.assertEqual((out["row"], out["field"], out["error"]), (2, "email", "bad_email"))
         self.assertEqual(q("SELECT count(*) FROM person"), before)
         # Fixed, the same file goes in at once: no second round of refusals.
         good = bad.replace("khong-phai-thu", "").replace(",sai,abc", ",,") \
