@@ -68,6 +68,11 @@ try {
   // state is in its line (issue 22).
   await cit.waitForFunction(() => document.querySelector("#status").dataset.state === "live");
   check((await text(cit, "#status")) === "Đã kết nối", "the badge says connected, not live");
+  // No name: said beside the field, which gets the focus.
+  await cit.click("#guest-form button[type=submit]");
+  await cit.waitForFunction(() => document.querySelector("#guest-name-err").textContent !== "");
+  check((await text(cit, "#guest-name-err")) === "Vui lòng nhập họ và tên." && (await cit.getAttribute("#guest-name", "aria-invalid")) === "true" &&
+    (await cit.evaluate(() => document.activeElement.id)) === "guest-name", "a missing name is said beside its field");
   await cit.fill("#guest-name", "Nguyễn Thị Hoa");
   // A phone that is not one is said beside the field, before sending
   // (issue 22: "123456" was taken, "abc" refused with no field named).

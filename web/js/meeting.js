@@ -262,7 +262,9 @@ function signInForm(s) {
     signInForm.cached.button.disabled = s.state === "closed";
     return signInForm.cached.form;
   }
-  const name = el("input", { id: "guest-name", name: "name", autocomplete: "name", required: true, maxlength: 100 });
+  const name = el("input", { id: "guest-name", name: "name", autocomplete: "name", required: true, maxlength: 100,
+    "aria-describedby": "guest-name-err", "aria-invalid": "false" });
+  const nameErr = el("span", { class: "field-error", id: "guest-name-err", "aria-live": "polite" });
   const phone = el("input", { id: "guest-phone", name: "phone", type: "tel", autocomplete: "tel", maxlength: 21,
     "aria-describedby": "guest-phone-err guest-phone-hint", "aria-invalid": "false" });
   const phoneErr = el("span", { class: "field-error", id: "guest-phone-err", "aria-live": "polite" });
@@ -270,7 +272,7 @@ function signInForm(s) {
   const form = el("form", { class: "card signin", id: "guest-form", "aria-labelledby": "guest-h", "data-keep": "", novalidate: true },
     el("h2", { id: "guest-h" }, t("meeting.join_title")),
     el("p", { class: "hint" }, t("meeting.join_hint")),
-    el("label", { for: "guest-name" }, t("meeting.name")), name,
+    el("label", { for: "guest-name" }, t("meeting.name")), name, nameErr,
     el("label", { for: "guest-phone" }, t("meeting.phone")), phone, phoneErr,
     el("p", { class: "hint", id: "guest-phone-hint" }, t("meeting.phone_hint")),
     button);
@@ -282,10 +284,8 @@ function signInForm(s) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     clearMessage();
-    if (!name.value.trim()) {
-      name.focus();
-      return showError({ message: t("meeting.err.name.missing_field") });
-    }
+    showField(name, nameErr, name.value.trim() ? null : "missing_field");
+    if (!name.value.trim()) return name.focus();
     if (phone.value.trim() && !phoneOk(phone.value)) {
       showField(phone, phoneErr, "bad_phone");
       phone.focus(); // the field to mend, its message read out
@@ -296,9 +296,10 @@ function signInForm(s) {
       showField(phone, phoneErr, null);
       signInForm.cached = null; // signed in: a fresh form next time
     } catch (e) {
-      if (e && e.field === "phone") {
-        showField(phone, phoneErr, e.code);
-        phone.focus();
+      const input = e && { name, phone }[e.field];
+      if (input) {
+        showField(input, input === name ? nameErr : phoneErr, e.code);
+        input.focus();
       } else showError(e);
     }
   });
