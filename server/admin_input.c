@@ -10,6 +10,7 @@
 
 #include "csv.h"
 #include "media.h"
+#include "records_input.h"
 
 static const char *const roles[] = {"chair", "vice_chair", "secretary", "delegate", "staff"};
 
@@ -54,20 +55,16 @@ static bool valid_text(const char *s, long lo, long hi)
     return n >= lo && n <= hi;
 }
 
+/* Contacts follow the citizens' archive rules (records_input.c), so an
+ * address or number imported here is one mail or a call can reach. */
 static bool valid_email(const char *s)
 {
-    const char *at = strchr(s, '@');
-    return strlen(s) <= 254 && at && at != s && at[1] && !strchr(s, ' ') && valid_text(s, 3, 254);
+    return pl_rec_email_ok(s) != 0;
 }
 
 static bool valid_phone(const char *s)
 {
-    if (strlen(s) > 32)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!isdigit((unsigned char)*p) && !strchr("+ -().", *p))
-            return false;
-    return true;
+    return pl_rec_phone_ok(s) != 0;
 }
 
 /* YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or +HH:MM: what both GLib and
@@ -155,6 +152,11 @@ enum pl_err pl_admin_check_person(const json_t *doc, bool in_csv, const char **f
             ok = opt_text(v, valid_phone);
         else
             return PL_ERR_UNKNOWN_FIELD;
+        /* Their own codes: the admin page says what a valid one looks like. */
+        if (!ok && strcmp(key, "email") == 0)
+            return PL_ERR_BAD_EMAIL;
+        if (!ok && strcmp(key, "phone") == 0)
+            return PL_ERR_BAD_PHONE;
         if (!ok)
             return PL_ERR_BAD_FIELD;
     }

@@ -12,6 +12,7 @@
 
 #include "hub.h"
 #include "log.h"
+#include "proto.h"
 #include "rate_limit.h"
 #include "records_input.h"
 #include "rtc.h"
@@ -368,18 +369,24 @@ static struct pending *pending_new(struct pl_meetings *m, struct pl_client *c, c
 }
 
 /* Runs meeting_do for p (which the callback frees). requester 0: none. */
-static void run_do(struct pending *p, int64_t requester, bool admin, const char *hash, json_t *doc,
-                   pl_store_cb cb)
+/* query: meeting_do's call, or a wrapper of it taking the same parameters. */
+static void run_sql(struct pending *p, const char *query, int64_t requester, bool admin,
+                    const char *hash, json_t *doc, pl_store_cb cb)
 {
     char who[24];
     snprintf(who, sizeof who, "%lld", (long long)requester);
     char *d = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     const char *params[4] = {requester ? who : NULL, admin ? "t" : "f", hash, d};
-    p->handle = pl_store_query(p->m->store,
-                               "SELECT meeting_do($1::bigint, $2::boolean, $3, $4::jsonb)::text", 4,
-                               params, DB_TIMEOUT_MS, cb, p);
+    p->handle = pl_store_query(p->m->store, query, 4, params, DB_TIMEOUT_MS, cb, p);
     free(d);
+}
+
+static void run_do(struct pending *p, int64_t requester, bool admin, const char *hash, json_t *doc,
+                   pl_store_cb cb)
+{
+    run_sql(p, "SELECT meeting_do($1::bigint, $2::boolean, $3, $4::jsonb)::text", requester, admin,
+            hash, doc, cb);
 }
 
 /* A citizen's place is given up in the record (guest.left); nobody waits
@@ -527,20 +534,6 @@ static bool text_ok(const char *s, long min, long max)
     return ok;
 }
 
-static bool phone_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 6 || n > 21)
-        return false;
-    const char *q = s[0] == '+' ? s + 1 : s;
-    if (!g_ascii_isdigit(*q))
-        return false;
-    for (; *q; q++)
-        if (!g_ascii_isdigit(*q) && !strchr(" .-", *q))
-            return false;
-    return n - (s[0] == '+') <= 20;
-}
-
 static bool any_pending_join(const struct pl_meetings *m, const struct pl_client *c)
 {
     for (GList *l = m->pending; l; l = l->next) {
@@ -574,8 +567,10 @@ static void join(struct pl_meetings *m, struct pl_client *c, const struct pl_req
         pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "name", NULL);
         return;
     }
-    if (phone && *phone && !phone_ok(phone)) {
-        pl_client_refuse(c, req->id, PL_ERR_BAD_FIELD, "phone", NULL);
+    /* The archive's rule (a Vietnamese number), so a phone taken here is
+     * one the council can call back and one a petition's contact accepts. */
+    if (phone && *phone && !pl_rec_phone_ok(phone)) {
+        pl_client_refuse(c, req->id, PL_ERR_BAD_PHONE, "phone", NULL);
         return;
     }
     if (token && !token_ok(token)) {
@@ -697,6 +692,36 @@ static void create(struct pl_meetings *m, struct pl_client *c, const struct pl_r
     run_do(p, c->who->person_id, c->who->is_admin, NULL, doc, done);
 }
 
+/* The first problem pl_rec_check found, with its own code (too_long with
+ * the limit, bad_phone, bad_email) so the page says it beside the field. */
+static void refuse_problem(struct pl_client *c, const json_t *re, const json_t *first)
+{
+    const char *e = json_string_value(json_object_get(first, "error"));
+    const char *field = json_string_value(json_object_get(first, "field"));
+    enum pl_err err = PL_ERR_BAD_FIELD;
+    if (e && strcmp(e, "missing_field") == 0)
+        err = PL_ERR_MISSING_FIELD;
+    else if (e && strcmp(e, "too_long") == 0)
+        err = PL_ERR_TOO_LONG;
+    else if (e && strcmp(e, "bad_phone") == 0)
+        err = PL_ERR_BAD_PHONE;
+    else if (e && strcmp(e, "bad_email") == 0)
+        err = PL_ERR_BAD_EMAIL;
+    const json_t *max = json_object_get(first, "max");
+    if (!c || !json_is_integer(max)) {
+        pl_client_refuse(c, re, err, field, NULL);
+        return;
+    }
+    char *text = pl_proto_encode_error(re, err, field, c->lang);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!o)
+        return;
+    json_object_set(o, "max", (json_t *)max);
+    pl_client_send_text(c, json_dumps(o, JSON_COMPACT));
+    json_decref(o);
+}
+
 static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)
 {
     struct pl_mseat *s = c->meeting;
@@ -705,12 +730,7 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
     json_object_del(doc, "id");
     json_t *problems = pl_rec_check(PL_REC_PETITION_MEETING, doc);
     if (problems) {
-        json_t *first = json_array_get(problems, 0);
-        const char *e = json_string_value(json_object_get(first, "error"));
-        pl_client_refuse(c, req->id,
-                         e && strcmp(e, "missing_field") == 0 ? PL_ERR_MISSING_FIELD
-                                                              : PL_ERR_BAD_FIELD,
-                         json_string_value(json_object_get(first, "field")), NULL);
+        refuse_problem(c, req->id, json_array_get(problems, 0));
         json_decref(problems);
         json_decref(doc);
         return;
@@ -737,7 +757,11 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
     json_object_set_new(doc, "meeting_id", json_integer(s->room->id));
     struct pending *p = pending_new(m, c, req->id, req->type_name, s->room->id);
     g_strlcpy(p->address, address, sizeof p->address);
-    run_do(p, 0, false, s->token_hash, doc, done);
+    /* The citizen's lookup code comes with the answer, as on the public form. */
+    run_sql(
+        p,
+        "SELECT meeting_petition_lookup(meeting_do($1::bigint, $2::boolean, $3, $4::jsonb))::text",
+        0, false, s->token_hash, doc, done);
 }
 
 void pl_meetings_request(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)

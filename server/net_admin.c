@@ -259,6 +259,10 @@ static const struct {
     {"standing_too_high", PL_ERR_STANDING, 403},
     {"other_council", PL_ERR_OTHER_COUNCIL, 403},
     {"needs_reset", PL_ERR_NEEDS_RESET, 403},
+    /* A CSV row's contact refused by the checks in admin_input.c, passed
+     * through admin_import_all with the rows the database refused. */
+    {"bad_email", PL_ERR_BAD_EMAIL, 400},
+    {"bad_phone", PL_ERR_BAD_PHONE, 400},
 };
 
 /* Answers a failed admin or records statement: a refusal raised by

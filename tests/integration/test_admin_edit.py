@@ -97,7 +97,11 @@ class AdminEditTest(unittest.TestCase):
                 ({"council_id": self.council, "login": "Bad Login", "name": "X",
                   "role": "delegate"}, "bad_field", "login"),
                 ({"council_id": self.council, "person_id": 1, "email": "no-at"},
-                 "bad_field", "email"),
+                 "bad_email", "email"),
+                ({"council_id": self.council, "person_id": 1, "email": "a@b"},
+                 "bad_email", "email"),
+                ({"council_id": self.council, "person_id": 1, "phone": "0912"},
+                 "bad_phone", "phone"),
                 ({"council_id": self.council, "person_id": 1, "role": "president"},
                  "bad_field", "role"),
                 ({"council_id": self.council, "person_id": 1, "seat_no": 0},
@@ -189,7 +193,7 @@ class AdminEditTest(unittest.TestCase):
         self.assertEqual(st, 400, out)
         self.assertEqual([(r["row"], r["field"], r["error"]) for r in out["rows"]],
                          [(3, "login", "bad_field"), (4, "seat_no", "duplicate"),
-                          (5, "role", "bad_field"), (6, "email", "bad_field")])
+                          (5, "role", "bad_field"), (6, "email", "bad_email")])
         self.assertEqual(out["rows"][0]["value"], "Nhap 02")  # the cell, to find it
         st, out = self.imp(self.sec, "login,name\nx1,X\n")
         self.assertEqual((st, out["error"], out["field"]), (400, "missing_field", "role"))

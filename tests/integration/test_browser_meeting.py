@@ -33,6 +33,9 @@ class MeetingBrowserTest(unittest.TestCase):
                           f"|| locality FROM petition WHERE 'KN-' || lpad(id::text, 6, '0') = '{code}'",
                           db)
             self.assertEqual(row, "meeting|Nguyễn Thị Hoa|0912 345 678|transport|Khu phố 3")
+            # The lookup code shown on the page finds the petition.
+            lookup = re.search(r"^LOOKUP (\S+)$", r.stdout, re.M).group(1)
+            self.assertEqual(pg.psql(f"SELECT rec_petition_status('{lookup}')->>'code'", db), code)
             names = pg.psql("SELECT string_agg(name, ',' ORDER BY seq) FROM meeting_event "
                             f"WHERE meeting_id = {mid}", db)
             self.assertEqual(names, "meeting.opened,guest.joined,hand.raised,guest.admitted,"

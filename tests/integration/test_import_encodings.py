@@ -131,25 +131,28 @@ class ImportTest(unittest.TestCase):
                "lap,Lặp Hai,delegate,54,,\n"                           # 6: login twice in the file
                "nguoingoai,Người Ngoài,staff,,,\n"                     # 7: fine
                "ghesai,Ghế Sai,delegate,55,sai,\n"                     # 8: email, and
-               "ghetrung2,Ghế Trùng Hai,delegate,1,,\n")               # 9: seat 1 taken
+               "ghetrung2,Ghế Trùng Hai,delegate,1,,\n"                # 9: seat 1 taken
+               "ngan,Số Ngắn,staff,,a@b,0912\n")                    # 10: neither is a contact
         st, out = self.post("/api/admin/import", {"council_id": self.council, "csv": bad})
         self.assertEqual(st, 400, out)
         got = [(r["row"], r["field"], r["error"]) for r in out["rows"]]
-        self.assertEqual(got, [(2, "email", "bad_field"),
-                               (3, "email", "bad_field"), (3, "phone", "bad_field"),
+        self.assertEqual(got, [(2, "email", "bad_email"),
+                               (3, "email", "bad_email"), (3, "phone", "bad_phone"),
                                (4, "seat_no", "duplicate"),
                                (6, "login", "duplicate"),
-                               (8, "email", "bad_field"),
-                               (9, "seat_no", "duplicate")])
-        self.assertEqual((out["row"], out["field"], out["error"]), (2, "email", "bad_field"))
+                               (8, "email", "bad_email"),
+                               (9, "seat_no", "duplicate"),
+                               (10, "email", "bad_email"), (10, "phone", "bad_phone")])
+        self.assertEqual((out["row"], out["field"], out["error"]), (2, "email", "bad_email"))
         self.assertEqual(q("SELECT count(*) FROM person"), before)
         # Fixed, the same file goes in at once: no second round of refusals.
         good = bad.replace("khong-phai-thu", "").replace(",sai,abc", ",,") \
             .replace("Ghế Trùng,delegate,2", "Ghế Trùng,delegate,56") \
             .replace("lap,Lặp Hai", "lap2,Lặp Hai").replace("55,sai", "55,") \
-            .replace("Trùng Hai,delegate,1", "Trùng Hai,delegate,57")
+            .replace("Trùng Hai,delegate,1", "Trùng Hai,delegate,57") \
+            .replace(",a@b,0912", ",ngan@example.vn,0912 345 678")
         st, out = self.post("/api/admin/import", {"council_id": self.council, "csv": good})
-        self.assertEqual((st, out), (200, {"created": 8, "updated": 0}))
+        self.assertEqual((st, out), (200, {"created": 9, "updated": 0}))
 
 
 if __name__ == "__main__":

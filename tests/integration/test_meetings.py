@@ -138,8 +138,15 @@ class MeetingTest(unittest.TestCase):
         text = "Đề nghị sửa chữa đèn chiếu sáng trên đường Lê Lợi, tối nay vẫn hỏng."
         p = await a.ok("meeting.petition", content=text, area="transport")
         self.assertTrue(p["code"].startswith("KN-"), p)
+        # A lookup code as on the public form (issue 22), for the citizen only.
+        self.assertRegex(p["lookup_code"], "^" + p["code"] + "-[0-9A-Z]{8}$")
         ev = await wait_event(mod, "petition.received", guest_id=ga)
         self.assertEqual(ev["data"]["code"], p["code"])
+        self.assertNotIn("lookup_code", json.dumps(ev))
+        self.assertNotIn(p["lookup_code"].split("-")[2], json.dumps(mod.events))
+        st, _, pub = self.d.post_json("/api/public/petitions/status",
+                                      {"code": p["lookup_code"]})
+        self.assertEqual((st, pub.get("code")), (200, p["code"]), pub)
         row = self.sql(f"SELECT source || '|' || name || '|' || contact || '|' || meeting || '|' "
                        f"|| locality || '|' || area FROM petition WHERE id = {p['petition_id']}")
         self.assertEqual(row, "meeting|Nguyễn Thị Hoa|+84 912 345 678|Tiếp xúc cử tri phường "
@@ -220,8 +227,13 @@ class MeetingTest(unittest.TestCase):
                 ({"meeting_id": mid, "name": " Hoa"}, ("bad_field", "name")),
                 ({"meeting_id": mid, "name": "a\u0007b"}, ("bad_field", "name")),
                 ({"meeting_id": mid, "name": "x" * 101}, ("bad_field", "name")),
-                ({"meeting_id": mid, "name": "Hoa", "phone": "abc"}, ("bad_field", "phone")),
+                ({"meeting_id": mid, "name": "Hoa", "phone": "abc"}, ("bad_phone", "phone")),
+                # Longer than the frame's field allows: refused as a shape.
                 ({"meeting_id": mid, "name": "Hoa", "phone": "1" * 40}, ("bad_field", "phone")),
+                # Six digits were taken before (issue 22): not a number to call.
+                ({"meeting_id": mid, "name": "Hoa", "phone": "123456"}, ("bad_phone", "phone")),
+                ({"meeting_id": mid, "name": "Hoa", "phone": "0012 345 678"},
+                 ("bad_phone", "phone")),
                 ({"meeting_id": mid, "token": "zz"}, ("bad_field", "token")),
                 ({"meeting_id": mid, "phone": "0912345678"}, ("missing_field", "name")),
                 ({"meeting_id": mid, "token": "0" * 64}, ("missing_field", "name")),
@@ -267,12 +279,15 @@ class MeetingTest(unittest.TestCase):
                 ({"content": "Nội dung đủ dài để ghi nhận.", "area": "space"},
                  ("bad_field", "area")),
                 ({"content": "Nội dung đủ dài để ghi nhận.", "locality": "x" * 201},
-                 ("bad_field", "locality")),
+                 ("too_long", "locality")),
+                ({"content": "Đ" * 5001}, ("too_long", "content")),
                 ({"content": "Nội dung đủ dài để ghi nhận.", "name": "Someone else"},
                  ("unknown_field", "name")),
                 ({"content": 5}, ("bad_field", "content"))):
             r = await g.ask("meeting.petition", **fields)
             self.assertEqual((r["code"], r.get("field")), want, fields)
+            if want[0] == "too_long":  # the limit, for the page to say
+                self.assertEqual(r["max"], 5000 if want[1] == "content" else 200, r)
         for fields, want in (({"guest_id": 999999}, ("not_found", "guest_id")),
                              ({}, ("missing_field", "guest_id"))):
             r = await mod.ask("meeting.admit", **fields)

@@ -10,9 +10,15 @@
 // after a reload or a dropped connection) is kept for this tab in
 // sessionStorage.
 import { Live, el, patch } from "./live.js";
-import { lang } from "./i18n.js";
+import { phoneOk } from "./fields.js";
+import { has, lang } from "./i18n.js";
 import { act as pageAct, clearMessage, getJSON, initPage, showError, showInfo, showStatus, t } from "./page.js";
 import { Remote } from "./remote.js";
+import { signinForm } from "./signin.js";
+
+// The petition's limits, as the server's (server/records_input.c): text
+// over them is refused with too_long, never cut.
+const LIMITS = { content: 5000, locality: 200 };
 
 const AREAS = ["land", "construction", "transport", "environment", "health", "education", "social", "security", "economy", "administration", "other"];
 
@@ -237,25 +243,67 @@ function act(type, fields = {}) {
   return pageAct(live, type, fields);
 }
 
+// A field's message beside it (aria-invalid, read out through
+// aria-describedby): the page's own words for the code if it has them.
+function fieldMessage(field, code, vars = {}) {
+  const own = `meeting.err.${field}.${code}`;
+  return has(own) ? t(own, vars) : t(`records.err.${code}`, vars);
+}
+
+function showField(input, error, code, vars) {
+  error.textContent = code ? fieldMessage(input.name, code, vars) : "";
+  input.setAttribute("aria-invalid", code ? "true" : "false");
+}
+
+// Kept across redraws like the petition form: what is typed and the
+// message beside a field stay while the page redraws.
 function signInForm(s) {
-  const name = el("input", { id: "guest-name", name: "name", autocomplete: "name", required: true, maxlength: 100 });
-  const phone = el("input", { id: "guest-phone", name: "phone", type: "tel", autocomplete: "tel", maxlength: 21 });
-  const form = el("form", { class: "card signin", id: "guest-form", "aria-labelledby": "guest-h" },
+  if (signInForm.cached) {
+    signInForm.cached.button.disabled = s.state === "closed";
+    return signInForm.cached.form;
+  }
+  const name = el("input", { id: "guest-name", name: "name", autocomplete: "name", required: true, maxlength: 100,
+    "aria-describedby": "guest-name-err", "aria-invalid": "false" });
+  const nameErr = el("span", { class: "field-error", id: "guest-name-err", "aria-live": "polite" });
+  const phone = el("input", { id: "guest-phone", name: "phone", type: "tel", autocomplete: "tel", maxlength: 21,
+    "aria-describedby": "guest-phone-err guest-phone-hint", "aria-invalid": "false" });
+  const phoneErr = el("span", { class: "field-error", id: "guest-phone-err", "aria-live": "polite" });
+  const button = el("button", { type: "submit", class: "big primary", disabled: s.state === "closed" }, t("meeting.join"));
+  const form = el("form", { class: "card signin", id: "guest-form", "aria-labelledby": "guest-h", "data-keep": "", novalidate: true },
     el("h2", { id: "guest-h" }, t("meeting.join_title")),
     el("p", { class: "hint" }, t("meeting.join_hint")),
-    el("label", { for: "guest-name" }, t("meeting.name")), name,
-    el("label", { for: "guest-phone" }, t("meeting.phone")), phone,
-    el("p", { class: "hint" }, t("meeting.phone_hint")),
-    el("button", { type: "submit", class: "big primary", disabled: s.state === "closed" }, t("meeting.join")));
+    el("label", { for: "guest-name" }, t("meeting.name")), name, nameErr,
+    el("label", { for: "guest-phone" }, t("meeting.phone")), phone, phoneErr,
+    el("p", { class: "hint", id: "guest-phone-hint" }, t("meeting.phone_hint")),
+    button);
+  // Checked on sending, not on leaving the field: a message appearing as
+  // the field loses focus would move the button from under the pointer.
+  phone.addEventListener("input", () => {
+    if (phoneErr.textContent && (!phone.value.trim() || phoneOk(phone.value))) showField(phone, phoneErr, null);
+  });
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     clearMessage();
+    showField(name, nameErr, name.value.trim() ? null : "missing_field");
+    if (!name.value.trim()) return name.focus();
+    if (phone.value.trim() && !phoneOk(phone.value)) {
+      showField(phone, phoneErr, "bad_phone");
+      phone.focus(); // the field to mend, its message read out
+      return;
+    }
     try {
       await live.signIn(name.value.trim(), phone.value.trim());
+      showField(phone, phoneErr, null);
+      signInForm.cached = null; // signed in: a fresh form next time
     } catch (e) {
-      showError(e);
+      const input = e && { name, phone }[e.field];
+      if (input) {
+        showField(input, input === name ? nameErr : phoneErr, e.code);
+        input.focus();
+      } else showError(e);
     }
   });
+  signInForm.cached = { form, button };
   return form;
 }
 
@@ -279,30 +327,87 @@ function citizenPanel(s) {
 }
 
 function petitionForm(s) {
-  const content = el("textarea", { id: "petition-content", rows: 5, maxlength: 5000, required: true });
+  // Kept across redraws (its text is being typed): built once per sign-in.
+  if (petitionForm.cached && petitionForm.cached.guest === live.me.guest_id) {
+    petitionForm.cached.button.disabled = s.state === "closed";
+    return petitionForm.cached.form;
+  }
+  const content = el("textarea", { id: "petition-content", name: "content", rows: 5, required: true });
   const area = el("select", { id: "petition-area" }, AREAS.map((a) => el("option", { value: a, selected: a === "other" }, t(`records.area.${a}`))));
-  const locality = el("input", { id: "petition-locality", maxlength: 200 });
-  const done = el("p", { id: "petition-done", role: "status", "aria-live": "polite" });
-  const form = el("form", { class: "card petition", id: "petition-form", "data-keep": "", "aria-labelledby": "pet-h" },
+  const locality = el("input", { id: "petition-locality", name: "locality" });
+  const inputs = { content, locality };
+  const errors = {};
+  const counters = {};
+  const done = el("div", { id: "petition-done", role: "status", "aria-live": "polite" });
+  const button = el("button", { type: "submit", class: "big", disabled: s.state === "closed" }, t("meeting.petition_send"));
+  const count = (k) => {
+    const n = [...inputs[k].value].length;
+    counters[k].textContent = t("archive.count", { n, max: LIMITS[k] });
+    counters[k].dataset.over = n > LIMITS[k] ? "yes" : "no";
+  };
+  // A text field with its counter ("120/5000", red over the limit) and its
+  // message, both read with it.
+  const field = (k, label) => {
+    errors[k] = el("span", { class: "field-error", id: `petition-${k}-err`, "aria-live": "polite" });
+    counters[k] = el("span", { class: "counter", id: `petition-${k}-count` });
+    inputs[k].setAttribute("aria-describedby", `petition-${k}-err petition-${k}-count`);
+    inputs[k].setAttribute("aria-invalid", "false");
+    inputs[k].addEventListener("input", () => {
+      count(k);
+      // Over the limit is said at once; other problems wait for the send.
+      if ([...inputs[k].value].length > LIMITS[k]) showField(inputs[k], errors[k], "too_long", { max: LIMITS[k] });
+      else if (errors[k].textContent) showField(inputs[k], errors[k], null);
+    });
+    count(k);
+    return [el("label", { for: inputs[k].id }, t(label)), inputs[k], counters[k], errors[k]];
+  };
+  const form = el("form", { class: "card petition", id: "petition-form", "data-keep": "", "aria-labelledby": "pet-h", novalidate: true },
     el("h2", { id: "pet-h" }, t("meeting.petition")),
     el("p", { class: "hint" }, t("meeting.petition_hint")),
-    el("label", { for: "petition-content" }, t("meeting.petition_content")), content,
+    ...field("content", "meeting.petition_content"),
     el("label", { for: "petition-area" }, t("meeting.petition_area")), area,
-    el("label", { for: "petition-locality" }, t("meeting.petition_locality")), locality,
-    el("button", { type: "submit", class: "big", disabled: s.state === "closed" }, t("meeting.petition_send")), done);
+    ...field("locality", "meeting.petition_locality"),
+    button, done);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    let first = null;
+    for (const [k, e] of Object.entries(inputs)) {
+      const v = e.value.trim();
+      const n = [...v].length;
+      const code = n > LIMITS[k] ? "too_long" : k === "content" && !n ? "missing_field" : k === "content" && n < 10 ? "bad_field" : null;
+      showField(e, errors[k], code, { max: LIMITS[k] });
+      if (code && !first) first = e;
+    }
+    if (first) {
+      first.focus();
+      return;
+    }
     const fields = { content: content.value.trim(), area: area.value };
     if (locality.value.trim()) fields.locality = locality.value.trim();
-    const r = await act("meeting.petition", fields);
+    const r = await act("meeting.petition", fields, {
+      onError: (e) => {
+        if (e && inputs[e.field]) {
+          showField(inputs[e.field], errors[e.field], e.code, { max: e.max || LIMITS[e.field] });
+          inputs[e.field].focus();
+        } else showError(e);
+      },
+    });
     if (r) {
-      done.textContent = t("meeting.petition_received", { code: r.code });
+      // The lookup code is shown once: the citizen follows the petition up
+      // with it on /public/petition/, like one filed on the public form.
+      done.replaceChildren(el("p", { class: "ok" }, `✔ ${t("meeting.petition_received", { code: r.code })}`),
+        r.lookup_code ? el("p", {}, t("archive.lookup_code"), " ", el("strong", { class: "lookup-code", id: "petition-lookup-code" }, r.lookup_code)) : null,
+        r.lookup_code ? el("p", { class: "hint" }, t("archive.lookup_help"), " ",
+          el("a", { href: "/public/petition/", id: "petition-lookup-link", target: "_blank", rel: "noopener" }, t("archive.lookup_link"))) : null);
       content.value = "";
+      for (const k of Object.keys(inputs)) {
+        showField(inputs[k], errors[k], null);
+        count(k);
+      }
     }
   });
-  // Kept across redraws (its text is being typed): built once per sign-in.
-  if (!petitionForm.cached || petitionForm.cached.guest !== live.me.guest_id) petitionForm.cached = { form, guest: live.me.guest_id };
-  return petitionForm.cached.form;
+  petitionForm.cached = { form, button, guest: live.me.guest_id };
+  return form;
 }
 
 function moderatorPanel(s, queue, onAir) {
@@ -410,8 +515,9 @@ function createForm(councils) {
 
 async function showList() {
   // No meeting chosen: the meetings there are, and for the staff a form to
-  // create one.
-  showStatus("live");
+  // create one. No connection is open here: the badge says nothing.
+  const badge = document.getElementById("status");
+  if (badge) badge.hidden = true;
   let list = [];
   let mine = [];
   try {
@@ -424,11 +530,17 @@ async function showList() {
   } catch (_) {
     mine = []; // not signed in, or nobody's staff: no form
   }
+  // Not signed in (or nobody's staff): the way in for the council's staff,
+  // then the list again with the form to create a meeting.
+  const staff = mine.length ? "" : el("details", { class: "card", id: "staff-signin" },
+    el("summary", {}, t("meeting.staff_signin")),
+    el("p", { class: "hint" }, t("meeting.staff_hint")),
+    signinForm(() => showList()));
   main.replaceChildren(mine.length ? createForm(mine) : "", el("section", { class: "card", "aria-labelledby": "list-h" },
     el("h2", { id: "list-h" }, t("meeting.list")),
     list.length ? el("ul", { id: "meeting-list" }, list.map((m) => el("li", {},
       el("a", { href: `/meeting/?id=${m.meeting_id}` }, m.title), ` · ${m.council}`, m.planned_start ? ` · ${when(m.planned_start)}` : "",
-      ` · ${t(`meeting.state.${m.state}`)}`))) : el("p", {}, "—")));
+      ` · ${t(`meeting.state.${m.state}`)}`))) : el("p", {}, "—")), staff);
 }
 
 async function start() {
@@ -444,6 +556,10 @@ async function start() {
     },
     onStatus: (s) => {
       showStatus(s);
+      // "Connected", not "Live": whether the meeting is under way is said
+      // in its own line (#meeting-state), as on the public page.
+      const badge = document.getElementById("status");
+      if (badge && s === "live") badge.textContent = t("public.connected");
       if (remote) remote.onLiveStatus(s);
     },
     onRtc: (m) => remote && remote.onRtc(m),
@@ -457,7 +573,11 @@ async function start() {
   slot.replaceChildren(remote.card());
   live.connect();
   rtcTimer = setInterval(pollMedia, 2000);
-  window.addEventListener("plenum:lang", render);
+  window.addEventListener("plenum:lang", () => {
+    const badge = document.getElementById("status");
+    if (badge && live.status === "live") badge.textContent = t("public.connected");
+    render();
+  });
 }
 
 start();
