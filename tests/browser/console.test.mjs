@@ -34,6 +34,9 @@ async function signIn(p, login) {
   await p.waitForSelector('#status[data-state="live"]');
 }
 
+// Whether `fn` comes true within `ms` (a check's message then says what
+// failed instead of a bare timeout).
+const comesTrue = (p, fn, arg, ms = 10000) => p.waitForFunction(fn, arg, { timeout: ms }).then(() => true, () => false);
 const text = async (p, sel) => (await p.textContent(sel)).trim();
 const box = (p, sel) => p.locator(sel).first().boundingBox();
 
@@ -173,8 +176,8 @@ try {
   check(numbers.some((n) => /^\d+\.\d+$/.test(n)) && numbers.every((n, k) => n && texts[k].includes(`${n}. `)),
     `the chair's agenda has the minutes' numbers (${numbers.join(" ")})`);
   const activeNo = await chair.$eval(".agenda li[aria-current]", (e) => e.dataset.number);
-  await display.waitForFunction((n) => document.querySelector("#display-item")?.dataset.number === n, activeNo);
-  check((await text(display, "#display-item")).startsWith(`${activeNo}. `), "the display shows the active item's number");
+  const shownNo = await comesTrue(display, (n) => document.querySelector("#display-item")?.textContent.startsWith(`${n}. `), activeNo);
+  check(shownNo, `the display shows the active item's number (${await text(display, "#display-item")})`);
 
   // A phone: nothing wider than the screen (the vote form stacks).
   await chair.setViewportSize({ width: 390, height: 844 });
@@ -232,7 +235,7 @@ try {
   // The quorum (20 of 30): the secretary checks in eighteen more.
   const sec = await page("secretary", "/secretary/");
   await signIn(sec, "thuky");
-  check(Number(await sec.inputValue("#session-picker")) === s1, "the secretary's page has the session picker, on the open session");
+  check((await sec.$("#session-picker")) && Number(await sec.inputValue("#session-picker")) === s1, "the secretary's page has the session picker, on the open session");
   const present = Number((await text(chair, "#attendance")).match(/(\d+)\/30/)[1]);
   for (let n = present + 1; n <= 20; n++) {
     await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
@@ -325,15 +328,15 @@ try {
     if (!moved) await display.waitForTimeout(500);
   }
   check(moved, "the display moves by itself to the next session once its session closes");
-  await pinned.waitForSelector("#display-closed #display-next");
+  check(await comesTrue(pinned, () => !!document.querySelector("#display-closed #display-next")), "a pinned display says its session has closed");
   check(!(await pinned.$("#display-item")) && (await text(pinned, "#display-closed")).includes("Kỳ họp đã bế mạc")
     && (await text(pinned, "#display-next")).includes(title(s2)), "a pinned display shows the session closed and the next one, not the old item");
   await axeCheck(pinned, "the display of a closed session");
   // The chair and the delegates are offered the next session (not moved).
-  await chair.waitForSelector("#next-session");
+  check(await comesTrue(chair, () => !!document.querySelector("#next-session")), "the chair's console offers something once the session closed");
   check((await text(chair, "#next-session")).includes(`Mở kỳ họp tiếp theo: ${title(s2)}`), "the chair is offered the next session");
   await axeCheck(chair, "chair console, the session closed");
-  await delegates[0].waitForSelector("#next-session");
+  check(await comesTrue(delegates[0], () => !!document.querySelector("#next-session")), "so does the delegate page");
   check((await text(delegates[0], "#next-session")).includes(title(s2)), "the delegate is offered the next session");
 
   // The first session closed: every page opens the next one by default.
