@@ -8,7 +8,16 @@
 //   screen; election fields only for elections; a refusal is shown next to
 //   the action in words that say what to do;
 // - the display is a kiosk: no header or language buttons, the attendance
-//   line on screen at 1366×768 and 1920×1080, every text at least 4.5:1.
+//   line on screen at 1366×768 and 1920×1080, every text at least 4.5:1;
+// - (the independent tester's findings) the agenda numbered as the minutes
+//   (2.1) on the chair and the display; a refusal's advice follows the
+//   state (no sitting open: open one); no sideways scroll at 390×844; the
+//   live named option only for named votes; with 6 queued at 1366×768 the
+//   queue's rows are on the first screen and its heading counts them; the
+//   secretary's vote entry asks first and has the session picker; once the
+//   session closes the display moves to the next one by itself (or, pinned
+//   by ?session=, says it has closed and names the next), the chair and
+//   delegate pages offer the next session.
 // Saves chair.png (the console with a vote open, 1366×768).
 //
 // Usage: node console.test.mjs BASE_URL SCREENSHOT_DIR SESSION1 SESSION2 SESSION3
