@@ -364,6 +364,15 @@ try {
   await chair.waitForURL(`**/chair/?session=${s3}`);
   await chair.waitForFunction((t) => document.querySelector("#sess-h")?.textContent === t, title(s3));
   check(true, "the picker opens the session chosen");
+  // That session has no agenda: "previous item" says the agenda is empty
+  // (not "this is the first item").
+  await chair.click("#open-session");
+  await chair.click('button[id^="open-sitting-"]');
+  await chair.waitForSelector("#close-sitting");
+  await chair.click("#previous");
+  await chair.waitForSelector("#msg-agenda[data-reason]");
+  const emptyAgenda = await text(chair, "#msg-agenda");
+  check(emptyAgenda.includes("Chương trình của kỳ họp đang trống"), `previous on an empty agenda says it is empty (${emptyAgenda})`);
 
   check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
 } catch (e) {

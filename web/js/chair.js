@@ -33,6 +33,7 @@ function chairRefusal(e) {
   const s = live && live.state;
   if (e && s && e.reason === "no_active_item" && !s.open_sitting_id && s.state === "open") return t("chair.refusal.no_active_item_no_sitting");
   if (e && s && ["no_previous_item", "no_next_item"].includes(e.reason) && !(s.agenda || []).length) return t("chair.refusal.agenda_empty");
+  if (e && s && e.reason === "no_previous_item" && !s.active_item_id) return t("chair.refusal.no_previous_none_active");
   if (e && e.reason && has(`chair.refusal.${e.reason}`)) return t(`chair.refusal.${e.reason}`, e.detail || {});
   if (e && e.code === "bad_field" && e.field && has(`chair.field.${e.field}`)) return t(`chair.field.${e.field}`);
   return refusalText(e);
