@@ -8,7 +8,16 @@
 //   screen; election fields only for elections; a refusal is shown next to
 //   the action in words that say what to do;
 // - the display is a kiosk: no header or language buttons, the attendance
-//   line on screen at 1366×768 and 1920×1080, every text at least 4.5:1.
+//   line on screen at 1366×768 and 1920×1080, every text at least 4.5:1;
+// - (the independent tester's findings) the agenda numbered as the minutes
+//   (2.1) on the chair and the display; a refusal's advice follows the
+//   state (no sitting open: open one); no sideways scroll at 390×844; the
+//   live named option only for named votes; with 6 queued at 1366×768 the
+//   queue's rows are on the first screen and its heading counts them; the
+//   secretary's vote entry asks first and has the session picker; once the
+//   session closes the display moves to the next one by itself (or, pinned
+//   by ?session=, says it has closed and names the next), the chair and
+//   delegate pages offer the next session.
 // Saves chair.png (the console with a vote open, 1366×768).
 //
 // Usage: node console.test.mjs BASE_URL SCREENSHOT_DIR SESSION1 SESSION2 SESSION3
@@ -34,6 +43,9 @@ async function signIn(p, login) {
   await p.waitForSelector('#status[data-state="live"]');
 }
 
+// Whether `fn` comes true within `ms` (a check's message then says what
+// failed instead of a bare timeout).
+const comesTrue = (p, fn, arg, ms = 10000) => p.waitForFunction(fn, arg, { timeout: ms }).then(() => true, () => false);
 const text = async (p, sel) => (await p.textContent(sel)).trim();
 const box = (p, sel) => p.locator(sel).first().boundingBox();
 
@@ -142,6 +154,13 @@ try {
   await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đang họp");
   await chair.waitForFunction((id) => document.querySelector(`#session-picker option[value="${id}"]`).textContent.endsWith("Đang họp"), s1);
   check(true, "the picker shows the session open now");
+  // No sitting open yet: the advice is to open one (not to move to an item,
+  // which the server would refuse next with "no sitting open").
+  await chair.fill("#vote-question", "Biểu quyết khi chưa mở phiên");
+  await chair.click("#vote-prepare");
+  await chair.waitForSelector("#msg-votes[data-reason]");
+  const noSitting = await text(chair, "#msg-votes");
+  check(noSitting.includes("Mở phiên") && !noSitting.includes("Chuyển đến"), `with no sitting open, the advice is to open one first (${noSitting})`);
   await chair.click('button[id^="open-sitting-"]');
   await chair.waitForSelector("#close-sitting");
   await chair.fill("#vote-question", "Biểu quyết khi chưa có nội dung");
@@ -159,10 +178,33 @@ try {
   await chair.waitForSelector(".agenda li[aria-current]");
   check(!(await chair.$("#msg-votes[data-reason]")), "the refusal goes with the next action");
 
+  // The agenda numbered as in the minutes and on /public/ (1, 2, 2.1, …),
+  // not flat 1–12.
+  const numbers = await chair.$$eval("#chair-agenda li", (l) => l.map((x) => x.dataset.number));
+  const texts = await chair.$$eval("#chair-agenda li", (l) => l.map((x) => x.textContent));
+  check(numbers.some((n) => /^\d+\.\d+$/.test(n)) && numbers.every((n, k) => n && texts[k].includes(`${n}. `)),
+    `the chair's agenda has the minutes' numbers (${numbers.join(" ")})`);
+  const activeNo = await chair.$eval(".agenda li[aria-current]", (e) => e.dataset.number);
+  const shownNo = await comesTrue(display, (n) => document.querySelector("#display-item")?.textContent.startsWith(`${n}. `), activeNo);
+  check(shownNo, `the display shows the active item's number (${await text(display, "#display-item")})`);
+
+  // A phone: nothing wider than the screen (the vote form stacks).
+  await chair.setViewportSize({ width: 390, height: 844 });
+  await chair.waitForTimeout(200);
+  const wide = await chair.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  check(wide <= 0, `390×844: the console does not scroll sideways (${wide} px too wide)`);
+  await chair.setViewportSize(LAPTOP);
+
   // Election fields only where they apply.
   const shown = async (sel) => chair.isVisible(sel);
   check(!(await shown("#vote-seats")) && !(await shown("#vote-candidates")) && !(await shown("#vote-board")) && (await shown("#vote-rule")),
     "an open vote: a rule, no seats, candidates or counting board");
+  for (const k of ["open", "secret", "election", "confidence"]) {
+    await chair.selectOption("#vote-kind", k);
+    check(!(await shown("#vote-live")), `a ${k} vote does not offer to show each delegate's choice live`);
+  }
+  await chair.selectOption("#vote-kind", "named");
+  check(await shown("#vote-live"), "a named vote offers to show each delegate's choice live");
   await chair.selectOption("#vote-kind", "election");
   check((await shown("#vote-seats")) && (await shown("#vote-candidates")) && (await shown("#vote-board")) && !(await shown("#vote-rule")),
     "an election: seats, candidates and the counting board, no rule");
@@ -185,6 +227,16 @@ try {
   }
   await chair.waitForFunction(() => document.querySelectorAll("#queue li").length === 2);
   await chair.click("#grant-next");
+  // Five more ask to speak: six waiting, one on the floor.
+  for (const login of ["daibieu05", "daibieu06", "daibieu07", "daibieu08", "daibieu09"]) {
+    const d = await page(login, "/delegate/", { width: 800, height: 600 });
+    await signIn(d, login);
+    await d.click("#check-in");
+    await d.waitForFunction(() => document.querySelector("#att-state").textContent.startsWith("✔"));
+    await d.click("#request");
+    await d.waitForSelector("#withdraw");
+  }
+  await chair.waitForFunction(() => document.querySelectorAll("#queue li").length === 6);
   await display.waitForSelector("#display-speaker");
   await display.waitForSelector("#display-queue li");
   await footerOnScreen(display, "speaker and queue");
@@ -192,7 +244,9 @@ try {
   // The quorum (20 of 30): the secretary checks in eighteen more.
   const sec = await page("secretary", "/secretary/");
   await signIn(sec, "thuky");
-  for (let n = 3; n <= 20; n++) {
+  check((await sec.$("#session-picker")) && Number(await sec.inputValue("#session-picker")) === s1, "the secretary's page has the session picker, on the open session");
+  const present = Number((await text(chair, "#attendance")).match(/(\d+)\/30/)[1]);
+  for (let n = present + 1; n <= 20; n++) {
     await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
     await chair.waitForFunction((k) => document.querySelector("#attendance").textContent.includes(`${k}/30`), n);
   }
@@ -215,12 +269,32 @@ try {
   check(queue.y + Math.min(queue.height, 150) <= LAPTOP.height, `1366×768: the queue is on the first screen (from ${Math.round(queue.y)})`);
   check(current.y + current.height <= LAPTOP.height, `1366×768: the open vote is on the first screen (${Math.round(current.y)}–${Math.round(current.y + current.height)})`);
   check(await chair.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "1366×768: no sideways scrolling");
+  const qHead = await text(chair, "#queue-h");
+  check(qHead === "Danh sách đăng ký phát biểu (6)", `the queue's heading has the count (${qHead})`);
+  const rows = await chair.$$eval("#queue li", (l) => l.map((x) => x.getBoundingClientRect().bottom));
+  const seen = rows.filter((b) => b <= LAPTOP.height).length;
+  check(seen >= 5, `1366×768: at least 5 of the 6 queued requests on the first screen (${rows.map(Math.round).join(", ")})`);
+  check(await chair.$$eval("#queue li button", (b) => b.every((x) => x.getAttribute("aria-label") && x.title)),
+    "every queue button has an accessible name and a tooltip");
   await chair.screenshot({ path: `${shots}/chair.png` });
   await axeCheck(chair, "chair console at 1366×768, a vote open");
   const chairLow = await lowContrast(chair);
   check(chairLow.length === 0, `the console's texts are all at least 4.5:1 (${chairLow.join(" | ")})`);
   await display.waitForSelector("#display-count");
   await footerOnScreen(display, "a vote open");
+
+  // The secretary's entry for a delegate cannot be changed: asked first.
+  const entry = await sec.waitForSelector('button[id^="enter-"][id$="-for"]');
+  const entryId = await entry.getAttribute("id");
+  const person = entryId.split("-")[1];
+  const who = (await text(sec, `tr[data-person="${person}"] td:nth-child(2)`));
+  const cast0 = await text(chair, `#count-${vote}`);
+  await confirmDialog(sec, `#${entryId}`, ["Ghi lựa chọn thay đại biểu?", who, "Tán thành", question, "không thể sửa"], "cancel");
+  await sec.waitForTimeout(800);
+  check((await text(chair, `#count-${vote}`)) === cast0, "cancel in the secretary's dialog: nothing recorded");
+  await confirmDialog(sec, `#${entryId}`, [who], "ok");
+  await chair.waitForFunction(([id, c]) => document.querySelector(`#count-${id}`).textContent.trim() !== c, [vote, cast0]);
+  check(true, "confirmed: the secretary's entry is recorded");
 
   // Cancelling the vote asks first; "go back" keeps it open.
   await confirmDialog(chair, `#vote-cancel-${vote}`, ["Hủy cuộc biểu quyết?", question, "không được tính"], "cancel");
@@ -236,6 +310,9 @@ try {
   const sitting = (await text(chair, "#sess-h ~ ul li")).split(" — ")[0];
   await confirmDialog(chair, "#close-sitting", ["Kết thúc phiên họp?", sitting, "ghi hình"], "cancel");
   check(await chair.$("#close-sitting"), "cancel in the dialog: the sitting is still open");
+  // A second display pinned to this session by its URL.
+  const pinned = await page("display-pinned", `/display/?session=${s1}`);
+  await pinned.waitForSelector("#display-item");
   await confirmDialog(chair, "#close-sitting", ["ghi hình"], "ok");
   await chair.waitForSelector("#close-session");
   // Closing the session names the sittings never held.
@@ -251,6 +328,25 @@ try {
   await confirmDialog(chair, "#close-session", ["Bế mạc kỳ họp?"], "ok");
   await chair.waitForFunction(() => document.querySelector("#session-state").textContent === "Đã bế mạc");
   check(true, "confirmed: the session is closed");
+  // The kiosk moves by itself to the next session; one pinned by ?session=
+  // shows that the session has closed and names the next, not the old item.
+  // (It reloads itself: polled, as a reload destroys a waitForFunction.)
+  let moved = false;
+  for (let k = 0; k < 60 && !moved; k++) {
+    moved = await display.evaluate((t) => !!(document.querySelector(".council")?.textContent.includes(t) && document.querySelector("#display-item")), title(s2)).catch(() => false);
+    if (!moved) await display.waitForTimeout(500);
+  }
+  check(moved, "the display moves by itself to the next session once its session closes");
+  check(await comesTrue(pinned, () => !!document.querySelector("#display-closed #display-next")), "a pinned display says its session has closed");
+  check(!(await pinned.$("#display-item")) && (await text(pinned, "#display-closed")).includes("Kỳ họp đã bế mạc")
+    && (await text(pinned, "#display-next")).includes(title(s2)), "a pinned display shows the session closed and the next one, not the old item");
+  await axeCheck(pinned, "the display of a closed session");
+  // The chair and the delegates are offered the next session (not moved).
+  check(await comesTrue(chair, () => !!document.querySelector("#next-session")), "the chair's console offers something once the session closed");
+  check((await text(chair, "#next-session")).includes(`Mở kỳ họp tiếp theo: ${title(s2)}`), "the chair is offered the next session");
+  await axeCheck(chair, "chair console, the session closed");
+  check(await comesTrue(delegates[0], () => !!document.querySelector("#next-session")), "so does the delegate page");
+  check((await text(delegates[0], "#next-session")).includes(title(s2)), "the delegate is offered the next session");
 
   // The first session closed: every page opens the next one by default.
   await chair.goto(`${base}/chair/`);
@@ -268,6 +364,15 @@ try {
   await chair.waitForURL(`**/chair/?session=${s3}`);
   await chair.waitForFunction((t) => document.querySelector("#sess-h")?.textContent === t, title(s3));
   check(true, "the picker opens the session chosen");
+  // That session has no agenda: "previous item" says the agenda is empty
+  // (not "this is the first item").
+  await chair.click("#open-session");
+  await chair.click('button[id^="open-sitting-"]');
+  await chair.waitForSelector("#close-sitting");
+  await chair.click("#previous");
+  await chair.waitForSelector("#msg-agenda[data-reason]");
+  const emptyAgenda = await text(chair, "#msg-agenda");
+  check(emptyAgenda.includes("Chương trình của kỳ họp đang trống"), `previous on an empty agenda says it is empty (${emptyAgenda})`);
 
   check(problems.length === 0, `no page errors (${problems.join(" | ")})`);
 } catch (e) {

@@ -3,7 +3,10 @@
 default (and after the first session closes), the session picker, the
 confirmation dialogs of irreversible actions, the console's layout on a
 1366×768 laptop, refusals shown next to the action, and the display as a
-kiosk (no header, attendance on screen, contrast). Real plenumd and
+kiosk (no header, attendance on screen, contrast), and the fixes for an
+independent tester's findings (closed session on the display, queue at
+1366×768, agenda numbers, refusal advice, phone width, named-only option,
+the secretary's confirmed entry). Real plenumd and
 PostgreSQL with the demo council and two more planned sessions."""
 
 import unittest

@@ -3,10 +3,11 @@
 // every kind. Every control sends one request; a refusal is shown next to
 // the control, in words that say what to do; an irreversible action asks
 // first. The state shown is the server's, kept live by events.
-import { Live, patch, clock, el, remaining, whoami } from "./live.js";
+import { Live, agendaNumbers, patch, clock, el, remaining, whoami } from "./live.js";
+import { confirmAction } from "./confirm.js";
 import { initPage, showStatus, act, memberName, refusalText, resultView, t } from "./page.js";
 import { has, lang } from "./i18n.js";
-import { chooseSession, showSessionState } from "./picker.js";
+import { chooseSession, nextSessionOffer, showSessionState } from "./picker.js";
 import { signinForm, signout } from "./signin.js";
 
 const main = document.getElementById("main");
@@ -26,6 +27,13 @@ let pastOpen = false; // the finished votes unfolded (kept across renders)
 // The words for a refusal: the console's own, saying what to do next, for
 // the reasons and fields a chair can meet; else the page's (refusalText).
 function chairRefusal(e) {
+  // The server names the first thing missing for the action; the advice
+  // follows the order the chair must go in: a sitting before an item, and
+  // "first item" makes no sense on an empty agenda.
+  const s = live && live.state;
+  if (e && s && e.reason === "no_active_item" && !s.open_sitting_id && s.state === "open") return t("chair.refusal.no_active_item_no_sitting");
+  if (e && s && ["no_previous_item", "no_next_item"].includes(e.reason) && !(s.agenda || []).length) return t("chair.refusal.agenda_empty");
+  if (e && s && e.reason === "no_previous_item" && !s.active_item_id) return t("chair.refusal.no_previous_none_active");
   if (e && e.reason && has(`chair.refusal.${e.reason}`)) return t(`chair.refusal.${e.reason}`, e.detail || {});
   if (e && e.code === "bad_field" && e.field && has(`chair.field.${e.field}`)) return t(`chair.field.${e.field}`);
   return refusalText(e);
@@ -54,6 +62,12 @@ function btn(id, label, type, fields, cls = "", area = "session") {
   return el("button", { type: "button", id, class: cls, onclick: () => run(area, type, fields) }, label);
 }
 
+// A small queue button: a symbol shown, its action named for screen readers
+// and in a tooltip.
+function iconBtn(id, symbol, name, type, fields) {
+  return el("button", { type: "button", id, class: "icon", "aria-label": name, title: name, onclick: () => run("queue", type, fields) }, symbol);
+}
+
 // An action that cannot be undone: asked first, in a dialog that says what
 // will happen (see confirmAction).
 function guarded(id, label, area, type, fields, ask, cls = "") {
@@ -61,37 +75,6 @@ function guarded(id, label, area, type, fields, ask, cls = "") {
     const opener = ev.currentTarget;
     if (await confirmAction(ask(), opener)) run(area, type, fields);
   } }, label);
-}
-
-// A modal <dialog> (focus kept inside, Escape cancels) with the consequence
-// spelled out; Cancel has the focus, so Enter alone changes nothing. Lives
-// outside <main>, which render() rebuilds. Resolves true on the confirm button.
-function confirmAction({ title, body, ok }, opener) {
-  let d = document.getElementById("confirm-dialog");
-  if (!d) {
-    d = el("dialog", { id: "confirm-dialog", class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-body" });
-    document.body.append(d);
-  }
-  d.replaceChildren(
-    el("h2", { id: "confirm-title" }, title),
-    el("div", { id: "confirm-body" }, body.map((x) => el("p", {}, x))),
-    el("div", { class: "row" },
-      el("button", { type: "button", id: "confirm-cancel", value: "cancel", autofocus: true }, t("chair.confirm.cancel")),
-      el("button", { type: "button", id: "confirm-ok", class: "primary danger", value: "ok" }, ok)));
-  return new Promise((resolve) => {
-    const done = (yes) => {
-      d.removeEventListener("close", onClose);
-      if (d.open) d.close();
-      if (opener && opener.isConnected) opener.focus();
-      resolve(yes);
-    };
-    const onClose = () => done(false);
-    d.addEventListener("close", onClose);
-    d.querySelector("#confirm-cancel").addEventListener("click", () => done(false));
-    d.querySelector("#confirm-ok").addEventListener("click", () => done(true));
-    d.showModal();
-    d.querySelector("#confirm-cancel").focus();
-  });
 }
 
 function askCloseSitting(sitting) {
@@ -128,6 +111,7 @@ function render() {
   const past = votes.filter(ended);
   const current = votes.filter((v) => !ended(v)).concat(past.slice(0, 1));
   past.shift();
+  const numbers = agendaNumbers(s.agenda);
   patch(main, [
     el("div", { class: "console" },
       el("div", { class: "col" },
@@ -136,6 +120,7 @@ function render() {
           el("p", {}, t("signin.signed_in", { name: me.display_name }), " ",
             el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
           el("p", { id: "session-state" }, t(`session.state.${s.state}`)),
+          nextSessionOffer(live.sessionId, s.state, render),
           s.state === "planned" ? btn("open-session", t("chair.open_session"), "session.open", {}, "primary") : null,
           s.state === "open" && !openSitting
             ? guarded("close-session", t("chair.close_session"), "session", "session.close", {}, () => askCloseSession(s)) : null,
@@ -150,8 +135,8 @@ function render() {
           el("h2", { id: "ag-h" }, t("agenda.title")),
           el("div", { class: "row" }, btn("previous", t("chair.previous"), "agenda.previous", {}, "", "agenda"), btn("next", t("chair.next"), "agenda.next", {}, "primary", "agenda")),
           note("agenda"),
-          el("ol", { class: "agenda" }, (s.agenda || []).map((i) => el("li", { class: `depth${i.depth} ${i.state}`, "aria-current": i.id === s.active_item_id ? "step" : null },
-            el("span", {}, `${i.state === "done" ? "✔ " : i.id === s.active_item_id ? "▶ " : ""}${i.title}`), " ",
+          el("ol", { class: "agenda numbered", id: "chair-agenda" }, (s.agenda || []).map((i) => el("li", { class: `depth${i.depth} ${i.state}`, "aria-current": i.id === s.active_item_id ? "step" : null, "data-number": numbers.get(i.id) },
+            el("span", {}, `${i.state === "done" ? "✔ " : i.id === s.active_item_id ? "▶ " : ""}`, el("span", { class: "num" }, `${numbers.get(i.id)}.`), ` ${i.title}`), " ",
             i.id !== s.active_item_id ? btn(`activate-${i.id}`, t("chair.activate"), "agenda.activate", { item_id: i.id }, "", "agenda") : null,
             i.state !== "done" ? btn(`done-${i.id}`, t("chair.done"), "agenda.done", { item_id: i.id }, "", "agenda") : null))))),
       el("div", { class: "col" },
@@ -164,8 +149,11 @@ function render() {
           el("h2", { id: "floor-h" }, t("floor.title")),
           s.turn
             ? el("div", {},
-              el("p", { class: "speaker" }, `${s.turn.name || memberName(s, s.turn.person_id)} (${t(`kind.${s.turn.kind}`)})`),
-              el("p", { class: "clock", id: "clock" }, clock(remaining(s.turn, live))),
+              // The clock on the speaker's line: the queue below stays on
+              // a laptop's first screen.
+              el("div", { class: "row floor-now" },
+                el("p", { class: "speaker" }, `${s.turn.name || memberName(s, s.turn.person_id)} (${t(`kind.${s.turn.kind}`)})`),
+                el("p", { class: "clock", id: "clock" }, clock(remaining(s.turn, live)))),
               el("div", { class: "row" },
                 s.turn.paused ? btn("resume", t("chair.resume"), "timer.resume", {}, "primary", "floor") : btn("pause", t("chair.pause"), "timer.pause", {}, "", "floor"),
                 btn("extend", t("chair.extend"), "timer.extend", { seconds: 60 }, "", "floor"),
@@ -178,15 +166,20 @@ function render() {
               onclick: () => run("floor", "speaker.give_floor", { person_id: Number(document.getElementById("floor-person").value) }) }, "▶")),
           note("floor")),
         el("section", { class: "card", id: "queue-card", "aria-labelledby": "queue-h" },
-          el("h2", { id: "queue-h" }, t("queue.title")),
-          (s.queue || []).length ? btn("grant-next", t("chair.grant_next"), "speaker.grant", {}, "primary", "queue") : null,
+          el("div", { class: "card-head" },
+            el("h2", { id: "queue-h" }, (s.queue || []).length ? t("queue.title_count", { n: s.queue.length }) : t("queue.title")),
+            (s.queue || []).length ? btn("grant-next", t("chair.grant_next"), "speaker.grant", {}, "primary", "queue") : null),
+          // One line a request: the name, then small icon buttons (their
+          // names for screen readers, a tooltip for the mouse), so that six
+          // or more requests fit on a laptop's first screen.
           (s.queue || []).length
-            ? el("ol", { id: "queue" }, s.queue.map((r, k) => el("li", {},
-              `${r.name} — ${t(`kind.${r.kind}`)} `,
-              btn(`grant-${r.request_id}`, t("chair.grant"), "speaker.grant", { request_id: r.request_id }, "", "queue"),
-              k > 0 ? btn(`up-${r.request_id}`, `▲ ${t("chair.up")}`, "speaker.reorder", { request_id: r.request_id, index: k - 1 }, "", "queue") : null,
-              k < s.queue.length - 1 ? btn(`down-${r.request_id}`, `▼ ${t("chair.down")}`, "speaker.reorder", { request_id: r.request_id, index: k + 1 }, "", "queue") : null,
-              btn(`remove-${r.request_id}`, t("chair.remove"), "speaker.remove", { request_id: r.request_id }, "", "queue"))))
+            ? el("ol", { id: "queue", class: "queue-compact" }, s.queue.map((r, k) => el("li", {},
+              el("span", { class: "who" }, `${r.name} — ${t(`kind.${r.kind}`)}`),
+              el("span", { class: "acts" },
+                iconBtn(`grant-${r.request_id}`, "▶", t("chair.grant_who", { name: r.name }), "speaker.grant", { request_id: r.request_id }),
+                k > 0 ? iconBtn(`up-${r.request_id}`, "▲", t("chair.up_who", { name: r.name }), "speaker.reorder", { request_id: r.request_id, index: k - 1 }) : null,
+                k < s.queue.length - 1 ? iconBtn(`down-${r.request_id}`, "▼", t("chair.down_who", { name: r.name }), "speaker.reorder", { request_id: r.request_id, index: k + 1 }) : null,
+                iconBtn(`remove-${r.request_id}`, "✕", t("chair.remove_who", { name: r.name }), "speaker.remove", { request_id: r.request_id })))))
             : el("p", {}, t("queue.empty")),
           note("queue")),
         el("section", { class: "card", "aria-labelledby": "disp-h" },
@@ -336,6 +329,7 @@ function voteForm(s) {
       el("label", { class: "check" }, el("input", { type: "checkbox", id: `board-${m.person_id}`, value: m.person_id }), m.name)));
   const pair = (label, field) => [el("label", { for: field.id }, label), field];
   const ruleRow = pair(t("vote.rule"), rule);
+  const liveRow = el("label", { class: "check", id: "vote-live-row" }, liveNamed, t("vote.live_named"));
   const seatsRow = pair(t("vote.seats"), seats);
   const candsRow = pair(t("vote.candidates"), cands);
   form = el("form", { class: "vote-form", id: "vote-form" },
@@ -344,7 +338,7 @@ function voteForm(s) {
     el("label", { for: "vote-kind" }, t("vote.kind")), kind,
     ruleRow, seatsRow, candsRow,
     el("label", { class: "check" }, change, t("vote.allow_change")),
-    el("label", { class: "check" }, liveNamed, t("vote.live_named")),
+    liveRow,
     el("label", { for: "vote-duration" }, t("vote.duration")), duration,
     board,
     el("button", { type: "submit", class: "primary", id: "vote-prepare" }, t("vote.prepare")));
@@ -357,12 +351,15 @@ function voteForm(s) {
     for (const e of seatsRow) e.hidden = k !== "election";
     for (const e of candsRow) e.hidden = !["election", "confidence"].includes(k);
     board.hidden = !SECRET_KINDS.includes(k);
+    // Who chose what is shown only for named votes (server/vote.c: never
+    // for other kinds), so the option is offered only there.
+    liveRow.hidden = k !== "named";
   };
   kind.addEventListener("change", fit);
   fit();
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const fields = { kind: kind.value, question: question.value.trim(), allow_change: change.checked, live_named: liveNamed.checked };
+    const fields = { kind: kind.value, question: question.value.trim(), allow_change: change.checked, live_named: kind.value === "named" && liveNamed.checked };
     if (!["election", "confidence"].includes(kind.value)) fields.rule = rule.value;
     if (Number(duration.value) > 0) fields.duration_s = Number(duration.value);
     if (SECRET_KINDS.includes(kind.value)) fields.board = Array.from(board.querySelectorAll("input:checked"), (i) => Number(i.value));

@@ -9,8 +9,8 @@
 // not after pressing. Each section sits in a slot that is always there, so
 // patch() matches sections by place and a re-render keeps the focus (see
 // keepFocus()).
-import { Live, patch, ballotNonce, forgetNonces, clock, el, remaining, whoami } from "./live.js";
-import { chooseSession } from "./picker.js";
+import { Live, agendaNumbers, patch, ballotNonce, forgetNonces, clock, el, remaining, whoami } from "./live.js";
+import { chooseSession, nextSessionOffer } from "./picker.js";
 import { initPage, showStatus, act, clearMessage, memberName, refusalText, resultView, showInfo, t } from "./page.js";
 import { lang, withLang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
@@ -52,13 +52,14 @@ function render() {
       el("p", { id: "who" }, t("signin.signed_in", { name: me.display_name }), " ",
         el("button", { type: "button", class: "link", onclick: signout }, t("signin.logout"))),
       el("h2", { id: "session-h", tabindex: "-1" }, s.title),
-      el("p", {}, s.council_name, " · ", t(`session.state.${s.state}`))),
+      el("p", {}, s.council_name, " · ", t(`session.state.${s.state}`)),
+      nextSessionOffer(live.sessionId, s.state, render)),
     // Remote participation: its card (videos playing) is the module's own;
     // patch() leaves this slot's content alone.
     el("div", { id: "remote-slot", "data-keep": "" }),
     el("section", { class: "card", id: "agenda-card", "aria-labelledby": "agenda-h" },
       el("h2", { id: "agenda-h", tabindex: "-1" }, t("agenda.active")),
-      active ? el("p", { class: "item-title", id: "active-item" }, active.title) : el("p", { id: "no-item" }, t("agenda.none")),
+      active ? el("p", { class: "item-title", id: "active-item", "data-number": agendaNumbers(s.agenda).get(active.id) }, el("span", { class: "num" }, `${agendaNumbers(s.agenda).get(active.id)}. `), active.title) : el("p", { id: "no-item" }, t("agenda.none")),
       active && active.documents.length
         ? el("ul", { "aria-label": t("agenda.documents") },
           active.documents.map((d) => el("li", {}, el("a", { href: d.url, target: "_blank" }, d.title))))

@@ -3,12 +3,36 @@
 // what it shows (display.set); a vote in progress shows its count only.
 // A kiosk: no header or language buttons (?lang=en for English); the
 // attendance line stays on screen at 1366×768 and 1920×1080.
-import { Live, patch, clock, el, pickSession, remaining } from "./live.js";
+import { Live, agendaNumbers, patch, clock, el, pickSession, remaining } from "./live.js";
+import { nextSession } from "./picker.js";
 import { initPage, showStatus, memberName, resultView, t } from "./page.js";
 import { lang } from "./i18n.js";
 
 const main = document.getElementById("main");
 let live = null;
+let next; // once the shown session has closed: the next one, null (none), undefined (being read)
+
+// The shown session has closed. A kiosk nobody touches must not keep the
+// old item and message up: it clears them at once, then moves to the
+// session a fresh page would open (the default choice made again). A
+// display given ?session= explicitly stays on that session and names the
+// next one instead.
+function closedScreen(s) {
+  if (next === undefined) {
+    next = null;
+    nextSession(live.sessionId).then((n) => {
+      next = n;
+      const explicit = new URLSearchParams(location.search).has("session");
+      if (n && !explicit) location.replace(location.pathname + location.search);
+      else render();
+    });
+  }
+  return el("div", { class: "screen", id: "display-closed" },
+    el("div", { class: "body" },
+      el("p", { class: "council" }, `${s.council_name} — ${s.title}`),
+      el("h1", { class: "item" }, t("display.session_closed")),
+      next ? el("p", { class: "huge", id: "display-next" }, t("display.next_session", { title: next.title })) : null));
+}
 
 function render() {
   const s = live && live.state;
@@ -17,12 +41,17 @@ function render() {
     patch(main, [el("div", { class: "screen" }, el("h1", {}, s.title), el("p", { class: "huge" }, t("sitting.closed_public")))]);
     return;
   }
+  if (s.state === "closed") {
+    patch(main, [closedScreen(s)]);
+    return;
+  }
   const active = (s.agenda || []).find((i) => i.id === s.active_item_id);
   const open = (s.votes || []).find((v) => v.state === "open");
   const last = (s.votes || []).filter((v) => v.state === "published").slice(-1)[0];
   const mode = (s.display && s.display.mode) || "agenda";
   const parts = [el("p", { class: "council" }, `${s.council_name} — ${s.title}`),
-    el("h1", { class: "item", id: "display-item" }, active ? active.title : t("agenda.none"))];
+    el("h1", { class: "item", id: "display-item", "data-number": active ? agendaNumbers(s.agenda).get(active.id) : null },
+      active ? `${agendaNumbers(s.agenda).get(active.id)}. ${active.title}` : t("agenda.none"))];
   if (mode === "message" && s.display.message) {
     parts.push(el("p", { class: "huge", id: "display-message" }, s.display.message));
   } else if (open) {

@@ -296,6 +296,23 @@ export async function listSessions() {
   return r.json().catch(() => []);
 }
 
+// The agenda's numbers as the minutes print them (server/minutes_render.c,
+// rec_minutes_build: the positions from the top, joined by dots: 2.1);
+// shared by the chair, delegate, display and public pages so all match.
+export function agendaNumbers(items) {
+  const byId = new Map((items || []).map((i) => [i.id, i]));
+  const memo = new Map();
+  const number = (i) => {
+    if (memo.has(i.id)) return memo.get(i.id);
+    const parent = i.parent_id && byId.get(i.parent_id);
+    const n = parent ? `${number(parent)}.${i.position}` : String(i.position);
+    memo.set(i.id, n);
+    return n;
+  };
+  for (const i of items || []) number(i);
+  return memo;
+}
+
 // The session a page opens by default: the open one; else the next planned
 // one (the earliest planned start); else the latest. Newest-first alone
 // would open a closed session, or one planned months ahead, instead of the

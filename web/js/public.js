@@ -4,7 +4,7 @@
 // sittings' recordings with their chapters (agenda items, speakers, votes).
 // The player lives outside the part redrawn on every event, so playback
 // never restarts.
-import { Live, clock, el, pickSession, remaining } from "./live.js";
+import { Live, agendaNumbers, clock, el, pickSession, remaining } from "./live.js";
 import { initPage, showStatus, memberName, resultView, t } from "./page.js";
 import { lang, withLang } from "./i18n.js";
 
@@ -18,22 +18,6 @@ let chosenVod = false; // the viewer picked a recording: events must not switch 
 let schedule = null; // GET /api/public/schedule: the public sittings' planned times
 let scheduled = ""; // the sittings' states the schedule was read for
 let mediaState = "none"; // what #media-state says: none|starting|playing|paused|reconnecting|vod
-
-// The agenda's numbers as the minutes print them (server/minutes_render.c,
-// rec_minutes_build: the positions from the top, joined by dots: 2.1).
-export function agendaNumbers(items) {
-  const byId = new Map((items || []).map((i) => [i.id, i]));
-  const memo = new Map();
-  const number = (i) => {
-    if (memo.has(i.id)) return memo.get(i.id);
-    const parent = i.parent_id && byId.get(i.parent_id);
-    const n = parent ? `${number(parent)}.${i.position}` : String(i.position);
-    memo.set(i.id, n);
-    return n;
-  };
-  for (const i of items || []) number(i);
-  return memo;
-}
 
 // The one line that says what a viewer gets: the livestream playing, or
 // not, or a recording. The header's badge only says whether the page is

@@ -3,7 +3,9 @@
 // choice in an open or named vote. Everything goes through the same
 // requests as elsewhere (attendance.set, vote.enter), so every entry is in
 // the record as made by the secretary.
-import { Live, patch, el, pickSession, whoami } from "./live.js";
+import { Live, patch, el, whoami } from "./live.js";
+import { chooseSession, showSessionState } from "./picker.js";
+import { confirmAction } from "./confirm.js";
 import { initPage, showStatus, act, t } from "./page.js";
 import { lang } from "./i18n.js";
 import { signinForm, signout } from "./signin.js";
@@ -11,6 +13,14 @@ import { signinForm, signout } from "./signin.js";
 const main = document.getElementById("main");
 let live = null;
 let me = null;
+
+// An entry cannot be changed afterwards (the server refuses it with
+// entered_by_secretary), so it is asked first: who, which choice, which vote.
+async function enter(opener, vote, m, choice) {
+  const ask = { title: t("secretary.confirm.title"), ok: t("secretary.confirm.ok", { choice: t(`choice.${choice}`) }),
+    body: [t("secretary.confirm.body", { name: m.name, choice: t(`choice.${choice}`), question: vote.question }), t("secretary.confirm.final")] };
+  if (await confirmAction(ask, opener)) act(live, "vote.enter", { vote_id: vote.id, person_id: m.person_id, choice });
+}
 
 function render() {
   const s = live && live.state;
@@ -46,9 +56,10 @@ function render() {
               s.open_sitting_id ? el("button", { type: "button", id: `att-${m.person_id}`, onclick: () => act(live, "attendance.set", { person_id: m.person_id, present: !here }) },
                 here ? t("secretary.mark_absent") : t("secretary.mark_present")) : null),
             open ? el("td", {}, voted ? `✔ ${t(`choice.${voted.choice}`)}` : here
-              ? ["for", "against", "abstain"].map((c) => el("button", { type: "button", id: `enter-${m.person_id}-${c}`, onclick: () => act(live, "vote.enter", { vote_id: open.id, person_id: m.person_id, choice: c }) }, t(`choice.${c}`)))
+              ? ["for", "against", "abstain"].map((c) => el("button", { type: "button", id: `enter-${m.person_id}-${c}`, onclick: (ev) => enter(ev.currentTarget, open, m, c) }, t(`choice.${c}`)))
               : "—") : null);
         }))))].filter(Boolean));
+  showSessionState(live.sessionId, s.title, s.state);
 }
 
 async function start() {
@@ -62,7 +73,7 @@ async function start() {
 }
 
 async function start2() {
-  const sid = await pickSession();
+  const sid = await chooseSession();
   if (!sid) return main.replaceChildren(el("p", {}, t("session.none")));
   live = new Live(sid, { onChange: render, onStatus: showStatus, lang: lang() });
   live.connect();
