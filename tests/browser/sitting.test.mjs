@@ -167,6 +167,8 @@ try {
       // The secretary enters the choice of the delegate without a device.
       await sec.waitForSelector('button[id$="-for"]');
       await sec.locator("tr", { hasText: "Đặng Thị Hương" }).locator('button[id$="-for"]').click();
+      // It cannot be changed afterwards: the secretary confirms it first.
+      await sec.click("dialog#confirm-dialog[open] #confirm-ok");
       await axeCheck(sec, "secretary, a vote entered by hand");
     }
     const cast = delegates.length + byHand;

@@ -85,11 +85,17 @@ class TwoNodesTest(unittest.TestCase):
                 await chair.ok("session.open")
                 await chair.ok("sitting.open", sitting_id=sitting)
                 item = (await chair.ok("agenda.next"))["seq"]
+                last = item
                 for d in ds:
                     # As a tablet on B would: act once B has shown the
                     # session open (A's acknowledgement can come first).
                     await d.wait_seq(item)
-                    await d.ok("attendance.check_in")
+                    last = (await d.ok("attendance.check_in"))["seq"]
+                # Likewise the secretary on A acts on what A shows (the
+                # chair there has seen B's check-ins); a change made on a
+                # node that has not yet applied the other's is refused as
+                # a retryable conflict.
+                await chair.wait_seq(last)
                 # The quorum (20 of 30), made up by the secretary on A.
                 sec = await client(a, "thuky")
                 await council_fixture.fill_quorum(sec, person, len(ds), skip=logins)
