@@ -262,10 +262,17 @@ export class Remote {
       this.update();
       return;
     }
+    await this.enterRoom();
+  }
+
+  // Into the room, sending (join) or only receiving (watch): rtc.join, then
+  // the offer. A refusal or a failed negotiation leaves the room and says so.
+  async enterRoom() {
     let r;
     try {
       r = await this.live.request("rtc.join");
     } catch (e) {
+      this.watching = false;
       this.phase = "idle";
       showError(e);
       this.update();
@@ -296,27 +303,7 @@ export class Remote {
     this.server = null;
     this.problem = null;
     this.update();
-    let r;
-    try {
-      r = await this.live.request("rtc.join");
-    } catch (e) {
-      this.watching = false;
-      this.phase = "idle";
-      showError(e);
-      this.update();
-      return;
-    }
-    this.phase = "in_room";
-    this.server = { state: "connecting" };
-    this.update();
-    try {
-      await this.negotiate(r.ice_servers || []);
-    } catch (e) {
-      showError(e && e.message ? e : { message: t("remote.negotiation_error", { name: (e && e.name) || "" }) });
-      this.live.request("rtc.leave").catch(() => {});
-      this.server = { state: "failed", reason: "negotiation_failed" };
-      this.close("failed");
-    }
+    await this.enterRoom();
   }
 
   async negotiate(iceServers) {
