@@ -68,8 +68,9 @@ struct pl_store {
     GIOCondition watched; /* what fd_watch waits for */
     int watched_fd;
     guint reconnect_timer;
-    guint connect_timer; /* bounds a connection attempt, 0 when none */
-    guint fail_idle;     /* idle source that fails requests queued while DOWN */
+    guint connect_timer;       /* bounds a connection attempt, 0 when none */
+    gint64 connect_started_us; /* when the attempt in progress began (monotonic) */
+    guint fail_idle;           /* idle source that fails requests queued while DOWN */
     int backoff_ms;
     int was_up;           /* for "connection restored" vs first connect */
     int outage_logged;    /* log an outage once, not once per retry */
@@ -299,6 +300,7 @@ static void start_connect(struct pl_store *st)
         return;
     }
     st->state = ST_CONNECTING;
+    st->connect_started_us = g_get_monotonic_time();
     st->connect_timer = g_timeout_add(CONNECT_TIMEOUT_MS, on_connect_timeout, st);
     /* libpq's contract: after PQconnectStart, wait for writability first. */
     watch(st, G_IO_OUT);
@@ -490,6 +492,18 @@ static void probe_answered(void *user, const PGresult *res, enum pl_err err)
 static gboolean on_probe_timer(gpointer data)
 {
     struct pl_store *st = data;
+    /* The probe's own connection may be down when a hang begins (its
+     * backend ended; it is reconnecting). A hung server accepts the socket
+     * and answers nothing, so an attempt unanswered for as long as a probe
+     * may wait is the same silence: without this the hang went unnoticed
+     * and a statement sent into it waited its whole timeout (10 s). */
+    if (st->probe->state == ST_CONNECTING && st->state == ST_READY &&
+        g_get_monotonic_time() - st->probe->connect_started_us >= PROBE_TIMEOUT_MS * 1000) {
+        connection_lost(st,
+                        "no answer to the liveness probe's connection attempt within " G_STRINGIFY(
+                            PROBE_TIMEOUT_MS) " ms");
+        return G_SOURCE_CONTINUE;
+    }
     if (!st->probe_request && pl_store_connected(st->probe)) {
         st->probe_sent_us = g_get_monotonic_time();
         st->probe_request =

@@ -227,6 +227,48 @@ class HungDatabaseTest(unittest.TestCase):
         for c in (chair, observer):
             await c.close()
 
+    def test_hang_while_the_probe_reconnects_is_detected(self):
+        run(self._probe_reconnecting())
+
+    async def _probe_reconnecting(self):
+        """The probe's own connection may be down when the hang starts (its
+        backend ended; it is reconnecting). A connection attempt to a hung
+        server is never answered either: that must count as the probe's
+        silence, not leave a statement waiting its whole 10 s (a CI run saw
+        vote.cast answered only after 10 s)."""
+        chair = await self.client("big001")
+        await self.settle(chair)
+        for _ in range(100):  # the probe's first SELECT 1 (every 250 ms once connected)
+            rows = self.psql("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                             "'plenumd' AND query = 'SELECT 1'").splitlines()
+            if rows:
+                break
+            await asyncio.sleep(0.05)
+        self.assertEqual(len(rows), 1, rows)
+        probe = int(rows[0])
+        # The postmaster stopped first: the probe's reconnection then meets
+        # the hang. Its backend ends cleanly (SIGTERM, as
+        # pg_terminate_backend does), so nothing restarts after the thaw.
+        pm, _ = pg.pids()
+        os.kill(pm, signal.SIGSTOP)
+        os.kill(probe, signal.SIGTERM)
+        for _ in range(200):
+            with open(f"/proc/{probe}/status") as f:
+                if re.search(r"^State:\s+Z", f.read(), re.M):
+                    break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # the probe notices, and starts reconnecting
+        pg.freeze()
+        t = time.monotonic()
+        r = await chair.ask("display.set", mode="message", message="Treo khi dò lại", key=key())
+        took = time.monotonic() - t
+        print(f"\ndisplay.set sent while the probe reconnects to a hung database: "
+              f"{r.get('code')} after {took:.2f} s", file=sys.stderr)
+        self.assertEqual(r.get("code"), "outcome_unknown", r)
+        self.assertLess(took, 4.0, "the hang went unnoticed while the probe reconnected")
+        await self.thaw([chair])
+        await chair.close()
+
     def test_command_lost_in_the_hang_is_done_by_the_retry(self):
         run(self._lost())
 
