@@ -641,8 +641,8 @@ int pl_admin_main(struct pl_config *cfg, FILE *in, FILE *out)
     }
     char err[512];
     struct pl_migrate_result mr;
-    if (pl_migrate_run(c, pl_migrations, pl_migrations_count, &mr, err, sizeof err) !=
-        PL_MIGRATE_OK) {
+    if (pl_migrate_run(c, pl_migrations, pl_migrations_count, pl_sql_functions,
+                       pl_sql_functions_count, &mr, err, sizeof err) != PL_MIGRATE_OK) {
         rc = fail("%s", err);
         goto done;
     }

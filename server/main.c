@@ -87,8 +87,8 @@ int main(int argc, char **argv)
     }
 
     struct pl_migrate_result mr;
-    if (pl_migrate_run(conn, pl_migrations, pl_migrations_count, &mr, err, sizeof err) !=
-        PL_MIGRATE_OK) {
+    if (pl_migrate_run(conn, pl_migrations, pl_migrations_count, pl_sql_functions,
+                       pl_sql_functions_count, &mr, err, sizeof err) != PL_MIGRATE_OK) {
         pl_log_error("%s", err);
         goto done;
     }

@@ -74,7 +74,94 @@ rollback:
     return PL_MIGRATE_DB_ERROR;
 }
 
+/*
+ * Re-applies the function files whose SHA-256 differs from schema_functions'
+ * row (or that have none), in one transaction: either every changed file and
+ * its new checksum is committed, or nothing. An unchanged file is not sent,
+ * so a start with nothing changed costs one SELECT. Called with the migration
+ * lock held; *applied counts the files sent.
+ */
+static enum pl_migrate_status apply_functions(PGconn *conn, const struct pl_sql_file *fns,
+                                              size_t nfns, int *applied, char *err, size_t errlen)
+{
+    enum pl_migrate_status st = PL_MIGRATE_OK;
+    int in_tx = 0;
+    *applied = 0;
+    if (exec_ok(conn,
+                "SET client_min_messages = warning; "
+                "CREATE TABLE IF NOT EXISTS schema_functions ("
+                " name text PRIMARY KEY,"
+                " sha256 text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now()); "
+                "RESET client_min_messages",
+                "creating schema_functions", err, errlen) != 0)
+        return PL_MIGRATE_DB_ERROR;
+    PGresult *r = PQexec(conn, "SELECT name, sha256 FROM schema_functions");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "reading schema_functions failed: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return PL_MIGRATE_DB_ERROR;
+    }
+    for (size_t k = 0; k < nfns; k++) {
+        const struct pl_sql_file *f = &fns[k];
+        char hex[65], what[128];
+        sha256_hex(f->sql, f->len, hex);
+        int same = 0;
+        for (int i = 0; i < PQntuples(r); i++) {
+            if (strcmp(PQgetvalue(r, i, 0), f->name) == 0)
+                same = strcmp(PQgetvalue(r, i, 1), hex) == 0;
+        }
+        if (same)
+            continue;
+        snprintf(what, sizeof what, "function file %s", f->name);
+        if (!in_tx) {
+            if (exec_ok(conn, "BEGIN", what, err, errlen) != 0) {
+                st = PL_MIGRATE_DB_ERROR;
+                goto done;
+            }
+            in_tx = 1;
+        }
+        pl_log_info("applying %s", what);
+        if (exec_ok(conn, f->sql, what, err, errlen) != 0) {
+            st = PL_MIGRATE_DB_ERROR;
+            goto done;
+        }
+        const char *params[2] = {f->name, hex};
+        PGresult *w = PQexecParams(conn,
+                                   "INSERT INTO schema_functions (name, sha256) VALUES ($1, $2) "
+                                   "ON CONFLICT (name) DO UPDATE "
+                                   "SET sha256 = excluded.sha256, applied_at = now()",
+                                   2, NULL, params, NULL, NULL, 0);
+        int ok = PQresultStatus(w) == PGRES_COMMAND_OK;
+        if (!ok)
+            snprintf(err, errlen, "recording %s failed: %s", what, PQresultErrorMessage(w));
+        PQclear(w);
+        if (!ok) {
+            st = PL_MIGRATE_DB_ERROR;
+            goto done;
+        }
+        (*applied)++;
+    }
+    if (in_tx && exec_ok(conn, "COMMIT", "committing the function files", err, errlen) != 0) {
+        in_tx = 0; /* a failed COMMIT has ended the transaction already */
+        *applied = 0;
+        st = PL_MIGRATE_DB_ERROR;
+        goto done;
+    }
+    in_tx = 0;
+    if (*applied)
+        pl_log_info("applied %d changed SQL function file(s)", *applied);
+done:
+    if (in_tx) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        *applied = 0;
+    }
+    PQclear(r);
+    return st;
+}
+
 enum pl_migrate_status pl_migrate_run(PGconn *conn, const struct pl_sql_file *files, size_t n,
+                                      const struct pl_sql_file *fns, size_t nfns,
                                       struct pl_migrate_result *res, char *err, size_t errlen)
 {
     enum pl_migrate_status st = PL_MIGRATE_OK;
@@ -151,6 +238,7 @@ enum pl_migrate_status pl_migrate_run(PGconn *conn, const struct pl_sql_file *fi
         if (files[k].version > res->to_version)
             res->to_version = files[k].version;
     }
+    st = apply_functions(conn, fns, nfns, &res->functions_applied, err, errlen);
 done:
     PQclear(r);
     PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" PL_MIGRATE_LOCK_KEY ")"));

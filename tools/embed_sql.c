@@ -1,7 +1,9 @@
 /*
  * Build-time tool: embeds SQL files into a C source so plenumd carries its
- * schema. Usage: pl_embed_sql OUT.c SEED.sql NNN_name.sql...
+ * schema. Usage: pl_embed_sql OUT.c SEED.sql NNN_name.sql... [--functions AREA.sql...]
  * Migration names must start with a three-digit version, strictly increasing.
+ * Function files (schema/functions/) follow --functions, in the order they are
+ * to be applied; they are embedded as "functions/AREA.sql" with version 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +51,8 @@ static int emit_literal(FILE *out, const char *path, size_t *len)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: pl_embed_sql OUT.c SEED.sql [NNN_name.sql...]\n");
+        fprintf(stderr,
+                "usage: pl_embed_sql OUT.c SEED.sql [NNN_name.sql...] [--functions AREA.sql...]\n");
         return 2;
     }
     FILE *out = fopen(argv[1], "w");
@@ -67,8 +70,8 @@ int main(int argc, char **argv)
     fprintf(out, ",\n    %zu};\n\n", len);
 
     fputs("const struct pl_sql_file pl_migrations[] = {\n", out);
-    int prev = 0;
-    for (int i = 3; i < argc; i++) {
+    int prev = 0, i, nmig = 0;
+    for (i = 3; i < argc && strcmp(argv[i], "--functions") != 0; i++) {
         const char *name = base_name(argv[i]);
         char *end;
         long v = strtol(name, &end, 10);
@@ -84,7 +87,29 @@ int main(int argc, char **argv)
         if (emit_literal(out, argv[i], &len) != 0)
             return 1;
         fprintf(out, ",\n    %zu},\n", len);
+        nmig++;
     }
-    fprintf(out, "};\nconst size_t pl_migrations_count = %d;\n", argc - 3);
+    fprintf(out, "};\nconst size_t pl_migrations_count = %d;\n\n", nmig);
+
+    /* An empty initializer list is not C: a lone placeholder keeps the array
+     * valid when there are no function files; the count says 0. */
+    fputs("const struct pl_sql_file pl_sql_functions[] = {\n", out);
+    int nfn = 0;
+    for (i++; i < argc; i++) {
+        const char *name = base_name(argv[i]);
+        size_t nl = strlen(name);
+        if (nl < 5 || strcmp(name + nl - 4, ".sql") != 0) {
+            fprintf(stderr, "pl_embed_sql: function file \"%s\" must end in .sql\n", name);
+            return 1;
+        }
+        fprintf(out, "    {0, \"functions/%s\",\n    ", name);
+        if (emit_literal(out, argv[i], &len) != 0)
+            return 1;
+        fprintf(out, ",\n    %zu},\n", len);
+        nfn++;
+    }
+    if (nfn == 0)
+        fputs("    {0, \"\", \"\", 0},\n", out);
+    fprintf(out, "};\nconst size_t pl_sql_functions_count = %d;\n", nfn);
     return fclose(out) == 0 ? 0 : 1;
 }
