@@ -1,11 +1,13 @@
--- functions/access.sql: who may see and do what, in one place. A reader's
--- kind in a council (rec_role, rec_is_staff, rec_is_member, rec_reader),
--- what of a document, a sitting, the minutes and a vote the public may see
--- (rec_doc_readable, access_doc_public, access_minutes_public,
--- rec_event_public, rec_sitting_public, vote_visible_to), and who may act
--- on whom (access_over_person). Every other file asks these instead of
--- comparing visibility columns itself. Tables: 001_init, 009_records,
--- 015_access.
+-- functions/access.sql: who may see and do what, in one place.
+-- - A reader's kind in a council: rec_role, rec_is_staff, rec_is_member,
+--   rec_reader (member or citizen, i.e. 'public').
+-- - What the public may see of a session's record: access_doc_public,
+--   access_minutes_public, access_petition_public, rec_event_public,
+--   rec_sitting_public, vote_visible_to; rec_doc_readable for one reader.
+-- - Who may act on whom: access_over_person (admin_grantable's order).
+-- The other files call these rather than repeat the predicates. This file
+-- is applied first (files go in name order), so they exist for the others.
+-- Tables: 001_init, 009_records, 015_access.
 
 -- The requester's role in a council: 'admin', the membership role, or NULL.
 CREATE OR REPLACE FUNCTION rec_role(requester bigint, is_admin boolean, in_council bigint)
@@ -38,12 +40,33 @@ RETURNS text LANGUAGE sql STABLE AS $$
         ELSE 'public' END
 $$;
 
+-- What anyone, signed in or not, may read of a session's record; members of
+-- its council read all of it. A document of session s: when both are
+-- public.
+CREATE OR REPLACE FUNCTION access_doc_public(d document, s session)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT d.visibility = 'public' AND s.visibility = 'public'
+$$;
+
+-- The minutes m of session s: once finalised, if the session is public
+-- (what of them is then shown is rec_minutes_public's cut). m may be a row
+-- of NULLs (no minutes yet): false.
+CREATE OR REPLACE FUNCTION access_minutes_public(s session, m minutes)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT m.finalised_at IS NOT NULL AND s.visibility = 'public'
+$$;
+
+-- A petition p: once its answer is published (staff see every petition).
+CREATE OR REPLACE FUNCTION access_petition_public(p petition)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT p.status = 'published'
+$$;
+
 -- Whether the requester may read a document: a member of its council
 -- anything of it; anyone else public documents of public sessions.
 CREATE OR REPLACE FUNCTION rec_doc_readable(requester bigint, is_admin boolean, d document)
 RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT rec_is_member(requester, is_admin, s.council_id)
-        OR (d.visibility = 'public' AND s.visibility = 'public')
+    SELECT rec_is_member(requester, is_admin, s.council_id) OR access_doc_public(d, s)
     FROM session s WHERE s.id = d.session_id
 $$;
 

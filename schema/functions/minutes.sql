@@ -186,7 +186,7 @@ BEGIN
     IF NOT FOUND THEN PERFORM admin_refuse('not_found', 'session_id'); END IF;
     SELECT * INTO m FROM minutes WHERE session_id = sid;
     reader := rec_reader(requester, is_admin, s.council_id);
-    IF reader = 'public' AND NOT (s.visibility = 'public' AND m.finalised_at IS NOT NULL) THEN
+    IF reader = 'public' AND NOT access_minutes_public(s, m) THEN
         IF requester IS NULL THEN PERFORM admin_refuse('unauthenticated', 'session_id'); END IF;
         PERFORM admin_refuse('forbidden', 'session_id', 'not_a_member');
     END IF;

@@ -252,5 +252,5 @@ BEGIN
         'merged', p.status = 'merged', 'status', t.status, 'agency', t.agency,
         'due_on', t.due_on, 'answered_at', t.answered_at, 'published_at', t.published_at,
         'closed_at', t.closed_at,
-        'answer', CASE WHEN t.status = 'published' THEN t.answer END);
+        'answer', CASE WHEN access_petition_public(t) THEN t.answer END);
 END $$;

@@ -185,14 +185,14 @@ BEGIN
             'area', p.area, 'locality', p.locality, 'answer', p.answer)
             ORDER BY ts_rank(p.search, q) DESC, p.id DESC)
             FROM petition p WHERE p.council_id = cid AND p.search @@ q
-              AND (staff OR p.status = 'published')), '[]'),
+              AND (staff OR access_petition_public(p))), '[]'),
         'documents', coalesce((SELECT jsonb_agg(jsonb_build_object('id', d.id,
             'title', d.title, 'session_id', d.session_id, 'kind', d.kind,
             'visibility', d.visibility, 'url', '/api/documents/file?id=' || d.id)
             ORDER BY ts_rank(d.search, q) DESC, d.id DESC)
             FROM document d JOIN session s ON s.id = d.session_id
             WHERE s.council_id = cid AND d.superseded_at IS NULL AND d.search @@ q
-              AND (member OR (d.visibility = 'public' AND s.visibility = 'public'))), '[]'),
+              AND (member OR access_doc_public(d, s))), '[]'),
         'minutes', coalesce((SELECT jsonb_agg(jsonb_build_object('session_id', s.id,
             'title', s.title, 'finalised', m.finalised_at IS NOT NULL,
             'snippet', ts_headline('pl_vi', x.txt, q, 'MaxFragments=1, MaxWords=20, MinWords=5'))
@@ -200,12 +200,12 @@ BEGIN
             FROM minutes m JOIN session s ON s.id = m.session_id
             CROSS JOIN LATERAL (SELECT CASE WHEN member
                 THEN m.notes || ' ' || coalesce(rec_json_text(m.record::jsonb), '')
-                WHEN m.finalised_at IS NOT NULL AND s.visibility = 'public'
+                WHEN access_minutes_public(s, m)
                 THEN rec_json_text((SELECT body FROM rec_minutes_public(s.id, m))::jsonb)
                 ELSE '' END AS txt) x
             WHERE s.council_id = cid
               AND CASE WHEN member THEN m.search @@ q
-                  ELSE m.finalised_at IS NOT NULL AND s.visibility = 'public'
+                  ELSE access_minutes_public(s, m)
                        AND to_tsvector('pl_vi', x.txt) @@ q END), '[]'));
 END $$;
 
@@ -224,7 +224,7 @@ BEGIN
     INTO hit
     FROM petition p JOIN council c ON c.id = p.council_id
     WHERE p.id = pid AND c.slug = in_slug
-      AND (rec_is_staff(requester, is_admin, c.id) OR p.status = 'published');
+      AND (rec_is_staff(requester, is_admin, c.id) OR access_petition_public(p));
     IF hit IS NULL THEN RETURN r; END IF;
     RETURN jsonb_set(r, '{petitions}', jsonb_build_array(hit) || (r->'petitions'));
 END $$;
@@ -333,16 +333,16 @@ BEGIN
                   AND (y.seen->>'result')::boolean), '[]'),
             'resolutions', coalesce((SELECT jsonb_agg(rec_doc_json(d) ORDER BY d.title)
                 FROM document d WHERE d.session_id = s.id AND d.superseded_at IS NULL
-                  AND d.visibility = 'public' AND d.kind = 'resolution'), '[]'),
+                  AND access_doc_public(d, s) AND d.kind = 'resolution'), '[]'),
             'documents', coalesce((SELECT jsonb_agg(rec_doc_json(d) ORDER BY
                 d.agenda_item_id NULLS FIRST, d.title)
                 FROM document d WHERE d.session_id = s.id AND d.superseded_at IS NULL
-                  AND d.visibility = 'public' AND d.kind <> 'resolution'), '[]'),
+                  AND access_doc_public(d, s) AND d.kind <> 'resolution'), '[]'),
             'minutes', (SELECT jsonb_build_object('url', '/api/minutes?session_id=' || s.id ||
                 '&format=html', 'json', '/api/minutes?session_id=' || s.id || '&format=json',
                 'finalised_at', m.finalised_at,
                 'sha256', (SELECT hash FROM rec_minutes_public(s.id, m)))
-                FROM minutes m WHERE m.session_id = s.id AND m.finalised_at IS NOT NULL),
+                FROM minutes m WHERE m.session_id = s.id AND access_minutes_public(s, m)),
             'recordings', coalesce((SELECT jsonb_agg(jsonb_build_object('sitting_id', t.id,
                 'title', t.title, 'opened_at', t.opened_at,
                 'page', '/public/?session=' || s.id || '&sitting=' || t.id,
@@ -356,7 +356,7 @@ BEGIN
               AND s.state <> 'planned'), '[]'),
         'petitions', coalesce((SELECT jsonb_agg(rec_petition_json(p, false)
             ORDER BY p.published_at DESC)
-            FROM petition p WHERE p.council_id = c.id AND p.status = 'published'), '[]'));
+            FROM petition p WHERE p.council_id = c.id AND access_petition_public(p)), '[]'));
 END $$;
 
 -- When the public sittings of a public session are planned (the public
