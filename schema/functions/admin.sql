@@ -167,17 +167,17 @@ BEGIN
     RETURN jsonb_build_object('created', made, 'updated', total - made);
 END $$;
 
--- 017_import_all_errors: a CSV import reports every refused row at once.
--- 005's admin_import stopped at the first row the database refused, so a
--- file came back in rounds: the values first (server/admin_input.c), then
--- one taken login or seat per try. This one tries every row, each in its
--- own subtransaction, collects the refusals, adds the ones the server found
--- in the values (known: [{"row", "field", "error", "reason"?}]; their rows
--- are not in rows, or are there without the bad cells) and, if there is
--- any, raises one refusal for the whole file: MESSAGE and COLUMN the first
--- one's, DETAIL 'rows ' and the whole list as JSON, sorted by row. Nothing
--- is written then. A refusal about the council itself (not a manager, no
--- such council) is raised as it is, once.
+-- A CSV import reports every refused row at once (admin_import alone stops
+-- at the first row the database refuses, so a file came back in rounds:
+-- the values first (server/admin_input.c), then one taken login or seat
+-- per try). This one tries every row, each in its own subtransaction,
+-- collects the refusals, adds the ones the server found in the values
+-- (known: [{"row", "field", "error", "reason"?}]; their rows are not in
+-- rows, or are there without the bad cells) and, if there is any, raises
+-- one refusal for the whole file: MESSAGE and COLUMN the first one's,
+-- DETAIL 'rows ' and the whole list as JSON, sorted by row. Nothing is
+-- written then. A refusal about the council itself (not a manager, no such
+-- council) is raised as it is, once.
 CREATE OR REPLACE FUNCTION admin_import_all(requester bigint, is_admin boolean, in_council bigint,
                                  rows jsonb, known jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$

@@ -3,6 +3,9 @@
 -- on plenum_session_event so other nodes catch up (server/hub.c). The
 -- CREATE TRIGGER statements stay in those migrations.
 
+-- session_event is append-only and gap-free per session (003_live): the
+-- database refuses any other write, so even a second writer (the admin page)
+-- cannot leave a hole.
 CREATE OR REPLACE FUNCTION session_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
@@ -17,7 +20,7 @@ BEGIN
     RETURN NEW;
 END $$;
 
--- 010_nodes: several plenumd nodes on one database. Every committed session
+-- Several plenumd nodes on one database (010_nodes). Every committed session
 -- event is announced on the channel plenum_session_event with the payload
 -- "<session id> <seq>"; PostgreSQL delivers it at commit, to every node
 -- listening (server/hub.c), which then reloads a session it holds and is
