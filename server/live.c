@@ -207,7 +207,7 @@ static int quorum(const struct pl_live *l)
     return pl_live_quorum(l);
 }
 
-json_t *pl_live_refusal_detail(const struct pl_live *l, const char *type, const json_t *req,
+json_t *pl_live_refusal_detail(const struct pl_live *l, enum pl_rq rq, const json_t *req,
                                const char *reason)
 {
     if (!reason)
@@ -217,7 +217,7 @@ json_t *pl_live_refusal_detail(const struct pl_live *l, const char *type, const 
                          quorum(l), "total_seats", l->total_seats);
     if (strcmp(reason, "counting_board_required") == 0) {
         size_t given = json_array_size(json_object_get(req, "board"));
-        if (strcmp(type, "vote.prepare") != 0) {
+        if (rq != PL_RQ_VOTE_PREPARE) {
             const struct pl_vote *v =
                 pl_vote_find(l, json_integer_value(json_object_get(req, "vote_id")));
             given = v ? v->board->len : 0;
@@ -778,7 +778,7 @@ static int64_t opt_int(const json_t *req, const char *k, int64_t dflt)
     return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
-enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
+enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who, enum pl_rq rq,
                           const json_t *req, int64_t now_ms, struct pl_change *ch,
                           const char **reason)
 {
@@ -790,21 +790,29 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     ch->public = pl_live_public_now(l);
     bool delegate = false;
     enum pl_role role = pl_live_role(l, who, &delegate);
-    const char *group = strchr(type, '.') ? type : "";
-    if (strncmp(type, "vote.", 5) == 0)
-        return pl_vote_check(l, who, type, req, ch, reason);
+    const struct pl_req_spec *spec = pl_proto_spec(rq);
+    bool command = spec && spec->kind == PL_REQ_SESSION_CMD;
+    switch (rq) {
+    case PL_RQ_VOTE_PREPARE:
+    case PL_RQ_VOTE_OPEN:
+    case PL_RQ_VOTE_CLOSE:
+    case PL_RQ_VOTE_CONFIRM:
+    case PL_RQ_VOTE_PUBLISH:
+    case PL_RQ_VOTE_CANCEL:
+    case PL_RQ_VOTE_TALLY:
+    case PL_RQ_VOTE_CAST: /* ballots: pl_vote_check_cast; here refused as before */
+    case PL_RQ_VOTE_ENTER:
+        return pl_vote_check(l, who, rq, req, ch, reason);
+    default:
+        break;
+    }
 
-    /* Who may do what: the chair (or a vice-chair acting as chair) runs the
-     * sitting, the secretary keeps attendance, delegates act for themselves. */
-    bool chair_op = strncmp(group, "session.", 8) == 0 || strncmp(group, "sitting.", 8) == 0 ||
-                    strncmp(group, "agenda.", 7) == 0 || strncmp(group, "timer.", 6) == 0 ||
-                    strncmp(group, "display.", 8) == 0 ||
-                    (strncmp(group, "speaker.", 8) == 0 && strcmp(type, "speaker.request") != 0 &&
-                     strcmp(type, "speaker.withdraw") != 0);
-    bool secretary_op = strcmp(type, "attendance.set") == 0;
-    bool self_op = strcmp(type, "attendance.check_in") == 0 ||
-                   strcmp(type, "attendance.check_out") == 0 ||
-                   strcmp(type, "speaker.request") == 0 || strcmp(type, "speaker.withdraw") == 0;
+    /* Who may do what (requests.def's who column): the chair (or a
+     * vice-chair acting as chair) runs the sitting, the secretary keeps
+     * attendance, delegates act for themselves. */
+    bool chair_op = command && spec->who == PL_WHO_CHAIR;
+    bool secretary_op = command && spec->who == PL_WHO_SECRETARY;
+    bool self_op = command && spec->who == PL_WHO_DELEGATE;
     if (chair_op && !pl_role_runs_sitting(role))
         PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
     if (secretary_op && !pl_role_runs_sitting(role) && role != PL_ROLE_SECRETARY)
@@ -814,7 +822,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     if (!chair_op && !secretary_op && !self_op)
         PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
 
-    if (strcmp(type, "session.open") == 0) {
+    if (rq == PL_RQ_SESSION_OPEN) {
         if (l->state != PL_PLANNED)
             PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_planned");
         ch->op = PL_OP_SESSION_OPEN;
@@ -825,7 +833,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (l->state != PL_OPEN)
         PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
-    if (strcmp(type, "session.close") == 0) {
+    if (rq == PL_RQ_SESSION_CLOSE) {
         if (l->open_sitting)
             PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_open");
         ch->op = PL_OP_SESSION_CLOSE;
@@ -833,7 +841,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         ch->data = json_pack("{s:s}", "state", "closed");
         return PL_OK;
     }
-    if (strcmp(type, "sitting.open") == 0) {
+    if (rq == PL_RQ_SITTING_OPEN) {
         const struct pl_sitting *s = sitting(l, opt_int(req, "sitting_id", 0));
         if (!s)
             PL_REFUSE(PL_ERR_NOT_FOUND, "sitting_id");
@@ -852,7 +860,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (!l->open_sitting)
         PL_REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
-    if (strcmp(type, "sitting.close") == 0) {
+    if (rq == PL_RQ_SITTING_CLOSE) {
         ch->op = PL_OP_SITTING_CLOSE;
         ch->a = l->open_sitting;
         if (l->turn.id)
@@ -863,16 +871,15 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                              ended_json(ch));
         return PL_OK;
     }
-    if (strcmp(type, "agenda.activate") == 0 || strcmp(type, "agenda.next") == 0 ||
-        strcmp(type, "agenda.previous") == 0) {
+    if (rq == PL_RQ_AGENDA_ACTIVATE || rq == PL_RQ_AGENDA_NEXT || rq == PL_RQ_AGENDA_PREVIOUS) {
         int cur = item_index(l, l->active_item), target = -1;
-        if (strcmp(type, "agenda.activate") == 0) {
+        if (rq == PL_RQ_AGENDA_ACTIVATE) {
             target = item_index(l, opt_int(req, "item_id", 0));
             if (target < 0)
                 PL_REFUSE(PL_ERR_NOT_FOUND, "item_id");
             if (target == cur)
                 PL_REFUSE(PL_ERR_INVALID_STATE, "already_active");
-        } else if (strcmp(type, "agenda.next") == 0) {
+        } else if (rq == PL_RQ_AGENDA_NEXT) {
             for (int k = cur + 1; k < (int)l->items->len && target < 0; k++) {
                 if (g_array_index(l->items, struct pl_item, k).state != PL_ITEM_DONE)
                     target = k;
@@ -895,7 +902,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                              queue_json(l, l->queue, it->id));
         return PL_OK;
     }
-    if (strcmp(type, "agenda.done") == 0) {
+    if (rq == PL_RQ_AGENDA_DONE) {
         const struct pl_item *it = item(l, opt_int(req, "item_id", l->active_item));
         if (!it)
             PL_REFUSE(l->active_item || json_object_get(req, "item_id") ? PL_ERR_NOT_FOUND
@@ -913,11 +920,12 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                                                                  : json_null());
         return PL_OK;
     }
-    if (strncmp(type, "attendance.", 11) == 0) {
+    if (rq == PL_RQ_ATTENDANCE_CHECK_IN || rq == PL_RQ_ATTENDANCE_CHECK_OUT ||
+        rq == PL_RQ_ATTENDANCE_SET) {
         int64_t person = who->person_id;
-        bool present = strcmp(type, "attendance.check_in") == 0;
+        bool present = rq == PL_RQ_ATTENDANCE_CHECK_IN;
         const char *method = "self";
-        if (strcmp(type, "attendance.set") == 0) {
+        if (rq == PL_RQ_ATTENDANCE_SET) {
             person = opt_int(req, "person_id", 0);
             present = json_is_true(json_object_get(req, "present"));
             method = "secretary";
@@ -943,7 +951,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                              l->total_seats, "quorum", quorum(l), "quorum_met", count >= quorum(l));
         return PL_OK;
     }
-    if (strcmp(type, "speaker.request") == 0) {
+    if (rq == PL_RQ_SPEAKER_REQUEST) {
         int kind = kind_parse(json_string_value(json_object_get(req, "kind")));
         if (kind < 0)
             PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
@@ -969,8 +977,8 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                              queue_after(l, ch, l->active_item));
         return PL_OK;
     }
-    if (strcmp(type, "speaker.withdraw") == 0 || strcmp(type, "speaker.remove") == 0) {
-        bool removed = strcmp(type, "speaker.remove") == 0;
+    if (rq == PL_RQ_SPEAKER_WITHDRAW || rq == PL_RQ_SPEAKER_REMOVE) {
+        bool removed = rq == PL_RQ_SPEAKER_REMOVE;
         int idx = -1;
         if (removed) {
             idx = request_index(l, opt_int(req, "request_id", 0));
@@ -997,7 +1005,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                              "queue", queue_after(l, ch, r->item_id));
         return PL_OK;
     }
-    if (strcmp(type, "speaker.reorder") == 0) {
+    if (rq == PL_RQ_SPEAKER_REORDER) {
         int idx = request_index(l, opt_int(req, "request_id", 0));
         if (idx < 0 ||
             g_array_index(l->queue, struct pl_speaker_request, idx).item_id != l->active_item)
@@ -1037,7 +1045,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                              queue_after(l, ch, l->active_item));
         return PL_OK;
     }
-    if (strcmp(type, "speaker.grant") == 0) {
+    if (rq == PL_RQ_SPEAKER_GRANT) {
         int idx;
         if (json_object_get(req, "request_id")) {
             idx = request_index(l, opt_int(req, "request_id", 0));
@@ -1059,7 +1067,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                       "ended", ended_json(ch), "queue", queue_after(l, ch, l->active_item));
         return PL_OK;
     }
-    if (strcmp(type, "speaker.give_floor") == 0) {
+    if (rq == PL_RQ_SPEAKER_GIVE_FLOOR) {
         int64_t person = opt_int(req, "person_id", 0);
         const struct pl_member *m = member(l, person);
         if (!m)
@@ -1078,7 +1086,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
                              "ended", ended_json(ch));
         return PL_OK;
     }
-    if (strcmp(type, "speaker.end") == 0) {
+    if (rq == PL_RQ_SPEAKER_END) {
         if (!l->turn.id)
             PL_REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
         ch->op = PL_OP_TURN_END;
@@ -1087,19 +1095,19 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         ch->data = json_pack("{s:s, s:n, s:o}", "reason", "ended", "turn", "ended", ended_json(ch));
         return PL_OK;
     }
-    if (strcmp(type, "timer.pause") == 0) {
+    if (rq == PL_RQ_TIMER_PAUSE) {
         ch->op = PL_OP_TURN_PAUSE;
         if (l->turn.id && l->turn.paused_at_ms)
             PL_REFUSE(PL_ERR_INVALID_STATE, "already_paused");
         return check_floor_op(l, ch, "paused", reason);
     }
-    if (strcmp(type, "timer.resume") == 0) {
+    if (rq == PL_RQ_TIMER_RESUME) {
         ch->op = PL_OP_TURN_RESUME;
         if (l->turn.id && !l->turn.paused_at_ms)
             PL_REFUSE(PL_ERR_INVALID_STATE, "not_paused");
         return check_floor_op(l, ch, "resumed", reason);
     }
-    if (strcmp(type, "timer.extend") == 0) {
+    if (rq == PL_RQ_TIMER_EXTEND) {
         int64_t s = opt_int(req, "seconds", 0);
         if (s < 1 || s > 3600)
             PL_REFUSE(PL_ERR_BAD_FIELD, "seconds");
@@ -1107,7 +1115,7 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         ch->seconds = (int)s;
         return check_floor_op(l, ch, "extended", reason);
     }
-    if (strcmp(type, "display.set") == 0) {
+    if (rq == PL_RQ_DISPLAY_SET) {
         const char *mode = json_string_value(json_object_get(req, "mode"));
         const char *msg = json_string_value(json_object_get(req, "message"));
         size_t m = 0;

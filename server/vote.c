@@ -348,7 +348,7 @@ static enum pl_err prepare(const struct pl_live *l, const json_t *req, struct pl
     return PL_OK;
 }
 
-enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
+enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who, enum pl_rq rq,
                           const json_t *req, struct pl_change *ch, const char **reason)
 {
     bool delegate;
@@ -357,7 +357,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     if (l->state != PL_OPEN)
         PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
 
-    if (strcmp(type, "vote.prepare") == 0) {
+    if (rq == PL_RQ_VOTE_PREPARE) {
         if (!pl_role_runs_sitting(role))
             PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
         struct pl_vote *v = NULL;
@@ -378,13 +378,13 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
         PL_REFUSE(PL_ERR_NOT_FOUND, "vote_id");
     ch->vote_id = v->id;
 
-    if (strcmp(type, "vote.tally") == 0) {
+    if (rq == PL_RQ_VOTE_TALLY) {
         /* Read-only, never an event: the hub asks the database, whose
          * vote_visible_to (schema/015_access.sql) is the one rule on what a
          * reader may see of a vote, the same the minutes and search use. */
         PL_REFUSE(PL_OK, "read_only");
     }
-    if (strcmp(type, "vote.confirm") == 0) {
+    if (rq == PL_RQ_VOTE_CONFIRM) {
         if (!on_board(v, person))
             PL_REFUSE(PL_ERR_FORBIDDEN, "board_only");
         if (v->state != PL_VS_COUNTED)
@@ -405,7 +405,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
     }
     if (!pl_role_runs_sitting(role))
         PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
-    if (strcmp(type, "vote.open") == 0) {
+    if (rq == PL_RQ_VOTE_OPEN) {
         if (v->state != PL_VS_PREPARED)
             PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_prepared");
         if (!l->open_sitting)
@@ -439,7 +439,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
             v->duration_s ? json_integer(ch->now_ms + v->duration_s * 1000LL) : json_null());
         return PL_OK;
     }
-    if (strcmp(type, "vote.close") == 0) {
+    if (rq == PL_RQ_VOTE_CLOSE) {
         if (v->state != PL_VS_OPEN)
             PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_open");
         ch->op = PL_OP_VOTE_CLOSE;
@@ -449,7 +449,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
                              (int)g_hash_table_size(v->eligible));
         return PL_OK;
     }
-    if (strcmp(type, "vote.publish") == 0) {
+    if (rq == PL_RQ_VOTE_PUBLISH) {
         if (v->state != PL_VS_COUNTED)
             PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
         /* A secret-kind result is announced by its board's confirmations,
@@ -463,7 +463,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
             json_object_set_new(ch->data, "named", named_json(v));
         return PL_OK;
     }
-    if (strcmp(type, "vote.cancel") == 0) {
+    if (rq == PL_RQ_VOTE_CANCEL) {
         if (v->state == PL_VS_PUBLISHED || v->state == PL_VS_CANCELLED)
             PL_REFUSE(PL_ERR_INVALID_STATE, "vote_finished");
         ch->op = PL_OP_VOTE_CANCEL;
@@ -602,13 +602,13 @@ void pl_cast_clear(struct pl_cast *c)
 }
 
 enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity *who,
-                               const char *type, const json_t *req, GHashTable *batch,
+                               enum pl_rq rq, const json_t *req, GHashTable *batch,
                                int64_t expected, struct pl_cast *c, const char **reason)
 {
     memset(c, 0, sizeof *c);
     bool delegate;
     enum pl_role role = pl_live_role(l, who, &delegate);
-    bool manual = strcmp(type, "vote.enter") == 0;
+    bool manual = rq == PL_RQ_VOTE_ENTER;
     int64_t voter = who->person_id;
     if (manual) {
         if (!pl_role_runs_sitting(role) && role != PL_ROLE_SECRETARY)

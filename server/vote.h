@@ -31,6 +31,7 @@
 
 #include "errors.h"
 #include "identity.h"
+#include "proto.h"
 #include "vote_tally.h"
 
 struct pl_live;
@@ -109,7 +110,7 @@ struct pl_vote *pl_vote_find(const struct pl_live *l, int64_t id);
 
 /* Decides vote.* requests other than cast/enter. Same contract as
  * pl_live_check. */
-enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
+enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who, enum pl_rq rq,
                           const json_t *req, struct pl_change *ch, const char **reason);
 
 /*
@@ -122,7 +123,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
  * pl_cast_clear.
  */
 enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity *who,
-                               const char *type, const json_t *req, GHashTable *batch_voted,
+                               enum pl_rq rq, const json_t *req, GHashTable *batch_voted,
                                int64_t vote_id_expected, struct pl_cast *c, const char **reason);
 void pl_cast_clear(struct pl_cast *c);
 
