@@ -29,20 +29,21 @@ struct ring_event {
 
 /* A command waiting for its turn in a session's pipeline. */
 struct op {
-    struct pl_client_ref *from; /* who asked: a reference (NULL: the system); see op_client */
-    json_t *root;               /* the request; owned */
-    json_t *id;                 /* borrowed from root */
-    const char *type;           /* static storage */
-    bool system_overrun;        /* the overrun timer, not a client */
-    bool system_vote_close;     /* a vote's countdown, not a client */
-    int64_t count_vote;         /* a system op counting this closed vote */
-    int compact_step;           /* counting: the next of pl_vote_compact to run */
-    struct pl_change ch;        /* decided, being written */
-    GPtrArray *batch;           /* a group commit: the ballot ops it answers */
-    char receipt[24];           /* a ballot's receipt, for its reply */
-    int outcome;                /* a ballot's enum pl_cast outcome */
-    gint64 t0;                  /* when the request arrived (monotonic µs), for /metrics */
-    bool key_retried;           /* its key was found taken once: decided again after a reload */
+    struct pl_client_ref *from;     /* who asked: a reference (NULL: the system); see op_client */
+    json_t *root;                   /* the request; owned */
+    json_t *id;                     /* borrowed from root */
+    const char *type;               /* static storage; for logs (the hub's own ops name theirs) */
+    const struct pl_req_spec *spec; /* the client's request (static); NULL for the hub's own */
+    bool system_overrun;            /* the overrun timer, not a client */
+    bool system_vote_close;         /* a vote's countdown, not a client */
+    int64_t count_vote;             /* a system op counting this closed vote */
+    int compact_step;               /* counting: the next of pl_vote_compact to run */
+    struct pl_change ch;            /* decided, being written */
+    GPtrArray *batch;               /* a group commit: the ballot ops it answers */
+    char receipt[24];               /* a ballot's receipt, for its reply */
+    int outcome;                    /* a ballot's enum pl_cast outcome */
+    gint64 t0;                      /* when the request arrived (monotonic µs), for /metrics */
+    bool key_retried;               /* its key was found taken once: decided again after a reload */
 };
 
 struct pl_entry {
@@ -193,7 +194,7 @@ static void cast_free(gpointer p)
 
 static bool is_ballot(const struct op *op)
 {
-    return op->type && (strcmp(op->type, "vote.cast") == 0 || strcmp(op->type, "vote.enter") == 0);
+    return op->spec && op->spec->kind == PL_REQ_BALLOT;
 }
 
 /* --- event frames and the ring ------------------------------------------------ */
@@ -694,7 +695,7 @@ static void loaded(void *user, const PGresult *res, enum pl_err err)
             continue;
         c->loading = 0;
         if (e)
-            join_now(e, c, op->root, op->id, strcmp(op->type, "resume") == 0);
+            join_now(e, c, op->root, op->id, op->spec->id == PL_RQ_RESUME);
         else if (err != PL_OK) /* a read: whether it "committed" means nothing */
             refuse(c, op->id, pl_err_database(err) ? PL_ERR_DB_UNAVAILABLE : err, NULL);
         else
@@ -704,12 +705,12 @@ static void loaded(void *user, const PGresult *res, enum pl_err err)
 }
 
 static void join(struct pl_hub *hub, struct pl_client *c, json_t *root, json_t *re,
-                 const char *type)
+                 const struct pl_req_spec *spec)
 {
     int64_t id = json_integer_value(json_object_get(root, "session_id"));
     struct pl_entry *e = g_hash_table_lookup(hub->entries, &id);
     if (e) {
-        join_now(e, c, root, re, strcmp(type, "resume") == 0);
+        join_now(e, c, root, re, spec->id == PL_RQ_RESUME);
         json_decref(root);
         return;
     }
@@ -736,7 +737,8 @@ static void join(struct pl_hub *hub, struct pl_client *c, json_t *root, json_t *
     op->from = pl_client_hold(c);
     op->root = root;
     op->id = re;
-    op->type = type;
+    op->type = spec->type;
+    op->spec = spec;
     c->loading = id;
     g_ptr_array_add(ld->waiters, op);
 }
@@ -1052,7 +1054,7 @@ static void start_batch(struct pl_entry *e)
         }
         struct pl_cast *c = g_new0(struct pl_cast, 1);
         const char *reason = NULL;
-        enum pl_err err = pl_vote_check_cast(e->live, from->who, op->type, op->root, in_batch,
+        enum pl_err err = pl_vote_check_cast(e->live, from->who, op->spec->id, op->root, in_batch,
                                              vote_id, c, &reason);
         if (err != PL_OK) {
             refuse(from, op->id, err, reason);
@@ -1197,7 +1199,7 @@ static bool repeated(struct pl_entry *e, struct op *op)
         key && from && from->who ? pl_live_key_seq(e->live, from->who->person_id, key, &type) : 0;
     if (!seq)
         return false;
-    if (strcmp(type, op->type) != 0)
+    if (pl_proto_find(type) != op->spec) /* the type recorded with the key */
         pl_client_refuse(from, op->id, PL_ERR_DUPLICATE, "key", "key_used");
     else
         reply_ok(from, op->id, json_pack("{s:I, s:b}", "seq", (json_int_t)seq, "repeated", 1));
@@ -1261,11 +1263,12 @@ static void kick(struct pl_entry *e)
                 continue;
             }
         } else {
-            err = pl_live_check(e->live, from->who, op->type, op->root, now_ms(), &op->ch, &reason);
+            err = pl_live_check(e->live, from->who, op->spec->id, op->root, now_ms(), &op->ch,
+                                &reason);
         }
         if (err != PL_OK) {
             refuse_detail(from, op->id, err, reason,
-                          pl_live_refusal_detail(e->live, op->type, op->root, reason));
+                          pl_live_refusal_detail(e->live, op->spec->id, op->root, reason));
             op_free(op);
             continue;
         }
@@ -1278,7 +1281,7 @@ static void kick(struct pl_entry *e)
         const char *key = json_string_value(json_object_get(op->root, "key"));
         if (key && from) {
             op->ch.key = g_strdup(key);
-            op->ch.key_type = op->type;
+            op->ch.key_type = op->spec->type;
         }
         write_change(e, op);
         return;
@@ -1316,24 +1319,23 @@ static const struct pl_member *live_member(const struct pl_live *l, int64_t pers
  */
 static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl_request *req)
 {
-    const char *t = req->type_name;
+    enum pl_rq rq = req->rq;
     if (!hub->rtc) {
         refuse(c, req->id, PL_ERR_INVALID_STATE, "media_unavailable");
         return;
     }
     enum pl_err err = PL_OK;
     const char *reason = NULL;
-    bool media =
-        strcmp(t, "rtc.leave") == 0 || strcmp(t, "rtc.offer") == 0 || strcmp(t, "rtc.ice") == 0;
+    bool media = req->spec->who == PL_WHO_IN_ROOM; /* rtc.offer, rtc.ice, rtc.leave */
     if (media && c->rtc) {
         /* The same for every participant, in a session or a meeting. */
-        if (strcmp(t, "rtc.leave") == 0) {
+        if (rq == PL_RQ_RTC_LEAVE) {
             pl_rtc_leave(c->rtc);
             c->rtc = NULL;
             reply_ok(c, req->id, NULL);
             return;
         }
-        if (strcmp(t, "rtc.offer") == 0) {
+        if (rq == PL_RQ_RTC_OFFER) {
             const json_t *sdp = json_object_get(req->root, "sdp");
             err = pl_rtc_offer(c->rtc, json_string_value(sdp), json_string_length(sdp), &reason);
         } else {
@@ -1344,8 +1346,7 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
                 (int)json_integer_value(json_object_get(req->root, "sdp_mline_index")), &reason);
         }
         if (err == PL_ERR_BAD_FIELD)
-            pl_client_refuse(c, req->id, err, strcmp(t, "rtc.offer") == 0 ? "sdp" : "candidate",
-                             reason);
+            pl_client_refuse(c, req->id, err, rq == PL_RQ_RTC_OFFER ? "sdp" : "candidate", reason);
         else if (err != PL_OK)
             refuse(c, req->id, err, reason);
         else
@@ -1371,7 +1372,7 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
     const struct pl_live *l = c->joined->live;
     const struct pl_member *m = live_member(l, c->who->person_id);
     bool chair = m && (m->role == PL_ROLE_CHAIR || m->role == PL_ROLE_VICE_CHAIR);
-    if (strcmp(t, "rtc.status") == 0) {
+    if (rq == PL_RQ_RTC_STATUS) {
         /* The chair's console: who is connected, how well, muted or not. */
         if (!chair && !(m && m->role == PL_ROLE_SECRETARY)) {
             refuse(c, req->id, PL_ERR_FORBIDDEN, "chair_only");
@@ -1380,7 +1381,7 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
         reply_ok(c, req->id, pl_rtc_room_status(hub->rtc, l->id));
         return;
     }
-    if (strcmp(t, "rtc.mute") == 0) {
+    if (rq == PL_RQ_RTC_MUTE) {
         if (!chair) {
             refuse(c, req->id, PL_ERR_FORBIDDEN, "chair_only");
             return;
@@ -1393,7 +1394,7 @@ static void rtc_request(struct pl_hub *hub, struct pl_client *c, const struct pl
             reply_ok(c, req->id, NULL);
         return;
     }
-    if (strcmp(t, "rtc.join") == 0) {
+    if (rq == PL_RQ_RTC_JOIN) {
         if (!m || !(m->is_delegate || chair)) {
             refuse(c, req->id, PL_ERR_FORBIDDEN, "delegates_only");
             return;
@@ -1448,13 +1449,14 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
             refuse(c, req.id, PL_ERR_INVALID_STATE, "in_meeting");
             break;
         }
-        join(hub, c, json_incref(req.root), req.id, req.type_name);
+        join(hub, c, json_incref(req.root), req.id, req.spec);
         break;
     case PL_REQ_LEAVE:
         unsubscribe(c);
         reply_ok(c, req.id, NULL);
         break;
-    case PL_REQ_SESSION_CMD: {
+    case PL_REQ_SESSION_CMD:
+    case PL_REQ_BALLOT: {
         if (!c->joined) {
             refuse(c, req.id, PL_ERR_NOT_JOINED, NULL);
             break;
@@ -1463,7 +1465,8 @@ void pl_hub_message(struct pl_hub *hub, struct pl_client *c, const char *buf, si
         op->from = pl_client_hold(c);
         op->root = json_incref(req.root);
         op->id = req.id;
-        op->type = req.type_name;
+        op->type = req.spec->type;
+        op->spec = req.spec; /* kick() decides it by its id; ballots go in a group commit */
         op->t0 = g_get_monotonic_time();
         g_queue_push_tail(&c->joined->pending, op);
         kick(c->joined);

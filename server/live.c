@@ -207,7 +207,7 @@ static int quorum(const struct pl_live *l)
     return pl_live_quorum(l);
 }
 
-json_t *pl_live_refusal_detail(const struct pl_live *l, const char *type, const json_t *req,
+json_t *pl_live_refusal_detail(const struct pl_live *l, enum pl_rq rq, const json_t *req,
                                const char *reason)
 {
     if (!reason)
@@ -217,7 +217,7 @@ json_t *pl_live_refusal_detail(const struct pl_live *l, const char *type, const 
                          quorum(l), "total_seats", l->total_seats);
     if (strcmp(reason, "counting_board_required") == 0) {
         size_t given = json_array_size(json_object_get(req, "board"));
-        if (strcmp(type, "vote.prepare") != 0) {
+        if (rq != PL_RQ_VOTE_PREPARE) {
             const struct pl_vote *v =
                 pl_vote_find(l, json_integer_value(json_object_get(req, "vote_id")));
             given = v ? v->board->len : 0;
@@ -778,7 +778,382 @@ static int64_t opt_int(const json_t *req, const char *k, int64_t dflt)
     return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
-enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
+/* One decide function per session command (or family sharing its code),
+ * called by pl_live_check once the sender's role, the session and the
+ * sitting are checked. Same contract as pl_live_check. */
+
+static enum pl_err decide_session_open(const struct pl_live *l, const struct pl_identity *who,
+                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                       struct pl_change *ch, const char **reason)
+{
+    if (l->state != PL_PLANNED)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_planned");
+    ch->op = PL_OP_SESSION_OPEN;
+    ch->event = "session.opened";
+    ch->public = !l->closed;
+    ch->data = json_pack("{s:s}", "state", "open");
+    return PL_OK;
+}
+
+static enum pl_err decide_session_close(const struct pl_live *l, const struct pl_identity *who,
+                                        enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                        struct pl_change *ch, const char **reason)
+{
+    if (l->open_sitting)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_open");
+    ch->op = PL_OP_SESSION_CLOSE;
+    ch->event = "session.closed";
+    ch->data = json_pack("{s:s}", "state", "closed");
+    return PL_OK;
+}
+
+static enum pl_err decide_sitting_open(const struct pl_live *l, const struct pl_identity *who,
+                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                       struct pl_change *ch, const char **reason)
+{
+    const struct pl_sitting *s = sitting(l, opt_int(req, "sitting_id", 0));
+    if (!s)
+        PL_REFUSE(PL_ERR_NOT_FOUND, "sitting_id");
+    if (l->open_sitting)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_already_open");
+    if (s->state != PL_PLANNED)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_not_planned");
+    ch->op = PL_OP_SITTING_OPEN;
+    ch->a = s->id;
+    ch->event = "sitting.opened";
+    /* Observers learn that a sitting began, and whether it is closed. */
+    ch->public = !l->closed;
+    ch->data = json_pack("{s:I, s:i, s:s, s:b}", "sitting_id", (json_int_t)s->id, "ordinal",
+                         s->ordinal, "title", s->title, "closed", s->closed);
+    return PL_OK;
+}
+
+static enum pl_err decide_sitting_close(const struct pl_live *l, const struct pl_identity *who,
+                                        enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                        struct pl_change *ch, const char **reason)
+{
+    ch->op = PL_OP_SITTING_CLOSE;
+    ch->a = l->open_sitting;
+    if (l->turn.id)
+        end_turn_into(l, now_ms, ch);
+    ch->event = "sitting.closed";
+    ch->public = !l->closed;
+    ch->data =
+        json_pack("{s:I, s:o}", "sitting_id", (json_int_t)l->open_sitting, "ended", ended_json(ch));
+    return PL_OK;
+}
+
+/* agenda.activate, agenda.next, agenda.previous: another item becomes the active one. */
+static enum pl_err decide_agenda_move(const struct pl_live *l, const struct pl_identity *who,
+                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                      struct pl_change *ch, const char **reason)
+{
+    int cur = item_index(l, l->active_item), target = -1;
+    if (rq == PL_RQ_AGENDA_ACTIVATE) {
+        target = item_index(l, opt_int(req, "item_id", 0));
+        if (target < 0)
+            PL_REFUSE(PL_ERR_NOT_FOUND, "item_id");
+        if (target == cur)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "already_active");
+    } else if (rq == PL_RQ_AGENDA_NEXT) {
+        for (int k = cur + 1; k < (int)l->items->len && target < 0; k++) {
+            if (g_array_index(l->items, struct pl_item, k).state != PL_ITEM_DONE)
+                target = k;
+        }
+        if (target < 0)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "no_next_item");
+    } else {
+        target = cur > 0 ? cur - 1 : -1;
+        if (target < 0)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "no_previous_item");
+    }
+    const struct pl_item *it = &g_array_index(l->items, struct pl_item, target);
+    ch->op = PL_OP_AGENDA_ACTIVATE;
+    ch->a = it->id;
+    ch->prev_item = l->active_item;
+    ch->event = "agenda.activated";
+    ch->data =
+        json_pack("{s:I, s:s, s:o, s:o}", "item_id", (json_int_t)it->id, "title", it->title,
+                  "previous_item_id", l->active_item ? json_integer(l->active_item) : json_null(),
+                  "queue", queue_json(l, l->queue, it->id));
+    return PL_OK;
+}
+
+static enum pl_err decide_agenda_done(const struct pl_live *l, const struct pl_identity *who,
+                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                      struct pl_change *ch, const char **reason)
+{
+    const struct pl_item *it = item(l, opt_int(req, "item_id", l->active_item));
+    if (!it)
+        PL_REFUSE(l->active_item || json_object_get(req, "item_id") ? PL_ERR_NOT_FOUND
+                                                                    : PL_ERR_INVALID_STATE,
+                  l->active_item || json_object_get(req, "item_id") ? "item_id" : "no_active_item");
+    if (it->state == PL_ITEM_DONE)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "already_done");
+    ch->op = PL_OP_AGENDA_DONE;
+    ch->a = it->id;
+    ch->event = "agenda.done";
+    ch->data = json_pack("{s:I, s:o}", "item_id", (json_int_t)it->id, "active_item_id",
+                         l->active_item && l->active_item != it->id ? json_integer(l->active_item)
+                                                                    : json_null());
+    return PL_OK;
+}
+
+/* attendance.check_in and check_out (oneself), attendance.set (the secretary). */
+static enum pl_err decide_attendance(const struct pl_live *l, const struct pl_identity *who,
+                                     enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                     struct pl_change *ch, const char **reason)
+{
+    int64_t person = who->person_id;
+    bool present = rq == PL_RQ_ATTENDANCE_CHECK_IN;
+    const char *method = "self";
+    if (rq == PL_RQ_ATTENDANCE_SET) {
+        person = opt_int(req, "person_id", 0);
+        present = json_is_true(json_object_get(req, "present"));
+        method = "secretary";
+        const struct pl_member *m = member(l, person);
+        if (!m)
+            PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
+        if (!m->is_delegate)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
+    }
+    bool is_present = g_hash_table_contains(l->present, &person);
+    if (present == is_present)
+        PL_REFUSE(PL_ERR_INVALID_STATE, present ? "already_present" : "not_present");
+    ch->op = PL_OP_ATTENDANCE;
+    ch->a = person;
+    ch->flag = present;
+    g_strlcpy(ch->mode, method, sizeof ch->mode);
+    int count = (int)g_hash_table_size(l->present) + (present ? 1 : -1);
+    const struct pl_member *m = member(l, person);
+    ch->event = "attendance.changed";
+    ch->data = json_pack("{s:I, s:s, s:b, s:s, s:i, s:i, s:i, s:b}", "person_id",
+                         (json_int_t)person, "name", m ? m->name : "", "present", present, "method",
+                         method, "present_count", count, "total_seats", l->total_seats, "quorum",
+                         quorum(l), "quorum_met", count >= quorum(l));
+    return PL_OK;
+}
+
+static enum pl_err decide_speaker_request(const struct pl_live *l, const struct pl_identity *who,
+                                          enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                          struct pl_change *ch, const char **reason)
+{
+    int kind = kind_parse(json_string_value(json_object_get(req, "kind")));
+    if (kind < 0)
+        PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
+    if (!l->active_item)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
+    /* Only a delegate checked in to this sitting may ask for the floor. */
+    if (!g_hash_table_contains(l->present, &who->person_id))
+        PL_REFUSE(PL_ERR_INVALID_STATE, "not_present");
+    for (guint i = 0; i < l->queue->len; i++) {
+        const struct pl_speaker_request *r = &g_array_index(l->queue, struct pl_speaker_request, i);
+        if (r->item_id == l->active_item && r->person_id == who->person_id)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "already_queued");
+    }
+    ch->op = PL_OP_QUEUE_ADD;
+    ch->a = who->person_id;
+    ch->b = l->active_item;
+    ch->kind = kind;
+    ch->position = new_position(l, (enum pl_kind)kind);
+    ch->event = "queue.changed";
+    ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "requested", "request_id",
+                         (json_int_t)ch->seq, "item_id", (json_int_t)l->active_item, "queue",
+                         queue_after(l, ch, l->active_item));
+    return PL_OK;
+}
+
+/* speaker.withdraw (one's own request) and speaker.remove (the chair). */
+static enum pl_err decide_speaker_unqueue(const struct pl_live *l, const struct pl_identity *who,
+                                          enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                          struct pl_change *ch, const char **reason)
+{
+    bool removed = rq == PL_RQ_SPEAKER_REMOVE;
+    int idx = -1;
+    if (removed) {
+        idx = request_index(l, opt_int(req, "request_id", 0));
+        if (idx < 0)
+            PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
+    } else {
+        for (guint i = 0; i < l->queue->len && idx < 0; i++) {
+            const struct pl_speaker_request *r =
+                &g_array_index(l->queue, struct pl_speaker_request, i);
+            if (r->item_id == l->active_item && r->person_id == who->person_id)
+                idx = (int)i;
+        }
+        if (idx < 0)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "not_queued");
+    }
+    const struct pl_speaker_request *r = &g_array_index(l->queue, struct pl_speaker_request, idx);
+    ch->op = PL_OP_QUEUE_CLOSE;
+    ch->a = r->id;
+    ch->flag = removed;
+    ch->event = "queue.changed";
+    ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", removed ? "removed" : "withdrawn",
+                         "request_id", (json_int_t)r->id, "item_id", (json_int_t)r->item_id,
+                         "queue", queue_after(l, ch, r->item_id));
+    return PL_OK;
+}
+
+static enum pl_err decide_speaker_reorder(const struct pl_live *l, const struct pl_identity *who,
+                                          enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                          struct pl_change *ch, const char **reason)
+{
+    int idx = request_index(l, opt_int(req, "request_id", 0));
+    if (idx < 0 ||
+        g_array_index(l->queue, struct pl_speaker_request, idx).item_id != l->active_item)
+        PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
+    GArray *q = item_queue(l);
+    int64_t to = opt_int(req, "index", -1);
+    if (to < 0 || to >= (int64_t)q->len) {
+        g_array_free(q, TRUE);
+        PL_REFUSE(PL_ERR_BAD_FIELD, "index");
+    }
+    /* The new position lies between the neighbours at the target index,
+     * the moved request itself left out. */
+    GArray *others = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint k = 0; k < q->len; k++) {
+        if ((int)g_array_index(q, guint, k) != idx) {
+            double p = qpos(l, q, k);
+            g_array_append_val(others, p);
+        }
+    }
+    double pos;
+    if (others->len == 0)
+        pos = 1.0;
+    else if (to == 0)
+        pos = g_array_index(others, double, 0) - 1.0;
+    else if (to >= (int64_t)others->len)
+        pos = g_array_index(others, double, others->len - 1) + 1.0;
+    else
+        pos = (g_array_index(others, double, to - 1) + g_array_index(others, double, to)) / 2;
+    g_array_free(others, TRUE);
+    g_array_free(q, TRUE);
+    ch->op = PL_OP_QUEUE_MOVE;
+    ch->a = g_array_index(l->queue, struct pl_speaker_request, idx).id;
+    ch->position = pos;
+    ch->event = "queue.changed";
+    ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "reordered", "request_id",
+                         (json_int_t)ch->a, "item_id", (json_int_t)l->active_item, "queue",
+                         queue_after(l, ch, l->active_item));
+    return PL_OK;
+}
+
+static enum pl_err decide_speaker_grant(const struct pl_live *l, const struct pl_identity *who,
+                                        enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                        struct pl_change *ch, const char **reason)
+{
+    int idx;
+    if (json_object_get(req, "request_id")) {
+        idx = request_index(l, opt_int(req, "request_id", 0));
+        if (idx < 0)
+            PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
+    } else {
+        GArray *q = item_queue(l);
+        idx = q->len ? (int)g_array_index(q, guint, 0) : -1;
+        g_array_free(q, TRUE);
+        if (idx < 0)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "queue_empty");
+    }
+    const struct pl_speaker_request *r = &g_array_index(l->queue, struct pl_speaker_request, idx);
+    start_turn(l, ch, r->person_id, r->kind, r->id);
+    ch->event = "floor.changed";
+    ch->data = json_pack("{s:s, s:o, s:o, s:o}", "reason", "granted", "turn", new_turn_json(l, ch),
+                         "ended", ended_json(ch), "queue", queue_after(l, ch, l->active_item));
+    return PL_OK;
+}
+
+static enum pl_err decide_speaker_give_floor(const struct pl_live *l, const struct pl_identity *who,
+                                             enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                             struct pl_change *ch, const char **reason)
+{
+    int64_t person = opt_int(req, "person_id", 0);
+    const struct pl_member *m = member(l, person);
+    if (!m)
+        PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
+    /* The floor of the council is its delegates' (staff and the
+     * secretary hold no seat). */
+    if (!m->is_delegate)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
+    const char *k = json_string_value(json_object_get(req, "kind"));
+    int kind = k ? kind_parse(k) : PL_KIND_SPEECH;
+    if (kind < 0)
+        PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
+    start_turn(l, ch, person, (enum pl_kind)kind, 0);
+    ch->event = "floor.changed";
+    ch->data = json_pack("{s:s, s:o, s:o}", "reason", "given", "turn", new_turn_json(l, ch),
+                         "ended", ended_json(ch));
+    return PL_OK;
+}
+
+static enum pl_err decide_speaker_end(const struct pl_live *l, const struct pl_identity *who,
+                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                      struct pl_change *ch, const char **reason)
+{
+    if (!l->turn.id)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
+    ch->op = PL_OP_TURN_END;
+    end_turn_into(l, now_ms, ch);
+    ch->event = "floor.changed";
+    ch->data = json_pack("{s:s, s:n, s:o}", "reason", "ended", "turn", "ended", ended_json(ch));
+    return PL_OK;
+}
+
+static enum pl_err decide_timer_pause(const struct pl_live *l, const struct pl_identity *who,
+                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                      struct pl_change *ch, const char **reason)
+{
+    ch->op = PL_OP_TURN_PAUSE;
+    if (l->turn.id && l->turn.paused_at_ms)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "already_paused");
+    return check_floor_op(l, ch, "paused", reason);
+}
+
+static enum pl_err decide_timer_resume(const struct pl_live *l, const struct pl_identity *who,
+                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                       struct pl_change *ch, const char **reason)
+{
+    ch->op = PL_OP_TURN_RESUME;
+    if (l->turn.id && !l->turn.paused_at_ms)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "not_paused");
+    return check_floor_op(l, ch, "resumed", reason);
+}
+
+static enum pl_err decide_timer_extend(const struct pl_live *l, const struct pl_identity *who,
+                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                       struct pl_change *ch, const char **reason)
+{
+    int64_t s = opt_int(req, "seconds", 0);
+    if (s < 1 || s > 3600)
+        PL_REFUSE(PL_ERR_BAD_FIELD, "seconds");
+    ch->op = PL_OP_TURN_EXTEND;
+    ch->seconds = (int)s;
+    return check_floor_op(l, ch, "extended", reason);
+}
+
+static enum pl_err decide_display_set(const struct pl_live *l, const struct pl_identity *who,
+                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
+                                      struct pl_change *ch, const char **reason)
+{
+    const char *mode = json_string_value(json_object_get(req, "mode"));
+    const char *msg = json_string_value(json_object_get(req, "message"));
+    size_t m = 0;
+    while (m < G_N_ELEMENTS(display_modes) && strcmp(display_modes[m], mode) != 0)
+        m++;
+    if (m == G_N_ELEMENTS(display_modes))
+        PL_REFUSE(PL_ERR_BAD_FIELD, "mode");
+    if ((strcmp(mode, "message") == 0) != (msg != NULL) ||
+        (msg && (g_utf8_strlen(msg, -1) > 500 || !*msg)))
+        PL_REFUSE(PL_ERR_BAD_FIELD, "message");
+    ch->op = PL_OP_DISPLAY;
+    g_strlcpy(ch->mode, mode, sizeof ch->mode);
+    ch->message = g_strdup(msg);
+    ch->event = "display.changed";
+    ch->data = json_pack("{s:s, s:s?}", "mode", mode, "message", msg);
+    return PL_OK;
+}
+
+enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who, enum pl_rq rq,
                           const json_t *req, int64_t now_ms, struct pl_change *ch,
                           const char **reason)
 {
@@ -790,21 +1165,35 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     ch->public = pl_live_public_now(l);
     bool delegate = false;
     enum pl_role role = pl_live_role(l, who, &delegate);
-    const char *group = strchr(type, '.') ? type : "";
-    if (strncmp(type, "vote.", 5) == 0)
-        return pl_vote_check(l, who, type, req, ch, reason);
+    const struct pl_req_spec *spec = pl_proto_spec(rq);
+    bool command = spec && spec->kind == PL_REQ_SESSION_CMD;
+    /* Votes: vote.c decides each command; ballots (vote.cast, vote.enter)
+     * are decided in a group commit by pl_vote_check_cast, never here. */
+    switch (rq) {
+    case PL_RQ_VOTE_PREPARE:
+        return pl_vote_decide_prepare(l, who, req, ch, reason);
+    case PL_RQ_VOTE_OPEN:
+        return pl_vote_decide_open(l, who, req, ch, reason);
+    case PL_RQ_VOTE_CLOSE:
+        return pl_vote_decide_close(l, who, req, ch, reason);
+    case PL_RQ_VOTE_CONFIRM:
+        return pl_vote_decide_confirm(l, who, req, ch, reason);
+    case PL_RQ_VOTE_PUBLISH:
+        return pl_vote_decide_publish(l, who, req, ch, reason);
+    case PL_RQ_VOTE_CANCEL:
+        return pl_vote_decide_cancel(l, who, req, ch, reason);
+    case PL_RQ_VOTE_TALLY:
+        return pl_vote_decide_tally(l, who, req, ch, reason);
+    default:
+        break;
+    }
 
-    /* Who may do what: the chair (or a vice-chair acting as chair) runs the
-     * sitting, the secretary keeps attendance, delegates act for themselves. */
-    bool chair_op = strncmp(group, "session.", 8) == 0 || strncmp(group, "sitting.", 8) == 0 ||
-                    strncmp(group, "agenda.", 7) == 0 || strncmp(group, "timer.", 6) == 0 ||
-                    strncmp(group, "display.", 8) == 0 ||
-                    (strncmp(group, "speaker.", 8) == 0 && strcmp(type, "speaker.request") != 0 &&
-                     strcmp(type, "speaker.withdraw") != 0);
-    bool secretary_op = strcmp(type, "attendance.set") == 0;
-    bool self_op = strcmp(type, "attendance.check_in") == 0 ||
-                   strcmp(type, "attendance.check_out") == 0 ||
-                   strcmp(type, "speaker.request") == 0 || strcmp(type, "speaker.withdraw") == 0;
+    /* Who may do what (requests.def's who column): the chair (or a
+     * vice-chair acting as chair) runs the sitting, the secretary keeps
+     * attendance, delegates act for themselves. */
+    bool chair_op = command && spec->who == PL_WHO_CHAIR;
+    bool secretary_op = command && spec->who == PL_WHO_SECRETARY;
+    bool self_op = command && spec->who == PL_WHO_DELEGATE;
     if (chair_op && !pl_role_runs_sitting(role))
         PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
     if (secretary_op && !pl_role_runs_sitting(role) && role != PL_ROLE_SECRETARY)
@@ -814,316 +1203,55 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
     if (!chair_op && !secretary_op && !self_op)
         PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
 
-    if (strcmp(type, "session.open") == 0) {
-        if (l->state != PL_PLANNED)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_planned");
-        ch->op = PL_OP_SESSION_OPEN;
-        ch->event = "session.opened";
-        ch->public = !l->closed;
-        ch->data = json_pack("{s:s}", "state", "open");
-        return PL_OK;
-    }
-    if (l->state != PL_OPEN)
+    /* Where the session and the sitting must be open, they are checked here
+     * once, in this order, before the command's own decision. */
+    if (rq != PL_RQ_SESSION_OPEN && l->state != PL_OPEN)
         PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
-    if (strcmp(type, "session.close") == 0) {
-        if (l->open_sitting)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_open");
-        ch->op = PL_OP_SESSION_CLOSE;
-        ch->event = "session.closed";
-        ch->data = json_pack("{s:s}", "state", "closed");
-        return PL_OK;
-    }
-    if (strcmp(type, "sitting.open") == 0) {
-        const struct pl_sitting *s = sitting(l, opt_int(req, "sitting_id", 0));
-        if (!s)
-            PL_REFUSE(PL_ERR_NOT_FOUND, "sitting_id");
-        if (l->open_sitting)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_already_open");
-        if (s->state != PL_PLANNED)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_not_planned");
-        ch->op = PL_OP_SITTING_OPEN;
-        ch->a = s->id;
-        ch->event = "sitting.opened";
-        /* Observers learn that a sitting began, and whether it is closed. */
-        ch->public = !l->closed;
-        ch->data = json_pack("{s:I, s:i, s:s, s:b}", "sitting_id", (json_int_t)s->id, "ordinal",
-                             s->ordinal, "title", s->title, "closed", s->closed);
-        return PL_OK;
-    }
-    if (!l->open_sitting)
+    if (rq != PL_RQ_SESSION_OPEN && rq != PL_RQ_SESSION_CLOSE && rq != PL_RQ_SITTING_OPEN &&
+        !l->open_sitting)
         PL_REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
-    if (strcmp(type, "sitting.close") == 0) {
-        ch->op = PL_OP_SITTING_CLOSE;
-        ch->a = l->open_sitting;
-        if (l->turn.id)
-            end_turn_into(l, now_ms, ch);
-        ch->event = "sitting.closed";
-        ch->public = !l->closed;
-        ch->data = json_pack("{s:I, s:o}", "sitting_id", (json_int_t)l->open_sitting, "ended",
-                             ended_json(ch));
-        return PL_OK;
-    }
-    if (strcmp(type, "agenda.activate") == 0 || strcmp(type, "agenda.next") == 0 ||
-        strcmp(type, "agenda.previous") == 0) {
-        int cur = item_index(l, l->active_item), target = -1;
-        if (strcmp(type, "agenda.activate") == 0) {
-            target = item_index(l, opt_int(req, "item_id", 0));
-            if (target < 0)
-                PL_REFUSE(PL_ERR_NOT_FOUND, "item_id");
-            if (target == cur)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "already_active");
-        } else if (strcmp(type, "agenda.next") == 0) {
-            for (int k = cur + 1; k < (int)l->items->len && target < 0; k++) {
-                if (g_array_index(l->items, struct pl_item, k).state != PL_ITEM_DONE)
-                    target = k;
-            }
-            if (target < 0)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "no_next_item");
-        } else {
-            target = cur > 0 ? cur - 1 : -1;
-            if (target < 0)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "no_previous_item");
-        }
-        const struct pl_item *it = &g_array_index(l->items, struct pl_item, target);
-        ch->op = PL_OP_AGENDA_ACTIVATE;
-        ch->a = it->id;
-        ch->prev_item = l->active_item;
-        ch->event = "agenda.activated";
-        ch->data = json_pack("{s:I, s:s, s:o, s:o}", "item_id", (json_int_t)it->id, "title",
-                             it->title, "previous_item_id",
-                             l->active_item ? json_integer(l->active_item) : json_null(), "queue",
-                             queue_json(l, l->queue, it->id));
-        return PL_OK;
-    }
-    if (strcmp(type, "agenda.done") == 0) {
-        const struct pl_item *it = item(l, opt_int(req, "item_id", l->active_item));
-        if (!it)
-            PL_REFUSE(l->active_item || json_object_get(req, "item_id") ? PL_ERR_NOT_FOUND
-                                                                        : PL_ERR_INVALID_STATE,
-                      l->active_item || json_object_get(req, "item_id") ? "item_id"
-                                                                        : "no_active_item");
-        if (it->state == PL_ITEM_DONE)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "already_done");
-        ch->op = PL_OP_AGENDA_DONE;
-        ch->a = it->id;
-        ch->event = "agenda.done";
-        ch->data =
-            json_pack("{s:I, s:o}", "item_id", (json_int_t)it->id, "active_item_id",
-                      l->active_item && l->active_item != it->id ? json_integer(l->active_item)
-                                                                 : json_null());
-        return PL_OK;
-    }
-    if (strncmp(type, "attendance.", 11) == 0) {
-        int64_t person = who->person_id;
-        bool present = strcmp(type, "attendance.check_in") == 0;
-        const char *method = "self";
-        if (strcmp(type, "attendance.set") == 0) {
-            person = opt_int(req, "person_id", 0);
-            present = json_is_true(json_object_get(req, "present"));
-            method = "secretary";
-            const struct pl_member *m = member(l, person);
-            if (!m)
-                PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
-            if (!m->is_delegate)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
-        }
-        bool is_present = g_hash_table_contains(l->present, &person);
-        if (present == is_present)
-            PL_REFUSE(PL_ERR_INVALID_STATE, present ? "already_present" : "not_present");
-        ch->op = PL_OP_ATTENDANCE;
-        ch->a = person;
-        ch->flag = present;
-        g_strlcpy(ch->mode, method, sizeof ch->mode);
-        int count = (int)g_hash_table_size(l->present) + (present ? 1 : -1);
-        const struct pl_member *m = member(l, person);
-        ch->event = "attendance.changed";
-        ch->data = json_pack("{s:I, s:s, s:b, s:s, s:i, s:i, s:i, s:b}", "person_id",
-                             (json_int_t)person, "name", m ? m->name : "", "present", present,
-                             "method", method, "present_count", count, "total_seats",
-                             l->total_seats, "quorum", quorum(l), "quorum_met", count >= quorum(l));
-        return PL_OK;
-    }
-    if (strcmp(type, "speaker.request") == 0) {
-        int kind = kind_parse(json_string_value(json_object_get(req, "kind")));
-        if (kind < 0)
-            PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
-        if (!l->active_item)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
-        /* Only a delegate checked in to this sitting may ask for the floor. */
-        if (!g_hash_table_contains(l->present, &who->person_id))
-            PL_REFUSE(PL_ERR_INVALID_STATE, "not_present");
-        for (guint i = 0; i < l->queue->len; i++) {
-            const struct pl_speaker_request *r =
-                &g_array_index(l->queue, struct pl_speaker_request, i);
-            if (r->item_id == l->active_item && r->person_id == who->person_id)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "already_queued");
-        }
-        ch->op = PL_OP_QUEUE_ADD;
-        ch->a = who->person_id;
-        ch->b = l->active_item;
-        ch->kind = kind;
-        ch->position = new_position(l, (enum pl_kind)kind);
-        ch->event = "queue.changed";
-        ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "requested", "request_id",
-                             (json_int_t)ch->seq, "item_id", (json_int_t)l->active_item, "queue",
-                             queue_after(l, ch, l->active_item));
-        return PL_OK;
-    }
-    if (strcmp(type, "speaker.withdraw") == 0 || strcmp(type, "speaker.remove") == 0) {
-        bool removed = strcmp(type, "speaker.remove") == 0;
-        int idx = -1;
-        if (removed) {
-            idx = request_index(l, opt_int(req, "request_id", 0));
-            if (idx < 0)
-                PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
-        } else {
-            for (guint i = 0; i < l->queue->len && idx < 0; i++) {
-                const struct pl_speaker_request *r =
-                    &g_array_index(l->queue, struct pl_speaker_request, i);
-                if (r->item_id == l->active_item && r->person_id == who->person_id)
-                    idx = (int)i;
-            }
-            if (idx < 0)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "not_queued");
-        }
-        const struct pl_speaker_request *r =
-            &g_array_index(l->queue, struct pl_speaker_request, idx);
-        ch->op = PL_OP_QUEUE_CLOSE;
-        ch->a = r->id;
-        ch->flag = removed;
-        ch->event = "queue.changed";
-        ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", removed ? "removed" : "withdrawn",
-                             "request_id", (json_int_t)r->id, "item_id", (json_int_t)r->item_id,
-                             "queue", queue_after(l, ch, r->item_id));
-        return PL_OK;
-    }
-    if (strcmp(type, "speaker.reorder") == 0) {
-        int idx = request_index(l, opt_int(req, "request_id", 0));
-        if (idx < 0 ||
-            g_array_index(l->queue, struct pl_speaker_request, idx).item_id != l->active_item)
-            PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
-        GArray *q = item_queue(l);
-        int64_t to = opt_int(req, "index", -1);
-        if (to < 0 || to >= (int64_t)q->len) {
-            g_array_free(q, TRUE);
-            PL_REFUSE(PL_ERR_BAD_FIELD, "index");
-        }
-        /* The new position lies between the neighbours at the target index,
-         * the moved request itself left out. */
-        GArray *others = g_array_new(FALSE, FALSE, sizeof(double));
-        for (guint k = 0; k < q->len; k++) {
-            if ((int)g_array_index(q, guint, k) != idx) {
-                double p = qpos(l, q, k);
-                g_array_append_val(others, p);
-            }
-        }
-        double pos;
-        if (others->len == 0)
-            pos = 1.0;
-        else if (to == 0)
-            pos = g_array_index(others, double, 0) - 1.0;
-        else if (to >= (int64_t)others->len)
-            pos = g_array_index(others, double, others->len - 1) + 1.0;
-        else
-            pos = (g_array_index(others, double, to - 1) + g_array_index(others, double, to)) / 2;
-        g_array_free(others, TRUE);
-        g_array_free(q, TRUE);
-        ch->op = PL_OP_QUEUE_MOVE;
-        ch->a = g_array_index(l->queue, struct pl_speaker_request, idx).id;
-        ch->position = pos;
-        ch->event = "queue.changed";
-        ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "reordered", "request_id",
-                             (json_int_t)ch->a, "item_id", (json_int_t)l->active_item, "queue",
-                             queue_after(l, ch, l->active_item));
-        return PL_OK;
-    }
-    if (strcmp(type, "speaker.grant") == 0) {
-        int idx;
-        if (json_object_get(req, "request_id")) {
-            idx = request_index(l, opt_int(req, "request_id", 0));
-            if (idx < 0)
-                PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
-        } else {
-            GArray *q = item_queue(l);
-            idx = q->len ? (int)g_array_index(q, guint, 0) : -1;
-            g_array_free(q, TRUE);
-            if (idx < 0)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "queue_empty");
-        }
-        const struct pl_speaker_request *r =
-            &g_array_index(l->queue, struct pl_speaker_request, idx);
-        start_turn(l, ch, r->person_id, r->kind, r->id);
-        ch->event = "floor.changed";
-        ch->data =
-            json_pack("{s:s, s:o, s:o, s:o}", "reason", "granted", "turn", new_turn_json(l, ch),
-                      "ended", ended_json(ch), "queue", queue_after(l, ch, l->active_item));
-        return PL_OK;
-    }
-    if (strcmp(type, "speaker.give_floor") == 0) {
-        int64_t person = opt_int(req, "person_id", 0);
-        const struct pl_member *m = member(l, person);
-        if (!m)
-            PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
-        /* The floor of the council is its delegates' (staff and the
-         * secretary hold no seat). */
-        if (!m->is_delegate)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
-        const char *k = json_string_value(json_object_get(req, "kind"));
-        int kind = k ? kind_parse(k) : PL_KIND_SPEECH;
-        if (kind < 0)
-            PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
-        start_turn(l, ch, person, (enum pl_kind)kind, 0);
-        ch->event = "floor.changed";
-        ch->data = json_pack("{s:s, s:o, s:o}", "reason", "given", "turn", new_turn_json(l, ch),
-                             "ended", ended_json(ch));
-        return PL_OK;
-    }
-    if (strcmp(type, "speaker.end") == 0) {
-        if (!l->turn.id)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
-        ch->op = PL_OP_TURN_END;
-        end_turn_into(l, now_ms, ch);
-        ch->event = "floor.changed";
-        ch->data = json_pack("{s:s, s:n, s:o}", "reason", "ended", "turn", "ended", ended_json(ch));
-        return PL_OK;
-    }
-    if (strcmp(type, "timer.pause") == 0) {
-        ch->op = PL_OP_TURN_PAUSE;
-        if (l->turn.id && l->turn.paused_at_ms)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "already_paused");
-        return check_floor_op(l, ch, "paused", reason);
-    }
-    if (strcmp(type, "timer.resume") == 0) {
-        ch->op = PL_OP_TURN_RESUME;
-        if (l->turn.id && !l->turn.paused_at_ms)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "not_paused");
-        return check_floor_op(l, ch, "resumed", reason);
-    }
-    if (strcmp(type, "timer.extend") == 0) {
-        int64_t s = opt_int(req, "seconds", 0);
-        if (s < 1 || s > 3600)
-            PL_REFUSE(PL_ERR_BAD_FIELD, "seconds");
-        ch->op = PL_OP_TURN_EXTEND;
-        ch->seconds = (int)s;
-        return check_floor_op(l, ch, "extended", reason);
-    }
-    if (strcmp(type, "display.set") == 0) {
-        const char *mode = json_string_value(json_object_get(req, "mode"));
-        const char *msg = json_string_value(json_object_get(req, "message"));
-        size_t m = 0;
-        while (m < G_N_ELEMENTS(display_modes) && strcmp(display_modes[m], mode) != 0)
-            m++;
-        if (m == G_N_ELEMENTS(display_modes))
-            PL_REFUSE(PL_ERR_BAD_FIELD, "mode");
-        if ((strcmp(mode, "message") == 0) != (msg != NULL) ||
-            (msg && (g_utf8_strlen(msg, -1) > 500 || !*msg)))
-            PL_REFUSE(PL_ERR_BAD_FIELD, "message");
-        ch->op = PL_OP_DISPLAY;
-        g_strlcpy(ch->mode, mode, sizeof ch->mode);
-        ch->message = g_strdup(msg);
-        ch->event = "display.changed";
-        ch->data = json_pack("{s:s, s:s?}", "mode", mode, "message", msg);
-        return PL_OK;
+    switch (rq) {
+    case PL_RQ_SESSION_OPEN:
+        return decide_session_open(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SESSION_CLOSE:
+        return decide_session_close(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SITTING_OPEN:
+        return decide_sitting_open(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SITTING_CLOSE:
+        return decide_sitting_close(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_AGENDA_ACTIVATE:
+    case PL_RQ_AGENDA_NEXT:
+    case PL_RQ_AGENDA_PREVIOUS:
+        return decide_agenda_move(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_AGENDA_DONE:
+        return decide_agenda_done(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_ATTENDANCE_CHECK_IN:
+    case PL_RQ_ATTENDANCE_CHECK_OUT:
+    case PL_RQ_ATTENDANCE_SET:
+        return decide_attendance(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SPEAKER_REQUEST:
+        return decide_speaker_request(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SPEAKER_WITHDRAW:
+    case PL_RQ_SPEAKER_REMOVE:
+        return decide_speaker_unqueue(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SPEAKER_REORDER:
+        return decide_speaker_reorder(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SPEAKER_GRANT:
+        return decide_speaker_grant(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SPEAKER_GIVE_FLOOR:
+        return decide_speaker_give_floor(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_SPEAKER_END:
+        return decide_speaker_end(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_TIMER_PAUSE:
+        return decide_timer_pause(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_TIMER_RESUME:
+        return decide_timer_resume(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_TIMER_EXTEND:
+        return decide_timer_extend(l, who, rq, req, now_ms, ch, reason);
+    case PL_RQ_DISPLAY_SET:
+        return decide_display_set(l, who, rq, req, now_ms, ch, reason);
+    default:
+        break;
     }
     PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
 }

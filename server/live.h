@@ -24,6 +24,7 @@
 
 #include "errors.h"
 #include "identity.h"
+#include "proto.h"
 
 /* A person's role in the council, from least to most. */
 enum pl_role {
@@ -190,13 +191,14 @@ enum pl_role pl_live_role(const struct pl_live *live, const struct pl_identity *
                           bool *is_delegate);
 
 /*
- * Decides a request. type is the request's "type", req the whole request
- * (validated against the field table already). On success returns PL_OK and
- * fills ch (release with pl_change_clear); otherwise an error code, with a
- * machine-readable reason ("no_open_sitting") in reason.
+ * Decides a request. rq is the request's id (requests.def: the caller decoded
+ * it once), req the whole request (validated against the field table
+ * already); an id that is no session command is refused (unknown_type). On success returns PL_OK
+ * and fills ch (release with pl_change_clear); otherwise an error code, with a machine-readable
+ * reason ("no_open_sitting") in reason.
  */
-enum pl_err pl_live_check(const struct pl_live *live, const struct pl_identity *who,
-                          const char *type, const json_t *req, int64_t now_ms, struct pl_change *ch,
+enum pl_err pl_live_check(const struct pl_live *live, const struct pl_identity *who, enum pl_rq rq,
+                          const json_t *req, int64_t now_ms, struct pl_change *ch,
                           const char **reason);
 
 /* Decides the system's overrun flag on the current turn, if it is due. */
@@ -234,9 +236,9 @@ int pl_live_quorum(const struct pl_live *live);
 
 /* The numbers behind a refusal that has them, for the client to show
  * ("no_quorum": present, needed, total_seats; "counting_board_required":
- * board_size, given); NULL for any other reason. type and req are the
+ * board_size, given); NULL for any other reason. rq and req are the
  * refused request. New reference. */
-json_t *pl_live_refusal_detail(const struct pl_live *live, const char *type, const json_t *req,
+json_t *pl_live_refusal_detail(const struct pl_live *live, enum pl_rq rq, const json_t *req,
                                const char *reason);
 
 /* The chair, or a vice-chair acting as chair: runs the sitting. */

@@ -50,7 +50,7 @@ struct pending {
     struct pl_meetings *m;
     struct pl_client_ref *from; /* who asked (NULL: nobody); see pl_client_get */
     json_t *re;                 /* the request's id; owned, may be NULL */
-    const char *type;           /* static storage */
+    enum pl_rq rq;              /* the request it answers */
     int64_t meeting_id;
     bool sign_in;        /* a citizen's meeting.join */
     char token[65];      /* a sign-in: the token given back to the citizen */
@@ -356,13 +356,13 @@ static void pending_free(struct pending *p)
 }
 
 static struct pending *pending_new(struct pl_meetings *m, struct pl_client *c, const json_t *re,
-                                   const char *type, int64_t meeting_id)
+                                   enum pl_rq rq, int64_t meeting_id)
 {
     struct pending *p = g_new0(struct pending, 1);
     p->m = m;
     p->from = c ? pl_client_hold(c) : NULL;
     p->re = json_incref((json_t *)re);
-    p->type = type;
+    p->rq = rq;
     p->meeting_id = meeting_id;
     m->pending = g_list_prepend(m->pending, p);
     return p;
@@ -411,7 +411,7 @@ static void left_done(void *user, const PGresult *res, enum pl_err err)
 
 static void sign_out(struct pl_meetings *m, int64_t meeting_id, const char *hash)
 {
-    struct pending *p = pending_new(m, NULL, NULL, "meeting.leave", meeting_id);
+    struct pending *p = pending_new(m, NULL, NULL, PL_RQ_MEETING_LEAVE, meeting_id);
     run_do(p, 0, false, hash,
            json_pack("{s:s, s:I}", "action", "leave", "meeting_id", (json_int_t)meeting_id),
            left_done);
@@ -538,7 +538,7 @@ static bool any_pending_join(const struct pl_meetings *m, const struct pl_client
 {
     for (GList *l = m->pending; l; l = l->next) {
         const struct pending *p = l->data;
-        if (pl_client_get(p->from) == c && strcmp(p->type, "meeting.join") == 0)
+        if (pl_client_get(p->from) == c && p->rq == PL_RQ_MEETING_JOIN)
             return true;
     }
     return false;
@@ -581,7 +581,7 @@ static void join(struct pl_meetings *m, struct pl_client *c, const struct pl_req
         pl_client_refuse(c, req->id, PL_ERR_MISSING_FIELD, "name", NULL);
         return;
     }
-    struct pending *p = pending_new(m, c, req->id, "meeting.join", id);
+    struct pending *p = pending_new(m, c, req->id, PL_RQ_MEETING_JOIN, id);
     if (name || token) {
         /* A citizen: a new token, or the one kept from before (a dropped
          * connection, a reload of the page). Only its hash is stored. */
@@ -688,7 +688,7 @@ static void create(struct pl_meetings *m, struct pl_client *c, const struct pl_r
     json_object_del(doc, "type");
     json_object_del(doc, "id");
     json_object_set_new(doc, "action", json_string("create"));
-    struct pending *p = pending_new(m, c, req->id, req->type_name, 0);
+    struct pending *p = pending_new(m, c, req->id, req->rq, 0);
     run_do(p, c->who->person_id, c->who->is_admin, NULL, doc, done);
 }
 
@@ -755,7 +755,7 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
     pl_throttle_fail(m->petitions, address, g_get_monotonic_time());
     json_object_set_new(doc, "action", json_string("petition"));
     json_object_set_new(doc, "meeting_id", json_integer(s->room->id));
-    struct pending *p = pending_new(m, c, req->id, req->type_name, s->room->id);
+    struct pending *p = pending_new(m, c, req->id, req->rq, s->room->id);
     g_strlcpy(p->address, address, sizeof p->address);
     /* The citizen's lookup code comes with the answer, as on the public form. */
     run_sql(
@@ -766,12 +766,12 @@ static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl
 
 void pl_meetings_request(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)
 {
-    const char *t = req->type_name;
-    if (strcmp(t, "meeting.join") == 0) {
+    enum pl_rq rq = req->rq;
+    if (rq == PL_RQ_MEETING_JOIN) {
         join(m, c, req);
         return;
     }
-    if (strcmp(t, "meeting.create") == 0) {
+    if (rq == PL_RQ_MEETING_CREATE) {
         create(m, c, req);
         return;
     }
@@ -780,22 +780,22 @@ void pl_meetings_request(struct pl_meetings *m, struct pl_client *c, const struc
         pl_client_refuse(c, req->id, PL_ERR_NOT_JOINED, NULL, "not_in_meeting");
         return;
     }
-    if (strcmp(t, "meeting.leave") == 0) {
+    if (rq == PL_RQ_MEETING_LEAVE) {
         seat_drop(m, c);
         pl_client_reply(c, req->id, NULL);
         return;
     }
     int64_t mid = s->room->id;
-    if (strcmp(t, "meeting.hand") == 0 || strcmp(t, "meeting.petition") == 0) {
+    if (rq == PL_RQ_MEETING_HAND || rq == PL_RQ_MEETING_PETITION) {
         if (!s->guest_id) {
             pl_client_refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "guests_only");
             return;
         }
-        if (strcmp(t, "meeting.petition") == 0) {
+        if (rq == PL_RQ_MEETING_PETITION) {
             petition(m, c, req);
             return;
         }
-        struct pending *p = pending_new(m, c, req->id, t, mid);
+        struct pending *p = pending_new(m, c, req->id, rq, mid);
         run_do(p, 0, false, s->token_hash,
                json_pack("{s:s, s:I, s:b}", "action", "hand", "meeting_id", (json_int_t)mid,
                          "raised", json_is_true(json_object_get(req->root, "raised"))),
@@ -804,12 +804,12 @@ void pl_meetings_request(struct pl_meetings *m, struct pl_client *c, const struc
     }
     /* The moderator's: meeting.open, close, admit, release, remove. The
      * database checks the person is the council's staff. */
-    json_t *doc =
-        json_pack("{s:s, s:I}", "action", t + strlen("meeting."), "meeting_id", (json_int_t)mid);
+    json_t *doc = json_pack("{s:s, s:I}", "action", req->spec->type + strlen("meeting."),
+                            "meeting_id", (json_int_t)mid);
     const json_t *gid = json_object_get(req->root, "guest_id");
     if (gid)
         json_object_set(doc, "guest_id", (json_t *)gid);
-    struct pending *p = pending_new(m, c, req->id, t, mid);
+    struct pending *p = pending_new(m, c, req->id, rq, mid);
     run_do(p, c->who->person_id, c->who->is_admin, NULL, doc, done);
 }
 
@@ -817,19 +817,19 @@ void pl_meetings_request(struct pl_meetings *m, struct pl_client *c, const struc
 
 void pl_meetings_rtc(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)
 {
-    const char *t = req->type_name;
+    enum pl_rq rq = req->rq;
     struct pl_mseat *s = c->meeting;
     struct room *room = s->room;
     if (!m->rtc) {
         pl_client_refuse(c, req->id, PL_ERR_INVALID_STATE, NULL, "media_unavailable");
         return;
     }
-    if (strcmp(t, "rtc.status") == 0 || strcmp(t, "rtc.mute") == 0) {
+    if (rq == PL_RQ_RTC_STATUS || rq == PL_RQ_RTC_MUTE) {
         if (!s->staff) {
             pl_client_refuse(c, req->id, PL_ERR_FORBIDDEN, NULL, "moderator_only");
             return;
         }
-        if (strcmp(t, "rtc.status") == 0) {
+        if (rq == PL_RQ_RTC_STATUS) {
             pl_client_reply(c, req->id, pl_rtc_room_status(m->rtc, -room->id));
             return;
         }

@@ -7,6 +7,7 @@
 #ifndef PL_PROTO_H
 #define PL_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -23,24 +24,96 @@
 #define PL_PROTO_KEY_MIN 8
 #define PL_PROTO_KEY_MAX 64
 
+/* Where a request goes (the "kind" column of requests.def). */
 enum pl_req_type {
     PL_REQ_PING = 0,
     PL_REQ_WHOAMI,
     PL_REQ_JOIN,
     PL_REQ_RESUME,
     PL_REQ_LEAVE,
-    PL_REQ_SESSION_CMD, /* any command on the joined session (live.c decides) */
+    PL_REQ_SESSION_CMD, /* a command on the joined session (live.c, vote.c decide) */
+    PL_REQ_BALLOT,      /* a ballot on the joined session: decided in a group commit (vote.c) */
     PL_REQ_RTC,         /* remote participation: signalling, the chair's mute (media/rtc.c) */
     PL_REQ_MEETING,     /* voter-contact meetings (meeting.c) */
     PL_REQ__COUNT
 };
 
-/* Who may send a request type. */
+/* Who may send a request at the protocol level (the "need" column). */
 enum pl_need {
     PL_NEED_NONE = 0, /* anyone, anonymous observers included */
     PL_NEED_PERSON,   /* a signed-in person */
     PL_NEED_ADMIN,    /* a signed-in administrator */
 };
+
+/* Who may send a request as the domain decides (the "who" column):
+ * live.c reads CHAIR, SECRETARY and DELEGATE for session commands; the
+ * others name what vote.c, meeting.c (its SQL) and the hub's rtc code check,
+ * for the documentation. */
+enum pl_who {
+    PL_WHO_ANYONE = 0,
+    PL_WHO_CHAIR,              /* the chair, or a vice-chair acting as chair */
+    PL_WHO_SECRETARY,          /* the secretary, or the chair */
+    PL_WHO_DELEGATE,           /* a delegate, acting for themselves */
+    PL_WHO_BOARD,              /* a member of the vote's counting board */
+    PL_WHO_READER,             /* whoever the database's vote_visible_to lets see */
+    PL_WHO_PARTICIPANT,        /* a delegate or the chair; in a meeting, a citizen or moderator */
+    PL_WHO_IN_ROOM,            /* whoever joined the media room (rtc.join) */
+    PL_WHO_CHAIR_OR_SECRETARY, /* in a meeting: its moderator */
+    PL_WHO_IN_MEETING,         /* whoever joined the meeting */
+    PL_WHO_GUEST,              /* a citizen who signed in to the meeting */
+    PL_WHO_MODERATOR,          /* the council's staff, in the meeting */
+    PL_WHO_STAFF,              /* the council's staff */
+    PL_WHO__COUNT
+};
+
+/* How a retry of a request is made safe (the "idem" column). */
+enum pl_idem {
+    PL_IDEM_NONE = 0, /* reads, or not retried safely */
+    PL_IDEM_KEY,      /* takes an idempotency "key" (docs/protocol.md "Retrying safely") */
+    PL_IDEM_BALLOT,   /* a ballot: the voter and choice (or nonce) make a retry a duplicate */
+};
+
+/* The id of each request type, from requests.def. PL_RQ_UNKNOWN (0) is no
+ * request: what a cleared struct pl_request holds. */
+enum pl_rq {
+    PL_RQ_UNKNOWN = 0,
+#define PL_REQUEST(id, type, kind, need, who, idem, fields) id,
+#include "requests.def"
+#undef PL_REQUEST
+    PL_RQ__COUNT
+};
+
+enum pl_ftype { PL_F_STRING, PL_F_INT, PL_F_BOOL, PL_F_OBJECT, PL_F_ARRAY, PL_F_CHOICE };
+
+/* A field a request may carry besides "type", "id" (and "key"). */
+struct pl_field {
+    const char *name;
+    enum pl_ftype type;
+    bool required;
+    size_t max_len; /* strings: maximum bytes; arrays: maximum elements */
+};
+
+/* One row of requests.def. Static storage: a pointer to one is valid for
+ * the life of the process. */
+struct pl_req_spec {
+    enum pl_rq id;
+    const char *type;
+    enum pl_req_type kind;
+    enum pl_need need;
+    enum pl_who who;
+    enum pl_idem idem;
+    const struct pl_field *fields; /* terminated by {NULL} */
+};
+
+/* The row of a request id; NULL for PL_RQ_UNKNOWN or out of range. */
+const struct pl_req_spec *pl_proto_spec(enum pl_rq id);
+
+/* The row of a type string (a binary search; NULL if none). For decoding,
+ * and for a type read back from the database (an idempotency key's). */
+const struct pl_req_spec *pl_proto_find(const char *type);
+
+/* A short English description of a role class, for the documentation. */
+const char *pl_who_name(enum pl_who who);
 
 /* What the protocol layer knows of the connection a message came from. */
 struct pl_client_view {
@@ -49,11 +122,12 @@ struct pl_client_view {
 };
 
 struct pl_request {
-    enum pl_req_type type;
-    const char *type_name; /* the "type" string, static storage */
-    enum pl_need need;     /* from the message table */
-    json_t *root;          /* the whole message; owned, NULL if it did not parse */
-    json_t *id;            /* the request id; borrowed from root, NULL if absent/invalid */
+    enum pl_req_type type;          /* spec->kind, or 0 before decoding succeeded */
+    enum pl_rq rq;                  /* spec->id, PL_RQ_UNKNOWN before decoding succeeded */
+    const struct pl_req_spec *spec; /* its row of requests.def; NULL until decoded */
+    enum pl_need need;              /* spec->need */
+    json_t *root;                   /* the whole message; owned, NULL if it did not parse */
+    json_t *id;                     /* the request id; borrowed from root, NULL if absent/invalid */
 };
 
 /*

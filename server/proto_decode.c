@@ -7,23 +7,10 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum pl_ftype { PL_F_STRING, PL_F_INT, PL_F_BOOL, PL_F_OBJECT, PL_F_ARRAY, PL_F_CHOICE };
-
-struct pl_field {
-    const char *name;
-    enum pl_ftype type;
-    bool required;
-    size_t max_len; /* strings: maximum bytes; arrays: maximum elements */
-};
-
-struct pl_msg_spec {
-    const char *type;
-    enum pl_req_type req;
-    enum pl_need need;
-    const struct pl_field *fields; /* terminated by {NULL}; "type" and "id" are implicit */
-};
+#include <glib.h>
 
 static const struct pl_field no_fields[] = {{NULL, 0, false, 0}};
 static const struct pl_field join_fields[] = {{"session_id", PL_F_INT, true, 0},
@@ -102,66 +89,70 @@ static const struct pl_field meeting_create_fields[] = {
     {"location", PL_F_STRING, false, 1200}, {"planned_start", PL_F_STRING, false, 40},
     {"capacity", PL_F_INT, false, 0},       {NULL, 0, false, 0}};
 
-/* Every request the server knows, its fields, and who may send it at the
- * protocol level. Session commands need a signed-in person here; the role in
- * the session's council (chair, secretary, delegate) is checked by live.c. */
-static const struct pl_msg_spec specs[] = {
-    {"ping", PL_REQ_PING, PL_NEED_NONE, no_fields},
-    {"whoami", PL_REQ_WHOAMI, PL_NEED_NONE, no_fields},
-    {"join", PL_REQ_JOIN, PL_NEED_NONE, join_fields},
-    {"resume", PL_REQ_RESUME, PL_NEED_NONE, resume_fields},
-    {"leave", PL_REQ_LEAVE, PL_NEED_NONE, no_fields},
-    {"session.open", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"session.close", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"sitting.open", PL_REQ_SESSION_CMD, PL_NEED_PERSON, sitting_fields},
-    {"sitting.close", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"agenda.activate", PL_REQ_SESSION_CMD, PL_NEED_PERSON, item_fields},
-    {"agenda.next", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"agenda.previous", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"agenda.done", PL_REQ_SESSION_CMD, PL_NEED_PERSON, opt_item_fields},
-    {"attendance.check_in", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"attendance.check_out", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"attendance.set", PL_REQ_SESSION_CMD, PL_NEED_PERSON, attendance_fields},
-    {"speaker.request", PL_REQ_SESSION_CMD, PL_NEED_PERSON, kind_fields},
-    {"speaker.withdraw", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"speaker.grant", PL_REQ_SESSION_CMD, PL_NEED_PERSON, grant_fields},
-    {"speaker.give_floor", PL_REQ_SESSION_CMD, PL_NEED_PERSON, floor_fields},
-    {"speaker.reorder", PL_REQ_SESSION_CMD, PL_NEED_PERSON, reorder_fields},
-    {"speaker.remove", PL_REQ_SESSION_CMD, PL_NEED_PERSON, request_fields},
-    {"speaker.end", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"timer.pause", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"timer.resume", PL_REQ_SESSION_CMD, PL_NEED_PERSON, no_fields},
-    {"timer.extend", PL_REQ_SESSION_CMD, PL_NEED_PERSON, extend_fields},
-    {"display.set", PL_REQ_SESSION_CMD, PL_NEED_PERSON, display_fields},
-    {"vote.prepare", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_prepare_fields},
-    {"vote.open", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
-    {"vote.cast", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_cast_fields},
-    {"vote.enter", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_enter_fields},
-    {"vote.close", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
-    {"vote.confirm", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
-    {"vote.publish", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
-    {"vote.cancel", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
-    {"vote.tally", PL_REQ_SESSION_CMD, PL_NEED_PERSON, vote_id_fields},
-    /* A citizen admitted in a voter meeting has no account: the hub asks
-     * for a signed-in person in a session, meeting.c for the citizen's
-     * place in a meeting. */
-    {"rtc.join", PL_REQ_RTC, PL_NEED_NONE, no_fields},
-    {"rtc.offer", PL_REQ_RTC, PL_NEED_NONE, rtc_offer_fields},
-    {"rtc.ice", PL_REQ_RTC, PL_NEED_NONE, rtc_ice_fields},
-    {"rtc.leave", PL_REQ_RTC, PL_NEED_NONE, no_fields},
-    {"rtc.mute", PL_REQ_RTC, PL_NEED_PERSON, rtc_mute_fields},
-    {"rtc.status", PL_REQ_RTC, PL_NEED_PERSON, no_fields},
-    {"meeting.join", PL_REQ_MEETING, PL_NEED_NONE, meeting_join_fields},
-    {"meeting.leave", PL_REQ_MEETING, PL_NEED_NONE, no_fields},
-    {"meeting.hand", PL_REQ_MEETING, PL_NEED_NONE, meeting_hand_fields},
-    {"meeting.petition", PL_REQ_MEETING, PL_NEED_NONE, meeting_petition_fields},
-    {"meeting.open", PL_REQ_MEETING, PL_NEED_PERSON, no_fields},
-    {"meeting.close", PL_REQ_MEETING, PL_NEED_PERSON, no_fields},
-    {"meeting.admit", PL_REQ_MEETING, PL_NEED_PERSON, guest_fields},
-    {"meeting.release", PL_REQ_MEETING, PL_NEED_PERSON, guest_fields},
-    {"meeting.remove", PL_REQ_MEETING, PL_NEED_PERSON, guest_fields},
-    {"meeting.create", PL_REQ_MEETING, PL_NEED_PERSON, meeting_create_fields},
+/* Every request the server knows, indexed by its id (requests.def). */
+static const struct pl_req_spec specs[PL_RQ__COUNT] = {
+#define PL_REQUEST(rid, rtype, rkind, rneed, rwho, ridem, rfields)                                 \
+    [rid] = {rid, rtype, rkind, rneed, rwho, ridem, rfields},
+#include "requests.def"
+#undef PL_REQUEST
 };
+
+static const char *const who_names[PL_WHO__COUNT] = {
+    [PL_WHO_ANYONE] = "anyone",
+    [PL_WHO_CHAIR] = "chair",
+    [PL_WHO_SECRETARY] = "secretary (or the chair)",
+    [PL_WHO_DELEGATE] = "delegate",
+    [PL_WHO_BOARD] = "counting board",
+    [PL_WHO_READER] = "whoever vote_visible_to lets see the vote",
+    [PL_WHO_PARTICIPANT] = "a delegate or the chair; in a voter meeting, a citizen whose hand is "
+                           "raised or who is admitted, or a moderator",
+    [PL_WHO_IN_ROOM] = "whoever joined the media room (rtc.join)",
+    [PL_WHO_CHAIR_OR_SECRETARY] = "the chair or the secretary (in a voter meeting, a moderator)",
+    [PL_WHO_IN_MEETING] = "whoever joined the meeting",
+    [PL_WHO_GUEST] = "a citizen who signed in to the meeting",
+    [PL_WHO_MODERATOR] = "moderator (the council's staff)",
+    [PL_WHO_STAFF] = "the council's staff",
+};
+
+const struct pl_req_spec *pl_proto_spec(enum pl_rq id)
+{
+    return id > PL_RQ_UNKNOWN && id < PL_RQ__COUNT ? &specs[id] : NULL;
+}
+
+const char *pl_who_name(enum pl_who who)
+{
+    return (unsigned)who < PL_WHO__COUNT && who_names[who] ? who_names[who] : "?";
+}
+
+/* The ids sorted by type string, for a binary search: built once, the first
+ * time a type is looked up (g_once: safe should another thread decode). */
+static enum pl_rq by_type[PL_RQ__COUNT - 1];
+
+static int cmp_by_type(const void *a, const void *b)
+{
+    return strcmp(specs[*(const enum pl_rq *)a].type, specs[*(const enum pl_rq *)b].type);
+}
+
+static int cmp_key_type(const void *key, const void *elem)
+{
+    return strcmp(key, specs[*(const enum pl_rq *)elem].type);
+}
+
+const struct pl_req_spec *pl_proto_find(const char *type)
+{
+    static gsize sorted = 0;
+    if (g_once_init_enter(&sorted)) {
+        for (int i = 1; i < PL_RQ__COUNT; i++)
+            by_type[i - 1] = (enum pl_rq)i;
+        qsort(by_type, G_N_ELEMENTS(by_type), sizeof by_type[0], cmp_by_type);
+        g_once_init_leave(&sorted, 1);
+    }
+    if (!type)
+        return NULL;
+    const enum pl_rq *hit =
+        bsearch(type, by_type, G_N_ELEMENTS(by_type), sizeof by_type[0], cmp_key_type);
+    return hit ? &specs[*hit] : NULL;
+}
 
 /* JSON numbers above 2^53 lose precision in JavaScript clients. */
 #define PL_MAX_SAFE_INT 9007199254740991LL
@@ -195,17 +186,6 @@ static bool type_matches(const json_t *v, const struct pl_field *f)
         return json_is_string(v) || json_is_object(v);
     }
     return false;
-}
-
-/* Whether a request type takes an idempotency key ("key"): every session
- * command that changes state. Not ballots (their nonce, or the person and
- * choice, already make a retry a duplicate) nor vote.tally (it only reads).
- * A rule rather than a column of specs[]: it covers session commands added
- * later without another edit. */
-static bool takes_key(const struct pl_msg_spec *spec)
-{
-    return spec->req == PL_REQ_SESSION_CMD && strcmp(spec->type, "vote.cast") != 0 &&
-           strcmp(spec->type, "vote.enter") != 0 && strcmp(spec->type, "vote.tally") != 0;
 }
 
 static bool valid_key(const json_t *v)
@@ -274,13 +254,9 @@ enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req,
         return PL_ERR_BAD_FIELD;
     }
 
-    const struct pl_msg_spec *spec = NULL;
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        if (strcmp(specs[i].type, json_string_value(type)) == 0) {
-            spec = &specs[i];
-            break;
-        }
-    }
+    /* The one lookup of the type string: from here on the request is its
+     * row of requests.def. */
+    const struct pl_req_spec *spec = pl_proto_find(json_string_value(type));
     if (!spec)
         return PL_ERR_UNKNOWN_TYPE;
 
@@ -291,7 +267,7 @@ enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req,
     {
         if (strcmp(key, "type") == 0 || strcmp(key, "id") == 0)
             continue;
-        if (strcmp(key, "key") == 0 && takes_key(spec)) {
+        if (strcmp(key, "key") == 0 && spec->idem == PL_IDEM_KEY) {
             if (!valid_key(value)) {
                 set_field(field, fieldlen, key);
                 return PL_ERR_BAD_FIELD;
@@ -317,8 +293,9 @@ enum pl_err pl_proto_decode(const char *buf, size_t len, struct pl_request *req,
             return PL_ERR_MISSING_FIELD;
         }
     }
-    req->type = spec->req;
-    req->type_name = spec->type;
+    req->type = spec->kind;
+    req->rq = spec->id;
+    req->spec = spec;
     req->need = spec->need;
     return PL_OK;
 }

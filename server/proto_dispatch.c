@@ -61,6 +61,7 @@ char *pl_proto_dispatch(const struct pl_client_view *client, const char *buf, si
     case PL_REQ_RESUME:
     case PL_REQ_LEAVE:
     case PL_REQ_SESSION_CMD:
+    case PL_REQ_BALLOT:
     case PL_REQ_RTC:
     case PL_REQ_MEETING:
         /* Handled by the hub; alone, the protocol layer has no session. */

@@ -348,131 +348,192 @@ static enum pl_err prepare(const struct pl_live *l, const json_t *req, struct pl
     return PL_OK;
 }
 
-enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
-                          const json_t *req, struct pl_change *ch, const char **reason)
+/* The preconditions of every vote command but vote.prepare: the session
+ * is open and req's vote_id names one of its votes (*out). */
+static enum pl_err vote_of(const struct pl_live *l, const json_t *req, struct pl_change *ch,
+                           struct pl_vote **out, const char **reason)
 {
-    bool delegate;
-    enum pl_role role = pl_live_role(l, who, &delegate);
-    int64_t person = who ? who->person_id : 0;
     if (l->state != PL_OPEN)
         PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
-
-    if (strcmp(type, "vote.prepare") == 0) {
-        if (!pl_role_runs_sitting(role))
-            PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
-        struct pl_vote *v = NULL;
-        enum pl_err err = prepare(l, req, &v, reason);
-        if (err != PL_OK)
-            return err;
-        v->id = ch->seq; /* a vote's id is the seq of the event that prepared it */
-        ch->op = PL_OP_VOTE_PREPARE;
-        ch->vote_id = v->id;
-        ch->new_vote = v;
-        ch->event = "vote.prepared";
-        ch->data = json_pack("{s:o}", "vote", pl_vote_json(v, false));
-        return PL_OK;
-    }
     int64_t id = json_integer_value(json_object_get(req, "vote_id"));
     struct pl_vote *v = pl_vote_find(l, id);
     if (!v)
         PL_REFUSE(PL_ERR_NOT_FOUND, "vote_id");
     ch->vote_id = v->id;
+    *out = v;
+    return PL_OK;
+}
 
-    if (strcmp(type, "vote.tally") == 0) {
-        /* Read-only, never an event: the hub asks the database, whose
-         * vote_visible_to (schema/015_access.sql) is the one rule on what a
-         * reader may see of a vote, the same the minutes and search use. */
-        PL_REFUSE(PL_OK, "read_only");
-    }
-    if (strcmp(type, "vote.confirm") == 0) {
-        if (!on_board(v, person))
-            PL_REFUSE(PL_ERR_FORBIDDEN, "board_only");
-        if (v->state != PL_VS_COUNTED)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
-        if (g_hash_table_contains(v->confirmed, &person))
-            PL_REFUSE(PL_ERR_INVALID_STATE, "already_confirmed");
-        int confirmations = (int)g_hash_table_size(v->confirmed) + 1;
-        int needed = (int)v->board->len / 2 + 1; /* more than half of the board */
-        ch->op = PL_OP_VOTE_CONFIRM;
-        ch->a = person;
-        ch->publish = confirmations >= needed;
-        ch->event = ch->publish ? "vote.published" : "vote.confirmed";
-        ch->data = json_pack("{s:I, s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "by",
-                             (json_int_t)person, "confirmations", confirmations, "needed", needed);
-        if (ch->publish)
-            json_object_set_new(ch->data, "result", json_incref(v->result));
-        return PL_OK;
-    }
+/* The chair's vote commands (open, close, publish, cancel): vote_of, then
+ * the chair (or a vice-chair acting as chair). */
+static enum pl_err chair_vote_of(const struct pl_live *l, const struct pl_identity *who,
+                                 const json_t *req, struct pl_change *ch, struct pl_vote **out,
+                                 const char **reason)
+{
+    enum pl_err err = vote_of(l, req, ch, out, reason);
+    if (err != PL_OK)
+        return err;
+    bool delegate;
+    if (!pl_role_runs_sitting(pl_live_role(l, who, &delegate)))
+        PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
+    return PL_OK;
+}
+
+enum pl_err pl_vote_decide_prepare(const struct pl_live *l, const struct pl_identity *who,
+                                   const json_t *req, struct pl_change *ch, const char **reason)
+{
+    bool delegate;
+    enum pl_role role = pl_live_role(l, who, &delegate);
+    if (l->state != PL_OPEN)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_open");
     if (!pl_role_runs_sitting(role))
         PL_REFUSE(PL_ERR_FORBIDDEN, "chair_only");
-    if (strcmp(type, "vote.open") == 0) {
-        if (v->state != PL_VS_PREPARED)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_prepared");
-        if (!l->open_sitting)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
-        for (guint i = 0; i < l->votes->len; i++) {
-            if (((struct pl_vote *)g_ptr_array_index(l->votes, i))->state == PL_VS_OPEN)
-                PL_REFUSE(PL_ERR_INVALID_STATE, "another_vote_open");
-        }
-        /* A vote prepared before the council's board size changed (or
-         * written by an older version) is checked again here. */
-        if (pl_vote_is_secret(v->kind) && (int)v->board->len != l->board_size)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "counting_board_required");
-        /* No vote below the quorum (DOMAIN.md, Sessions). There is no chair
-         * override: the rule is the council's, and a sitting without its
-         * quorum does not decide. */
-        if ((int)g_hash_table_size(l->present) < pl_live_quorum(l))
-            PL_REFUSE(PL_ERR_INVALID_STATE, "no_quorum");
-        /* Eligible: the delegates present when the vote opens. */
-        ch->eligible = json_array();
-        GHashTableIter it;
-        gpointer k;
-        g_hash_table_iter_init(&it, l->present);
-        while (g_hash_table_iter_next(&it, &k, NULL))
-            json_array_append_new(ch->eligible, json_integer(*(int64_t *)k));
-        ch->op = PL_OP_VOTE_OPEN;
-        ch->seconds = v->duration_s;
-        ch->event = "vote.opened";
-        ch->data = json_pack(
-            "{s:I, s:i, s:O, s:o}", "vote_id", (json_int_t)v->id, "eligible_count",
-            (int)json_array_size(ch->eligible), "eligible", ch->eligible, "closes_ms",
-            v->duration_s ? json_integer(ch->now_ms + v->duration_s * 1000LL) : json_null());
-        return PL_OK;
+    struct pl_vote *v = NULL;
+    enum pl_err err = prepare(l, req, &v, reason);
+    if (err != PL_OK)
+        return err;
+    v->id = ch->seq; /* a vote's id is the seq of the event that prepared it */
+    ch->op = PL_OP_VOTE_PREPARE;
+    ch->vote_id = v->id;
+    ch->new_vote = v;
+    ch->event = "vote.prepared";
+    ch->data = json_pack("{s:o}", "vote", pl_vote_json(v, false));
+    return PL_OK;
+}
+
+enum pl_err pl_vote_decide_tally(const struct pl_live *l, const struct pl_identity *who,
+                                 const json_t *req, struct pl_change *ch, const char **reason)
+{
+    struct pl_vote *v;
+    enum pl_err err = vote_of(l, req, ch, &v, reason);
+    if (err != PL_OK)
+        return err;
+    /* Read-only, never an event: the hub asks the database, whose
+     * vote_visible_to (schema/015_access.sql) is the one rule on what a
+     * reader may see of a vote, the same the minutes and search use. */
+    PL_REFUSE(PL_OK, "read_only");
+}
+
+enum pl_err pl_vote_decide_confirm(const struct pl_live *l, const struct pl_identity *who,
+                                   const json_t *req, struct pl_change *ch, const char **reason)
+{
+    struct pl_vote *v;
+    enum pl_err err = vote_of(l, req, ch, &v, reason);
+    if (err != PL_OK)
+        return err;
+    int64_t person = who ? who->person_id : 0;
+    if (!on_board(v, person))
+        PL_REFUSE(PL_ERR_FORBIDDEN, "board_only");
+    if (v->state != PL_VS_COUNTED)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+    if (g_hash_table_contains(v->confirmed, &person))
+        PL_REFUSE(PL_ERR_INVALID_STATE, "already_confirmed");
+    int confirmations = (int)g_hash_table_size(v->confirmed) + 1;
+    int needed = (int)v->board->len / 2 + 1; /* more than half of the board */
+    ch->op = PL_OP_VOTE_CONFIRM;
+    ch->a = person;
+    ch->publish = confirmations >= needed;
+    ch->event = ch->publish ? "vote.published" : "vote.confirmed";
+    ch->data = json_pack("{s:I, s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "by",
+                         (json_int_t)person, "confirmations", confirmations, "needed", needed);
+    if (ch->publish)
+        json_object_set_new(ch->data, "result", json_incref(v->result));
+    return PL_OK;
+}
+
+enum pl_err pl_vote_decide_open(const struct pl_live *l, const struct pl_identity *who,
+                                const json_t *req, struct pl_change *ch, const char **reason)
+{
+    struct pl_vote *v;
+    enum pl_err err = chair_vote_of(l, who, req, ch, &v, reason);
+    if (err != PL_OK)
+        return err;
+    if (v->state != PL_VS_PREPARED)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_prepared");
+    if (!l->open_sitting)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
+    for (guint i = 0; i < l->votes->len; i++) {
+        if (((struct pl_vote *)g_ptr_array_index(l->votes, i))->state == PL_VS_OPEN)
+            PL_REFUSE(PL_ERR_INVALID_STATE, "another_vote_open");
     }
-    if (strcmp(type, "vote.close") == 0) {
-        if (v->state != PL_VS_OPEN)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_open");
-        ch->op = PL_OP_VOTE_CLOSE;
-        ch->event = "vote.closed";
-        ch->data = json_pack("{s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "cast_count",
-                             (int)g_hash_table_size(v->voted), "eligible_count",
-                             (int)g_hash_table_size(v->eligible));
-        return PL_OK;
-    }
-    if (strcmp(type, "vote.publish") == 0) {
-        if (v->state != PL_VS_COUNTED)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
-        /* A secret-kind result is announced by its board's confirmations,
-         * never by the chair alone, even if it somehow has no board. */
-        if (v->board->len || pl_vote_is_secret(v->kind))
-            PL_REFUSE(PL_ERR_INVALID_STATE, "board_must_confirm");
-        ch->op = PL_OP_VOTE_PUBLISH;
-        ch->event = "vote.published";
-        ch->data = json_pack("{s:I, s:O}", "vote_id", (json_int_t)v->id, "result", v->result);
-        if (v->kind == PL_VOTE_NAMED)
-            json_object_set_new(ch->data, "named", named_json(v));
-        return PL_OK;
-    }
-    if (strcmp(type, "vote.cancel") == 0) {
-        if (v->state == PL_VS_PUBLISHED || v->state == PL_VS_CANCELLED)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "vote_finished");
-        ch->op = PL_OP_VOTE_CANCEL;
-        ch->event = "vote.cancelled";
-        ch->data = json_pack("{s:I, s:s}", "vote_id", (json_int_t)v->id, "was",
-                             pl_vote_state_name(v->state));
-        return PL_OK;
-    }
-    PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
+    /* A vote prepared before the council's board size changed (or
+     * written by an older version) is checked again here. */
+    if (pl_vote_is_secret(v->kind) && (int)v->board->len != l->board_size)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "counting_board_required");
+    /* No vote below the quorum (DOMAIN.md, Sessions). There is no chair
+     * override: the rule is the council's, and a sitting without its
+     * quorum does not decide. */
+    if ((int)g_hash_table_size(l->present) < pl_live_quorum(l))
+        PL_REFUSE(PL_ERR_INVALID_STATE, "no_quorum");
+    /* Eligible: the delegates present when the vote opens. */
+    ch->eligible = json_array();
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, l->present);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        json_array_append_new(ch->eligible, json_integer(*(int64_t *)k));
+    ch->op = PL_OP_VOTE_OPEN;
+    ch->seconds = v->duration_s;
+    ch->event = "vote.opened";
+    ch->data =
+        json_pack("{s:I, s:i, s:O, s:o}", "vote_id", (json_int_t)v->id, "eligible_count",
+                  (int)json_array_size(ch->eligible), "eligible", ch->eligible, "closes_ms",
+                  v->duration_s ? json_integer(ch->now_ms + v->duration_s * 1000LL) : json_null());
+    return PL_OK;
+}
+
+enum pl_err pl_vote_decide_close(const struct pl_live *l, const struct pl_identity *who,
+                                 const json_t *req, struct pl_change *ch, const char **reason)
+{
+    struct pl_vote *v;
+    enum pl_err err = chair_vote_of(l, who, req, ch, &v, reason);
+    if (err != PL_OK)
+        return err;
+    if (v->state != PL_VS_OPEN)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "vote_not_open");
+    ch->op = PL_OP_VOTE_CLOSE;
+    ch->event = "vote.closed";
+    ch->data = json_pack("{s:I, s:i, s:i}", "vote_id", (json_int_t)v->id, "cast_count",
+                         (int)g_hash_table_size(v->voted), "eligible_count",
+                         (int)g_hash_table_size(v->eligible));
+    return PL_OK;
+}
+
+enum pl_err pl_vote_decide_publish(const struct pl_live *l, const struct pl_identity *who,
+                                   const json_t *req, struct pl_change *ch, const char **reason)
+{
+    struct pl_vote *v;
+    enum pl_err err = chair_vote_of(l, who, req, ch, &v, reason);
+    if (err != PL_OK)
+        return err;
+    if (v->state != PL_VS_COUNTED)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "not_counted");
+    /* A secret-kind result is announced by its board's confirmations,
+     * never by the chair alone, even if it somehow has no board. */
+    if (v->board->len || pl_vote_is_secret(v->kind))
+        PL_REFUSE(PL_ERR_INVALID_STATE, "board_must_confirm");
+    ch->op = PL_OP_VOTE_PUBLISH;
+    ch->event = "vote.published";
+    ch->data = json_pack("{s:I, s:O}", "vote_id", (json_int_t)v->id, "result", v->result);
+    if (v->kind == PL_VOTE_NAMED)
+        json_object_set_new(ch->data, "named", named_json(v));
+    return PL_OK;
+}
+
+enum pl_err pl_vote_decide_cancel(const struct pl_live *l, const struct pl_identity *who,
+                                  const json_t *req, struct pl_change *ch, const char **reason)
+{
+    struct pl_vote *v;
+    enum pl_err err = chair_vote_of(l, who, req, ch, &v, reason);
+    if (err != PL_OK)
+        return err;
+    if (v->state == PL_VS_PUBLISHED || v->state == PL_VS_CANCELLED)
+        PL_REFUSE(PL_ERR_INVALID_STATE, "vote_finished");
+    ch->op = PL_OP_VOTE_CANCEL;
+    ch->event = "vote.cancelled";
+    ch->data =
+        json_pack("{s:I, s:s}", "vote_id", (json_int_t)v->id, "was", pl_vote_state_name(v->state));
+    return PL_OK;
 }
 
 /* --- ballots ----------------------------------------------------------------------- */
@@ -602,13 +663,13 @@ void pl_cast_clear(struct pl_cast *c)
 }
 
 enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity *who,
-                               const char *type, const json_t *req, GHashTable *batch,
+                               enum pl_rq rq, const json_t *req, GHashTable *batch,
                                int64_t expected, struct pl_cast *c, const char **reason)
 {
     memset(c, 0, sizeof *c);
     bool delegate;
     enum pl_role role = pl_live_role(l, who, &delegate);
-    bool manual = strcmp(type, "vote.enter") == 0;
+    bool manual = rq == PL_RQ_VOTE_ENTER;
     int64_t voter = who->person_id;
     if (manual) {
         if (!pl_role_runs_sitting(role) && role != PL_ROLE_SECRETARY)

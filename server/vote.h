@@ -31,6 +31,7 @@
 
 #include "errors.h"
 #include "identity.h"
+#include "proto.h"
 #include "vote_tally.h"
 
 struct pl_live;
@@ -107,10 +108,26 @@ json_t *pl_vote_json(const struct pl_vote *v, bool with_named);
 /* Finds a vote of the session. */
 struct pl_vote *pl_vote_find(const struct pl_live *l, int64_t id);
 
-/* Decides vote.* requests other than cast/enter. Same contract as
- * pl_live_check. */
-enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who, const char *type,
-                          const json_t *req, struct pl_change *ch, const char **reason);
+/* The vote commands other than ballots, one decide function per command
+ * (live.c's pl_live_check calls the one of the request's id). Same contract
+ * as pl_live_check: each checks the session is open, the vote exists (but
+ * for prepare) and the sender's role, then fills ch. vote.tally only reads:
+ * it returns PL_OK with reason "read_only" and no event (the hub asks the
+ * database). */
+enum pl_err pl_vote_decide_prepare(const struct pl_live *l, const struct pl_identity *who,
+                                   const json_t *req, struct pl_change *ch, const char **reason);
+enum pl_err pl_vote_decide_open(const struct pl_live *l, const struct pl_identity *who,
+                                const json_t *req, struct pl_change *ch, const char **reason);
+enum pl_err pl_vote_decide_close(const struct pl_live *l, const struct pl_identity *who,
+                                 const json_t *req, struct pl_change *ch, const char **reason);
+enum pl_err pl_vote_decide_confirm(const struct pl_live *l, const struct pl_identity *who,
+                                   const json_t *req, struct pl_change *ch, const char **reason);
+enum pl_err pl_vote_decide_publish(const struct pl_live *l, const struct pl_identity *who,
+                                   const json_t *req, struct pl_change *ch, const char **reason);
+enum pl_err pl_vote_decide_cancel(const struct pl_live *l, const struct pl_identity *who,
+                                  const json_t *req, struct pl_change *ch, const char **reason);
+enum pl_err pl_vote_decide_tally(const struct pl_live *l, const struct pl_identity *who,
+                                 const json_t *req, struct pl_change *ch, const char **reason);
 
 /*
  * Decides one ballot (vote.cast, or vote.enter by the secretary) into c,
@@ -122,7 +139,7 @@ enum pl_err pl_vote_check(const struct pl_live *l, const struct pl_identity *who
  * pl_cast_clear.
  */
 enum pl_err pl_vote_check_cast(const struct pl_live *l, const struct pl_identity *who,
-                               const char *type, const json_t *req, GHashTable *batch_voted,
+                               enum pl_rq rq, const json_t *req, GHashTable *batch_voted,
                                int64_t vote_id_expected, struct pl_cast *c, const char **reason);
 void pl_cast_clear(struct pl_cast *c);
 

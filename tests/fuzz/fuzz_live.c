@@ -80,17 +80,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char field[64];
             if (pl_proto_decode((const char *)data + start + 1, end - start - 1, &req, field,
                                 sizeof field) == PL_OK &&
-                req.type == PL_REQ_SESSION_CMD) {
+                (req.type == PL_REQ_SESSION_CMD || req.type == PL_REQ_BALLOT)) {
                 struct pl_change ch;
                 const char *reason;
                 int64_t before = l->seq;
                 now += 1000 + (who_byte & 0x3f) * 1000;
-                if (who && (strcmp(req.type_name, "vote.cast") == 0 ||
-                            strcmp(req.type_name, "vote.enter") == 0)) {
+                if (who && req.type == PL_REQ_BALLOT) {
                     /* A ballot: decided alone, applied as a group of one. */
                     GHashTable *batch = g_hash_table_new(g_int64_hash, g_int64_equal);
                     struct pl_cast *c = g_new0(struct pl_cast, 1);
-                    if (pl_vote_check_cast(l, who, req.type_name, req.root, batch, 0, c, &reason) ==
+                    if (pl_vote_check_cast(l, who, req.rq, req.root, batch, 0, c, &reason) ==
                             PL_OK &&
                         c->outcome != PL_CAST_DUPLICATE) {
                         memset(&ch, 0, sizeof ch);
@@ -108,8 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     pl_cast_clear(c);
                     g_free(c);
                     g_hash_table_destroy(batch);
-                } else if (pl_live_check(l, who, req.type_name, req.root, now, &ch, &reason) ==
-                           PL_OK) {
+                } else if (pl_live_check(l, who, req.rq, req.root, now, &ch, &reason) == PL_OK) {
                     if (!ch.event || !ch.data || ch.seq != before + 1)
                         abort();
                     pl_live_apply(l, &ch);

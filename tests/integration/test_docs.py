@@ -1,5 +1,5 @@
 """The protocol docs stay true to the code: every error code (server/errors.c)
-and request type (server/proto_decode.c) is documented in docs/protocol.md,
+and request type (server/requests.def) is documented in docs/protocol.md,
 and docs/asyncapi.yaml parses and names every request and WebSocket error
 code; every plenumd option appears in docs/operations.md."""
 
@@ -21,7 +21,7 @@ def read(*parts):
 class DocsTest(unittest.TestCase):
     def setUp(self):
         self.codes = re.findall(r'\[PL_(?:OK|ERR_\w+)\]\s*=\s*\{\s*"(\w+)"', read("server", "errors.c"))
-        self.types = re.findall(r'\{"([\w.]+)", PL_REQ_\w+', read("server", "proto_decode.c"))
+        self.types = re.findall(r'^PL_REQUEST\(PL_RQ_\w+, "([\w.]+)"', read("server", "requests.def"), re.M)
         self.protocol = read("docs", "protocol.md")
         self.asyncapi = yaml.safe_load(read("docs", "asyncapi.yaml"))
 

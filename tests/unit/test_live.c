@@ -41,7 +41,11 @@ static enum pl_err act(struct pl_live *l, int person, const char *type, const ch
     json_t *req = json_loads(fields ? fields : "{}", 0, NULL);
     struct pl_change ch;
     const char *r;
-    enum pl_err err = pl_live_check(l, person ? who(person) : NULL, type, req, now, &ch, &r);
+    /* The type looked up once, as the decoder does; an unknown one is no
+     * request (PL_RQ_UNKNOWN), refused as not a session command. */
+    const struct pl_req_spec *spec = pl_proto_find(type);
+    enum pl_err err = pl_live_check(l, person ? who(person) : NULL, spec ? spec->id : PL_RQ_UNKNOWN,
+                                    req, now, &ch, &r);
     if (reason)
         *reason = r;
     if (err == PL_OK) {
@@ -222,7 +226,7 @@ int main(void)
     CHECK(act(l, 1, "vote.open", vreq, 620000, &why) == PL_ERR_INVALID_STATE);
     CHECK_STR(why, "no_quorum");
     json_t *vj = json_loads(vreq, 0, NULL);
-    json_t *detail = pl_live_refusal_detail(l, "vote.open", vj, why);
+    json_t *detail = pl_live_refusal_detail(l, PL_RQ_VOTE_OPEN, vj, why);
     CHECK(json_integer_value(json_object_get(detail, "present")) == 0 &&
           json_integer_value(json_object_get(detail, "needed")) == 21 &&
           json_integer_value(json_object_get(detail, "total_seats")) == 31);
@@ -235,7 +239,7 @@ int main(void)
               620000, NULL) == PL_OK);
     snprintf(vreq, sizeof vreq, "{\"vote_id\":%lld}", (long long)l->seq);
     CHECK(act(l, 1, "vote.publish", vreq, 620000, &why) == PL_ERR_INVALID_STATE);
-    CHECK(pl_live_refusal_detail(l, "vote.publish", NULL, "not_counted") == NULL);
+    CHECK(pl_live_refusal_detail(l, PL_RQ_VOTE_PUBLISH, NULL, "not_counted") == NULL);
 
     CHECK(act(l, 1, "session.close", NULL, 630000, &why) == PL_ERR_INVALID_STATE);
     CHECK_STR(why, "sitting_open");

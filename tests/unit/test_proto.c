@@ -126,6 +126,42 @@ int main(void)
         CHECK_STR(field, keys[i].field);
         pl_request_clear(&req);
     }
+    /* The request table (requests.def): every row found by its type and by
+     * its id, each type once; a decoded request carries its row, so no later
+     * code compares the type string. */
+    int rows = 0;
+    for (int i = PL_RQ_UNKNOWN + 1; i < PL_RQ__COUNT; i++) {
+        const struct pl_req_spec *s = pl_proto_spec((enum pl_rq)i);
+        CHECK(s && s->id == (enum pl_rq)i && s->type && s->fields);
+        CHECK(s && pl_proto_find(s->type) == s);
+        /* A key only on session commands; ballots alone are group-committed. */
+        CHECK(s && (s->idem != PL_IDEM_KEY || s->kind == PL_REQ_SESSION_CMD));
+        CHECK(s && (s->kind == PL_REQ_BALLOT) == (s->idem == PL_IDEM_BALLOT));
+        rows++;
+    }
+    CHECK(rows == 52);
+    CHECK(pl_proto_spec(PL_RQ_UNKNOWN) == NULL && pl_proto_spec(PL_RQ__COUNT) == NULL);
+    CHECK(pl_proto_find("vote.cas") == NULL && pl_proto_find("vote.casts") == NULL);
+    CHECK(pl_proto_find("") == NULL && pl_proto_find(NULL) == NULL);
+    CHECK(pl_proto_find("vote.cast")->kind == PL_REQ_BALLOT);
+    CHECK(pl_proto_find("vote.enter")->who == PL_WHO_SECRETARY);
+    CHECK(pl_proto_find("speaker.request")->who == PL_WHO_DELEGATE);
+    CHECK(pl_proto_find("speaker.grant")->who == PL_WHO_CHAIR);
+    CHECK(pl_proto_find("vote.tally")->idem == PL_IDEM_NONE);
+    {
+        const char *text = "{\"type\":\"vote.cast\",\"id\":3,\"vote_id\":2,\"choice\":\"for\"}";
+        struct pl_request req;
+        char field[64];
+        CHECK(pl_proto_decode(text, strlen(text), &req, field, sizeof field) == PL_OK);
+        CHECK(req.rq == PL_RQ_VOTE_CAST && req.spec == pl_proto_spec(PL_RQ_VOTE_CAST));
+        CHECK(req.type == PL_REQ_BALLOT && req.need == PL_NEED_PERSON);
+        pl_request_clear(&req);
+        text = "{\"type\":\"vote.nope\",\"id\":3}";
+        CHECK(pl_proto_decode(text, strlen(text), &req, field, sizeof field) ==
+              PL_ERR_UNKNOWN_TYPE);
+        CHECK(req.rq == PL_RQ_UNKNOWN && req.spec == NULL);
+        pl_request_clear(&req);
+    }
     CHECK_STR(pl_err_code(PL_ERR_OUTCOME_UNKNOWN), "outcome_unknown");
     CHECK(pl_err_retryable(PL_ERR_OUTCOME_UNKNOWN));
     CHECK(pl_err_database(PL_ERR_OUTCOME_UNKNOWN) && pl_err_database(PL_ERR_DB_UNAVAILABLE));

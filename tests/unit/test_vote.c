@@ -56,7 +56,7 @@ static enum pl_err cast(struct pl_live *l, GHashTable *batch, int person, const 
                         const char *nonce, struct pl_cast *c, const char **reason)
 {
     json_t *req = json_pack("{s:i, s:s, s:s}", "vote_id", 50, "choice", choice, "nonce", nonce);
-    enum pl_err err = pl_vote_check_cast(l, who(person), "vote.cast", req, batch, 0, c, reason);
+    enum pl_err err = pl_vote_check_cast(l, who(person), PL_RQ_VOTE_CAST, req, batch, 0, c, reason);
     json_decref(req);
     return err;
 }
