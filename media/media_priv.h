@@ -129,8 +129,8 @@ struct pl_media {
     bool off;
     char *root;           /* <data-dir>/media, absolute; owned */
     char *public_root;    /* root/public; owned */
-    GHashTable *streams;  /* sitting id -> struct stream * */
-    GHashTable *programs; /* session id -> struct program * */
+    GHashTable *streams;  /* sitting id -> struct stream * (owned: stream_free) */
+    GHashTable *programs; /* session id -> struct program * (owned: pl_media_overlay_free) */
     /* What the start-up check found missing (--media-required off), or
      * NULL; owned. The streams say it too (reason "missing_elements"). */
     char *missing;
@@ -167,8 +167,8 @@ void pl_media_cutter_at(GstElement *pipeline, GstPad *pad);
 
 /* --- media_build.c: a run's pipeline -------------------------------------------------- */
 
-/* r's pipeline (a new reference, r's to own), not yet
- * playing, or NULL with *err set. */
+/* r's pipeline (a new reference, r's to own), not yet playing, or NULL
+ * with *err set. */
 GstElement *pl_media_build(struct run *r, GError **err);
 
 /* Links pad through branch (a bin description) into a new request pad
