@@ -3,7 +3,7 @@
  * GStreamer pipeline per open sitting, started and stopped by the hub's
  * committed events (sitting.opened / sitting.closed), never waited on by
  * the hub. The source is encoded once (x264 + AAC), or passed through, and
- * cut at its keyframes (mpegtsmux + multifilesink, media.c's cutter) into
+ * cut at its keyframes (mpegtsmux + multifilesink, media_cutter.c) into
  * 1-second MPEG-TS segments: the same files are the live HLS stream and
  * the recording. MPEG-TS is written progressively, so a crash or a power
  * cut loses at most the segment being written; each closed segment is
@@ -11,8 +11,8 @@
  * which the VOD playlist and the chapters are built (server/net_media.c).
  *
  * Files: <data-dir>/media/<public|closed>/sitting-<id>/seg-<run>-<n>.ts
- * and live.m3u8 (a sliding window of the last 10, written by media.c across
- * runs; the whole sitting is the VOD playlist);
+ * and live.m3u8 (a sliding window of the last 10, written by
+ * media_playlist.c across runs; the whole sitting is the VOD playlist);
  * <run> is random per pipeline run, so a restart never overwrites a
  * segment. Only public/ is ever served. While a public sitting's source
  * delivers nothing, a slate run ("signal interrupted") fills the livestream
@@ -21,10 +21,13 @@
  * Hybrid sittings: an encoded run (test source, capture device) is also the
  * hall of the session's WebRTC room (rtc.c): its raw picture and sound go
  * to the room, and the room's remote speaker comes back into the recording
- * (see pl_media_remote_picture and media.c's build_encoded).
+ * (see pl_media_remote_picture and media_desc.c's pl_media_desc_encoded).
  *
  * Loop thread only. GStreamer's streaming threads never touch this state:
  * everything arrives through the bus watch on the main loop.
+ *
+ * Implemented by media.c and the media_*.c modules (media_priv.h lists
+ * them); the URL grammar is media_url.h, which this header includes.
  */
 #ifndef PL_MEDIA_H
 #define PL_MEDIA_H
@@ -37,29 +40,10 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "media_url.h" /* pl_media_source_valid and the rest of the URL grammar */
 #include "store.h"
 
 struct pl_media;
-
-/* Whether s names a source: "test", "srt://:PORT" (plenumd listens; an
- * encoder or OBS pushes to it), "srt://HOST:PORT" (plenumd pulls from an
- * encoder that listens), "rtsp://[user:password@]HOST[:PORT]/PATH" (an IP
- * camera or encoder; H.264 passed through) or
- * "v4l2:/dev/videoN[?audio=hw:C[,D]]" (a capture device and ALSA card,
- * encoded once); server: "none" too (the --media-source option). */
-bool pl_media_source_valid(const char *s, bool server);
-
-/* Whether s is an RTMP URL to restream a session's livestream to:
- * "rtmp://HOST[:PORT]/APP/KEY" or "rtmps://...". */
-bool pl_media_restream_valid(const char *s);
-
-/* s with its path, which holds the stream key (a secret), replaced by
- * three asterisks (a new string, the caller's to g_free). */
-char *pl_media_restream_redacted(const char *s);
-
-/* s with an RTSP URL's user and password replaced by "***", for the
- * status and the logs (a new string, the caller's to g_free). */
-char *pl_media_source_redacted(const char *s);
 
 /* cfg and store are borrowed and outlive the media. With --media-source
  * none, the media does nothing (and says so in its status). */

@@ -9,7 +9,7 @@
 #include <glib.h>
 
 #include "csv.h"
-#include "media.h"
+#include "media_url.h" /* the source and restream grammar alone: no GStreamer, no libpq */
 #include "records_input.h"
 
 static const char *const roles[] = {"chair", "vice_chair", "secretary", "delegate", "staff"};

@@ -1,6 +1,6 @@
 /* Configuration from defaults, environment and flags; see config.h. */
 #include "config.h"
-#include "media.h"
+#include "media_url.h"
 
 #include <errno.h>
 #include <stdio.h>

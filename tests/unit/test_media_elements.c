@@ -1,6 +1,6 @@
 /*
  * Unit tests for the start-up check's list of GStreamer elements
- * (media/media.c, pl_media_needs): every word of every pipeline
+ * (media/media_desc.c, pl_media_needs): every word of every pipeline
  * description plenumd would give GStreamer, for every kind of source and
  * the restream, is either a property, caps, a pad reference or an element
  * the list names; every element listed has a Debian package; and on this

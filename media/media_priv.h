@@ -1,0 +1,199 @@
+/*
+ * media/ private: the state the media modules share, and the functions one
+ * module calls in another. Not for code outside media/ (media.h is the
+ * interface). Loop thread only, as media.h says: the streaming-thread
+ * callbacks (the cutter's probe, the pad-added handlers) touch only their
+ * pipeline and report through the bus.
+ *
+ * Who owns what: struct pl_media owns its streams (m->streams, freed by
+ * stream_free in media.c) and its programs (m->programs, freed by
+ * pl_media_overlay_free); a stream owns its runs, its restream and its
+ * live window; a run owns its pipeline. Every back pointer (run->s,
+ * stream->m) is borrowed: the owner outlives it.
+ *
+ *   media.c           streams and runs: start, stop, the bus, the record,
+ *                     the slate and the retries; pl_media_new/resume/event
+ *   media_status.c    the status, the public state
+ *   media_build.c     a run's pipeline from its source (pl_media_build)
+ *   media_desc.c      the pipelines' descriptions and element tables
+ *   media_cutter.c    the segment cutter (a probe at the muxer's input)
+ *   media_playlist.c  live.m3u8, the sliding window across runs
+ *   media_restream.c  the RTMP restream, fed with closed segments
+ *   media_overlay.c   the lower third and the hall/room picture switch
+ *   media_url.c       the source and restream URL grammar (no GStreamer)
+ */
+#ifndef PL_MEDIA_PRIV_H
+#define PL_MEDIA_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <gst/gst.h>
+
+#include "media.h"
+
+#define SEGMENT_S 1 /* HLS segment length: latency vs. files */
+
+/*
+ * A stream is one open sitting's media; a run is one GStreamer pipeline
+ * writing segments for it. A stream has at most two runs at once: the
+ * source's (the program) and, for a public sitting while the source
+ * delivers nothing, the slate's. Both write into the same directory with
+ * their own run ids, and media_playlist.c itself keeps the live playlist, so a
+ * viewer's player goes from program to slate and back across
+ * #EXT-X-DISCONTINUITY without the playlist ever starting over.
+ */
+struct run {
+    struct stream *s;
+    bool slate;           /* the "signal interrupted" slate, not the source */
+    GstElement *pipeline; /* owned */
+    guint bus_watch, end_timer;
+    guint start_timer; /* until the first segment opens (encoded runs only) */
+    char id[17];       /* random hex, in file names and in the record */
+    GQueue cuts;       /* running times (guint64 *, owned) where segments were cut */
+    bool delivering;   /* a first segment opened: the record has this run */
+    bool ending;       /* end of stream sent */
+    guint64 open_rt;   /* running time the current segment began at */
+    int index;         /* of the next segment to close */
+    guint64 dropped;   /* frames dropped (QoS) */
+};
+
+/* Restreaming to an RTMP server (the council's YouTube or Facebook page):
+ * a pipeline of its own, fed with each closed segment of the livestream
+ * (program or slate) as it is announced. So the restream carries what
+ * citizens see, a slow or failing RTMP server never stalls the recording,
+ * and its failure is an error in the status, retried. It restarts at each
+ * change of run (the timestamps start over). */
+struct restream {
+    GstElement *pipeline; /* owned; NULL when not sending */
+    GstElement *in;       /* the appsrc, borrowed from pipeline */
+    guint bus_watch;
+    char run[17];    /* whose segments are being sent */
+    gint64 retry_at; /* monotonic us: no new attempt before */
+    char *error;     /* owned */
+    int segments;    /* sent by this pipeline */
+};
+
+/* A segment in the live playlist. */
+struct live_seg {
+    char *file; /* owned */
+    char *date; /* its wall-clock start, ISO 8601; owned */
+    guint dur_ms;
+    bool disc; /* a discontinuity before it: another run */
+};
+
+struct stream {
+    struct pl_media *m;
+    int64_t sitting, session;
+    bool public;
+    struct run *src;   /* NULL while waiting to retry; owned */
+    struct run *slate; /* owned; NULL unless the slate is on */
+    guint retry_timer;
+    uint64_t source_query; /* the store request asking for the session's source */
+    guint retry_ms;
+    char *source;       /* see pl_media_source_valid(); owned; NULL until known */
+    char *restream_url; /* rtmp(s)://..., or NULL; owned */
+    struct restream rs;
+    bool passthrough; /* the source's H.264/AAC is recorded as it is */
+    bool delivered;   /* the source delivered at least once in this stream */
+    char *dir;        /* absolute; owned */
+    char *rel_dir;    /* relative to the data dir, as recorded; owned */
+    int segments;     /* of the program, in this stream */
+    double kbps;      /* smoothed over the last segments */
+    char *error;      /* the last error, for the status; owned */
+    /* Why the stream is in the error state (a stable code, see media.h), or
+     * NULL: not in error (error may still say what happened last, e.g. an
+     * encoder that went away). Static. Cleared when a run delivers. */
+    const char *reason;
+    bool stop_wanted;  /* stopping for good (sitting closed), not to retry */
+    GQueue live;       /* struct live_seg *, the live window */
+    guint64 live_seq;  /* media sequence number of the window's first segment */
+    guint live_disc;   /* discontinuities that left the window */
+    char live_run[17]; /* run of the last segment in the window */
+    guint target_s;    /* the longest segment so far, rounded: never shrinks */
+};
+
+/* What the program overlay says for a session, from the hub's events. */
+struct program {
+    char *item;    /* the active agenda item's title; owned, may be NULL */
+    char *speaker; /* who has the floor; owned, may be NULL */
+    char *result;  /* the last published vote result, for a minute; owned */
+    guint result_timer;
+    bool remote_picture; /* the hybrid room's picture replaces the hall's */
+};
+
+struct pl_media {
+    const struct pl_config *cfg;
+    struct pl_store *store;
+    bool off;
+    char *root;           /* <data-dir>/media, absolute; owned */
+    char *public_root;    /* root/public; owned */
+    GHashTable *streams;  /* sitting id -> struct stream * (owned: stream_free) */
+    GHashTable *programs; /* session id -> struct program * (owned: pl_media_overlay_free) */
+    /* What the start-up check found missing (--media-required off), or
+     * NULL; owned. The streams say it too (reason "missing_elements"). */
+    char *missing;
+    guint start_timeout_ms;
+};
+
+/* --- media_playlist.c: the live playlist ------------------------------------------- */
+
+/* Frees a struct live_seg (a GDestroyNotify for s->live). */
+void pl_media_playlist_seg_free(gpointer p);
+
+/* Rewrites s's live.m3u8 (public streams only); ended: with #EXT-X-ENDLIST. */
+void pl_media_playlist_write(struct stream *s, bool ended);
+
+/* Appends r's closed segment file (a name in s->dir, copied) of dur_ms
+ * that began at start_us (wall clock) to s's window, and rewrites it. */
+void pl_media_playlist_append(struct stream *s, const struct run *r, const char *file, guint dur_ms,
+                              int64_t start_us);
+
+/* --- media_restream.c: the RTMP restream -------------------------------------------- */
+
+/* Stops rs's pipeline, if any (rs->error and rs->retry_at stay). */
+void pl_media_restream_stop(struct restream *rs);
+
+/* r's segment at path closed: sends it on when s restreams (starting or
+ * restarting the restream's pipeline as needed). */
+void pl_media_restream_segment(struct stream *s, const struct run *r, const char *path);
+
+/* --- media_cutter.c: the segment cutter ----------------------------------------------- */
+
+/* Cuts the segments of pipeline at the keyframes leaving pad (H.264 on its
+ * way into the muxer). pipeline is borrowed and outlives the probe. */
+void pl_media_cutter_at(GstElement *pipeline, GstPad *pad);
+
+/* --- media_build.c: a run's pipeline -------------------------------------------------- */
+
+/* r's pipeline (a new reference, r's to own), not yet playing, or NULL
+ * with *err set. */
+GstElement *pl_media_build(struct run *r, GError **err);
+
+/* Links pad through branch (a bin description) into a new request pad
+ * (template) of pipeline's element named sink; see media_build.c. */
+bool pl_media_build_link(GstElement *pipeline, GstPad *pad, const char *sink, const char *template,
+                         const char *branch);
+
+/* --- media_overlay.c: the lower third and the picture switch ---------------------- */
+
+/* Sets the lower third of pipeline (one of s's encoded runs) from s's program. */
+void pl_media_overlay_show(struct stream *s, GstElement *pipeline);
+
+/* Chooses the hall's or the room's picture in pipeline (an encoded run of
+ * s's source; does nothing on others). */
+void pl_media_overlay_picture(struct stream *s, GstElement *pipeline);
+
+/* Frees a struct program (m->programs' GDestroyNotify). */
+void pl_media_overlay_free(gpointer p);
+
+/* Shows session_id's program again on its streams' encoded runs. */
+void pl_media_overlay_changed(struct pl_media *m, int64_t session_id);
+
+/* Follows the hub's event name (data borrowed) into session_id's program;
+ * true if what the lower third shows changed. */
+bool pl_media_overlay_follow(struct pl_media *m, int64_t session_id, const char *name,
+                             const json_t *data);
+
+#endif
