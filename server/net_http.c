@@ -1,6 +1,8 @@
 /*
- * HTTP: static files from the web root, GET /healthz, and /api/... (net_api.c).
- * Small generated responses are written from LWS_CALLBACK_HTTP_WRITEABLE in
+ * HTTP: the lws callback (each request goes through the route table,
+ * net_routes.c, once), the reply helpers the route files share, and the
+ * routes of this file: static files from the web root, GET /healthz and
+ * GET /metrics. Small generated responses are written from LWS_CALLBACK_HTTP_WRITEABLE in
  * two steps, headers then body, one lws_write() per callback.
  */
 #include "net_http.h"
@@ -130,7 +132,7 @@ int pl_http_refuse_now(struct lws *wsi, struct pl_http_req *hr, int status, enum
     return -1;
 }
 
-static int respond_status(struct lws *wsi, struct pl_http_req *hr, int status)
+int pl_http_respond_status(struct lws *wsi, struct pl_http_req *hr, int status)
 {
     char body[128];
     const char *what = status == 404   ? "not_found"
@@ -238,6 +240,8 @@ void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr)
     hr->disposition = NULL;
     json_decref(hr->api);
     hr->api = NULL;
+    pl_identity_clear(&hr->who);
+    hr->who_known = hr->signed_in = false;
 }
 
 static void health_done(void *user, const PGresult *res, enum pl_err err)
@@ -272,11 +276,25 @@ static void health_done(void *user, const PGresult *res, enum pl_err err)
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(root);
     if (!text) {
-        respond_status(wsi, hr, 500);
+        pl_http_respond_status(wsi, hr, 500);
         return;
     }
     pl_http_respond(wsi, hr, healthy ? 200 : 503, "application/json", text, strlen(text));
     free(text);
+}
+
+/* GET /healthz: the process, the database (a real statement, with its
+ * latency) and the media, for a load balancer or a monitor. */
+int pl_http_health(struct lws *wsi, struct pl_http_req *hr, const char *path)
+{
+    (void)path;
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    hr->phase = PH_WAIT;
+    hr->db_t0 = g_get_monotonic_time();
+    hr->db_request =
+        pl_store_query(srv->store, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
+                       NULL, PL_HEALTH_TIMEOUT_MS, health_done, wsi);
+    return 0;
 }
 
 int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file,
@@ -301,7 +319,7 @@ int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file
  * --metrics-allow, or with "Authorization: Bearer <--metrics-token>". The
  * numbers say how many are connected and who voted when: not for the
  * internet, with or without a proxy in front. */
-static bool metrics_allowed(struct lws *wsi)
+bool pl_http_metrics_allowed(struct lws *wsi)
 {
     const struct pl_config *cfg = pl_server_from_wsi(wsi)->cfg;
     char address[64];
@@ -335,8 +353,9 @@ static bool metrics_allowed(struct lws *wsi)
 /* GET /metrics: the Prometheus text format (0.0.4). Counters and
  * histograms from metrics.c, gauges read now: connections by role, sessions
  * in memory, each sitting's media, the process's memory and descriptors. */
-static int serve_metrics(struct lws *wsi, struct pl_http_req *hr)
+int pl_http_metrics(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct pl_server *srv = pl_server_from_wsi(wsi);
     GString *out = g_string_new(NULL);
     const struct pl_metrics *m = &pl_metrics;
@@ -502,23 +521,24 @@ static const struct {
     {"/vendor/hls.mjs", "node_modules/hls.js/dist/hls.mjs"},
 };
 
-static int serve_static(struct lws *wsi, struct pl_http_req *hr, const char *path)
+/* Any other GET: a file under the web root (static_path.c decides which). */
+int pl_http_static(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
     char file[PATH_MAX];
     if (strncmp(path, "/node_modules/", 14) == 0)
-        return respond_status(wsi, hr, 404);
+        return pl_http_respond_status(wsi, hr, 404);
     for (size_t i = 0; i < G_N_ELEMENTS(vendor); i++) {
         if (strcmp(path, vendor[i].url) == 0) {
             int n = snprintf(file, sizeof file, "%s/%s", srv->web_root, vendor[i].file);
             if (n < 0 || (size_t)n >= sizeof file || !g_file_test(file, G_FILE_TEST_IS_REGULAR))
-                return respond_status(wsi, hr, 404);
+                return pl_http_respond_status(wsi, hr, 404);
             return pl_http_serve_file(wsi, hr, file, "no-cache");
         }
     }
     if (pl_static_resolve(srv->web_root, path, file, sizeof file) != 0 ||
         !pl_static_servable(srv->web_root, file))
-        return respond_status(wsi, hr, 404);
+        return pl_http_respond_status(wsi, hr, 404);
     return pl_http_serve_file(wsi, hr, file, "no-cache");
 }
 
@@ -607,56 +627,21 @@ int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         const char *path = in;
         /* A decoded %00 would silently cut the path short: refuse it. */
         if (strlen(path) != len)
-            return respond_status(wsi, hr, 404);
-        if (strncmp(path, "/api/", 5) == 0)
-            return pl_api_begin(wsi, hr, path);
-        if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-            return respond_status(wsi, hr, 405);
-        if (strcmp(path, "/healthz") == 0) {
-            hr->phase = PH_WAIT;
-            hr->db_t0 = g_get_monotonic_time();
-            hr->db_request = pl_store_query(
-                srv->store, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL,
-                PL_HEALTH_TIMEOUT_MS, health_done, wsi);
-            return 0;
-        }
-        if (strcmp(path, "/metrics") == 0)
-            return metrics_allowed(wsi)
-                       ? serve_metrics(wsi, hr)
-                       : pl_http_respond_error(wsi, hr, 403, PL_ERR_FORBIDDEN, NULL, 0);
-        if (strncmp(path, "/media/", 7) == 0)
-            return pl_media_http(wsi, hr, path);
-        return serve_static(wsi, hr, path);
+            return pl_http_respond_status(wsi, hr, 404);
+        return pl_route_begin(wsi, hr, path);
     }
 
     case LWS_CALLBACK_HTTP_BODY:
         if (hr->body_expired)
             return -1;
-        if (hr->upload)
-            return pl_records_upload_body(wsi, hr, in, len);
-        if (hr->req_body && !hr->body_too_large) {
-            if (hr->req_body->len + len > (hr->max_body ? hr->max_body : PL_HTTP_MAX_BODY))
-                hr->body_too_large = true;
-            else
-                g_string_append_len(hr->req_body, in, (gssize)len);
-        }
-        return 0;
+        return pl_route_body(wsi, hr, in, len);
 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (hr->body_timer) {
             g_source_remove(hr->body_timer);
             hr->body_timer = 0;
         }
-        if (hr->upload && hr->phase == PH_WAIT)
-            return pl_records_upload_done(wsi, hr);
-        if (hr->req_body && hr->phase == PH_WAIT) {
-            if (hr->body_too_large)
-                return respond_status(wsi, hr, 413);
-            return pl_api_handle(wsi, hr);
-        }
-        if (hr->phase == PH_HEADERS)
-            lws_callback_on_writable(wsi);
-        return 0;
+        return pl_route_body_complete(wsi, hr);
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (hr->phase == PH_HEADERS || hr->phase == PH_BODY)
