@@ -124,7 +124,7 @@ static void codes_stored(void *user, const PGresult *res, enum pl_err err)
               json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail->str);
     g_string_free(detail, TRUE);
     char *text = json_dumps(out, JSON_COMPACT);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
     OPENSSL_cleanse(text, strlen(text));
     free(text);
 }
@@ -238,74 +238,6 @@ int pl_admin_codes(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-/* --- refusals from the SQL functions ------------------------------------------- */
-
-static const struct {
-    const char *code;
-    enum pl_err err;
-    int status;
-} refusals[] = {
-    {"forbidden", PL_ERR_FORBIDDEN, 403},
-    {"not_found", PL_ERR_NOT_FOUND, 404},
-    {"invalid_state", PL_ERR_INVALID_STATE, 409},
-    {"duplicate", PL_ERR_DUPLICATE, 409},
-    {"bad_field", PL_ERR_BAD_FIELD, 400},
-    {"missing_field", PL_ERR_MISSING_FIELD, 400},
-    {"unauthenticated", PL_ERR_UNAUTHENTICATED, 401},
-    {"standing_too_high", PL_ERR_STANDING, 403},
-    {"other_council", PL_ERR_OTHER_COUNCIL, 403},
-    {"needs_reset", PL_ERR_NEEDS_RESET, 403},
-    /* A CSV row's contact refused by the checks in admin_input.c, passed
-     * through admin_import_all with the rows the database refused. */
-    {"bad_email", PL_ERR_BAD_EMAIL, 400},
-    {"bad_phone", PL_ERR_BAD_PHONE, 400},
-};
-
-/* Answers a failed admin or records statement: a refusal raised by
- * schema/005_admin.sql, 009_records.sql or 015_access.sql (SQLSTATE P0001, see there) with its
- * code, field, reason and row, or the person it concerns ("person_id", DETAIL 'person N');
- * anything else as a database failure. rows: for an import, the answer also lists the refused
- * row as "rows", as the checks made here do. */
-void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
-                    bool rows)
-{
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *code = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    if (err == PL_OK || !state || strcmp(state, "P0001") != 0 || !code) {
-        if (res && err == PL_ERR_INTERNAL)
-            pl_log_error("admin statement failed: %s", PQresultErrorMessage(res));
-        pl_api_db_failed(wsi, hr, err == PL_OK ? PL_ERR_INTERNAL : err);
-        return;
-    }
-    size_t k = 0;
-    while (k < G_N_ELEMENTS(refusals) && strcmp(refusals[k].code, code) != 0)
-        k++;
-    if (k == G_N_ELEMENTS(refusals)) {
-        pl_log_error("admin statement refused with unknown code %s", code);
-        pl_api_db_failed(wsi, hr, PL_ERR_INTERNAL);
-        return;
-    }
-    const char *field = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
-    const char *reason = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-    json_t *extra = NULL;
-    int row = 0;
-    long long person = 0;
-    json_t *list =
-        rows && detail && strncmp(detail, "rows ", 5) == 0 ? json_loads(detail + 5, 0, NULL) : NULL;
-    if (json_is_array(list)) /* admin_import_all: every refused row of the file */
-        extra = json_pack("{s:O, s:O}", "row", json_object_get(json_array_get(list, 0), "row"),
-                          "rows", list);
-    else if (detail && sscanf(detail, "row %d", &row) == 1 && rows)
-        extra = json_pack("{s:i, s:[{s:i, s:s?, s:s}]}", "row", row, "rows", "row", row, "field",
-                          field && *field ? field : NULL, "error", code);
-    else if (detail && sscanf(detail, "person %lld", &person) == 1)
-        extra = json_pack("{s:I}", "person_id", (json_int_t)person); /* whom it concerns */
-    pl_http_respond_refusal(wsi, hr, refusals[k].status, refusals[k].err, field, reason, extra);
-    json_decref(extra);
-    json_decref(list);
-}
-
 /* The requester's id and admin flag as the two first parameters of the SQL
  * functions. */
 struct requester {
@@ -359,7 +291,7 @@ static void admin_done(void *user, const PGresult *res, enum pl_err err)
         pl_hub_refresh(srv->hub, json_integer_value(json_object_get(out, "id")), 0);
         json_decref(out);
     }
-    pl_http_respond(wsi, hr, 200, "application/json", result, strlen(result));
+    pl_http_respond_json(wsi, hr, 200, result);
 }
 
 /* Runs one admin SQL function for r; event names the write in the security
@@ -576,7 +508,7 @@ static void reset_done(void *user, const PGresult *res, enum pl_err err)
              (long long)json_integer_value(json_object_get(hr->api, "person_id")));
     pl_seclog(pl_server_from_wsi(wsi)->store, "person_reset",
               json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
-    pl_http_respond(wsi, hr, 200, "application/json", result, strlen(result));
+    pl_http_respond_json(wsi, hr, 200, result);
 }
 
 /* POST /api/admin/reset {"person_id": N}: an administrator clears a

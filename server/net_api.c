@@ -181,7 +181,7 @@ static void session_created(void *user, const PGresult *res, enum pl_err err)
         PL_COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", op->token,
         (long long)((expires - created) / 1000000), srv->tls ? "; Secure" : "");
     op_settle(op);
-    pl_http_respond(op->wsi, op->hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(op->wsi, op->hr, 200, text);
     OPENSSL_cleanse(text, strlen(text));
     free(text);
 }
@@ -414,21 +414,6 @@ int pl_api_logout(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err)
-{
-    pl_http_respond_error(wsi, hr, pl_err_database(err) ? 503 : 500, err, NULL, 0);
-}
-
-struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err)
-{
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err == PL_OK)
-        return hr;
-    pl_api_db_failed(wsi, hr, err);
-    return NULL;
-}
-
 int pl_api_signed_in(struct lws *wsi, struct pl_identity *who)
 {
     char token[PL_TOKEN_LEN + 1];
@@ -443,20 +428,9 @@ int pl_api_session_info(struct lws *wsi, struct pl_http_req *hr, const char *pat
     json_t *body = json_pack("{s:o}", "person", person_json(pl_route_who(wsi, hr)));
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
     free(text);
     return 0;
-}
-
-/* Answers 200 with the JSON text the query built in its first cell. */
-void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err)
-{
-    struct lws *wsi = user;
-    struct pl_http_req *hr = pl_api_answered(wsi, err);
-    if (!hr)
-        return;
-    const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
 }
 
 /* GET /api/sessions: every session open to the public, newest first, for

@@ -70,6 +70,13 @@ void pl_http_body_deadline(struct lws *wsi, struct pl_http_req *hr, unsigned sec
 int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const char *ctype,
                     const char *body, size_t len);
 
+/* Queues a JSON text (copied) as the answer. Returns 0. */
+int pl_http_respond_json(struct lws *wsi, struct pl_http_req *hr, int status, const char *text);
+
+/* Writes what pl_http_respond queued, from LWS_CALLBACK_HTTP_WRITEABLE: the
+ * headers at one call, the body at the next. Returns the callback's value. */
+int pl_http_write_pending(struct lws *wsi, struct pl_http_req *hr);
+
 /* Queues the bare status body {"error": "not_found"|"method_not_allowed"|
  * "payload_too_large"|"error", "status": N} of a route-level refusal. */
 int pl_http_respond_status(struct lws *wsi, struct pl_http_req *hr, int status);
@@ -103,10 +110,11 @@ int pl_http_serve_file_as(struct lws *wsi, struct pl_http_req *hr, const char *f
 /* Releases what hr owns and cancels its pending work. */
 void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr);
 
-/* Helpers of net_api.c for the other route files. */
-struct pl_identity;
-/* 1 if the request carries a live sign-in (cookie or Bearer); fills who. */
+/* 1 if the request carries a live sign-in (cookie or Bearer); fills who
+ * (net_api.c). Route handlers ask pl_route_who, which calls this once. */
 int pl_api_signed_in(struct lws *wsi, struct pl_identity *who);
+
+/* The answers to a store callback (net_reply.c). */
 /* Answers a failed statement: 503 when the database is unreachable, else 500. */
 void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err);
 /* The start of a store callback for the request on wsi: it no longer waits;
@@ -116,7 +124,7 @@ struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err);
 void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err);
 /* Answers a failed statement: a refusal raised by the SQL functions
  * (SQLSTATE P0001: code, field, reason; rows: an import's row) with its HTTP
- * status, anything else as a database failure (net_admin.c). */
+ * status, anything else as a database failure. */
 void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
                     bool rows);
 

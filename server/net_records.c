@@ -136,7 +136,7 @@ static void json_done(void *user, const PGresult *res, enum pl_err err)
                   json_string_value(json_object_get(hr->api, "event")),
                   json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
     }
-    pl_http_respond(wsi, hr, status, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, status, text);
 }
 
 /* Runs "SELECT <fn>(...)::text" for the request, answered by cb (json_done
@@ -561,7 +561,7 @@ static void minutes_got(void *user, const PGresult *res, enum pl_err err)
     if (sha)
         g_strlcpy(hr->content_sha256, sha, sizeof hr->content_sha256);
     if (f == MF_JSON) {
-        pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+        pl_http_respond_json(wsi, hr, 200, text);
         return;
     }
     json_t *rec = json_loads(text, 0, NULL);
@@ -795,7 +795,7 @@ static void status_done(void *user, const PGresult *res, enum pl_err err)
         return;
     }
     const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
 }
 
 /* POST /api/public/petitions/status {"code": "KN-000123-ABCD2345"}: a POST,
@@ -865,7 +865,7 @@ static void schedule_done(void *user, const PGresult *res, enum pl_err err)
         return;
     }
     const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
 }
 
 /* GET /api/public/schedule?session_id=N: when a public session's public

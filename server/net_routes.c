@@ -5,6 +5,7 @@
  */
 #include "net_routes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "identity.h"
@@ -17,9 +18,24 @@
 #define MAX_RECORDS (128 * 1024)           /* a petition, the minutes' notes */
 #define MAX_ADMIN   PL_HTTP_MAX_ADMIN_BODY /* a CSV file of people, a whole agenda */
 
-#define GET  PL_METHOD_GET
-#define POST PL_METHOD_POST
-#define JSON PL_ROUTE_JSON
+/* The usual shapes of a route: a GET answered from its headers, and a POST
+ * whose JSON body (up to max bytes, from a page of an allowed Origin) is read
+ * whole before its handler runs. */
+#define GET(path, rights, begin)                                                                   \
+    {                                                                                              \
+        path, PL_METHOD_GET, 0, rights, 0, NULL, begin, NULL, NULL                                 \
+    }
+#define GET_PREFIX(path, rights, begin)                                                            \
+    {                                                                                              \
+        path, PL_METHOD_GET, PL_ROUTE_PREFIX, rights, 0, NULL, begin, NULL, NULL                   \
+    }
+#define POST_JSON(path, rights, max, done)                                                         \
+    {                                                                                              \
+        path, PL_METHOD_POST, PL_ROUTE_JSON, rights, max, NULL, NULL, NULL, done                   \
+    }
+
+#define ANYONE    PL_RIGHTS_ANYONE
+#define SIGNED_IN PL_RIGHTS_SIGNED_IN
 
 static int not_found(struct lws *wsi, struct pl_http_req *hr, const char *path);
 
@@ -27,77 +43,59 @@ static int not_found(struct lws *wsi, struct pl_http_req *hr, const char *path);
  * further entries with the same path string are its other methods. So an
  * exact path comes before a prefix that covers it, and "/" (the web root's
  * files) comes last. */
+/* clang-format off */
 static const struct pl_route routes[] = {
-    /* path                  methods  flags  rights  max body  name  begin  body  body_done */
     /* sign-in (net_api.c) */
-    {"/api/login", POST, JSON, PL_RIGHTS_ANYONE, MAX_SMALL, "login", NULL, NULL, pl_api_login},
-    /* Any body: signing out needs only the cookie or the Bearer token. */
-    {"/api/logout", POST, 0, PL_RIGHTS_ANYONE, MAX_SMALL, "logout", NULL, NULL, pl_api_logout},
-    {"/api/session", GET, 0, PL_RIGHTS_SIGNED_IN, 0, "session", pl_api_session_info, NULL, NULL},
-    {"/api/sessions", GET, 0, PL_RIGHTS_ANYONE, 0, "sessions", pl_api_sessions_list, NULL, NULL},
+    POST_JSON("/api/login",                 ANYONE,    MAX_SMALL,   pl_api_login),
+    /* Any body, any type: signing out needs only the cookie or the Bearer token. */
+    {"/api/logout", PL_METHOD_POST, 0, ANYONE, MAX_SMALL, NULL, NULL, NULL, pl_api_logout},
+    GET("/api/session",                     SIGNED_IN,              pl_api_session_info),
+    GET("/api/sessions",                    ANYONE,                 pl_api_sessions_list),
 
     /* administration (net_admin.c): the SQL functions decide which councils */
-    {"/api/admin/people", GET, 0, PL_RIGHTS_SIGNED_IN, 0, "admin_people", pl_admin_people, NULL,
-     NULL},
-    {"/api/admin/codes", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_ADMIN, "admin_codes", NULL, NULL,
-     pl_admin_codes},
-    {"/api/admin/person", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_ADMIN, "admin_person", NULL, NULL,
-     pl_admin_person},
-    {"/api/admin/import", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_ADMIN, "admin_import", NULL, NULL,
-     pl_admin_import},
-    {"/api/admin/sessions", GET, 0, PL_RIGHTS_SIGNED_IN, 0, "admin_sessions", pl_admin_sessions,
-     NULL, NULL},
-    {"/api/admin/session", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_ADMIN, "admin_session", NULL, NULL,
-     pl_admin_session},
-    {"/api/admin/reset", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_ADMIN, "admin_reset", NULL, NULL,
-     pl_admin_reset},
-    {"/api/account/notices", GET, 0, PL_RIGHTS_SIGNED_IN, 0, "notices", pl_admin_notices, NULL,
-     NULL},
+    GET("/api/admin/people",                SIGNED_IN,              pl_admin_people),
+    POST_JSON("/api/admin/codes",           SIGNED_IN, MAX_ADMIN,   pl_admin_codes),
+    POST_JSON("/api/admin/person",          SIGNED_IN, MAX_ADMIN,   pl_admin_person),
+    POST_JSON("/api/admin/import",          SIGNED_IN, MAX_ADMIN,   pl_admin_import),
+    GET("/api/admin/sessions",              SIGNED_IN,              pl_admin_sessions),
+    POST_JSON("/api/admin/session",         SIGNED_IN, MAX_ADMIN,   pl_admin_session),
+    POST_JSON("/api/admin/reset",           SIGNED_IN, MAX_ADMIN,   pl_admin_reset),
+    GET("/api/account/notices",             SIGNED_IN,              pl_admin_notices),
 
     /* records (net_records.c): the SQL functions decide per session and council */
-    {"/api/documents", GET, 0, PL_RIGHTS_ANYONE, 0, "documents", pl_records_documents, NULL, NULL},
-    {"/api/documents", POST, PL_ROUTE_UNREAD, PL_RIGHTS_STAFF, 0, "upload", pl_records_upload_begin,
-     pl_records_upload_body, pl_records_upload_done},
-    {"/api/documents/file", GET, 0, PL_RIGHTS_ANYONE, 0, "document_file", pl_records_file, NULL,
-     NULL},
-    {"/api/documents/opens", GET, 0, PL_RIGHTS_SIGNED_IN, 0, "document_opens", pl_records_opens,
-     NULL, NULL},
-    {"/api/minutes", GET, 0, PL_RIGHTS_ANYONE, 0, "minutes", pl_records_minutes, NULL, NULL},
-    {"/api/minutes/notes", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_RECORDS, "minutes_notes", NULL,
-     NULL, pl_records_notes},
-    {"/api/minutes/finalise", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_RECORDS, "minutes_finalise",
-     NULL, NULL, pl_records_finalise},
-    {"/api/petitions", GET, 0, PL_RIGHTS_SIGNED_IN, 0, "petitions", pl_records_petitions, NULL,
-     NULL},
-    {"/api/petitions", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_RECORDS, "petition_add", NULL, NULL,
-     pl_records_petition_add},
-    {"/api/petitions/action", POST, JSON, PL_RIGHTS_SIGNED_IN, MAX_RECORDS, "petition_act", NULL,
-     NULL, pl_records_petition_act},
-    {"/api/search", GET, 0, PL_RIGHTS_ANYONE, 0, "search", pl_records_search, NULL, NULL},
-    {"/api/dashboard", GET, 0, PL_RIGHTS_SIGNED_IN, 0, "dashboard", pl_records_dashboard, NULL,
-     NULL},
-    {"/api/public/councils", GET, 0, PL_RIGHTS_ANYONE, 0, "councils", pl_records_councils, NULL,
-     NULL},
-    {"/api/public/meetings", GET, 0, PL_RIGHTS_ANYONE, 0, "meetings", pl_records_meetings, NULL,
-     NULL},
-    {"/api/public/archive", GET, 0, PL_RIGHTS_ANYONE, 0, "archive", pl_records_archive, NULL, NULL},
-    {"/api/public/petitions", POST, JSON, PL_RIGHTS_ANYONE, MAX_RECORDS, "public_petition", NULL,
-     NULL, pl_records_public_petition},
-    {"/api/public/petitions/status", POST, JSON, PL_RIGHTS_ANYONE, MAX_RECORDS, "petition_status",
-     NULL, NULL, pl_records_petition_status},
-    {"/api/public/schedule", GET, 0, PL_RIGHTS_ANYONE, 0, "schedule", pl_records_schedule, NULL,
-     NULL},
-    /* Any other /api/ path, by any method. */
-    {"/api/", PL_METHOD_ANY, PL_ROUTE_PREFIX, PL_RIGHTS_ANYONE, 0, "api", not_found, NULL, NULL},
+    GET("/api/documents",                   ANYONE,                 pl_records_documents),
+    /* A document upload streams to disk (up to --max-upload-mb): staff only,
+     * decided at the headers. */
+    {"/api/documents", PL_METHOD_POST, PL_ROUTE_UNREAD, PL_RIGHTS_STAFF, 0, "upload",
+     pl_records_upload_begin, pl_records_upload_body, pl_records_upload_done},
+    GET("/api/documents/file",              ANYONE,                 pl_records_file),
+    GET("/api/documents/opens",             SIGNED_IN,              pl_records_opens),
+    GET("/api/minutes",                     ANYONE,                 pl_records_minutes),
+    POST_JSON("/api/minutes/notes",         SIGNED_IN, MAX_RECORDS, pl_records_notes),
+    POST_JSON("/api/minutes/finalise",      SIGNED_IN, MAX_RECORDS, pl_records_finalise),
+    GET("/api/petitions",                   SIGNED_IN,              pl_records_petitions),
+    POST_JSON("/api/petitions",             SIGNED_IN, MAX_RECORDS, pl_records_petition_add),
+    POST_JSON("/api/petitions/action",      SIGNED_IN, MAX_RECORDS, pl_records_petition_act),
+    GET("/api/search",                      ANYONE,                 pl_records_search),
+    GET("/api/dashboard",                   SIGNED_IN,              pl_records_dashboard),
+    GET("/api/public/councils",             ANYONE,                 pl_records_councils),
+    GET("/api/public/meetings",             ANYONE,                 pl_records_meetings),
+    GET("/api/public/archive",              ANYONE,                 pl_records_archive),
+    POST_JSON("/api/public/petitions",      ANYONE,    MAX_RECORDS, pl_records_public_petition),
+    POST_JSON("/api/public/petitions/status", ANYONE,  MAX_RECORDS, pl_records_petition_status),
+    GET("/api/public/schedule",             ANYONE,                 pl_records_schedule),
+    /* Any other /api/ path, by any method: 404. */
+    {"/api/", PL_METHOD_ANY, PL_ROUTE_PREFIX, ANYONE, 0, NULL, not_found, NULL, NULL},
 
-    /* operations (net_http.c) */
-    {"/healthz", GET, 0, PL_RIGHTS_ANYONE, 0, "healthz", pl_http_health, NULL, NULL},
-    {"/metrics", GET, 0, PL_RIGHTS_SCRAPER, 0, "metrics", pl_http_metrics, NULL, NULL},
+    /* operations (net_http.c, net_metrics.c) */
+    GET("/healthz",                         ANYONE,                 pl_http_health),
+    GET("/metrics",                         PL_RIGHTS_SCRAPER,      pl_http_metrics),
     /* recordings and the livestream (net_media.c) */
-    {"/media/", GET, PL_ROUTE_PREFIX, PL_RIGHTS_ANYONE, 0, "media", pl_media_http, NULL, NULL},
+    GET_PREFIX("/media/",                   ANYONE,                 pl_media_http),
     /* the pages (net_http.c, static_path.c) */
-    {"/", GET, PL_ROUTE_PREFIX, PL_RIGHTS_ANYONE, 0, "static", pl_http_static, NULL, NULL},
+    GET_PREFIX("/",                         ANYONE,                 pl_http_static),
 };
+/* clang-format on */
 
 static int not_found(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
@@ -125,6 +123,12 @@ const struct pl_route *pl_route_find(const char *path, unsigned method, bool *kn
     }
     *known = named != NULL;
     return NULL;
+}
+
+const struct pl_route *pl_route_table(size_t *n)
+{
+    *n = G_N_ELEMENTS(routes);
+    return routes;
 }
 
 const struct pl_identity *pl_route_who(struct lws *wsi, struct pl_http_req *hr)
@@ -167,7 +171,7 @@ static int rights_refusal(struct lws *wsi, struct pl_http_req *hr, const struct 
         if (r->rights == PL_RIGHTS_STAFF && roles && !who->is_admin && !who->is_staff) {
             char address[64], event[64];
             pl_http_peer(wsi, address, sizeof address);
-            snprintf(event, sizeof event, "%s_refused", r->name);
+            snprintf(event, sizeof event, "%s_refused", r->name ? r->name : "route");
             pl_seclog(pl_server_from_wsi(wsi)->store, event, who->person_id, NULL, address,
                       "not_staff");
             *err = PL_ERR_FORBIDDEN;
@@ -235,7 +239,7 @@ int pl_route_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
     unsigned method = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0    ? PL_METHOD_GET
                       : lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ? PL_METHOD_POST
-                                                                          : 0;
+                                                                          : PL_METHOD_OTHER;
     bool known = false;
     const struct pl_route *r = pl_route_find(path, method, &known);
     if (!r) {

@@ -28,12 +28,14 @@
 struct pl_http_req;
 struct pl_identity;
 
-/* Methods a route answers (a bit set). HEAD, PUT, DELETE... are none of
- * these: 405 on every route but the /api/ catch-all. */
+/* Methods a route answers (a bit set). HEAD, PUT, DELETE... are all
+ * PL_METHOD_OTHER, which only the /api/ catch-all (404) takes: 405 on
+ * every other route. */
 enum {
     PL_METHOD_GET = 1 << 0,
     PL_METHOD_POST = 1 << 1,
-    PL_METHOD_ANY = 0xff,
+    PL_METHOD_OTHER = 1 << 2,
+    PL_METHOD_ANY = PL_METHOD_GET | PL_METHOD_POST | PL_METHOD_OTHER,
 };
 
 /* Who may call a route. The transport knows only the sign-in's own facts;
@@ -69,7 +71,7 @@ struct pl_route {
     unsigned flags;              /* PL_ROUTE_* */
     enum pl_route_rights rights; /* who may call */
     size_t max_body;             /* a read body's limit in bytes; 0 for a route without one */
-    const char *name;            /* for the security log */
+    const char *name;            /* a STAFF route's refusal is logged as "<name>_refused" */
     pl_route_begin_fn begin;     /* NULL for a route that reads a body first */
     pl_route_body_fn body;       /* PL_ROUTE_UNREAD only */
     pl_route_done_fn body_done;  /* NULL for a route without a body */
@@ -79,6 +81,9 @@ struct pl_route {
  * the path has a route at all (a NULL with *known is a 405). The table is
  * static: the pointer is valid for the process's life. */
 const struct pl_route *pl_route_find(const char *path, unsigned method, bool *known);
+
+/* The whole table, in lookup order (*n entries), for tests and docs. */
+const struct pl_route *pl_route_table(size_t *n);
 
 /* LWS_CALLBACK_HTTP: looks the request up, makes the checks above, calls
  * begin or starts reading the body. path: the request's, borrowed. */
@@ -97,9 +102,11 @@ const struct pl_identity *pl_route_who(struct lws *wsi, struct pl_http_req *hr);
 
 /* net_http.c */
 int pl_http_health(struct lws *wsi, struct pl_http_req *hr, const char *path);
+int pl_http_static(struct lws *wsi, struct pl_http_req *hr, const char *path);
+
+/* net_metrics.c; allowed: PL_RIGHTS_SCRAPER */
 int pl_http_metrics(struct lws *wsi, struct pl_http_req *hr, const char *path);
 bool pl_http_metrics_allowed(struct lws *wsi);
-int pl_http_static(struct lws *wsi, struct pl_http_req *hr, const char *path);
 
 /* net_media.c: GET /media/<sitting>/... */
 int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path);
