@@ -147,10 +147,11 @@ static bool api_path(const char *path)
     return strncmp(path, "/api/", 5) == 0;
 }
 
-/* 0 if the requester may call r, else the status of the refusal (answered
- * here when unread is false; by the caller, who closes the connection,
- * when it is true). roles: also check the role (STAFF), not only the
- * sign-in. */
+/* 0 if the requester may call r, else the HTTP status of the refusal, with
+ * its code in *err; the caller answers it (queued, or at once and closing
+ * for PL_ROUTE_UNREAD). roles: also check a STAFF route's role, not only the
+ * sign-in (an upload checks its Origin between the two); a refusal for the
+ * role is put in the security log, as "<name>_refused". */
 static int rights_refusal(struct lws *wsi, struct pl_http_req *hr, const struct pl_route *r,
                           bool roles, enum pl_err *err)
 {
