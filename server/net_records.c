@@ -4,10 +4,13 @@
  * voters' petitions (a citizen's form, staff entry, the workflow), search,
  * the standing board's dashboard and the public archive.
  *
- * Each route checks the shape of what it was sent (records_input.c,
- * doc_type.c) and hands the rest to one SQL function of
- * schema/009_records.sql, which decides who may do what in the same
- * statement as the write and raises a refusal (answered by pl_api_refused).
+ * Each handler here is named by the route table (net_routes.c), which has
+ * checked the method, the sign-in the route needs, the Origin of a write and
+ * the body's size and type before calling it. The handler checks the shape
+ * of what it was sent (records_input.c, doc_type.c) and hands the rest to
+ * one SQL function of schema/009_records.sql, which decides who may do what
+ * in the same statement as the write and raises a refusal (answered by
+ * pl_api_refused).
  *
  * An upload streams to a temporary file under <data>/documents/tmp while
  * its SHA-256 is computed; when the body is complete the content's type is
@@ -52,7 +55,6 @@
 struct who {
     char id[24];
     bool signed_in;
-    bool staff; /* an administrator or staff somewhere, as of sign-in */
     const char *admin;
 };
 
@@ -64,7 +66,6 @@ static void who_of(struct lws *wsi, struct pl_http_req *hr, struct who *w)
     w->signed_in = me != NULL;
     snprintf(w->id, sizeof w->id, "%lld", (long long)(me ? me->person_id : 0));
     w->admin = me && me->is_admin ? "t" : "f";
-    w->staff = me && (me->is_admin || me->is_staff);
 }
 
 static const char *who_id(const struct who *w)
