@@ -1,5 +1,7 @@
 /*
- * /api/admin/...: the secretary's and administrator's routes. People and
+ * /api/admin/...: the secretary's and administrator's routes (handlers of
+ * the route table, net_routes.c, which checked the sign-in and the body's
+ * size and type). People and
  * their roles (one at a time or a CSV file), printed one-time sign-in codes,
  * sessions with their sittings and agenda. The shape of each body is
  * checked here (admin_input.c); who may do what, and what is taken or has
@@ -32,15 +34,13 @@
 /* GET /api/admin/people: the councils the requester manages, with their
  * members, roles and contact details, and the roles the requester may
  * give there (admin_grantable). */
-static int people_list(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_people(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
-    struct pl_identity who = {0};
-    if (!pl_api_signed_in(wsi, &who))
-        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    (void)path;
+    const struct pl_identity *who = pl_route_who(wsi, hr); /* PL_RIGHTS_SIGNED_IN */
     char pid[24];
-    snprintf(pid, sizeof pid, "%lld", (long long)who.person_id);
-    const char *params[2] = {pid, who.is_admin ? "t" : "f"};
-    pl_identity_clear(&who);
+    snprintf(pid, sizeof pid, "%lld", (long long)who->person_id);
+    const char *params[2] = {pid, who->is_admin ? "t" : "f"};
     hr->phase = PH_WAIT;
     hr->db_request = pl_store_query(
         pl_server_from_wsi(wsi)->store,
@@ -124,7 +124,7 @@ static void codes_stored(void *user, const PGresult *res, enum pl_err err)
               json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail->str);
     g_string_free(detail, TRUE);
     char *text = json_dumps(out, JSON_COMPACT);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
     OPENSSL_cleanse(text, strlen(text));
     free(text);
 }
@@ -181,11 +181,9 @@ static void codes_allowed(void *user, const PGresult *res, enum pl_err err)
  * sign-in codes, each with its QR code, for people the requester may have
  * them for (admin_code_check, schema/015_access.sql: lower standing in every
  * council they sit in, no password, not signed in since their last reset). */
-static int codes_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_codes(struct lws *wsi, struct pl_http_req *hr)
 {
-    struct pl_identity who = {0};
-    if (!pl_api_signed_in(wsi, &who))
-        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
+    const struct pl_identity *who = pl_route_who(wsi, hr); /* PL_RIGHTS_SIGNED_IN */
     json_error_t jerr;
     json_t *body = json_loadb(hr->req_body->str, hr->req_body->len, JSON_REJECT_DUPLICATES, &jerr);
     json_t *ids = json_object_get(body, "person_ids");
@@ -222,92 +220,22 @@ static int codes_begin(struct lws *wsi, struct pl_http_req *hr)
     }
     if (err != PL_OK) {
         json_decref(body);
-        pl_identity_clear(&who);
         return pl_http_respond_error(wsi, hr, 400, err, field, 0);
     }
     hr->api = json_pack("{s:O, s:I, s:I, s:b}", "person_ids", ids, "ttl",
                         (json_int_t)(ttl ? json_integer_value(ttl) : 120), "by",
-                        (json_int_t)who.person_id, "admin", who.is_admin);
+                        (json_int_t)who->person_id, "admin", who->is_admin);
     char *list = json_dumps(ids, JSON_COMPACT);
     char pid[24];
-    snprintf(pid, sizeof pid, "%lld", (long long)who.person_id);
-    const char *params[3] = {pid, who.is_admin ? "t" : "f", list};
+    snprintf(pid, sizeof pid, "%lld", (long long)who->person_id);
+    const char *params[3] = {pid, who->is_admin ? "t" : "f", list};
     hr->db_request =
         pl_store_query(pl_server_from_wsi(wsi)->store,
                        "SELECT id, name, login, seat_no FROM admin_code_check($1, $2, $3::jsonb)",
                        3, params, ADMIN_DB_TIMEOUT_MS, codes_allowed, wsi);
     free(list);
     json_decref(body);
-    pl_identity_clear(&who);
     return 0;
-}
-
-/* --- refusals from the SQL functions ------------------------------------------- */
-
-static const struct {
-    const char *code;
-    enum pl_err err;
-    int status;
-} refusals[] = {
-    {"forbidden", PL_ERR_FORBIDDEN, 403},
-    {"not_found", PL_ERR_NOT_FOUND, 404},
-    {"invalid_state", PL_ERR_INVALID_STATE, 409},
-    {"duplicate", PL_ERR_DUPLICATE, 409},
-    {"bad_field", PL_ERR_BAD_FIELD, 400},
-    {"missing_field", PL_ERR_MISSING_FIELD, 400},
-    {"unauthenticated", PL_ERR_UNAUTHENTICATED, 401},
-    {"standing_too_high", PL_ERR_STANDING, 403},
-    {"other_council", PL_ERR_OTHER_COUNCIL, 403},
-    {"needs_reset", PL_ERR_NEEDS_RESET, 403},
-    /* A CSV row's contact refused by the checks in admin_input.c, passed
-     * through admin_import_all with the rows the database refused. */
-    {"bad_email", PL_ERR_BAD_EMAIL, 400},
-    {"bad_phone", PL_ERR_BAD_PHONE, 400},
-};
-
-/* Answers a failed admin or records statement: a refusal raised by
- * schema/005_admin.sql, 009_records.sql or 015_access.sql (SQLSTATE P0001, see there) with its
- * code, field, reason and row, or the person it concerns ("person_id", DETAIL 'person N');
- * anything else as a database failure. rows: for an import, the answer also lists the refused
- * row as "rows", as the checks made here do. */
-void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
-                    bool rows)
-{
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *code = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    if (err == PL_OK || !state || strcmp(state, "P0001") != 0 || !code) {
-        if (res && err == PL_ERR_INTERNAL)
-            pl_log_error("admin statement failed: %s", PQresultErrorMessage(res));
-        pl_api_db_failed(wsi, hr, err == PL_OK ? PL_ERR_INTERNAL : err);
-        return;
-    }
-    size_t k = 0;
-    while (k < G_N_ELEMENTS(refusals) && strcmp(refusals[k].code, code) != 0)
-        k++;
-    if (k == G_N_ELEMENTS(refusals)) {
-        pl_log_error("admin statement refused with unknown code %s", code);
-        pl_api_db_failed(wsi, hr, PL_ERR_INTERNAL);
-        return;
-    }
-    const char *field = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
-    const char *reason = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-    json_t *extra = NULL;
-    int row = 0;
-    long long person = 0;
-    json_t *list =
-        rows && detail && strncmp(detail, "rows ", 5) == 0 ? json_loads(detail + 5, 0, NULL) : NULL;
-    if (json_is_array(list)) /* admin_import_all: every refused row of the file */
-        extra = json_pack("{s:O, s:O}", "row", json_object_get(json_array_get(list, 0), "row"),
-                          "rows", list);
-    else if (detail && sscanf(detail, "row %d", &row) == 1 && rows)
-        extra = json_pack("{s:i, s:[{s:i, s:s?, s:s}]}", "row", row, "rows", "row", row, "field",
-                          field && *field ? field : NULL, "error", code);
-    else if (detail && sscanf(detail, "person %lld", &person) == 1)
-        extra = json_pack("{s:I}", "person_id", (json_int_t)person); /* whom it concerns */
-    pl_http_respond_refusal(wsi, hr, refusals[k].status, refusals[k].err, field, reason, extra);
-    json_decref(extra);
-    json_decref(list);
 }
 
 /* The requester's id and admin flag as the two first parameters of the SQL
@@ -317,15 +245,12 @@ struct requester {
     const char *admin;
 };
 
-static int need_sign_in(struct lws *wsi, struct pl_http_req *hr, struct requester *r)
+/* Every admin route is PL_RIGHTS_SIGNED_IN: the table checked the sign-in. */
+static void requester_of(struct lws *wsi, struct pl_http_req *hr, struct requester *r)
 {
-    struct pl_identity who = {0};
-    if (!pl_api_signed_in(wsi, &who))
-        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0), -1;
-    snprintf(r->id, sizeof r->id, "%lld", (long long)who.person_id);
-    r->admin = who.is_admin ? "t" : "f";
-    pl_identity_clear(&who);
-    return 0;
+    const struct pl_identity *who = pl_route_who(wsi, hr);
+    snprintf(r->id, sizeof r->id, "%lld", (long long)who->person_id);
+    r->admin = who->is_admin ? "t" : "f";
 }
 
 static json_t *body_json(struct pl_http_req *hr)
@@ -366,7 +291,7 @@ static void admin_done(void *user, const PGresult *res, enum pl_err err)
         pl_hub_refresh(srv->hub, json_integer_value(json_object_get(out, "id")), 0);
         json_decref(out);
     }
-    pl_http_respond(wsi, hr, 200, "application/json", result, strlen(result));
+    pl_http_respond_json(wsi, hr, 200, result);
 }
 
 /* Runs one admin SQL function for r; event names the write in the security
@@ -392,8 +317,7 @@ static int save_doc(struct lws *wsi, struct pl_http_req *hr,
                     const char *event, bool people)
 {
     struct requester r;
-    if (need_sign_in(wsi, hr, &r) != 0)
-        return 0;
+    requester_of(wsi, hr, &r);
     json_t *doc = body_json(hr);
     if (!doc)
         return bad_body(wsi, hr, PL_ERR_BAD_JSON, NULL);
@@ -419,7 +343,7 @@ static enum pl_err check_person(const json_t *doc, const char **field)
 }
 
 /* POST /api/admin/person: creates or edits one person and their role. */
-static int person_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_person(struct lws *wsi, struct pl_http_req *hr)
 {
     return save_doc(wsi, hr, check_person, "SELECT admin_save_person($1, $2, $3::jsonb)::text",
                     "person_saved", true);
@@ -451,11 +375,10 @@ static bool base64_ok(const char *s)
  * "..." (the file's bytes, any encoding pl_csv_decode reads)}: every row
  * checked, here and by the database; every problem of every row listed in
  * one answer; then all imported or none. */
-static int import_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_import(struct lws *wsi, struct pl_http_req *hr)
 {
     struct requester r;
-    if (need_sign_in(wsi, hr, &r) != 0)
-        return 0;
+    requester_of(wsi, hr, &r);
     json_t *doc = body_json(hr);
     json_t *council = json_object_get(doc, "council_id");
     json_t *csv = json_object_get(doc, "csv");
@@ -531,11 +454,11 @@ static int import_begin(struct lws *wsi, struct pl_http_req *hr)
 /* GET /api/admin/sessions: per council the requester manages, its sessions
  * with their sittings and agenda items (flat, with parent_id and position;
  * the page builds the tree). */
-static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_sessions(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct requester r;
-    if (need_sign_in(wsi, hr, &r) != 0)
-        return 0;
+    requester_of(wsi, hr, &r);
     const char *params[2] = {r.id, r.admin};
     hr->phase = PH_WAIT;
     hr->db_request = pl_store_query(
@@ -560,7 +483,7 @@ static int sessions_begin(struct lws *wsi, struct pl_http_req *hr)
 
 /* POST /api/admin/session: creates a session, or edits one not yet opened
  * (details, sittings, agenda tree). */
-static int session_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_session(struct lws *wsi, struct pl_http_req *hr)
 {
     return save_doc(wsi, hr, pl_admin_check_session,
                     "SELECT admin_save_session_media($1, $2, $3::jsonb)::text", "session_saved",
@@ -585,17 +508,16 @@ static void reset_done(void *user, const PGresult *res, enum pl_err err)
              (long long)json_integer_value(json_object_get(hr->api, "person_id")));
     pl_seclog(pl_server_from_wsi(wsi)->store, "person_reset",
               json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
-    pl_http_respond(wsi, hr, 200, "application/json", result, strlen(result));
+    pl_http_respond_json(wsi, hr, 200, result);
 }
 
 /* POST /api/admin/reset {"person_id": N}: an administrator clears a
  * person's password and ends their sign-ins and codes, so that a new
  * sign-in code may be made for them (admin_reset_person). */
-static int reset_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_reset(struct lws *wsi, struct pl_http_req *hr)
 {
     struct requester r;
-    if (need_sign_in(wsi, hr, &r) != 0)
-        return 0;
+    requester_of(wsi, hr, &r);
     json_t *doc = body_json(hr);
     json_t *pid = json_object_get(doc, "person_id");
     enum pl_err err = PL_OK;
@@ -625,32 +547,15 @@ static int reset_begin(struct lws *wsi, struct pl_http_req *hr)
 
 /* GET /api/account/notices: the sign-in codes made and resets done for the
  * signed-in person, newest first, so nobody is signed in as them unseen. */
-static int notices_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_admin_notices(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct requester r;
-    if (need_sign_in(wsi, hr, &r) != 0)
-        return 0;
+    requester_of(wsi, hr, &r);
     const char *params[1] = {r.id};
     hr->phase = PH_WAIT;
     hr->db_request =
         pl_store_query(pl_server_from_wsi(wsi)->store, "SELECT access_notices($1)::text", 1, params,
                        ADMIN_DB_TIMEOUT_MS, pl_api_json_answered, wsi);
     return 0;
-}
-
-/* --- routing ------------------------------------------------------------------- */
-
-static const struct pl_admin_route routes[] = {
-    {"/api/admin/people", false, people_list},      {"/api/admin/codes", true, codes_begin},
-    {"/api/admin/person", true, person_begin},      {"/api/admin/import", true, import_begin},
-    {"/api/admin/sessions", false, sessions_begin}, {"/api/admin/session", true, session_begin},
-    {"/api/admin/reset", true, reset_begin},        {"/api/account/notices", false, notices_begin},
-};
-
-const struct pl_admin_route *pl_admin_route(const char *path)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
-        if (strcmp(routes[i].path, path) == 0)
-            return &routes[i];
-    return NULL;
 }

@@ -1,5 +1,6 @@
 /*
- * /api/... over HTTP: POST /api/login, POST /api/logout, GET /api/session.
+ * Sign-in over HTTP: POST /api/login, POST /api/logout, GET /api/session,
+ * GET /api/sessions (handlers of the route table, net_routes.c).
  *
  * A login runs as a chain of asynchronous steps on the loop, owned by the
  * HTTP request (hr->op) and cancelled with it if the client goes away:
@@ -180,7 +181,7 @@ static void session_created(void *user, const PGresult *res, enum pl_err err)
         PL_COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", op->token,
         (long long)((expires - created) / 1000000), srv->tls ? "; Secure" : "");
     op_settle(op);
-    pl_http_respond(op->wsi, op->hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(op->wsi, op->hr, 200, text);
     OPENSSL_cleanse(text, strlen(text));
     free(text);
 }
@@ -297,7 +298,9 @@ static int refuse_locked(struct pl_login_op *op, int retry_after)
     return pl_http_respond_error(op->wsi, op->hr, 429, PL_ERR_LOCKED, NULL, MAX(retry_after, 1));
 }
 
-static int login_begin(struct lws *wsi, struct pl_http_req *hr)
+/* POST /api/login {"login", "password"} or {"code"}: the body is whole and
+ * JSON (net_routes.c checked its Origin, size and type). */
+int pl_api_login(struct lws *wsi, struct pl_http_req *hr)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
     struct pl_login_op *op = g_new0(struct pl_login_op, 1);
@@ -390,7 +393,8 @@ static int request_token(struct lws *wsi, char token[PL_TOKEN_LEN + 1])
     return -1;
 }
 
-static int logout_begin(struct lws *wsi, struct pl_http_req *hr)
+/* POST /api/logout: ends the sign-in the request carries. */
+int pl_api_logout(struct lws *wsi, struct pl_http_req *hr)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
     char token[PL_TOKEN_LEN + 1];
@@ -410,21 +414,6 @@ static int logout_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err)
-{
-    pl_http_respond_error(wsi, hr, pl_err_database(err) ? 503 : 500, err, NULL, 0);
-}
-
-struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err)
-{
-    struct pl_http_req *hr = lws_wsi_user(wsi);
-    hr->db_request = 0;
-    if (err == PL_OK)
-        return hr;
-    pl_api_db_failed(wsi, hr, err);
-    return NULL;
-}
-
 int pl_api_signed_in(struct lws *wsi, struct pl_identity *who)
 {
     char token[PL_TOKEN_LEN + 1];
@@ -432,42 +421,29 @@ int pl_api_signed_in(struct lws *wsi, struct pl_identity *who)
            pl_auth_check(pl_server_from_wsi(wsi)->auth, token, who) == 0;
 }
 
-static int session_info(struct lws *wsi, struct pl_http_req *hr)
+/* GET /api/session: who is signed in (PL_RIGHTS_SIGNED_IN: someone is). */
+int pl_api_session_info(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
-    struct pl_identity who = {0};
-    if (!pl_api_signed_in(wsi, &who))
-        return pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
-    json_t *body = json_pack("{s:o}", "person", person_json(&who));
+    (void)path;
+    json_t *body = json_pack("{s:o}", "person", person_json(pl_route_who(wsi, hr)));
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    pl_identity_clear(&who);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
     free(text);
     return 0;
-}
-
-/* Answers 200 with the JSON text the query built in its first cell. */
-void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err)
-{
-    struct lws *wsi = user;
-    struct pl_http_req *hr = pl_api_answered(wsi, err);
-    if (!hr)
-        return;
-    const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
 }
 
 /* GET /api/sessions: every session open to the public, newest first, for
  * the pages to choose from (a session closed to the public is listed only
  * to its council's members, who sign in). */
-static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
+int pl_api_sessions_list(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct pl_server *srv = pl_server_from_wsi(wsi);
     char person[24] = "0";
-    struct pl_identity who = {0};
-    if (pl_api_signed_in(wsi, &who))
-        snprintf(person, sizeof person, "%lld", (long long)who.person_id);
-    pl_identity_clear(&who);
+    const struct pl_identity *who = pl_route_who(wsi, hr);
+    if (who)
+        snprintf(person, sizeof person, "%lld", (long long)who->person_id);
     const char *params[1] = {person};
     hr->phase = PH_WAIT;
     hr->db_request = pl_store_query(
@@ -480,74 +456,4 @@ static int sessions_list(struct lws *wsi, struct pl_http_req *hr)
         "WHERE m.council_id = s.council_id AND m.person_id = $1::bigint)",
         1, params, API_DB_TIMEOUT_MS, pl_api_json_answered, wsi);
     return 0;
-}
-
-int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
-{
-    g_strlcpy(hr->path, path, sizeof hr->path);
-    bool mine = false;
-    int rc = pl_records_begin(wsi, hr, path, &mine);
-    if (mine)
-        return rc;
-    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-    const struct pl_admin_route *admin = pl_admin_route(path);
-    if (admin && !admin->post) {
-        if (!get)
-            return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
-        return admin->handle(wsi, hr);
-    }
-    if (strcmp(path, "/api/sessions") == 0) {
-        if (!get)
-            return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
-        return sessions_list(wsi, hr);
-    }
-    if (strcmp(path, "/api/session") == 0) {
-        if (!get)
-            return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
-        return session_info(wsi, hr);
-    }
-    if (strcmp(path, "/api/login") != 0 && strcmp(path, "/api/logout") != 0 && !admin) {
-        static const char nf[] = "{\"error\":\"not_found\",\"status\":404}";
-        return pl_http_respond(wsi, hr, 404, "application/json", nf, sizeof nf - 1);
-    }
-    if (!post)
-        return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
-    /* A browser page from elsewhere may not sign people in or out, nor
-     * change anything. */
-    if (!pl_http_origin_ok(wsi)) {
-        char address[64];
-        pl_http_peer(wsi, address, sizeof address);
-        pl_seclog(pl_server_from_wsi(wsi)->store, "api_origin_refused", 0, NULL, address, path);
-        return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
-    }
-    /* Read the body, then decide (pl_api_handle at BODY_COMPLETION). */
-    return pl_api_read_body(wsi, hr, admin ? PL_HTTP_MAX_ADMIN_BODY : PL_HTTP_MAX_BODY);
-}
-
-int pl_api_read_body(struct lws *wsi, struct pl_http_req *hr, size_t max)
-{
-    hr->req_body = g_string_new(NULL);
-    hr->max_body = max;
-    hr->phase = PH_WAIT;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
-        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0)
-        return pl_api_handle(wsi, hr);
-    return 0;
-}
-
-int pl_api_handle(struct lws *wsi, struct pl_http_req *hr)
-{
-    if (strcmp(hr->path, "/api/logout") == 0)
-        return logout_begin(wsi, hr);
-    char ctype[128];
-    if (lws_hdr_copy(wsi, ctype, sizeof ctype, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
-        !pl_http_is_json(ctype))
-        return pl_http_respond_error(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL, 0);
-    if (pl_records_owns(hr->path))
-        return pl_records_handle(wsi, hr);
-    const struct pl_admin_route *admin = pl_admin_route(hr->path);
-    if (admin)
-        return admin->handle(wsi, hr);
-    return login_begin(wsi, hr);
 }

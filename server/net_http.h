@@ -1,8 +1,9 @@
 /*
- * Private to the HTTP transport (net_http.c, net_api.c): the per-request
- * state lws allocates for each HTTP connection, and the helpers that queue a
- * small generated response. Responses are written from
+ * Private to the HTTP transport (net_*.c): the per-request state lws
+ * allocates for each HTTP connection, and the reply helpers every route
+ * file uses to queue a small generated response. Responses are written from
  * LWS_CALLBACK_HTTP_WRITEABLE, headers then body, one lws_write() each.
+ * Which handler answers which path is the route table's (net_routes.h).
  */
 #ifndef PL_NET_HTTP_H
 #define PL_NET_HTTP_H
@@ -17,6 +18,8 @@
 #include <libpq-fe.h>
 
 #include "errors.h"
+#include "identity.h"
+#include "net_routes.h"
 
 /* Request bodies larger than this are refused with 413; the administration
  * routes that take a CSV file or a whole agenda allow more. */
@@ -33,15 +36,19 @@ struct pl_http_req {
     const char *content_type; /* static storage */
     unsigned char *body;      /* LWS_PRE headroom then body_len bytes; owned */
     size_t body_len;
-    char *set_cookie;          /* Set-Cookie value or NULL; owned */
-    int retry_after;           /* seconds for Retry-After, 0: none */
-    const char *cache_control; /* static storage; NULL: no-store */
-    enum pl_lang lang;         /* for messages in error bodies */
-    char path[128];            /* the route, for API requests */
-    GString *req_body;         /* request body being read; owned, NULL if none */
+    char *set_cookie;             /* Set-Cookie value or NULL; owned */
+    int retry_after;              /* seconds for Retry-After, 0: none */
+    const char *cache_control;    /* static storage; NULL: no-store */
+    enum pl_lang lang;            /* for messages in error bodies */
+    char path[128];               /* the request's path (cut at 127 bytes), for logs */
+    const struct pl_route *route; /* found once at the headers (static table), NULL before */
+    bool reading_body;            /* the route waits for its body (BODY_COMPLETION) */
+    GString *req_body;            /* request body being read; owned, NULL if none */
     bool body_too_large;
-    size_t max_body;     /* this route's limit; 0: PL_HTTP_MAX_BODY */
-    uint64_t db_request; /* pending store request, 0 if none */
+    bool who_known;         /* pl_route_who has looked the sign-in up */
+    bool signed_in;         /* ... and found one: who is it */
+    struct pl_identity who; /* owned (pl_identity_clear) */
+    uint64_t db_request;    /* pending store request, 0 if none */
     gint64 db_t0;
     struct pl_login_op *op;   /* pending login; owned */
     json_t *api;              /* an admin request's state between steps; owned */
@@ -62,6 +69,17 @@ void pl_http_body_deadline(struct lws *wsi, struct pl_http_req *hr, unsigned sec
 /* Queues a response; body is copied. Returns 0 (the lws callback's value). */
 int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const char *ctype,
                     const char *body, size_t len);
+
+/* Queues a JSON text (copied) as the answer. Returns 0. */
+int pl_http_respond_json(struct lws *wsi, struct pl_http_req *hr, int status, const char *text);
+
+/* Writes what pl_http_respond queued, from LWS_CALLBACK_HTTP_WRITEABLE: the
+ * headers at one call, the body at the next. Returns the callback's value. */
+int pl_http_write_pending(struct lws *wsi, struct pl_http_req *hr);
+
+/* Queues the bare status body {"error": "not_found"|"method_not_allowed"|
+ * "payload_too_large"|"error", "status": N} of a route-level refusal. */
+int pl_http_respond_status(struct lws *wsi, struct pl_http_req *hr, int status);
 
 /* Queues a JSON error body {"error": code, "message": ..., "retryable": ...}
  * with field (may be NULL) and retry_after (0: none). */
@@ -89,26 +107,14 @@ int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file
 int pl_http_serve_file_as(struct lws *wsi, struct pl_http_req *hr, const char *file,
                           const char *mime, const char *headers);
 
-/* GET /media/<sitting>/... (net_media.c): live and VOD playlists, segments,
- * chapters. */
-int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path);
-
 /* Releases what hr owns and cancels its pending work. */
 void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr);
 
-/* /api/... routes (net_api.c). begin runs at LWS_CALLBACK_HTTP; handle once the
- * request body is complete (or at once for bodiless methods). */
-int pl_api_begin(struct lws *wsi, struct pl_http_req *hr, const char *path);
-int pl_api_handle(struct lws *wsi, struct pl_http_req *hr);
-/* Reads a POST body of up to max bytes, then calls pl_api_handle. A POST
- * that announces no body (no Content-Length, not chunked) gets no
- * BODY_COMPLETION from lws: it is decided at once. */
-int pl_api_read_body(struct lws *wsi, struct pl_http_req *hr, size_t max);
-
-/* Helpers of net_api.c for the other route files. */
-struct pl_identity;
-/* 1 if the request carries a live sign-in (cookie or Bearer); fills who. */
+/* 1 if the request carries a live sign-in (cookie or Bearer); fills who
+ * (net_api.c). Route handlers ask pl_route_who, which calls this once. */
 int pl_api_signed_in(struct lws *wsi, struct pl_identity *who);
+
+/* The answers to a store callback (net_reply.c). */
 /* Answers a failed statement: 503 when the database is unreachable, else 500. */
 void pl_api_db_failed(struct lws *wsi, struct pl_http_req *hr, enum pl_err err);
 /* The start of a store callback for the request on wsi: it no longer waits;
@@ -118,33 +124,15 @@ struct pl_http_req *pl_api_answered(struct lws *wsi, enum pl_err err);
 void pl_api_json_answered(void *user, const PGresult *res, enum pl_err err);
 /* Answers a failed statement: a refusal raised by the SQL functions
  * (SQLSTATE P0001: code, field, reason; rows: an import's row) with its HTTP
- * status, anything else as a database failure (net_admin.c). */
+ * status, anything else as a database failure. */
 void pl_api_refused(struct lws *wsi, struct pl_http_req *hr, const PGresult *res, enum pl_err err,
                     bool rows);
 
-/* /api/documents, /api/minutes, /api/petitions, /api/search,
- * /api/dashboard, /api/public/... (net_records.c). begin: *mine says
- * whether the path is one of these (then its return value is the
- * answer); handle: a JSON body is complete; upload_body and upload_done:
- * a document upload's body streams in, then ends. */
-int pl_records_begin(struct lws *wsi, struct pl_http_req *hr, const char *path, bool *mine);
-bool pl_records_owns(const char *path);
-int pl_records_handle(struct lws *wsi, struct pl_http_req *hr);
-int pl_records_upload_body(struct lws *wsi, struct pl_http_req *hr, const void *in, size_t len);
-int pl_records_upload_done(struct lws *wsi, struct pl_http_req *hr);
+/* A document upload's state (net_records.c), owned by hr->upload. */
 struct pl_upload;
 void pl_upload_free(struct pl_upload *up);
 
-/* /api/admin/... (net_admin.c): a GET route answers at once; a POST route
- * reads its body (up to PL_HTTP_MAX_ADMIN_BODY) and is handled once the
- * body is complete, after the Origin and content-type checks. */
-struct pl_admin_route {
-    const char *path;
-    bool post;
-    int (*handle)(struct lws *wsi, struct pl_http_req *hr);
-};
-/* The route for path, or NULL. */
-const struct pl_admin_route *pl_admin_route(const char *path);
+/* Cancels a pending login (net_api.c). */
 void pl_api_cancel(struct pl_http_req *hr);
 
 /* The peer's address as text, for logs and throttling. */

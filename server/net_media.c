@@ -104,7 +104,7 @@ static void chapters_built(void *user, const PGresult *res, enum pl_err err)
     const char *text = PQgetvalue(res, 0, 0);
     hr->cache_control = "no-cache";
     if (g_str_has_suffix(hr->path, ".json")) {
-        pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+        pl_http_respond_json(wsi, hr, 200, text);
         return;
     }
     /* WebVTT chapters: each cue runs to the next one (the last to the end). */
@@ -199,7 +199,7 @@ int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path)
         char *text = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
         hr->cache_control = "no-cache";
-        int rc = pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+        int rc = pl_http_respond_json(wsi, hr, 200, text);
         free(text);
         return rc;
     }

@@ -4,10 +4,13 @@
  * voters' petitions (a citizen's form, staff entry, the workflow), search,
  * the standing board's dashboard and the public archive.
  *
- * Each route checks the shape of what it was sent (records_input.c,
- * doc_type.c) and hands the rest to one SQL function of
- * schema/009_records.sql, which decides who may do what in the same
- * statement as the write and raises a refusal (answered by pl_api_refused).
+ * Each handler here is named by the route table (net_routes.c), which has
+ * checked the method, the sign-in the route needs, the Origin of a write and
+ * the body's size and type before calling it. The handler checks the shape
+ * of what it was sent (records_input.c, doc_type.c) and hands the rest to
+ * one SQL function of schema/009_records.sql, which decides who may do what
+ * in the same statement as the write and raises a refusal (answered by
+ * pl_api_refused).
  *
  * An upload streams to a temporary file under <data>/documents/tmp while
  * its SHA-256 is computed; when the body is complete the content's type is
@@ -41,7 +44,6 @@
 #include "server.h"
 
 #define REC_DB_TIMEOUT_MS 10000
-#define REC_MAX_BODY      (128 * 1024)
 
 /* The page a minutes export is: no script, its own inline style. */
 #define MINUTES_CSP "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -53,18 +55,17 @@
 struct who {
     char id[24];
     bool signed_in;
-    bool staff; /* an administrator or staff somewhere, as of sign-in */
     const char *admin;
 };
 
-static void who_of(struct lws *wsi, struct who *w)
+/* Who is asking (pl_route_who: looked up once per request; a route whose
+ * rights need a sign-in has been refused without one before this). */
+static void who_of(struct lws *wsi, struct pl_http_req *hr, struct who *w)
 {
-    struct pl_identity me = {0};
-    w->signed_in = pl_api_signed_in(wsi, &me);
-    snprintf(w->id, sizeof w->id, "%lld", (long long)me.person_id);
-    w->admin = w->signed_in && me.is_admin ? "t" : "f";
-    w->staff = w->signed_in && (me.is_admin || me.is_staff);
-    pl_identity_clear(&me);
+    const struct pl_identity *me = pl_route_who(wsi, hr);
+    w->signed_in = me != NULL;
+    snprintf(w->id, sizeof w->id, "%lld", (long long)(me ? me->person_id : 0));
+    w->admin = me && me->is_admin ? "t" : "f";
 }
 
 static const char *who_id(const struct who *w)
@@ -136,7 +137,7 @@ static void json_done(void *user, const PGresult *res, enum pl_err err)
                   json_string_value(json_object_get(hr->api, "event")),
                   json_integer_value(json_object_get(hr->api, "by")), NULL, address, detail);
     }
-    pl_http_respond(wsi, hr, status, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, status, text);
 }
 
 /* Runs "SELECT <fn>(...)::text" for the request, answered by cb (json_done
@@ -177,14 +178,6 @@ static int refuse_fields(struct lws *wsi, struct pl_http_req *hr, json_t *proble
     json_decref(extra);
     json_decref(problems);
     return 0;
-}
-
-static int need_sign_in(struct lws *wsi, struct pl_http_req *hr, const struct who *w)
-{
-    if (w->signed_in)
-        return 0;
-    pl_http_respond_error(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL, 0);
-    return -1;
 }
 
 /* --- documents: upload ---------------------------------------------------------- */
@@ -292,25 +285,17 @@ static bool multipart(struct lws *wsi)
            g_ascii_strncasecmp(ctype, "multipart/form-data", 19) == 0;
 }
 
-/* Everything that can refuse an upload is decided here, at its headers, and
- * a refusal closes the connection unread: nobody but staff makes plenumd
- * read (or write to disk) up to --max-upload-mb. Which council the staff
- * member keeps is in the form; rec_doc_add decides that at the end. */
-static int upload_begin(struct lws *wsi, struct pl_http_req *hr)
+/* POST /api/documents (multipart/form-data): a document for a session.
+ * The table (PL_ROUTE_UNREAD, PL_RIGHTS_STAFF) has refused, at the headers
+ * and with the body unread, anyone not signed in, a page from elsewhere and
+ * anyone not staff: nobody but staff makes plenumd read (or write to disk)
+ * up to --max-upload-mb. Which council the staff member keeps is in the
+ * form; rec_doc_add decides that at the end. */
+int pl_records_upload_begin(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct who w;
-    who_of(wsi, &w);
-    if (!w.signed_in)
-        return pl_http_refuse_now(wsi, hr, 401, PL_ERR_UNAUTHENTICATED, NULL);
-    if (!pl_http_origin_ok(wsi))
-        return pl_http_refuse_now(wsi, hr, 403, PL_ERR_ORIGIN, NULL);
-    if (!w.staff) {
-        char address[64];
-        pl_http_peer(wsi, address, sizeof address);
-        pl_seclog(pl_server_from_wsi(wsi)->store, "upload_refused", g_ascii_strtoll(w.id, NULL, 10),
-                  NULL, address, "not_staff");
-        return pl_http_refuse_now(wsi, hr, 403, PL_ERR_FORBIDDEN, NULL);
-    }
+    who_of(wsi, hr, &w);
     if (!multipart(wsi))
         return pl_http_refuse_now(wsi, hr, 415, PL_ERR_MEDIA_TYPE, NULL);
     struct pl_upload *up = g_new0(struct pl_upload, 1);
@@ -519,11 +504,12 @@ static void file_opened(void *user, const PGresult *res, enum pl_err err)
     json_decref(d);
 }
 
-static int file_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_file(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct who w;
     char id[24];
-    who_of(wsi, &w);
+    who_of(wsi, hr, &w);
     if (!arg_id(wsi, "id", id))
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "id", 0);
     const char *params[3] = {who_id(&w), w.admin, id};
@@ -534,31 +520,29 @@ static int file_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-/* A read of one record function taking the requester and one id from the
- * query (name); signed: only for a signed-in person (else anyone, $1 NULL). */
-static int read_by_id(struct lws *wsi, struct pl_http_req *hr, const char *name, bool signed_only,
-                      const char *sql)
+/* A read of one record function taking the requester ($1 NULL for nobody
+ * signed in) and one id from the query (name). */
+static int read_by_id(struct lws *wsi, struct pl_http_req *hr, const char *name, const char *sql)
 {
     struct who w;
     char id[24];
-    who_of(wsi, &w);
-    if (signed_only && need_sign_in(wsi, hr, &w) != 0)
-        return 0;
+    who_of(wsi, hr, &w);
     if (!arg_id(wsi, name, id))
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, name, 0);
     const char *params[3] = {who_id(&w), w.admin, id};
     return run(wsi, hr, sql, 3, params, NULL, &w, false);
 }
 
-static int documents_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_documents(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
-    return read_by_id(wsi, hr, "session_id", false,
-                      "SELECT rec_doc_list($1, $2, $3::bigint)::text");
+    (void)path;
+    return read_by_id(wsi, hr, "session_id", "SELECT rec_doc_list($1, $2, $3::bigint)::text");
 }
 
-static int opens_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_opens(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
-    return read_by_id(wsi, hr, "id", true, "SELECT rec_doc_opens($1, $2, $3::bigint)::text");
+    (void)path;
+    return read_by_id(wsi, hr, "id", "SELECT rec_doc_opens($1, $2, $3::bigint)::text");
 }
 
 /* --- minutes ------------------------------------------------------------------------ */
@@ -578,7 +562,7 @@ static void minutes_got(void *user, const PGresult *res, enum pl_err err)
     if (sha)
         g_strlcpy(hr->content_sha256, sha, sizeof hr->content_sha256);
     if (f == MF_JSON) {
-        pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+        pl_http_respond_json(wsi, hr, 200, text);
         return;
     }
     json_t *rec = json_loads(text, 0, NULL);
@@ -595,11 +579,12 @@ static void minutes_got(void *user, const PGresult *res, enum pl_err err)
     g_free(out);
 }
 
-static int minutes_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_minutes(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct who w;
     char id[24], buf[16];
-    who_of(wsi, &w);
+    who_of(wsi, hr, &w);
     if (!arg_id(wsi, "session_id", id))
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "session_id", 0);
     const char *format = arg(wsi, "format", buf, sizeof buf);
@@ -622,11 +607,12 @@ static int minutes_begin(struct lws *wsi, struct pl_http_req *hr)
 
 /* --- search, dashboard, archive ---------------------------------------------------- */
 
-static int search_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_search(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct who w;
     char slug[80], q[1024];
-    who_of(wsi, &w);
+    who_of(wsi, hr, &w);
     const char *council = arg(wsi, "council", slug, sizeof slug);
     const char *text = arg(wsi, "q", q, sizeof q);
     if (!council || !*council)
@@ -639,10 +625,10 @@ static int search_begin(struct lws *wsi, struct pl_http_req *hr)
     return run(wsi, hr, "SELECT rec_search($1, $2, $3, $4)::text", 4, params, NULL, &w, false);
 }
 
-static int dashboard_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_dashboard(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
-    return read_by_id(wsi, hr, "council_id", true,
-                      "SELECT rec_dashboard($1, $2, $3::bigint)::text");
+    (void)path;
+    return read_by_id(wsi, hr, "council_id", "SELECT rec_dashboard($1, $2, $3::bigint)::text");
 }
 
 /* The archive as CSV (format=csv): its published votes or its petitions
@@ -669,8 +655,9 @@ static void archive_csv_got(void *user, const PGresult *res, enum pl_err err)
     g_free(out);
 }
 
-static int archive_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_archive(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     /* Each buffer holds any one argument: lws stops at one that does not fit. */
     char slug[80], fbuf[80], tbuf[80];
     const char *council = arg(wsi, "council", slug, sizeof slug);
@@ -695,8 +682,9 @@ static int archive_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-static int councils_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_councils(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     hr->cache_control = "public, max-age=60";
     return run(wsi, hr,
                "SELECT coalesce(jsonb_agg(jsonb_build_object('slug', slug, 'name', name) ORDER BY "
@@ -705,8 +693,9 @@ static int councils_begin(struct lws *wsi, struct pl_http_req *hr)
 }
 
 /* The voter-contact meetings, for the meeting page's list (011_meetings.sql). */
-static int meetings_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_meetings(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     hr->cache_control = "no-cache";
     return run(wsi, hr, "SELECT jsonb_build_object('meetings', meeting_list())::text", 0, NULL,
                NULL, NULL, false);
@@ -716,13 +705,12 @@ static int meetings_begin(struct lws *wsi, struct pl_http_req *hr)
 
 static const char *const filters[] = {"status", "area", "agency", "overdue", "q"};
 
-static int petitions_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_petitions(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     struct who w;
     char id[24];
-    who_of(wsi, &w);
-    if (need_sign_in(wsi, hr, &w) != 0)
-        return 0;
+    who_of(wsi, hr, &w);
     if (!arg_id(wsi, "council_id", id))
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "council_id", 0);
     json_t *f = json_object();
@@ -749,9 +737,7 @@ static int post_json(struct lws *wsi, struct pl_http_req *hr, enum pl_rec_body b
                      const char *sql, const char *event, bool created, bool anonymous)
 {
     struct who w;
-    who_of(wsi, &w);
-    if (!anonymous && need_sign_in(wsi, hr, &w) != 0)
-        return 0;
+    who_of(wsi, hr, &w);
     json_t *doc = json_loadb(hr->req_body->str, hr->req_body->len, JSON_REJECT_DUPLICATES, NULL);
     if (!doc)
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_JSON, NULL, 0);
@@ -770,7 +756,7 @@ static int post_json(struct lws *wsi, struct pl_http_req *hr, enum pl_rec_body b
     return 0;
 }
 
-static int public_petition(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_public_petition(struct lws *wsi, struct pl_http_req *hr)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
     char address[64];
@@ -810,12 +796,12 @@ static void status_done(void *user, const PGresult *res, enum pl_err err)
         return;
     }
     const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
 }
 
 /* POST /api/public/petitions/status {"code": "KN-000123-ABCD2345"}: a POST,
  * so the code stays out of addresses, logs and the browser's history. */
-static int petition_status(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_petition_status(struct lws *wsi, struct pl_http_req *hr)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
     char address[64];
@@ -880,13 +866,14 @@ static void schedule_done(void *user, const PGresult *res, enum pl_err err)
         return;
     }
     const char *text = PQgetvalue(res, 0, 0);
-    pl_http_respond(wsi, hr, 200, "application/json", text, strlen(text));
+    pl_http_respond_json(wsi, hr, 200, text);
 }
 
 /* GET /api/public/schedule?session_id=N: when a public session's public
  * sittings are planned to start (the public page's "next sitting"). */
-static int schedule_begin(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_schedule(struct lws *wsi, struct pl_http_req *hr, const char *path)
 {
+    (void)path;
     char id[24];
     if (!arg_id(wsi, "session_id", id))
         return pl_http_respond_error(wsi, hr, 400, PL_ERR_BAD_FIELD, "session_id", 0);
@@ -899,15 +886,9 @@ static int schedule_begin(struct lws *wsi, struct pl_http_req *hr)
     return 0;
 }
 
-/* --- routing ----------------------------------------------------------------------- */
+/* --- the minutes' and petitions' writes ------------------------------------------ */
 
-struct route {
-    const char *path;
-    bool post;
-    int (*handle)(struct lws *wsi, struct pl_http_req *hr);
-};
-
-static int notes_post(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_notes(struct lws *wsi, struct pl_http_req *hr)
 {
     return post_json(wsi, hr, PL_REC_MINUTES_NOTES,
                      "SELECT rec_minutes_notes($1, $2, ($3::jsonb->>'session_id')::bigint, "
@@ -915,7 +896,7 @@ static int notes_post(struct lws *wsi, struct pl_http_req *hr)
                      "minutes_notes_saved", false, false);
 }
 
-static int finalise_post(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_finalise(struct lws *wsi, struct pl_http_req *hr)
 {
     return post_json(wsi, hr, PL_REC_MINUTES_SESSION,
                      "SELECT rec_minutes_finalise($1, $2, ($3::jsonb->>'session_id')::bigint)"
@@ -923,81 +904,16 @@ static int finalise_post(struct lws *wsi, struct pl_http_req *hr)
                      "minutes_finalised", false, false);
 }
 
-static int petition_post(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_petition_add(struct lws *wsi, struct pl_http_req *hr)
 {
     return post_json(wsi, hr, PL_REC_PETITION_STAFF,
                      "SELECT rec_petition_add($1, $2, $3::jsonb)::text", "petition_received", true,
                      false);
 }
 
-static int petition_action_post(struct lws *wsi, struct pl_http_req *hr)
+int pl_records_petition_act(struct lws *wsi, struct pl_http_req *hr)
 {
     return post_json(wsi, hr, PL_REC_PETITION_ACTION,
                      "SELECT rec_petition_act($1, $2, $3::jsonb)::text", "petition_changed", false,
                      false);
-}
-
-static const struct route routes[] = {
-    {"/api/documents", false, documents_begin},
-    {"/api/documents", true, upload_begin},
-    {"/api/documents/file", false, file_begin},
-    {"/api/documents/opens", false, opens_begin},
-    {"/api/minutes", false, minutes_begin},
-    {"/api/minutes/notes", true, notes_post},
-    {"/api/minutes/finalise", true, finalise_post},
-    {"/api/petitions", false, petitions_begin},
-    {"/api/petitions", true, petition_post},
-    {"/api/petitions/action", true, petition_action_post},
-    {"/api/search", false, search_begin},
-    {"/api/dashboard", false, dashboard_begin},
-    {"/api/public/councils", false, councils_begin},
-    {"/api/public/meetings", false, meetings_begin},
-    {"/api/public/archive", false, archive_begin},
-    {"/api/public/petitions", true, public_petition},
-    {"/api/public/petitions/status", true, petition_status},
-    {"/api/public/schedule", false, schedule_begin},
-};
-
-bool pl_records_owns(const char *path)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
-        if (strcmp(routes[i].path, path) == 0)
-            return true;
-    return false;
-}
-
-int pl_records_begin(struct lws *wsi, struct pl_http_req *hr, const char *path, bool *mine)
-{
-    *mine = pl_records_owns(path);
-    if (!*mine)
-        return 0;
-    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-    const struct route *r = NULL;
-    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
-        if (strcmp(routes[i].path, path) == 0 && routes[i].post == post)
-            r = &routes[i];
-    if (!r || (!post && !get))
-        return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
-    if (!post)
-        return r->handle(wsi, hr);
-    if (r->handle == upload_begin)
-        return upload_begin(wsi, hr);
-    /* A page from elsewhere may not write to the record. */
-    if (!pl_http_origin_ok(wsi)) {
-        char address[64];
-        pl_http_peer(wsi, address, sizeof address);
-        pl_seclog(pl_server_from_wsi(wsi)->store, "api_origin_refused", 0, NULL, address, path);
-        return pl_http_respond_error(wsi, hr, 403, PL_ERR_ORIGIN, NULL, 0);
-    }
-    return pl_api_read_body(wsi, hr, REC_MAX_BODY);
-}
-
-int pl_records_handle(struct lws *wsi, struct pl_http_req *hr)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(routes); i++)
-        if (routes[i].post && strcmp(routes[i].path, hr->path) == 0 &&
-            routes[i].handle != upload_begin)
-            return routes[i].handle(wsi, hr);
-    return pl_http_respond_error(wsi, hr, 405, PL_ERR_BAD_FIELD, "method", 0);
 }

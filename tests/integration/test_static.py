@@ -2,6 +2,7 @@
 and security headers, and every path traversal spelling answered 404 without
 ever returning a file outside the web root."""
 
+import json
 import os
 import shutil
 import socket
@@ -100,6 +101,25 @@ class StaticTest(unittest.TestCase):
         status, _, body = d.http("POST", "/healthz", headers={"Content-Length": "5"},
                                  body=b"hello")
         self.assertEqual(status, 405)
+
+    def test_api_methods(self):
+        # One route table (server/net_routes.c): an unknown /api/ path is 404
+        # by any method; a known path asked with another method is 405 in the
+        # API's error shape, naming the method as the field at fault.
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            with self.subTest(method=method):
+                status, _, body = d.http(method, "/api/nothing",
+                                         headers={"Content-Length": "0"})
+                self.assertEqual(status, 404)
+                self.assertEqual(json.loads(body)["error"], "not_found")
+        for method, path in (("PUT", "/api/documents"), ("DELETE", "/api/petitions"),
+                             ("POST", "/api/session"), ("GET", "/api/logout"),
+                             ("GET", "/api/admin/codes"), ("POST", "/api/admin/people")):
+            with self.subTest(method=method, path=path):
+                status, _, body = d.http(method, path, headers={"Content-Length": "0"})
+                self.assertEqual(status, 405)
+                doc = json.loads(body)
+                self.assertEqual((doc["error"], doc["field"]), ("bad_field", "method"))
 
     def test_keep_alive(self):
         import http.client
