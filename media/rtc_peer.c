@@ -327,6 +327,25 @@ static bool peer_build(struct pl_rtc_peer *p)
     p->bin = gst_object_ref(bin);
     p->webrtc = gst_bin_get_by_name(GST_BIN(bin), "webrtc");
     p->volume = gst_bin_get_by_name(GST_BIN(bin), "vol");
+    /* No lip-sync. From the participant's RTCP sender reports, webrtcbin's
+     * rtpbin would shift one of its streams by how far the other lags at the
+     * sender (its "ts-offset"; on a loaded machine the participant's video
+     * encoder made it 0.1-0.5 s, changed at every report): its sound then
+     * comes with timestamps that far ahead of the room's clock. The mixers
+     * take it only when the clock reaches them and hold at most their
+     * latency plus the 100 ms of the leaky "aout"/"rout" queues, so those
+     * dropped most of it: the speaker chopped or gone from the program and
+     * from the recording (rmix), while the peak-holding meter still showed
+     * them loud. Their sound and picture go into a live mix with the hall's,
+     * whose own are not delayed either: both are taken as they arrive. A
+     * largest allowed offset of 1 ns makes rtpbin ignore every one. */
+    GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(p->webrtc), "rtpbin");
+    if (rtpbin) {
+        g_object_set(rtpbin, "max-ts-offset", (gint64)1, NULL);
+        gst_object_unref(rtpbin);
+    } else {
+        pl_log_warn("remote participant %s: no rtpbin in webrtcbin; lip-sync stays on", p->name);
+    }
     if (cfg->rtc_stun && *cfg->rtc_stun)
         g_object_set(p->webrtc, "stun-server", cfg->rtc_stun, NULL);
     if (cfg->rtc_turn && *cfg->rtc_turn)

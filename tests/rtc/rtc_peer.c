@@ -10,11 +10,15 @@
  * "audio_rms_db","ice"} about the program it receives back.
  *
  * Usage: rtc_peer [--audio-only] [--silent] [--h264] [--clicks] [--no-media]
+ *                 [--video-lag MS]
  *   --silent   send silence instead of the tone (a participant who is
  *              connected but says nothing)
  *   --no-media negotiate Opus but send nothing (the server must give up)
  *   --clicks   a 60 ms click every second, and print {"type":"click",
  *              "sent_ms"} / {"type":"heard","at_ms"} (the latency benchmark)
+ *   --video-lag send the picture MS later than the sound of the same moment
+ *              (a browser whose video encoder lags; its sender reports
+ *              say so, which would lip-sync the sound later by as much)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +284,7 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer user)
 int main(int argc, char **argv)
 {
     gboolean audio_only = FALSE, silent = FALSE, h264 = FALSE, no_media = FALSE;
+    long video_lag_ms = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--audio-only") == 0)
             audio_only = TRUE;
@@ -291,9 +296,11 @@ int main(int argc, char **argv)
             clicks = TRUE;
         else if (strcmp(argv[i], "--no-media") == 0)
             no_media = TRUE;
+        else if (strcmp(argv[i], "--video-lag") == 0 && i + 1 < argc)
+            video_lag_ms = strtol(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: rtc_peer [--audio-only] [--silent] [--h264] [--clicks] "
-                            "[--no-media]\n");
+                            "[--no-media] [--video-lag MS]\n");
             return 2;
         }
     }
@@ -309,11 +316,21 @@ int main(int argc, char **argv)
         "opusenc frame-size=10 ! rtpopuspay pt=111 ! "
         "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w. ",
         silent ? "silence" : "sine", clicks ? "0.0" : "0.5");
+    /* --video-lag: the picture leaves video_lag_ms after the sound taken at
+     * the same moment, as from a browser whose video encoder lags; its
+     * RTCP sender reports say so (they map the capture times). */
+    char lag[160] = "";
+    if (video_lag_ms > 0)
+        g_snprintf(lag, sizeof lag,
+                   "queue max-size-buffers=0 max-size-bytes=0 max-size-time=0 "
+                   "min-threshold-time=%ld ! ",
+                   video_lag_ms * 1000000L);
     if (!audio_only)
         g_string_append_printf(
             d,
             "videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,"
-            "framerate=15/1 ! videoconvert ! %s ! w. ",
+            "framerate=15/1 ! videoconvert ! %s%s ! w. ",
+            lag,
             h264 ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
                    "video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 "
                    "config-interval=-1 aggregate-mode=zero-latency ! "
