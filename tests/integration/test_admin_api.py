@@ -33,10 +33,7 @@ class AdminApiTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        assert code == 0 and report is None, report
+        cls.d.finish()
 
     def get(self, path, token=None):
         h = {"Authorization": f"Bearer {token}"} if token else {}

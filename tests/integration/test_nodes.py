@@ -13,7 +13,7 @@ import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import BallotLock, PgCluster, Plenumd
+from plenum_testlib import BallotLock, PgCluster, Plenumd, finish_all
 
 
 class TwoNodesTest(unittest.TestCase):
@@ -45,13 +45,10 @@ class TwoNodesTest(unittest.TestCase):
                 print("==== NODE", n.port, n.log())
             raise
         finally:
-            for n in nodes:
-                code = n.stop()
-                report = n.sanitizer_report()
-                n.cleanup()
-                self.assertEqual(code, 0)
-                self.assertIsNone(report, report)
-            pg.destroy()
+            try:
+                finish_all(nodes)
+            finally:
+                pg.destroy()
 
     def test_vote_closed_by_a_node_that_dies_is_counted_by_another(self):
         """Node A closes a secret vote and dies before counting it (a lock on
@@ -136,13 +133,10 @@ class TwoNodesTest(unittest.TestCase):
         finally:
             if holder:
                 holder.close()
-            for n in (a, b):
-                if n:
-                    n.stop()
-                    report = n.sanitizer_report()
-                    n.cleanup()
-                    self.assertIsNone(report, report)
-            pg.destroy()
+            try:
+                finish_all((a, b), code=None)  # a was killed
+            finally:
+                pg.destroy()
 
     def scenario(self, a, b, sid, sitting, tokens, person):
         async def client(node, login=None):
