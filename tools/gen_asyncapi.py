@@ -12,7 +12,7 @@ def s(maxlen=None, enum=None):
     return d
 KINDS = ["speech", "question", "answer", "reply", "order"]
 MODES = ["agenda", "speaker", "queue", "vote", "message", "blank"]
-# type: (who, fields{name: (schema, required)}, summary, example extra)
+# Each request: (who, fields{name: (schema, required)}, summary, example extra)
 R = collections.OrderedDict()
 R["ping"] = ("anyone", {}, "Round-trip check; answered with pong.")
 R["whoami"] = ("anyone", {}, "Who the connection is signed in as.")

@@ -127,15 +127,13 @@ class Council:
         return sorted(found)
 
     def stop(self):
-        code = self.d.stop()
+        self.d.stop()
         if os.environ.get("PL_TEST_LOG"):
             print(self.d.log())
-        report = self.d.sanitizer_report()
-        log = self.d.log()
-        self.d.cleanup()
-        shutil.rmtree(self.data, ignore_errors=True)
-        assert code == 0, log
-        assert report is None, report
+        try:
+            self.d.finish()
+        finally:
+            shutil.rmtree(self.data, ignore_errors=True)
 
 
 class DocumentsTest(unittest.TestCase):
@@ -433,7 +431,7 @@ class MinutesTest(unittest.TestCase):
         with self.assertRaises(Exception):
             c.q(f"DELETE FROM minutes WHERE session_id = {c.session}")
         # What happens after does not change the record: it is the stored text.
-        c.q(f"UPDATE person SET display_name = 'Tên khác' WHERE login = 'daibieu03'")
+        c.q("UPDATE person SET display_name = 'Tên khác' WHERE login = 'daibieu03'")
         st, _, again = c.get(f"/api/minutes?session_id={c.session}&format=json", "thuky")
         self.assertEqual(again, body)
         st, _, html = c.get(f"/api/minutes?session_id={c.session}&format=html")
