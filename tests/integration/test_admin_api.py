@@ -28,8 +28,7 @@ class AdminApiTest(unittest.TestCase):
     def setUpClass(cls):
         cls.url = council_fixture.demo_db(pg, "adminapi")
         cls.d = Plenumd(cls.url)
-        cls.person = {k: int(v) for k, v in (
-            l.split("|") for l in pg.psql("SELECT login, id FROM person", "adminapi").splitlines())}
+        cls.person = council_fixture.person_ids(pg, "adminapi")
 
     @classmethod
     def tearDownClass(cls):

@@ -44,8 +44,7 @@ class AdminEditTest(unittest.TestCase):
         cls.d = Plenumd(cls.url)
         cls.council = int(q("SELECT id FROM council WHERE slug = 'nhi-chieu'"))
         cls.other = int(q("SELECT id FROM council WHERE slug = 'khac'"))
-        cls.ids = {k: int(v) for k, v in (
-            l.split("|") for l in q("SELECT login, id FROM person").splitlines())}
+        cls.ids = council_fixture.person_ids(pg, DB)
         cls.sec = cls.d.login("thuky", "plenum-demo")
         cls.chair = cls.d.login("chutich", "plenum-demo")
         cls.admin = cls.d.login("quantri", "plenum-demo")

@@ -25,8 +25,7 @@ class A11yBrowserTest(unittest.TestCase):
             sid = int(q("SELECT id FROM session"))
             sitting = int(q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
             mid = int(q("SELECT id FROM voter_meeting LIMIT 1"))
-            person = {k: int(v) for k, v in (
-                l.split("|") for l in q("SELECT login, id FROM person").splitlines())}
+            person = council_fixture.person_ids(pg, db)
             d = s.start(url)
 
             async def client(login):

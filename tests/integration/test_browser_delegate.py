@@ -26,8 +26,7 @@ class DelegateBrowserTest(unittest.TestCase):
             sitting = int(q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
             items = [int(x) for x in q("SELECT id FROM agenda_item WHERE parent_id IS NULL "
                                        "ORDER BY position").split()]
-            person = {k: int(v) for k, v in (line.split("|") for line in q(
-                "SELECT login, id FROM person").splitlines())}
+            person = council_fixture.person_ids(pg, db)
             d = s.start(url)
 
             async def setup():

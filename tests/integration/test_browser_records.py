@@ -36,8 +36,7 @@ class RecordsBrowserTest(unittest.TestCase):
                                   "browser_records"))
             mai = int(pg.psql("SELECT id FROM person WHERE login = 'daibieu04'",
                               "browser_records"))
-            person = {k: int(v) for k, v in (r.split("|") for r in pg.psql(
-                "SELECT login, id FROM person", "browser_records").splitlines())}
+            person = council_fixture.person_ids(pg, "browser_records")
             tokens = {login: d.login(login, "plenum-demo")
                       for login in ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]
                       + council_fixture.DEMO_BOARD}

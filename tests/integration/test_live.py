@@ -42,9 +42,7 @@ class Sitting:
         self.sittings = [int(x) for x in self.q("SELECT id FROM sitting ORDER BY ordinal").split()]
         self.top_items = [int(x) for x in self.q(
             "SELECT id FROM agenda_item WHERE parent_id IS NULL ORDER BY position").split()]
-        self.person = dict(line.split("|") for line in self.q(
-            "SELECT login, id FROM person").splitlines())
-        self.person = {k: int(v) for k, v in self.person.items()}
+        self.person = council_fixture.person_ids(pg, self.db)
         self.d = Plenumd(self.url, extra_args=list(FAST) + list(extra_args))
         self.tokens = {}
 

@@ -23,8 +23,7 @@ class MetricsTest(unittest.TestCase):
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "metrics"))
             tokens = {l: d.login(l, "plenum-demo")
                       for l in ("chutich", "thuky", "daibieu03", "daibieu04")}
-            person = {k: int(v) for k, v in (
-                r.split("|") for r in pg.psql("SELECT login, id FROM person", "metrics").splitlines())}
+            person = council_fixture.person_ids(pg, "metrics")
 
             def scrape():
                 st, headers, body = d.http("GET", "/metrics")

@@ -31,8 +31,7 @@ class TwoNodesTest(unittest.TestCase):
             # Signed in on A, used on B: sign-ins travel through NOTIFY too.
             logins = ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]
             tokens = {l: a.login(l, "plenum-demo") for l in logins}
-            person = {k: int(v) for k, v in (
-                r.split("|") for r in pg.psql("SELECT login, id FROM person", "nodes").splitlines())}
+            person = council_fixture.person_ids(pg, "nodes")
             self.scenario(a, b, sid, sitting, tokens, person)
             for n in nodes:
                 self.assertIsNone(n.sanitizer_report(), n.log())
@@ -65,8 +64,7 @@ class TwoNodesTest(unittest.TestCase):
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "orphan"))
             logins = ["chutich"] + [f"daibieu{n:02d}" for n in range(3, 6)]
             tokens = {l: a.login(l, "plenum-demo") for l in logins + ["thuky"]}
-            person = {k: int(v) for k, v in (
-                r.split("|") for r in pg.psql("SELECT login, id FROM person", "orphan").splitlines())}
+            person = council_fixture.person_ids(pg, "orphan")
             choices = ["for", "against", "abstain"]
             holder = BallotLock(pg, "orphan")
 

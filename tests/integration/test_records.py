@@ -78,8 +78,7 @@ class Council:
         self.sittings = [int(x) for x in self.q("SELECT id FROM sitting ORDER BY ordinal").split()]
         self.items = [int(x) for x in self.q(
             "SELECT id FROM agenda_item WHERE parent_id IS NULL ORDER BY position").split()]
-        self.person = {k: int(v) for k, v in (
-            l.split("|") for l in self.q("SELECT login, id FROM person").splitlines())}
+        self.person = council_fixture.person_ids(pg, self.db)
         self.tokens = {}
 
     def q(self, sql):

@@ -48,8 +48,7 @@ class Demo:
             pg.psql(setup_sql, db)
         self.session = int(self.q("SELECT id FROM session"))
         self.sitting = int(self.q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
-        self.person = {k: int(v) for k, v in (
-            l.split("|") for l in self.q("SELECT login, id FROM person").splitlines())}
+        self.person = council_fixture.person_ids(pg, self.db)
         self.d = Plenumd(self.url, extra_args=FAST)
         self.tokens = {}
 
@@ -630,8 +629,7 @@ class OutageTest(unittest.TestCase):
         await chair.ok("agenda.next")
         for x in ds:
             await x.ok("attendance.check_in")
-        person = {k: int(v) for k, v in (
-            l.split("|") for l in own.psql("SELECT login, id FROM person", "outage").splitlines())}
+        person = council_fixture.person_ids(own, "outage")
         sec = await client("thuky")
         await council_fixture.fill_quorum(sec, person, len(ds),
                                           skip=[f"daibieu{n:02d}" for n in range(3, 6)])
