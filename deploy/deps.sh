@@ -49,6 +49,9 @@ test_pkgs+=(python3-prometheus-client)
 # nginx in front of plenumd, shellcheck on the backup script and rsync to
 # run it (tests/integration/test_deploy.py).
 test_pkgs+=(nginx-light shellcheck rsync)
+# pyflakes, the Python linter (tests/lint_python.py; ESLint, the
+# JavaScript one, is tests/browser's npm devDependency).
+test_pkgs+=(python3-pyflakes)
 
 # What `make bench` needs on top: perf (vote_bench.py's profile of plenumd;
 # ffmpeg, the peer the media benchmark compares plenumd's recording + HLS
@@ -116,8 +119,8 @@ npm_deps() {
   [[ "$want" != build ]] || return 0
   npm_dir "$root/web" hls.js "the pages' npm packages"
   [[ "$want" == test ]] || return 0
-  # axe-core as the probe: the newest of them, absent from older copies.
-  npm_dir "$root/tests/browser" axe-core "the browser tests' npm packages"
+  # eslint as the probe: the newest of them, absent from older copies.
+  npm_dir "$root/tests/browser" eslint "the browser tests' npm packages (and ESLint)"
   [[ -n "${bench:-}" ]] || return 0
   npm_dir "$root/tests/bench" ws "the fan-out benchmark's peer (ws)"
 }

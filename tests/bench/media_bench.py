@@ -29,7 +29,6 @@ The senders' own CPU is not counted. Usage:
 """
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -161,9 +160,9 @@ def glass_to_glass(d, pg, db, council, seconds):
 def report(res, a):
     pct = lambda x: f"{100 * x:.1f} %" if x is not None else "—"
     g = res["glass_to_glass_ms"]
-    print(f"| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
-          f"| segment announced after (p50 / max) | glass-to-glass (p50 / p95, n) "
-          f"| back at the live edge after a 10 s cut |")
+    print("| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
+          "| segment announced after (p50 / max) | glass-to-glass (p50 / p95, n) "
+          "| back at the live edge after a 10 s cut |")
     print("|---|---|---|---|---|---|---|---|")
     ratio = f"{res['ratio']:.2f}×" if res.get("ratio") else "—"
     print(f"| {res['date']} | {pct(res.get('passthrough_cpu'))} | {pct(res.get('ffmpeg_cpu'))} | "

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import council_fixture  # noqa: E402
 import test_rtc  # noqa: E402
-from live_client import FAST_LIMITS, LiveClient, run  # noqa: E402
+from live_client import FAST_LIMITS, LiveClient  # noqa: E402
 from plenum_testlib import PgCluster, Plenumd  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")

@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -86,8 +85,8 @@ def main():
     res["machine"] = f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()} " \
                      f"{platform.release()}"
     res["postgresql"] = "15, fsync on, synchronous_commit on, unix socket"
-    print(f"| delegates | burst p50 | burst p99 | burst max | sustained ballots/s | "
-          f"sustained p50 | sustained p99 |")
+    print("| delegates | burst p50 | burst p99 | burst max | sustained ballots/s | "
+          "sustained p50 | sustained p99 |")
     print("|---|---|---|---|---|---|---|")
     print(f"| {res['delegates']} | {res['burst_p50_ms']} ms | {res['burst_p99_ms']} ms | "
           f"{res['burst_max_ms']} ms | {res['sustained_ballots_per_s']} "

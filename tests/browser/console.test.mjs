@@ -21,7 +21,7 @@
 // Saves chair.png (the console with a vote open, 1366×768).
 //
 // Usage: node console.test.mjs BASE_URL SCREENSHOT_DIR SESSION1 SESSION2 SESSION3
-import { axeCheck, check, launch, openFirstItem, openPage } from "./lib.mjs";
+import { axeCheck, check, launch, openPage } from "./lib.mjs";
 
 const [base, shots, ...sessionArgs] = process.argv.slice(2);
 const [s1, s2, s3] = sessionArgs.map(Number);

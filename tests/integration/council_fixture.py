@@ -18,6 +18,12 @@ def demo_db(pg, name):
     return pg.url(name)
 
 
+def person_ids(pg, db):
+    """Every person of database db: {login: person id}."""
+    rows = pg.psql("SELECT login, id FROM person", db).splitlines()
+    return {login: int(pid) for login, pid in (r.split("|") for r in rows)}
+
+
 def big_council(pg, db, delegates):
     """Adds a council of `delegates` seats (big001 is the chair, all hold a
     seat), a secretary, one open session with an open sitting and an active

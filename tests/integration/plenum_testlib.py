@@ -253,10 +253,13 @@ class Plenumd:
         return body["token"]
 
     def log(self):
+        """plenumd's stderr so far. Decoded leniently: a security-log line
+        carries a write's answer cut at 200 bytes, which can split a
+        Vietnamese letter."""
         if not self._stderr.closed:
             self._stderr.flush()
-        with open(self.stderr_path) as f:
-            return f.read()
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode(errors="replace")
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Stops plenumd; returns its exit code. Fails the caller's test if
@@ -286,15 +289,77 @@ class Plenumd:
         except OSError:
             pass
 
-    def finish(self):
-        """Stops plenumd and removes its files; raises AssertionError if the
-        sanitizers reported anything or it did not exit with 0. Returns its
-        log."""
-        code, report, log = self.stop(), self.sanitizer_report(), self.log()
+    def finish(self, code=0):
+        """The teardown every test shares: stops plenumd (if it still runs)
+        and removes its files; raises AssertionError if the sanitizers
+        reported anything or it did not exit with `code` (None: the exit
+        code is not judged, for a plenumd the test killed). Returns its
+        log, for a test that checks it further."""
+        status, report, log = self.stop(), self.sanitizer_report(), self.log()
         self.cleanup()
         assert report is None, report
-        assert code == 0, log[-3000:]
+        if code is not None:
+            assert status == code, log[-3000:]
         return log
+
+
+def finish_all(daemons, code=0):
+    """Plenumd.finish() for several nodes: all are stopped before any is
+    judged (one node's failure must not leave another running), then each
+    is finished; the first failure is raised after all are cleaned up.
+    None entries (a node that never started) are skipped."""
+    daemons = [d for d in daemons if d is not None]
+    for d in daemons:
+        d.stop()
+    failure = None
+    for d in daemons:
+        try:
+            d.finish(code)
+        except AssertionError as e:
+            failure = failure or e
+    if failure:
+        raise failure
+
+
+class Stack:
+    """One test's own PostgreSQL cluster (pg), the plenumd it starts on it
+    (d, set by start()) and, if data_prefix is given, a scratch data
+    directory (data). Used with `with`: leaving it finishes plenumd
+    (Plenumd.finish(): exit code and sanitizers judged), then destroys the
+    cluster and the data directory even if finishing failed. The Stack owns
+    all three; a test that restarts plenumd calls start() again after
+    cleaning up the old one. log_to: a file that gets plenumd's log before
+    it is removed (for a developer reading a run, e.g. PL_RTC_LOG)."""
+
+    def __init__(self, data_prefix=None, log_to=None):
+        self.pg = PgCluster()
+        self.d = None
+        self.data = tempfile.mkdtemp(prefix=data_prefix) if data_prefix else None
+        self.log_to = log_to
+
+    def start(self, database_url, **kw):
+        """Starts plenumd (Plenumd's arguments); returns it."""
+        self.d = Plenumd(database_url, **kw)
+        return self.d
+
+    def close(self):
+        try:
+            if self.d:
+                if self.log_to:
+                    with open(self.log_to, "w") as f:
+                        f.write(self.d.log())
+                self.d.finish()
+        finally:
+            self.pg.destroy()
+            if self.data:
+                shutil.rmtree(self.data, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 def full_stacks_env():
@@ -305,14 +370,18 @@ def full_stacks_env():
     return {"ASAN_OPTIONS": asan + ":fast_unwind_on_malloc=0"} if asan else None
 
 
-def run_browser_script(script, *args, timeout=420):
+def run_browser_script(script, *args, timeout=420, env_extra=None):
     """Runs tests/browser/<script> with node (Chromium through
-    playwright-core), prints its output and returns the CompletedProcess."""
+    playwright-core), prints its output and returns the CompletedProcess.
+    The output is decoded leniently (a page's text cut mid-letter must not
+    hide the script's verdict)."""
     started = time.monotonic()
+    env = dict(os.environ)
+    env.update(env_extra or {})
     r = subprocess.run(["node", script, *map(str, args)],
-                       cwd=os.path.join(source_dir(), "tests", "browser"),
+                       cwd=os.path.join(source_dir(), "tests", "browser"), env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=timeout)
+                       errors="replace", timeout=timeout)
     print(r.stdout)
     print(f"{script}: {time.monotonic() - started:.1f} s")
     return r

@@ -48,16 +48,12 @@ class AccessTest(unittest.TestCase):
                 WHERE c.slug = 'nhi-chieu' AND p.login IN ('chung', 'moi', 'moi2');
         """)
         cls.d = Plenumd(cls.url)
-        cls.person = {k: int(v) for k, v in (
-            l.split("|") for l in cls.q("SELECT login, id FROM person").splitlines())}
+        cls.person = council_fixture.person_ids(pg, cls.db)
         cls.council = int(cls.q("SELECT id FROM council WHERE slug = 'nhi-chieu'"))
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        assert code == 0 and report is None, report
+        cls.d.finish()
 
     @classmethod
     def q(cls, sql):

@@ -28,15 +28,11 @@ class AdminApiTest(unittest.TestCase):
     def setUpClass(cls):
         cls.url = council_fixture.demo_db(pg, "adminapi")
         cls.d = Plenumd(cls.url)
-        cls.person = {k: int(v) for k, v in (
-            l.split("|") for l in pg.psql("SELECT login, id FROM person", "adminapi").splitlines())}
+        cls.person = council_fixture.person_ids(pg, "adminapi")
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        assert code == 0 and report is None, report
+        cls.d.finish()
 
     def get(self, path, token=None):
         h = {"Authorization": f"Bearer {token}"} if token else {}

@@ -44,18 +44,14 @@ class AdminEditTest(unittest.TestCase):
         cls.d = Plenumd(cls.url)
         cls.council = int(q("SELECT id FROM council WHERE slug = 'nhi-chieu'"))
         cls.other = int(q("SELECT id FROM council WHERE slug = 'khac'"))
-        cls.ids = {k: int(v) for k, v in (
-            l.split("|") for l in q("SELECT login, id FROM person").splitlines())}
+        cls.ids = council_fixture.person_ids(pg, DB)
         cls.sec = cls.d.login("thuky", "plenum-demo")
         cls.chair = cls.d.login("chutich", "plenum-demo")
         cls.admin = cls.d.login("quantri", "plenum-demo")
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        assert code == 0 and report is None, report
+        cls.d.finish()
 
     def post(self, path, body, token):
         h = {"Authorization": f"Bearer {token}"} if token else {}
@@ -338,7 +334,7 @@ class AdminEditTest(unittest.TestCase):
         self.assertEqual((st, out["field"]), (400, "title"))
         st, out = self.save(self.sec, **base, number=5)  # the demo session's
         self.assertEqual((st, out["error"], out["field"]), (409, "duplicate", "number"))
-        other = int(q(f"SELECT min(id) FROM agenda_item"))
+        other = int(q("SELECT min(id) FROM agenda_item"))
         st, out = self.save(self.sec, council_id=self.council, id=99999, title="x")
         self.assertEqual((st, out["field"]), (404, "id"))
         st, out = self.save(self.sec, council_id=self.other, title="x")

@@ -13,7 +13,7 @@ import unittest
 
 import websockets
 
-from plenum_testlib import PgCluster, Plenumd, run_plenumd
+from plenum_testlib import PgCluster, Plenumd
 
 pg = None
 
@@ -100,12 +100,7 @@ class AuthTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        log = cls.d.log()
-        cls.d.cleanup()
-        assert code == 0, log
-        assert report is None, report
+        cls.d.finish()
 
     def sql(self, q):
         return pg.psql(q, self.db)

@@ -20,7 +20,6 @@ import subprocess
 import time
 import unittest
 
-import council_fixture
 from live_client import run
 from plenum_testlib import PgCluster, Plenumd
 from test_votes import Demo, counted, nonce

@@ -6,7 +6,8 @@ import subprocess
 import unittest
 
 import council_fixture
-from plenum_testlib import PgCluster, Plenumd, latest_schema, source_dir
+from plenum_testlib import (PgCluster, Plenumd, Stack, latest_schema, run_browser_script,
+                            screenshots_dir, source_dir)
 
 
 class BrowserTest(unittest.TestCase):
@@ -20,24 +21,17 @@ class BrowserTest(unittest.TestCase):
         cls.pg.psql("UPDATE person SET password_hash = NULL WHERE login IN "
                     "('daibieu03', 'daibieu04', 'daibieu05')", "browser")
         cls.d = Plenumd(url)
-        cls.shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
-        os.makedirs(cls.shots, exist_ok=True)
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        cls.pg.destroy()
-        assert code == 0 and report is None, report
+        try:
+            cls.d.finish()
+        finally:
+            cls.pg.destroy()
 
     def run_node(self, script):
-        browser_dir = os.path.join(source_dir(), "tests", "browser")
-        r = subprocess.run(["node", script, f"http://127.0.0.1:{self.d.port}", self.shots,
-                            str(latest_schema())],
-                           cwd=browser_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=180)
-        print(r.stdout)
+        r = run_browser_script(script, f"http://127.0.0.1:{self.d.port}", screenshots_dir(),
+                               latest_schema(), timeout=180)
         self.assertEqual(r.returncode, 0, r.stdout)
 
     def test_landing_page(self):
@@ -53,16 +47,14 @@ class SittingBrowserTest(unittest.TestCase):
 
     def test_sitting(self):
         import signal
-        pg = PgCluster()
-        d = None
-        try:
+        with Stack() as s:
+            pg = s.pg
             url = council_fixture.demo_db(pg, "browser_sitting")
-            d = Plenumd(url)
+            d = s.start(url)
             sid = pg.psql("SELECT id FROM session", "browser_sitting")
-            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
-            os.makedirs(shots, exist_ok=True)
             node = subprocess.Popen(["node", "sitting.test.mjs", f"http://127.0.0.1:{d.port}",
-                                     shots, sid], cwd=os.path.join(source_dir(), "tests", "browser"),
+                                     screenshots_dir(), sid],
+                                    cwd=os.path.join(source_dir(), "tests", "browser"),
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True)
             out = []
@@ -75,7 +67,7 @@ class SittingBrowserTest(unittest.TestCase):
                     d.cleanup()
                     import time
                     time.sleep(1.0)
-                    d = Plenumd(url, port=port)
+                    d = s.start(url, port=port)
                     node.stdin.write("RESTARTED\n")
                     node.stdin.flush()
                 elif line.strip() in ("DBSTOP", "DBSTART"):
@@ -85,13 +77,6 @@ class SittingBrowserTest(unittest.TestCase):
             node.wait(timeout=300)
             print("".join(out))
             self.assertEqual(node.returncode, 0, "".join(out))
-        finally:
-            if d:
-                code = d.stop()
-                report = d.sanitizer_report()
-                d.cleanup()
-                self.assertIsNone(report)
-            pg.destroy()
 
 
 class MediaBrowserTest(unittest.TestCase):
@@ -101,14 +86,9 @@ class MediaBrowserTest(unittest.TestCase):
 
     def test_media(self):
         import asyncio
-        import shutil
-        import tempfile
-        import time
         from live_client import LiveClient, run
-        pg = PgCluster()
-        data = tempfile.mkdtemp(prefix="pltest-media-browser-")
-        d = None
-        try:
+        with Stack(data_prefix="pltest-media-browser-") as s:
+            pg, data = s.pg, s.data
             url = council_fixture.demo_db(pg, "browser_media")
             q = lambda sql: pg.psql(sql, "browser_media")
             sid = int(q("SELECT id FROM session"))
@@ -116,7 +96,7 @@ class MediaBrowserTest(unittest.TestCase):
             items = [int(x) for x in q("SELECT id FROM agenda_item WHERE parent_id IS NULL "
                                        "ORDER BY position").split()]
             lsan = os.environ.get("LSAN_OPTIONS", "")
-            d = Plenumd(url, extra_args=["--media-source", "test", "--media-video", "320x180@15",
+            d = s.start(url, extra_args=["--media-source", "test", "--media-video", "320x180@15",
                                          "--media-bitrate", "300", "--data-dir", data],
                         env_extra={"LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"})
 
@@ -137,31 +117,14 @@ class MediaBrowserTest(unittest.TestCase):
                 await c.ok("sitting.open", sitting_id=sittings[1])
                 await c.close()
             run(sitting())
-            shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
-            os.makedirs(shots, exist_ok=True)
-            r = subprocess.run(["node", "media.test.mjs", f"http://127.0.0.1:{d.port}", shots,
-                                str(sid)], cwd=os.path.join(source_dir(), "tests", "browser"),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               timeout=180)
-            print(r.stdout)
+            r = run_browser_script("media.test.mjs", f"http://127.0.0.1:{d.port}",
+                                   screenshots_dir(), sid, timeout=180)
             self.assertEqual(r.returncode, 0, r.stdout)
             # The next sitting is live: the public player rides out a 10 s
             # network cut by itself (issue 21).
-            r = subprocess.run(["node", "media-recovery.test.mjs", f"http://127.0.0.1:{d.port}",
-                                shots, str(sid)],
-                               cwd=os.path.join(source_dir(), "tests", "browser"),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               timeout=180)
-            print(r.stdout)
+            r = run_browser_script("media-recovery.test.mjs", f"http://127.0.0.1:{d.port}",
+                                   screenshots_dir(), sid, timeout=180)
             self.assertEqual(r.returncode, 0, r.stdout)
-        finally:
-            if d:
-                code = d.stop()
-                report = d.sanitizer_report()
-                d.cleanup()
-                self.assertIsNone(report)
-            pg.destroy()
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,23 +12,21 @@ import unittest
 
 import council_fixture
 from live_client import LiveClient, run
-from plenum_testlib import PgCluster, Plenumd, run_browser_script, screenshots_dir
+from plenum_testlib import Stack, run_browser_script, screenshots_dir
 
 
 class A11yBrowserTest(unittest.TestCase):
     def test_every_page_wcag_aa(self):
-        pg = PgCluster()
-        d = None
-        try:
+        with Stack() as s:
+            pg = s.pg
             db = "browser_a11y"
             url = council_fixture.demo_db(pg, db)
             q = lambda sql: pg.psql(sql, db)
             sid = int(q("SELECT id FROM session"))
             sitting = int(q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
             mid = int(q("SELECT id FROM voter_meeting LIMIT 1"))
-            person = {k: int(v) for k, v in (
-                l.split("|") for l in q("SELECT login, id FROM person").splitlines())}
-            d = Plenumd(url)
+            person = council_fixture.person_ids(pg, db)
+            d = s.start(url)
 
             async def client(login):
                 c = await LiveClient.connect(d, d.login(login, "plenum-demo"), login)
@@ -71,12 +69,6 @@ class A11yBrowserTest(unittest.TestCase):
             r = run_browser_script("a11y.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir(), sid, mid, timeout=400)
             self.assertEqual(r.returncode, 0, r.stdout)
-        finally:
-            try:
-                if d:
-                    d.finish()
-            finally:
-                pg.destroy()
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ PostgreSQL with the demo council and two more planned sessions."""
 import unittest
 
 import council_fixture
-from plenum_testlib import PgCluster, Plenumd, run_browser_script, screenshots_dir
+from plenum_testlib import Stack, run_browser_script, screenshots_dir
 
 
 class ConsoleBrowserTest(unittest.TestCase):
     def test_console(self):
-        pg = PgCluster()
-        d = None
-        try:
+        with Stack() as s:
+            pg = s.pg
             db = "browser_console"
             url = council_fixture.demo_db(pg, db)
             # Two sessions after the demo's: the next one a month later, one
@@ -36,17 +35,11 @@ class ConsoleBrowserTest(unittest.TestCase):
                     SELECT id, 1, 'Phiên khai mạc', planned_start FROM session WHERE number IN (6, 7);
             """, db)
             ids = [pg.psql(f"SELECT id FROM session WHERE number = {n}", db) for n in (5, 6, 7)]
-            d = Plenumd(url)
+            d = s.start(url)
             r = run_browser_script("console.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir(), *ids, timeout=300)
             self.assertEqual(r.returncode, 0, r.stdout)
             self.assertEqual(pg.psql("SELECT state FROM session WHERE number = 5", db), "closed")
-        finally:
-            try:
-                if d:
-                    d.finish()
-            finally:
-                pg.destroy()
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ import unittest
 
 import council_fixture
 from live_client import LiveClient, run
-from plenum_testlib import PgCluster, Plenumd, run_browser_script, screenshots_dir
+from plenum_testlib import Stack, run_browser_script, screenshots_dir
 
 
 class DelegateBrowserTest(unittest.TestCase):
     def test_delegate_phone(self):
-        pg = PgCluster()
-        d = None
-        try:
+        with Stack() as s:
+            pg = s.pg
             db = "browser_delegate"
             url = council_fixture.demo_db(pg, db)
             q = lambda sql: pg.psql(sql, db)
@@ -27,9 +26,8 @@ class DelegateBrowserTest(unittest.TestCase):
             sitting = int(q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
             items = [int(x) for x in q("SELECT id FROM agenda_item WHERE parent_id IS NULL "
                                        "ORDER BY position").split()]
-            person = {k: int(v) for k, v in (line.split("|") for line in q(
-                "SELECT login, id FROM person").splitlines())}
-            d = Plenumd(url)
+            person = council_fixture.person_ids(pg, db)
+            d = s.start(url)
 
             async def setup():
                 chair = await LiveClient.connect(d, d.login("chutich", "plenum-demo"), "chair")
@@ -49,12 +47,6 @@ class DelegateBrowserTest(unittest.TestCase):
             r = run_browser_script("delegate.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir(), json.dumps(facts), timeout=300)
             self.assertEqual(r.returncode, 0, r.stdout)
-        finally:
-            try:
-                if d:
-                    d.finish()
-            finally:
-                pg.destroy()
 
 
 if __name__ == "__main__":

@@ -10,21 +10,19 @@ import re
 import unittest
 
 import council_fixture
-from plenum_testlib import (PgCluster, Plenumd, full_stacks_env, run_browser_script,
-                            screenshots_dir)
+from plenum_testlib import Stack, full_stacks_env, run_browser_script, screenshots_dir
 
 
 class MeetingBrowserTest(unittest.TestCase):
     def test_voter_meeting(self):
-        pg = PgCluster()
-        d = None
-        try:
+        with Stack() as s:
+            pg = s.pg
             db = "browser_meeting"
             url = council_fixture.demo_db(pg, db)
             mid = pg.psql("SELECT id FROM voter_meeting", db)
             # A generous --rtc-timeout: two shared cores run Chromium's
             # encoders and the room.
-            d = Plenumd(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
+            d = s.start(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
             r = run_browser_script("meeting.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir(), mid)
             self.assertEqual(r.returncode, 0, r.stdout)
@@ -40,12 +38,6 @@ class MeetingBrowserTest(unittest.TestCase):
                             f"WHERE meeting_id = {mid}", db)
             self.assertEqual(names, "meeting.opened,guest.joined,hand.raised,guest.admitted,"
                                     "petition.received,guest.released,meeting.closed")
-        finally:
-            try:
-                if d:
-                    d.finish()
-            finally:
-                pg.destroy()
 
 
 if __name__ == "__main__":

@@ -9,20 +9,18 @@ their own; the camera card's help differs for staff and citizens."""
 import unittest
 
 import council_fixture
-from plenum_testlib import (PgCluster, Plenumd, full_stacks_env, run_browser_script,
-                            screenshots_dir)
+from plenum_testlib import Stack, full_stacks_env, run_browser_script, screenshots_dir
 
 
 class MeetingWatchBrowserTest(unittest.TestCase):
     def test_watch_without_camera(self):
-        pg = PgCluster()
-        d = None
-        try:
+        with Stack() as s:
+            pg = s.pg
             db = "browser_meeting_watch"
             url = council_fixture.demo_db(pg, db)
             # A generous --rtc-timeout: two shared cores run Chromium's
             # encoders and the room.
-            d = Plenumd(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
+            d = s.start(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
             r = run_browser_script("meeting-watch.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir())
             self.assertEqual(r.returncode, 0, r.stdout)
@@ -30,12 +28,6 @@ class MeetingWatchBrowserTest(unittest.TestCase):
             self.assertEqual(pg.psql("SELECT title || '|' || location || '|' || capacity "
                                      "FROM voter_meeting WHERE title LIKE 'Tiếp xúc cử tri khu phố 5%'",
                                      db), "Tiếp xúc cử tri khu phố 5|Nhà văn hoá khu phố 5|120")
-        finally:
-            try:
-                if d:
-                    d.finish()
-            finally:
-                pg.destroy()
 
 
 if __name__ == "__main__":

@@ -7,15 +7,12 @@ test source: a turn in the minutes opens the recording at its moment."""
 
 import asyncio
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd, latest_schema, source_dir
+from plenum_testlib import Stack, run_browser_script, screenshots_dir
 from test_records import PDF, multipart
 
 MEDIA = ["--media-source", "test", "--media-video", "320x180@15", "--media-bitrate", "300"]
@@ -23,45 +20,23 @@ MEDIA = ["--media-source", "test", "--media-video", "320x180@15", "--media-bitra
 
 def node(script, d, sid):
     """Runs a browser test script against d; its output and exit code."""
-    shots = os.environ.get("PL_SCREENSHOTS", "/tmp/plenum-screenshots")
-    os.makedirs(shots, exist_ok=True)
-    r = subprocess.run(["node", script, f"http://127.0.0.1:{d.port}", shots, str(sid)],
-                       cwd=os.path.join(source_dir(), "tests", "browser"),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                       timeout=180)
-    print(r.stdout)
-    return r
-
-
-def stop(d):
-    """Stops plenumd; its exit code and log, and the sanitizers' report or
-    None. The log is read as bytes and decoded leniently: a security-log
-    line carries a write's answer cut at 200 bytes, which can split a
-    Vietnamese letter (Plenumd.log() would raise on it)."""
-    code = d.stop()
-    with open(d.stderr_path, "rb") as f:
-        log = f.read().decode(errors="replace")
-    d.cleanup()
-    bad = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
-    return code, log, (log if any(m in log for m in bad) else None)
+    return run_browser_script(script, f"http://127.0.0.1:{d.port}", screenshots_dir(), sid,
+                              timeout=180)
 
 
 class RecordsBrowserTest(unittest.TestCase):
     def test_records_pages(self):
-        pg = PgCluster()
-        data = tempfile.mkdtemp(prefix="pltest-records-web-")
-        d = None
-        try:
+        with Stack(data_prefix="pltest-records-web-") as s:
+            pg, data = s.pg, s.data
             url = council_fixture.demo_db(pg, "browser_records")
             # Uploads up to 1 MiB: the page shows a larger file's refusal.
-            d = Plenumd(url, extra_args=FAST_LIMITS + ["--data-dir", data, "--max-upload-mb", "1"])
+            d = s.start(url, extra_args=FAST_LIMITS + ["--data-dir", data, "--max-upload-mb", "1"])
             sid = int(pg.psql("SELECT id FROM session", "browser_records"))
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1",
                                   "browser_records"))
             mai = int(pg.psql("SELECT id FROM person WHERE login = 'daibieu04'",
                               "browser_records"))
-            person = {k: int(v) for k, v in (r.split("|") for r in pg.psql(
-                "SELECT login, id FROM person", "browser_records").splitlines())}
+            person = council_fixture.person_ids(pg, "browser_records")
             tokens = {login: d.login(login, "plenum-demo")
                       for login in ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]
                       + council_fixture.DEMO_BOARD}
@@ -124,24 +99,15 @@ class RecordsBrowserTest(unittest.TestCase):
 
             r = node("records.test.mjs", d, sid)
             self.assertEqual(r.returncode, 0, r.stdout)
-        finally:
-            if d:
-                code, log, report = stop(d)
-                self.assertEqual(code, 0, log)
-                self.assertIsNone(report, report)
-            pg.destroy()
-            shutil.rmtree(data, ignore_errors=True)
 
     def test_minutes_link_to_recording(self):
-        pg = PgCluster()
-        data = tempfile.mkdtemp(prefix="pltest-records-video-")
-        d = None
-        try:
+        with Stack(data_prefix="pltest-records-video-") as s:
+            pg, data = s.pg, s.data
             db = "browser_records_video"
             url = council_fixture.demo_db(pg, db)
             # Full stacks for leak reports, as in test_media (tests/lsan.supp).
             lsan = os.environ.get("LSAN_OPTIONS", "")
-            d = Plenumd(url, extra_args=MEDIA + list(FAST_LIMITS) + ["--data-dir", data],
+            d = s.start(url, extra_args=MEDIA + list(FAST_LIMITS) + ["--data-dir", data],
                         env_extra={"LSAN_OPTIONS": lsan + ":fast_unwind_on_malloc=0"})
             sid = int(pg.psql("SELECT id FROM session", db))
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", db))
@@ -177,13 +143,6 @@ class RecordsBrowserTest(unittest.TestCase):
                 time.sleep(0.1)
             r = node("minutes-video.test.mjs", d, sid)
             self.assertEqual(r.returncode, 0, r.stdout)
-        finally:
-            if d:
-                code, log, report = stop(d)
-                self.assertEqual(code, 0, log)
-                self.assertIsNone(report, report)
-            pg.destroy()
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,21 +9,19 @@ import re
 import unittest
 
 import council_fixture
-from plenum_testlib import (PgCluster, Plenumd, full_stacks_env, run_browser_script,
-                            screenshots_dir)
+from plenum_testlib import Stack, full_stacks_env, run_browser_script, screenshots_dir
 
 
 class RemoteBrowserTest(unittest.TestCase):
     def test_remote_delegate(self):
-        pg = PgCluster()
-        d = None
-        try:
+        with Stack(log_to=os.environ.get("PL_RTC_LOG")) as s:
+            pg = s.pg
             db = "browser_rtc"
             url = council_fixture.demo_db(pg, db)
             sid = pg.psql("SELECT id FROM session", db)
             # A generous --rtc-timeout: two shared cores run Chromium's
             # encoders and the room.
-            d = Plenumd(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
+            d = s.start(url, extra_args=["--rtc-timeout", "40"], env_extra=full_stacks_env())
             r = run_browser_script("remote.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir(), sid)
             self.assertEqual(r.returncode, 0, r.stdout)
@@ -36,15 +34,6 @@ class RemoteBrowserTest(unittest.TestCase):
             result = pg.psql("SELECT result->>'for', result->>'against', result->>'abstain' "
                              f"FROM vote WHERE session_id = {sid} AND id = {vote}", db)
             self.assertEqual(result, "1|0|0")
-        finally:
-            try:
-                if d:
-                    if os.environ.get("PL_RTC_LOG"):
-                        with open(os.environ["PL_RTC_LOG"], "w") as f:
-                            f.write(d.log())
-                    d.finish()
-            finally:
-                pg.destroy()
 
 
 if __name__ == "__main__":

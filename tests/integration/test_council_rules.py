@@ -51,12 +51,7 @@ def play(name, scenario, setup_sql=None):
     try:
         run(scenario(s))
     finally:
-        code = s.d.stop()
-        report = s.d.sanitizer_report()
-        log = s.d.log()
-        s.d.cleanup()
-        assert code == 0, log
-        assert report is None, report
+        s.d.finish()
 
 
 async def closed_all(clients):

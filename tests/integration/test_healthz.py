@@ -25,13 +25,10 @@ class HealthzTest(unittest.TestCase):
         self.d = Plenumd(self.pg.create_db("health"))
 
     def tearDown(self):
-        code = self.d.stop()
-        report = self.d.sanitizer_report()
-        log = self.d.log()
-        self.d.cleanup()
-        self.pg.destroy()
-        self.assertEqual(code, 0, log)
-        self.assertIsNone(report)
+        try:
+            self.d.finish()
+        finally:
+            self.pg.destroy()
 
     def test_up_down_up(self):
         status, h = self.d.health()

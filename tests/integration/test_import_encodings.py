@@ -47,10 +47,7 @@ class ImportTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        assert code == 0 and report is None, report
+        cls.d.finish()
 
     def post(self, path, body, token=None):
         h = {"Authorization": f"Bearer {token or self.sec}"}

@@ -4,15 +4,13 @@ flow, permissions per role, state errors, gap-free seq, resume, closed
 sittings, the overrun timer, and a kill -9 and restart mid-sitting."""
 
 import asyncio
-import json
-import os
 import signal
 import time
 import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import PgCluster, Plenumd, run_plenumd
+from plenum_testlib import PgCluster, Plenumd
 
 pg = None
 FAST = FAST_LIMITS
@@ -44,9 +42,7 @@ class Sitting:
         self.sittings = [int(x) for x in self.q("SELECT id FROM sitting ORDER BY ordinal").split()]
         self.top_items = [int(x) for x in self.q(
             "SELECT id FROM agenda_item WHERE parent_id IS NULL ORDER BY position").split()]
-        self.person = dict(line.split("|") for line in self.q(
-            "SELECT login, id FROM person").splitlines())
-        self.person = {k: int(v) for k, v in self.person.items()}
+        self.person = council_fixture.person_ids(pg, self.db)
         self.d = Plenumd(self.url, extra_args=list(FAST) + list(extra_args))
         self.tokens = {}
 
@@ -66,12 +62,7 @@ class Sitting:
         return c
 
     def stop(self):
-        code = self.d.stop()
-        report = self.d.sanitizer_report()
-        log = self.d.log()
-        self.d.cleanup()
-        assert code == 0, log
-        assert report is None, report
+        self.d.finish()
 
     def db_events(self):
         rows = self.q(f"SELECT seq || '|' || name FROM session_event WHERE session_id = "
@@ -119,7 +110,6 @@ class LiveFlowTest(unittest.TestCase):
         self.assertEqual(r["reason"], "sitting_already_open")
 
         # Attendance and quorum: 2/3 of 30 = 20.
-        ev = None
         await d3.ok("attendance.check_in")
         r = await d3.ask("attendance.check_in")
         self.assertEqual(r["reason"], "already_present")
@@ -242,7 +232,7 @@ class LiveFlowTest(unittest.TestCase):
             self.assertEqual(c.seqs(), list(range(1, len(db) + 1)), c.name)
             self.assertEqual(c.names(), [x[1] for x in db], c.name)
         # The record: turns with start, end and duration; requests; attendance.
-        self.assertEqual(s.q(f"SELECT count(*) FROM speaking_turn WHERE ended_at IS NULL"), "0")
+        self.assertEqual(s.q("SELECT count(*) FROM speaking_turn WHERE ended_at IS NULL"), "0")
         turns = s.q("SELECT kind || ':' || (ended_at > started_at) FROM speaking_turn ORDER BY id")
         self.assertEqual(turns.split(), ["question:true", "speech:true", "speech:true",
                                          "answer:true"])

@@ -103,11 +103,10 @@ class MediaTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        shutil.rmtree(cls.data, ignore_errors=True)
-        assert code == 0 and report is None, report
+        try:
+            cls.d.finish()
+        finally:
+            shutil.rmtree(cls.data, ignore_errors=True)
 
     def get(self, path):
         st, headers, body = self.d.http("GET", path)
@@ -617,13 +616,12 @@ class MediaTest(unittest.TestCase):
             self.assertIn("error", q(f"SELECT string_agg(end_reason, ',') FROM recording "
                                      f"WHERE sitting_id = {sitting}"))
         finally:
-            if d:
-                code = d.stop()
-                report = d.sanitizer_report()
-                d.cleanup()
-            subprocess.run(["umount", mnt])
-            os.rmdir(mnt)
-        self.assertTrue(code == 0 and report is None, report)
+            try:
+                if d:
+                    d.finish()
+            finally:
+                subprocess.run(["umount", mnt])
+                os.rmdir(mnt)
 
 def registry_without(plugin, into):
     """GStreamer's environment for a machine without one plugin (e.g.
@@ -724,12 +722,8 @@ class MediaCheckTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stdout)
             chair(d, session, ("sitting.close", {}), ("session.close", {}))
         finally:
-            code = d.stop()
-            log = d.log()
-            report = d.sanitizer_report()
-            d.cleanup()
+            log = d.finish()
         self.assertNotIn("CRITICAL", log)
-        self.assertTrue(code == 0 and report is None, report)
 
     def test_start_timeout(self):
         # A start that does not reach its first segment within the bound is
@@ -756,10 +750,7 @@ class MediaCheckTest(unittest.TestCase):
                              ("error", "start_timeout"), stream)
             chair(d, session, ("sitting.close", {}))
         finally:
-            code = d.stop()
-            report = d.sanitizer_report()
-            d.cleanup()
-        self.assertTrue(code == 0 and report is None, report)
+            d.finish()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ parsed by Prometheus's own text-format parser: connections by role, message
 counters, the vote acknowledgement and database histograms, process
 figures."""
 
-import asyncio
 import unittest
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -24,8 +23,7 @@ class MetricsTest(unittest.TestCase):
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "metrics"))
             tokens = {l: d.login(l, "plenum-demo")
                       for l in ("chutich", "thuky", "daibieu03", "daibieu04")}
-            person = {k: int(v) for k, v in (
-                r.split("|") for r in pg.psql("SELECT login, id FROM person", "metrics").splitlines())}
+            person = council_fixture.person_ids(pg, "metrics")
 
             def scrape():
                 st, headers, body = d.http("GET", "/metrics")
@@ -97,13 +95,11 @@ class MetricsTest(unittest.TestCase):
             after = scrape()
             self.assertEqual(value(after, "plenum_websocket_connections", role="chair"), 0)
         finally:
-            if d:
-                code = d.stop()
-                report = d.sanitizer_report()
-                d.cleanup()
-                self.assertEqual(code, 0)
-                self.assertIsNone(report, report)
-            pg.destroy()
+            try:
+                if d:
+                    d.finish()
+            finally:
+                pg.destroy()
 
     def test_json_logs(self):
         """--log-format json: every line plenumd writes is one JSON object

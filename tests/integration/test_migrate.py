@@ -52,9 +52,7 @@ class MigrateTest(unittest.TestCase):
             self.assertEqual(pg.psql("SELECT max(version) FROM schema_migrations", "auto"),
                              str(latest_schema()))
         finally:
-            self.assertEqual(d.stop(), 0)
-            self.assertIsNone(d.sanitizer_report())
-            d.cleanup()
+            d.finish()
 
     def test_newer_schema_is_refused(self):
         url = pg.create_db("newer")

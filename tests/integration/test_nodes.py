@@ -13,7 +13,7 @@ import unittest
 
 import council_fixture
 from live_client import FAST_LIMITS, LiveClient, run
-from plenum_testlib import BallotLock, PgCluster, Plenumd
+from plenum_testlib import BallotLock, PgCluster, Plenumd, finish_all
 
 
 class TwoNodesTest(unittest.TestCase):
@@ -31,8 +31,7 @@ class TwoNodesTest(unittest.TestCase):
             # Signed in on A, used on B: sign-ins travel through NOTIFY too.
             logins = ["chutich", "thuky"] + [f"daibieu{n:02d}" for n in range(3, 8)]
             tokens = {l: a.login(l, "plenum-demo") for l in logins}
-            person = {k: int(v) for k, v in (
-                r.split("|") for r in pg.psql("SELECT login, id FROM person", "nodes").splitlines())}
+            person = council_fixture.person_ids(pg, "nodes")
             self.scenario(a, b, sid, sitting, tokens, person)
             for n in nodes:
                 self.assertIsNone(n.sanitizer_report(), n.log())
@@ -45,13 +44,10 @@ class TwoNodesTest(unittest.TestCase):
                 print("==== NODE", n.port, n.log())
             raise
         finally:
-            for n in nodes:
-                code = n.stop()
-                report = n.sanitizer_report()
-                n.cleanup()
-                self.assertEqual(code, 0)
-                self.assertIsNone(report, report)
-            pg.destroy()
+            try:
+                finish_all(nodes)
+            finally:
+                pg.destroy()
 
     def test_vote_closed_by_a_node_that_dies_is_counted_by_another(self):
         """Node A closes a secret vote and dies before counting it (a lock on
@@ -68,8 +64,7 @@ class TwoNodesTest(unittest.TestCase):
             sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "orphan"))
             logins = ["chutich"] + [f"daibieu{n:02d}" for n in range(3, 6)]
             tokens = {l: a.login(l, "plenum-demo") for l in logins + ["thuky"]}
-            person = {k: int(v) for k, v in (
-                r.split("|") for r in pg.psql("SELECT login, id FROM person", "orphan").splitlines())}
+            person = council_fixture.person_ids(pg, "orphan")
             choices = ["for", "against", "abstain"]
             holder = BallotLock(pg, "orphan")
 
@@ -136,13 +131,10 @@ class TwoNodesTest(unittest.TestCase):
         finally:
             if holder:
                 holder.close()
-            for n in (a, b):
-                if n:
-                    n.stop()
-                    report = n.sanitizer_report()
-                    n.cleanup()
-                    self.assertIsNone(report, report)
-            pg.destroy()
+            try:
+                finish_all((a, b), code=None)  # a was killed
+            finally:
+                pg.destroy()
 
     def scenario(self, a, b, sid, sitting, tokens, person):
         async def client(node, login=None):

@@ -33,10 +33,7 @@ class PlenumctlTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        assert code == 0 and report is None, report
+        cls.d.finish()
 
     def ctl(self, *args, stdin=None, env=None, timeout=60):
         e = dict(os.environ, PLENUM_URL=f"ws://127.0.0.1:{self.d.port}")

@@ -6,7 +6,7 @@ is ignored, so a client cannot pick its own address."""
 import unittest
 
 import council_fixture
-from plenum_testlib import PgCluster, Plenumd
+from plenum_testlib import PgCluster, Plenumd, finish_all
 
 
 class ProxyTest(unittest.TestCase):
@@ -44,13 +44,10 @@ class ProxyTest(unittest.TestCase):
             self.assertEqual([login(direct, f"10.9.0.{i}") for i in range(3)], [401] * 3)
             self.assertEqual(login(direct, "10.9.0.99", "plenum-demo"), 429)
         finally:
-            for d in nodes:
-                code = d.stop()
-                report = d.sanitizer_report()
-                d.cleanup()
-                self.assertEqual(code, 0)
-                self.assertIsNone(report, report)
-            pg.destroy()
+            try:
+                finish_all(nodes)
+            finally:
+                pg.destroy()
 
 
 if __name__ == "__main__":

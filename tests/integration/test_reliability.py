@@ -123,10 +123,7 @@ class LimitsTest(unittest.TestCase):
         try:
             run(self._max_connections(d))
         finally:
-            code, report = d.stop(), d.sanitizer_report()
-            d.cleanup()
-            self.assertEqual(code, 0)
-            self.assertIsNone(report)
+            d.finish()
 
     async def _max_connections(self, d):
         five = [await LiveClient.connect(d, name=f"c{i}") for i in range(5)]
@@ -199,10 +196,7 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(data[0], 0x88, data)
             self.assertEqual(struct.unpack("!H", data[2:4])[0], 1009)
         finally:
-            code, report = d.stop(), d.sanitizer_report()
-            d.cleanup()
-            self.assertEqual(code, 0)
-            self.assertIsNone(report)
+            d.finish()
 
     def test_limits_refused_outside_their_range(self):
         for flag, bad, good in (("--max-connections", "0", "1"),
@@ -266,10 +260,7 @@ class SlowClientsTest(unittest.TestCase):
         try:
             run(self._slow(d, sid, tokens), timeout=300)
         finally:
-            code, report, log = d.stop(), d.sanitizer_report(), d.log()
-            d.cleanup()
-            self.assertEqual(code, 0, log[-3000:])
-            self.assertIsNone(report)
+            d.finish()
 
     async def _slow(self, d, sid, tokens):
         pid = d.proc.pid
@@ -405,10 +396,7 @@ class StalledFrameTest(unittest.TestCase):
                 time.sleep(0.1)
             self.assertLessEqual(fd_count(d.proc.pid), fds0)
         finally:
-            code, report = d.stop(), d.sanitizer_report()
-            d.cleanup()
-            self.assertEqual(code, 0)
-            self.assertIsNone(report)
+            d.finish()
 
 
 class CrashTest(unittest.TestCase):
@@ -436,10 +424,7 @@ class CrashTest(unittest.TestCase):
             for it in range(self.ITERATIONS):
                 d = run(self._iteration(d, rng, it), timeout=180)
         finally:
-            code, report, log = d.stop(), d.sanitizer_report(), d.log()
-            d.cleanup()
-            self.assertIsNone(report)
-        self.assertEqual(code, 0, log[-3000:])
+            d.finish()
         print(f"crash test: {self.ITERATIONS} kills survived; ballots acknowledged "
               f"{self.summary['acked']}, committed but not acknowledged (the reply lost in the "
               f"kill) {self.summary['committed_unacked']}, sent but not committed "
@@ -514,10 +499,7 @@ class CrashTest(unittest.TestCase):
         finally:
             if holder:
                 holder.close()
-            code, report = d.stop(), d.sanitizer_report()
-            d.cleanup()
-            self.assertIsNone(report)
-            self.assertEqual(code, 0)
+            d.finish()
 
     def psql(self, sql):
         return pg.psql(sql, self.db)

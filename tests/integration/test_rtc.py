@@ -161,13 +161,11 @@ class RtcTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code, report, log = cls.d.stop(), cls.d.sanitizer_report(), cls.d.log()
+        cls.d.stop()
         if os.environ.get("PL_RTC_LOG"):
             with open(os.environ["PL_RTC_LOG"], "w") as f:
-                f.write(log)
-        cls.d.cleanup()
-        assert report is None, report
-        assert code == 0, log[-3000:]
+                f.write(cls.d.log())
+        cls.d.finish()
 
     async def chair(self):
         c = await LiveClient.connect(self.d, self.tokens["chutich"], name="chair")
@@ -469,11 +467,10 @@ class HybridRecordingTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code, report, log = cls.d.stop(), cls.d.sanitizer_report(), cls.d.log()
-        cls.d.cleanup()
-        shutil.rmtree(cls.data, ignore_errors=True)
-        assert report is None, report
-        assert code == 0, log[-3000:]
+        try:
+            cls.d.finish()
+        finally:
+            shutil.rmtree(cls.data, ignore_errors=True)
 
     def segments(self):
         """The sitting's segment files, oldest first."""

@@ -1,7 +1,6 @@
 """Start-up failures: each is one clear line on stderr, a non-zero exit, and
 nothing left listening or half-written."""
 
-import os
 import socket
 import unittest
 

@@ -41,12 +41,11 @@ class TlsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        report = cls.d.sanitizer_report()
-        cls.d.cleanup()
-        cls.pg.destroy()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        assert code == 0 and report is None, report
+        try:
+            cls.d.finish()
+        finally:
+            cls.pg.destroy()
+            shutil.rmtree(cls.dir, ignore_errors=True)
 
     def ctx(self, version=None):
         c = ssl.create_default_context(cafile=self.cert)

@@ -48,8 +48,7 @@ class Demo:
             pg.psql(setup_sql, db)
         self.session = int(self.q("SELECT id FROM session"))
         self.sitting = int(self.q("SELECT id FROM sitting ORDER BY ordinal LIMIT 1"))
-        self.person = {k: int(v) for k, v in (
-            l.split("|") for l in self.q("SELECT login, id FROM person").splitlines())}
+        self.person = council_fixture.person_ids(pg, self.db)
         self.d = Plenumd(self.url, extra_args=FAST)
         self.tokens = {}
 
@@ -85,12 +84,7 @@ class Demo:
         return [self.person[l] for l in council_fixture.DEMO_BOARD]
 
     def stop(self):
-        code = self.d.stop()
-        report = self.d.sanitizer_report()
-        log = self.d.log()
-        self.d.cleanup()
-        assert code == 0, log
-        assert report is None, report
+        self.d.finish()
 
 
 async def published(chair, vote_id):
@@ -485,12 +479,7 @@ class LoadTest(unittest.TestCase):
         try:
             run(self._load(d, sid, tokens, people, db))
         finally:
-            code = d.stop()
-            report = d.sanitizer_report()
-            log = d.log()
-            d.cleanup()
-            self.assertEqual(code, 0, log)
-            self.assertIsNone(report)
+            d.finish()
 
     async def _load(self, d, sid, tokens, people, db):
         async def client(login):
@@ -540,10 +529,7 @@ class LoadTest(unittest.TestCase):
         try:
             run(self._crash(d, url, sid, tokens, people, db))
         finally:
-            self.d2.stop()
-            report = self.d2.sanitizer_report()
-            self.d2.cleanup()
-            self.assertIsNone(report)
+            self.d2.finish(code=None)  # judged: its sanitizers
 
     async def _crash(self, d, url, sid, tokens, people, db):
         async def client(dd, login):
@@ -624,12 +610,7 @@ class OutageTest(unittest.TestCase):
             try:
                 run(self._outage(own, d, url))
             finally:
-                code = d.stop()
-                report = d.sanitizer_report()
-                log = d.log()
-                d.cleanup()
-                self.assertEqual(code, 0, log)
-                self.assertIsNone(report)
+                d.finish()
         finally:
             own.destroy()
 
@@ -648,8 +629,7 @@ class OutageTest(unittest.TestCase):
         await chair.ok("agenda.next")
         for x in ds:
             await x.ok("attendance.check_in")
-        person = {k: int(v) for k, v in (
-            l.split("|") for l in own.psql("SELECT login, id FROM person", "outage").splitlines())}
+        person = council_fixture.person_ids(own, "outage")
         sec = await client("thuky")
         await council_fixture.fill_quorum(sec, person, len(ds),
                                           skip=[f"daibieu{n:02d}" for n in range(3, 6)])
