@@ -8,7 +8,7 @@
  * the recording. MPEG-TS is written progressively, so a crash or a power
  * cut loses at most the segment being written; each closed segment is
  * registered in PostgreSQL (media_segment) with its wall-clock start, from
- * which the VOD playlist and the chapters are built (server/net_media.c).
+ * which the VOD playlist and the chapters are built (server/net/net_media.c).
  *
  * Files: <data-dir>/media/<public|closed>/sitting-<id>/seg-<run>-<n>.ts
  * and live.m3u8 (a sliding window of the last 10, written by

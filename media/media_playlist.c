@@ -9,7 +9,7 @@
 
 /* Segments in the live playlist: a sliding window, so a viewer re-fetches
  * about 1 KB a second however long the sitting; the whole sitting is the
- * VOD playlist, built from the record (server/net_media.c). Ten seconds
+ * VOD playlist, built from the record (server/net/net_media.c). Ten seconds
  * hold the players' live position (2 segments behind the edge) with room
  * for their catching up after a stall (public.js jumps to the edge when
  * more than 6 behind). */

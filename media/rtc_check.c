@@ -1,6 +1,6 @@
 /*
  * Signalling checks for remote participants; see rtc_check.h: the strict
- * checks of server/sdp_check.c, then GStreamer's SDP parser on a
+ * checks of media/sdp_check.c, then GStreamer's SDP parser on a
  * NUL-terminated copy for the message webrtcbin takes.
  */
 #include "rtc_check.h"
@@ -28,7 +28,7 @@ enum pl_err pl_rtc_check_offer(const char *text, size_t len, struct pl_rtc_offer
     info->audio_pt = info->video_pt = -1;
     if (out)
         *out = NULL;
-    /* The strict check first (server/sdp_check.c: bounds, UTF-8 without
+    /* The strict check first (media/sdp_check.c: bounds, UTF-8 without
      * control characters (so no NUL), grammar, bundle, ICE credentials,
      * fingerprint, setup, codecs), reading only len bytes. */
     struct pl_sdp_summary sum;

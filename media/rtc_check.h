@@ -34,7 +34,7 @@ struct pl_rtc_offer_info {
  * Checks an SDP offer of len bytes (not NUL-terminated). PL_OK: info is
  * filled and *sdp (if sdp is not NULL) is the parsed offer, the caller's to
  * free (gst_sdp_message_free). Otherwise PL_ERR_BAD_FIELD with *reason a
- * code of server/sdp_check.h (too_large, malformed_sdp, no_bundle,
+ * code of media/sdp_check.h (too_large, malformed_sdp, no_bundle,
  * missing_fingerprint, unsupported_codec, ...; static strings).
  */
 enum pl_err pl_rtc_check_offer(const char *text, size_t len, struct pl_rtc_offer_info *info,

@@ -5,7 +5,7 @@ a file added without a line there fails this test (unit.readmes).
 Folders are found by walking the tree, not listed here, so the test follows
 the tree when folders move. A source file is one with an extension in
 SOURCE; a file counts as named when its file name appears in the README as
-a word of its own (`vote.c`, server/vote.c), not only through a glob.
+a word of its own (`vote.c`, server/session/vote.c), not only through a glob.
 
 Usage: check_readmes.py [SOURCE_DIR]"""
 

@@ -1,5 +1,5 @@
 """Writes the WebSocket requests of docs/asyncapi.yaml and the request table
-of docs/protocol.md from the server's request table (server/requests.def).
+of docs/protocol.md from the server's request table (server/proto/requests.def).
 
 The table comes from the compiled server: tests/unit/reqtab_dump.c prints it
 as JSON (type, kind, need, who, idempotency, fields with type and required).
@@ -33,9 +33,9 @@ PROTOCOL = os.path.join(ROOT, "docs", "protocol.md")
 SIDE = os.path.join(ROOT, "tools", "asyncapi_requests.yaml")
 HEADER = ("# The plenum.v1 protocol, machine-readable. Validated by tests/integration/test_docs.py\n"
           "# with the official AsyncAPI parser; docs/protocol.md is the prose version.\n"
-          "# The requests are generated from server/requests.def by tools/gen_asyncapi.py:\n"
+          "# The requests are generated from server/proto/requests.def by tools/gen_asyncapi.py:\n"
           "# edit tools/asyncapi_requests.yaml (or the table), not them.\n")
-BEGIN = "<!-- BEGIN requests: generated from server/requests.def by tools/gen_asyncapi.py -->"
+BEGIN = "<!-- BEGIN requests: generated from server/proto/requests.def by tools/gen_asyncapi.py -->"
 END = "<!-- END requests -->"
 # The JSON Schema types a table field type may be documented as.
 SCHEMA_TYPES = {"string": {"string"}, "integer": {"integer"}, "boolean": {"boolean"},

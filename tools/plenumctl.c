@@ -488,7 +488,7 @@ static int report_refusal(const json_t *r, const char *where, const char *type)
 }
 
 /* Session commands that change state take an idempotency key (the
- * server's rule, server/proto_decode.c takes_key): all but ballots, whose
+ * server's rule, server/proto/proto_decode.c takes_key): all but ballots, whose
  * nonce or choice already make a retry safe, and vote.tally. */
 static bool takes_key(const char *type)
 {

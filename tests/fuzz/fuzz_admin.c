@@ -1,5 +1,5 @@
 /* libFuzzer harness: the checks of the administration routes
- * (server/admin_input.c). The first byte picks the input: a CSV file of
+ * (server/admin/admin_input.c). The first byte picks the input: a CSV file of
  * people, a person document or a session document (JSON). Whatever the
  * input, a check returns a known code, names a field when it refuses, and
  * CSV rows that pass carry exactly the fields a person row may have (the rows

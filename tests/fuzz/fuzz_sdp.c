@@ -1,4 +1,4 @@
-/* libFuzzer harness: the WebRTC signalling fields (server/sdp_check.c).
+/* libFuzzer harness: the WebRTC signalling fields (media/sdp_check.c).
  *
  * The first byte picks what the rest is. 'c': a trickled candidate; the
  * next two bytes are its m-line index and the offer's m-line count, each

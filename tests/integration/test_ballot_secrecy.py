@@ -39,12 +39,12 @@ def tearDownModule():
 
 
 def ballot_key(n):
-    """server/vote.c: SHA-256("ballot" NUL nonce), hex as stored."""
+    """server/session/vote.c: SHA-256("ballot" NUL nonce), hex as stored."""
     return hashlib.sha256(b"ballot\0" + n.encode()).hexdigest()
 
 
 def receipt(n):
-    """server/vote.c: 16 Crockford base32 symbols of SHA-256("receipt" NUL nonce)."""
+    """server/session/vote.c: 16 Crockford base32 symbols of SHA-256("receipt" NUL nonce)."""
     r = hashlib.sha256(b"receipt\0" + n.encode()).digest()
     b32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
     s = "".join(b32[r[i] & 31] for i in range(16))

@@ -1,5 +1,5 @@
-"""The protocol docs stay true to the code: every error code (server/errors.c)
-and request type (server/requests.def) is documented in docs/protocol.md,
+"""The protocol docs stay true to the code: every error code (server/proto/errors.c)
+and request type (server/proto/requests.def) is documented in docs/protocol.md,
 and docs/asyncapi.yaml parses and names every request and WebSocket error
 code; every plenumd option appears in docs/operations.md."""
 
@@ -20,8 +20,8 @@ def read(*parts):
 
 class DocsTest(unittest.TestCase):
     def setUp(self):
-        self.codes = re.findall(r'\[PL_(?:OK|ERR_\w+)\]\s*=\s*\{\s*"(\w+)"', read("server", "errors.c"))
-        self.types = re.findall(r'^PL_REQUEST\(PL_RQ_\w+, "([\w.]+)"', read("server", "requests.def"), re.M)
+        self.codes = re.findall(r'\[PL_(?:OK|ERR_\w+)\]\s*=\s*\{\s*"(\w+)"', read("server", "proto", "errors.c"))
+        self.types = re.findall(r'^PL_REQUEST\(PL_RQ_\w+, "([\w.]+)"', read("server", "proto", "requests.def"), re.M)
         self.protocol = read("docs", "protocol.md")
         self.asyncapi = yaml.safe_load(read("docs", "asyncapi.yaml"))
 

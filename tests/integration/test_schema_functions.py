@@ -1,5 +1,5 @@
 """SQL functions live in schema/functions/*.sql and are re-applied by the
-migration runner when their text changes (server/migrate.c). Against a real
+migration runner when their text changes (server/store/migrate.c). Against a real
 PostgreSQL and the real plenumd: a database migrated by the code before the
 function files existed upgrades to exactly what a fresh database gets; a
 changed file is re-applied on the next start and unchanged ones are skipped;

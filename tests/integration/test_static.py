@@ -101,7 +101,7 @@ class StaticTest(unittest.TestCase):
         self.assertEqual(status, 405)
 
     def test_api_methods(self):
-        # One route table (server/net_routes.c): an unknown /api/ path is 404
+        # One route table (server/net/net_routes.c): an unknown /api/ path is 404
         # by any method; a known path asked with another method is 405 in the
         # API's error shape, naming the method as the field at fault.
         for method in ("GET", "POST", "PUT", "DELETE"):

@@ -1,5 +1,5 @@
 /*
- * Prints the WebSocket request table (server/requests.def, as compiled into
+ * Prints the WebSocket request table (server/proto/requests.def, as compiled into
  * proto_decode.c) as JSON on stdout: for each request its type, kind, need,
  * who, idempotency and fields. tools/gen_asyncapi.py reads it to write the
  * requests of docs/asyncapi.yaml and the request table of docs/protocol.md,

@@ -1,4 +1,4 @@
-/* Unit tests for server/config.c: defaults, environment, flags, errors. */
+/* Unit tests for server/app/config.c: defaults, environment, flags, errors. */
 #include "check.h"
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for the live-session domain (server/live.c) without a socket
+/* Unit tests for the live-session domain (server/session/live.c) without a socket
  * or a database: agenda order, roles, quorum, the speaker queue, turns and
  * their timers, visibility. */
 #include <stdlib.h>
@@ -14,7 +14,7 @@ static struct pl_identity ids[8];
 static const struct pl_identity *who(int person)
 {
     ids[person].person_id = person;
-    ids[person].session_id = 100 + person;
+    ids[person].signin_id = 100 + person;
     ids[person].login = "x";
     ids[person].display_name = "x";
     return &ids[person];

@@ -1,5 +1,5 @@
 /*
- * Unit tests for server/net_routes.c: the HTTP route table. Each request is
+ * Unit tests for server/net/net_routes.c: the HTTP route table. Each request is
  * looked up once; these checks keep the table's order and shape honest (an
  * exact path listed after a prefix that covers it would never be reached; a
  * POST without a body handler would never be answered).

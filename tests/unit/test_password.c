@@ -1,4 +1,4 @@
-/* Unit tests for server/password.c (scrypt). Low cost to keep them fast. */
+/* Unit tests for server/signin/password.c (scrypt). Low cost to keep them fast. */
 #include "check.h"
 #include "password.h"
 

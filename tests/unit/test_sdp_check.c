@@ -1,5 +1,5 @@
 /*
- * Unit tests for server/sdp_check.c: offers as Chromium, Firefox and
+ * Unit tests for media/sdp_check.c: offers as Chromium, Firefox and
  * webrtcbin send them, each refusal reason, and trickled ICE candidates of
  * every kind. chrome_offer is Chromium 156's offer (audio, video and a data
  * channel, bundle policy max-bundle) captured from the machine's browser;

@@ -1,4 +1,4 @@
-/* Unit tests for server/static_path.c: safe mapping of URLs to files. */
+/* Unit tests for server/net/static_path.c: safe mapping of URLs to files. */
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>

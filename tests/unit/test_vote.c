@@ -1,5 +1,5 @@
 /*
- * Unit tests for server/vote.c without a socket or a database: the session
+ * Unit tests for server/session/vote.c without a socket or a database: the session
  * is tests/data/live_doc.json with one vote (id 50) added, rebuilt by
  * pl_live_from_json as after a restart. Covered: what a secret ballot
  * derives from its nonce (ballot key, check, commitment, receipt), deciding
@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "live.h"
+#include "proto.h"
 #include "vote.h"
 
 #define NONCE_A "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -37,7 +38,7 @@ static struct pl_identity ids[8];
 static const struct pl_identity *who(int person)
 {
     ids[person].person_id = person;
-    ids[person].session_id = 100 + person;
+    ids[person].signin_id = 100 + person;
     ids[person].login = "x";
     ids[person].display_name = "x";
     return &ids[person];
@@ -95,7 +96,7 @@ static enum pl_err decide(struct pl_live *l, GHashTable *batch, const char *type
         json_object_set_new(req, "nonce", json_string(nonce));
     if (for_whom)
         json_object_set_new(req, "person_id", json_integer(for_whom));
-    enum pl_err err = pl_vote_check_cast(l, who(person), type, req, batch, 0, c, reason);
+    enum pl_err err = pl_vote_check_cast(l, who(person), pl_proto_find(type)->id, req, batch, 0, c, reason);
     json_decref(req);
     return err;
 }
@@ -135,7 +136,7 @@ static void cast_and_commit(struct pl_live *l, int person, const char *choice, c
 
 static void sha256_tag(const char *tag, const char *nonce, unsigned char out[32])
 {
-    /* The test's own derivation, as server/vote.h states it:
+    /* The test's own derivation, as server/session/vote.h states it:
      * SHA-256(tag | NUL | nonce). */
     GString *s = g_string_new(tag);
     g_string_append_c(s, '\0');
@@ -498,7 +499,7 @@ static void refused_when_the_vote_is_not_open(void)
     /* A vote the session does not have. */
     struct pl_live *l = load_secret("{}");
     json_t *req = json_pack("{s:i, s:s, s:s}", "vote_id", 51, "choice", "for", "nonce", NONCE_A);
-    CHECK(pl_vote_check_cast(l, who(4), "vote.cast", req, batch, 0, &x, &why) == PL_ERR_NOT_FOUND);
+    CHECK(pl_vote_check_cast(l, who(4), PL_RQ_VOTE_CAST, req, batch, 0, &x, &why) == PL_ERR_NOT_FOUND);
     CHECK_STR(why, "vote_id");
     json_decref(req);
     g_hash_table_destroy(batch);
@@ -567,17 +568,17 @@ static void close_is_the_chairs_and_ends_casting(void)
     json_t *req = json_pack("{s:i}", "vote_id", 50);
     struct pl_change ch = {0};
     const char *why = NULL;
-    CHECK(pl_vote_check(l, who(4), "vote.close", req, &ch, &why) == PL_ERR_FORBIDDEN);
+    CHECK(pl_vote_decide_close(l, who(4), req, &ch, &why) == PL_ERR_FORBIDDEN);
     CHECK_STR(why, "chair_only");
     pl_change_clear(&ch);
-    CHECK(pl_vote_check(l, who(CHAIR), "vote.close", req, &ch, &why) == PL_OK);
+    CHECK(pl_vote_decide_close(l, who(CHAIR), req, &ch, &why) == PL_OK);
     CHECK(ch.op == PL_OP_VOTE_CLOSE && strcmp(ch.event, "vote.closed") == 0);
     CHECK(json_integer_value(json_object_get(ch.data, "cast_count")) == 1);
     CHECK(json_integer_value(json_object_get(ch.data, "eligible_count")) == 3);
     pl_vote_apply(l, &ch);
     pl_change_clear(&ch);
     CHECK(pl_vote_find(l, 50)->state == PL_VS_CLOSED);
-    CHECK(pl_vote_check(l, who(CHAIR), "vote.close", req, &ch, &why) == PL_ERR_INVALID_STATE);
+    CHECK(pl_vote_decide_close(l, who(CHAIR), req, &ch, &why) == PL_ERR_INVALID_STATE);
     CHECK_STR(why, "vote_not_open");
     pl_change_clear(&ch);
     GHashTable *batch = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -637,7 +638,7 @@ static void counting_a_named_vote_tallies_its_records(void)
     json_decref(stored);
 }
 
-/* The ballot chain as server/vote.h states it, computed here on its own:
+/* The ballot chain as server/session/vote.h states it, computed here on its own:
  * h0 = 32 zero bytes, h = SHA-256(h | key | NUL | choice), in hex. */
 static void chain(const char *const keys[], const char *const choices[], int n, char out[65])
 {

@@ -1,4 +1,4 @@
-/* Unit tests for server/vote_tally.c: every majority rule at its boundary,
+/* Unit tests for server/session/vote_tally.c: every majority rule at its boundary,
  * elections with and without ties, confidence thresholds. */
 #include "check.h"
 #include "vote_tally.h"

@@ -165,7 +165,7 @@ function importCard(c) {
     if (!file.files.length) return showError({ message: t("admin.import_choose") });
     // The file's bytes, not file.text(): that reads everything as UTF-8 and
     // turns a CP1258 or Windows-1252 file from Excel into "�". The server
-    // tells the encodings apart (server/csv.c).
+    // tells the encodings apart (server/admin/csv.c).
     const csv_base64 = base64(new Uint8Array(await file.files[0].arrayBuffer()));
     try {
       const out = await postJSON("/api/admin/import", { council_id: c.council_id, csv_base64 });

@@ -52,7 +52,7 @@ function petitionView(p) {
 }
 
 // The limits of the citizen's form, as the server checks them
-// (server/records_input.c): text is counted in characters, never cut.
+// (server/records/records_input.c): text is counted in characters, never cut.
 const LIMITS = { name: 200, contact: 200, locality: 200, content: 5000 };
 const MIN = { content: 10 };
 

@@ -351,7 +351,7 @@ function voteForm(s) {
     for (const e of seatsRow) e.hidden = k !== "election";
     for (const e of candsRow) e.hidden = !["election", "confidence"].includes(k);
     board.hidden = !SECRET_KINDS.includes(k);
-    // Who chose what is shown only for named votes (server/vote.c: never
+    // Who chose what is shown only for named votes (server/session/vote.c: never
     // for other kinds), so the option is offered only there.
     liveRow.hidden = k !== "named";
   };

@@ -1,6 +1,6 @@
 // Contact checks shared by the citizens' forms (archive, meeting): the
 // same rules as pl_rec_phone_ok and pl_rec_email_ok on the server
-// (server/records_input.c), so a typo is said before sending; the server
+// (server/records/records_input.c), so a typo is said before sending; the server
 // checks again.
 export function phoneOk(s) {
   const v = s.trim();

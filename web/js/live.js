@@ -296,7 +296,7 @@ export async function listSessions() {
   return r.json().catch(() => []);
 }
 
-// The agenda's numbers as the minutes print them (server/minutes_render.c,
+// The agenda's numbers as the minutes print them (server/records/minutes_render.c,
 // rec_minutes_build: the positions from the top, joined by dots: 2.1);
 // shared by the chair, delegate, display and public pages so all match.
 export function agendaNumbers(items) {

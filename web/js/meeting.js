@@ -16,7 +16,7 @@ import { act as pageAct, clearMessage, getJSON, initPage, showError, showInfo, s
 import { Remote } from "./remote.js";
 import { signinForm } from "./signin.js";
 
-// The petition's limits, as the server's (server/records_input.c): text
+// The petition's limits, as the server's (server/records/records_input.c): text
 // over them is refused with too_long, never cut.
 const LIMITS = { content: 5000, locality: 200 };
 

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "demo.h"
 #include "log.h"
+#include "log_lws.h"
 #include "migrate.h"
 #include "schema.h"
 #include "server.h"

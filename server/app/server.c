@@ -120,9 +120,9 @@ static void on_db_state(void *user, int up)
         pl_ws_broadcast_status(srv, up != 0);
 }
 
-static void session_ended(void *user, int64_t session_id, enum pl_auth_end_reason why)
+static void signin_ended(void *user, int64_t signin_id, enum pl_auth_end_reason why)
 {
-    pl_ws_close_session(user, session_id, why);
+    pl_ws_close_signin(user, signin_id, why);
 }
 
 /* Exact origins only: trimmed, no wildcard, no trailing slash or path. */
@@ -243,7 +243,7 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     srv->loop = g_main_loop_new(NULL, FALSE);
     srv->store = pl_store_new(cfg->database_url);
     pl_store_on_state(srv->store, on_db_state, srv);
-    srv->auth = pl_auth_new(srv->store, cfg, session_ended, srv);
+    srv->auth = pl_auth_new(srv->store, cfg, signin_ended, srv);
     if (pl_auth_load(srv->auth, conn, err, errlen) != 0)
         return -1;
     pl_auth_start(srv->auth);

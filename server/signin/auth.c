@@ -15,7 +15,7 @@
 #define SWEEP_MS           1000
 #define FLUSH_EVERY_SWEEPS 30
 
-struct session {
+struct signin {
     int64_t id;
     unsigned char hash[32];
     struct pl_identity who;
@@ -26,8 +26,8 @@ struct session {
 struct pl_auth {
     struct pl_store *store;
     const struct pl_config *cfg;
-    GHashTable *by_hash; /* 32-byte hash (GBytes) -> struct session (owned) */
-    GHashTable *by_id;   /* int64 id -> struct session (borrowed) */
+    GHashTable *by_hash; /* 32-byte hash (GBytes) -> struct signin (owned) */
+    GHashTable *by_id;   /* int64 id -> struct signin (borrowed) */
     pl_auth_ended_cb on_end;
     void *user;
     guint sweep_timer;
@@ -62,7 +62,7 @@ void pl_identity_clear(struct pl_identity *who)
 
 static void session_free(gpointer p)
 {
-    struct session *s = p;
+    struct signin *s = p;
     pl_identity_clear(&s->who);
     g_free(s);
 }
@@ -106,9 +106,9 @@ void pl_auth_free(struct pl_auth *a)
     g_free(a);
 }
 
-static void insert(struct pl_auth *a, struct session *s)
+static void insert(struct pl_auth *a, struct signin *s)
 {
-    struct session *old = g_hash_table_lookup(a->by_id, &s->id);
+    struct signin *old = g_hash_table_lookup(a->by_id, &s->id);
     if (old) {
         g_hash_table_remove(a->by_id, &old->id);
         g_hash_table_remove(a->by_hash, old->hash);
@@ -118,7 +118,7 @@ static void insert(struct pl_auth *a, struct session *s)
 }
 
 /* Builds a session from one row of SESSION_COLUMNS. */
-static struct session *from_row(const PGresult *r, int i)
+static struct signin *from_row(const PGresult *r, int i)
 {
     size_t n = 0;
     unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &n);
@@ -126,11 +126,11 @@ static struct session *from_row(const PGresult *r, int i)
         PQfreemem(raw);
         return NULL;
     }
-    struct session *s = g_new0(struct session, 1);
+    struct signin *s = g_new0(struct signin, 1);
     memcpy(s->hash, raw, 32);
     PQfreemem(raw);
     s->id = g_ascii_strtoll(PQgetvalue(r, i, 0), NULL, 10);
-    s->who.session_id = s->id;
+    s->who.signin_id = s->id;
     s->who.person_id = g_ascii_strtoll(PQgetvalue(r, i, 2), NULL, 10);
     s->who.login = g_strdup(PQgetvalue(r, i, 3));
     s->who.display_name = g_strdup(PQgetvalue(r, i, 4));
@@ -151,7 +151,7 @@ int pl_auth_load(struct pl_auth *a, PGconn *conn, char *err, size_t errlen)
         return -1;
     }
     for (int i = 0; i < PQntuples(r); i++) {
-        struct session *s = from_row(r, i);
+        struct signin *s = from_row(r, i);
         if (s)
             insert(a, s);
     }
@@ -162,14 +162,14 @@ int pl_auth_load(struct pl_auth *a, PGconn *conn, char *err, size_t errlen)
 
 /* The absolute and idle limits; the configured max age caps a session
  * created under a longer one. */
-static bool expired(const struct pl_auth *a, const struct session *s, int64_t now)
+static bool expired(const struct pl_auth *a, const struct signin *s, int64_t now)
 {
     return now >= s->expires_us ||
            now - s->created_us >= (int64_t)a->cfg->session_max_s * 1000000 ||
            now - s->last_seen_us >= (int64_t)a->cfg->session_idle_s * 1000000;
 }
 
-static void drop(struct pl_auth *a, struct session *s, enum pl_auth_end_reason why)
+static void drop(struct pl_auth *a, struct signin *s, enum pl_auth_end_reason why)
 {
     int64_t id = s->id;
     g_hash_table_remove(a->by_id, &s->id);
@@ -183,7 +183,7 @@ int pl_auth_check(struct pl_auth *a, const char *token, struct pl_identity *who)
     unsigned char hash[32];
     if (pl_token_hash(token, hash) != 0)
         return -1;
-    struct session *s = g_hash_table_lookup(a->by_hash, hash);
+    struct signin *s = g_hash_table_lookup(a->by_hash, hash);
     if (!s)
         return -1;
     int64_t now = g_get_real_time();
@@ -197,38 +197,38 @@ int pl_auth_check(struct pl_auth *a, const char *token, struct pl_identity *who)
     return 0;
 }
 
-void pl_auth_touch(struct pl_auth *a, int64_t session_id)
+void pl_auth_touch(struct pl_auth *a, int64_t signin_id)
 {
-    struct session *s = g_hash_table_lookup(a->by_id, &session_id);
+    struct signin *s = g_hash_table_lookup(a->by_id, &signin_id);
     if (s) {
         s->last_seen_us = g_get_real_time();
         s->dirty = true;
     }
 }
 
-bool pl_auth_live(struct pl_auth *a, int64_t session_id)
+bool pl_auth_live(struct pl_auth *a, int64_t signin_id)
 {
-    struct session *s = g_hash_table_lookup(a->by_id, &session_id);
+    struct signin *s = g_hash_table_lookup(a->by_id, &signin_id);
     return s && !expired(a, s, g_get_real_time());
 }
 
-void pl_auth_add(struct pl_auth *a, int64_t session_id, const unsigned char hash[32],
+void pl_auth_add(struct pl_auth *a, int64_t signin_id, const unsigned char hash[32],
                  const struct pl_identity *who, int64_t created_us, int64_t expires_us)
 {
-    struct session *s = g_new0(struct session, 1);
-    s->id = session_id;
+    struct signin *s = g_new0(struct signin, 1);
+    s->id = signin_id;
     memcpy(s->hash, hash, 32);
     pl_identity_copy(&s->who, who);
-    s->who.session_id = session_id;
+    s->who.signin_id = signin_id;
     s->created_us = created_us;
     s->expires_us = expires_us;
     s->last_seen_us = created_us;
     insert(a, s);
 }
 
-void pl_auth_end(struct pl_auth *a, int64_t session_id, enum pl_auth_end_reason why)
+void pl_auth_end(struct pl_auth *a, int64_t signin_id, enum pl_auth_end_reason why)
 {
-    struct session *s = g_hash_table_lookup(a->by_id, &session_id);
+    struct signin *s = g_hash_table_lookup(a->by_id, &signin_id);
     if (s)
         drop(a, s, why);
 }
@@ -252,7 +252,7 @@ static void flush(struct pl_auth *a)
     gpointer k, v;
     g_hash_table_iter_init(&it, a->by_id);
     while (g_hash_table_iter_next(&it, &k, &v)) {
-        struct session *s = v;
+        struct signin *s = v;
         if (!s->dirty)
             continue;
         s->dirty = false;
@@ -282,7 +282,7 @@ static gboolean sweep(gpointer data)
     GArray *ended = g_array_new(FALSE, FALSE, sizeof(int64_t));
     g_hash_table_iter_init(&it, a->by_id);
     while (g_hash_table_iter_next(&it, &k, &v)) {
-        struct session *s = v;
+        struct signin *s = v;
         if (expired(a, s, now))
             g_array_append_val(ended, s->id);
     }
@@ -300,7 +300,7 @@ static void loaded_one(void *user, const PGresult *res, enum pl_err err)
     if (err != PL_OK)
         return;
     for (int i = 0; i < PQntuples(res); i++) {
-        struct session *s = from_row(res, i);
+        struct signin *s = from_row(res, i);
         if (s && !g_hash_table_lookup(a->by_id, &s->id))
             insert(a, s);
         else if (s)
@@ -327,7 +327,7 @@ static void reloaded(void *user, const PGresult *res, enum pl_err err)
     gpointer k, v;
     g_hash_table_iter_init(&it, a->by_id);
     while (g_hash_table_iter_next(&it, &k, &v)) {
-        struct session *s = v;
+        struct signin *s = v;
         if (!g_hash_table_contains(live, &s->id))
             g_array_append_val(gone, s->id);
     }
@@ -362,7 +362,7 @@ static void on_notify(void *user, const char *channel, const char *payload)
         gpointer k, v;
         g_hash_table_iter_init(&it, a->by_id);
         while (g_hash_table_iter_next(&it, &k, &v)) {
-            struct session *s = v;
+            struct signin *s = v;
             if (s->who.person_id == id)
                 g_array_append_val(ended, s->id);
         }

@@ -1,5 +1,5 @@
 /*
- * The shape of the records API's request bodies (server/net_records.c):
+ * The shape of the records API's request bodies (server/net/net_records.c):
  * petitions, their workflow steps, minutes notes, document metadata. Every
  * field is checked and every problem listed, so a citizen's form can show
  * each field's error at once. Who may do what is decided by the database

@@ -215,11 +215,11 @@ void pl_ws_close_all(struct pl_server *srv)
         close_soon(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 }
 
-void pl_ws_close_session(struct pl_server *srv, int64_t session_id, enum pl_auth_end_reason why)
+void pl_ws_close_signin(struct pl_server *srv, int64_t signin_id, enum pl_auth_end_reason why)
 {
     static const char *const reasons[] = {"signed out", "sign-in expired", "sign-in revoked"};
     for (struct pl_ws_conn *c = srv->conns; c; c = c->next) {
-        if (c->authenticated && c->who.session_id == session_id)
+        if (c->authenticated && c->who.signin_id == signin_id)
             close_soon(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, reasons[why]);
     }
 }
@@ -237,12 +237,12 @@ static void on_message(struct pl_server *srv, struct pl_ws_conn *c)
     if (c->authenticated) {
         /* A connection outliving its session is closed by the sweep; until
          * then, refuse to act for it. */
-        if (!pl_auth_live(srv->auth, c->who.session_id)) {
+        if (!pl_auth_live(srv->auth, c->who.signin_id)) {
             enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_SESSION_ENDED, NULL, c->lang));
             close_soon(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "sign-in expired");
             return;
         }
-        pl_auth_touch(srv->auth, c->who.session_id);
+        pl_auth_touch(srv->auth, c->who.signin_id);
     }
     if (c->rx_binary) {
         enqueue_text(c, pl_proto_encode_error(NULL, PL_ERR_BINARY, NULL, c->lang));

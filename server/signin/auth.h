@@ -31,7 +31,7 @@
 enum pl_auth_end_reason { PL_AUTH_SIGNED_OUT, PL_AUTH_EXPIRED, PL_AUTH_REVOKED };
 
 /* Told when a session ends, so its sockets can be closed (1008). */
-typedef void (*pl_auth_ended_cb)(void *user, int64_t session_id, enum pl_auth_end_reason why);
+typedef void (*pl_auth_ended_cb)(void *user, int64_t signin_id, enum pl_auth_end_reason why);
 
 struct pl_auth;
 
@@ -53,17 +53,17 @@ void pl_auth_start(struct pl_auth *a);
 int pl_auth_check(struct pl_auth *a, const char *token, struct pl_identity *who);
 
 /* Marks a session used now (an authenticated message arrived). */
-void pl_auth_touch(struct pl_auth *a, int64_t session_id);
+void pl_auth_touch(struct pl_auth *a, int64_t signin_id);
 
 /* Adds a session this node has just committed. Copies everything. */
-void pl_auth_add(struct pl_auth *a, int64_t session_id, const unsigned char hash[32],
+void pl_auth_add(struct pl_auth *a, int64_t signin_id, const unsigned char hash[32],
                  const struct pl_identity *who, int64_t created_us, int64_t expires_us);
 
 /* Drops a session (its revocation is committed) and reports it ended. */
-void pl_auth_end(struct pl_auth *a, int64_t session_id, enum pl_auth_end_reason why);
+void pl_auth_end(struct pl_auth *a, int64_t signin_id, enum pl_auth_end_reason why);
 
 /* Whether a session is live now (false once ended or expired). */
-bool pl_auth_live(struct pl_auth *a, int64_t session_id);
+bool pl_auth_live(struct pl_auth *a, int64_t signin_id);
 
 unsigned pl_auth_count(const struct pl_auth *a);
 

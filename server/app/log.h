@@ -30,9 +30,6 @@ int pl_log_parse_level(const char *s, enum pl_log_level *out);
 void pl_log_write(enum pl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Routes libwebsockets' own log lines through pl_log (errors and warnings). */
-void pl_log_route_lws(void);
-
 #define PL_LOG(level, ...)                                                                         \
     do {                                                                                           \
         if ((level) <= pl_log_threshold)                                                           \

@@ -154,7 +154,7 @@ static void session_created(void *user, const PGresult *res, enum pl_err err)
         login_failed(op, "bad_code");
         return;
     }
-    op->who.session_id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    op->who.signin_id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     int64_t created = g_ascii_strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     int64_t expires = g_ascii_strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     if (op->in.by_code) {
@@ -167,7 +167,7 @@ static void session_created(void *user, const PGresult *res, enum pl_err err)
         pl_backoff_reset(srv->throttle_account, op->in.login);
     }
     pl_throttle_forgive(srv->throttle_address, op->address);
-    pl_auth_add(srv->auth, op->who.session_id, op->token_hash, &op->who, created, expires);
+    pl_auth_add(srv->auth, op->who.signin_id, op->token_hash, &op->who, created, expires);
     pl_seclog(srv->store, "login_ok", op->who.person_id, op->who.login, op->address,
               op->in.by_code ? "method=code" : "method=password");
 

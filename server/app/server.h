@@ -93,7 +93,7 @@ void pl_ws_close_all(struct pl_server *srv);
 void pl_ws_broadcast_status(struct pl_server *srv, bool db_up);
 
 /* Closes the WebSockets of a sign-in session that ended, with 1008. */
-void pl_ws_close_session(struct pl_server *srv, int64_t session_id, enum pl_auth_end_reason why);
+void pl_ws_close_signin(struct pl_server *srv, int64_t signin_id, enum pl_auth_end_reason why);
 
 /* Open WebSockets of a person. */
 unsigned pl_ws_count_person(struct pl_server *srv, int64_t person_id);

@@ -2,7 +2,6 @@
 #include "log.h"
 
 #include <glib.h>
-#include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -93,29 +92,4 @@ void pl_log_write(enum pl_log_level level, const char *fmt, ...)
     g_string_append(line, "}\n");
     fputs(line->str, stderr);
     g_string_free(line, TRUE);
-}
-
-static void lws_emit(int level, const char *line)
-{
-    /* lws lines end with a newline of their own; drop it. */
-    char buf[512];
-    size_t n = strlen(line);
-    if (n >= sizeof buf)
-        n = sizeof buf - 1;
-    memcpy(buf, line, n);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        n--;
-    buf[n] = '\0';
-    if (level & LLL_ERR)
-        pl_log_warn("libwebsockets: %s", buf);
-    else
-        pl_log_debug("libwebsockets: %s", buf);
-}
-
-void pl_log_route_lws(void)
-{
-    int mask = LLL_ERR;
-    if (pl_log_threshold >= PL_LOG_DEBUG)
-        mask |= LLL_WARN | LLL_NOTICE;
-    lws_set_log_level(mask, lws_emit);
 }

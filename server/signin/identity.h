@@ -11,7 +11,7 @@
 
 struct pl_identity {
     int64_t person_id;
-    int64_t session_id; /* the sign-in session */
+    int64_t signin_id; /* the sign-in (auth_session row) */
     char *login;
     char *display_name;
     bool is_admin;
