@@ -8,6 +8,11 @@
  * tables. The rules that span lines (bundle, credentials, codecs) are
  * applied after the last line, in one fixed order, so an offer with
  * several problems always gets the same reason.
+ *
+ * About 900 lines, kept as one file: it is one parser whose per-line checks
+ * and final rules share its fixed tables; split, the order in which reasons
+ * are decided (part of the protocol: the same offer always gets the same
+ * refusal) would be spread over files.
  */
 #include "sdp_check.h"
 

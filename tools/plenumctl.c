@@ -9,6 +9,10 @@
  * libwebsockets' own poll loop with one connection at a time, and sends one
  * request at a time, waiting for its reply before the next (the server
  * rate-limits each connection).
+ *
+ * About 1,100 lines, one file on purpose: a standalone tool built from this
+ * file alone (CMakeLists.txt), linking only libwebsockets, jansson and GLib,
+ * that operators may copy to another machine.
  */
 #include <errno.h>
 #include <getopt.h>

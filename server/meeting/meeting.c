@@ -1,4 +1,9 @@
-/* Voter-contact meetings; see meeting.h and schema/011_meetings.sql. */
+/* Voter-contact meetings; see meeting.h and schema/011_meetings.sql.
+ *
+ * About 900 lines, kept as one file on purpose: a meeting's rules are SQL
+ * functions, and this file is the one adapter between them and the sockets
+ * (a request to one statement, a committed event to its clients); split, each
+ * half would only make sense read with the other. */
 #include "meeting.h"
 
 #include <stdio.h>

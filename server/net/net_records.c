@@ -12,6 +12,10 @@
  * in the same statement as the write and raises a refusal (answered by
  * pl_api_refused).
  *
+ * About 900 lines, one handler per route of the records API in the order of
+ * the route table; they share only the reply helpers (net_reply.c) and are
+ * read one at a time, so the file is not split by size alone.
+ *
  * An upload streams to a temporary file under <data>/documents/tmp while
  * its SHA-256 is computed; when the body is complete the content's type is
  * read from the file, the file is synced and renamed to

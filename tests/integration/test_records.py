@@ -4,7 +4,10 @@ recorded, new versions, uploads refused by size and by content; the minutes
 of a scripted sitting with every turn and vote and their figures, notes,
 finalisation that freezes them; petitions through their workflow with
 overdue flagging and duplicate merges; search with and without Vietnamese
-diacritics; the public archive showing only public material."""
+diacritics; the public archive showing only public material.
+
+About 900 lines, one file on purpose: its classes share one cluster and
+fixture, and a records test is read by the route it covers."""
 
 import asyncio
 import hashlib

@@ -1,4 +1,7 @@
-"""Soak (issue 11, reliability): a council sitting run for SOAK_SECONDS (600
+"""About 1,100 lines, one file on purpose: the soak is one scenario whose
+actors share its clock, counters and report.
+
+Soak (issue 11, reliability): a council sitting run for SOAK_SECONDS (600
 by default) against a Release plenumd and a throwaway PostgreSQL, checking
 that plenumd's memory and descriptors do not grow while everything a sitting
 does happens at once and over and over:

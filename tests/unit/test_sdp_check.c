@@ -1,4 +1,7 @@
 /*
+ * About 1,100 lines, one file on purpose: most of it is captured offers
+ * (Chromium, Firefox, webrtcbin) that every case edits a copy of.
+ *
  * Unit tests for media/sdp_check.c: offers as Chromium, Firefox and
  * webrtcbin send them, each refusal reason, and trickled ICE candidates of
  * every kind. chrome_offer is Chromium 156's offer (audio, video and a data
