@@ -145,7 +145,7 @@ static void stream_free(gpointer p)
         g_source_remove(s->retry_timer);
     if (s->source_query)
         pl_store_cancel(s->m->store, s->source_query);
-    g_queue_clear_full(&s->live, pl_media_playlist_seg_free);
+    g_queue_clear_full(&s->window, pl_media_playlist_seg_free);
     pl_media_restream_stop(&s->rs);
     g_free(s->rs.error);
     g_free(s->restream_url);
@@ -514,7 +514,7 @@ static void start(struct pl_media *m, int64_t session, int64_t sitting, bool pub
     s->sitting = sitting;
     s->session = session;
     s->public = public;
-    g_queue_init(&s->live);
+    g_queue_init(&s->window);
     s->rel_dir =
         g_strdup_printf("media/%s/sitting-%lld", public ? "public" : "closed", (long long)sitting);
     s->dir = g_strdup_printf("%s/%s/sitting-%lld", m->root, public ? "public" : "closed",

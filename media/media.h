@@ -106,7 +106,7 @@ json_t *pl_media_status(const struct pl_media *m);
 const char *pl_media_state(const struct pl_media *m);
 
 /* What a citizen's page may know of sitting_id's livestream (static):
- * "live" (the live playlist has *segments segments: the program or the
+ * "live" (the streaming playlist has *segments segments: the program or the
  * slate), a stream state above but "live", "none" (no stream, or not a
  * public one: the two are not told apart) or "off"; *reason: the error's
  * code, or NULL (never the error's words: they name files and hosts). */
@@ -137,7 +137,7 @@ char *pl_media_descriptions(const struct pl_config *cfg, const char *source, boo
 const char *pl_media_public_root(const struct pl_media *m);
 
 /* Whether sitting_id is being streamed to the public now. */
-bool pl_media_live(const struct pl_media *m, int64_t sitting_id);
+bool pl_media_streaming(const struct pl_media *m, int64_t sitting_id);
 
 /* Stops every pipeline at once (the segment being written is lost, as in
  * a crash; the record says "interrupted" at the next start). */

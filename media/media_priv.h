@@ -8,7 +8,7 @@
  * Who owns what: struct pl_media owns its streams (m->streams, freed by
  * stream_free in media.c) and its programs (m->programs, freed by
  * pl_media_overlay_free); a stream owns its runs, its restream and its
- * live window; a run owns its pipeline. Every back pointer (run->s,
+ * playlist window; a run owns its pipeline. Every back pointer (run->s,
  * stream->m) is borrowed: the owner outlives it.
  *
  *   media.c           streams and runs: start, stop, the bus, the record,
@@ -40,7 +40,7 @@
  * writing segments for it. A stream has at most two runs at once: the
  * source's (the program) and, for a public sitting while the source
  * delivers nothing, the slate's. Both write into the same directory with
- * their own run ids, and media_playlist.c itself keeps the live playlist, so a
+ * their own run ids, and media_playlist.c itself keeps the streaming playlist, so a
  * viewer's player goes from program to slate and back across
  * #EXT-X-DISCONTINUITY without the playlist ever starting over.
  */
@@ -75,8 +75,8 @@ struct restream {
     int segments;    /* sent by this pipeline */
 };
 
-/* A segment in the live playlist. */
-struct live_seg {
+/* A segment in the streaming playlist. */
+struct window_seg {
     char *file; /* owned */
     char *date; /* its wall-clock start, ISO 8601; owned */
     guint dur_ms;
@@ -106,12 +106,12 @@ struct stream {
      * NULL: not in error (error may still say what happened last, e.g. an
      * encoder that went away). Static. Cleared when a run delivers. */
     const char *reason;
-    bool stop_wanted;  /* stopping for good (sitting closed), not to retry */
-    GQueue live;       /* struct live_seg *, the live window */
-    guint64 live_seq;  /* media sequence number of the window's first segment */
-    guint live_disc;   /* discontinuities that left the window */
-    char live_run[17]; /* run of the last segment in the window */
-    guint target_s;    /* the longest segment so far, rounded: never shrinks */
+    bool stop_wanted;    /* stopping for good (sitting closed), not to retry */
+    GQueue window;       /* struct window_seg *, the playlist's window */
+    guint64 window_seq;  /* media sequence number of the window's first segment */
+    guint window_disc;   /* discontinuities that left the window */
+    char window_run[17]; /* run of the last segment in the window */
+    guint target_s;      /* the longest segment so far, rounded: never shrinks */
 };
 
 /* What the program overlay says for a session, from the hub's events. */
@@ -137,9 +137,9 @@ struct pl_media {
     guint start_timeout_ms;
 };
 
-/* --- media_playlist.c: the live playlist ------------------------------------------- */
+/* --- media_playlist.c: the streaming playlist ------------------------------------------- */
 
-/* Frees a struct live_seg (a GDestroyNotify for s->live). */
+/* Frees a struct window_seg (a GDestroyNotify for s->window). */
 void pl_media_playlist_seg_free(gpointer p);
 
 /* Rewrites s's live.m3u8 (public streams only); ended: with #EXT-X-ENDLIST. */

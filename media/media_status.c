@@ -36,9 +36,9 @@ const char *pl_media_public_state(const struct pl_media *m, int64_t sitting_id, 
     const struct stream *s = g_hash_table_lookup(m->streams, &sitting_id);
     if (!s || !s->public)
         return "none"; /* a closed sitting is indistinguishable from none */
-    *segments = (int)s->live.length;
+    *segments = (int)s->window.length;
     /* The slate is a livestream too: what a viewer would see. */
-    if (s->live.length > 0 && !s->stop_wanted)
+    if (s->window.length > 0 && !s->stop_wanted)
         return "live";
     const char *state = stream_state(s);
     if (strcmp(state, "error") == 0)
@@ -89,8 +89,8 @@ const char *pl_media_public_root(const struct pl_media *m)
     return m->off ? NULL : m->public_root;
 }
 
-bool pl_media_live(const struct pl_media *m, int64_t sitting_id)
+bool pl_media_streaming(const struct pl_media *m, int64_t sitting_id)
 {
     const struct stream *s = g_hash_table_lookup(m->streams, &sitting_id);
-    return s && s->public && s->live.length > 0;
+    return s && s->public && s->window.length > 0;
 }

@@ -207,7 +207,7 @@ int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path)
     snprintf(dir, sizeof dir, "sitting-%lld", (long long)sitting);
     if (strcmp(name, "live.m3u8") == 0 || segment_name(name)) {
         bool live = strcmp(name, "live.m3u8") == 0;
-        if (live && !pl_media_live(srv->media, sitting))
+        if (live && !pl_media_streaming(srv->media, sitting))
             return pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
         char *file = g_build_filename(root, dir, name, NULL);
         int rc = g_file_test(file, G_FILE_TEST_IS_REGULAR)
