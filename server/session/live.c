@@ -1,5 +1,8 @@
-/* The live session domain; see live.h. */
+/* The live session domain: its state, loading, JSON views, pl_live_check's
+ * switch and applying; see live.h. The decisions of each area are in
+ * live_agenda.c and live_floor.c (live_priv.h). */
 #include "live.h"
+#include "live_priv.h"
 
 #include "vote.h"
 
@@ -12,8 +15,6 @@ static const char *const kind_names[PL_KIND__COUNT] = {"speech", "question", "an
                                                        "order"};
 static const char *const role_names[] = {"observer",  "staff",      "delegate",
                                          "secretary", "vice_chair", "chair"};
-static const char *const display_modes[] = {"agenda", "speaker", "queue",
-                                            "vote",   "message", "blank"};
 
 const char *pl_kind_name(enum pl_kind k)
 {
@@ -30,7 +31,7 @@ const char *pl_role_name(enum pl_role r)
     return (unsigned)r <= PL_ROLE_CHAIR ? role_names[r] : "observer";
 }
 
-static int kind_parse(const char *s)
+int pl_live_kind_parse(const char *s)
 {
     for (int i = 0; i < PL_KIND__COUNT; i++) {
         if (strcmp(s, kind_names[i]) == 0)
@@ -136,7 +137,7 @@ int64_t pl_live_key_seq(const struct pl_live *l, int64_t person, const char *key
 
 /* --- lookups ------------------------------------------------------------------- */
 
-static const struct pl_member *member(const struct pl_live *l, int64_t person)
+const struct pl_member *pl_live_member(const struct pl_live *l, int64_t person)
 {
     for (guint i = 0; i < l->members->len; i++) {
         const struct pl_member *m = &g_array_index(l->members, struct pl_member, i);
@@ -146,7 +147,7 @@ static const struct pl_member *member(const struct pl_live *l, int64_t person)
     return NULL;
 }
 
-static struct pl_sitting *sitting(const struct pl_live *l, int64_t id)
+struct pl_sitting *pl_live_sitting(const struct pl_live *l, int64_t id)
 {
     for (guint i = 0; i < l->sittings->len; i++) {
         struct pl_sitting *s = &g_array_index(l->sittings, struct pl_sitting, i);
@@ -156,7 +157,7 @@ static struct pl_sitting *sitting(const struct pl_live *l, int64_t id)
     return NULL;
 }
 
-static int item_index(const struct pl_live *l, int64_t id)
+int pl_live_item_index(const struct pl_live *l, int64_t id)
 {
     for (guint i = 0; i < l->items->len; i++) {
         if (g_array_index(l->items, struct pl_item, i).id == id)
@@ -165,13 +166,13 @@ static int item_index(const struct pl_live *l, int64_t id)
     return -1;
 }
 
-static struct pl_item *item(const struct pl_live *l, int64_t id)
+struct pl_item *pl_live_item(const struct pl_live *l, int64_t id)
 {
-    int i = item_index(l, id);
+    int i = pl_live_item_index(l, id);
     return i < 0 ? NULL : &g_array_index(l->items, struct pl_item, i);
 }
 
-static int request_index(const struct pl_live *l, int64_t id)
+int pl_live_request_index(const struct pl_live *l, int64_t id)
 {
     for (guint i = 0; i < l->queue->len; i++) {
         if (g_array_index(l->queue, struct pl_speaker_request, i).id == id)
@@ -182,7 +183,7 @@ static int request_index(const struct pl_live *l, int64_t id)
 
 enum pl_role pl_live_role(const struct pl_live *l, const struct pl_identity *who, bool *is_delegate)
 {
-    const struct pl_member *m = who ? member(l, who->person_id) : NULL;
+    const struct pl_member *m = who ? pl_live_member(l, who->person_id) : NULL;
     if (is_delegate)
         *is_delegate = m && m->is_delegate;
     return m ? m->role : PL_ROLE_NONE;
@@ -192,7 +193,7 @@ bool pl_live_public_now(const struct pl_live *l)
 {
     if (l->closed)
         return false;
-    const struct pl_sitting *s = l->open_sitting ? sitting(l, l->open_sitting) : NULL;
+    const struct pl_sitting *s = l->open_sitting ? pl_live_sitting(l, l->open_sitting) : NULL;
     return !(s && s->closed);
 }
 
@@ -227,11 +228,10 @@ json_t *pl_live_refusal_detail(const struct pl_live *l, enum pl_rq rq, const jso
     return NULL;
 }
 
-static int speeches(const struct pl_live *l, int64_t item_id, int64_t person)
+int64_t pl_live_opt_int(const json_t *req, const char *k, int64_t dflt)
 {
-    char key[48];
-    snprintf(key, sizeof key, "%lld:%lld", (long long)item_id, (long long)person);
-    return GPOINTER_TO_INT(g_hash_table_lookup(l->speeches, key));
+    json_t *v = json_object_get(req, k);
+    return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
 /* --- building from the database's document -------------------------------------- */
@@ -380,7 +380,7 @@ struct pl_live *pl_live_from_json(const json_t *doc, char *err, size_t errlen)
     /* Items whose parent is missing would be lost: keep them at the end. */
     for (guint k = 0; k < all->len; k++) {
         struct pl_item *it = &g_array_index(all, struct pl_item, k);
-        if (item_index(l, it->id) < 0)
+        if (pl_live_item_index(l, it->id) < 0)
             g_array_append_val(l->items, *it);
     }
     g_array_free(all, TRUE); /* no clear func: the items moved into l->items */
@@ -402,7 +402,7 @@ struct pl_live *pl_live_from_json(const json_t *doc, char *err, size_t errlen)
     }
     json_array_foreach(json_object_get(doc, "queue"), i, v)
     {
-        int k = kind_parse(jstr(v, "kind"));
+        int k = pl_live_kind_parse(jstr(v, "kind"));
         struct pl_speaker_request r = {jint(v, "id"), jint(v, "item_id"), jint(v, "person_id"),
                                        k < 0 ? PL_KIND_SPEECH : (enum pl_kind)k,
                                        json_number_value(json_object_get(v, "position"))};
@@ -417,7 +417,7 @@ struct pl_live *pl_live_from_json(const json_t *doc, char *err, size_t errlen)
     }
     const json_t *t = json_object_get(doc, "turn");
     if (json_is_object(t)) {
-        int k = kind_parse(jstr(t, "kind"));
+        int k = pl_live_kind_parse(jstr(t, "kind"));
         l->turn =
             (struct pl_turn){jint(t, "id"),           jint(t, "person_id"),
                              jint(t, "item_id"),      jint(t, "request_id"),
@@ -446,14 +446,14 @@ int64_t pl_live_deadline(const struct pl_live *l)
     return t->started_ms + t->paused_ms + (int64_t)(t->limit_s + t->extended_s) * 1000;
 }
 
-static json_t *turn_json(const struct pl_live *l, const struct pl_turn *t, int64_t now_ms)
+json_t *pl_live_turn_to_json(const struct pl_live *l, const struct pl_turn *t, int64_t now_ms)
 {
     if (!t->id)
         return json_null();
     int64_t allowed = (int64_t)(t->limit_s + t->extended_s) * 1000;
     int64_t paused = t->paused_ms + (t->paused_at_ms ? now_ms - t->paused_at_ms : 0);
     int64_t elapsed = now_ms - t->started_ms - paused;
-    const struct pl_member *m = member(l, t->person_id);
+    const struct pl_member *m = pl_live_member(l, t->person_id);
     json_t *o = json_pack(
         "{s:I, s:I, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:b, s:b, s:I}", "id", (json_int_t)t->id,
         "person_id", (json_int_t)t->person_id, "name", m ? m->name : "", "kind",
@@ -470,7 +470,7 @@ static json_t *turn_json(const struct pl_live *l, const struct pl_turn *t, int64
 
 json_t *pl_live_turn_json(const struct pl_live *l, int64_t now_ms)
 {
-    return turn_json(l, &l->turn, now_ms);
+    return pl_live_turn_to_json(l, &l->turn, now_ms);
 }
 
 static gint by_position(gconstpointer a, gconstpointer b)
@@ -481,7 +481,7 @@ static gint by_position(gconstpointer a, gconstpointer b)
 }
 
 /* The queued requests of item_id, in queue order. */
-static json_t *queue_json(const struct pl_live *l, const GArray *unsorted, int64_t item_id)
+json_t *pl_live_queue_json(const struct pl_live *l, const GArray *unsorted, int64_t item_id)
 {
     json_t *a = json_array();
     GArray *queue = g_array_copy((GArray *)unsorted);
@@ -490,7 +490,7 @@ static json_t *queue_json(const struct pl_live *l, const GArray *unsorted, int64
         const struct pl_speaker_request *r = &g_array_index(queue, struct pl_speaker_request, i);
         if (r->item_id != item_id)
             continue;
-        const struct pl_member *m = member(l, r->person_id);
+        const struct pl_member *m = pl_live_member(l, r->person_id);
         json_array_append_new(a, json_pack("{s:I, s:I, s:s, s:s}", "request_id", (json_int_t)r->id,
                                            "person_id", (json_int_t)r->person_id, "name",
                                            m ? m->name : "", "kind", pl_kind_name(r->kind)));
@@ -578,580 +578,15 @@ json_t *pl_live_snapshot(const struct pl_live *l, bool full, int64_t now_ms)
     json_object_set_new(snap, "active_item_id",
                         l->active_item ? json_integer(l->active_item) : json_null());
     json_object_set_new(snap, "attendance", attendance_json(l));
-    json_object_set_new(snap, "queue", queue_json(l, l->queue, l->active_item));
-    json_object_set_new(snap, "turn", turn_json(l, &l->turn, now_ms));
+    json_object_set_new(snap, "queue", pl_live_queue_json(l, l->queue, l->active_item));
+    json_object_set_new(snap, "turn", pl_live_turn_to_json(l, &l->turn, now_ms));
     json_object_set_new(
         snap, "display",
         json_pack("{s:s, s:s?}", "mode", l->display_mode, "message", l->display_message));
     return snap;
 }
 
-/* --- deciding ---------------------------------------------------------------------- */
-
-/* The turn as it ends at now_ms (for a change that ends it). */
-static void end_turn_into(const struct pl_live *l, int64_t now_ms, struct pl_change *ch)
-{
-    ch->ends_turn = true;
-    ch->ended = l->turn;
-    int64_t paused = l->turn.paused_ms + (l->turn.paused_at_ms ? now_ms - l->turn.paused_at_ms : 0);
-    int64_t elapsed = now_ms - l->turn.started_ms - paused;
-    if (elapsed > (int64_t)(l->turn.limit_s + l->turn.extended_s) * 1000)
-        ch->ended.overran = true;
-    ch->ended.paused_ms = paused;
-    ch->ended.paused_at_ms = 0;
-}
-
-static json_t *ended_json(const struct pl_change *ch)
-{
-    if (!ch->ends_turn)
-        return json_null();
-    const struct pl_turn *t = &ch->ended;
-    return json_pack("{s:I, s:I, s:s, s:I, s:b}", "id", (json_int_t)t->id, "person_id",
-                     (json_int_t)t->person_id, "kind", pl_kind_name(t->kind), "duration_ms",
-                     (json_int_t)(ch->now_ms - t->started_ms - t->paused_ms), "overran",
-                     t->overran);
-}
-
-/* The queue of item_id as it will be after ch. */
-static json_t *queue_after(const struct pl_live *l, const struct pl_change *ch, int64_t item_id)
-{
-    GArray *q = g_array_copy(l->queue);
-    int idx;
-    switch (ch->op) {
-    case PL_OP_QUEUE_ADD: {
-        struct pl_speaker_request r = {ch->seq, ch->b, ch->a, (enum pl_kind)ch->kind, ch->position};
-        g_array_append_val(q, r);
-        break;
-    }
-    case PL_OP_QUEUE_CLOSE:
-    case PL_OP_TURN_START:
-        if ((idx = request_index(l, ch->op == PL_OP_TURN_START ? ch->b : ch->a)) >= 0)
-            g_array_remove_index(q, (guint)idx);
-        break;
-    case PL_OP_QUEUE_MOVE:
-        if ((idx = request_index(l, ch->a)) >= 0)
-            g_array_index(q, struct pl_speaker_request, idx).position = ch->position;
-        break;
-    default:
-        break;
-    }
-    json_t *out = queue_json(l, q, item_id);
-    g_array_free(q, TRUE);
-    return out;
-}
-
-/* Sorted queued requests of the active item (indexes into l->queue). */
-static GArray *item_queue(const struct pl_live *l)
-{
-    GArray *idx = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (guint i = 0; i < l->queue->len; i++) {
-        if (g_array_index(l->queue, struct pl_speaker_request, i).item_id == l->active_item)
-            g_array_append_val(idx, i);
-    }
-    for (guint i = 1; i < idx->len; i++) {
-        guint v = g_array_index(idx, guint, i);
-        double p = g_array_index(l->queue, struct pl_speaker_request, v).position;
-        int j = (int)i - 1;
-        while (j >= 0 &&
-               g_array_index(l->queue, struct pl_speaker_request, g_array_index(idx, guint, j))
-                       .position > p) {
-            g_array_index(idx, guint, j + 1) = g_array_index(idx, guint, j);
-            j--;
-        }
-        g_array_index(idx, guint, j + 1) = v;
-    }
-    return idx;
-}
-
-static double qpos(const struct pl_live *l, const GArray *idx, guint k)
-{
-    return g_array_index(l->queue, struct pl_speaker_request, g_array_index(idx, guint, k))
-        .position;
-}
-
-/* Where a new request of kind goes: a point of order after earlier points
- * of order but before everything else; anything else at the end. */
-static double new_position(const struct pl_live *l, enum pl_kind kind)
-{
-    GArray *idx = item_queue(l);
-    double pos;
-    if (idx->len == 0) {
-        pos = 1.0;
-    } else if (kind != PL_KIND_ORDER) {
-        pos = qpos(l, idx, idx->len - 1) + 1.0;
-    } else {
-        guint k = 0;
-        while (
-            k < idx->len &&
-            g_array_index(l->queue, struct pl_speaker_request, g_array_index(idx, guint, k)).kind ==
-                PL_KIND_ORDER)
-            k++;
-        if (k == idx->len)
-            pos = qpos(l, idx, k - 1) + 1.0;
-        else if (k == 0)
-            pos = qpos(l, idx, 0) - 1.0;
-        else
-            pos = (qpos(l, idx, k - 1) + qpos(l, idx, k)) / 2.0;
-    }
-    g_array_free(idx, TRUE);
-    return pos;
-}
-
-static int limit_for(const struct pl_live *l, enum pl_kind kind, int64_t item_id, int64_t person)
-{
-    if (kind == PL_KIND_SPEECH && speeches(l, item_id, person) > 0)
-        return l->limits[PL_LIMIT_SECOND_SPEECH];
-    return l->limits[kind];
-}
-
-static void start_turn(const struct pl_live *l, struct pl_change *ch, int64_t person,
-                       enum pl_kind kind, int64_t request_id)
-{
-    ch->op = PL_OP_TURN_START;
-    ch->a = person;
-    ch->b = request_id;
-    ch->kind = kind;
-    ch->seconds = limit_for(l, kind, l->active_item, person);
-    if (l->turn.id)
-        end_turn_into(l, ch->now_ms, ch);
-}
-
-/* The turn a PL_OP_TURN_START change starts. */
-static struct pl_turn started_turn(const struct pl_live *l, const struct pl_change *ch)
-{
-    return (struct pl_turn){.id = ch->seq,
-                            .person_id = ch->a,
-                            .item_id = l->active_item,
-                            .request_id = ch->b,
-                            .sitting_id = l->open_sitting,
-                            .kind = (enum pl_kind)ch->kind,
-                            .limit_s = ch->seconds,
-                            .started_ms = ch->now_ms};
-}
-
-static json_t *new_turn_json(const struct pl_live *l, const struct pl_change *ch)
-{
-    struct pl_turn t = started_turn(l, ch);
-    return turn_json(l, &t, ch->now_ms);
-}
-
-/* The current turn after a pause, resume, extension or overrun. */
-static struct pl_turn turn_after(const struct pl_live *l, const struct pl_change *ch)
-{
-    struct pl_turn t = l->turn;
-    switch (ch->op) {
-    case PL_OP_TURN_PAUSE:
-        t.paused_at_ms = ch->now_ms;
-        break;
-    case PL_OP_TURN_RESUME:
-        t.paused_ms += ch->now_ms - t.paused_at_ms;
-        t.paused_at_ms = 0;
-        break;
-    case PL_OP_TURN_EXTEND:
-        t.extended_s += ch->seconds;
-        t.overran = false; /* more time: no longer over it */
-        break;
-    case PL_OP_TURN_OVERRUN:
-        t.overran = true;
-        break;
-    default:
-        break;
-    }
-    return t;
-}
-
-static enum pl_err check_floor_op(const struct pl_live *l, struct pl_change *ch, const char *what,
-                                  const char **reason)
-{
-    if (!l->turn.id)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
-    ch->event = "floor.changed";
-    struct pl_turn t = turn_after(l, ch);
-    ch->data =
-        json_pack("{s:s, s:o, s:n}", "reason", what, "turn", turn_json(l, &t, ch->now_ms), "ended");
-    return PL_OK;
-}
-
-static int64_t opt_int(const json_t *req, const char *k, int64_t dflt)
-{
-    json_t *v = json_object_get(req, k);
-    return json_is_integer(v) ? json_integer_value(v) : dflt;
-}
-
-/* One decide function per session command (or family sharing its code),
- * called by pl_live_check once the sender's role, the session and the
- * sitting are checked. Same contract as pl_live_check. */
-
-static enum pl_err decide_session_open(const struct pl_live *l, const struct pl_identity *who,
-                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                       struct pl_change *ch, const char **reason)
-{
-    if (l->state != PL_PLANNED)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "session_not_planned");
-    ch->op = PL_OP_SESSION_OPEN;
-    ch->event = "session.opened";
-    ch->public = !l->closed;
-    ch->data = json_pack("{s:s}", "state", "open");
-    return PL_OK;
-}
-
-static enum pl_err decide_session_close(const struct pl_live *l, const struct pl_identity *who,
-                                        enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                        struct pl_change *ch, const char **reason)
-{
-    if (l->open_sitting)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_open");
-    ch->op = PL_OP_SESSION_CLOSE;
-    ch->event = "session.closed";
-    ch->data = json_pack("{s:s}", "state", "closed");
-    return PL_OK;
-}
-
-static enum pl_err decide_sitting_open(const struct pl_live *l, const struct pl_identity *who,
-                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                       struct pl_change *ch, const char **reason)
-{
-    const struct pl_sitting *s = sitting(l, opt_int(req, "sitting_id", 0));
-    if (!s)
-        PL_REFUSE(PL_ERR_NOT_FOUND, "sitting_id");
-    if (l->open_sitting)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_already_open");
-    if (s->state != PL_PLANNED)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "sitting_not_planned");
-    ch->op = PL_OP_SITTING_OPEN;
-    ch->a = s->id;
-    ch->event = "sitting.opened";
-    /* Observers learn that a sitting began, and whether it is closed. */
-    ch->public = !l->closed;
-    ch->data = json_pack("{s:I, s:i, s:s, s:b}", "sitting_id", (json_int_t)s->id, "ordinal",
-                         s->ordinal, "title", s->title, "closed", s->closed);
-    return PL_OK;
-}
-
-static enum pl_err decide_sitting_close(const struct pl_live *l, const struct pl_identity *who,
-                                        enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                        struct pl_change *ch, const char **reason)
-{
-    ch->op = PL_OP_SITTING_CLOSE;
-    ch->a = l->open_sitting;
-    if (l->turn.id)
-        end_turn_into(l, now_ms, ch);
-    ch->event = "sitting.closed";
-    ch->public = !l->closed;
-    ch->data =
-        json_pack("{s:I, s:o}", "sitting_id", (json_int_t)l->open_sitting, "ended", ended_json(ch));
-    return PL_OK;
-}
-
-/* agenda.activate, agenda.next, agenda.previous: another item becomes the active one. */
-static enum pl_err decide_agenda_move(const struct pl_live *l, const struct pl_identity *who,
-                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                      struct pl_change *ch, const char **reason)
-{
-    int cur = item_index(l, l->active_item), target = -1;
-    if (rq == PL_RQ_AGENDA_ACTIVATE) {
-        target = item_index(l, opt_int(req, "item_id", 0));
-        if (target < 0)
-            PL_REFUSE(PL_ERR_NOT_FOUND, "item_id");
-        if (target == cur)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "already_active");
-    } else if (rq == PL_RQ_AGENDA_NEXT) {
-        for (int k = cur + 1; k < (int)l->items->len && target < 0; k++) {
-            if (g_array_index(l->items, struct pl_item, k).state != PL_ITEM_DONE)
-                target = k;
-        }
-        if (target < 0)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "no_next_item");
-    } else {
-        target = cur > 0 ? cur - 1 : -1;
-        if (target < 0)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "no_previous_item");
-    }
-    const struct pl_item *it = &g_array_index(l->items, struct pl_item, target);
-    ch->op = PL_OP_AGENDA_ACTIVATE;
-    ch->a = it->id;
-    ch->prev_item = l->active_item;
-    ch->event = "agenda.activated";
-    ch->data =
-        json_pack("{s:I, s:s, s:o, s:o}", "item_id", (json_int_t)it->id, "title", it->title,
-                  "previous_item_id", l->active_item ? json_integer(l->active_item) : json_null(),
-                  "queue", queue_json(l, l->queue, it->id));
-    return PL_OK;
-}
-
-static enum pl_err decide_agenda_done(const struct pl_live *l, const struct pl_identity *who,
-                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                      struct pl_change *ch, const char **reason)
-{
-    const struct pl_item *it = item(l, opt_int(req, "item_id", l->active_item));
-    if (!it)
-        PL_REFUSE(l->active_item || json_object_get(req, "item_id") ? PL_ERR_NOT_FOUND
-                                                                    : PL_ERR_INVALID_STATE,
-                  l->active_item || json_object_get(req, "item_id") ? "item_id" : "no_active_item");
-    if (it->state == PL_ITEM_DONE)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "already_done");
-    ch->op = PL_OP_AGENDA_DONE;
-    ch->a = it->id;
-    ch->event = "agenda.done";
-    ch->data = json_pack("{s:I, s:o}", "item_id", (json_int_t)it->id, "active_item_id",
-                         l->active_item && l->active_item != it->id ? json_integer(l->active_item)
-                                                                    : json_null());
-    return PL_OK;
-}
-
-/* attendance.check_in and check_out (oneself), attendance.set (the secretary). */
-static enum pl_err decide_attendance(const struct pl_live *l, const struct pl_identity *who,
-                                     enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                     struct pl_change *ch, const char **reason)
-{
-    int64_t person = who->person_id;
-    bool present = rq == PL_RQ_ATTENDANCE_CHECK_IN;
-    const char *method = "self";
-    if (rq == PL_RQ_ATTENDANCE_SET) {
-        person = opt_int(req, "person_id", 0);
-        present = json_is_true(json_object_get(req, "present"));
-        method = "secretary";
-        const struct pl_member *m = member(l, person);
-        if (!m)
-            PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
-        if (!m->is_delegate)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
-    }
-    bool is_present = g_hash_table_contains(l->present, &person);
-    if (present == is_present)
-        PL_REFUSE(PL_ERR_INVALID_STATE, present ? "already_present" : "not_present");
-    ch->op = PL_OP_ATTENDANCE;
-    ch->a = person;
-    ch->flag = present;
-    g_strlcpy(ch->mode, method, sizeof ch->mode);
-    int count = (int)g_hash_table_size(l->present) + (present ? 1 : -1);
-    const struct pl_member *m = member(l, person);
-    ch->event = "attendance.changed";
-    ch->data = json_pack("{s:I, s:s, s:b, s:s, s:i, s:i, s:i, s:b}", "person_id",
-                         (json_int_t)person, "name", m ? m->name : "", "present", present, "method",
-                         method, "present_count", count, "total_seats", l->total_seats, "quorum",
-                         quorum(l), "quorum_met", count >= quorum(l));
-    return PL_OK;
-}
-
-static enum pl_err decide_speaker_request(const struct pl_live *l, const struct pl_identity *who,
-                                          enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                          struct pl_change *ch, const char **reason)
-{
-    int kind = kind_parse(json_string_value(json_object_get(req, "kind")));
-    if (kind < 0)
-        PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
-    if (!l->active_item)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "no_active_item");
-    /* Only a delegate checked in to this sitting may ask for the floor. */
-    if (!g_hash_table_contains(l->present, &who->person_id))
-        PL_REFUSE(PL_ERR_INVALID_STATE, "not_present");
-    for (guint i = 0; i < l->queue->len; i++) {
-        const struct pl_speaker_request *r = &g_array_index(l->queue, struct pl_speaker_request, i);
-        if (r->item_id == l->active_item && r->person_id == who->person_id)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "already_queued");
-    }
-    ch->op = PL_OP_QUEUE_ADD;
-    ch->a = who->person_id;
-    ch->b = l->active_item;
-    ch->kind = kind;
-    ch->position = new_position(l, (enum pl_kind)kind);
-    ch->event = "queue.changed";
-    ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "requested", "request_id",
-                         (json_int_t)ch->seq, "item_id", (json_int_t)l->active_item, "queue",
-                         queue_after(l, ch, l->active_item));
-    return PL_OK;
-}
-
-/* speaker.withdraw (one's own request) and speaker.remove (the chair). */
-static enum pl_err decide_speaker_unqueue(const struct pl_live *l, const struct pl_identity *who,
-                                          enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                          struct pl_change *ch, const char **reason)
-{
-    bool removed = rq == PL_RQ_SPEAKER_REMOVE;
-    int idx = -1;
-    if (removed) {
-        idx = request_index(l, opt_int(req, "request_id", 0));
-        if (idx < 0)
-            PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
-    } else {
-        for (guint i = 0; i < l->queue->len && idx < 0; i++) {
-            const struct pl_speaker_request *r =
-                &g_array_index(l->queue, struct pl_speaker_request, i);
-            if (r->item_id == l->active_item && r->person_id == who->person_id)
-                idx = (int)i;
-        }
-        if (idx < 0)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "not_queued");
-    }
-    const struct pl_speaker_request *r = &g_array_index(l->queue, struct pl_speaker_request, idx);
-    ch->op = PL_OP_QUEUE_CLOSE;
-    ch->a = r->id;
-    ch->flag = removed;
-    ch->event = "queue.changed";
-    ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", removed ? "removed" : "withdrawn",
-                         "request_id", (json_int_t)r->id, "item_id", (json_int_t)r->item_id,
-                         "queue", queue_after(l, ch, r->item_id));
-    return PL_OK;
-}
-
-static enum pl_err decide_speaker_reorder(const struct pl_live *l, const struct pl_identity *who,
-                                          enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                          struct pl_change *ch, const char **reason)
-{
-    int idx = request_index(l, opt_int(req, "request_id", 0));
-    if (idx < 0 ||
-        g_array_index(l->queue, struct pl_speaker_request, idx).item_id != l->active_item)
-        PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
-    GArray *q = item_queue(l);
-    int64_t to = opt_int(req, "index", -1);
-    if (to < 0 || to >= (int64_t)q->len) {
-        g_array_free(q, TRUE);
-        PL_REFUSE(PL_ERR_BAD_FIELD, "index");
-    }
-    /* The new position lies between the neighbours at the target index,
-     * the moved request itself left out. */
-    GArray *others = g_array_new(FALSE, FALSE, sizeof(double));
-    for (guint k = 0; k < q->len; k++) {
-        if ((int)g_array_index(q, guint, k) != idx) {
-            double p = qpos(l, q, k);
-            g_array_append_val(others, p);
-        }
-    }
-    double pos;
-    if (others->len == 0)
-        pos = 1.0;
-    else if (to == 0)
-        pos = g_array_index(others, double, 0) - 1.0;
-    else if (to >= (int64_t)others->len)
-        pos = g_array_index(others, double, others->len - 1) + 1.0;
-    else
-        pos = (g_array_index(others, double, to - 1) + g_array_index(others, double, to)) / 2;
-    g_array_free(others, TRUE);
-    g_array_free(q, TRUE);
-    ch->op = PL_OP_QUEUE_MOVE;
-    ch->a = g_array_index(l->queue, struct pl_speaker_request, idx).id;
-    ch->position = pos;
-    ch->event = "queue.changed";
-    ch->data = json_pack("{s:s, s:I, s:I, s:o}", "reason", "reordered", "request_id",
-                         (json_int_t)ch->a, "item_id", (json_int_t)l->active_item, "queue",
-                         queue_after(l, ch, l->active_item));
-    return PL_OK;
-}
-
-static enum pl_err decide_speaker_grant(const struct pl_live *l, const struct pl_identity *who,
-                                        enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                        struct pl_change *ch, const char **reason)
-{
-    int idx;
-    if (json_object_get(req, "request_id")) {
-        idx = request_index(l, opt_int(req, "request_id", 0));
-        if (idx < 0)
-            PL_REFUSE(PL_ERR_NOT_FOUND, "request_id");
-    } else {
-        GArray *q = item_queue(l);
-        idx = q->len ? (int)g_array_index(q, guint, 0) : -1;
-        g_array_free(q, TRUE);
-        if (idx < 0)
-            PL_REFUSE(PL_ERR_INVALID_STATE, "queue_empty");
-    }
-    const struct pl_speaker_request *r = &g_array_index(l->queue, struct pl_speaker_request, idx);
-    start_turn(l, ch, r->person_id, r->kind, r->id);
-    ch->event = "floor.changed";
-    ch->data = json_pack("{s:s, s:o, s:o, s:o}", "reason", "granted", "turn", new_turn_json(l, ch),
-                         "ended", ended_json(ch), "queue", queue_after(l, ch, l->active_item));
-    return PL_OK;
-}
-
-static enum pl_err decide_speaker_give_floor(const struct pl_live *l, const struct pl_identity *who,
-                                             enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                             struct pl_change *ch, const char **reason)
-{
-    int64_t person = opt_int(req, "person_id", 0);
-    const struct pl_member *m = member(l, person);
-    if (!m)
-        PL_REFUSE(PL_ERR_NOT_FOUND, "person_id");
-    /* The floor of the council is its delegates' (staff and the
-     * secretary hold no seat). */
-    if (!m->is_delegate)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "not_a_delegate");
-    const char *k = json_string_value(json_object_get(req, "kind"));
-    int kind = k ? kind_parse(k) : PL_KIND_SPEECH;
-    if (kind < 0)
-        PL_REFUSE(PL_ERR_BAD_FIELD, "kind");
-    start_turn(l, ch, person, (enum pl_kind)kind, 0);
-    ch->event = "floor.changed";
-    ch->data = json_pack("{s:s, s:o, s:o}", "reason", "given", "turn", new_turn_json(l, ch),
-                         "ended", ended_json(ch));
-    return PL_OK;
-}
-
-static enum pl_err decide_speaker_end(const struct pl_live *l, const struct pl_identity *who,
-                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                      struct pl_change *ch, const char **reason)
-{
-    if (!l->turn.id)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "no_current_speaker");
-    ch->op = PL_OP_TURN_END;
-    end_turn_into(l, now_ms, ch);
-    ch->event = "floor.changed";
-    ch->data = json_pack("{s:s, s:n, s:o}", "reason", "ended", "turn", "ended", ended_json(ch));
-    return PL_OK;
-}
-
-static enum pl_err decide_timer_pause(const struct pl_live *l, const struct pl_identity *who,
-                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                      struct pl_change *ch, const char **reason)
-{
-    ch->op = PL_OP_TURN_PAUSE;
-    if (l->turn.id && l->turn.paused_at_ms)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "already_paused");
-    return check_floor_op(l, ch, "paused", reason);
-}
-
-static enum pl_err decide_timer_resume(const struct pl_live *l, const struct pl_identity *who,
-                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                       struct pl_change *ch, const char **reason)
-{
-    ch->op = PL_OP_TURN_RESUME;
-    if (l->turn.id && !l->turn.paused_at_ms)
-        PL_REFUSE(PL_ERR_INVALID_STATE, "not_paused");
-    return check_floor_op(l, ch, "resumed", reason);
-}
-
-static enum pl_err decide_timer_extend(const struct pl_live *l, const struct pl_identity *who,
-                                       enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                       struct pl_change *ch, const char **reason)
-{
-    int64_t s = opt_int(req, "seconds", 0);
-    if (s < 1 || s > 3600)
-        PL_REFUSE(PL_ERR_BAD_FIELD, "seconds");
-    ch->op = PL_OP_TURN_EXTEND;
-    ch->seconds = (int)s;
-    return check_floor_op(l, ch, "extended", reason);
-}
-
-static enum pl_err decide_display_set(const struct pl_live *l, const struct pl_identity *who,
-                                      enum pl_rq rq, const json_t *req, int64_t now_ms,
-                                      struct pl_change *ch, const char **reason)
-{
-    const char *mode = json_string_value(json_object_get(req, "mode"));
-    const char *msg = json_string_value(json_object_get(req, "message"));
-    size_t m = 0;
-    while (m < G_N_ELEMENTS(display_modes) && strcmp(display_modes[m], mode) != 0)
-        m++;
-    if (m == G_N_ELEMENTS(display_modes))
-        PL_REFUSE(PL_ERR_BAD_FIELD, "mode");
-    if ((strcmp(mode, "message") == 0) != (msg != NULL) ||
-        (msg && (g_utf8_strlen(msg, -1) > 500 || !*msg)))
-        PL_REFUSE(PL_ERR_BAD_FIELD, "message");
-    ch->op = PL_OP_DISPLAY;
-    g_strlcpy(ch->mode, mode, sizeof ch->mode);
-    ch->message = g_strdup(msg);
-    ch->event = "display.changed";
-    ch->data = json_pack("{s:s, s:s?}", "mode", mode, "message", msg);
-    return PL_OK;
-}
+/* --- deciding: who may, then the command's decide function ------------------------ */
 
 enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who, enum pl_rq rq,
                           const json_t *req, int64_t now_ms, struct pl_change *ch,
@@ -1212,65 +647,48 @@ enum pl_err pl_live_check(const struct pl_live *l, const struct pl_identity *who
         PL_REFUSE(PL_ERR_INVALID_STATE, "no_open_sitting");
     switch (rq) {
     case PL_RQ_SESSION_OPEN:
-        return decide_session_open(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_agenda_decide_session_open(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SESSION_CLOSE:
-        return decide_session_close(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_agenda_decide_session_close(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SITTING_OPEN:
-        return decide_sitting_open(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_agenda_decide_sitting_open(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SITTING_CLOSE:
-        return decide_sitting_close(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_agenda_decide_sitting_close(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_AGENDA_ACTIVATE:
     case PL_RQ_AGENDA_NEXT:
     case PL_RQ_AGENDA_PREVIOUS:
-        return decide_agenda_move(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_agenda_decide_move(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_AGENDA_DONE:
-        return decide_agenda_done(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_agenda_decide_done(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_ATTENDANCE_CHECK_IN:
     case PL_RQ_ATTENDANCE_CHECK_OUT:
     case PL_RQ_ATTENDANCE_SET:
-        return decide_attendance(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_attendance(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SPEAKER_REQUEST:
-        return decide_speaker_request(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_speaker_request(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SPEAKER_WITHDRAW:
     case PL_RQ_SPEAKER_REMOVE:
-        return decide_speaker_unqueue(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_speaker_unqueue(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SPEAKER_REORDER:
-        return decide_speaker_reorder(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_speaker_reorder(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SPEAKER_GRANT:
-        return decide_speaker_grant(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_speaker_grant(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SPEAKER_GIVE_FLOOR:
-        return decide_speaker_give_floor(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_speaker_give_floor(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_SPEAKER_END:
-        return decide_speaker_end(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_speaker_end(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_TIMER_PAUSE:
-        return decide_timer_pause(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_timer_pause(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_TIMER_RESUME:
-        return decide_timer_resume(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_timer_resume(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_TIMER_EXTEND:
-        return decide_timer_extend(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_timer_extend(l, who, rq, req, now_ms, ch, reason);
     case PL_RQ_DISPLAY_SET:
-        return decide_display_set(l, who, rq, req, now_ms, ch, reason);
+        return pl_live_floor_decide_display_set(l, who, rq, req, now_ms, ch, reason);
     default:
         break;
     }
     PL_REFUSE(PL_ERR_UNKNOWN_TYPE, "not_a_session_command");
-}
-
-bool pl_live_check_overrun(const struct pl_live *l, int64_t now_ms, struct pl_change *ch)
-{
-    int64_t deadline = pl_live_deadline(l);
-    if (!deadline || now_ms < deadline || l->state != PL_OPEN)
-        return false;
-    memset(ch, 0, sizeof *ch);
-    ch->seq = l->seq + 1;
-    ch->now_ms = now_ms;
-    ch->op = PL_OP_TURN_OVERRUN;
-    ch->public = pl_live_public_now(l);
-    ch->event = "floor.overrun";
-    struct pl_turn t = turn_after(l, ch);
-    ch->data = json_pack("{s:I, s:o}", "turn_id", (json_int_t)l->turn.id, "turn",
-                         turn_json(l, &t, now_ms));
-    return true;
 }
 
 /* --- applying ----------------------------------------------------------------------- */
@@ -1288,26 +706,26 @@ void pl_live_apply(struct pl_live *l, struct pl_change *ch)
         l->state = PL_CLOSED;
         break;
     case PL_OP_SITTING_OPEN:
-        sitting(l, ch->a)->state = PL_OPEN;
+        pl_live_sitting(l, ch->a)->state = PL_OPEN;
         l->open_sitting = ch->a;
         g_hash_table_remove_all(l->present);
         break;
     case PL_OP_SITTING_CLOSE:
-        sitting(l, ch->a)->state = PL_CLOSED;
+        pl_live_sitting(l, ch->a)->state = PL_CLOSED;
         l->open_sitting = 0;
         g_hash_table_remove_all(l->present);
         memset(&l->turn, 0, sizeof l->turn);
         break;
     case PL_OP_AGENDA_ACTIVATE: {
-        struct pl_item *prev = item(l, ch->prev_item);
+        struct pl_item *prev = pl_live_item(l, ch->prev_item);
         if (prev && prev->state == PL_ITEM_ACTIVE)
             prev->state = PL_ITEM_PENDING;
-        item(l, ch->a)->state = PL_ITEM_ACTIVE;
+        pl_live_item(l, ch->a)->state = PL_ITEM_ACTIVE;
         l->active_item = ch->a;
         break;
     }
     case PL_OP_AGENDA_DONE:
-        item(l, ch->a)->state = PL_ITEM_DONE;
+        pl_live_item(l, ch->a)->state = PL_ITEM_DONE;
         if (l->active_item == ch->a)
             l->active_item = 0;
         break;
@@ -1326,17 +744,17 @@ void pl_live_apply(struct pl_live *l, struct pl_change *ch)
         break;
     }
     case PL_OP_QUEUE_CLOSE:
-        if ((idx = request_index(l, ch->a)) >= 0)
+        if ((idx = pl_live_request_index(l, ch->a)) >= 0)
             g_array_remove_index(l->queue, (guint)idx);
         break;
     case PL_OP_QUEUE_MOVE:
-        if ((idx = request_index(l, ch->a)) >= 0)
+        if ((idx = pl_live_request_index(l, ch->a)) >= 0)
             g_array_index(l->queue, struct pl_speaker_request, idx).position = ch->position;
         break;
     case PL_OP_TURN_START:
-        if (ch->b && (idx = request_index(l, ch->b)) >= 0)
+        if (ch->b && (idx = pl_live_request_index(l, ch->b)) >= 0)
             g_array_remove_index(l->queue, (guint)idx);
-        l->turn = started_turn(l, ch);
+        l->turn = pl_live_floor_started_turn(l, ch);
         if (ch->kind == PL_KIND_SPEECH) {
             char *key = g_strdup_printf("%lld:%lld", (long long)l->active_item, (long long)ch->a);
             int n = GPOINTER_TO_INT(g_hash_table_lookup(l->speeches, key));
@@ -1350,7 +768,7 @@ void pl_live_apply(struct pl_live *l, struct pl_change *ch)
     case PL_OP_TURN_RESUME:
     case PL_OP_TURN_EXTEND:
     case PL_OP_TURN_OVERRUN:
-        l->turn = turn_after(l, ch);
+        l->turn = pl_live_floor_turn_after(l, ch);
         break;
     case PL_OP_DISPLAY:
         g_strlcpy(l->display_mode, ch->mode, sizeof l->display_mode);
