@@ -154,7 +154,7 @@ void pl_hub_count_start(struct pl_entry *e, struct op *op);
 /* Sends the pending vote progress now (a GSourceFunc: data is the entry). */
 gboolean pl_hub_notice_send(gpointer data);
 /* Keeps data (borrowed; a reference is taken) as the latest progress, sent
- * within NOTICE_INTERVAL_MS. */
+ * within NOTICE_INTERVAL_MS (hub_notice.c). */
 void pl_hub_notice_queue(struct pl_entry *e, const json_t *data, bool public);
 /* Tells each delegate whose ballot the secretary entered in ch (vote.enter). */
 void pl_hub_notice_entered(struct pl_entry *e, const struct pl_change *ch);
