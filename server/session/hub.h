@@ -14,7 +14,8 @@
  * again (schema/014_idempotency.sql).
  *
  * The transport (net_ws.c) embeds a struct pl_client per connection. Loop
- * thread only.
+ * thread only. Implemented by hub.c and the files hub_priv.h lists (the
+ * pipeline and its commit-first written() are in hub_commit.c).
  */
 #ifndef PL_HUB_H
 #define PL_HUB_H
