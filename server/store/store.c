@@ -93,6 +93,7 @@ struct pl_store {
     guint probe_timer;
     uint64_t probe_request; /* the probe waiting for its answer, 0 if none */
     gint64 probe_sent_us;   /* when it was sent (monotonic) */
+    gint64 probe_tick_us;   /* the probe timer's last tick (monotonic), 0 before the first */
 };
 
 static void start_connect(struct pl_store *st);
@@ -492,13 +493,21 @@ static void probe_answered(void *user, const PGresult *res, enum pl_err err)
 static gboolean on_probe_timer(gpointer data)
 {
     struct pl_store *st = data;
+    /* Our own loop may have stood still (start-up work before the loop
+     * ran, a loaded machine, a stopped process): an attempt could not have
+     * been answered while nobody looked, so its silence counts from now. */
+    gint64 now = g_get_monotonic_time();
+    bool stalled = !st->probe_tick_us || now - st->probe_tick_us > 2 * PROBE_INTERVAL_MS * 1000;
+    st->probe_tick_us = now;
+    if (stalled && st->probe->state == ST_CONNECTING)
+        st->probe->connect_started_us = now;
     /* The probe's own connection may be down when a hang begins (its
      * backend ended; it is reconnecting). A hung server accepts the socket
      * and answers nothing, so an attempt unanswered for as long as a probe
      * may wait is the same silence: without this the hang went unnoticed
      * and a statement sent into it waited its whole timeout (10 s). */
     if (st->probe->state == ST_CONNECTING && st->state == ST_READY &&
-        g_get_monotonic_time() - st->probe->connect_started_us >= PROBE_TIMEOUT_MS * 1000) {
+        now - st->probe->connect_started_us >= PROBE_TIMEOUT_MS * 1000) {
         connection_lost(st,
                         "no answer to the liveness probe's connection attempt within " G_STRINGIFY(
                             PROBE_TIMEOUT_MS) " ms");

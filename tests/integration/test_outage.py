@@ -265,6 +265,44 @@ class HungDatabaseTest(unittest.TestCase):
         await self.thaw([chair])
         await chair.close()
 
+    def test_plenumd_standing_still_is_not_an_outage(self):
+        run(self._stood_still())
+
+    async def _stood_still(self):
+        """The other side of the probe's connection attempt: when plenumd's
+        own loop stood still (start-up work, a loaded machine; here the
+        process is stopped for 2 s) while the probe was reconnecting, the
+        attempt's age is not the server's silence. The database answered
+        meanwhile: no outage may be announced (a CI run's /healthz said 503
+        at start-up)."""
+        chair = await self.client("big001")
+        await self.settle(chair)
+        for _ in range(100):
+            rows = self.psql("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                             "'plenumd' AND query = 'SELECT 1'").splitlines()
+            if rows:
+                break
+            await asyncio.sleep(0.05)
+        self.assertEqual(len(rows), 1, rows)
+        pm, _ = pg.pids()
+        # The probe reconnects to a postmaster that cannot answer yet...
+        os.kill(pm, signal.SIGSTOP)
+        os.kill(int(rows[0]), signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        # ...then plenumd stands still while the database answers.
+        os.kill(self.d.proc.pid, signal.SIGSTOP)
+        os.kill(pm, signal.SIGCONT)
+        await asyncio.sleep(2.0)
+        os.kill(self.d.proc.pid, signal.SIGCONT)
+        await asyncio.sleep(2.0)
+        told = [s["database"] for s in chair.statuses]
+        print(f"\nplenumd stopped 2 s while its probe reconnected: statuses {told}",
+              file=sys.stderr)
+        self.assertNotIn("unavailable", told)
+        self.assertNotIn("database unavailable", self.d.log())
+        await chair.ok("display.set", mode="agenda", key=key())
+        await chair.close()
+
     def test_command_lost_in_the_hang_is_done_by_the_retry(self):
         run(self._lost())
 
