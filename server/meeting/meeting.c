@@ -717,14 +717,8 @@ static void refuse_problem(struct pl_client *c, const json_t *re, const json_t *
         pl_client_refuse(c, re, err, field, NULL);
         return;
     }
-    char *text = pl_proto_encode_error(re, err, field, c->lang);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    if (!o)
-        return;
-    json_object_set(o, "max", (json_t *)max);
-    pl_client_send_text(c, json_dumps(o, JSON_COMPACT));
-    json_decref(o);
+    pl_client_send_text(
+        c, pl_proto_encode_refusal_max(re, err, field, json_integer_value(max), c->lang));
 }
 
 static void petition(struct pl_meetings *m, struct pl_client *c, const struct pl_request *req)

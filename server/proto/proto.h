@@ -160,6 +160,22 @@ char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field
 char *pl_proto_encode_refusal(const json_t *re, enum pl_err err, const char *reason,
                               enum pl_lang lang);
 
+/* pl_proto_encode_refusal with a detail object (its reference is taken;
+ * may be NULL). */
+char *pl_proto_encode_refusal_detail(const json_t *re, enum pl_err err, const char *reason,
+                                     json_t *detail, enum pl_lang lang);
+
+/* A refusal of a value over its limit, with the limit as "max" (the field
+ * says which). Same ownership as pl_proto_encode_error. */
+char *pl_proto_encode_refusal_max(const json_t *re, enum pl_err err, const char *field,
+                                  json_int_t max, enum pl_lang lang);
+
+/* The whole refusal in one object, field, reason and detail as given (NULL or
+ * "" leaves field and reason out; detail's reference is taken, may be NULL).
+ * Same ownership of the result as pl_proto_encode_error. */
+char *pl_proto_encode_refusal_full(const json_t *re, enum pl_err err, const char *field,
+                                   const char *reason, json_t *detail, enum pl_lang lang);
+
 /* Whether a client may send a request that needs `need` (PL_OK, or
  * unauthenticated / forbidden). */
 enum pl_err pl_proto_allowed(const struct pl_client_view *client, enum pl_need need);

@@ -14,7 +14,11 @@ static char *dump(json_t *obj)
     return s;
 }
 
-char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field, enum pl_lang lang)
+/* The error object, built once: field, reason and detail only when given
+ * (detail's reference is taken). A refusal is never encoded, parsed and
+ * encoded again. */
+static json_t *error_obj(const json_t *re, enum pl_err err, const char *field, const char *reason,
+                         json_t *detail, enum pl_lang lang)
 {
     /* json_pack's "O" increments re; jansson's API is not const-correct. */
     json_t *obj = json_pack("{s:s, s:O, s:s, s:s, s:b}", "type", "error", "re",
@@ -22,7 +26,18 @@ char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field
                             pl_err_message(err, lang), "retryable", pl_err_retryable(err));
     if (obj && field && *field)
         json_object_set_new(obj, "field", json_string(field));
-    return dump(obj);
+    if (obj && reason && *reason)
+        json_object_set_new(obj, "reason", json_string(reason));
+    if (obj && detail)
+        json_object_set_new(obj, "detail", detail);
+    else
+        json_decref(detail);
+    return obj;
+}
+
+char *pl_proto_encode_error(const json_t *re, enum pl_err err, const char *field, enum pl_lang lang)
+{
+    return dump(error_obj(re, err, field, NULL, NULL, lang));
 }
 
 char *pl_proto_encode_pong(const json_t *re)
@@ -43,15 +58,30 @@ char *pl_proto_encode_ok(const json_t *re, json_t *data)
 char *pl_proto_encode_refusal(const json_t *re, enum pl_err err, const char *reason,
                               enum pl_lang lang)
 {
+    return pl_proto_encode_refusal_detail(re, err, reason, NULL, lang);
+}
+
+char *pl_proto_encode_refusal_detail(const json_t *re, enum pl_err err, const char *reason,
+                                     json_t *detail, enum pl_lang lang)
+{
+    /* For not_found, bad_field and nonce_in_use the reason names the field. */
     bool is_field =
         err == PL_ERR_NOT_FOUND || err == PL_ERR_BAD_FIELD || err == PL_ERR_NONCE_IN_USE;
-    char *text = pl_proto_encode_error(re, err, is_field ? reason : NULL, lang);
-    if (!text || is_field || !reason)
-        return text;
-    json_t *o = json_loads(text, 0, NULL);
-    free(text);
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "reason", json_string(reason));
-    return dump(o);
+    return dump(
+        error_obj(re, err, is_field ? reason : NULL, is_field ? NULL : reason, detail, lang));
+}
+
+char *pl_proto_encode_refusal_full(const json_t *re, enum pl_err err, const char *field,
+                                   const char *reason, json_t *detail, enum pl_lang lang)
+{
+    return dump(error_obj(re, err, field, reason, detail, lang));
+}
+
+char *pl_proto_encode_refusal_max(const json_t *re, enum pl_err err, const char *field,
+                                  json_int_t max, enum pl_lang lang)
+{
+    json_t *obj = error_obj(re, err, field, NULL, NULL, lang);
+    if (obj)
+        json_object_set_new(obj, "max", json_integer(max));
+    return dump(obj);
 }

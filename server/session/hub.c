@@ -78,15 +78,7 @@ void pl_client_refuse(struct pl_client *c, const json_t *re, enum pl_err err, co
 {
     if (!c)
         return;
-    char *text = pl_proto_encode_error(re, err, field, c->lang);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    if (!o)
-        return;
-    if (reason && *reason)
-        json_object_set_new(o, "reason", json_string(reason));
-    pl_client_send_text(c, json_dumps(o, JSON_COMPACT));
-    json_decref(o);
+    pl_client_send_text(c, pl_proto_encode_refusal_full(re, err, field, reason, NULL, c->lang));
 }
 
 void pl_hub_op_free(struct op *op)

@@ -38,17 +38,7 @@ static void refuse_detail(struct pl_client *c, const json_t *re, enum pl_err err
         json_decref(detail);
         return;
     }
-    char *text = pl_proto_encode_refusal(re, err, reason, c->lang);
-    json_t *o = text && detail ? json_loads(text, 0, NULL) : NULL;
-    if (o) {
-        free(text);
-        json_object_set_new(o, "detail", detail);
-        text = json_dumps(o, JSON_COMPACT);
-        json_decref(o);
-    } else {
-        json_decref(detail);
-    }
-    pl_client_send_text(c, text);
+    pl_client_send_text(c, pl_proto_encode_refusal_detail(re, err, reason, detail, c->lang));
 }
 
 /* --- vote.tally ------------------------------------------------------------------ */
