@@ -42,6 +42,9 @@
 /* libpq ignores connect_timeout for PQconnectPoll: a connection attempt to a
  * hung server would wait for ever. */
 #define CONNECT_TIMEOUT_MS 5000
+/* A probe's connection attempt unanswered this long, with nothing else to
+ * go by, means a hung server (see on_probe_timer). */
+#define CONNECT_SILENCE_MS 4000
 
 enum conn_state { ST_DOWN, ST_CONNECTING, ST_READY };
 
@@ -57,6 +60,7 @@ struct request {
     gint64 t0;      /* queued at (monotonic µs), for /metrics */
     int timeout_ms; /* as given to pl_store_query() */
     bool sent;      /* handed to libpq: from then on it may commit */
+    gint64 sent_us; /* when (monotonic µs), if sent */
     bool internal;  /* the store's own (LISTEN, SET): no statement_timeout before it */
 };
 
@@ -337,6 +341,7 @@ static void kick(struct pl_store *st)
     }
     st->busy = rq;
     rq->sent = true;
+    rq->sent_us = g_get_monotonic_time();
     int f = PQflush(st->conn);
     if (f < 0) {
         connection_lost(st, "could not send to the database");
@@ -503,15 +508,21 @@ static gboolean on_probe_timer(gpointer data)
         st->probe->connect_started_us = now;
     /* The probe's own connection may be down when a hang begins (its
      * backend ended; it is reconnecting). A hung server accepts the socket
-     * and answers nothing, so an attempt unanswered for as long as a probe
-     * may wait is the same silence: without this the hang went unnoticed
-     * and a statement sent into it waited its whole timeout (10 s). */
-    if (st->probe->state == ST_CONNECTING && st->state == ST_READY &&
-        now - st->probe->connect_started_us >= PROBE_TIMEOUT_MS * 1000) {
-        connection_lost(st,
-                        "no answer to the liveness probe's connection attempt within " G_STRINGIFY(
-                            PROBE_TIMEOUT_MS) " ms");
-        return G_SOURCE_CONTINUE;
+     * and answers nothing, so an unanswered attempt is the same silence:
+     * without this the hang went unnoticed and a statement sent into it
+     * waited its whole timeout (10 s in a CI run). But a new connection is
+     * slower than SELECT 1 (a backend to start), and on a loaded machine
+     * may take over a second: so the attempt's silence counts when the
+     * main connection's statement is unanswered as long too (two silences
+     * agree), or when the attempt alone has waited CONNECT_SILENCE_MS. */
+    if (st->probe->state == ST_CONNECTING && st->state == ST_READY) {
+        gint64 waited = now - st->probe->connect_started_us;
+        bool main_silent = st->busy && now - st->busy->sent_us >= PROBE_TIMEOUT_MS * 1000;
+        if ((waited >= PROBE_TIMEOUT_MS * 1000 && main_silent) ||
+            waited >= CONNECT_SILENCE_MS * 1000) {
+            connection_lost(st, "no answer to the liveness probe's connection attempt");
+            return G_SOURCE_CONTINUE;
+        }
     }
     if (!st->probe_request && pl_store_connected(st->probe)) {
         st->probe_sent_us = g_get_monotonic_time();

@@ -497,7 +497,7 @@ class SystemdUnitTest(unittest.TestCase):
             except OSError:
                 self.assertLess(time.monotonic(), deadline, "plenumd did not listen")
                 time.sleep(0.1)
-        self.assertEqual(st, 200, body)
+        self.assertEqual(st, 200, f"{body}\n{read(log.name)[-3000:]}")
         st, body = http_call("POST", "/api/login",
                              json.dumps({"login": "chutich", "password": "plenum-demo"}))
         self.assertEqual(st, 200, body)
