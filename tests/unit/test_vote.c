@@ -96,7 +96,8 @@ static enum pl_err decide(struct pl_live *l, GHashTable *batch, const char *type
         json_object_set_new(req, "nonce", json_string(nonce));
     if (for_whom)
         json_object_set_new(req, "person_id", json_integer(for_whom));
-    enum pl_err err = pl_vote_check_cast(l, who(person), pl_proto_find(type)->id, req, batch, 0, c, reason);
+    enum pl_err err =
+        pl_vote_check_cast(l, who(person), pl_proto_find(type)->id, req, batch, 0, c, reason);
     json_decref(req);
     return err;
 }
@@ -499,7 +500,8 @@ static void refused_when_the_vote_is_not_open(void)
     /* A vote the session does not have. */
     struct pl_live *l = load_secret("{}");
     json_t *req = json_pack("{s:i, s:s, s:s}", "vote_id", 51, "choice", "for", "nonce", NONCE_A);
-    CHECK(pl_vote_check_cast(l, who(4), PL_RQ_VOTE_CAST, req, batch, 0, &x, &why) == PL_ERR_NOT_FOUND);
+    CHECK(pl_vote_check_cast(l, who(4), PL_RQ_VOTE_CAST, req, batch, 0, &x, &why) ==
+          PL_ERR_NOT_FOUND);
     CHECK_STR(why, "vote_id");
     json_decref(req);
     g_hash_table_destroy(batch);
