@@ -1,5 +1,6 @@
 /*
- * Process-level server setup: the GLib loop, libwebsockets on it, the store,
+ * Process-level server setup: the GLib loop, libwebsockets on libuv inside it
+ * (loop.c), the store,
  * signals and graceful shutdown. See server.h and docs/architecture.md.
  */
 #include "server.h"
@@ -20,6 +21,7 @@
 
 #include "kdf_pool.h"
 #include "log.h"
+#include "loop.h"
 #include "meeting.h"
 #include "rate_limit.h"
 #include "rtc.h"
@@ -299,14 +301,23 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     };
     protocols[2] = (struct lws_protocols){0};
 
-    void *foreign_loops[1] = {srv->loop};
+    /* libwebsockets on libuv (epoll), that loop one source of GLib's: see
+     * loop.c for why. lws loads its libuv support as a plugin (Debian:
+     * libwebsockets-evlib-uv). */
+    srv->evloop = pl_loop_new();
+    if (!srv->evloop) {
+        snprintf(err, errlen, "could not start the event loop (libuv): out of descriptors?");
+        return -1;
+    }
+    void *foreign_loops[1] = {pl_loop_uv(srv->evloop)};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.options =
-        LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+        LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
     if (strchr(cfg->bind, ':'))
         info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
     info.foreign_loops = foreign_loops;
+    info.pcontext = &srv->lws; /* lws clears it when the context is freed */
     info.port = cfg->port;
     info.iface = cfg->bind;
     info.protocols = protocols;
@@ -366,7 +377,19 @@ void pl_server_fini(struct pl_server *srv)
     }
     /* lws first: closing connections cancels their store requests. */
     if (srv->lws) {
+        /* On a foreign libuv loop lws only starts closing its sockets and
+         * timers here; they close through the loop, and a second call frees
+         * the context once they have (lws 4.1 does not do it from the last
+         * close callback when the loop is not its own). lws sets srv->lws
+         * to NULL when the context is gone (info.pcontext). */
         lws_context_destroy(srv->lws);
+        pl_loop_drain(srv->evloop);
+        if (srv->lws) {
+            lws_context_destroy(srv->lws);
+            pl_loop_drain(srv->evloop);
+        }
+        if (srv->lws)
+            pl_log_warn("libwebsockets did not finish closing");
         srv->lws = NULL;
     }
     /* Running password checks finish; their results are dropped. */
@@ -400,6 +423,8 @@ void pl_server_fini(struct pl_server *srv)
     srv->allowed_origins = NULL;
     pl_store_free(srv->store);
     srv->store = NULL;
+    pl_loop_free(srv->evloop);
+    srv->evloop = NULL;
     if (srv->loop) {
         g_main_loop_unref(srv->loop);
         srv->loop = NULL;

@@ -1,6 +1,6 @@
 /*
- * The running server: the GLib main loop, the libwebsockets context on it
- * (LWS_SERVER_OPTION_GLIB with a foreign loop), the store, and the list of
+ * The running server: the GLib main loop, the libwebsockets context on a
+ * libuv loop that is one source of it (loop.h), the store, and the list of
  * open WebSocket connections. One instance per process, loop thread only.
  */
 #ifndef PL_SERVER_H
@@ -22,10 +22,12 @@
 
 struct pl_ws_conn;
 struct pl_meetings;
+struct pl_loop;
 
 struct pl_server {
     const struct pl_config *cfg;            /* borrowed; outlives the server */
     GMainLoop *loop;                        /* owned */
+    struct pl_loop *evloop;                 /* owned: libuv, lws's sockets (loop.h) */
     struct lws_context *lws;                /* owned */
     struct pl_store *store;                 /* owned */
     struct pl_auth *auth;                   /* owned: the sign-in session cache */

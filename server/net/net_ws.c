@@ -76,11 +76,6 @@ void pl_ws_count_roles(const struct pl_server *srv, unsigned by_role[PL_ROLE_CHA
     }
 }
 
-/* How deep we are in lws callbacks: a frame is written at once only from
- * outside them (a broadcast after a commit), never in the middle of lws
- * parsing or writing. */
-static int in_lws;
-
 size_t pl_ws_session_size(void)
 {
     return sizeof(struct pl_ws_conn);
@@ -118,6 +113,29 @@ static void close_soon(struct pl_ws_conn *c, int code, const char *reason)
     lws_callback_on_writable(c->wsi);
 }
 
+/* Writes the close frame (code and reason) and hangs up; from the
+ * writeable callback only, whose return value this is. Why not
+ * lws_close_reason() and return -1, which has lws send the frame on the
+ * next writeable: Debian 12's lws 4.1.6 is built with _DEBUG, and on the
+ * libuv loop that build closes a connection whose callback returned -1 a
+ * second time at once ("uv repeat test" in lws_service_fd_tsi), which
+ * kills it before the frame goes out: clients saw 1006, not the code.
+ * Written here, the frame is in the kernel's send buffer before lws shuts
+ * the socket down; the client's answering close is not waited for. */
+#define PL_LWS_WRITE_CLOSE ((enum lws_write_protocol)4) /* lws's own, not in its header */
+static int send_close(struct lws *wsi, int code, const char *reason)
+{
+    unsigned char buf[LWS_PRE + 125];
+    size_t rlen = strlen(reason);
+    if (rlen > 123) /* a control frame's payload is at most 125 bytes */
+        rlen = 123;
+    buf[LWS_PRE] = (unsigned char)(code >> 8);
+    buf[LWS_PRE + 1] = (unsigned char)(code & 0xff);
+    memcpy(buf + LWS_PRE + 2, reason, rlen);
+    lws_write(wsi, buf + LWS_PRE, 2 + rlen, PL_LWS_WRITE_CLOSE);
+    return -1;
+}
+
 /* Queues a reply (taking a reference to f). Drops the client if it is too
  * far behind. */
 static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
@@ -134,21 +152,12 @@ static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
         return;
     }
-    /* Nothing waiting and the socket can take it: write now. Asking for a
-     * writeable callback instead costs a poll-set change per client per
-     * broadcast, and GLib's main loop pays for each with a walk over every
-     * descriptor it watches: quadratic in the number of clients (measured:
-     * 10,000 observers took 0.6 s p50 per state change that way). lws
-     * keeps whatever the kernel does not take and sends it first. */
-    if (!in_lws && g_queue_is_empty(&c->out) && !c->close_code && !lws_send_pipe_choked(c->wsi)) {
-        int n = lws_write(c->wsi, pl_frame_payload(f), f->len, LWS_WRITE_TEXT);
-        pl_metrics.ws_messages_out++;
-        if (n < (int)f->len) { /* lws keeps what the kernel refuses: a failure */
-            c->dropping = true;
-            lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
-        }
-        return;
-    }
+    /* Written only from LWS_CALLBACK_SERVER_WRITEABLE, one frame per
+     * callback (STYLE.md). On the libuv loop asking for that callback is one
+     * change to the socket's epoll interest, whatever the number of
+     * connections; on GLib's poll loop it had been a walk of every
+     * descriptor, which is why frames used to be written straight from
+     * here (docs/benchmarks.md, "Fan-out"). */
     g_queue_push_tail(&c->out, pl_frame_ref(f));
     c->out_bytes += f->len + PL_WS_FRAME_OVERHEAD;
     lws_callback_on_writable(c->wsi);
@@ -462,9 +471,13 @@ static int receive(struct lws *wsi, struct pl_ws_conn *c, const void *in, size_t
     if (c->rx_len + len > (size_t)srv->cfg->max_message_bytes) {
         pl_log_info("closing a WebSocket client that sent a message over %d bytes",
                     srv->cfg->max_message_bytes);
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                         (unsigned char *)"message too large", 17);
-        return -1;
+        /* Closed from the writeable callback like every other close (see
+         * send_close); meanwhile the rest of the message is not read. */
+        g_free(c->rx);
+        c->rx = NULL;
+        c->rx_len = 0;
+        close_soon(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+        return 0;
     }
     if (len) {
         c->rx = g_realloc(c->rx, c->rx_len + len);
@@ -481,20 +494,8 @@ static int receive(struct lws *wsi, struct pl_ws_conn *c, const void *in, size_t
     return 0;
 }
 
-static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                       size_t len);
-
 int pl_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                    size_t len)
-{
-    in_lws++;
-    int rc = ws_callback(wsi, reason, user, in, len);
-    in_lws--;
-    return rc;
-}
-
-static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                       size_t len)
 {
     struct pl_ws_conn *c = user;
     struct pl_server *srv;
@@ -517,11 +518,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
             /* Closing once everything is said: the queue is empty and, for
              * a rate-limit close, the hub holds no request of it (the
              * answer to the last one asks for this callback again). */
-            if (c->close_code && !(c->answer_first && pl_client_pending(&c->client))) {
-                lws_close_reason(wsi, (enum lws_close_status)c->close_code,
-                                 (unsigned char *)c->close_reason, strlen(c->close_reason));
-                return -1;
-            }
+            if (c->close_code && !(c->answer_first && pl_client_pending(&c->client)))
+                return send_close(wsi, c->close_code, c->close_reason);
             break;
         }
         c->out_bytes -= f->len + PL_WS_FRAME_OVERHEAD;
