@@ -176,6 +176,12 @@ static gboolean on_signal(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+static gboolean on_keepalive(gpointer data)
+{
+    pl_ws_keepalive(data);
+    return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_shutdown_timer(gpointer data)
 {
     struct pl_server *srv = data;
@@ -293,12 +299,9 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
          * let a snapshot go in one write. */
         .tx_packet_size = 64 * 1024,
     };
-    /* lws pings a WebSocket idle for ws_ping_s and hangs up one idle for
-     * ws_hangup_s (no pong, no message). */
-    srv->idle_policy = (lws_retry_bo_t){
-        .secs_since_valid_ping = (uint16_t)cfg->ws_ping_s,
-        .secs_since_valid_hangup = (uint16_t)cfg->ws_hangup_s,
-    };
+    /* No ping or hang-up timers in lws (a zero policy turns them off):
+     * pl_ws_keepalive does it, see there for why. */
+    srv->idle_policy = (lws_retry_bo_t){0};
     protocols[2] = (struct lws_protocols){0};
 
     /* libwebsockets on libuv (epoll), that loop one source of GLib's: see
@@ -354,6 +357,7 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
                  cfg->bind, cfg->port);
         return -1;
     }
+    srv->keepalive_timer = g_timeout_add_seconds(1, on_keepalive, srv);
     srv->sig_int = g_unix_signal_add(SIGINT, on_signal, srv);
     srv->sig_term = g_unix_signal_add(SIGTERM, on_signal, srv);
     pl_log_info("listening on http://%s:%d (WebSocket /ws, subprotocol %s)", cfg->bind, cfg->port,
@@ -368,7 +372,7 @@ void pl_server_run(struct pl_server *srv)
 
 void pl_server_fini(struct pl_server *srv)
 {
-    guint *sources[] = {&srv->shutdown_timer, &srv->sig_int, &srv->sig_term};
+    guint *sources[] = {&srv->shutdown_timer, &srv->keepalive_timer, &srv->sig_int, &srv->sig_term};
     for (size_t i = 0; i < G_N_ELEMENTS(sources); i++) {
         if (*sources[i]) {
             g_source_remove(*sources[i]);

@@ -52,6 +52,7 @@ struct pl_server {
     unsigned conn_count;
     bool shutting_down;
     guint shutdown_timer;
+    guint keepalive_timer;   /* pl_ws_keepalive, every second */
     guint sig_int, sig_term; /* signal sources */
 };
 
@@ -93,6 +94,10 @@ void pl_ws_close_all(struct pl_server *srv);
 /* Tells every WebSocket client whether the database is reachable (a
  * "status" message; see docs/protocol.md). */
 void pl_ws_broadcast_status(struct pl_server *srv, bool db_up);
+
+/* Pings WebSocket clients silent for --ws-ping-interval and hangs up those
+ * silent for --ws-idle-timeout; the server calls it once a second. */
+void pl_ws_keepalive(struct pl_server *srv);
 
 /* Closes the WebSockets of a sign-in session that ended, with 1008. */
 void pl_ws_close_signin(struct pl_server *srv, int64_t signin_id, enum pl_auth_end_reason why);

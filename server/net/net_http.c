@@ -89,8 +89,14 @@ static gboolean body_late(gpointer data)
     /* Closed at its next byte (lws restarts its own timeout with each one,
      * which would undo this kill) or at once if none comes. */
     hr->body_expired = true;
-    lws_set_timeout(hr->body_wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+    pl_net_kill_soon(hr->body_wsi);
     return G_SOURCE_REMOVE;
+}
+
+void pl_net_kill_soon(struct lws *wsi)
+{
+    lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+    lws_cancel_service(lws_get_context(wsi));
 }
 
 void pl_http_body_deadline(struct lws *wsi, struct pl_http_req *hr, unsigned seconds)

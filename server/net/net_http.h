@@ -61,6 +61,13 @@ struct pl_http_req {
     bool body_expired;        /* past the deadline: close at the next byte */
 };
 
+/* Closes wsi at lws's next turn, without a close frame, from anywhere on
+ * the loop thread. lws_set_timeout alone is not enough outside an lws
+ * callback: on the libuv loop lws re-arms its timer only after it serviced
+ * a socket, so a kill asked for from a GLib timer waited for unrelated
+ * traffic. lws_cancel_service wakes it. */
+void pl_net_kill_soon(struct lws *wsi);
+
 /* Sets the deadline by which the request body must be whole (from now),
  * replacing the one set at the headers (--http-body-timeout); past it the
  * connection is closed. */

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "net_http.h"
 #include "rtc.h"
+#include "loop.h"
 #include "server.h"
 
 /* Whether a scraper may read /metrics: from loopback (the client's address,
@@ -91,6 +92,9 @@ int pl_http_metrics(struct lws *wsi, struct pl_http_req *hr, const char *path)
          m->http_body_timeouts},
         {"plenum_http_requests_total", "HTTP requests.", m->http_requests},
         {"plenum_db_errors_total", "Database statements that failed or timed out.", m->db_errors},
+        {"plenum_loop_wakeups_total",
+         "Wake-ups of the libuv loop that carries the sockets (each runs what is ready).",
+         pl_loop_wakeups(srv->evloop)},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(counters); i++)
         g_string_append_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name,

@@ -1,8 +1,14 @@
 /*
  * vote_load: a C load generator for plenumd's votes (libwebsockets client,
- * one thread, lws's own poll loop), so the client is not what is measured.
+ * one thread, on a libuv (epoll) loop), so the client is not what is
+ * measured.
  *
- * Usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json BOARD
+ * Usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json BOARD [IDLE]
+ * IDLE: this many more WebSockets are opened first and then do nothing
+ * (no join, no message; lws answers the server's pings): the idle
+ * connections a loop must not pay for on each wake-up. On stdout the
+ * client prints "mark sustained-start" and "mark sustained-end" around the
+ * sustained rounds, for the driver to sample plenumd's CPU time.
  * BOARD: the counting board's person ids as a JSON array ("[2,3,4]"): a
  * secret vote is prepared only with a board of the council's size.
  * TOKENS_FILE: the chair's token on the first line, one delegate's per line
@@ -13,12 +19,15 @@
  * A ballot's latency runs from just before its frame is written to the
  * arrival of its "ok", which the server sends only after the commit.
  */
+#include <uv.h> /* before libwebsockets.h: it enables lws's libuv API */
+
 #include <libwebsockets.h>
 #include <jansson.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define MAXC 4096
@@ -38,6 +47,9 @@ struct conn {
 
 static struct conn conns[MAXC];
 static int nconn, ndone, phase, round_no, rounds, ballots_acked;
+static int nidle, idle_up, idle_lost; /* the idle connections */
+static uv_loop_t loop;
+static uv_timer_t tick; /* wakes the loop so the deadline is checked */
 static int64_t vote_id, round_start_us, sustained_us;
 static const char *host;
 static const char *board = "[]"; /* JSON array of person ids, from the command line */
@@ -82,8 +94,16 @@ static void sul_cast(lws_sorted_usec_list_t *sul)
     cast_now(c);
 }
 
+static void mark(const char *what)
+{
+    printf("mark %s\n", what);
+    fflush(stdout);
+}
+
 static void start_round(void)
 {
+    if (round_no == 1)
+        mark("sustained-start");
     ballots_acked = 0;
     queue(&conns[0],
           "{\"type\":\"vote.prepare\",\"id\":10,\"kind\":\"secret\",\"question\":\"load\","
@@ -115,6 +135,7 @@ static void on_chair_reply(json_t *m)
         }
     } else if (re == 12) {
         if (++round_no > rounds) {
+            mark("sustained-end");
             phase = 9;
             return;
         }
@@ -172,6 +193,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     size_t len)
 {
     struct conn *c = (struct conn *)lws_get_opaque_user_data(wsi);
+    if (!c) { /* an idle connection */
+        if (reason == LWS_CALLBACK_CLIENT_ESTABLISHED)
+            idle_up++;
+        else if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR ||
+                 (reason == LWS_CALLBACK_CLIENT_CLOSED && phase != 9))
+            idle_lost++;
+        return 0;
+    }
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         unsigned char **p = (unsigned char **)in, *end = (*p) + len;
@@ -232,13 +261,34 @@ static double pct(double *v, int n, double p)
     return v[k < 0 ? 0 : k >= n ? n - 1 : k];
 }
 
+static void on_tick(uv_timer_t *t)
+{
+    (void)t;
+}
+
+/* A WebSocket to plenumd's /ws; c NULL for an idle one. */
+static struct lws *connect_one(struct conn *c)
+{
+    struct lws_client_connect_info ci;
+    memset(&ci, 0, sizeof ci);
+    ci.context = ctx;
+    ci.address = host;
+    ci.port = port;
+    ci.path = "/ws";
+    ci.host = host;
+    ci.protocol = "plenum.v1";
+    ci.opaque_user_data = c;
+    return lws_client_connect_via_info(&ci);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 8) {
-        fprintf(stderr,
-                "usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json BOARD\n");
+    if (argc != 8 && argc != 9) {
+        fprintf(stderr, "usage: vote_load HOST PORT SESSION_ID TOKENS_FILE ROUNDS OUT.json BOARD "
+                        "[IDLE]\n");
         return 2;
     }
+    nidle = argc == 9 ? atoi(argv[8]) : 0;
     board = argv[7];
     host = argv[1];
     port = atoi(argv[2]);
@@ -255,6 +305,12 @@ int main(int argc, char **argv)
         nconn++;
     }
     fclose(f);
+    struct rlimit rl; /* one descriptor per connection */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t want = (rlim_t)(nconn + nidle) + 64;
+        rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max ? rl.rlim_max : want;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     lat_burst = calloc((size_t)nconn, sizeof(double));
     lat_sus = calloc((size_t)nconn * (size_t)(rounds + 1), sizeof(double));
     lws_set_log_level(LLL_ERR, NULL);
@@ -264,33 +320,55 @@ int main(int argc, char **argv)
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protos;
-    info.fd_limit_per_thread = (unsigned)nconn + 64;
+    /* lws's own loop would poll() every descriptor on each wake-up and,
+     * given fd_limit_per_thread, find connections by a linear search: with
+     * thousands of idle connections the client would measure itself. */
+    uv_loop_init(&loop);
+    void *foreign_loops[1] = {&loop};
+    info.options = LWS_SERVER_OPTION_LIBUV;
+    info.foreign_loops = foreign_loops;
     ctx = lws_create_context(&info);
+    if (!ctx)
+        return 1;
+    uv_timer_init(&loop, &tick);
+    uv_timer_start(&tick, on_tick, 50, 50);
+    int64_t deadline = now_us() + 300 * 1000000LL;
+    /* The idle ones first, all up before any delegate joins. */
+    for (int i = 0; i < nidle; i++) {
+        if (!connect_one(NULL)) {
+            fprintf(stderr, "vote_load: could not open idle connection %d\n", i);
+            return 1;
+        }
+        if (i % 100 == 99)
+            for (int k = 0; k < 10; k++)
+                uv_run(&loop, UV_RUN_NOWAIT);
+    }
+    while (idle_up + idle_lost < nidle && now_us() < deadline)
+        uv_run(&loop, UV_RUN_ONCE);
+    if (idle_lost || idle_up < nidle) {
+        fprintf(stderr, "vote_load: %d of %d idle connections up (%d failed)\n", idle_up, nidle,
+                idle_lost);
+        return 1;
+    }
     for (int i = 0; i < nconn; i++) {
-        struct lws_client_connect_info ci;
-        memset(&ci, 0, sizeof ci);
-        ci.context = ctx;
-        ci.address = host;
-        ci.port = port;
-        ci.path = "/ws";
-        ci.host = host;
-        ci.protocol = "plenum.v1";
-        ci.opaque_user_data = &conns[i];
-        conns[i].wsi = lws_client_connect_via_info(&ci);
+        conns[i].wsi = connect_one(&conns[i]);
         if (!conns[i].wsi) {
             fprintf(stderr, "vote_load: could not connect %d\n", i);
             return 1;
         }
         if (i % 50 == 49)
             for (int k = 0; k < 20; k++)
-                lws_service(ctx, 0);
+                uv_run(&loop, UV_RUN_NOWAIT);
     }
-    int64_t deadline = now_us() + 300 * 1000000LL;
     while (phase != 9 && now_us() < deadline)
-        lws_service(ctx, 0);
+        uv_run(&loop, UV_RUN_ONCE);
     if (phase != 9) {
         fprintf(stderr, "vote_load: did not finish (phase %d, round %d, %d acked)\n", phase,
                 round_no, ballots_acked);
+        return 1;
+    }
+    if (idle_lost) {
+        fprintf(stderr, "vote_load: %d idle connections were closed during the run\n", idle_lost);
         return 1;
     }
     qsort(lat_burst, (size_t)nburst, sizeof(double), cmp);
@@ -300,11 +378,10 @@ int main(int argc, char **argv)
             "{\"delegates\": %d, \"burst_p50_ms\": %.2f, \"burst_p99_ms\": %.2f, "
             "\"burst_max_ms\": %.2f, \"sustained_rounds\": %d, \"sustained_ballots\": %d, "
             "\"sustained_seconds\": %.3f, \"sustained_ballots_per_s\": %.0f, "
-            "\"sustained_p50_ms\": %.2f, \"sustained_p99_ms\": %.2f}\n",
+            "\"sustained_p50_ms\": %.2f, \"sustained_p99_ms\": %.2f, \"idle\": %d}\n",
             nconn - 1, pct(lat_burst, nburst, 50), pct(lat_burst, nburst, 99),
             lat_burst[nburst - 1], rounds, nsus, sustained_us / 1e6, nsus / (sustained_us / 1e6),
-            pct(lat_sus, nsus, 50), pct(lat_sus, nsus, 99));
+            pct(lat_sus, nsus, 50), pct(lat_sus, nsus, 99), nidle);
     fclose(o);
-    lws_context_destroy(ctx);
-    return 0;
+    return 0; /* the process's end closes every connection */
 }

@@ -410,6 +410,29 @@ class AuthTest(unittest.TestCase):
         took = run(go())
         self.assertLess(took, 10)
 
+    def test_a_client_that_talks_is_not_hung_up_for_missing_pongs(self):
+        """Any frame from the client is a sign of life, not only a pong: a
+        tablet whose WebSocket library does not answer pings but keeps
+        sending is not cut off (lws's own policy counted pongs only)."""
+        async def go():
+            ws = await websockets.connect(self.d.ws_url(), subprotocols=["plenum.v1"],
+                                          ping_interval=None)
+
+            async def no_pong(data=b""):
+                return None
+            ws.pong = no_pong
+            t0 = time.monotonic()
+            n = 0
+            while time.monotonic() - t0 < 6:  # twice --ws-idle-timeout
+                await ws.send(json.dumps({"type": "ping", "id": n}))
+                self.assertEqual(json.loads(await asyncio.wait_for(ws.recv(), 5))["type"],
+                                 "pong")
+                n += 1
+                await asyncio.sleep(0.5)
+            await ws.close()
+            return n
+        self.assertGreater(run(go()), 8)
+
     # --- brute force ----------------------------------------------------------
 
     def test_login_brute_force_is_slowed_then_backed_off(self):
