@@ -22,6 +22,7 @@ struct pl_loop {
     gpointer fd_tag; /* libuv's epoll descriptor in this source */
     unsigned long long wakeups;
     gboolean uv_open;
+    gboolean kicked; /* pl_loop_kick: run libuv on the next iteration */
 };
 
 /* libuv's own view of when it next has work: 0 for now (pending callbacks,
@@ -37,14 +38,14 @@ static int uv_due_ms(struct pl_loop *l)
 static gboolean loop_prepare(GSource *s, gint *timeout)
 {
     struct pl_loop *l = (struct pl_loop *)s;
-    *timeout = uv_due_ms(l);
+    *timeout = l->kicked ? 0 : uv_due_ms(l);
     return *timeout == 0;
 }
 
 static gboolean loop_check(GSource *s)
 {
     struct pl_loop *l = (struct pl_loop *)s;
-    if (g_source_query_unix_fd(s, l->fd_tag) & (G_IO_IN | G_IO_ERR | G_IO_HUP))
+    if (l->kicked || g_source_query_unix_fd(s, l->fd_tag) & (G_IO_IN | G_IO_ERR | G_IO_HUP))
         return TRUE;
     return uv_due_ms(l) == 0;
 }
@@ -55,6 +56,7 @@ static gboolean loop_dispatch(GSource *s, GSourceFunc cb, gpointer data)
     (void)data;
     struct pl_loop *l = (struct pl_loop *)s;
     l->wakeups++;
+    l->kicked = FALSE;
     /* What is ready now, timers that are due, and nothing more: GLib's
      * sources get their turn before libuv's next round. */
     uv_run(&l->uv, UV_RUN_NOWAIT);
@@ -106,6 +108,12 @@ void pl_loop_free(struct pl_loop *l)
     }
     l->uv_open = FALSE;
     g_source_unref(&l->source);
+}
+
+void pl_loop_kick(struct pl_loop *l)
+{
+    if (l)
+        l->kicked = TRUE;
 }
 
 unsigned long long pl_loop_wakeups(const struct pl_loop *l)

@@ -40,14 +40,17 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wakeups(d):
-    """plenum_loop_wakeups_total from /metrics (None if this plenumd has none)."""
+def counters(d):
+    """(plenum_loop_wakeups_total, plenum_websocket_messages_out_total) from
+    /metrics; the first is None for a plenumd without it."""
     import urllib.request
+    found = {}
     with urllib.request.urlopen(f"http://127.0.0.1:{d.port}/metrics", timeout=10) as r:
         for line in r.read().decode().splitlines():
-            if line.startswith("plenum_loop_wakeups_total "):
-                return int(float(line.split()[1]))
-    return None
+            name, _, value = line.partition(" ")
+            if name in ("plenum_loop_wakeups_total", "plenum_websocket_messages_out_total"):
+                found[name] = int(float(value))
+    return found.get("plenum_loop_wakeups_total"), found.get("plenum_websocket_messages_out_total")
 
 
 def bench(d, sid, tokens, n, rounds, vote_load, board, idle):
@@ -71,7 +74,7 @@ def bench(d, sid, tokens, n, rounds, vote_load, board, idle):
         marks, other = {}, []
         for line in p.stdout:
             if line.startswith("mark "):
-                marks[line.split()[1]] = (cpu_s(d.proc.pid), wakeups(d))
+                marks[line.split()[1]] = (cpu_s(d.proc.pid),) + counters(d)
             else:
                 other.append(line)
         code = p.wait(timeout=600)
@@ -83,8 +86,9 @@ def bench(d, sid, tokens, n, rounds, vote_load, board, idle):
             raise RuntimeError(f"vote_load failed: {''.join(other)}\n{d.log()[-3000:]}")
         with open(out) as g:
             res = json.load(g)
-        (c0, w0), (c1, w1) = marks["sustained-start"], marks["sustained-end"]
+        (c0, w0, m0), (c1, w1, m1) = marks["sustained-start"], marks["sustained-end"]
         res["plenumd_cpu_ms_per_1000_ballots"] = round((c1 - c0) * 1e6 / res["sustained_ballots"], 1)
+        res["frames_out_per_ballot"] = round((m1 - m0) / res["sustained_ballots"], 2)
         if w0 is not None:
             res["loop_wakeups"] = w1 - w0
             res["plenumd_cpu_us_per_wakeup"] = round((c1 - c0) * 1e6 / max(1, w1 - w0), 1)
@@ -131,15 +135,15 @@ def main():
     res["load_average"] = os.getloadavg()
     print("| delegates | idle | burst p50 | burst p99 | burst max | sustained ballots/s | "
           "sustained p50 | sustained p99 | plenumd CPU per 1000 ballots | loop wake-ups | "
-          "CPU per wake-up |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "CPU per wake-up | frames out per ballot |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         print(f"| {r['delegates']} | {r['idle']} | {r['burst_p50_ms']} ms | {r['burst_p99_ms']} ms | "
               f"{r['burst_max_ms']} ms | {r['sustained_ballots_per_s']} "
               f"({r['sustained_ballots']} in {r['sustained_seconds']} s) | "
               f"{r['sustained_p50_ms']} ms | {r['sustained_p99_ms']} ms | "
               f"{r['plenumd_cpu_ms_per_1000_ballots']} ms | {r.get('loop_wakeups', '—')} | "
-              f"{r.get('plenumd_cpu_us_per_wakeup', '—')} µs |")
+              f"{r.get('plenumd_cpu_us_per_wakeup', '—')} µs | {r['frames_out_per_ballot']} |")
     if len(runs) > 1:
         a, b = runs[0], runs[-1]
         print(f"\nwith {b['idle']} idle vs {a['idle']}: sustained ballots/s "
