@@ -220,6 +220,13 @@ function watch(p) {
   // old segments): to the edge.
   const edge = p.hls.liveSyncPosition;
   if (moving && edge && edge - v.currentTime > 6) v.currentTime = edge;
+  // LL-HLS: hls.js speeds up towards its target latency only from within
+  // one segment of it; further behind (the start lands on a segment's
+  // first part, a stall), with the media to the edge already buffered, a
+  // skip forward inside the buffer gets there at once (measured: 2.5 s
+  // behind the buffered end without it, docs/benchmarks.md).
+  else if (moving && edge && edge - v.currentTime > 0.5 && v.buffered.length &&
+    v.buffered.end(v.buffered.length - 1) > edge + 0.3) v.currentTime = edge;
   if (v.paused || now - p.lastMove < 6000 * (p.stallKicks + 1)) return;
   p.stallKicks++;
   if (p.stallKicks >= 2) {
