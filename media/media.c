@@ -148,6 +148,8 @@ static void stream_free(gpointer p)
     g_queue_clear_full(&s->window, pl_media_playlist_seg_free);
     if (s->open_parts)
         g_ptr_array_unref(s->open_parts);
+    if (s->live_text)
+        g_bytes_unref(s->live_text);
     pl_media_restream_stop(&s->rs);
     g_free(s->rs.error);
     g_free(s->restream_url);

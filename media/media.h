@@ -162,6 +162,11 @@ enum pl_media_live {
 enum pl_media_live pl_media_live_has(const struct pl_media *m, int64_t sitting_id, int64_t msn,
                                      int64_t part, guint *wait_ms);
 
+/* sitting_id's live playlist as it is now (a new reference, the caller's),
+ * or NULL when it is not streamed. Served from memory: with parts it
+ * changes five times a second, the file only at each segment. */
+GBytes *pl_media_live_playlist(const struct pl_media *m, int64_t sitting_id);
+
 /* The part named name ("part-<run>-<n>.ts") of sitting_id: READY with
  * *data (a new reference, the caller's), WAIT while it is the preload hint
  * (the next part, being written), else GONE. */

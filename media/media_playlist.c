@@ -49,9 +49,10 @@ static void parts_text(GString *t, const GPtrArray *parts)
     }
 }
 
-/* Rewrites live.m3u8 (atomically: players never read half a file), and
- * tells the HTTP side (pl_media_on_live). */
-void pl_media_playlist_write(struct stream *s, bool ended)
+/* Makes s's live playlist (s->live_text), writes it to live.m3u8 when
+ * to_disk (atomically: a reader never sees half a file), and tells the
+ * HTTP side (pl_media_on_live). */
+static void playlist_update(struct stream *s, bool ended, bool to_disk)
 {
     if (!s->public || g_queue_is_empty(&s->window))
         return;
@@ -91,15 +92,19 @@ void pl_media_playlist_write(struct stream *s, bool ended)
             t, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-%s-%" G_GUINT64_FORMAT ".ts\"\n",
             s->open_run, s->next_part);
     }
-    char *path = g_build_filename(s->dir, "live.m3u8", NULL);
-    GError *e = NULL;
-    if (!g_file_set_contents(path, t->str, (gssize)t->len, &e)) {
-        pl_log_warn("media: sitting %lld: cannot write the streaming playlist: %s",
-                    (long long)s->sitting, e->message);
-        g_error_free(e);
+    if (to_disk) {
+        char *path = g_build_filename(s->dir, "live.m3u8", NULL);
+        GError *e = NULL;
+        if (!g_file_set_contents(path, t->str, (gssize)t->len, &e)) {
+            pl_log_warn("media: sitting %lld: cannot write the streaming playlist: %s",
+                        (long long)s->sitting, e->message);
+            g_error_free(e);
+        }
+        g_free(path);
     }
-    g_free(path);
-    g_string_free(t, TRUE);
+    if (s->live_text)
+        g_bytes_unref(s->live_text);
+    s->live_text = g_string_free_to_bytes(t);
     if (s->m->live_cb)
         s->m->live_cb(s->m->live_user, s->sitting);
 }
@@ -122,7 +127,12 @@ void pl_media_playlist_part(struct stream *s, struct run *r, GBytes *data, guint
     p->independent = independent;
     g_ptr_array_add(s->open_parts, p);
     s->next_part = r->parts;
-    pl_media_playlist_write(s, false);
+    playlist_update(s, false, false);
+}
+
+void pl_media_playlist_write(struct stream *s, bool ended)
+{
+    playlist_update(s, ended, true);
 }
 
 void pl_media_playlist_append(struct stream *s, const struct run *r, const char *file, guint dur_ms,
@@ -172,6 +182,12 @@ void pl_media_on_live(struct pl_media *m, pl_media_live_cb cb, void *user)
 {
     m->live_cb = cb;
     m->live_user = user;
+}
+
+GBytes *pl_media_live_playlist(const struct pl_media *m, int64_t sitting_id)
+{
+    const struct stream *s = g_hash_table_lookup(m->streams, &sitting_id);
+    return s && s->public && s->live_text ? g_bytes_ref(s->live_text) : NULL;
 }
 
 static const struct stream *live_stream(const struct pl_media *m, int64_t sitting, guint *wait_ms)

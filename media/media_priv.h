@@ -144,6 +144,7 @@ struct stream {
     char open_run[17];     /* the run writing it ("" before the first part) */
     guint64 next_part;     /* n of open_run's next part (the preload hint) */
     bool ended;            /* the playlist has its #EXT-X-ENDLIST */
+    GBytes *live_text;     /* live.m3u8 as it is now, served from here; owned, may be NULL */
 };
 
 /* What the program overlay says for a session, from the hub's events. */

@@ -1,7 +1,8 @@
 /*
  * GET /media/<sitting>/...: what citizens' players fetch.
  *   live.m3u8        the live playlist (only while a public sitting streams),
- *                    Cache-Control: no-cache; with LL-HLS parts. A blocking
+ *                    from media's memory, Cache-Control: no-cache; with
+ *                    LL-HLS parts. A blocking
  *                    reload (?_HLS_msn=M[&_HLS_part=P]) is held until the
  *                    playlist has that part (see "Held requests" below)
  *   part-<run>-<n>.ts an LL-HLS part, from memory, immutable; the preload
@@ -77,22 +78,18 @@ void pl_media_http_forget(struct pl_http_req *hr)
         held_free(hr->held);
 }
 
-static void respond_playlist(struct lws *wsi, struct pl_http_req *hr, const char *root,
-                             int64_t sitting)
+/* The live playlist, from media's memory (it changes with every part). */
+static int respond_playlist(struct lws *wsi, struct pl_http_req *hr, int64_t sitting)
 {
-    char dir[64];
-    snprintf(dir, sizeof dir, "sitting-%lld", (long long)sitting);
-    char *file = g_build_filename(root, dir, "live.m3u8", NULL);
-    char *text = NULL;
+    GBytes *text = pl_media_live_playlist(pl_server_from_wsi(wsi)->media, sitting);
+    if (!text)
+        return pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
     gsize len = 0;
-    if (g_file_get_contents(file, &text, &len, NULL)) {
-        hr->cache_control = "no-cache";
-        pl_http_respond(wsi, hr, 200, "application/vnd.apple.mpegurl", text, len);
-    } else {
-        pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
-    }
-    g_free(text);
-    g_free(file);
+    const char *bytes = g_bytes_get_data(text, &len);
+    hr->cache_control = "no-cache";
+    pl_http_respond(wsi, hr, 200, "application/vnd.apple.mpegurl", bytes, len);
+    g_bytes_unref(text);
+    return 0;
 }
 
 static void respond_part(struct lws *wsi, struct pl_http_req *hr, GBytes *data)
@@ -123,7 +120,7 @@ static bool held_try(GList *link, struct pl_server *srv)
     if (st == PL_LIVE_READY && data)
         respond_part(wsi, hr, data);
     else if (st == PL_LIVE_READY)
-        respond_playlist(wsi, hr, pl_media_public_root(srv->media), sitting);
+        respond_playlist(wsi, hr, sitting);
     else
         pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, NULL, 0);
     if (data)
@@ -201,7 +198,7 @@ static int64_t hls_arg(struct lws *wsi, const char *key)
 }
 
 /* live.m3u8: at once, or held for a blocking reload. */
-static int live_playlist(struct lws *wsi, struct pl_http_req *hr, int64_t sitting, const char *file)
+static int live_playlist(struct lws *wsi, struct pl_http_req *hr, int64_t sitting)
 {
     struct pl_server *srv = pl_server_from_wsi(wsi);
     int64_t msn = hls_arg(wsi, "_HLS_msn=");
@@ -225,9 +222,7 @@ static int live_playlist(struct lws *wsi, struct pl_http_req *hr, int64_t sittin
             break;
         }
     }
-    return g_file_test(file, G_FILE_TEST_IS_REGULAR)
-               ? pl_http_serve_file(wsi, hr, file, "no-cache")
-               : pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, NULL, 0);
+    return respond_playlist(wsi, hr, sitting);
 }
 
 static bool segment_name(const char *s)
@@ -410,10 +405,7 @@ int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path)
     if (strcmp(name, "live.m3u8") == 0) {
         if (!pl_media_streaming(srv->media, sitting))
             return pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
-        char *file = g_build_filename(root, dir, name, NULL);
-        int rc = live_playlist(wsi, hr, sitting, file);
-        g_free(file);
-        return rc;
+        return live_playlist(wsi, hr, sitting);
     }
     if (segment_name(name)) {
         char *file = g_build_filename(root, dir, name, NULL);

@@ -12,13 +12,22 @@
 // What the player fetched is counted too: LL-HLS parts, blocking playlist
 // reloads (_HLS_msn), whole segments (the plain-HLS way), so a figure says
 // which way it was measured.
-// Usage: node latency.mjs BASE_URL SESSION_ID SECONDS  -> JSON on stdout
+// With MODE "native" the page runs without Media Source Extensions, so it
+// hands the playlist to Chromium's own HLS player (the plain-HLS fallback,
+// as on an iPhone); the recovery phase is then skipped.
+// Usage: node latency.mjs BASE_URL SESSION_ID SECONDS [native]  -> JSON on stdout
 import { launch } from "../browser/lib.mjs";
 
-const [base, session, seconds] = process.argv.slice(2);
+const [base, session, seconds, mode] = process.argv.slice(2);
 const browser = await launch();
 try {
   const ctx = await browser.newContext();
+  if (mode === "native") {
+    await ctx.addInitScript(() => {
+      delete window.MediaSource;
+      delete window.ManagedMediaSource;
+    });
+  }
   const p = await ctx.newPage();
   const fetched = { parts: 0, blocking_reloads: 0, segments: 0 };
   p.on("request", (r) => {
@@ -57,6 +66,10 @@ try {
   samples.sort((a, b) => a - b);
   const q = (f) => samples[Math.min(samples.length - 1, Math.floor(f * samples.length))];
 
+  if (mode === "native") {
+    console.log(JSON.stringify({ n: samples.length, min: samples[0], p50: q(0.5), p95: q(0.95), max: samples[samples.length - 1], buffered_ahead_ms: ahead, recovery_ms: null, fetched }));
+    process.exit(0);
+  }
   await ctx.setOffline(true);
   await p.waitForTimeout(10000);
   await ctx.setOffline(false);
