@@ -101,8 +101,8 @@ static void respond_part(struct lws *wsi, struct pl_http_req *hr, GBytes *data)
     pl_http_respond(wsi, hr, 200, "video/mp2t", bytes, len);
 }
 
-/* Answers h's request if it can be (or must: gone), and forgets it.
- * Returns whether it did. */
+/* Answers the request held at link if it can be (or must: gone), and
+ * forgets it then. Returns whether it did. */
 static bool held_try(GList *link, struct pl_server *srv)
 {
     struct held *h = link->data;
@@ -187,8 +187,7 @@ static int hold(struct lws *wsi, struct pl_http_req *hr, int64_t sitting, int64_
 static int64_t hls_arg(struct lws *wsi, const char *key)
 {
     char buf[32];
-    int n = lws_get_urlarg_by_name(wsi, key, buf, sizeof buf) ? 1 : 0;
-    if (!n)
+    if (!lws_get_urlarg_by_name(wsi, key, buf, sizeof buf))
         return -1;
     const char *v = buf + strlen(key);
     size_t len = strlen(v);
