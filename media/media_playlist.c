@@ -15,9 +15,9 @@
 /* Segments in the streaming playlist: a sliding window, so a viewer re-fetches
  * about 1 KB a second however long the sitting; the whole sitting is the
  * VOD playlist, built from the record (server/net/net_media.c). Ten seconds
- * hold the players' live position (2 segments behind the edge) with room
- * for their catching up after a stall (public.js jumps to the edge when
- * more than 6 behind). */
+ * hold the players' live position (0.75 s behind the edge with LL-HLS, a
+ * plain-HLS player 3 segments) with room for their catching up after a
+ * stall (public.js jumps to the edge when more than 6 behind). */
 #define LIVE_WINDOW 10
 
 void pl_media_part_free(gpointer p)
