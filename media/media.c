@@ -146,6 +146,10 @@ static void stream_free(gpointer p)
     if (s->source_query)
         pl_store_cancel(s->m->store, s->source_query);
     g_queue_clear_full(&s->window, pl_media_playlist_seg_free);
+    if (s->open_parts)
+        g_ptr_array_unref(s->open_parts);
+    if (s->live_text)
+        g_bytes_unref(s->live_text);
     pl_media_restream_stop(&s->rs);
     g_free(s->rs.error);
     g_free(s->restream_url);
@@ -374,6 +378,19 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
     case GST_MESSAGE_APPLICATION: {
         const GstStructure *st = gst_message_get_structure(msg);
         guint64 rt = 0;
+        if (st && gst_structure_has_name(st, "plenum-part")) {
+            /* An LL-HLS part of the segment being written (media_cutter.c). */
+            GBytes *bytes = NULL;
+            guint64 dur = 0;
+            gboolean independent = FALSE;
+            if (r->delivering &&
+                gst_structure_get(st, "data", G_TYPE_BYTES, &bytes, "duration", G_TYPE_UINT64, &dur,
+                                  "independent", G_TYPE_BOOLEAN, &independent, NULL))
+                pl_media_playlist_part(r->s, r, bytes, (guint)(dur / GST_MSECOND), independent);
+            else if (bytes)
+                g_bytes_unref(bytes);
+            break;
+        }
         if (st && gst_structure_get_uint64(st, "running-time", &rt)) {
             if (gst_structure_has_name(st, "plenum-opened") && !r->delivering) {
                 r->open_rt = rt;

@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 
@@ -138,6 +139,39 @@ const char *pl_media_public_root(const struct pl_media *m);
 
 /* Whether sitting_id is being streamed to the public now. */
 bool pl_media_streaming(const struct pl_media *m, int64_t sitting_id);
+
+/* LL-HLS (media_playlist.c). Called on the loop thread each time sitting_id's
+ * live playlist changes (a part, a segment, the end), so that the HTTP
+ * side answers the requests it holds. */
+typedef void (*pl_media_live_cb)(void *user, int64_t sitting_id);
+
+/* Sets the one live callback (user borrowed; NULL cb: none). */
+void pl_media_on_live(struct pl_media *m, pl_media_live_cb cb, void *user);
+
+enum pl_media_live {
+    PL_LIVE_READY,   /* there: answer now */
+    PL_LIVE_WAIT,    /* not yet: hold the request (at most *wait_ms) */
+    PL_LIVE_TOO_FAR, /* a sequence number beyond what may be waited for (400) */
+    PL_LIVE_GONE,    /* not streamed, or a part that will never exist (404) */
+};
+
+/* Whether sitting_id's live playlist holds part `part` of media sequence
+ * number msn (part < 0: the whole segment msn), as a blocking playlist
+ * reload (_HLS_msn, _HLS_part) asks; *wait_ms: how long to hold at most
+ * (three target durations). */
+enum pl_media_live pl_media_live_has(const struct pl_media *m, int64_t sitting_id, int64_t msn,
+                                     int64_t part, guint *wait_ms);
+
+/* sitting_id's live playlist as it is now (a new reference, the caller's),
+ * or NULL when it is not streamed. Served from memory: with parts it
+ * changes five times a second, the file only at each segment. */
+GBytes *pl_media_live_playlist(const struct pl_media *m, int64_t sitting_id);
+
+/* The part named name ("part-<run>-<n>.ts") of sitting_id: READY with
+ * *data (a new reference, the caller's), WAIT while it is the preload hint
+ * (the next part, being written), else GONE. */
+enum pl_media_live pl_media_live_part(const struct pl_media *m, int64_t sitting_id,
+                                      const char *name, GBytes **data, guint *wait_ms);
 
 /* Stops every pipeline at once (the segment being written is lost, as in
  * a crash; the record says "interrupted" at the next start). */

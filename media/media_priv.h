@@ -35,6 +35,18 @@
 
 #define SEGMENT_S 1 /* HLS segment length: latency vs. files */
 
+/* LL-HLS partial segments (media_cutter.c, media_playlist.c). A part closes
+ * at the first muxed packet PART_CUT_MS or more after it began (a new PES:
+ * every packet of one frame carries its time), so no part is longer than
+ * PART_CUT_MS plus one frame or audio packet (40 ms at 25 fps): the
+ * playlist's PART-TARGET. Shorter parts cut latency further but multiply
+ * the requests each viewer makes (docs/benchmarks.md, "LL-HLS"). */
+#define PART_CUT_MS    200
+#define PART_TARGET_MS 250
+/* Segments whose parts the live playlist lists besides the open one: a
+ * player joins at least PART-HOLD-BACK (3 parts) behind the edge. */
+#define PART_SEGMENTS 2
+
 /*
  * A stream is one open sitting's media; a run is one GStreamer pipeline
  * writing segments for it. A stream has at most two runs at once: the
@@ -57,6 +69,7 @@ struct run {
     guint64 open_rt;   /* running time the current segment began at */
     int index;         /* of the next segment to close */
     guint64 dropped;   /* frames dropped (QoS) */
+    guint64 parts;     /* LL-HLS parts made so far: the next one's n */
 };
 
 /* Restreaming to an RTMP server (the council's YouTube or Facebook page):
@@ -75,12 +88,27 @@ struct restream {
     int segments;    /* sent by this pipeline */
 };
 
+/* A partial segment: a slice of the MPEG-TS the muxer gave multifilesink,
+ * kept in memory (the segment files stay as they were) and served as
+ * /media/<sitting>/part-<run>-<n>.ts while its segment is in the window. */
+struct part {
+    GBytes *data; /* owned */
+    char run[17];
+    guint64 n; /* in its run, from 0 across segments (so a hint always comes true) */
+    guint dur_ms;
+    bool independent; /* starts with the tables and a keyframe (a segment's first) */
+};
+
+/* Frees a struct part (a GDestroyNotify). */
+void pl_media_part_free(gpointer p);
+
 /* A segment in the streaming playlist. */
 struct window_seg {
     char *file; /* owned */
     char *date; /* its wall-clock start, ISO 8601; owned */
     guint dur_ms;
-    bool disc; /* a discontinuity before it: another run */
+    bool disc;        /* a discontinuity before it: another run */
+    GPtrArray *parts; /* struct part *, owned; NULL once older than PART_SEGMENTS */
 };
 
 struct stream {
@@ -106,12 +134,17 @@ struct stream {
      * NULL: not in error (error may still say what happened last, e.g. an
      * encoder that went away). Static. Cleared when a run delivers. */
     const char *reason;
-    bool stop_wanted;    /* stopping for good (sitting closed), not to retry */
-    GQueue window;       /* struct window_seg *, the playlist's window */
-    guint64 window_seq;  /* media sequence number of the window's first segment */
-    guint window_disc;   /* discontinuities that left the window */
-    char window_run[17]; /* run of the last segment in the window */
-    guint target_s;      /* the longest segment so far, rounded: never shrinks */
+    bool stop_wanted;      /* stopping for good (sitting closed), not to retry */
+    GQueue window;         /* struct window_seg *, the playlist's window */
+    guint64 window_seq;    /* media sequence number of the window's first segment */
+    guint window_disc;     /* discontinuities that left the window */
+    char window_run[17];   /* run of the last segment in the window */
+    guint target_s;        /* the longest segment so far, rounded: never shrinks */
+    GPtrArray *open_parts; /* struct part *, of the segment being written; owned */
+    char open_run[17];     /* the run writing it ("" before the first part) */
+    guint64 next_part;     /* n of open_run's next part (the preload hint) */
+    bool ended;            /* the playlist has its #EXT-X-ENDLIST */
+    GBytes *live_text;     /* live.m3u8 as it is now, served from here; owned, may be NULL */
 };
 
 /* What the program overlay says for a session, from the hub's events. */
@@ -135,6 +168,8 @@ struct pl_media {
      * NULL; owned. The streams say it too (reason "missing_elements"). */
     char *missing;
     guint start_timeout_ms;
+    pl_media_live_cb live_cb; /* see pl_media_on_live(); may be NULL */
+    void *live_user;          /* borrowed */
 };
 
 /* --- media_playlist.c: the streaming playlist ------------------------------------------- */
@@ -144,6 +179,12 @@ void pl_media_playlist_seg_free(gpointer p);
 
 /* Rewrites s's live.m3u8 (public streams only); ended: with #EXT-X-ENDLIST. */
 void pl_media_playlist_write(struct stream *s, bool ended);
+
+/* r's cutter finished a part (data taken: owned by s afterwards) of the
+ * segment being written (a part that comes after the segment's close
+ * message starts the next one). Rewrites the playlist. */
+void pl_media_playlist_part(struct stream *s, struct run *r, GBytes *data, guint dur_ms,
+                            bool independent);
 
 /* Appends r's closed segment file (a name in s->dir, copied) of dur_ms
  * that began at start_us (wall clock) to s's window, and rewrites it. */
@@ -162,7 +203,8 @@ void pl_media_restream_segment(struct stream *s, const struct run *r, const char
 /* --- media_cutter.c: the segment cutter ----------------------------------------------- */
 
 /* Cuts the segments of pipeline at the keyframes leaving pad (H.264 on its
- * way into the muxer). pipeline is borrowed and outlives the probe. */
+ * way into the muxer), and the muxer's output ("mux") into parts, posted as
+ * "plenum-part" messages. pipeline is borrowed and outlives the probes. */
 void pl_media_cutter_at(GstElement *pipeline, GstPad *pad);
 
 /* --- media_build.c: a run's pipeline -------------------------------------------------- */

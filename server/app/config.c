@@ -110,6 +110,9 @@ static const struct opt opts[] = {
      "seconds",
      "an HTTP request body must arrive whole within this, or the connection is "
      "closed (30)"},
+    {"hls-max-held", "PLENUM_HLS_MAX_HELD", OPT_INT, F(hls_max_held), 1, 1000000, "a count",
+     "LL-HLS requests held until their part exists; more are refused with 503 server_busy "
+     "(5000)"},
     {"ws-max-queue-kib", "PLENUM_WS_MAX_QUEUE_KIB", OPT_INT, F(ws_max_queue_kib), 16, 65536, "KiB",
      "unsent data a client may fall behind by before it is dropped (1024)"},
     {"ws-ping-interval", "PLENUM_WS_PING_INTERVAL", OPT_INT, F(ws_ping_s), 1, 3600, "seconds",
@@ -317,6 +320,7 @@ int pl_config_parse(struct pl_config *cfg, int argc, char *const *argv, pl_geten
     cfg->max_anon_per_address = 20;
     cfg->reserved_for_members = 10;
     cfg->http_body_timeout_s = 30;
+    cfg->hls_max_held = 5000;
     cfg->max_message_bytes = 64 * 1024;
     cfg->max_upload_mb = 50;
     cfg->petitions_per_hour = 20;

@@ -75,6 +75,7 @@ struct pl_config {
     int max_anon_per_address; /* anonymous WebSockets per address; more: 429 */
     int reserved_for_members; /* percent of max_connections only signed-in people get */
     int http_body_timeout_s;  /* a request body must be whole within this */
+    int hls_max_held;         /* LL-HLS blocking requests held at once (net_media.c) */
     int ws_max_queue_kib;     /* unsent bytes a client may hold before it is dropped */
     int ws_ping_s;            /* idle seconds before the server pings */
     int ws_hangup_s;          /* idle seconds before the server hangs up */

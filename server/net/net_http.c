@@ -118,6 +118,7 @@ void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr)
         hr->db_request = 0;
     }
     pl_api_cancel(hr);
+    pl_media_http_forget(hr);
     g_free(hr->body);
     hr->body = NULL;
     g_free(hr->set_cookie);

@@ -59,6 +59,7 @@ struct pl_http_req {
     guint body_timer;         /* the request body's deadline (GLib source), 0 if none */
     struct lws *body_wsi;     /* the connection body_timer closes; borrowed */
     bool body_expired;        /* past the deadline: close at the next byte */
+    GList *held;              /* its place among net_media.c's held LL-HLS requests, or NULL */
 };
 
 /* Closes wsi at lws's next turn, without a close frame, from anywhere on
@@ -113,6 +114,9 @@ int pl_http_serve_file(struct lws *wsi, struct pl_http_req *hr, const char *file
  * each), for files whose name says nothing (session documents). */
 int pl_http_serve_file_as(struct lws *wsi, struct pl_http_req *hr, const char *file,
                           const char *mime, const char *headers);
+
+/* Forgets hr if net_media.c holds it (an LL-HLS blocking request). */
+void pl_media_http_forget(struct pl_http_req *hr);
 
 /* Releases what hr owns and cancels its pending work. */
 void pl_http_req_clear(struct lws *wsi, struct pl_http_req *hr);

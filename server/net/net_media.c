@@ -1,7 +1,12 @@
 /*
  * GET /media/<sitting>/...: what citizens' players fetch.
  *   live.m3u8        the live playlist (only while a public sitting streams),
- *                    Cache-Control: no-cache
+ *                    from media's memory, Cache-Control: no-cache; with
+ *                    LL-HLS parts. A blocking
+ *                    reload (?_HLS_msn=M[&_HLS_part=P]) is held until the
+ *                    playlist has that part (see "Held requests" below)
+ *   part-<run>-<n>.ts an LL-HLS part, from memory, immutable; the preload
+ *                    hint (the part being written) is held until it exists
  *   vod.m3u8         every recorded segment of the sitting, built from the
  *                    record (an EVENT playlist while the sitting is open, VOD
  *                    with ENDLIST once it closed; discontinuities between
@@ -23,10 +28,201 @@
 
 #include <jansson.h>
 
+#include "log.h"
 #include "net_http.h"
 #include "server.h"
 
 #define MEDIA_DB_TIMEOUT_MS 5000
+#define PART_NAME_MAX       48 /* "part-<16 hex>-<up to 12 digits>.ts" and its NUL */
+
+/*
+ * Held requests (LL-HLS). A blocking playlist reload, or the preload-hinted
+ * part, asked before it exists is parked here: no answer is queued, lws
+ * keeps the connection, and nothing polls. Each time a sitting's live
+ * playlist changes, media calls live_changed() (pl_media_on_live), which
+ * answers the requests of that sitting that can now be answered: the
+ * answer is queued (pl_http_respond copies it and asks lws for
+ * WRITEABLE), so it is written, as every answer, from the writeable
+ * callback. A request not answered within three target durations gets the
+ * spec's 503; one that would be the hls_max_held'th-and-one is refused
+ * with 503 server_busy at once, so held connections cannot exhaust the
+ * server. A connection that goes away is forgotten (pl_media_http_forget
+ * from pl_http_req_clear).
+ *
+ * One server per process and loop thread only: the list is the file's.
+ */
+struct held {
+    struct lws *wsi;        /* borrowed: forgotten before lws frees it */
+    struct pl_http_req *hr; /* wsi's request state (lws owns it) */
+    int64_t sitting, msn, part;
+    char part_name[PART_NAME_MAX]; /* a part's file name, or "" for the playlist */
+    guint timer;                   /* the deadline (GLib source) */
+};
+
+static GQueue held_list = G_QUEUE_INIT;
+static bool live_watched; /* live_changed() is media's live callback */
+
+static void held_free(GList *link)
+{
+    struct held *h = link->data;
+    if (h->timer)
+        g_source_remove(h->timer);
+    h->hr->held = NULL;
+    g_queue_delete_link(&held_list, link);
+    g_free(h);
+}
+
+void pl_media_http_forget(struct pl_http_req *hr)
+{
+    if (hr->held)
+        held_free(hr->held);
+}
+
+/* The live playlist, from media's memory (it changes with every part). */
+static int respond_playlist(struct lws *wsi, struct pl_http_req *hr, int64_t sitting)
+{
+    GBytes *text = pl_media_live_playlist(pl_server_from_wsi(wsi)->media, sitting);
+    if (!text)
+        return pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
+    gsize len = 0;
+    const char *bytes = g_bytes_get_data(text, &len);
+    hr->cache_control = "no-cache";
+    pl_http_respond(wsi, hr, 200, "application/vnd.apple.mpegurl", bytes, len);
+    g_bytes_unref(text);
+    return 0;
+}
+
+static void respond_part(struct lws *wsi, struct pl_http_req *hr, GBytes *data)
+{
+    gsize len = 0;
+    const char *bytes = g_bytes_get_data(data, &len);
+    /* A part never changes once it exists (its name is not reused). */
+    hr->cache_control = "public, max-age=31536000, immutable";
+    pl_http_respond(wsi, hr, 200, "video/mp2t", bytes, len);
+}
+
+/* Answers the request held at link if it can be (or must: gone), and
+ * forgets it then. Returns whether it did. */
+static bool held_try(GList *link, struct pl_server *srv)
+{
+    struct held *h = link->data;
+    struct lws *wsi = h->wsi;
+    struct pl_http_req *hr = h->hr;
+    guint wait_ms = 0;
+    GBytes *data = NULL;
+    enum pl_media_live st =
+        h->part_name[0] ? pl_media_live_part(srv->media, h->sitting, h->part_name, &data, &wait_ms)
+                        : pl_media_live_has(srv->media, h->sitting, h->msn, h->part, &wait_ms);
+    if (st == PL_LIVE_WAIT)
+        return false;
+    int64_t sitting = h->sitting;
+    held_free(link);
+    if (st == PL_LIVE_READY && data)
+        respond_part(wsi, hr, data);
+    else if (st == PL_LIVE_READY)
+        respond_playlist(wsi, hr, sitting);
+    else
+        pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, NULL, 0);
+    if (data)
+        g_bytes_unref(data);
+    return true;
+}
+
+static void live_changed(void *user, int64_t sitting)
+{
+    struct pl_server *srv = user;
+    for (GList *l = held_list.head; l;) {
+        GList *next = l->next;
+        if (((struct held *)l->data)->sitting == sitting)
+            held_try(l, srv);
+        l = next;
+    }
+}
+
+static gboolean held_late(gpointer data)
+{
+    struct held *h = data;
+    h->timer = 0; /* removed by returning G_SOURCE_REMOVE */
+    struct lws *wsi = h->wsi;
+    struct pl_http_req *hr = h->hr;
+    bool part = h->part_name[0] != '\0';
+    held_free(hr->held);
+    /* RFC 8216bis 6.2.5.2: not there within three target durations. */
+    pl_http_respond_refusal(wsi, hr, 503, PL_ERR_INVALID_STATE, part ? NULL : "_HLS_msn", "not_yet",
+                            NULL);
+    return G_SOURCE_REMOVE;
+}
+
+/* Holds the request on wsi (see "Held requests"); refuses it when
+ * hls_max_held are held already. */
+static int hold(struct lws *wsi, struct pl_http_req *hr, int64_t sitting, int64_t msn, int64_t part,
+                const char *part_name, guint wait_ms)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    if (held_list.length >= (guint)srv->cfg->hls_max_held) {
+        pl_log_info("media: %u LL-HLS requests held already (--hls-max-held); refused one",
+                    held_list.length);
+        return pl_http_respond_error(wsi, hr, 503, PL_ERR_SERVER_BUSY, NULL, 1);
+    }
+    if (!live_watched) {
+        pl_media_on_live(srv->media, live_changed, srv);
+        live_watched = true;
+    }
+    struct held *h = g_new0(struct held, 1);
+    h->wsi = wsi;
+    h->hr = hr;
+    h->sitting = sitting;
+    h->msn = msn;
+    h->part = part;
+    g_strlcpy(h->part_name, part_name ? part_name : "", sizeof h->part_name);
+    h->timer = g_timeout_add(wait_ms, held_late, h);
+    g_queue_push_tail(&held_list, h);
+    hr->held = held_list.tail;
+    hr->phase = PH_WAIT;
+    return 0;
+}
+
+/* A blocking reload's parameter (?name=N): -1 if absent, -2 if not a
+ * decimal number from 0 to 10^12. */
+static int64_t hls_arg(struct lws *wsi, const char *key)
+{
+    char buf[32];
+    if (!lws_get_urlarg_by_name(wsi, key, buf, sizeof buf))
+        return -1;
+    const char *v = buf + strlen(key);
+    size_t len = strlen(v);
+    if (len == 0 || len > 12 || strspn(v, "0123456789") != len)
+        return -2;
+    return g_ascii_strtoll(v, NULL, 10);
+}
+
+/* live.m3u8: at once, or held for a blocking reload. */
+static int live_playlist(struct lws *wsi, struct pl_http_req *hr, int64_t sitting)
+{
+    struct pl_server *srv = pl_server_from_wsi(wsi);
+    int64_t msn = hls_arg(wsi, "_HLS_msn=");
+    int64_t part = hls_arg(wsi, "_HLS_part=");
+    if (msn == -2 || part == -2)
+        return pl_http_respond_refusal(wsi, hr, 400, PL_ERR_BAD_FIELD,
+                                       msn == -2 ? "_HLS_msn" : "_HLS_part", "not_a_number", NULL);
+    if (part >= 0 && msn < 0)
+        return pl_http_respond_refusal(wsi, hr, 400, PL_ERR_BAD_FIELD, "_HLS_msn", "missing", NULL);
+    if (msn >= 0) {
+        guint wait_ms = 0;
+        switch (pl_media_live_has(srv->media, sitting, msn, part, &wait_ms)) {
+        case PL_LIVE_WAIT:
+            return hold(wsi, hr, sitting, msn, part, NULL, wait_ms);
+        case PL_LIVE_TOO_FAR:
+            return pl_http_respond_refusal(wsi, hr, 400, PL_ERR_BAD_FIELD, "_HLS_msn", "too_far",
+                                           NULL);
+        case PL_LIVE_GONE:
+            return pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
+        case PL_LIVE_READY:
+            break;
+        }
+    }
+    return respond_playlist(wsi, hr, sitting);
+}
 
 static bool segment_name(const char *s)
 {
@@ -205,16 +401,34 @@ int pl_media_http(struct lws *wsi, struct pl_http_req *hr, const char *path)
     }
     char dir[64];
     snprintf(dir, sizeof dir, "sitting-%lld", (long long)sitting);
-    if (strcmp(name, "live.m3u8") == 0 || segment_name(name)) {
-        bool live = strcmp(name, "live.m3u8") == 0;
-        if (live && !pl_media_streaming(srv->media, sitting))
+    if (strcmp(name, "live.m3u8") == 0) {
+        if (!pl_media_streaming(srv->media, sitting))
             return pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, "sitting", 0);
+        return live_playlist(wsi, hr, sitting);
+    }
+    if (segment_name(name)) {
         char *file = g_build_filename(root, dir, name, NULL);
         int rc = g_file_test(file, G_FILE_TEST_IS_REGULAR)
-                     ? pl_http_serve_file(wsi, hr, file,
-                                          live ? "no-cache" : "public, max-age=31536000, immutable")
+                     ? pl_http_serve_file(wsi, hr, file, "public, max-age=31536000, immutable")
                      : pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, NULL, 0);
         g_free(file);
+        return rc;
+    }
+    if (g_str_has_prefix(name, "part-") && strlen(name) < PART_NAME_MAX) {
+        GBytes *data = NULL;
+        guint wait_ms = 0;
+        int rc = 0;
+        switch (pl_media_live_part(srv->media, sitting, name, &data, &wait_ms)) {
+        case PL_LIVE_READY:
+            respond_part(wsi, hr, data);
+            g_bytes_unref(data);
+            break;
+        case PL_LIVE_WAIT:
+            rc = hold(wsi, hr, sitting, -1, -1, name, wait_ms);
+            break;
+        default:
+            rc = pl_http_respond_error(wsi, hr, 404, PL_ERR_NOT_FOUND, NULL, 0);
+        }
         return rc;
     }
     const char *sql = NULL;

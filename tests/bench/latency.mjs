@@ -1,5 +1,6 @@
 // Glass-to-glass latency as a citizen sees it: the public page plays the
-// live sitting in Chromium (hls.js, its default live position), and every
+// live sitting in Chromium (hls.js as the page sets it up: low-latency HLS,
+// PART-HOLD-BACK behind the edge), and every
 // 200 ms the frame on screen is drawn into an 8x6 canvas (one pixel per
 // block of stamp_sender.py's picture), its 48 bits read back as the wall
 // clock of its capture and subtracted from the browser's clock.
@@ -8,14 +9,33 @@
 // from the network's return to the first frame on screen again within
 // 1.5 s of the glass-to-glass p50 (the player back at the live edge, by
 // itself).
-// Usage: node latency.mjs BASE_URL SESSION_ID SECONDS  -> JSON on stdout
+// What the player fetched is counted too: LL-HLS parts, blocking playlist
+// reloads (_HLS_msn), whole segments (the plain-HLS way), so a figure says
+// which way it was measured.
+// With MODE "native" the page runs without Media Source Extensions, so it
+// hands the playlist to Chromium's own HLS player (the plain-HLS fallback,
+// as on an iPhone); the recovery phase is then skipped.
+// Usage: node latency.mjs BASE_URL SESSION_ID SECONDS [native]  -> JSON on stdout
 import { launch } from "../browser/lib.mjs";
 
-const [base, session, seconds] = process.argv.slice(2);
+const [base, session, seconds, mode] = process.argv.slice(2);
 const browser = await launch();
 try {
   const ctx = await browser.newContext();
+  if (mode === "native") {
+    await ctx.addInitScript(() => {
+      delete window.MediaSource;
+      delete window.ManagedMediaSource;
+    });
+  }
   const p = await ctx.newPage();
+  const fetched = { parts: 0, blocking_reloads: 0, segments: 0 };
+  p.on("request", (r) => {
+    const u = r.url();
+    if (/\/part-[0-9a-f]+-\d+\.ts$/.test(u)) fetched.parts++;
+    else if (/\/seg-[0-9a-f]+-\d+\.ts$/.test(u)) fetched.segments++;
+    else if (/live\.m3u8\?.*_HLS_msn=/.test(u)) fetched.blocking_reloads++;
+  });
   await p.goto(`${base}/public/?session=${session}`, { waitUntil: "load" });
   await p.waitForSelector("#player", { timeout: 30000 });
   await p.waitForFunction(() => document.getElementById("player").currentTime > 1, null, { timeout: 60000 });
@@ -46,6 +66,10 @@ try {
   samples.sort((a, b) => a - b);
   const q = (f) => samples[Math.min(samples.length - 1, Math.floor(f * samples.length))];
 
+  if (mode === "native") {
+    console.log(JSON.stringify({ n: samples.length, min: samples[0], p50: q(0.5), p95: q(0.95), max: samples[samples.length - 1], buffered_ahead_ms: ahead, recovery_ms: null, fetched }));
+    process.exit(0);
+  }
   await ctx.setOffline(true);
   await p.waitForTimeout(10000);
   await ctx.setOffline(false);
@@ -68,7 +92,7 @@ try {
     }
     return null;
   }, q(0.5) + 1500);
-  console.log(JSON.stringify({ n: samples.length, min: samples[0], p50: q(0.5), p95: q(0.95), max: samples[samples.length - 1], buffered_ahead_ms: ahead, recovery_ms: recovery }));
+  console.log(JSON.stringify({ n: samples.length, min: samples[0], p50: q(0.5), p95: q(0.95), max: samples[samples.length - 1], buffered_ahead_ms: ahead, recovery_ms: recovery, fetched }));
 } finally {
   await browser.close();
 }

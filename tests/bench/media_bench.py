@@ -18,8 +18,14 @@ phases do not share the CPU:
   5. glass-to-glass: a sender whose picture is the wall clock
      (stamp_sender.py: 48 bits as blocks, x264 640x360@30 over SRT) pushes to
      plenumd, and the public page plays the livestream in Chromium
-     (latency.mjs, hls.js at its default live position): every 200 ms the
+     (latency.mjs, hls.js as the page sets it up: LL-HLS parts with
+     blocking reloads, PART-HOLD-BACK behind the edge): every 200 ms the
      frame on screen is read back and subtracted from the browser's clock;
+     what the player fetched (parts, blocking reloads, whole segments) is
+     printed with it, and how far the picture is behind the end of what the
+     player buffered (the player's share of the latency);
+  5b. the same with the page's plain-HLS fallback (no Media Source
+     Extensions: Chromium's own HLS player), for the ratio;
   6. recovery: then the page's network is cut for 10 s and restored, and
      the time from its return to a frame within 1.5 s of the p50 above is
      measured (the player back at the live edge by itself).
@@ -145,16 +151,22 @@ def glass_to_glass(d, pg, db, council, seconds):
     tx = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "stamp_sender.py"),
                            str(p_g2g), "640x360@30"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
+    res = {}
     try:
         wait_segments(d, g_sitting, 5)
-        out = subprocess.run(["node", os.path.join(HERE, "latency.mjs"),
-                              f"http://127.0.0.1:{d.port}", str(g_session),
-                              str(min(30, seconds))], check=True,
-                             stdout=subprocess.PIPE, text=True, timeout=300).stdout
+        # The page as citizens get it (hls.js, LL-HLS), then the plain-HLS
+        # fallback (Chromium's own player, no Media Source Extensions) on
+        # the same stream, for the ratio.
+        for key, mode in (("glass_to_glass_ms", []), ("glass_to_glass_native_ms", ["native"])):
+            out = subprocess.run(["node", os.path.join(HERE, "latency.mjs"),
+                                  f"http://127.0.0.1:{d.port}", str(g_session),
+                                  str(min(30, seconds))] + mode, check=True,
+                                 stdout=subprocess.PIPE, text=True, timeout=300).stdout
+            res[key] = json.loads(out.strip().splitlines()[-1])
     finally:
         tx.terminate()
         tx.wait()
-    return {"glass_to_glass_ms": json.loads(out.strip().splitlines()[-1])}
+    return res
 
 
 def report(res, a):
@@ -169,6 +181,15 @@ def report(res, a):
           f"{ratio} | {pct(res.get('encode_cpu'))} | {res.get('announce_ms_p50')} ms / "
           f"{res.get('announce_ms_max')} ms | {g['p50']} ms / {g['p95']} ms, {g['n']} | "
           f"{g.get('recovery_ms')} ms |")
+    if g.get("fetched"):
+        f = g["fetched"]
+        print(f"player: {f['parts']} LL-HLS parts, {f['blocking_reloads']} blocking playlist "
+              f"reloads, {f['segments']} whole segments; picture {g.get('buffered_ahead_ms')} ms "
+              f"behind the end of its buffer (p50)")
+    n = res.get("glass_to_glass_native_ms")
+    if n:
+        print(f"plain-HLS fallback (Chromium's own player): glass to glass {n['p50']} ms / "
+              f"{n['p95']} ms, {n['n']}; LL-HLS / fallback p50 = {g['p50'] / n['p50']:.2f}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=2)

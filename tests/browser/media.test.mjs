@@ -14,8 +14,8 @@ await runTest(async (browser) => {
   await p.goto(`${base}/public/?session=${session}`, { waitUntil: "load" });
   await p.waitForSelector("#player", { timeout: 30000 });
   const time = () => p.evaluate(() => document.getElementById("player").currentTime);
-  // The badge says live once the picture moves (hls.js starts 2 segments
-  // from the edge, and may rebuffer once there).
+  // The badge says live once the picture moves (hls.js starts near the
+  // live edge, and may rebuffer once there).
   await p.waitForFunction(() => (document.getElementById("player-caption") || {}).textContent?.includes("Đang phát trực tiếp"), null, { timeout: 30000 });
   const t1 = await time();
   await p.waitForTimeout(2000);

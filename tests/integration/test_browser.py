@@ -120,8 +120,13 @@ class MediaBrowserTest(unittest.TestCase):
             r = run_browser_script("media.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir(), sid, timeout=180)
             self.assertEqual(r.returncode, 0, r.stdout)
-            # The next sitting is live: the public player rides out a 10 s
-            # network cut by itself (issue 21).
+            # The next sitting is live: the page plays it with LL-HLS, and
+            # as plain HLS where the browser plays HLS itself.
+            r = run_browser_script("media-llhls.test.mjs", f"http://127.0.0.1:{d.port}",
+                                   screenshots_dir(), sid, timeout=180)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            # The public player rides out a 10 s network cut by itself
+            # (issue 21).
             r = run_browser_script("media-recovery.test.mjs", f"http://127.0.0.1:{d.port}",
                                    screenshots_dir(), sid, timeout=180)
             self.assertEqual(r.returncode, 0, r.stdout)

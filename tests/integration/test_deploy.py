@@ -242,6 +242,32 @@ class NginxTest(unittest.TestCase):
         st, h, again = self.get(path, tls_port)
         self.assertEqual((st, h["x-cache-status"], again), (200, "HIT", first))
 
+        # LL-HLS through nginx: blocking reloads are held by plenumd and
+        # passed on, never one for another (not cached); parts are cached;
+        # the preload-hinted part is held, then cached.
+        def shape(text):
+            seq = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
+            tail = text[text.rindex("#EXTINF"):]
+            return seq + text.count("#EXTINF"), tail.count("#EXT-X-PART:")
+        live = self.get(f"/media/{sitting}/live.m3u8", tls_port)[2].decode()
+        msn, have = shape(live)
+        answers = []
+        for part in (have, have + 1):
+            st, h, body = self.get(f"/media/{sitting}/live.m3u8?_HLS_msn={msn}&_HLS_part={part}",
+                                   tls_port)
+            self.assertEqual((st, h["cache-control"]), (200, "no-cache"), body)
+            self.assertNotIn("x-cache-status", h)
+            answers.append(shape(body.decode()))
+        for (m, n), part in zip(answers, (have, have + 1)):
+            self.assertTrue(m > msn or n > part, (answers, msn, have))
+        self.assertGreater(answers[1], answers[0])
+        hint = re.search(r'PRELOAD-HINT:TYPE=PART,URI="([^"]+)"',
+                         self.get(f"/media/{sitting}/live.m3u8", tls_port)[2].decode()).group(1)
+        st, h, first = self.get(f"/media/{sitting}/{hint}", tls_port)
+        self.assertEqual((st, h["x-cache-status"], h["content-type"]), (200, "MISS", "video/mp2t"))
+        st, h, again = self.get(f"/media/{sitting}/{hint}", tls_port)
+        self.assertEqual((st, h["x-cache-status"], again), (200, "HIT", first))
+
     def test_every_location_passes_host_and_forwarded_headers(self):
         upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
         threading.Thread(target=upstream.serve_forever, daemon=True).start()
@@ -251,6 +277,8 @@ class NginxTest(unittest.TestCase):
         upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
         for path, headers in (("/ws", upgrade), ("/", None), ("/api/login", None),
                               ("/media/1/live.m3u8", None),
+                              ("/media/1/live.m3u8?_HLS_msn=1&_HLS_part=0", None),
+                              ("/media/1/part-0123456789abcdef-1.ts", None),
                               ("/media/1/seg-0123456789abcdef-00001.ts", None)):
             st, h, body = self.get(path, tls_port, headers=headers)
             self.assertEqual(st, 200, path)

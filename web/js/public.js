@@ -147,15 +147,18 @@ function later(p, fn, ms) {
 
 // A new hls.js on p's video. No worker: the page's Content-Security-Policy
 // allows scripts from this server only, and hls.js would start its worker
-// from a blob. Two 1-second segments behind the live edge, not hls.js's
-// three: the glass-to-glass goal is 4 s (docs/benchmarks.md). Fallen out
-// of the live window (10 segments) after a stall, hls.js itself goes back
-// to the edge; watch() does so too from 6 s behind. (hls.js's own
+// from a blob. Low-latency HLS: hls.js loads the live playlist's parts
+// (0.2 s) with blocking reloads and plays PART-HOLD-BACK (0.75 s) behind
+// the edge, speeding up to 1.1x to get back there after a stall; the
+// glass-to-glass goal is 2 s (docs/benchmarks.md). A playlist without
+// parts (the recordings) plays as plain HLS. Fallen out of the live window
+// (10 segments) after a stall, hls.js itself goes back to the edge;
+// watch() does so too from 6 s behind. (hls.js's own
 // liveMaxLatencyDurationCount at 6 made it jump ahead into an empty buffer
 // after the start's first rebuffering: a stall that fed itself.)
 function attachHls(p, onParsed) {
   const Hls = p.Hls;
-  const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 2 });
+  const hls = new Hls({ enableWorker: false, lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.1 });
   p.hls = hls;
   if (onParsed) hls.on(Hls.Events.MANIFEST_PARSED, onParsed);
   hls.on(Hls.Events.FRAG_LOADED, () => { p.retries = 0; });
@@ -217,6 +220,13 @@ function watch(p) {
   // old segments): to the edge.
   const edge = p.hls.liveSyncPosition;
   if (moving && edge && edge - v.currentTime > 6) v.currentTime = edge;
+  // LL-HLS: hls.js speeds up towards its target latency only from within
+  // one segment of it; further behind (the start lands on a segment's
+  // first part, a stall), with the media to the edge already buffered, a
+  // skip forward inside the buffer gets there at once (measured: 2.5 s
+  // behind the buffered end without it, docs/benchmarks.md).
+  else if (moving && edge && edge - v.currentTime > 0.5 && v.buffered.length &&
+    v.buffered.end(v.buffered.length - 1) > edge + 0.3) v.currentTime = edge;
   if (v.paused || now - p.lastMove < 6000 * (p.stallKicks + 1)) return;
   p.stallKicks++;
   if (p.stallKicks >= 2) {
