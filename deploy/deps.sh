@@ -16,7 +16,8 @@ fi
 want=${1:-test}
 
 # What the build needs: a C toolchain, CMake, pkg-config and the libraries
-# (the fan-out load generator runs lws on libuv: libuv and lws's libuv plugin).
+# (plenumd and the load generators run lws on libuv: libuv and lws's libuv
+# plugin, libwebsockets-evlib-uv, which plenumd also needs at run time).
 build_pkgs=(
   build-essential cmake pkg-config
   libwebsockets-dev libglib2.0-dev
