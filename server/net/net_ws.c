@@ -58,10 +58,11 @@ struct pl_ws_conn {
     struct pl_identity who; /* owned; meaningful when authenticated */
     struct pl_bucket bucket;
     int refused_in_row;
-    bool dropping;    /* over its queue limit: being killed, sends nothing more */
-    bool ping_due;    /* a ping goes out on the next writeable (pl_ws_keepalive) */
-    gint64 heard_us;  /* monotonic time of the last frame or pong from the client */
-    gint64 pinged_us; /* when the last ping was asked for; 0: none since heard_us */
+    bool dropping;         /* over its queue limit: being killed, sends nothing more */
+    bool ping_due;         /* a ping goes out on the next writeable (pl_ws_keepalive) */
+    gint64 heard_us;       /* monotonic time of the last frame or pong from the client */
+    gint64 pinged_us;      /* when the last ping was asked for; 0: none since heard_us */
+    gint64 ping_jitter_us; /* added to --ws-ping-interval for this connection */
     char address[64];
 };
 
@@ -275,7 +276,8 @@ unsigned pl_ws_count_person(struct pl_server *srv, int64_t person_id)
  * connections (perf: 30 % of plenumd in lws_dll2_add_sorted with 10,000
  * idle connections). This walk is linear, once a second, and touches only
  * the two timestamps. Any frame from the client counts as a sign of life,
- * not only a pong.
+ * not only a pong. Pings are spread (ping_jitter_us) and written at once
+ * when nothing else is waiting.
  */
 void pl_ws_keepalive(struct pl_server *srv)
 {
@@ -291,11 +293,18 @@ void pl_ws_keepalive(struct pl_server *srv)
                          (long long)(idle / G_USEC_PER_SEC));
             c->dropping = true;
             pl_net_kill_soon(c->wsi);
-        } else if (idle >= ping_us && (!c->pinged_us || now - c->pinged_us >= ping_us) &&
-                   !c->close_code) {
+        } else if (idle >= ping_us + c->ping_jitter_us &&
+                   (!c->pinged_us || now - c->pinged_us >= ping_us) && !c->close_code) {
             c->pinged_us = now;
-            c->ping_due = true;
-            pl_server_want_writable(c->wsi);
+            if (g_queue_is_empty(&c->out) && !lws_partial_buffered(c->wsi)) {
+                /* Straight out, as enqueue() writes a frame (a timer is
+                 * outside lws's callbacks): no writeable round trip. */
+                unsigned char ping[LWS_PRE + 1];
+                lws_write(c->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING);
+            } else {
+                c->ping_due = true;
+                pl_server_want_writable(c->wsi);
+            }
         }
     }
 }
@@ -470,6 +479,10 @@ static void established(struct lws *wsi, struct pl_ws_conn *c)
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
     heard(c);
+    /* Connections opened together (a hall's tablets, a crowd arriving for
+     * the livestream) are not all pinged in the same second: up to a
+     * quarter of the interval later. */
+    c->ping_jitter_us = g_random_int_range(0, srv->cfg->ws_ping_s * 250) * (gint64)1000;
     g_queue_init(&c->out);
     c->lang = conn_lang(wsi);
     pl_http_peer(wsi, c->address, sizeof c->address);
