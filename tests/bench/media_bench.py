@@ -122,7 +122,13 @@ def ffmpeg_round(out, seconds):
                 break
             time.sleep(0.1)
         time.sleep(3)
-        return measure(ffmpeg.pid, seconds)
+        t0 = thread_cpu(ffmpeg.pid)
+        cpu = measure(ffmpeg.pid, seconds)
+        t1 = thread_cpu(ffmpeg.pid)
+        threads = dict(sorted(((k, [(v[0] - t0.get(k, [0, 0])[0]) / seconds,
+                                    (v[1] - t0.get(k, [0, 0])[1]) / seconds])
+                               for k, v in t1.items()), key=lambda kv: -kv[1][0]))
+        return cpu, threads
     finally:
         if tx:
             tx.terminate()
@@ -181,7 +187,9 @@ def passthrough(d, pg, db, session, sittings, port, data, a):
             tx.terminate()
             tx.wait()
         close_sitting(d, session)
-        f = ffmpeg_round(os.path.join(data, "ffmpeg"), a.seconds)
+        f, threads = ffmpeg_round(os.path.join(data, "ffmpeg"), a.seconds)
+        if i == 0:
+            res["ffmpeg_threads"] = threads
         rounds.append((p, f))
     res["passthrough_rounds"] = rounds
     res["passthrough_cpu"] = median([p for p, _ in rounds])
@@ -284,6 +292,9 @@ def report(res, a):
         print("plenumd's threads in the first round (% of one core, context switches/s):",
               ", ".join(f"{k} {100 * c:.2f} % {w:.0f}/s"
                         for k, (c, w) in res["passthrough_threads"].items()))
+        print("ffmpeg's threads in the first round:",
+              ", ".join(f"{k} {100 * c:.2f} % {w:.0f}/s"
+                        for k, (c, w) in res["ffmpeg_threads"].items()))
     g = res.get("glass_to_glass_ms") or {"p50": None, "p95": None, "n": 0}
     print("| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
           "| segment announced after (p50 / max) | glass-to-glass (p50 / p95, n) "
