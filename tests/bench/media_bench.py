@@ -8,7 +8,12 @@ phases do not share the CPU:
   2. the same stream pushed to `ffmpeg -c copy -f hls` writing the same
      1-second HLS segments (recording + livestream in one set of files, as
      plenumd does); ffmpeg's CPU per second; the ratio plenumd / ffmpeg
-     (goal <= 1.0);
+     (goal <= 1.0). With --rounds N, phases 1 and 2 alternate N times
+     (each plenumd round a sitting of its own) and the medians are
+     reported: on a shared machine one round of each is noise. Before
+     them, plenumd's CPU with no sitting open (the figure is the whole
+     process's); during the first round, both processes' CPU and context
+     switches per thread;
   3. encode path: plenumd recording the test source encoded once at
      720p30 (x264 veryfast zerolatency + AAC), CPU per second;
   4. latency: in the pass-through phase, from the moment a segment's first
@@ -25,7 +30,8 @@ phases do not share the CPU:
      measured (the player back at the live edge by itself).
 
 The senders' own CPU is not counted. Usage:
-  media_bench.py PLENUMD [--seconds 60] [--json OUT]
+  media_bench.py PLENUMD [--seconds 60] [--rounds 1] [--json OUT]
+                 [--only-passthrough | --only-latency] [--perf OUT]
 """
 
 import argparse
