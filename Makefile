@@ -43,7 +43,7 @@ bench:
 	@/usr/bin/python3 tests/bench/vote_bench.py build/release/plenumd build/release/vote_load \
 		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) --json build/bench/vote.json
 	@/usr/bin/python3 tests/bench/media_bench.py build/release/plenumd \
-		--seconds $(or $(MEDIA_SECONDS),60) --json build/bench/media.json
+		--seconds $(or $(MEDIA_SECONDS),60) --rounds $(or $(MEDIA_ROUNDS),3) --json build/bench/media.json
 	@/usr/bin/python3 tests/bench/fanout_bench.py build/release/plenumd build/release/fanout_load \
 		--clients $(or $(CLIENTS),10000) --events 20 --slow 10 --json build/bench/fanout.json
 	@build/release/loopback_floor $(or $(CLIENTS),10000) 227 20 | tail -1

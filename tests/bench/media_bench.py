@@ -8,7 +8,12 @@ phases do not share the CPU:
   2. the same stream pushed to `ffmpeg -c copy -f hls` writing the same
      1-second HLS segments (recording + livestream in one set of files, as
      plenumd does); ffmpeg's CPU per second; the ratio plenumd / ffmpeg
-     (goal <= 1.0);
+     (goal <= 1.0). With --rounds N, phases 1 and 2 alternate N times
+     (each plenumd round a sitting of its own) and the medians are
+     reported: on a shared machine one round of each is noise. Before
+     them, plenumd's CPU with no sitting open (the figure is the whole
+     process's); during the first round, both processes' CPU and context
+     switches per thread;
   3. encode path: plenumd recording the test source encoded once at
      720p30 (x264 veryfast zerolatency + AAC), CPU per second;
   4. latency: in the pass-through phase, from the moment a segment's first
@@ -31,7 +36,8 @@ phases do not share the CPU:
      measured (the player back at the live edge by itself).
 
 The senders' own CPU is not counted. Usage:
-  media_bench.py PLENUMD [--seconds 60] [--json OUT]
+  media_bench.py PLENUMD [--seconds 60] [--rounds 1] [--json OUT]
+                 [--only-passthrough | --only-latency] [--perf OUT]
 """
 
 import argparse
@@ -77,6 +83,131 @@ def measure(pid, seconds):
     c0, t0 = cpu_seconds(pid), time.monotonic()
     time.sleep(seconds)
     return (cpu_seconds(pid) - c0) / (time.monotonic() - t0)
+
+
+def thread_cpu(pid):
+    """{thread name: [CPU seconds, context switches]} so far, summed by
+    name (GStreamer names its streaming threads after their element and
+    pad). schedstat counts nanoseconds, where utime and stime count ticks
+    (10 ms): a thread at 1 % gets one tick a second."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = re.sub(r"\d+", "N", f.read().strip())
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                ns = int(f.read().split()[0])
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                sw = sum(int(x) for x in re.findall(r"ctxt_switches:\s+(\d+)", f.read()))
+        except OSError:
+            continue  # the thread ended
+        t = out.setdefault(name, [0.0, 0])
+        t[0] += ns / 1e9
+        t[1] += sw
+    return out
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return (xs[n // 2] + xs[(n - 1) // 2]) / 2 if xs else None
+
+
+def ffmpeg_round(out, seconds):
+    """Phase 2 once: the sender into `ffmpeg -c copy -f hls`; its CPU per
+    second, measured once its playlist is there and 3 s more."""
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    port = free_port()
+    ffmpeg = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", f"srt://:{port}?mode=listener",
+         "-c", "copy", "-f", "hls", "-hls_time", "1", "-hls_list_size", "180",
+         "-hls_segment_filename", os.path.join(out, "seg-%05d.ts"),
+         os.path.join(out, "live.m3u8")], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+    tx = None
+    try:
+        time.sleep(1)
+        tx = sender(port)
+        for _ in range(300):
+            if os.path.exists(os.path.join(out, "live.m3u8")):
+                break
+            time.sleep(0.1)
+        time.sleep(3)
+        t0 = thread_cpu(ffmpeg.pid)
+        cpu = measure(ffmpeg.pid, seconds)
+        t1 = thread_cpu(ffmpeg.pid)
+        threads = dict(sorted(((k, [(v[0] - t0.get(k, [0, 0])[0]) / seconds,
+                                    (v[1] - t0.get(k, [0, 0])[1]) / seconds])
+                               for k, v in t1.items()), key=lambda kv: -kv[1][0]))
+        return cpu, threads
+    finally:
+        if tx:
+            tx.terminate()
+            tx.wait()
+        ffmpeg.send_signal(signal.SIGINT)
+        try:
+            ffmpeg.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            ffmpeg.kill()
+            ffmpeg.wait()
+
+
+def passthrough(d, pg, db, session, sittings, port, data, a):
+    """Phases 1, 2 and 4. First plenumd with no sitting open (its idle
+    cost, part of the whole-process figure); then, for each sitting, one
+    round: plenumd records it from the SRT sender, then ffmpeg takes the
+    same stream. Alternating spreads the other load of a shared machine
+    over both sides; the medians and the median of the rounds' ratios are
+    the figures."""
+    res = {"idle_cpu": measure(d.proc.pid, a.idle_seconds) if a.idle_seconds else None,
+           "loadavg": " ".join(open("/proc/loadavg").read().split()[:3])}
+    rounds = []
+    for i, sitting in enumerate(sittings):
+        open_sitting(d, pg, db, session, sitting)
+        tx = sender(port)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    wait_segments(d, sitting, 5, timeout=5)
+                    break
+                except RuntimeError:
+                    if time.monotonic() > deadline:
+                        raise
+                    if tx.poll() is not None:  # it came before the listener, and gave up
+                        tx = sender(port)
+            perf = None
+            if a.perf and i == 0:
+                perf = subprocess.Popen(["perf", "record", "-g", "-q", "-o", a.perf, "-p",
+                                         str(d.proc.pid), "--", "sleep", str(a.seconds)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            t0 = thread_cpu(d.proc.pid) if i == 0 else None
+            p = measure(d.proc.pid, a.seconds)
+            if i == 0:
+                t1 = thread_cpu(d.proc.pid)
+                res["passthrough_threads"] = dict(sorted(
+                    ((k, [(v[0] - t0.get(k, [0, 0])[0]) / a.seconds,
+                          (v[1] - t0.get(k, [0, 0])[1]) / a.seconds]) for k, v in t1.items()
+                     if v[0] > t0.get(k, [0, 0])[0]), key=lambda kv: -kv[1][0]))
+                lat = sorted(announce_latency(d, pg, db, sitting, min(20, a.seconds)))
+                res["announce_ms_p50"] = round(1000 * lat[len(lat) // 2]) if lat else None
+                res["announce_ms_max"] = round(1000 * lat[-1]) if lat else None
+            if perf:
+                perf.wait()
+        finally:
+            tx.terminate()
+            tx.wait()
+        close_sitting(d, session)
+        f, threads = ffmpeg_round(os.path.join(data, "ffmpeg"), a.seconds)
+        if i == 0:
+            res["ffmpeg_threads"] = threads
+        rounds.append((p, f))
+    res["passthrough_rounds"] = rounds
+    res["passthrough_cpu"] = median([p for p, _ in rounds])
+    res["ffmpeg_cpu"] = median([f for _, f in rounds])
+    res["ratio"] = median([p / f for p, f in rounds if f])
+    return res
 
 
 def open_sitting(d, pg, db, session, sitting):
@@ -171,7 +302,18 @@ def glass_to_glass(d, pg, db, council, seconds):
 
 def report(res, a):
     pct = lambda x: f"{100 * x:.1f} %" if x is not None else "—"
-    g = res["glass_to_glass_ms"]
+    if "passthrough_rounds" in res:
+        print(f"idle plenumd (no sitting open): {pct(res.get('idle_cpu'))}; "
+              f"load average {res.get('loadavg')}")
+        for i, (p, f) in enumerate(res["passthrough_rounds"]):
+            print(f"round {i + 1}: plenumd {pct(p)}, ffmpeg {pct(f)}, ratio {p / f:.2f}×")
+        print("plenumd's threads in the first round (% of one core, context switches/s):",
+              ", ".join(f"{k} {100 * c:.2f} % {w:.0f}/s"
+                        for k, (c, w) in res["passthrough_threads"].items()))
+        print("ffmpeg's threads in the first round:",
+              ", ".join(f"{k} {100 * c:.2f} % {w:.0f}/s"
+                        for k, (c, w) in res["ffmpeg_threads"].items()))
+    g = res.get("glass_to_glass_ms") or {"p50": None, "p95": None, "n": 0}
     print("| date | pass-through CPU (plenumd) | ffmpeg -c copy CPU | ratio | encode 720p30 CPU "
           "| segment announced after (p50 / max) | glass-to-glass (p50 / p95, n) "
           "| back at the live edge after a 10 s cut |")
@@ -202,6 +344,14 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--only-latency", action="store_true",
                     help="phases 5 and 6 alone (glass-to-glass and recovery)")
+    ap.add_argument("--only-passthrough", action="store_true",
+                    help="phases 1, 2 and 4 alone (pass-through against ffmpeg)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="phases 1 and 2 alternately this many times; the medians are reported")
+    ap.add_argument("--idle-seconds", type=int, default=10,
+                    help="plenumd's CPU with no sitting open, measured first")
+    ap.add_argument("--perf", metavar="OUT",
+                    help="perf record -g plenumd during the first pass-through round into OUT")
     a = ap.parse_args()
     os.environ["PLENUMD"] = os.path.abspath(a.plenumd)
     os.environ.setdefault("PL_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
@@ -209,7 +359,7 @@ def main():
         sys.exit("media_bench: ffmpeg is needed for the comparison (deploy/deps.sh bench)")
     pg = PgCluster(durable=True)
     data = tempfile.mkdtemp(prefix="plbench-media-")
-    d = ffmpeg = tx = None
+    d = None
     res = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
            "machine": platform.processor() or platform.machine(), "seconds": a.seconds}
     try:
@@ -220,8 +370,9 @@ def main():
         pt_session = int(pg.psql(f"INSERT INTO session (council_id, number, title, media_source) "
                                  f"VALUES ({council}, 7, 'Bench SRT', 'srt://:{p_plenum}') "
                                  f"RETURNING id", db))
-        pt_sitting = int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
-                                 f"({pt_session}, 1, 'SRT') RETURNING id", db))
+        pt_sittings = [int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
+                                   f"({pt_session}, {i + 1}, 'SRT {i + 1}') RETURNING id", db))
+                       for i in range(a.rounds)]
         enc_session = int(pg.psql(f"INSERT INTO session (council_id, number, title, media_source) "
                                   f"VALUES ({council}, 8, 'Bench encode', 'test') RETURNING id", db))
         enc_sitting = int(pg.psql(f"INSERT INTO sitting (session_id, ordinal, title) VALUES "
@@ -234,44 +385,10 @@ def main():
             res.update(glass_to_glass(d, pg, db, council, a.seconds))
             return report(res, a)
 
-        # 1. pass-through
-        open_sitting(d, pg, db, pt_session, pt_sitting)
-        tx = sender(p_plenum)
-        wait_segments(d, pt_sitting, 5)
-        res["passthrough_cpu"] = measure(d.proc.pid, a.seconds)
-        lat = announce_latency(d, pg, db, pt_sitting, min(20, a.seconds))
-        lat.sort()
-        res["announce_ms_p50"] = round(1000 * lat[len(lat) // 2]) if lat else None
-        res["announce_ms_max"] = round(1000 * lat[-1]) if lat else None
-        tx.terminate()
-        tx.wait()
-        tx = None
-        close_sitting(d, pt_session)
-
-        # 2. ffmpeg -c copy to the same kind of HLS
-        p_ff = free_port()
-        out = os.path.join(data, "ffmpeg")
-        os.makedirs(out)
-        ffmpeg = subprocess.Popen(
-            ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", f"srt://:{p_ff}?mode=listener",
-             "-c", "copy", "-f", "hls", "-hls_time", "1", "-hls_list_size", "180",
-             "-hls_segment_filename", os.path.join(out, "seg-%05d.ts"),
-             os.path.join(out, "live.m3u8")], stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE)
-        time.sleep(1)
-        tx = sender(p_ff)
-        for _ in range(300):
-            if os.path.exists(os.path.join(out, "live.m3u8")):
-                break
-            time.sleep(0.1)
-        time.sleep(3)
-        res["ffmpeg_cpu"] = measure(ffmpeg.pid, a.seconds)
-        res["ratio"] = res["passthrough_cpu"] / res["ffmpeg_cpu"] if res["ffmpeg_cpu"] else None
-        tx.terminate()
-        tx.wait()
-        tx = None
-        ffmpeg.send_signal(signal.SIGINT)
-        ffmpeg.wait(timeout=10)
+        # 1 and 2, alternately, --rounds times (each round a sitting of its own)
+        res.update(passthrough(d, pg, db, pt_session, pt_sittings, p_plenum, data, a))
+        if a.only_passthrough:
+            return report(res, a)
 
         # 3. encode path, 720p30
         open_sitting(d, pg, db, enc_session, enc_sitting)
@@ -285,10 +402,6 @@ def main():
 
         res.update(glass_to_glass(d, pg, db, council, a.seconds))
     finally:
-        if tx:
-            tx.terminate()
-        if ffmpeg and ffmpeg.poll() is None:
-            ffmpeg.kill()
         if d:
             d.stop()
             d.cleanup()
