@@ -1,14 +1,30 @@
-"""Fan-out benchmark (issue 10): N observers on real WebSockets, one chair
-stepping the agenda; how long each state change takes to reach every
-observer (p50/p99/max), how fast N clients connect and join, and the server's
-resident memory per idle connection — for a Release plenumd and, in the same
-run, for the peer a team would otherwise write (a broadcast hub on Node's
-`ws`, tests/bench/peer_hub.mjs), with the ratios. Then the same with slow
-clients that stop reading, to show they do not delay the others.
+"""Fan-out benchmark (issues 10 and 24): N observers on real WebSockets, one
+publisher 20 times 200 ms apart; how long each message takes to reach every
+observer (p50/p99/max), how fast N clients connect and join, and the
+server's resident memory per idle connection. In one invocation, at each N
+of --clients, in this order:
 
-Usage: fanout_bench.py PLENUMD FANOUT_LOAD [--clients 10000] [--events 20]
-       [--slow 10] [--json OUT]
-Prints a Markdown table; writes the figures as JSON with --json.
+- the loopback floor (tests/bench/loopback_floor.c): one send() of the same
+  number of bytes to each of N loopback TCP sockets, one recv() each on the
+  other side: what the kernel alone costs, the bound every server meets;
+- a Release plenumd: observers joined to the demo session, the chair
+  stepping the agenda (the figure includes plenumd's PostgreSQL commit);
+- the peer a team would otherwise write: a broadcast hub on Node's `ws`
+  (tests/bench/peer_hub.mjs);
+- the broker users would pick for pub/sub: Debian's mosquitto, MQTT 3.1.1
+  QoS 0 over WebSockets (subprotocol "mqtt"), one topic, a payload of the
+  size of plenumd's event (no durable commit on its path);
+
+each server also with --slow observers that stop reading after joining.
+Every server is driven by the same load generator, tests/bench/fanout_load.c.
+Above 20,000 connections the clients bind several source addresses
+(127.0.0.1, .2, ...): one (source, destination) pair has only the
+ephemeral port range, about 28,000 ports.
+
+Usage: fanout_bench.py PLENUMD FANOUT_LOAD [--floor LOOPBACK_FLOOR]
+       [--clients 10000,30000] [--events 20] [--slow 10] [--json OUT]
+Prints a Markdown table per N with the ratios to the floor and to plenumd;
+writes the figures as JSON with --json.
 """
 
 import argparse
@@ -16,6 +32,10 @@ import asyncio
 import json
 import os
 import platform
+import re
+import resource
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +48,8 @@ import council_fixture  # noqa: E402
 from live_client import LiveClient  # noqa: E402
 from plenum_testlib import PgCluster, Plenumd, free_port  # noqa: E402
 
+PER_SOURCE = 20000  # connections per source address (the port range is ~28,000)
+
 
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
@@ -37,15 +59,39 @@ def rss_kib(pid):
     return 0
 
 
-def load(fanout, pid, url, sid, token, clients, events, slow):
+def loadavg():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def raise_nofile(need):
+    """Every process started from here inherits this limit: each connection
+    is a descriptor in the client and one in the server. Returns the soft
+    limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < need:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))  # root only
+            return need
+        except (ValueError, OSError):
+            pass
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def load(fanout, pid, url, clients, events, slow, sid=0, token=None, mqtt_bytes=None):
     """Runs fanout_load; returns its figures plus the server's RSS per idle
     connection (measured while all are joined and before the steps)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
+    time.sleep(2)  # let the server see the previous run's clients go
     before = rss_kib(pid)
-    p = subprocess.Popen([fanout, out, str(sid), token or "-", str(clients), str(events),
-                          str(slow), url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    nconn = clients + slow + 1
+    opts = ["--sources", str(1 + (nconn - 1) // PER_SOURCE)]
+    if mqtt_bytes:
+        opts += ["--bytes", str(mqtt_bytes)]
+    p = subprocess.Popen([fanout] + opts + [out, str(sid), token or "-", str(clients),
+                                            str(events), str(slow), url],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline()
     if not line.startswith("JOINED"):
         p.kill()
@@ -61,30 +107,143 @@ def load(fanout, pid, url, sid, token, clients, events, slow):
     res["exit"] = code
     res["rss_before_mib"] = round(before / 1024, 1)
     res["rss_joined_mib"] = round(after / 1024, 1)
-    res["rss_per_conn_kib"] = round((after - before) / (clients + slow + 1), 2)
+    res["rss_per_conn_kib"] = round((after - before) / nconn, 2)
     return res
+
+
+def floor(path, clients, event_bytes, events):
+    """The kernel's floor at the same N, size and pace (one sender thread)."""
+    out = subprocess.run([path, str(clients), str(event_bytes), str(events)], check=True,
+                         stdout=subprocess.PIPE, text=True, timeout=900).stdout
+    last = out.strip().splitlines()[-1]
+    m = re.search(r"median ([\d.]+) ms, worst ([\d.]+) ms; per delivery p50 ([\d.]+) ms, "
+                  r"p99 ([\d.]+) ms, max ([\d.]+) ms", last)
+    if not m:
+        raise RuntimeError(f"loopback_floor printed {last!r}")
+    v = [float(x) for x in m.groups()]
+    return {"round_median_ms": v[0], "round_worst_ms": v[1], "p50_ms": v[2], "p99_ms": v[3],
+            "max_ms": v[4], "missing": 0}
+
+
+class Mosquitto:
+    """Debian's mosquitto as a plain process with its own config in a temp
+    dir (not the system service), WebSockets listener on a free port."""
+
+    def __init__(self):
+        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.dir = tempfile.mkdtemp(prefix="plbench-mosquitto-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            # 2.0.11 exits ("Unable to start any listening sockets") when
+            # its only listener is a WebSocket one: a plain one, unused, too.
+            f.write(f"listener {free_port()} 127.0.0.1\n"
+                    f"listener {self.port}\nprotocol websockets\n"
+                    "allow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
+                    "max_connections -1\nlog_dest stderr\nlog_type error\nlog_type warning\n"
+                    "websockets_log_level 0\n")
+        self.log = open(os.path.join(self.dir, "mosquitto.log"), "w+")
+        self.proc = subprocess.Popen([exe, "-c", conf], stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.log.seek(0)
+                    raise RuntimeError(f"mosquitto did not listen:\n{self.log.read()}")
+                time.sleep(0.1)
+        self.version = subprocess.run([exe, "-h"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True).stdout.splitlines()[0]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a and b else None
+
+
+def report(n, r, args):
+    """Prints one N's table and adds its ratios to r."""
+    fl = r["floor"]
+    r["ratios"] = {
+        "plenumd_floor_p99": ratio(r["plenumd"]["p99_ms"], fl["p99_ms"]),
+        "mosquitto_floor_p99": ratio(r["mosquitto"]["p99_ms"], fl["p99_ms"]),
+        "node_floor_p99": ratio(r["node"]["p99_ms"], fl["p99_ms"]),
+        "mosquitto_plenumd_p99": ratio(r["mosquitto"]["p99_ms"], r["plenumd"]["p99_ms"]),
+        "node_plenumd_p99": ratio(r["node"]["p99_ms"], r["plenumd"]["p99_ms"]),
+        "mosquitto_plenumd_rss": ratio(r["mosquitto"]["rss_per_conn_kib"],
+                                       r["plenumd"]["rss_per_conn_kib"]),
+        "node_plenumd_rss": ratio(r["node"]["rss_per_conn_kib"],
+                                  r["plenumd"]["rss_per_conn_kib"]),
+    }
+    print(f"\nFan-out, {n} observers, {args.events} messages 200 ms apart, "
+          f"{r['event_bytes']}-byte payloads; load average {r['load_before']} before, "
+          f"{r['load_after']} after\n")
+    print("| server | connect+join /s | p50 ms | p99 ms | max ms | missed | RSS per conn KiB "
+          "| p99 / floor p99 |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| loopback floor (kernel only) | — | {fl['p50_ms']:.1f} | {fl['p99_ms']:.1f} | "
+          f"{fl['max_ms']:.1f} | 0 | — | 1.00 |")
+    rows = (("plenumd", "plenumd"), (f"plenumd + {args.slow} slow", "plenumd_slow"),
+            ("Node ws peer", "node"), (f"Node ws + {args.slow} slow", "node_slow"),
+            ("mosquitto (MQTT/WebSocket, QoS 0)", "mosquitto"),
+            (f"mosquitto + {args.slow} slow", "mosquitto_slow"))
+    for name, key in rows:
+        x = r[key]
+        print(f"| {name} | {x['connects_per_s']:.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
+              f"{x['max_ms']:.1f} | {x['missing']} | {x['rss_per_conn_kib']:.1f} | "
+              f"{ratio(x['p99_ms'], fl['p99_ms'])} |")
+    q = r["ratios"]
+    print(f"\np99 / floor p99: plenumd {q['plenumd_floor_p99']}x, mosquitto "
+          f"{q['mosquitto_floor_p99']}x, Node {q['node_floor_p99']}x (goal for plenumd: "
+          f"<= 1.1x). Peer / plenumd: mosquitto p99 {q['mosquitto_plenumd_p99']}x, RSS per "
+          f"connection {q['mosquitto_plenumd_rss']}x; Node p99 {q['node_plenumd_p99']}x, RSS "
+          f"{q['node_plenumd_rss']}x. Floor rounds (first send to last receipt): median "
+          f"{fl['round_median_ms']:.1f} ms, worst {fl['round_worst_ms']:.1f} ms.")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("plenumd")
     ap.add_argument("fanout_load")
-    ap.add_argument("--clients", type=int, default=10000)
+    ap.add_argument("--floor", help="loopback_floor (default: beside fanout_load)")
+    ap.add_argument("--clients", default="10000,30000",
+                    help="observer counts, comma-separated (10000,30000)")
     ap.add_argument("--events", type=int, default=20)
     ap.add_argument("--slow", type=int, default=10)
     ap.add_argument("--json")
     args = ap.parse_args()
+    counts = [int(x) for x in args.clients.split(",") if x.strip()]
     os.environ["PLENUMD"] = os.path.abspath(args.plenumd)
     os.environ.setdefault("PL_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
     fanout = os.path.abspath(args.fanout_load)
+    floor_exe = os.path.abspath(args.floor or os.path.join(os.path.dirname(fanout),
+                                                           "loopback_floor"))
+    most = max(counts) + args.slow + 1
+    limit = raise_nofile(2 * most + 4096)
+    if limit != resource.RLIM_INFINITY and limit < most + 1024:
+        sys.exit(f"fanout_bench: the open-files limit ({limit}) is too low for {most} "
+                 "connections; raise it (ulimit -Hn, or run as root)")
     pg = PgCluster()
-    d = peer = None
-    results = {"machine": f"{platform.node()} {os.cpu_count()} cores", "date":
-               time.strftime("%Y-%m-%d"), "clients": args.clients, "events": args.events}
+    d = node = mosq = None
+    results = {"machine": f"{platform.node()} {os.cpu_count()} cores",
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "events": args.events, "slow": args.slow, "runs": {}}
     try:
         url = council_fixture.demo_db(pg, "fanout")
         d = Plenumd(url, extra_args=["--ws-rate-per-minute", "600000", "--ws-rate-burst",
-                                     "10000", "--log-level", "warn"])
+                                     "10000", "--log-level", "warn",
+                                     "--max-connections", str(most + 100)])
         sid = int(pg.psql("SELECT id FROM session", "fanout"))
         sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "fanout"))
         token = d.login("chutich", "plenum-demo")
@@ -100,42 +259,41 @@ def main():
             return len(json.dumps(ev, ensure_ascii=False).encode())
 
         event_bytes = asyncio.run(prepare())
-        ws = f"ws://127.0.0.1:{d.port}/ws"
         results["event_bytes"] = event_bytes
-        results["plenumd"] = load(fanout, d.proc.pid, ws, sid, token, args.clients,
-                                  args.events, 0)
-        results["plenumd_slow"] = load(fanout, d.proc.pid, ws, sid, token, args.clients,
-                                       args.events, args.slow)
         port = free_port()
-        peer = subprocess.Popen(["node", os.path.join(HERE, "peer_hub.mjs"), str(port),
+        node = subprocess.Popen(["node", os.path.join(HERE, "peer_hub.mjs"), str(port),
                                  str(event_bytes)], stdout=subprocess.PIPE, text=True)
-        assert peer.stdout.readline().strip() == "listening"
-        pws = f"ws://127.0.0.1:{port}/ws"
-        results["peer"] = load(fanout, peer.pid, pws, sid, None, args.clients, args.events, 0)
-        results["peer_slow"] = load(fanout, peer.pid, pws, sid, None, args.clients,
-                                    args.events, args.slow)
+        assert node.stdout.readline().strip() == "listening"
+        mosq = Mosquitto()
+        results["mosquitto"] = mosq.version
+        ws = f"ws://127.0.0.1:{d.port}/ws"
+        nws = f"ws://127.0.0.1:{port}/ws"
+        mws = f"mqtt-ws://127.0.0.1:{mosq.port}/mqtt"
+        for n in counts:
+            r = {"event_bytes": event_bytes, "load_before": loadavg()}
+            r["floor"] = floor(floor_exe, n, event_bytes, args.events)
+            for key, slow in (("plenumd", 0), ("plenumd_slow", args.slow)):
+                r[key] = load(fanout, d.proc.pid, ws, n, args.events, slow, sid, token)
+            for key, slow in (("node", 0), ("node_slow", args.slow)):
+                r[key] = load(fanout, node.pid, nws, n, args.events, slow)
+            for key, slow in (("mosquitto", 0), ("mosquitto_slow", args.slow)):
+                r[key] = load(fanout, mosq.proc.pid, mws, n, args.events, slow,
+                              mqtt_bytes=event_bytes)
+            r["load_after"] = loadavg()
+            results["runs"][str(n)] = r
+            report(n, r, args)
+            sys.stdout.flush()
     finally:
-        if peer:
-            peer.kill()
+        if mosq:
+            mosq.stop()
+        if node:
+            node.kill()
+            node.wait()
         if d:
             d.stop()
             d.cleanup()
         pg.destroy()
-    p, q = results["plenumd"], results["peer"]
-    results["ratio_p99"] = round(q["p99_ms"] / p["p99_ms"], 2) if p["p99_ms"] else None
-    results["ratio_rss_per_conn"] = (round(q["rss_per_conn_kib"] / p["rss_per_conn_kib"], 2)
-                                     if p["rss_per_conn_kib"] > 0 else None)
-    print(f"\nFan-out, {args.clients} observers, {args.events} state changes, "
-          f"{results['event_bytes']}-byte events, {results['machine']}, {results['date']}\n")
-    print("| server | connect+join /s | p50 ms | p99 ms | max ms | missing | RSS per conn KiB |")
-    print("|---|---|---|---|---|---|---|")
-    for name, key in (("plenumd", "plenumd"), (f"plenumd + {args.slow} slow", "plenumd_slow"),
-                      ("Node ws peer", "peer"), (f"Node ws + {args.slow} slow", "peer_slow")):
-        r = results[key]
-        print(f"| {name} | {r['connects_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-              f"{r['max_ms']:.1f} | {r['missing']} | {r['rss_per_conn_kib']:.1f} |")
-    print(f"\npeer/plenumd: p99 {results['ratio_p99']}x, RSS per connection "
-          f"{results['ratio_rss_per_conn']}x")
+    print(f"\n{results['machine']}, {results['date']}, {results['mosquitto']}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
