@@ -500,8 +500,19 @@ int main(int argc, char **argv)
     }
     int64_t deadline =
         now_us() + (getenv("FANOUT_JOIN_S") ? atoi(getenv("FANOUT_JOIN_S")) : 600) * 1000000LL;
-    while (njoined < nconn && now_us() < deadline)
+    /* Give up early when joining stalls, saying how far it got, rather
+     * than waiting out the deadline. */
+    int last_joined = -1;
+    int64_t last_progress = now_us();
+    while (njoined < nconn && now_us() < deadline) {
         uv_run(&loop, UV_RUN_ONCE);
+        if (njoined != last_joined) {
+            last_joined = njoined;
+            last_progress = now_us();
+        } else if (now_us() - last_progress > 60 * 1000000LL) {
+            break;
+        }
+    }
     if (njoined < nconn) {
         int est = 0;
         for (int i = 0; i < nconn; i++)
