@@ -134,11 +134,13 @@ class Mosquitto:
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.dir = tempfile.mkdtemp(prefix="plbench-mosquitto-")
         self.port = free_port()
+        self.tcp_port = free_port()
         conf = os.path.join(self.dir, "mosquitto.conf")
         with open(conf, "w") as f:
-            # 2.0.11 exits ("Unable to start any listening sockets") when
-            # its only listener is a WebSocket one: a plain one, unused, too.
-            f.write(f"listener {free_port()} 127.0.0.1\n"
+            # A plain MQTT listener too (the second peer row; 2.0.11 also
+            # exits, "Unable to start any listening sockets", when its only
+            # listener is a WebSocket one).
+            f.write(f"listener {self.tcp_port} 127.0.0.1\n"
                     f"listener {self.port}\nprotocol websockets\n"
                     "allow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
                     "max_connections -1\nlog_dest stderr\nlog_type error\nlog_type warning\n"
@@ -186,6 +188,7 @@ def report(n, r, args):
     r["ratios"] = {
         "plenumd_floor_p99": ratio(r["plenumd"]["p99_ms"], fl["p99_ms"]),
         "mosquitto_floor_p99": ratio(r["mosquitto"]["p99_ms"], fl["p99_ms"]),
+        "mosquitto_tcp_floor_p99": ratio(r["mosquitto_tcp"]["p99_ms"], fl["p99_ms"]),
         "node_floor_p99": ratio(r["node"]["p99_ms"], fl["p99_ms"]),
         "mosquitto_plenumd_p99": ratio(r["mosquitto"]["p99_ms"], r["plenumd"]["p99_ms"]),
         "node_plenumd_p99": ratio(r["node"]["p99_ms"], r["plenumd"]["p99_ms"]),
@@ -205,7 +208,8 @@ def report(n, r, args):
     rows = (("plenumd", "plenumd"), (f"plenumd + {args.slow} slow", "plenumd_slow"),
             ("Node ws peer", "node"), (f"Node ws + {args.slow} slow", "node_slow"),
             ("mosquitto (MQTT/WebSocket, QoS 0)", "mosquitto"),
-            (f"mosquitto + {args.slow} slow", "mosquitto_slow"))
+            (f"mosquitto + {args.slow} slow", "mosquitto_slow"),
+            ("mosquitto (MQTT over TCP, QoS 0)", "mosquitto_tcp"))
     for name, key in rows:
         x = r[key]
         print(f"| {name} | {x['connects_per_s']:.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
@@ -213,7 +217,8 @@ def report(n, r, args):
               f"{ratio(x['p99_ms'], fl['p99_ms'])} |")
     q = r["ratios"]
     print(f"\np99 / floor p99: plenumd {q['plenumd_floor_p99']}x, mosquitto "
-          f"{q['mosquitto_floor_p99']}x, Node {q['node_floor_p99']}x (goal for plenumd: "
+          f"{q['mosquitto_floor_p99']}x (over TCP {q['mosquitto_tcp_floor_p99']}x), Node "
+          f"{q['node_floor_p99']}x (goal for plenumd: "
           f"<= 1.1x). Peer / plenumd: mosquitto p99 {q['mosquitto_plenumd_p99']}x, RSS per "
           f"connection {q['mosquitto_plenumd_rss']}x; Node p99 {q['node_plenumd_p99']}x, RSS "
           f"{q['node_plenumd_rss']}x. Floor rounds (first send to last receipt): median "
@@ -300,6 +305,8 @@ def main():
             for key, slow in (("mosquitto", 0), ("mosquitto_slow", args.slow)):
                 r[key] = load(fanout, mosq.proc.pid, mws, n, args.events, slow,
                               mqtt_bytes=event_bytes)
+            r["mosquitto_tcp"] = load(fanout, mosq.proc.pid, f"mqtt://127.0.0.1:{mosq.tcp_port}",
+                                      n, args.events, 0, mqtt_bytes=event_bytes)
             r["load_after"] = loadavg()
             results["runs"][str(n)] = r
             report(n, r, args)

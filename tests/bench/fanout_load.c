@@ -24,8 +24,9 @@
  * program measures the Node.js peer (tests/bench/peer_hub.mjs), which speaks
  * the same few messages.
  *
- * MQTT mode (URL mqtt-ws://HOST:PORT/PATH, for mosquitto): MQTT 3.1.1 over
- * WebSocket subprotocol "mqtt". Each observer sends CONNECT, then SUBSCRIBE
+ * MQTT modes (for mosquitto): MQTT 3.1.1 over WebSocket subprotocol "mqtt"
+ * (URL mqtt-ws://HOST:PORT/PATH, through lws) or over plain TCP (URL
+ * mqtt://HOST:PORT, libuv alone). Each observer sends CONNECT, then SUBSCRIBE
  * (QoS 0) to one topic; it has joined at SUBACK. The chair is a plain client
  * that, EVENTS times 200 ms apart, PUBLISHes (QoS 0) a B-byte payload
  * (--bytes, the size of plenumd's event) to that topic; latency is timed
@@ -56,7 +57,9 @@
 #define MAXURLS 8
 
 struct conn {
-    struct lws *wsi;
+    struct lws *wsi; /* WebSocket modes */
+    uv_tcp_t tcp;    /* MQTT over TCP: the connection itself (tcp.data = this) */
+    uv_connect_t connect_req;
     int idx;
     int url;
     bool chair, slow, joined, established;
@@ -83,7 +86,8 @@ static int nurls;
 static struct lws_context *ctx;
 static uv_loop_t loop;
 static uv_timer_t tick; /* wakes the loop so the phases' deadlines are checked */
-static bool mqtt;       /* MQTT mode: every URL is mqtt-ws:// */
+static bool mqtt;       /* MQTT mode: every URL is mqtt-ws:// or mqtt:// */
+static bool tcp;        /* MQTT over plain TCP (mqtt://), on libuv without lws */
 static int nsources = 1, payload_bytes = 227;
 static const char topic[] = "plenum/agenda";
 
@@ -105,9 +109,59 @@ static void queue(struct conn *c, const char *text)
     lws_callback_on_writable(c->wsi);
 }
 
-/* Queues one binary frame (MQTT packets); len must fit c->out. */
+static lws_sorted_usec_list_t step_timer;
+static void next_step(void);
+
+static void on_step_timer(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    if (step < nevents)
+        next_step();
+}
+
+/* MQTT over TCP paces the publishes with a libuv timer: lws, with no
+ * connection of its own to service, ran its timers late (a second and
+ * more). */
+static uv_timer_t step_uv;
+
+static void on_step_uv(uv_timer_t *t)
+{
+    (void)t;
+    if (step < nevents)
+        next_step();
+}
+
+/* WebSocket modes: queues one binary frame (MQTT packets; len must fit
+ * c->out) for the next WRITEABLE. TCP: writes it now. */
+static void on_tcp_written(uv_write_t *req, int status)
+{
+    if (status < 0 && !done) {
+        fprintf(stderr, "fanout_load: write failed: %s\n", uv_strerror(status));
+        exit(1);
+    }
+    free(req); /* the request and its bytes are one allocation */
+}
+
 static void queue_bin(struct conn *c, const unsigned char *buf, int len)
 {
+    if (tcp) {
+        /* libuv writes at once when nothing is queued, so the publisher's
+         * step is timed from the write as in the WebSocket modes. */
+        uv_write_t *req = malloc(sizeof *req + (size_t)len);
+        char *copy = (char *)(req + 1);
+        memcpy(copy, buf, (size_t)len);
+        uv_buf_t b = uv_buf_init(copy, (unsigned)len);
+        if ((unsigned char)buf[0] == 0x30 && c->chair && go && step < nevents) {
+            t_step[step++] = now_us();
+            if (++steps_acked < nevents)
+                uv_timer_start(&step_uv, on_step_uv, 200, 0);
+        }
+        if (uv_write(req, (uv_stream_t *)&c->tcp, &b, 1, on_tcp_written) != 0) {
+            fprintf(stderr, "fanout_load: could not write to connection %d\n", c->idx);
+            exit(1);
+        }
+        return;
+    }
     memcpy(c->out + LWS_PRE, buf, (size_t)len);
     c->out_len = len;
     lws_callback_on_writable(c->wsi);
@@ -185,19 +239,12 @@ static void next_step(void)
     queue(&conns[0], msg);
 }
 
-static lws_sorted_usec_list_t step_timer;
-
-static void on_step_timer(lws_sorted_usec_list_t *sul)
-{
-    (void)sul;
-    if (step < nevents)
-        next_step();
-}
-
 static void joined(struct conn *c)
 {
     c->joined = true;
-    if (c->slow) /* from now on it reads nothing */
+    if (c->slow && tcp) /* from now on it reads nothing */
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    else if (c->slow)
         lws_rx_flow_control(c->wsi, 0);
     if (++njoined == nconn) {
         t_joined = now_us();
@@ -388,8 +435,75 @@ static double pct(const double *v, size_t n, double p)
     return v[i < n ? i : n - 1];
 }
 
+static void on_tcp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    (void)h;
+    (void)hint;
+    static char rx[65536]; /* one thread; each read is consumed at once */
+    *buf = uv_buf_init(rx, sizeof rx);
+}
+
+static void on_tcp_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct conn *c = s->data;
+    if (n < 0) {
+        if (!done && !c->slow) {
+            fprintf(stderr, "fanout_load: connection %d closed early: %s\n", c->idx,
+                    uv_strerror((int)n));
+            exit(1);
+        }
+        uv_read_stop(s);
+        return;
+    }
+    c->rx = realloc(c->rx, c->rx_len + (size_t)n);
+    memcpy(c->rx + c->rx_len, buf->base, (size_t)n);
+    c->rx_len += (size_t)n;
+    on_mqtt_bytes(c);
+}
+
+static void on_tcp_connected(uv_connect_t *req, int status)
+{
+    struct conn *c = req->data;
+    if (status < 0) {
+        fprintf(stderr, "fanout_load: connection %d failed: %s\n", c->idx, uv_strerror(status));
+        exit(1);
+    }
+    c->established = true;
+    uv_tcp_nodelay(&c->tcp, 1);
+    uv_read_start((uv_stream_t *)&c->tcp, on_tcp_alloc, on_tcp_read);
+    mqtt_connect(c);
+}
+
+/* MQTT over TCP: libuv alone, no WebSocket. */
+static void connect_tcp(struct conn *c)
+{
+    struct sockaddr_in to, from;
+    uv_ip4_addr(urls[c->url].host, urls[c->url].port, &to);
+    uv_tcp_init(&loop, &c->tcp);
+    c->tcp.data = c;
+    c->connect_req.data = c;
+    if (nsources > 1) {
+        char src[16];
+        snprintf(src, sizeof src, "127.0.0.%d", 1 + c->idx % nsources);
+        uv_ip4_addr(src, 0, &from);
+        if (uv_tcp_bind(&c->tcp, (const struct sockaddr *)&from, 0) != 0) {
+            fprintf(stderr, "fanout_load: could not bind %s\n", src);
+            exit(1);
+        }
+    }
+    if (uv_tcp_connect(&c->connect_req, &c->tcp, (const struct sockaddr *)&to, on_tcp_connected) !=
+        0) {
+        fprintf(stderr, "fanout_load: could not connect %d\n", c->idx);
+        exit(1);
+    }
+}
+
 static void connect_one(struct conn *c)
 {
+    if (tcp) {
+        connect_tcp(c);
+        return;
+    }
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof ci);
     ci.context = ctx;
@@ -438,13 +552,24 @@ int main(int argc, char **argv)
     nslow = atoi(argv[6]);
     for (int i = 7; i < argc && nurls < MAXURLS; i++, nurls++) {
         const char *u = argv[i];
-        if (strncmp(u, "mqtt-ws://", 10) == 0) {
-            mqtt = true;
-            u += 5; /* the rest reads as ws:// */
-        } else if (mqtt) {
-            fprintf(stderr, "fanout_load: all URLs must be mqtt-ws:// or none\n");
+        bool is_tcp = strncmp(u, "mqtt://", 7) == 0;
+        bool is_mqtt = is_tcp || strncmp(u, "mqtt-ws://", 10) == 0;
+        if (nurls && (is_mqtt != mqtt || is_tcp != tcp)) {
+            fprintf(stderr, "fanout_load: all URLs must be of one kind\n");
             return 2;
         }
+        mqtt = is_mqtt;
+        tcp = is_tcp;
+        if (is_tcp) {
+            urls[nurls].path[0] = 0;
+            if (sscanf(u, "mqtt://%127[^:]:%d", urls[nurls].host, &urls[nurls].port) != 2) {
+                fprintf(stderr, "fanout_load: bad URL %s\n", argv[i]);
+                return 2;
+            }
+            continue;
+        }
+        if (mqtt)
+            u += 5; /* the rest reads as ws:// */
         if (sscanf(u, "ws://%127[^:]:%d%63s", urls[nurls].host, &urls[nurls].port,
                    urls[nurls].path) != 3) {
             fprintf(stderr, "fanout_load: bad URL %s\n", argv[i]);
@@ -485,6 +610,7 @@ int main(int argc, char **argv)
     if (!ctx)
         return 1;
     uv_timer_init(&loop, &tick);
+    uv_timer_init(&loop, &step_uv);
     uv_timer_start(&tick, on_tick, 50, 50);
     t_connect0 = now_us();
     for (int i = 0; i < nconn; i++) {
@@ -568,7 +694,10 @@ int main(int argc, char **argv)
      * source addresses. */
     struct linger hard = {1, 0};
     for (int i = 0; i < nconn; i++) {
-        int fd = conns[i].wsi ? (int)lws_get_socket_fd(conns[i].wsi) : -1;
+        uv_os_fd_t ufd = -1;
+        int fd = tcp            ? (uv_fileno((uv_handle_t *)&conns[i].tcp, &ufd) == 0 ? ufd : -1)
+                 : conns[i].wsi ? (int)lws_get_socket_fd(conns[i].wsi)
+                                : -1;
         if (fd >= 0)
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     }
