@@ -185,17 +185,22 @@ def ratio(a, b):
 def report(n, r, args):
     """Prints one N's table and adds its ratios to r."""
     fl = r["floor"]
-    r["ratios"] = {
-        "plenumd_floor_p99": ratio(r["plenumd"]["p99_ms"], fl["p99_ms"]),
-        "mosquitto_floor_p99": ratio(r["mosquitto"]["p99_ms"], fl["p99_ms"]),
-        "mosquitto_tcp_floor_p99": ratio(r["mosquitto_tcp"]["p99_ms"], fl["p99_ms"]),
-        "node_floor_p99": ratio(r["node"]["p99_ms"], fl["p99_ms"]),
-        "mosquitto_plenumd_p99": ratio(r["mosquitto"]["p99_ms"], r["plenumd"]["p99_ms"]),
-        "node_plenumd_p99": ratio(r["node"]["p99_ms"], r["plenumd"]["p99_ms"]),
-        "mosquitto_plenumd_rss": ratio(r["mosquitto"]["rss_per_conn_kib"],
-                                       r["plenumd"]["rss_per_conn_kib"]),
-        "node_plenumd_rss": ratio(r["node"]["rss_per_conn_kib"],
-                                  r["plenumd"]["rss_per_conn_kib"]),
+
+    def p99(key):
+        return r[key].get("p99_ms")
+
+    def rss(key):
+        return r[key].get("rss_per_conn_kib")
+
+    r["ratios"] = q = {
+        "plenumd_floor_p99": ratio(p99("plenumd"), fl["p99_ms"]),
+        "mosquitto_floor_p99": ratio(p99("mosquitto"), fl["p99_ms"]),
+        "mosquitto_tcp_floor_p99": ratio(p99("mosquitto_tcp"), fl["p99_ms"]),
+        "node_floor_p99": ratio(p99("node"), fl["p99_ms"]),
+        "mosquitto_plenumd_p99": ratio(p99("mosquitto"), p99("plenumd")),
+        "node_plenumd_p99": ratio(p99("node"), p99("plenumd")),
+        "mosquitto_plenumd_rss": ratio(rss("mosquitto"), rss("plenumd")),
+        "node_plenumd_rss": ratio(rss("node"), rss("plenumd")),
     }
     print(f"\nFan-out, {n} observers, {args.events} messages 200 ms apart, "
           f"{r['event_bytes']}-byte payloads; load average {r['load_before']} before, "
@@ -212,17 +217,19 @@ def report(n, r, args):
             ("mosquitto (MQTT over TCP, QoS 0)", "mosquitto_tcp"))
     for name, key in rows:
         x = r[key]
+        if "failed" in x:
+            print(f"| {name} | failed: {x['failed']} | | | | | | |")
+            continue
+        kib = "—" if x["rss_per_conn_kib"] is None else f"{x['rss_per_conn_kib']:.1f}"
         print(f"| {name} | {x['connects_per_s']:.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
-              f"{x['max_ms']:.1f} | {x['missing']} | {x['rss_per_conn_kib']:.1f} | "
-              f"{ratio(x['p99_ms'], fl['p99_ms'])} |")
-    q = r["ratios"]
+              f"{x['max_ms']:.1f} | {x['missing']} | {kib} | {ratio(x['p99_ms'], fl['p99_ms'])} |")
     print(f"\np99 / floor p99: plenumd {q['plenumd_floor_p99']}x, mosquitto "
           f"{q['mosquitto_floor_p99']}x (over TCP {q['mosquitto_tcp_floor_p99']}x), Node "
-          f"{q['node_floor_p99']}x (goal for plenumd: "
-          f"<= 1.1x). Peer / plenumd: mosquitto p99 {q['mosquitto_plenumd_p99']}x, RSS per "
-          f"connection {q['mosquitto_plenumd_rss']}x; Node p99 {q['node_plenumd_p99']}x, RSS "
-          f"{q['node_plenumd_rss']}x. Floor rounds (first send to last receipt): median "
-          f"{fl['round_median_ms']:.1f} ms, worst {fl['round_worst_ms']:.1f} ms.")
+          f"{q['node_floor_p99']}x (goal for plenumd: <= 1.1x). Peer / plenumd: mosquitto p99 "
+          f"{q['mosquitto_plenumd_p99']}x, RSS per connection {q['mosquitto_plenumd_rss']}x; "
+          f"Node p99 {q['node_plenumd_p99']}x, RSS {q['node_plenumd_rss']}x. Floor rounds "
+          f"(first send to last receipt): median {fl['round_median_ms']:.1f} ms, worst "
+          f"{fl['round_worst_ms']:.1f} ms.")
 
 
 def main():
@@ -259,14 +266,15 @@ def main():
     most = max(fits) + args.slow + 1
     pg = PgCluster()
     d = node = mosq = None
+    token = None
     results = {"machine": f"{platform.node()} {os.cpu_count()} cores",
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "events": args.events, "slow": args.slow, "runs": {}}
+    plenumd_args = ["--ws-rate-per-minute", "600000", "--ws-rate-burst", "10000",
+                    "--log-level", "warn", "--max-connections", str(most + 100)]
     try:
         url = council_fixture.demo_db(pg, "fanout")
-        d = Plenumd(url, extra_args=["--ws-rate-per-minute", "600000", "--ws-rate-burst",
-                                     "10000", "--log-level", "warn",
-                                     "--max-connections", str(most + 100)])
+        d = Plenumd(url, extra_args=plenumd_args)
         sid = int(pg.psql("SELECT id FROM session", "fanout"))
         sitting = int(pg.psql("SELECT id FROM sitting ORDER BY ordinal LIMIT 1", "fanout"))
         token = d.login("chutich", "plenum-demo")
@@ -283,34 +291,58 @@ def main():
 
         event_bytes = asyncio.run(prepare())
         results["event_bytes"] = event_bytes
-        port = free_port()
-        node = subprocess.Popen(["node", os.path.join(HERE, "peer_hub.mjs"), str(port),
-                                 str(event_bytes)], stdout=subprocess.PIPE, text=True)
-        assert node.stdout.readline().strip() == "listening"
-        mosq = Mosquitto()
-        results["mosquitto"] = mosq.version
-        ws = f"ws://127.0.0.1:{d.port}/ws"
-        nws = f"ws://127.0.0.1:{port}/ws"
-        mws = f"mqtt-ws://127.0.0.1:{mosq.port}/mqtt"
         for n in counts:
             if n not in fits:
                 results["runs"][str(n)] = {"skipped": f"open-files hard limit {limit}"}
                 continue
+            # Fresh servers for each N, so that the RSS per connection of
+            # each server's first run is not lowered by a heap the runs
+            # before left behind (the later runs on the same process print
+            # none).
+            if d is None:
+                d = Plenumd(url, extra_args=plenumd_args)
+                token = d.login("chutich", "plenum-demo")
+            port = free_port()
+            node = subprocess.Popen(["node", os.path.join(HERE, "peer_hub.mjs"), str(port),
+                                     str(event_bytes)], stdout=subprocess.PIPE, text=True)
+            assert node.stdout.readline().strip() == "listening"
+            mosq = Mosquitto()
+            results["mosquitto"] = mosq.version
+            ws = f"ws://127.0.0.1:{d.port}/ws"
+            nws = f"ws://127.0.0.1:{port}/ws"
+            mws = f"mqtt-ws://127.0.0.1:{mosq.port}/mqtt"
+            mtcp = f"mqtt://127.0.0.1:{mosq.tcp_port}"
             r = {"event_bytes": event_bytes, "load_before": loadavg()}
             r["floor"] = floor(floor_exe, n, event_bytes, args.events)
-            for key, slow in (("plenumd", 0), ("plenumd_slow", args.slow)):
-                r[key] = load(fanout, d.proc.pid, ws, n, args.events, slow, sid, token)
-            for key, slow in (("node", 0), ("node_slow", args.slow)):
-                r[key] = load(fanout, node.pid, nws, n, args.events, slow)
-            for key, slow in (("mosquitto", 0), ("mosquitto_slow", args.slow)):
-                r[key] = load(fanout, mosq.proc.pid, mws, n, args.events, slow,
-                              mqtt_bytes=event_bytes)
-            r["mosquitto_tcp"] = load(fanout, mosq.proc.pid, f"mqtt://127.0.0.1:{mosq.tcp_port}",
-                                      n, args.events, 0, mqtt_bytes=event_bytes)
+            runs = (("plenumd", d.proc.pid, ws, 0, None), ("plenumd_slow", d.proc.pid, ws,
+                                                          args.slow, None),
+                    ("node", node.pid, nws, 0, None), ("node_slow", node.pid, nws, args.slow,
+                                                       None),
+                    ("mosquitto", mosq.proc.pid, mws, 0, event_bytes),
+                    ("mosquitto_slow", mosq.proc.pid, mws, args.slow, event_bytes),
+                    ("mosquitto_tcp", mosq.proc.pid, mtcp, 0, event_bytes))
+            for key, pid, target, slow, mqtt_bytes in runs:
+                try:
+                    r[key] = load(fanout, pid, target, n, args.events, slow, sid,
+                                  token if key.startswith("plenumd") else None, mqtt_bytes)
+                except (RuntimeError, subprocess.TimeoutExpired, OSError, ValueError) as e:
+                    print(f"fanout_bench: {key} at {n}: {e}", file=sys.stderr)
+                    r[key] = {"failed": str(e)}
+                if not key.endswith(("_slow", "_tcp")) and "failed" not in r[key]:
+                    continue
+                r[key]["rss_per_conn_kib"] = None  # not the process's first run
             r["load_after"] = loadavg()
             results["runs"][str(n)] = r
             report(n, r, args)
             sys.stdout.flush()
+            mosq.stop()
+            mosq = None
+            node.kill()
+            node.wait()
+            node = None
+            d.stop()
+            d.cleanup()
+            d = None
     finally:
         if mosq:
             mosq.stop()
