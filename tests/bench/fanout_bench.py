@@ -335,6 +335,9 @@ def main():
             results["runs"][str(n)] = r
             report(n, r, args)
             sys.stdout.flush()
+            if args.json:  # after each N: a long run cut short keeps what it measured
+                with open(args.json, "w") as f:
+                    json.dump(results, f, indent=1)
             mosq.stop()
             mosq = None
             node.kill()
