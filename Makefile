@@ -45,8 +45,8 @@ bench:
 	@/usr/bin/python3 tests/bench/media_bench.py build/release/plenumd \
 		--seconds $(or $(MEDIA_SECONDS),60) --rounds $(or $(MEDIA_ROUNDS),3) --json build/bench/media.json
 	@/usr/bin/python3 tests/bench/fanout_bench.py build/release/plenumd build/release/fanout_load \
-		--clients $(or $(CLIENTS),10000) --events 20 --slow 10 --json build/bench/fanout.json
-	@build/release/loopback_floor $(or $(CLIENTS),10000) 227 20 | tail -1
+		--floor build/release/loopback_floor $(if $(CLIENTS),--clients $(CLIENTS)) \
+		--events 20 --slow 10 --json build/bench/fanout.json
 	@/usr/bin/python3 tests/bench/rtc_bench.py build/release/plenumd build/release/rtc_peer \
 		--seconds $(or $(RTC_SECONDS),20) --json build/bench/rtc.json
 	@cd tests/integration && PLENUMD=$(CURDIR)/build/release/plenumd PL_SOURCE_DIR=$(CURDIR) \

@@ -58,6 +58,11 @@ test_pkgs+=(python3-pyflakes)
 # ffmpeg, the peer the media benchmark compares plenumd's recording + HLS
 # with, is in the test set).
 bench_pkgs=(linux-perf)
+# mosquitto, the broker the fan-out benchmark compares plenumd with (MQTT over
+# WebSockets): fanout_bench.py runs it as a plain process with its own config
+# on a free port; the package's system service, where systemd starts it, is
+# not used.
+bench_pkgs+=(mosquitto)
 # What `make soak` needs on top of run: Python's WebSocket client.
 soak_pkgs=(python3 python3-websockets)
 

@@ -10,8 +10,16 @@
  * less. Everything else in the fan-out figures is the server's and the
  * load generator's own work.
  *
+ * The receiver also times each connection's message from the round's first
+ * send, as fanout_load times each observer's event from the request's
+ * write, so the floor has a p50/p99/max per delivery to set beside a
+ * server's. Above 20,000 connections the receiver binds its sockets to
+ * several source addresses (127.0.0.1, .2, ...): one (source, destination)
+ * pair has only the ephemeral port range, about 28,000 ports.
+ *
  * Usage: loopback_floor N BYTES ROUNDS [SENDERS]   (e.g. 10000 227 20)
- * Prints one line per round and then the median and the worst, in ms.
+ * Prints one line per round, then the rounds' median and worst and the
+ * per-delivery p50/p99/max, in ms.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -68,10 +76,24 @@ static int cmp(const void *a, const void *b)
 static void receiver(struct sockaddr_in *addr, int n, int rounds, int ready_fd, int start_fd)
 {
     int *rfd = malloc(sizeof *rfd * (size_t)n);
-    int ep = epoll_create1(0);
+    size_t *got_one = calloc((size_t)n, sizeof *got_one); /* this round's bytes per socket */
+    double *each = malloc(sizeof *each * (size_t)n * (size_t)rounds);
+    size_t neach = 0;
+    int ep = epoll_create1(0), one = 1, nsrc = 1 + (n - 1) / 20000;
     for (int i = 0; i < n; i++) {
         rfd[i] = socket(AF_INET, SOCK_STREAM, 0);
-        if (rfd[i] < 0 || connect(rfd[i], (struct sockaddr *)addr, sizeof *addr) != 0)
+        if (rfd[i] < 0)
+            die("socket");
+        if (nsrc > 1) {
+            /* The port is chosen at connect(), per destination, not here. */
+            struct sockaddr_in src = {.sin_family = AF_INET,
+                                      .sin_addr.s_addr =
+                                          htonl(INADDR_LOOPBACK + (uint32_t)(i % nsrc))};
+            setsockopt(rfd[i], IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+            if (bind(rfd[i], (struct sockaddr *)&src, sizeof src) != 0)
+                die("bind");
+        }
+        if (connect(rfd[i], (struct sockaddr *)addr, sizeof *addr) != 0)
             die("connect");
         fcntl(rfd[i], F_SETFL, O_NONBLOCK);
         struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
@@ -87,12 +109,18 @@ static void receiver(struct sockaddr_in *addr, int n, int rounds, int ready_fd, 
         if (read(start_fd, &t0, sizeof t0) != sizeof t0)
             die("read");
         size_t want = (size_t)n * msg_len, got = 0;
+        memset(got_one, 0, sizeof *got_one * (size_t)n);
         while (got < want) {
             int k = epoll_wait(ep, ev, 512, -1);
             for (int j = 0; j < k; j++) {
-                ssize_t m = recv(rfd[ev[j].data.u32], buf, sizeof buf, 0);
-                if (m > 0)
+                uint32_t i = ev[j].data.u32;
+                ssize_t m = recv(rfd[i], buf, sizeof buf, 0);
+                if (m > 0) {
                     got += (size_t)m;
+                    got_one[i] += (size_t)m;
+                    if (got_one[i] == msg_len)
+                        each[neach++] = (double)(now_us() - t0) / 1000.0;
+                }
             }
         }
         ms[r] = (double)(now_us() - t0) / 1000.0;
@@ -103,8 +131,17 @@ static void receiver(struct sockaddr_in *addr, int n, int rounds, int ready_fd, 
             die("write");
     }
     qsort(ms, (size_t)rounds, sizeof *ms, cmp);
-    printf("loopback floor, %d connections, %d sender thread(s): median %.1f ms, worst %.1f ms\n",
-           n, senders, ms[rounds / 2], ms[rounds - 1]);
+    qsort(each, neach, sizeof *each, cmp);
+    printf("loopback floor, %d connections, %d sender thread(s): median %.1f ms, worst %.1f ms; "
+           "per delivery p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+           n, senders, ms[rounds / 2], ms[rounds - 1],
+           each[(size_t)(0.5 * (double)(neach - 1) + 0.5)],
+           each[(size_t)(0.99 * (double)(neach - 1) + 0.5)], each[neach - 1]);
+    fflush(stdout);
+    /* Reset rather than close: the next run reuses these source ports. */
+    struct linger hard = {1, 0};
+    for (int i = 0; i < n; i++)
+        setsockopt(rfd[i], SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     exit(0);
 }
 
