@@ -41,7 +41,8 @@ bench:
 	@cmake --build build/release -j$(JOBS) --target plenumd vote_load fanout_load rtc_peer loopback_floor
 	@mkdir -p build/bench
 	@/usr/bin/python3 tests/bench/vote_bench.py build/release/plenumd build/release/vote_load \
-		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) --json build/bench/vote.json
+		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) \
+		--idle $(or $(IDLE),0,10000) --json build/bench/vote.json
 	@/usr/bin/python3 tests/bench/media_bench.py build/release/plenumd \
 		--seconds $(or $(MEDIA_SECONDS),60) --rounds $(or $(MEDIA_ROUNDS),3) --json build/bench/media.json
 	@/usr/bin/python3 tests/bench/fanout_bench.py build/release/plenumd build/release/fanout_load \
