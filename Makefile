@@ -2,6 +2,8 @@
 .PHONY: run test build debug bench soak fuzz crash format clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# make bench: idle WebSockets beside the 500 voting delegates, one run each.
+IDLE ?= 0,10000
 
 run:
 	@deploy/deps.sh run
@@ -42,7 +44,7 @@ bench:
 	@mkdir -p build/bench
 	@/usr/bin/python3 tests/bench/vote_bench.py build/release/plenumd build/release/vote_load \
 		--delegates $(or $(DELEGATES),500) --rounds $(or $(ROUNDS),20) \
-		--idle $(or $(IDLE),0,10000) --json build/bench/vote.json
+		--idle $(IDLE) --json build/bench/vote.json
 	@/usr/bin/python3 tests/bench/media_bench.py build/release/plenumd \
 		--seconds $(or $(MEDIA_SECONDS),60) --rounds $(or $(MEDIA_ROUNDS),3) --json build/bench/media.json
 	@/usr/bin/python3 tests/bench/fanout_bench.py build/release/plenumd build/release/fanout_load \

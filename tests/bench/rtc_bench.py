@@ -75,6 +75,8 @@ async def main(args):
                                         args=["--audio-only", "--silent"])
         await a.wait_state("connected")
         await b.wait_state("connected")
+        # Only a delegate present may ask for the floor (issue 22's rule).
+        await a.c.ok("attendance.check_in")
         await a.c.ok("speaker.request", kind="speech")
         await chair.ok("speaker.grant")
         await a.wait_state("connected", on_air=True)
