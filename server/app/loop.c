@@ -22,15 +22,20 @@ struct pl_loop {
     gpointer fd_tag; /* libuv's epoll descriptor in this source */
     unsigned long long wakeups;
     gboolean uv_open;
-    gboolean kicked; /* pl_loop_kick: run libuv on the next iteration */
 };
 
 /* libuv's own view of when it next has work: 0 for now (pending callbacks,
- * an idle handle, handles closing), -1 for nothing timed. Its clock is
- * cached per uv_run; bring it up to date first, or a timer would be waited
- * for late by however long GLib has been busy since. */
+ * an idle handle, handles closing, and interest changes made outside its
+ * callbacks, which libuv applies to its epoll set only in a turn: libuv
+ * 1.44's uv_backend_timeout counts those), -1 for nothing timed. Its clock
+ * is cached per uv_run; bring it up to date first, or a timer would be
+ * waited for late by however long GLib has been busy since. A loop with
+ * nothing on it would also say 0 (uv_run would return at once): that is
+ * "never" here, or GLib would spin and starve its lower priorities. */
 static int uv_due_ms(struct pl_loop *l)
 {
+    if (!uv_loop_alive(&l->uv))
+        return -1;
     uv_update_time(&l->uv);
     return uv_backend_timeout(&l->uv);
 }
@@ -38,14 +43,14 @@ static int uv_due_ms(struct pl_loop *l)
 static gboolean loop_prepare(GSource *s, gint *timeout)
 {
     struct pl_loop *l = (struct pl_loop *)s;
-    *timeout = l->kicked ? 0 : uv_due_ms(l);
+    *timeout = uv_due_ms(l);
     return *timeout == 0;
 }
 
 static gboolean loop_check(GSource *s)
 {
     struct pl_loop *l = (struct pl_loop *)s;
-    if (l->kicked || g_source_query_unix_fd(s, l->fd_tag) & (G_IO_IN | G_IO_ERR | G_IO_HUP))
+    if (g_source_query_unix_fd(s, l->fd_tag) & (G_IO_IN | G_IO_ERR | G_IO_HUP))
         return TRUE;
     return uv_due_ms(l) == 0;
 }
@@ -56,7 +61,6 @@ static gboolean loop_dispatch(GSource *s, GSourceFunc cb, gpointer data)
     (void)data;
     struct pl_loop *l = (struct pl_loop *)s;
     l->wakeups++;
-    l->kicked = FALSE;
     /* What is ready now, timers that are due, and nothing more: GLib's
      * sources get their turn before libuv's next round. */
     uv_run(&l->uv, UV_RUN_NOWAIT);
@@ -108,12 +112,6 @@ void pl_loop_free(struct pl_loop *l)
     }
     l->uv_open = FALSE;
     g_source_unref(&l->source);
-}
-
-void pl_loop_kick(struct pl_loop *l)
-{
-    if (l)
-        l->kicked = TRUE;
 }
 
 unsigned long long pl_loop_wakeups(const struct pl_loop *l)

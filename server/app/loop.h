@@ -28,13 +28,6 @@ void pl_loop_drain(struct pl_loop *l);
  * NULL is fine. */
 void pl_loop_free(struct pl_loop *l);
 
-/* Asks for a libuv turn on the next GLib iteration, without waiting for a
- * socket or timer: for changes made from outside libuv callbacks (a reply
- * queued from a PostgreSQL answer asks lws for a writeable callback; libuv
- * applies that to its epoll set only in its next turn, and no socket event
- * would come to start one). */
-void pl_loop_kick(struct pl_loop *l);
-
 /* Wake-ups of the libuv side so far (each one a uv_run() of what is ready):
  * /metrics shows it, and the idle-connections benchmark divides by it. */
 unsigned long long pl_loop_wakeups(const struct pl_loop *l);

@@ -40,12 +40,6 @@ struct pl_server *pl_server_from_wsi(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
-void pl_server_want_writable(struct lws *wsi)
-{
-    lws_callback_on_writable(wsi);
-    pl_loop_kick(pl_server_from_wsi(wsi)->evloop);
-}
-
 /*
  * libwebsockets reports a busy port only as a generic failure to create the
  * vhost. Try the bind ourselves first so the operator gets one clear line.

@@ -73,10 +73,6 @@ void pl_server_fini(struct pl_server *srv);
  * ends when they are gone or the grace period runs out. */
 void pl_server_begin_shutdown(struct pl_server *srv);
 
-/* lws_callback_on_writable, from anywhere on the loop thread: also gives
- * libuv a turn so the change reaches its epoll set (pl_loop_kick). */
-void pl_server_want_writable(struct lws *wsi);
-
 /* Transport entry points, one per file (net_http.c, net_ws.c). */
 int pl_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len);

@@ -42,7 +42,7 @@ int pl_http_respond(struct lws *wsi, struct pl_http_req *hr, int status, const c
     hr->phase = PH_HEADERS;
     /* While lws is still reading a request body it holds this back; the
      * request is repeated at LWS_CALLBACK_HTTP_BODY_COMPLETION. */
-    pl_server_want_writable(wsi);
+    lws_callback_on_writable(wsi);
     return 0;
 }
 
@@ -202,7 +202,7 @@ int pl_http_write_pending(struct lws *wsi, struct pl_http_req *hr)
             lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         hr->phase = PH_BODY;
-        pl_server_want_writable(wsi);
+        lws_callback_on_writable(wsi);
         return 0;
     }
     if (hr->phase == PH_BODY) {

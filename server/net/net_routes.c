@@ -298,6 +298,6 @@ int pl_route_body_complete(struct lws *wsi, struct pl_http_req *hr)
     }
     /* Answered before its body ended: lws held the answer back until now. */
     if (hr->phase == PH_HEADERS)
-        pl_server_want_writable(wsi);
+        lws_callback_on_writable(wsi);
     return 0;
 }

@@ -39,6 +39,8 @@
  * to its earlier requests (they wait for the database: at most its write
  * timeout). */
 #define CLOSE_WAIT_S 15
+/* How long a client has to answer our close frame before it is cut. */
+#define CLOSE_ACK_S 5
 
 struct pl_ws_conn {
     struct pl_client client; /* what the hub sees of this connection */
@@ -51,6 +53,7 @@ struct pl_ws_conn {
     bool rx_binary;
     bool rx_skip;             /* the current message was refused by the rate limit */
     int close_code;           /* non-zero: close with this on the next writeable */
+    bool close_sent;          /* the close frame is out: nothing more is written */
     const char *close_reason; /* static storage */
     bool answer_first;        /* closing, but the requests it sent are answered first */
     enum pl_lang lang;
@@ -118,30 +121,45 @@ static void close_soon(struct pl_ws_conn *c, int code, const char *reason)
         return;
     c->close_code = code;
     c->close_reason = reason;
-    pl_server_want_writable(c->wsi);
+    lws_callback_on_writable(c->wsi);
 }
 
-/* Writes the close frame (code and reason) and hangs up; from the
- * writeable callback only, whose return value this is. Why not
- * lws_close_reason() and return -1, which has lws send the frame on the
- * next writeable: Debian 12's lws 4.1.6 is built with _DEBUG, and on the
- * libuv loop that build closes a connection whose callback returned -1 a
- * second time at once ("uv repeat test" in lws_service_fd_tsi), which
- * kills it before the frame goes out: clients saw 1006, not the code.
- * Written here, the frame is in the kernel's send buffer before lws shuts
- * the socket down; the client's answering close is not waited for. */
+/* Writes the close frame (code and reason), from the writeable callback
+ * only; the connection then waits for the client's answering close
+ * (LWS_CALLBACK_WS_PEER_INITIATED_CLOSE below ends it) or CLOSE_ACK_S.
+ * Why not lws_close_reason() and return -1, which has lws send the frame:
+ * Debian 12's lws 4.1.6 is built with _DEBUG, and on the libuv loop that
+ * build closes a connection whose callback returned -1 a second time at
+ * once ("uv repeat test" in lws_service_fd_tsi): before lws's own close
+ * frame goes out, or, with ours written first, closing the socket with the
+ * client's pongs unread, which the kernel answers with a reset that can
+ * overtake the frame. Clients saw 1006, not the code. Waiting for the
+ * client's close means nothing of it is left unread. */
 #define PL_LWS_WRITE_CLOSE ((enum lws_write_protocol)4) /* lws's own, not in its header */
-static int send_close(struct lws *wsi, int code, const char *reason)
+static int send_close(struct pl_ws_conn *c)
 {
     unsigned char buf[LWS_PRE + 125];
-    size_t rlen = strlen(reason);
+    size_t rlen = strlen(c->close_reason);
     if (rlen > 123) /* a control frame's payload is at most 125 bytes */
         rlen = 123;
-    buf[LWS_PRE] = (unsigned char)(code >> 8);
-    buf[LWS_PRE + 1] = (unsigned char)(code & 0xff);
-    memcpy(buf + LWS_PRE + 2, reason, rlen);
-    lws_write(wsi, buf + LWS_PRE, 2 + rlen, PL_LWS_WRITE_CLOSE);
-    return -1;
+    buf[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+    buf[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+    memcpy(buf + LWS_PRE + 2, c->close_reason, rlen);
+    c->close_sent = true;
+    if (lws_write(c->wsi, buf + LWS_PRE, 2 + rlen, PL_LWS_WRITE_CLOSE) < 0)
+        return -1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_S);
+    return 0;
+}
+
+/* A ping with a payload: lws 4.1 does not report an empty pong
+ * (LWS_CALLBACK_RECEIVE_PONG comes only with payload bytes), and clients
+ * echo the ping's payload in their pong. */
+static int send_ping(struct lws *wsi)
+{
+    unsigned char ping[LWS_PRE + 1];
+    ping[LWS_PRE] = 'p';
+    return lws_write(wsi, ping + LWS_PRE, 1, LWS_WRITE_PING);
 }
 
 /* Queues a reply (taking a reference to f). Drops the client if it is too
@@ -149,7 +167,7 @@ static int send_close(struct lws *wsi, int code, const char *reason)
 static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
 {
     const struct pl_config *cfg = pl_server_from_wsi(c->wsi)->cfg;
-    if (c->dropping)
+    if (c->dropping || c->close_sent)
         return;
     if (c->out_bytes + f->len + PL_WS_FRAME_OVERHEAD > (size_t)cfg->ws_max_queue_kib * 1024) {
         c->dropping = true;
@@ -183,7 +201,7 @@ static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
     }
     g_queue_push_tail(&c->out, pl_frame_ref(f));
     c->out_bytes += f->len + PL_WS_FRAME_OVERHEAD;
-    pl_server_want_writable(c->wsi);
+    lws_callback_on_writable(c->wsi);
 }
 
 /* The hub's way to send to this connection. */
@@ -299,11 +317,10 @@ void pl_ws_keepalive(struct pl_server *srv)
             if (g_queue_is_empty(&c->out) && !lws_partial_buffered(c->wsi)) {
                 /* Straight out, as enqueue() writes a frame (a timer is
                  * outside lws's callbacks): no writeable round trip. */
-                unsigned char ping[LWS_PRE + 1];
-                lws_write(c->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING);
+                send_ping(c->wsi);
             } else {
                 c->ping_due = true;
-                pl_server_want_writable(c->wsi);
+                lws_callback_on_writable(c->wsi);
             }
         }
     }
@@ -607,15 +624,21 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         heard(c);
         break;
 
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* Its answer to our close: done (non-zero: lws closes without
+         * echoing). A close it starts itself is echoed by lws (0). */
+        return c->close_sent ? 1 : 0;
+
     case LWS_CALLBACK_SERVER_WRITEABLE: {
+        if (c->close_sent)
+            break;
         if (c->ping_due && !c->close_code) {
             /* One write per callback: the ping, then the queue next time. */
-            unsigned char ping[LWS_PRE + 1];
             c->ping_due = false;
-            if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+            if (send_ping(wsi) < 0)
                 return -1;
             if (!g_queue_is_empty(&c->out))
-                pl_server_want_writable(wsi);
+                lws_callback_on_writable(wsi);
             break;
         }
         /* Queued replies go out before a close (an error, then the close). */
@@ -625,7 +648,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
              * a rate-limit close, the hub holds no request of it (the
              * answer to the last one asks for this callback again). */
             if (c->close_code && !(c->answer_first && pl_client_pending(&c->client)))
-                return send_close(wsi, c->close_code, c->close_reason);
+                return send_close(c);
             break;
         }
         c->out_bytes -= f->len + PL_WS_FRAME_OVERHEAD;
@@ -637,7 +660,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
             return -1;
         if (!g_queue_is_empty(&c->out) ||
             (c->close_code && !(c->answer_first && pl_client_pending(&c->client))))
-            pl_server_want_writable(wsi);
+            lws_callback_on_writable(wsi);
         break;
     }
 

@@ -410,6 +410,22 @@ class AuthTest(unittest.TestCase):
         took = run(go())
         self.assertLess(took, 10)
 
+    def test_a_silent_client_that_answers_pings_stays(self):
+        """A display or an observer only listens: its pongs keep it
+        connected past --ws-idle-timeout (3 s here)."""
+        async def go():
+            ws = await websockets.connect(self.d.ws_url(), subprotocols=["plenum.v1"],
+                                          ping_interval=None)  # the server pings
+            try:
+                await asyncio.wait_for(ws.recv(), 7)
+            except asyncio.TimeoutError:
+                await ws.close()
+                return "open"
+            except websockets.ConnectionClosed as e:
+                return f"closed {e.code}"
+            return "message"
+        self.assertEqual(run(go()), "open")
+
     def test_a_client_that_talks_is_not_hung_up_for_missing_pongs(self):
         """Any frame from the client is a sign of life, not only a pong: a
         tablet whose WebSocket library does not answer pings but keeps
