@@ -16,6 +16,8 @@
 
 #include <glib.h>
 
+#include "log.h"
+
 struct pl_loop {
     GSource source; /* first: GLib allocates the whole struct */
     uv_loop_t uv;
@@ -104,12 +106,11 @@ void pl_loop_free(struct pl_loop *l)
     if (!l)
         return;
     g_source_destroy(&l->source);
-    if (l->uv_open && uv_loop_close(&l->uv) != 0) {
-        /* A handle someone forgot to close: run once more so its close
-         * callback lands, rather than leaking the epoll descriptor. */
-        uv_run(&l->uv, UV_RUN_DEFAULT);
-        uv_loop_close(&l->uv);
-    }
+    /* After pl_loop_drain only a handle still active can make this fail;
+     * running the loop again would wait for it for ever at shutdown, so
+     * say so and leave the loop (the process is ending). */
+    if (l->uv_open && uv_loop_close(&l->uv) != 0)
+        pl_log_warn("libuv loop closed with a handle still open");
     l->uv_open = FALSE;
     g_source_unref(&l->source);
 }

@@ -299,9 +299,7 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
          * let a snapshot go in one write. */
         .tx_packet_size = 64 * 1024,
     };
-    /* No ping or hang-up timers in lws (a zero policy turns them off):
-     * pl_ws_keepalive does it, see there for why. */
-    srv->idle_policy = (lws_retry_bo_t){0};
+
     protocols[2] = (struct lws_protocols){0};
 
     /* libwebsockets on libuv (epoll), that loop one source of GLib's: see
@@ -328,7 +326,10 @@ int pl_server_init(struct pl_server *srv, const struct pl_config *cfg, int schem
     info.vhost_name = "plenum";
     info.server_string = "plenumd";
     info.timeout_secs = 10;
-    info.retry_and_idle_policy = &srv->idle_policy;
+    /* No ping or hang-up timers in lws (a zero policy turns them off):
+     * pl_ws_keepalive does it, see there for why. */
+    static const lws_retry_bo_t no_lws_keepalive = {0};
+    info.retry_and_idle_policy = &no_lws_keepalive;
     /* lws sizes its descriptor tables by this (default: the whole limit,
      * which can be a million entries): connections plus room for HTTP,
      * PostgreSQL, media and files. */

@@ -44,7 +44,6 @@ struct pl_server {
     char **allowed_origins;                 /* owned, NULL-terminated (g_strsplit) */
     char **trusted_proxies;                 /* owned, NULL-terminated; NULL: none */
     bool tls;                               /* serving HTTPS/WSS */
-    lws_retry_bo_t idle_policy;             /* WebSocket ping and hang-up times */
     char web_root[PATH_MAX];                /* realpath of cfg->web_root */
     gint64 started_us;                      /* g_get_monotonic_time() at start */
     int schema_version;                     /* the newest migration built in */

@@ -162,6 +162,15 @@ static int send_ping(struct lws *wsi)
     return lws_write(wsi, ping + LWS_PRE, 1, LWS_WRITE_PING);
 }
 
+/* Whether a frame may be written now rather than queued for WRITEABLE:
+ * outside lws's callbacks, nothing queued or held back by lws before it
+ * (lws_partial_buffered is a field read), not closing, no ping waiting. */
+static bool can_write_now(struct pl_ws_conn *c)
+{
+    return !in_lws && g_queue_is_empty(&c->out) && !c->close_code && !c->ping_due &&
+           !lws_partial_buffered(c->wsi);
+}
+
 /* Queues a reply (taking a reference to f). Drops the client if it is too
  * far behind. */
 static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
@@ -189,8 +198,7 @@ static void enqueue(struct pl_ws_conn *c, struct pl_frame *f)
      * (docs/benchmarks.md). lws_partial_buffered() is a field read: what
      * the kernel does not take, lws keeps and sends first on the socket's
      * next POLLOUT. */
-    if (!in_lws && g_queue_is_empty(&c->out) && !c->close_code && !c->ping_due &&
-        !lws_partial_buffered(c->wsi)) {
+    if (can_write_now(c)) {
         int n = lws_write(c->wsi, pl_frame_payload(f), f->len, LWS_WRITE_TEXT);
         pl_metrics.ws_messages_out++;
         if (n < (int)f->len) { /* lws keeps what the kernel refuses: a failure */
@@ -314,7 +322,7 @@ void pl_ws_keepalive(struct pl_server *srv)
         } else if (idle >= ping_us + c->ping_jitter_us &&
                    (!c->pinged_us || now - c->pinged_us >= ping_us) && !c->close_code) {
             c->pinged_us = now;
-            if (g_queue_is_empty(&c->out) && !lws_partial_buffered(c->wsi)) {
+            if (can_write_now(c)) {
                 /* Straight out, as enqueue() writes a frame (a timer is
                  * outside lws's callbacks): no writeable round trip. */
                 send_ping(c->wsi);
