@@ -338,6 +338,16 @@ static char *error_text(const struct run *r, GstMessage *msg, const char **code)
     return what;
 }
 
+/* A segment file is complete on disk: the segment up to the cut after it
+ * (at the end of the stream, up to now). */
+static void file_closed(struct run *r)
+{
+    guint64 *cut = g_queue_pop_head(&r->cuts);
+    guint64 now = now_rt(r);
+    segment_closed(r, cut ? *cut : now != GST_CLOCK_TIME_NONE ? now : r->open_rt);
+    g_free(cut);
+}
+
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 {
     (void)bus;
@@ -347,12 +357,8 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
         /* multifilesink closed a file: the segment up to the cut after it
          * (at the end of the stream, up to now). */
         const GstStructure *st = gst_message_get_structure(msg);
-        if (st && gst_structure_has_name(st, "GstMultiFileSink") && r->delivering) {
-            guint64 *cut = g_queue_pop_head(&r->cuts);
-            guint64 now = now_rt(r);
-            segment_closed(r, cut ? *cut : now != GST_CLOCK_TIME_NONE ? now : r->open_rt);
-            g_free(cut);
-        }
+        if (st && gst_structure_has_name(st, "GstMultiFileSink") && r->delivering)
+            file_closed(r);
         break;
     }
     case GST_MESSAGE_QOS: {
@@ -378,6 +384,13 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
     case GST_MESSAGE_APPLICATION: {
         const GstStructure *st = gst_message_get_structure(msg);
         guint64 rt = 0;
+        if (st && gst_structure_has_name(st, "plenum-closed")) {
+            /* media_tspass.c wrote a segment file (an SRT source): as
+             * multifilesink's message above. */
+            if (r->delivering)
+                file_closed(r);
+            break;
+        }
         if (st && gst_structure_has_name(st, "plenum-part")) {
             /* An LL-HLS part of the segment being written (media_cutter.c). */
             GBytes *bytes = NULL;

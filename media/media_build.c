@@ -1,5 +1,6 @@
 /* A run's pipeline from its source (pl_media_build): SRT and RTSP passed
- * through, their streams linked as they appear; the test source, a capture
+ * through (SRT's transport stream as it is, RTSP's streams linked as they
+ * appear); the test source, a capture
  * device and the slate encoded once. See media_priv.h. */
 #include <string.h>
 
@@ -59,52 +60,27 @@ static void post_unsupported(GstElement *from, GstCaps *caps)
     g_free(desc);
 }
 
-/* A stream the demuxer found: H.264 video and AAC sound go to the HLS sink
- * as they are; anything else stops the run with a message saying what came.
- * Runs on a streaming thread: it touches only the pipeline, and reports
- * through the bus. */
-static void demuxed(GstElement *demux, GstPad *pad, gpointer data)
-{
-    GstCaps *caps = gst_pad_get_current_caps(pad);
-    if (!caps)
-        caps = gst_pad_query_caps(pad, NULL);
-    const GstStructure *st = gst_caps_get_structure(caps, 0);
-    const char *name = gst_structure_get_name(st);
-    gint mpegversion = 0;
-    bool video = strcmp(name, "video/x-h264") == 0;
-    bool audio = strcmp(name, "audio/mpeg") == 0 &&
-                 gst_structure_get_int(st, "mpegversion", &mpegversion) &&
-                 (mpegversion == 2 || mpegversion == 4);
-    if (!(video || audio) ||
-        !pl_media_build_link(data, pad, "mux", "sink_%d", video ? DEMUX_VIDEO : DEMUX_AUDIO))
-        post_unsupported(demux, caps);
-    gst_caps_unref(caps);
-}
-
 /* An SRT source (an encoder or OBS pushing MPEG-TS, or pulled from one):
- * its H.264 and AAC are recorded and streamed as they are, not re-encoded.
- * Senders must keep SPS/PPS with every keyframe and send 7 TS packets per
- * SRT message (1316 bytes), as SRT encoders do. */
+ * its transport stream is recorded and streamed as it arrives, cut into
+ * segments by media_tspass.c, not demuxed or re-encoded. Senders must keep
+ * SPS/PPS with every keyframe and send 7 TS packets per SRT message (1316
+ * bytes), as SRT encoders do. */
 static GstElement *build_srt(struct run *r, GError **err)
 {
     GstElement *p = gst_parse_launch_full(SRT_DESC, NULL, GST_PARSE_FLAG_FATAL_ERRORS, err);
     GstElement *src = p ? gst_bin_get_by_name(GST_BIN(p), "src") : NULL;
-    GstElement *demux = p ? gst_bin_get_by_name(GST_BIN(p), "demux") : NULL;
-    if (src && demux) {
+    if (src && pl_media_tspass_at(p, r->s->dir, r->id)) {
         const char *source = r->s->source;
         bool listener = strncmp(source, "srt://:", 7) == 0;
         char *uri = g_strdup_printf("%s?mode=%s", source, listener ? "listener" : "caller");
         g_object_set(src, "uri", uri, NULL);
         g_free(uri);
-        g_signal_connect(demux, "pad-added", G_CALLBACK(demuxed), p);
     } else if (p) {
         gst_object_unref(p);
         p = NULL;
     }
     if (src)
         gst_object_unref(src);
-    if (demux)
-        gst_object_unref(demux);
     return p;
 }
 
@@ -221,8 +197,13 @@ GstElement *pl_media_build(struct run *r, GError **err)
             g_set_error(err, GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "the pipeline did not build");
         return NULL;
     }
-    /* The files are the segments, cut by the cutter's events; the live
+    /* The files are the segments, cut by the cutter's events (an SRT
+     * source's by media_tspass.c, which writes them itself); the live
      * playlist is media_playlist.c's. */
+    if (srt) {
+        gst_object_unref(files);
+        return p;
+    }
     char *loc = g_strdup_printf("%s/seg-%s-%%05d.ts", s->dir, r->id);
     gst_util_set_object_arg(G_OBJECT(files), "next-file", "key-unit-event");
     g_object_set(files, "location", loc, "post-messages", TRUE, "async", FALSE, NULL);

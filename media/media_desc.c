@@ -50,9 +50,7 @@ static const char *const ENCODED_ELEMENTS[] = {"videotestsrc",
                                                "multifilesink",
                                                NULL};
 static const char *const CAPTURE_ELEMENTS[] = {"v4l2src", "decodebin", "alsasrc", NULL};
-static const char *const SRT_ELEMENTS[] = {"srtsrc",        "tsdemux",  "mpegtsmux",
-                                           "multifilesink", "queue",    "h264parse",
-                                           "capsfilter",    "aacparse", NULL};
+static const char *const SRT_ELEMENTS[] = {"srtsrc", "fakesink", NULL};
 static const char *const RTSP_ELEMENTS[] = {
     "rtspsrc",      "rtpbin",       "mpegtsmux",     "multifilesink", "queue",
     "rtph264depay", "capsfilter",   "h264parse",     "rtpmp4gdepay",  "aacparse",
@@ -71,6 +69,7 @@ static const char *const PACKAGES[][2] = {
     {"tee", "libgstreamer1.0-0"},
     {"queue", "libgstreamer1.0-0"},
     {"capsfilter", "libgstreamer1.0-0"},
+    {"fakesink", "libgstreamer1.0-0"},
     {"input-selector", "libgstreamer1.0-0"},
     {"videotestsrc", "gstreamer1.0-plugins-base"},
     {"audiotestsrc", "gstreamer1.0-plugins-base"},
@@ -298,7 +297,7 @@ char *pl_media_descriptions(const struct pl_config *cfg, const char *source, boo
 {
     GString *t = g_string_new(NULL);
     if (g_str_has_prefix(source, "srt://")) {
-        g_string_append(t, SRT_DESC "\n" DEMUX_VIDEO "\n" DEMUX_AUDIO "\n");
+        g_string_append(t, SRT_DESC "\n");
     } else if (g_str_has_prefix(source, "rtsp://")) {
         g_string_append(t, RTSP_DESC "\n" RTSP_VIDEO "\n");
         for (size_t i = 0; i < G_N_ELEMENTS(pl_media_desc_rtsp_audio); i++)

@@ -30,10 +30,10 @@ struct pl_config;
     "h264parse config-interval=-1 ! capsfilter name=vcut "                                         \
     "caps=video/x-h264,stream-format=byte-stream,alignment=au"
 
-/* SRT (listening or pulling): demuxed (demuxed()), passed through. */
-#define SRT_DESC    "srtsrc name=src ! tsdemux name=demux " SEGMENTS_DESC
-#define DEMUX_VIDEO "queue ! " H264_AU
-#define DEMUX_AUDIO "queue ! aacparse"
+/* SRT (listening or pulling): the MPEG-TS as it arrives, cut into the
+ * segment files by a probe on srtsrc's output (media_tspass.c), which
+ * drops every buffer there: the sink only takes the end of the stream. */
+#define SRT_DESC "srtsrc name=src ! fakesink name=files sync=false async=false"
 /* RTSP: depayloaded as the camera's streams appear (rtsp_pad()). */
 #define RTSP_DESC  "rtspsrc name=src " SEGMENTS_DESC
 #define RTSP_VIDEO "queue ! rtph264depay ! video/x-h264,stream-format=avc,alignment=au ! " H264_AU

@@ -207,6 +207,15 @@ void pl_media_restream_segment(struct stream *s, const struct run *r, const char
  * "plenum-part" messages. pipeline is borrowed and outlives the probes. */
 void pl_media_cutter_at(GstElement *pipeline, GstPad *pad);
 
+/* --- media_tspass.c: an SRT source's MPEG-TS passed through ------------------------- */
+
+/* Cuts the transport stream leaving pipeline's "src" into the segment
+ * files dir/seg-<run>-NNNNN.ts and parts (ts_split.c), posted as the
+ * cutter's messages are, and "plenum-closed" for each file complete on
+ * disk; write errors are errors from its "files". pipeline is borrowed and
+ * outlives the probe. False if pipeline lacks either element. */
+bool pl_media_tspass_at(GstElement *pipeline, const char *dir, const char *run);
+
 /* --- media_build.c: a run's pipeline -------------------------------------------------- */
 
 /* r's pipeline (a new reference, r's to own), not yet playing, or NULL

@@ -4,7 +4,8 @@ the segment files; a blocking playlist reload is held until the part it
 asks for exists, then answered; the preload-hinted part likewise; bad
 _HLS_ parameters get 400; no more than --hls-max-held requests are held; a
 held request for a part that does not come (an SRT encoder that stopped
-sending) gets 503 after three target durations; a client that sends no
+sending) gets 503 after three target durations, and that encoder's
+passed-through stream makes parts no PES is split across; a client that sends no
 _HLS_ parameters still gets a plain playlist."""
 
 import concurrent.futures
@@ -225,6 +226,46 @@ class LlHlsTimeoutTest(unittest.TestCase):
     data) leaves a blocking reload unanswered: 503 after three target
     durations, before the connection is given up for the slate."""
 
+    def check_passthrough_parts(self, d, sitting):
+        """The SRT sender's transport stream, passed through as it came
+        (media/ts_split.c): each complete segment is its parts' bytes, made
+        of whole packets; it opens with the PAT, the PMT and the start of a
+        picture; no part begins inside a PES (every stream's first packet
+        in a part starts one), so a player reading a part alone loses
+        nothing; the parts add up to the segment's duration."""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            live = d.http("GET", f"/media/{sitting}/live.m3u8")[2].decode()
+            blocks = re.findall(r"((?:#EXT-X-PART:[^\n]+\n)+)#EXTINF:([0-9.]+),\n(seg-\S+\.ts)\n",
+                                live)
+            if len(blocks) >= 2:
+                break
+            time.sleep(0.3)
+        else:
+            self.fail(f"no two complete segments with parts: {live}")
+        for text, extinf, seg in blocks:
+            ps = PART.findall(text)
+            self.assertEqual(ps[0][2], ",INDEPENDENT=YES")
+            self.assertAlmostEqual(sum(float(p[0]) for p in ps), float(extinf), delta=0.15)
+            whole = d.http("GET", f"/media/{sitting}/{seg}")[2]
+            got = b""
+            for i, (_, uri, _) in enumerate(ps):
+                st, _, body = d.http("GET", f"/media/{sitting}/{uri}")
+                self.assertEqual(st, 200)
+                self.assertEqual(len(body) % 188, 0, uri)
+                pids = [((body[o + 1] & 0x1F) << 8 | body[o + 2], bool(body[o + 1] & 0x40))
+                        for o in range(0, len(body), 188)]
+                self.assertTrue(all(body[o] == 0x47 for o in range(0, len(body), 188)))
+                first = {}
+                for pid, pusi in pids:
+                    first.setdefault(pid, pusi)
+                self.assertTrue(all(first.values()), (uri, first))
+                if i == 0:
+                    self.assertEqual(pids[0], (0, True))  # the PAT, then the PMT
+                    self.assertTrue(pids[1][1])
+                got += body
+            self.assertEqual(got, whole)
+
     def test_held_request_times_out(self):
         council_fixture.demo_db(pg, DB + "_srt")
         data = tempfile.mkdtemp(prefix="pltest-llhls-srt-")
@@ -266,6 +307,7 @@ class LlHlsTimeoutTest(unittest.TestCase):
                 time.sleep(0.3)
             else:
                 self.fail(f"no program with parts: {live}")
+            self.check_passthrough_parts(d, sitting)
             tx.send_signal(signal.SIGSTOP)
             time.sleep(0.5)
             msn, have, _ = shape(d.http("GET", f"/media/{sitting}/live.m3u8")[2].decode())
