@@ -173,7 +173,12 @@ void pl_media_playlist_append(struct stream *s, const struct run *r, const char 
         }
     }
     s->target_s = MAX(s->target_s, MAX(SEGMENT_S, (dur_ms + 500) / 1000));
-    pl_media_playlist_write(s, false);
+    /* In memory only: the HTTP side serves it from there. Rewriting the
+     * file each second cost a new inode, an fsync and a rename per segment
+     * on the main thread (a third of its CPU while passing a stream
+     * through, docs/benchmarks.md) for a copy nothing read; the file is
+     * written once, ended, when the sitting closes. */
+    playlist_update(s, false, false);
 }
 
 /* --- what the HTTP side asks (media.h) ------------------------------------------------ */
