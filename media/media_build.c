@@ -73,7 +73,13 @@ static GstElement *build_srt(struct run *r, GError **err)
         const char *source = r->s->source;
         bool listener = strncmp(source, "srt://:", 7) == 0;
         char *uri = g_strdup_printf("%s?mode=%s", source, listener ? "listener" : "caller");
-        g_object_set(src, "uri", uri, NULL);
+        /* poll-timeout: srtsrc waits for a listener's caller with no end
+         * (-1), and its unlock wakes only the listening socket's poll, not
+         * the caller's it reads from: a sender gone silent (stopped, not
+         * closed) held the pipeline's stop, and plenumd's exit, until it
+         * was killed (test_llhls's SRT test, 1 run in 8). A bound lets
+         * srtsrc see its cancellation each second. */
+        g_object_set(src, "uri", uri, "poll-timeout", 1000, NULL);
         g_free(uri);
     } else if (p) {
         gst_object_unref(p);

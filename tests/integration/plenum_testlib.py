@@ -299,7 +299,7 @@ class Plenumd:
         self.cleanup()
         assert report is None, report
         if code is not None:
-            assert status == code, log[-3000:]
+            assert status == code, f"exit status {status}: " + log[-3000:]
         return log
 
 
