@@ -248,6 +248,10 @@ try {
   const present = Number((await text(chair, "#attendance")).match(/(\d+)\/30/)[1]);
   for (let n = present + 1; n <= 20; n++) {
     await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
+    // The secretary's own page first: the chair's may hear of the check-in
+    // before it, and a click on its stale first button would check the
+    // same delegate in again (a no-op), leaving the count short.
+    await sec.waitForFunction((k) => new RegExp(`(^|\\D)${k}/30`).test(document.querySelector("#attendance").textContent), n);
     await chair.waitForFunction((k) => document.querySelector("#attendance").textContent.includes(`${k}/30`), n);
   }
   const question = "Thông qua Nghị quyết về kế hoạch đầu tư công năm 2027";

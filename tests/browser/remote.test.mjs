@@ -155,6 +155,10 @@ try {
   await signIn(sec, "thuky");
   for (let n = 2; n <= 20; n++) {
     await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
+    // The secretary's own page first: the chair's may hear of the check-in
+    // before it, and a click on its stale first button would check the
+    // same delegate in again (a no-op), leaving the count short.
+    await sec.waitForFunction((k) => new RegExp(`(^|\\D)${k}/30`).test(document.querySelector("#attendance").textContent), n);
     await chair.waitForFunction((k) => document.querySelector("#attendance").textContent.includes(`${k}/30`), n);
   }
 

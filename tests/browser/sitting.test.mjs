@@ -100,6 +100,10 @@ try {
   // The secretary checks in sixteen more delegates: 20 of 30, the quorum.
   for (let n = 5; n <= 20; n++) {
     await sec.locator("tbody button", { hasText: "Ghi có mặt" }).first().click();
+    // The secretary's own page first: the chair's may hear of the check-in
+    // before it, and a click on its stale first button would check the
+    // same delegate in again (a no-op), leaving the count short.
+    await sec.waitForFunction((k) => new RegExp(`(^|\\D)${k}/30`).test(document.querySelector("#attendance").textContent), n);
     await chair.waitForFunction((k) => document.querySelector("#attendance").textContent.includes(`${k}/30`), n);
   }
   check(!(await text(chair, "#quorum")).includes("Chưa đủ"), "with 20 of 30 present the chair sees the quorum met");
