@@ -138,6 +138,12 @@ static const char *refused_type(uint8_t type)
 
 static void flush(struct pl_ts_split *t);
 
+/* AAC in ADTS or LATM: the sound plenumd records. */
+static bool is_sound(uint8_t type)
+{
+    return type == 0x0F || type == 0x11;
+}
+
 static void refuse(struct pl_ts_split *t, const char *what)
 {
     flush(t); /* what was taken is written: the segments so far stay whole */
@@ -315,10 +321,13 @@ static void begin(struct pl_ts_split *t, bool has_dts, uint64_t dts, uint64_t at
     }
     if (first)
         return;
+    /* The sound's PES in progress finishes in the old part (a frame, tens
+     * of ms); a data stream's (cues, metadata: sparse, often minutes apart)
+     * is not waited for, or every part would wait for the next. */
     bool waiting = false;
     for (int i = 0; i < t->n_es; i++) {
         struct es *e = &t->es[i];
-        e->in_old = e->started && e->pid != t->video_pid;
+        e->in_old = e->started && is_sound(e->type);
         waiting |= e->in_old;
     }
     if (!waiting)

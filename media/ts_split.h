@@ -7,9 +7,10 @@
  * flag, or an IDR or SPS NAL unit at the start of a picture's PES), cuts
  * a segment at the first keyframe SEGMENT after the last cut and a part at
  * the first picture PART after the last, and starts every segment with a
- * copy of the PAT and the PMT. Each stream moves to the next part at its
- * own next PES start, so no PES is split across parts (a player reading
- * one part alone loses nothing).
+ * copy of the PAT and the PMT. The sound moves to the next part at its own
+ * next PES start, so no picture or sound PES is split across parts (a
+ * player reading one part alone loses nothing); data streams (cues,
+ * metadata: sparse) move at once.
  *
  * Plain C over GLib: no GStreamer, so that it is unit-tested and fuzzed
  * (tests/unit/test_ts_split.c, tests/fuzz/fuzz_ts_split.c) on its own.

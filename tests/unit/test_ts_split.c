@@ -19,6 +19,7 @@
 #define VIDEO_PID 0x100
 #define AUDIO_PID 0x101
 #define PMT_PID   0x1000
+#define DATA_PID  0x102
 #define FRAME     3600u /* 25 fps, 90 kHz */
 #define AFRAME    1920u /* AAC at 48 kHz: 1024 samples */
 #define MS        UINT64_C(1000000)
@@ -31,6 +32,7 @@ struct gen {
     bool rai; /* keyframes flagged random-access */
     bool sps; /* keyframes carry an SPS and an IDR slice */
     uint8_t video_type, audio_type;
+    bool data; /* a metadata stream (DATA_PID) with one PES, sent once */
 };
 
 static void packetize(struct gen *g, unsigned pid, const uint8_t *d, size_t n, bool rai)
@@ -86,33 +88,23 @@ static void tables(struct gen *g)
     const uint8_t pat[] = {0x00,           0xB0, 13, 0, 1, 0xC1, 0, 0, 0, 1, 0xE0 | (PMT_PID >> 8),
                            PMT_PID & 0xFF, 0,    0,  0, 0};
     psi(g, 0, pat, sizeof pat);
-    uint8_t pmt[] = {0x02,
-                     0xB0,
-                     23,
-                     0,
-                     1,
-                     0xC1,
-                     0,
-                     0,
-                     0xE0 | (VIDEO_PID >> 8),
-                     VIDEO_PID & 0xFF,
-                     0xF0,
-                     0,
-                     g->video_type,
-                     0xE0 | (VIDEO_PID >> 8),
-                     VIDEO_PID & 0xFF,
-                     0xF0,
-                     0,
-                     g->audio_type,
-                     0xE0 | (AUDIO_PID >> 8),
-                     AUDIO_PID & 0xFF,
-                     0xF0,
-                     0,
-                     0,
-                     0,
-                     0,
-                     0};
-    psi(g, PMT_PID, pmt, sizeof pmt);
+    /* The header, the picture's and the sound's entries, the data
+     * stream's when g->data, and a CRC the splitter does not check. */
+    uint8_t pmt[32] = {0x02, 0xB0, 0, 0, 1, 0xC1, 0, 0, 0xE0 | (VIDEO_PID >> 8), VIDEO_PID & 0xFF,
+                       0xF0, 0};
+    size_t n = 12;
+    const uint8_t es[3][5] = {
+        {g->video_type, 0xE0 | (VIDEO_PID >> 8), VIDEO_PID & 0xFF, 0xF0, 0},
+        {g->audio_type, 0xE0 | (AUDIO_PID >> 8), AUDIO_PID & 0xFF, 0xF0, 0},
+        {0x15, 0xE0 | (DATA_PID >> 8), DATA_PID & 0xFF, 0xF0, 0},
+    };
+    for (int i = 0; i < (g->data ? 3 : 2); i++) {
+        memcpy(pmt + n, es[i], 5);
+        n += 5;
+    }
+    n += 4;
+    pmt[2] = (uint8_t)(n - 3);
+    psi(g, PMT_PID, pmt, n);
 }
 
 /* A picture at dts (shown one frame later), key or not, of about size
@@ -182,6 +174,11 @@ static GByteArray *stream(struct gen *g, uint64_t dts0, unsigned first, unsigned
         }
         g->out = pic;
         picture(g, dts, f % 25 == 0, f % 25 == 0 ? 9000 : 2500);
+        if (g->data && f == first + 30) { /* one cue, sent once */
+            uint8_t cue[100] = {0, 0, 1, 0xBD, 0, 94, 0x80, 0x80, 5};
+            put_ts(cue + 9, 2, dts);
+            packetize(g, DATA_PID, cue, sizeof cue, false);
+        }
         g->out = out;
         guint si = 0, pi = 0;
         while (si < snd->len || pi < pic->len) {
@@ -221,6 +218,7 @@ struct seen {
     GArray *parts; /* struct part */
     char *unsupported;
     int unsupported_n;
+    guint before_finish; /* parts reported before the end of the stream */
 };
 
 static void s_opened(void *ctx, uint64_t at)
@@ -280,6 +278,7 @@ static struct pl_ts_split_stats split_over(struct seen *s, const GByteArray *ts,
         double at = 5.0 + seconds * (double)o / (double)MAX(ts->len, 1);
         pl_ts_split_feed(t, ts->data + o, n, (uint64_t)(at * 1e9));
     }
+    s->before_finish = s->parts->len;
     pl_ts_split_finish(t);
     struct pl_ts_split_stats st;
     pl_ts_split_get_stats(t, &st);
@@ -464,6 +463,29 @@ static void keyframes_and_wrap(void)
     g_byte_array_free(ts, TRUE);
 }
 
+/* A sparse data stream (a cue sent once) beside the sound: a part is
+ * reported once the sound has moved on, not held until the next part
+ * begins (which would add a part's length to the live latency). */
+static void sparse_data(void)
+{
+    struct gen g = gen_default();
+    g.data = true;
+    GByteArray *ts = stream(&g, 0, 0, 60);
+    struct seen s;
+    split(&s, ts, 188, 60);
+    CHECK(s.opened == 1 && s.unsupported_n == 0);
+    check_parts(&s);
+    CHECK(s.parts->len >= 10);
+    CHECK(s.before_finish + 1 == s.parts->len); /* only the open part was held */
+    GBytes *all = joined(&s);
+    gsize n;
+    const uint8_t *d = g_bytes_get_data(all, &n);
+    CHECK(count_starts(d, n, DATA_PID) == 1);
+    g_bytes_unref(all);
+    seen_clear(&s);
+    g_byte_array_free(ts, TRUE);
+}
+
 /* Garbage between packets (a sender's broken message): skipped, the rest
  * cut as before. */
 static void resync(void)
@@ -569,6 +591,7 @@ int main(void)
     segments_and_parts();
     keyframes_and_wrap();
     resync();
+    sparse_data();
     refused();
     noise();
     return check_report("test_ts_split");
