@@ -50,13 +50,18 @@ bool pl_media_build_link(GstElement *pipeline, GstPad *pad, const char *sink, co
     return bin != NULL;
 }
 
-static void post_unsupported(GstElement *from, GstCaps *caps)
+void pl_media_post_unsupported(GstElement *from, const char *what)
 {
-    char *desc = gst_caps_to_string(caps);
     gst_element_post_message(
         from, gst_message_new_application(
                   GST_OBJECT(from),
-                  gst_structure_new("plenum-unsupported", "caps", G_TYPE_STRING, desc, NULL)));
+                  gst_structure_new("plenum-unsupported", "caps", G_TYPE_STRING, what, NULL)));
+}
+
+static void post_unsupported(GstElement *from, GstCaps *caps)
+{
+    char *desc = gst_caps_to_string(caps);
+    pl_media_post_unsupported(from, desc);
     g_free(desc);
 }
 

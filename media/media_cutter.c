@@ -27,12 +27,22 @@ struct cutter {
     guint count;
 };
 
-static void cutter_post(struct cutter *c, const char *name, guint64 rt)
+void pl_media_post_time(GstElement *pipeline, const char *name, guint64 rt)
 {
-    gst_element_post_message(c->pipeline,
+    gst_element_post_message(pipeline,
                              gst_message_new_application(
-                                 GST_OBJECT(c->pipeline),
+                                 GST_OBJECT(pipeline),
                                  gst_structure_new(name, "running-time", G_TYPE_UINT64, rt, NULL)));
+}
+
+void pl_media_post_part(GstElement *pipeline, GBytes *data, guint64 dur, bool independent)
+{
+    gst_element_post_message(
+        pipeline,
+        gst_message_new_application(GST_OBJECT(pipeline),
+                                    gst_structure_new("plenum-part", "data", G_TYPE_BYTES, data,
+                                                      "duration", G_TYPE_UINT64, dur, "independent",
+                                                      G_TYPE_BOOLEAN, independent, NULL)));
 }
 
 static GstPadProbeReturn cut_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
@@ -57,14 +67,14 @@ static GstPadProbeReturn cut_probe(GstPad *pad, GstPadProbeInfo *info, gpointer 
     if (!c->started) {
         c->started = true;
         c->open_rt = rt;
-        cutter_post(c, "plenum-opened", rt);
+        pl_media_post_time(c->pipeline, "plenum-opened", rt);
         return GST_PAD_PROBE_OK;
     }
     /* A keyframe a little early (an encoder's GOP is rarely exact) still
      * cuts; a shorter GOP makes segments of several GOPs. */
     if (rt < c->open_rt + SEGMENT_S * GST_SECOND - 100 * GST_MSECOND)
         return GST_PAD_PROBE_OK;
-    cutter_post(c, "plenum-cut", rt);
+    pl_media_post_time(c->pipeline, "plenum-cut", rt);
     gst_pad_push_event(
         pad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM,
                                   gst_structure_new("GstForceKeyUnit", "timestamp", G_TYPE_UINT64,
@@ -122,12 +132,7 @@ static void parter_post(struct parter *t, guint64 dur, bool independent)
     if (t->buf->len > 0) {
         GBytes *data = g_byte_array_free_to_bytes(t->buf);
         t->buf = g_byte_array_sized_new(64 * 1024);
-        gst_element_post_message(
-            t->pipeline, gst_message_new_application(
-                             GST_OBJECT(t->pipeline),
-                             gst_structure_new("plenum-part", "data", G_TYPE_BYTES, data,
-                                               "duration", G_TYPE_UINT64, dur, "independent",
-                                               G_TYPE_BOOLEAN, t->independent, NULL)));
+        pl_media_post_part(t->pipeline, data, dur, t->independent);
         g_bytes_unref(data);
     }
     t->start = t->last = GST_CLOCK_TIME_NONE;

@@ -207,6 +207,13 @@ void pl_media_restream_segment(struct stream *s, const struct run *r, const char
  * "plenum-part" messages. pipeline is borrowed and outlives the probes. */
 void pl_media_cutter_at(GstElement *pipeline, GstPad *pad);
 
+/* The cutters' bus messages, posted on pipeline from a streaming thread
+ * and read by media.c's on_bus: name ("plenum-opened", "plenum-cut") with
+ * a running time; a part of the open segment (data borrowed: the message
+ * takes its own reference). */
+void pl_media_post_time(GstElement *pipeline, const char *name, guint64 rt);
+void pl_media_post_part(GstElement *pipeline, GBytes *data, guint64 dur, bool independent);
+
 /* --- media_tspass.c: an SRT source's MPEG-TS passed through ------------------------- */
 
 /* Cuts the transport stream leaving pipeline's "src" into the segment
@@ -221,6 +228,11 @@ bool pl_media_tspass_at(GstElement *pipeline, const char *dir, const char *run);
 /* r's pipeline (a new reference, r's to own), not yet playing, or NULL
  * with *err set. */
 GstElement *pl_media_build(struct run *r, GError **err);
+
+/* A source that sends what plenumd does not record: "plenum-unsupported"
+ * from from, what (borrowed) saying what came; the run ends with
+ * unsupported_format. Any thread. */
+void pl_media_post_unsupported(GstElement *from, const char *what);
 
 /* Links pad through branch (a bin description) into a new request pad
  * (template) of pipeline's element named sink; see media_build.c. */

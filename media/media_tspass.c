@@ -31,31 +31,19 @@ struct tspass {
     bool failed; /* a write failed: the error is on the bus, nothing more */
 };
 
-static void post_time(struct tspass *p, const char *name, uint64_t rt)
-{
-    gst_element_post_message(p->pipeline,
-                             gst_message_new_application(
-                                 GST_OBJECT(p->pipeline),
-                                 gst_structure_new(name, "running-time", G_TYPE_UINT64, rt, NULL)));
-}
-
 static void on_opened(void *ctx, uint64_t at)
 {
-    post_time(ctx, "plenum-opened", at);
+    pl_media_post_time(((struct tspass *)ctx)->pipeline, "plenum-opened", at);
 }
 
 static void on_cut(void *ctx, uint64_t at)
 {
-    post_time(ctx, "plenum-cut", at);
+    pl_media_post_time(((struct tspass *)ctx)->pipeline, "plenum-cut", at);
 }
 
 static void on_unsupported(void *ctx, const char *what)
 {
-    struct tspass *p = ctx;
-    gst_element_post_message(
-        p->pipeline, gst_message_new_application(GST_OBJECT(p->pipeline),
-                                                 gst_structure_new("plenum-unsupported", "caps",
-                                                                   G_TYPE_STRING, what, NULL)));
+    pl_media_post_unsupported(((struct tspass *)ctx)->pipeline, what);
 }
 
 /* A write that failed: an error from the sink, as multifilesink says it
@@ -117,12 +105,7 @@ static void on_part(void *ctx, unsigned seg, GBytes *data, uint64_t dur, bool in
         return;
     }
     g_free(path);
-    gst_element_post_message(
-        p->pipeline,
-        gst_message_new_application(GST_OBJECT(p->pipeline),
-                                    gst_structure_new("plenum-part", "data", G_TYPE_BYTES, data,
-                                                      "duration", G_TYPE_UINT64, dur, "independent",
-                                                      G_TYPE_BOOLEAN, independent, NULL)));
+    pl_media_post_part(p->pipeline, data, dur, independent);
     g_bytes_unref(data);
     if (last) {
         int fd = p->fd;
